@@ -1,0 +1,41 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/store"
+)
+
+// Clock tells the time; tests inject a fake one.
+type Clock interface{ Now() time.Time }
+
+// Understander turns a message into a parse (rules, a model, or both).
+type Understander interface {
+	Understand(ctx context.Context, req understand.Request) (dialog.Parse, error)
+}
+
+// Publisher tells the outside world about escalations and lifecycle events
+// (NATS in production). A nil Publisher publishes nothing; the store remains
+// the record either way.
+type Publisher interface {
+	PublishEscalation(ctx context.Context, e store.Escalation) error
+	PublishEvent(ctx context.Context, kind string, data any) error
+}
+
+// Reply is one message the transport must deliver.
+type Reply struct {
+	From string `json:"from"` // "bot", "agent", "system"
+	Name string `json:"name,omitempty"`
+	Text string `json:"text"`
+	Seq  int64  `json:"seq"`
+}
+
+// Status is the conversation's state as the borrower's client sees it.
+type Status struct {
+	Mode    string `json:"mode"` // "bot", "waiting_agent", "agent", "ended"
+	Stage   string `json:"stage"`
+	Outcome string `json:"outcome,omitempty"`
+}

@@ -1,0 +1,105 @@
+package compliance
+
+import (
+	"fmt"
+	"time"
+)
+
+// Money is an amount in minor units (cents, fen) of one currency. Amounts
+// are never floats inside the system: a float is converted once at the edge.
+type Money struct {
+	Minor    int64  `json:"minor"`
+	Currency string `json:"currency"` // ISO 4217, e.g. "USD", "CNY"
+}
+
+// IsZero reports whether m has no amount.
+func (m Money) IsZero() bool { return m.Minor == 0 }
+
+// Major returns the amount in major units, for display and JSON output only.
+func (m Money) Major() float64 { return float64(m.Minor) / 100 }
+
+// MoneyFromMajor converts a major-unit amount (240.00) to Money, rounding to
+// the nearest minor unit.
+func MoneyFromMajor(v float64, currency string) Money {
+	if v < 0 {
+		return Money{Minor: -int64(-v*100 + 0.5), Currency: currency}
+	}
+	return Money{Minor: int64(v*100 + 0.5), Currency: currency}
+}
+
+// String formats m as "240.00 USD".
+func (m Money) String() string {
+	sign := ""
+	v := m.Minor
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	return fmt.Sprintf("%s%d.%02d %s", sign, v/100, v%100, m.Currency)
+}
+
+// Date is a calendar date with no time of day and no zone: due dates,
+// promise dates and dates of birth. The borrower's zone is applied once, when
+// "today" is computed from the injected clock.
+type Date struct {
+	Year  int        `json:"year"`
+	Month time.Month `json:"month"`
+	Day   int        `json:"day"`
+}
+
+// DateOf returns the calendar date of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// ParseISODate parses "2006-01-02".
+func ParseISODate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD: %w", s, ErrBadDate)
+	}
+	return DateOf(t), nil
+}
+
+// IsZero reports whether d is unset.
+func (d Date) IsZero() bool { return d.Year == 0 && d.Month == 0 && d.Day == 0 }
+
+// Time returns midnight UTC of d, for arithmetic.
+func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+
+// AddDays returns d plus n days.
+func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }
+
+// DaysUntil returns the number of days from d to o (negative when o is before d).
+func (d Date) DaysUntil(o Date) int { return int(o.Time().Sub(d.Time()).Hours() / 24) }
+
+// Before reports whether d is before o.
+func (d Date) Before(o Date) bool { return d.Time().Before(o.Time()) }
+
+// After reports whether d is after o.
+func (d Date) After(o Date) bool { return d.Time().After(o.Time()) }
+
+// String formats d as "2006-01-02".
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+}
+
+// MarshalText implements encoding.TextMarshaler as "2006-01-02".
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseISODate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

@@ -1,0 +1,211 @@
+package dialog
+
+import "github.com/collectagent/collectagent/compliance"
+
+// Stage is where a conversation stands in the script (DESIGN.md, "Conversation, in stages").
+type Stage string
+
+// The stages, in order.
+const (
+	StageGreeting   Stage = "greeting"   // AI + recording disclosure
+	StageVerify     Stage = "verify"     // right-party verification
+	StageDisclosure Stage = "disclosure" // required disclosure (US: mini-Miranda)
+	StageBalance    Stage = "balance"    // balance, due date, days past due
+	StageIntent     Stage = "intent"     // reason and intent
+	StageNegotiate  Stage = "negotiate"  // negotiation inside policy
+	StageConfirm    Stage = "confirm"    // read-back; only an explicit yes records
+	StageClosed     Stage = "closed"     // summary given, conversation over
+)
+
+// Intent is what the borrower means by one message.
+type Intent string
+
+// Intents understood by the engine.
+const (
+	IntentUnknown       Intent = ""
+	IntentAffirm        Intent = "affirm"
+	IntentDeny          Intent = "deny"
+	IntentGreet         Intent = "greet"
+	IntentIdentify      Intent = "identify"  // gives DOB or ID last 4
+	IntentPayNow        Intent = "pay_now"   // pay in full now
+	IntentPromise       Intent = "promise"   // promise to pay by a date
+	IntentPlan          Intent = "plan"      // installments
+	IntentExtension     Intent = "extension" // more time
+	IntentCannotPay     Intent = "cannot_pay"
+	IntentHardship      Intent = "hardship"
+	IntentDispute       Intent = "dispute"
+	IntentCease         Intent = "cease" // stop contacting me
+	IntentAttorney      Intent = "attorney"
+	IntentBankruptcy    Intent = "bankruptcy"
+	IntentWrongParty    Intent = "wrong_party"
+	IntentHuman         Intent = "human"
+	IntentComplaint     Intent = "complaint"
+	IntentAbuse         Intent = "abuse"
+	IntentDistress      Intent = "distress" // self-harm, crisis
+	IntentAskBalance    Intent = "ask_balance"
+	IntentAskHowToPay   Intent = "ask_how_to_pay"
+	IntentAlreadyPaid   Intent = "already_paid"
+	IntentCallbackLater Intent = "callback_later"
+)
+
+// Parse is what understanding (rules or a model) makes of one borrower
+// message. Slots are zero when absent.
+type Parse struct {
+	Intent Intent   `json:"intent"`
+	Alts   []Intent `json:"alts,omitempty"` // further intents found in the same message
+	// Negated is set when the message denies the intent's slot
+	// ("I can't pay Friday").
+	Negated      bool             `json:"negated,omitempty"`
+	Date         compliance.Date  `json:"date,omitzero"`
+	Amount       compliance.Money `json:"amount,omitzero"`
+	Installments int              `json:"installments,omitempty"`
+	DOB          compliance.Date  `json:"dob,omitzero"`
+	IDLast4      string           `json:"id_last4,omitempty"`
+	Name         string           `json:"name,omitempty"`
+	Sentiment    string           `json:"sentiment,omitempty"` // "neutral", "negative", "angry", "distressed"
+	Confidence   float64          `json:"confidence"`
+	Source       string           `json:"source,omitempty"` // "rules", "llm"
+}
+
+// Has reports whether p carries intent i, as main intent or alternative.
+func (p Parse) Has(i Intent) bool {
+	if p.Intent == i {
+		return true
+	}
+	for _, a := range p.Alts {
+		if a == i {
+			return true
+		}
+	}
+	return false
+}
+
+// Policy is the lender's negotiation policy for a portfolio.
+type Policy struct {
+	MaxDaysToPromise       int              `json:"max_days_to_promise" yaml:"max_days_to_promise" validate:"min=0,max=90"`
+	MinPromiseAmount       compliance.Money `json:"min_promise_amount" yaml:"-"`
+	MinPromisePercent      int              `json:"min_promise_percent" yaml:"min_promise_percent" validate:"min=0,max=100"` // of amount due; 100 = full balance only
+	MaxInstallments        int              `json:"max_installments" yaml:"max_installments" validate:"min=1,max=36"`
+	MinInstallment         compliance.Money `json:"min_installment" yaml:"-"`
+	FirstInstallmentWithin int              `json:"first_installment_within_days" yaml:"first_installment_within_days" validate:"min=0,max=60"`
+	InstallmentEveryDays   int              `json:"installment_every_days" yaml:"installment_every_days" validate:"min=1,max=31"`
+	AllowExtension         bool             `json:"allow_extension" yaml:"allow_extension"`
+	ExtensionDays          int              `json:"extension_days" yaml:"extension_days" validate:"min=0,max=60"`
+	Pack                   string           `json:"pack" yaml:"pack" validate:"oneof=us cn"`
+	PaymentURL             string           `json:"payment_url" yaml:"payment_url"` // may hold {account} and {amount}
+}
+
+// Debt is the debt under discussion.
+type Debt struct {
+	ID          string           `json:"id"`
+	Creditor    string           `json:"creditor"`
+	AmountDue   compliance.Money `json:"amount_due"`
+	DueDate     compliance.Date  `json:"due_date"`
+	DaysPastDue int              `json:"days_past_due"`
+	MinPayment  compliance.Money `json:"min_payment"`
+}
+
+// Account is what the engine knows of the borrower. It is built by the
+// runtime from the store; the engine never sees storage.
+type Account struct {
+	ID      string          `json:"id"`
+	Name    string          `json:"name"`
+	DOB     compliance.Date `json:"dob"`
+	IDLast4 string          `json:"id_last4"`
+	Locale  string          `json:"locale"` // "en-US", "zh-CN"
+	Debt    Debt            `json:"debt"`
+	Policy  Policy          `json:"policy"`
+	// Flags that change the script: an attorney-represented, disputed,
+	// bankrupt or deceased account is not negotiated with.
+	Attorney   bool `json:"attorney,omitempty"`
+	Dispute    bool `json:"dispute,omitempty"`
+	Bankruptcy bool `json:"bankruptcy,omitempty"`
+	Deceased   bool `json:"deceased,omitempty"`
+}
+
+// EventKind is what happened that the engine must react to.
+type EventKind string
+
+// Event kinds.
+const (
+	EventStart    EventKind = "start"     // conversation opened: the bot speaks first
+	EventMessage  EventKind = "message"   // the borrower said something (Parse is set)
+	EventResume   EventKind = "resume"    // borrower reconnected; restate where we are
+	EventHandBack EventKind = "hand_back" // a human agent handed the conversation back
+	EventTimeout  EventKind = "timeout"   // borrower silent too long
+)
+
+// Input is one step's input. Today is the borrower's local date, computed
+// by the caller from an injected clock and the borrower's time zone.
+type Input struct {
+	Kind  EventKind       `json:"kind"`
+	Parse Parse           `json:"parse"`
+	Today compliance.Date `json:"today"`
+}
+
+// ActKind names what the bot does; each maps to an utterance template per
+// locale under prompts/.
+type ActKind string
+
+// Act is one thing the bot says, with the facts that it may state. The
+// runtime renders it from a template (or lets a model phrase it), then the
+// guard checks the words against Facts.
+type Act struct {
+	Kind ActKind `json:"kind"`
+	// Vars fill the template: amounts and dates pre-formatted by the runtime
+	// from the typed fields below, never by a model.
+	Amount       compliance.Money `json:"amount,omitzero"`
+	Date         compliance.Date  `json:"date,omitzero"`
+	Installments []Installment    `json:"installments,omitempty"`
+	Count        int              `json:"count,omitempty"`
+	Facts        compliance.Facts `json:"facts"`
+}
+
+// Installment is one payment of a plan.
+type Installment struct {
+	Amount  compliance.Money `json:"amount"`
+	DueDate compliance.Date  `json:"due_date"`
+}
+
+// OutcomeType is how a conversation ended, as reported over the API.
+type OutcomeType string
+
+// Outcome types (the API's "type" field).
+const (
+	OutcomeNone       OutcomeType = "none"
+	OutcomePTP        OutcomeType = "ptp"
+	OutcomePlan       OutcomeType = "plan"
+	OutcomePayNow     OutcomeType = "pay_now"
+	OutcomeEscalated  OutcomeType = "escalated"
+	OutcomeDispute    OutcomeType = "dispute"
+	OutcomeCease      OutcomeType = "cease"
+	OutcomeWrongParty OutcomeType = "wrong_party"
+)
+
+// Outcome is what the conversation achieved.
+type Outcome struct {
+	Type         OutcomeType      `json:"type"`
+	Reason       string           `json:"reason,omitempty"`
+	Amount       compliance.Money `json:"amount,omitzero"`
+	DueDate      compliance.Date  `json:"due_date,omitzero"`
+	Installments []Installment    `json:"installments,omitempty"`
+}
+
+// Escalation asks for a human. Reason is a stable code
+// ("human_requested", "dispute", "hardship", "distress", "abuse",
+// "complaint", "attorney", "bankruptcy", "misunderstood", "off_policy").
+type Escalation struct {
+	Reason   string `json:"reason"`
+	Priority int    `json:"priority"` // 1 highest
+}
+
+// Result is what one Step produced besides the next state.
+type Result struct {
+	Acts []Act `json:"acts"`
+	// Outcome is set when the step recorded an outcome (a confirmed promise,
+	// a plan, a dispute...). A recorded promise or plan must be persisted
+	// before the reply is sent.
+	Outcome    *Outcome    `json:"outcome,omitempty"`
+	Escalation *Escalation `json:"escalation,omitempty"`
+	Ended      bool        `json:"ended,omitempty"`
+}

@@ -1,0 +1,256 @@
+// Package store persists accounts, conversations, turns, outcomes, promises,
+// plans, contact attempts, escalations and audit events behind one Store
+// interface, with an embedded SQLite implementation (the default) and a
+// PostgreSQL one. Schema changes are embedded migrations.
+//
+// It imports only the standard library and database drivers: it knows
+// nothing of dialogs, guards or transports. Callers hand it plain records.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Store is everything the runtime and the API persist. Every method is safe
+// for concurrent use. Implementations must pass the conformance suite in
+// storetest.
+type Store interface {
+	// UpsertAccounts inserts or replaces borrowers with their debts, all or
+	// nothing: on error nothing was written.
+	UpsertAccounts(ctx context.Context, accts []Account) error
+	GetAccount(ctx context.Context, id string) (Account, error)
+	// ListAccounts returns up to limit accounts ordered by id, after the id
+	// given (keyset pagination; "" starts at the beginning).
+	ListAccounts(ctx context.Context, after string, limit int) ([]Account, error)
+
+	CreateConversation(ctx context.Context, c Conversation) error
+	GetConversation(ctx context.Context, id string) (Conversation, error)
+	ListConversations(ctx context.Context, f ConversationFilter) ([]Conversation, error)
+	// CommitTurn durably records one step of a conversation in a single
+	// transaction: the new state, the turns, and every promise, plan,
+	// escalation and audit event the step produced. A reply is sent only
+	// after CommitTurn returns nil. It fails with ErrConflict when
+	// c.Version is not the stored version + 1 (another node moved on).
+	CommitTurn(ctx context.Context, c TurnCommit) error
+	ListTurns(ctx context.Context, conversationID string) ([]Turn, error)
+
+	ListPromises(ctx context.Context, accountID string) ([]Promise, error)
+	ListPlans(ctx context.Context, accountID string) ([]Plan, error)
+	ListEscalations(ctx context.Context, f EscalationFilter) ([]Escalation, error)
+	UpdateEscalation(ctx context.Context, e Escalation) error
+
+	RecordContactAttempt(ctx context.Context, a ContactAttempt) error
+	ListContactAttempts(ctx context.Context, accountID string, since time.Time) ([]ContactAttempt, error)
+
+	// AppendAudit appends events outside a turn (e.g. a blocked contact).
+	AppendAudit(ctx context.Context, evs []AuditEvent) error
+	// LastAudit returns the newest event of a chain (zero value, nil error
+	// when the chain is empty), so the next event can link to its hash.
+	LastAudit(ctx context.Context, chain string) (AuditEvent, error)
+	// ListAudit returns a chain's events in order; chain "" returns all
+	// events ordered by chain then seq.
+	ListAudit(ctx context.Context, chain string) ([]AuditEvent, error)
+
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Account is a borrower with their debts.
+type Account struct {
+	ID           string       `json:"id"`
+	Name         string       `json:"name"`
+	DateOfBirth  string       `json:"date_of_birth"` // YYYY-MM-DD
+	IDLast4      string       `json:"id_last4"`
+	Locale       string       `json:"locale"`
+	Timezone     string       `json:"timezone"`
+	Phone        string       `json:"phone"`
+	Email        string       `json:"email"`
+	Portfolio    string       `json:"portfolio,omitempty"`
+	Consent      Consent      `json:"consent"`
+	DoNotContact DoNotContact `json:"do_not_contact"`
+	Flags        Flags        `json:"flags"`
+	Debts        []Debt       `json:"debts"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+}
+
+// Consent records what the borrower agreed to.
+type Consent struct {
+	Chat      bool `json:"chat"`
+	Voice     bool `json:"voice"`
+	SMS       bool `json:"sms"`
+	Recording bool `json:"recording"`
+}
+
+// DoNotContact blocks a channel for the account.
+type DoNotContact struct {
+	Chat  bool `json:"chat"`
+	Voice bool `json:"voice"`
+	SMS   bool `json:"sms"`
+	Email bool `json:"email"`
+}
+
+// Flags are account conditions that change what may be said.
+type Flags struct {
+	Attorney   bool `json:"attorney"`
+	Dispute    bool `json:"dispute"`
+	Bankruptcy bool `json:"bankruptcy"`
+	Deceased   bool `json:"deceased"`
+}
+
+// Debt is one obligation of an account. Amounts are minor units.
+type Debt struct {
+	ID              string `json:"id"`
+	AccountID       string `json:"account_id"`
+	Creditor        string `json:"creditor"`
+	AmountMinor     int64  `json:"amount_minor"`
+	Currency        string `json:"currency"`
+	DueDate         string `json:"due_date"` // YYYY-MM-DD
+	DaysPastDue     int    `json:"days_past_due"`
+	MinPaymentMinor int64  `json:"min_payment_minor"`
+}
+
+// Conversation modes.
+const (
+	ModeBot          = "bot"
+	ModeWaitingAgent = "waiting_agent"
+	ModeAgent        = "agent"
+	ModeEnded        = "ended"
+)
+
+// Conversation is one conversation's header and saved state.
+type Conversation struct {
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	DebtID    string `json:"debt_id"`
+	Channel   string `json:"channel"` // "chat", "voice", "phone"
+	Locale    string `json:"locale"`
+	Mode      string `json:"mode"`
+	Stage     string `json:"stage"`
+	// State is the dialog engine's state, opaque to the store.
+	State json.RawMessage `json:"state,omitempty"`
+	// Outcome is the outcome record, opaque to the store (JSON).
+	Outcome     json.RawMessage `json:"outcome,omitempty"`
+	OutcomeType string          `json:"outcome_type"`
+	Version     int64           `json:"version"` // bumped by every CommitTurn
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	EndedAt     *time.Time      `json:"ended_at,omitempty"`
+}
+
+// ConversationFilter selects conversations; zero fields match all.
+type ConversationFilter struct {
+	AccountID string
+	Mode      string
+	Limit     int
+}
+
+// Turn is one utterance in a conversation.
+type Turn struct {
+	ConversationID string `json:"conversation_id"`
+	Seq            int64  `json:"seq"`  // 1-based, per conversation, assigned by the caller
+	From           string `json:"from"` // "borrower", "bot", "agent", "system"
+	Text           string `json:"text"`
+	// Meta is free-form JSON: the parse, the act, guard decision, message id.
+	Meta json.RawMessage `json:"meta,omitempty"`
+	// MessageID makes appends idempotent: a turn whose (conversation,
+	// message id) is already stored is skipped, not duplicated.
+	MessageID string    `json:"message_id,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Promise is a recorded promise to pay.
+type Promise struct {
+	ID             string    `json:"id"`
+	AccountID      string    `json:"account_id"`
+	DebtID         string    `json:"debt_id"`
+	ConversationID string    `json:"conversation_id"`
+	AmountMinor    int64     `json:"amount_minor"`
+	Currency       string    `json:"currency"`
+	DueDate        string    `json:"due_date"`
+	Status         string    `json:"status"`     // "open", "kept", "broken", "cancelled"
+	CreatedBy      string    `json:"created_by"` // "bot" or an agent id
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// Plan is a recorded installment plan.
+type Plan struct {
+	ID             string            `json:"id"`
+	AccountID      string            `json:"account_id"`
+	DebtID         string            `json:"debt_id"`
+	ConversationID string            `json:"conversation_id"`
+	Currency       string            `json:"currency"`
+	TotalMinor     int64             `json:"total_minor"`
+	Installments   []PlanInstallment `json:"installments"`
+	Status         string            `json:"status"`
+	CreatedBy      string            `json:"created_by"`
+	CreatedAt      time.Time         `json:"created_at"`
+}
+
+// PlanInstallment is one payment of a plan.
+type PlanInstallment struct {
+	AmountMinor int64  `json:"amount_minor"`
+	DueDate     string `json:"due_date"`
+}
+
+// Escalation is a request for a human.
+type Escalation struct {
+	ID             string `json:"id"`
+	ConversationID string `json:"conversation_id"`
+	AccountID      string `json:"account_id"`
+	Reason         string `json:"reason"`
+	Priority       int    `json:"priority"`
+	// Status follows the handoff protocol: "initiated", "queued",
+	// "accepted", "completed", "failed", "expired".
+	Status    string          `json:"status"`
+	AgentID   string          `json:"agent_id,omitempty"`
+	Packet    json.RawMessage `json:"packet,omitempty"` // the handoff packet
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+// EscalationFilter selects escalations; zero fields match all.
+type EscalationFilter struct {
+	ConversationID string
+	Status         string
+	Limit          int
+}
+
+// ContactAttempt is one attempt to reach a borrower, allowed or not.
+type ContactAttempt struct {
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	DebtID    string `json:"debt_id"`
+	Channel   string `json:"channel"`
+	// Result: "connected", "no_answer", "voicemail", "blocked", "conversation".
+	Result string    `json:"result"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// AuditEvent is one link of a hash-chained, append-only audit log. Chains
+// are per conversation (chain = conversation id) or "system", so nodes never
+// contend for one global chain. Hash = SHA-256(PrevHash || canonical event);
+// compliance computes and verifies it, the store only keeps it.
+type AuditEvent struct {
+	Chain    string          `json:"chain"`
+	Seq      int64           `json:"seq"`  // 1-based within the chain
+	Kind     string          `json:"kind"` // "guard.blocked", "guard.passed", "outcome", "disclosure", ...
+	Data     json.RawMessage `json:"data"`
+	At       time.Time       `json:"at"`
+	PrevHash string          `json:"prev_hash"`
+	Hash     string          `json:"hash"`
+}
+
+// TurnCommit is everything one conversation step writes, atomically.
+type TurnCommit struct {
+	Conversation Conversation // with the new Mode, Stage, State, Outcome and Version
+	Turns        []Turn
+	Promises     []Promise
+	Plans        []Plan
+	Escalations  []Escalation
+	Audit        []AuditEvent
+	Contact      *ContactAttempt
+}
