@@ -1,0 +1,43 @@
+package bot
+
+import (
+	"log/slog"
+
+	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/store"
+)
+
+// This file fixes the runtime's API that transports (web, later voice and
+// phone) program against. Bodies are filled in by the runtime's author.
+
+// Config is the runtime's configuration.
+type Config struct {
+	// DefaultPolicy applies to accounts without a portfolio, or whose
+	// portfolio is not in Policies.
+	DefaultPolicy dialog.Policy            `yaml:"default_policy"`
+	Policies      map[string]dialog.Policy `yaml:"policies"`
+}
+
+// Deps are the runtime's collaborators, wired by cmd/collectagent.
+type Deps struct {
+	Store        store.Store
+	Understander Understander
+	Publisher    Publisher // may be nil
+	Clock        Clock     // nil means the system clock
+	Logger       *slog.Logger
+}
+
+// Message is one borrower message from a transport.
+type Message struct {
+	Text string
+	// MessageID, when set, makes Handle idempotent: a message already
+	// recorded is not processed twice (a client retrying after a reconnect).
+	MessageID string
+}
+
+// Output is what one call produced: replies to deliver, in order, and the
+// status after them.
+type Output struct {
+	Replies []Reply `json:"replies"`
+	Status  Status  `json:"status"`
+}
