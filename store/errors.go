@@ -8,3 +8,6 @@ var (
 	ErrConflict = errors.New("store: version conflict")
 	ErrInvalid  = errors.New("store: invalid record")
 )
+
+// ErrClosed is returned by a store's methods after Close.
+var ErrClosed = errors.New("store: closed")

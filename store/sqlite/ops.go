@@ -1,0 +1,805 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/collectagent/collectagent/store"
+	"github.com/collectagent/collectagent/store/internal/records"
+)
+
+// Statements the writer runs often, prepared once on its connection.
+const (
+	stUpdateConv = `UPDATE conversations SET mode = ?, stage = ?, state = ?, outcome = ?, outcome_type = ?,
+		version = ?, updated_at = ?, ended_at = ? WHERE id = ? AND version = ?`
+	stInsertTurn = `INSERT INTO turns (conversation_id, seq, from_party, text, meta, message_id, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (conversation_id, message_id) WHERE message_id <> '' DO NOTHING`
+	stInsertAudit = `INSERT INTO audit_events (chain, seq, kind, data, at, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	stInsertPromise = `INSERT INTO promises (id, account_id, debt_id, conversation_id, amount_minor, currency,
+		due_date, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	stInsertPlan = `INSERT INTO plans (id, account_id, debt_id, conversation_id, currency, total_minor,
+		installments, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	stInsertEscalation = `INSERT INTO escalations (id, conversation_id, account_id, reason, priority, status,
+		agent_id, packet, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	stInsertContact = `INSERT INTO contact_attempts (id, account_id, debt_id, channel, result, reason, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+)
+
+func (s *Store) prepare(ctx context.Context) error {
+	for _, q := range []string{stUpdateConv, stInsertTurn, stInsertAudit, stInsertPromise, stInsertPlan, stInsertEscalation, stInsertContact} {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
+}
+
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st, ok := s.stmts[q]; ok {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func nullJSON(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+func nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return records.FormatTime(*t)
+}
+
+// UpsertAccounts implements store.Store. An account's debts are replaced by
+// the ones given.
+func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error {
+	accts, err := records.Accounts(accts, s.now())
+	if err != nil {
+		return fmt.Errorf("sqlite: upsert accounts: %w", err)
+	}
+	if len(accts) == 0 {
+		return nil
+	}
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		for i, a := range accts {
+			_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, date_of_birth, id_last4, locale, timezone,
+				phone, email, portfolio, consent_chat, consent_voice, consent_sms, consent_recording,
+				dnc_chat, dnc_voice, dnc_sms, dnc_email, flag_attorney, flag_dispute, flag_bankruptcy,
+				flag_deceased, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (id) DO UPDATE SET name = excluded.name, date_of_birth = excluded.date_of_birth,
+				id_last4 = excluded.id_last4, locale = excluded.locale, timezone = excluded.timezone,
+				phone = excluded.phone, email = excluded.email, portfolio = excluded.portfolio,
+				consent_chat = excluded.consent_chat, consent_voice = excluded.consent_voice,
+				consent_sms = excluded.consent_sms, consent_recording = excluded.consent_recording,
+				dnc_chat = excluded.dnc_chat, dnc_voice = excluded.dnc_voice, dnc_sms = excluded.dnc_sms,
+				dnc_email = excluded.dnc_email, flag_attorney = excluded.flag_attorney,
+				flag_dispute = excluded.flag_dispute, flag_bankruptcy = excluded.flag_bankruptcy,
+				flag_deceased = excluded.flag_deceased, updated_at = excluded.updated_at`,
+				a.ID, a.Name, a.DateOfBirth, a.IDLast4, a.Locale, a.Timezone, a.Phone, a.Email, a.Portfolio,
+				b2i(a.Consent.Chat), b2i(a.Consent.Voice), b2i(a.Consent.SMS), b2i(a.Consent.Recording),
+				b2i(a.DoNotContact.Chat), b2i(a.DoNotContact.Voice), b2i(a.DoNotContact.SMS), b2i(a.DoNotContact.Email),
+				b2i(a.Flags.Attorney), b2i(a.Flags.Dispute), b2i(a.Flags.Bankruptcy), b2i(a.Flags.Deceased),
+				records.FormatTime(a.CreatedAt), records.FormatTime(a.UpdatedAt))
+			if err != nil {
+				return fmt.Errorf("accounts[%d]: %w", i, mapErr(err))
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM debts WHERE account_id = ?`, a.ID); err != nil {
+				return fmt.Errorf("accounts[%d]: delete debts: %w", i, err)
+			}
+			for k, d := range a.Debts {
+				_, err := tx.ExecContext(ctx, `INSERT INTO debts (id, account_id, position, creditor, amount_minor,
+					currency, due_date, days_past_due, min_payment_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+					d.ID, a.ID, k, d.Creditor, d.AmountMinor, d.Currency, d.DueDate, d.DaysPastDue, d.MinPaymentMinor)
+				if err != nil {
+					// A debt id already held by another account is a bad
+					// batch, not a race.
+					return fmt.Errorf("accounts[%d].debts[%d]: %w", i, k, asInvalid(mapErr(err)))
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: upsert accounts: %w", err)
+	}
+	return nil
+}
+
+func asInvalid(err error) error {
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
+	}
+	return err
+}
+
+const accountCols = `id, name, date_of_birth, id_last4, locale, timezone, phone, email, portfolio,
+	consent_chat, consent_voice, consent_sms, consent_recording, dnc_chat, dnc_voice, dnc_sms, dnc_email,
+	flag_attorney, flag_dispute, flag_bankruptcy, flag_deceased, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAccount(row scanner) (store.Account, error) {
+	var a store.Account
+	var created, updated string
+	err := row.Scan(&a.ID, &a.Name, &a.DateOfBirth, &a.IDLast4, &a.Locale, &a.Timezone, &a.Phone, &a.Email, &a.Portfolio,
+		&a.Consent.Chat, &a.Consent.Voice, &a.Consent.SMS, &a.Consent.Recording,
+		&a.DoNotContact.Chat, &a.DoNotContact.Voice, &a.DoNotContact.SMS, &a.DoNotContact.Email,
+		&a.Flags.Attorney, &a.Flags.Dispute, &a.Flags.Bankruptcy, &a.Flags.Deceased, &created, &updated)
+	if err != nil {
+		return a, err
+	}
+	if a.CreatedAt, err = records.ParseTime(created); err != nil {
+		return a, err
+	}
+	a.UpdatedAt, err = records.ParseTime(updated)
+	return a, err
+}
+
+// loadDebts fills the debts of accts (all of which must be non-empty ids).
+func loadDebts(ctx context.Context, tx *sql.Tx, accts []store.Account) error {
+	if len(accts) == 0 {
+		return nil
+	}
+	idx := make(map[string]int, len(accts))
+	args := make([]any, len(accts))
+	for i, a := range accts {
+		idx[a.ID] = i
+		args[i] = a.ID
+		accts[i].Debts = []store.Debt{}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, account_id, creditor, amount_minor, currency, due_date,
+		days_past_due, min_payment_minor FROM debts WHERE account_id IN (?`+strings.Repeat(", ?", len(accts)-1)+`)
+		ORDER BY account_id, position`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d store.Debt
+		if err := rows.Scan(&d.ID, &d.AccountID, &d.Creditor, &d.AmountMinor, &d.Currency, &d.DueDate,
+			&d.DaysPastDue, &d.MinPaymentMinor); err != nil {
+			return err
+		}
+		i := idx[d.AccountID]
+		accts[i].Debts = append(accts[i].Debts, d)
+	}
+	return rows.Err()
+}
+
+// GetAccount implements store.Store.
+func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error) {
+	var a store.Account
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		a, err = scanAccount(tx.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("account %q: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		one := []store.Account{a}
+		if err := loadDebts(ctx, tx, one); err != nil {
+			return err
+		}
+		a = one[0]
+		return nil
+	})
+	if err != nil {
+		return store.Account{}, fmt.Errorf("sqlite: get account: %w", err)
+	}
+	return a, nil
+}
+
+// ListAccounts implements store.Store. A limit <= 0 means no limit.
+func (s *Store) ListAccounts(ctx context.Context, after string, limit int) ([]store.Account, error) {
+	var out []store.Account
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id > ? ORDER BY id LIMIT ?`,
+			after, sqlLimit(limit))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAccount(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return loadDebts(ctx, tx, out)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list accounts: %w", err)
+	}
+	return out, nil
+}
+
+// sqlLimit maps "no limit" (<= 0) to SQLite's LIMIT -1.
+func sqlLimit(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
+// CreateConversation implements store.Store. A duplicate id is
+// store.ErrConflict; an unknown account store.ErrInvalid.
+func (s *Store) CreateConversation(ctx context.Context, c store.Conversation) error {
+	c, err := records.Conversation(c, s.now())
+	if err != nil {
+		return fmt.Errorf("sqlite: create conversation: %w", err)
+	}
+	state, err := records.JSON("state", c.State)
+	if err != nil {
+		return fmt.Errorf("sqlite: create conversation: %w", err)
+	}
+	outcome, err := records.JSON("outcome", c.Outcome)
+	if err != nil {
+		return fmt.Errorf("sqlite: create conversation: %w", err)
+	}
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, account_id, debt_id, channel, locale, mode,
+			stage, state, outcome, outcome_type, version, created_at, updated_at, ended_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.AccountID, c.DebtID, c.Channel, c.Locale, c.Mode, c.Stage, nullJSON(state), nullJSON(outcome),
+			c.OutcomeType, c.Version, records.FormatTime(c.CreatedAt), records.FormatTime(c.UpdatedAt), nullTime(c.EndedAt))
+		return mapErr(err)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: create conversation %q: %w", c.ID, err)
+	}
+	return nil
+}
+
+const convCols = `id, account_id, debt_id, channel, locale, mode, stage, state, outcome, outcome_type, version,
+	created_at, updated_at, ended_at`
+
+func scanConversation(row scanner) (store.Conversation, error) {
+	var c store.Conversation
+	var state, outcome, ended sql.NullString
+	var created, updated string
+	err := row.Scan(&c.ID, &c.AccountID, &c.DebtID, &c.Channel, &c.Locale, &c.Mode, &c.Stage, &state, &outcome,
+		&c.OutcomeType, &c.Version, &created, &updated, &ended)
+	if err != nil {
+		return c, err
+	}
+	if state.Valid {
+		c.State = json.RawMessage(state.String)
+	}
+	if outcome.Valid {
+		c.Outcome = json.RawMessage(outcome.String)
+	}
+	if c.CreatedAt, err = records.ParseTime(created); err != nil {
+		return c, err
+	}
+	if c.UpdatedAt, err = records.ParseTime(updated); err != nil {
+		return c, err
+	}
+	if ended.Valid {
+		t, err := records.ParseTime(ended.String)
+		if err != nil {
+			return c, err
+		}
+		c.EndedAt = &t
+	}
+	return c, nil
+}
+
+// GetConversation implements store.Store.
+func (s *Store) GetConversation(ctx context.Context, id string) (store.Conversation, error) {
+	if s.isClosed() {
+		return store.Conversation{}, store.ErrClosed
+	}
+	c, err := scanConversation(s.r.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("sqlite: conversation %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("sqlite: get conversation: %w", err)
+	}
+	return c, nil
+}
+
+// ListConversations implements store.Store: newest first (created_at, then
+// id, descending).
+func (s *Store) ListConversations(ctx context.Context, f store.ConversationFilter) ([]store.Conversation, error) {
+	var where []string
+	var args []any
+	if f.AccountID != "" {
+		where = append(where, "account_id = ?")
+		args = append(args, f.AccountID)
+	}
+	if f.Mode != "" {
+		where = append(where, "mode = ?")
+		args = append(args, f.Mode)
+	}
+	q := `SELECT ` + convCols + ` FROM conversations`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	args = append(args, sqlLimit(f.Limit))
+	var out []store.Conversation
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanConversation(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list conversations: %w", err)
+	}
+	return out, nil
+}
+
+// CommitTurn implements store.Store.
+func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
+	c, err := records.TurnCommit(c, s.now())
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	conv := c.Conversation
+	state, err := records.JSON("state", conv.State)
+	if err != nil {
+		return fmt.Errorf("sqlite: commit turn: %w", err)
+	}
+	outcome, err := records.JSON("outcome", conv.Outcome)
+	if err != nil {
+		return fmt.Errorf("sqlite: commit turn: %w", err)
+	}
+	metas := make([][]byte, len(c.Turns))
+	for i, t := range c.Turns {
+		if metas[i], err = records.JSON("turn meta", t.Meta); err != nil {
+			return fmt.Errorf("sqlite: commit turn: %w", err)
+		}
+	}
+	installments := make([][]byte, len(c.Plans))
+	for i, p := range c.Plans {
+		inst := p.Installments
+		if inst == nil {
+			inst = []store.PlanInstallment{}
+		}
+		if installments[i], err = json.Marshal(inst); err != nil {
+			return fmt.Errorf("sqlite: commit turn: plan installments: %w", err)
+		}
+	}
+	packets := make([][]byte, len(c.Escalations))
+	for i, e := range c.Escalations {
+		if packets[i], err = records.JSON("escalation packet", e.Packet); err != nil {
+			return fmt.Errorf("sqlite: commit turn: %w", err)
+		}
+	}
+	datas := make([][]byte, len(c.Audit))
+	for i, e := range c.Audit {
+		if datas[i], err = records.JSON("audit data", e.Data); err != nil {
+			return fmt.Errorf("sqlite: commit turn: %w", err)
+		}
+	}
+
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := s.exec(ctx, tx, stUpdateConv, conv.Mode, conv.Stage, nullJSON(state), nullJSON(outcome),
+			conv.OutcomeType, conv.Version, records.FormatTime(conv.UpdatedAt), nullTime(conv.EndedAt),
+			conv.ID, conv.Version-1)
+		if err != nil {
+			return mapErr(err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			var v int64
+			err := tx.QueryRowContext(ctx, `SELECT version FROM conversations WHERE id = ?`, conv.ID).Scan(&v)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("conversation %q: %w", conv.ID, store.ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("conversation %q at version %d, commit brings %d: %w", conv.ID, v, conv.Version, store.ErrConflict)
+		}
+		for i, t := range c.Turns {
+			if _, err := s.exec(ctx, tx, stInsertTurn, t.ConversationID, t.Seq, t.From, t.Text, nullJSON(metas[i]),
+				t.MessageID, records.FormatTime(t.At)); err != nil {
+				return fmt.Errorf("turns[%d]: %w", i, mapErr(err))
+			}
+		}
+		for i, p := range c.Promises {
+			if _, err := s.exec(ctx, tx, stInsertPromise, p.ID, p.AccountID, p.DebtID, p.ConversationID, p.AmountMinor,
+				p.Currency, p.DueDate, p.Status, p.CreatedBy, records.FormatTime(p.CreatedAt)); err != nil {
+				return fmt.Errorf("promises[%d]: %w", i, mapErr(err))
+			}
+		}
+		for i, p := range c.Plans {
+			if _, err := s.exec(ctx, tx, stInsertPlan, p.ID, p.AccountID, p.DebtID, p.ConversationID, p.Currency,
+				p.TotalMinor, string(installments[i]), p.Status, p.CreatedBy, records.FormatTime(p.CreatedAt)); err != nil {
+				return fmt.Errorf("plans[%d]: %w", i, mapErr(err))
+			}
+		}
+		for i, e := range c.Escalations {
+			if _, err := s.exec(ctx, tx, stInsertEscalation, e.ID, e.ConversationID, e.AccountID, e.Reason, e.Priority,
+				e.Status, e.AgentID, nullJSON(packets[i]), records.FormatTime(e.CreatedAt),
+				records.FormatTime(e.UpdatedAt)); err != nil {
+				return fmt.Errorf("escalations[%d]: %w", i, mapErr(err))
+			}
+		}
+		for i, e := range c.Audit {
+			if _, err := s.exec(ctx, tx, stInsertAudit, e.Chain, e.Seq, e.Kind, nullJSON(datas[i]),
+				records.FormatTime(e.At), e.PrevHash, e.Hash); err != nil {
+				return fmt.Errorf("audit[%d]: %w", i, mapErr(err))
+			}
+		}
+		if a := c.Contact; a != nil {
+			if _, err := s.exec(ctx, tx, stInsertContact, a.ID, a.AccountID, a.DebtID, a.Channel, a.Result, a.Reason,
+				records.FormatTime(a.At)); err != nil {
+				return fmt.Errorf("contact: %w", mapErr(err))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: commit turn %q v%d: %w", conv.ID, conv.Version, err)
+	}
+	return nil
+}
+
+// ListTurns implements store.Store, in seq order.
+func (s *Store) ListTurns(ctx context.Context, conversationID string) ([]store.Turn, error) {
+	if s.isClosed() {
+		return nil, store.ErrClosed
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT conversation_id, seq, from_party, text, meta, message_id, at
+		FROM turns WHERE conversation_id = ? ORDER BY seq`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list turns: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Turn
+	for rows.Next() {
+		var t store.Turn
+		var meta sql.NullString
+		var at string
+		if err := rows.Scan(&t.ConversationID, &t.Seq, &t.From, &t.Text, &meta, &t.MessageID, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: list turns: %w", err)
+		}
+		if meta.Valid {
+			t.Meta = json.RawMessage(meta.String)
+		}
+		if t.At, err = records.ParseTime(at); err != nil {
+			return nil, fmt.Errorf("sqlite: list turns: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list turns: %w", err)
+	}
+	return out, nil
+}
+
+// ListPromises implements store.Store, oldest first.
+func (s *Store) ListPromises(ctx context.Context, accountID string) ([]store.Promise, error) {
+	if s.isClosed() {
+		return nil, store.ErrClosed
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, debt_id, conversation_id, amount_minor, currency,
+		due_date, status, created_by, created_at FROM promises WHERE account_id = ? ORDER BY created_at, id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list promises: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Promise
+	for rows.Next() {
+		var p store.Promise
+		var created string
+		if err := rows.Scan(&p.ID, &p.AccountID, &p.DebtID, &p.ConversationID, &p.AmountMinor, &p.Currency,
+			&p.DueDate, &p.Status, &p.CreatedBy, &created); err != nil {
+			return nil, fmt.Errorf("sqlite: list promises: %w", err)
+		}
+		if p.CreatedAt, err = records.ParseTime(created); err != nil {
+			return nil, fmt.Errorf("sqlite: list promises: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list promises: %w", err)
+	}
+	return out, nil
+}
+
+// ListPlans implements store.Store, oldest first.
+func (s *Store) ListPlans(ctx context.Context, accountID string) ([]store.Plan, error) {
+	if s.isClosed() {
+		return nil, store.ErrClosed
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, debt_id, conversation_id, currency, total_minor,
+		installments, status, created_by, created_at FROM plans WHERE account_id = ? ORDER BY created_at, id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list plans: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Plan
+	for rows.Next() {
+		var p store.Plan
+		var inst, created string
+		if err := rows.Scan(&p.ID, &p.AccountID, &p.DebtID, &p.ConversationID, &p.Currency, &p.TotalMinor,
+			&inst, &p.Status, &p.CreatedBy, &created); err != nil {
+			return nil, fmt.Errorf("sqlite: list plans: %w", err)
+		}
+		if err := json.Unmarshal([]byte(inst), &p.Installments); err != nil {
+			return nil, fmt.Errorf("sqlite: list plans: installments: %w", err)
+		}
+		if p.CreatedAt, err = records.ParseTime(created); err != nil {
+			return nil, fmt.Errorf("sqlite: list plans: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list plans: %w", err)
+	}
+	return out, nil
+}
+
+// ListEscalations implements store.Store, oldest first.
+func (s *Store) ListEscalations(ctx context.Context, f store.EscalationFilter) ([]store.Escalation, error) {
+	if s.isClosed() {
+		return nil, store.ErrClosed
+	}
+	var where []string
+	var args []any
+	if f.ConversationID != "" {
+		where = append(where, "conversation_id = ?")
+		args = append(args, f.ConversationID)
+	}
+	if f.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, f.Status)
+	}
+	q := `SELECT id, conversation_id, account_id, reason, priority, status, agent_id, packet, created_at, updated_at
+		FROM escalations`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at, id LIMIT ?"
+	args = append(args, sqlLimit(f.Limit))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list escalations: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Escalation
+	for rows.Next() {
+		var e store.Escalation
+		var packet sql.NullString
+		var created, updated string
+		if err := rows.Scan(&e.ID, &e.ConversationID, &e.AccountID, &e.Reason, &e.Priority, &e.Status, &e.AgentID,
+			&packet, &created, &updated); err != nil {
+			return nil, fmt.Errorf("sqlite: list escalations: %w", err)
+		}
+		if packet.Valid {
+			e.Packet = json.RawMessage(packet.String)
+		}
+		if e.CreatedAt, err = records.ParseTime(created); err != nil {
+			return nil, fmt.Errorf("sqlite: list escalations: %w", err)
+		}
+		if e.UpdatedAt, err = records.ParseTime(updated); err != nil {
+			return nil, fmt.Errorf("sqlite: list escalations: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list escalations: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateEscalation implements store.Store: it sets reason, priority,
+// status, agent and packet of an existing escalation (its account,
+// conversation and creation time stay). UpdatedAt defaults to now.
+func (s *Store) UpdateEscalation(ctx context.Context, e store.Escalation) error {
+	if e.ID == "" {
+		return fmt.Errorf("sqlite: update escalation: id is empty: %w", store.ErrInvalid)
+	}
+	packet, err := records.JSON("packet", e.Packet)
+	if err != nil {
+		return fmt.Errorf("sqlite: update escalation: %w", err)
+	}
+	updated := records.Time(records.OrNow(e.UpdatedAt, s.now()))
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE escalations SET reason = ?, priority = ?, status = ?, agent_id = ?,
+			packet = ?, updated_at = ? WHERE id = ?`,
+			e.Reason, e.Priority, e.Status, e.AgentID, nullJSON(packet), records.FormatTime(updated), e.ID)
+		if err != nil {
+			return mapErr(err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("escalation %q: %w", e.ID, store.ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: update escalation: %w", err)
+	}
+	return nil
+}
+
+// RecordContactAttempt implements store.Store. An empty id is generated.
+func (s *Store) RecordContactAttempt(ctx context.Context, a store.ContactAttempt) error {
+	a, err := records.ContactAttempt(a, s.now())
+	if err != nil {
+		return fmt.Errorf("sqlite: record contact attempt: %w", err)
+	}
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, stInsertContact, a.ID, a.AccountID, a.DebtID, a.Channel, a.Result, a.Reason,
+			records.FormatTime(a.At))
+		return mapErr(err)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: record contact attempt: %w", err)
+	}
+	return nil
+}
+
+// ListContactAttempts implements store.Store: attempts at or after since,
+// oldest first.
+func (s *Store) ListContactAttempts(ctx context.Context, accountID string, since time.Time) ([]store.ContactAttempt, error) {
+	if s.isClosed() {
+		return nil, store.ErrClosed
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, debt_id, channel, result, reason, at
+		FROM contact_attempts WHERE account_id = ? AND at >= ? ORDER BY at, id`, accountID, records.FormatTime(since))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list contact attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.ContactAttempt
+	for rows.Next() {
+		var a store.ContactAttempt
+		var at string
+		if err := rows.Scan(&a.ID, &a.AccountID, &a.DebtID, &a.Channel, &a.Result, &a.Reason, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: list contact attempts: %w", err)
+		}
+		if a.At, err = records.ParseTime(at); err != nil {
+			return nil, fmt.Errorf("sqlite: list contact attempts: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list contact attempts: %w", err)
+	}
+	return out, nil
+}
+
+// AppendAudit implements store.Store. An event whose (chain, seq) is taken
+// fails the whole append with store.ErrConflict: the caller read a stale
+// LastAudit and must re-read and re-link.
+func (s *Store) AppendAudit(ctx context.Context, evs []store.AuditEvent) error {
+	evs, err := records.Audit(evs, s.now())
+	if err != nil {
+		return fmt.Errorf("sqlite: append audit: %w", err)
+	}
+	datas := make([][]byte, len(evs))
+	for i, e := range evs {
+		if datas[i], err = records.JSON("audit data", e.Data); err != nil {
+			return fmt.Errorf("sqlite: append audit: %w", err)
+		}
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		for i, e := range evs {
+			if _, err := s.exec(ctx, tx, stInsertAudit, e.Chain, e.Seq, e.Kind, nullJSON(datas[i]),
+				records.FormatTime(e.At), e.PrevHash, e.Hash); err != nil {
+				return fmt.Errorf("audit[%d]: %w", i, mapErr(err))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: append audit: %w", err)
+	}
+	return nil
+}
+
+const auditCols = `chain, seq, kind, data, at, prev_hash, hash`
+
+func scanAudit(row scanner) (store.AuditEvent, error) {
+	var e store.AuditEvent
+	var data sql.NullString
+	var at string
+	if err := row.Scan(&e.Chain, &e.Seq, &e.Kind, &data, &at, &e.PrevHash, &e.Hash); err != nil {
+		return e, err
+	}
+	if data.Valid {
+		e.Data = json.RawMessage(data.String)
+	}
+	var err error
+	e.At, err = records.ParseTime(at)
+	return e, err
+}
+
+// LastAudit implements store.Store.
+func (s *Store) LastAudit(ctx context.Context, chain string) (store.AuditEvent, error) {
+	if s.isClosed() {
+		return store.AuditEvent{}, store.ErrClosed
+	}
+	e, err := scanAudit(s.r.QueryRowContext(ctx, `SELECT `+auditCols+` FROM audit_events WHERE chain = ?
+		ORDER BY seq DESC LIMIT 1`, chain))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AuditEvent{}, nil
+	}
+	if err != nil {
+		return store.AuditEvent{}, fmt.Errorf("sqlite: last audit: %w", err)
+	}
+	return e, nil
+}
+
+// ListAudit implements store.Store.
+func (s *Store) ListAudit(ctx context.Context, chain string) ([]store.AuditEvent, error) {
+	if s.isClosed() {
+		return nil, store.ErrClosed
+	}
+	q := `SELECT ` + auditCols + ` FROM audit_events ORDER BY chain, seq`
+	var args []any
+	if chain != "" {
+		q = `SELECT ` + auditCols + ` FROM audit_events WHERE chain = ? ORDER BY seq`
+		args = append(args, chain)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list audit: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AuditEvent
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list audit: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list audit: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,332 @@
+// Package sqlite is the embedded store: store.Store on a single SQLite file
+// through modernc.org/sqlite (pure Go, no cgo).
+//
+// The database runs in WAL mode with foreign keys on. SQLite allows one
+// writer at a time, so all writes go through one goroutine that owns the
+// only read-write connection; readers use a separate pool of read-only
+// connections and never wait for the writer. The writer commits queued
+// writes in groups (group commit): each write runs inside its own savepoint
+// of a shared transaction, so one write's failure does not affect the others,
+// and every caller gets its own result only after the shared COMMIT.
+//
+// Durability is set by Config.Synchronous; see Synchronous.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/collectagent/collectagent/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the SQLite store. It implements store.Store.
+type Store struct {
+	w   *sql.DB // the single read-write connection, used only by the writer goroutine
+	r   *sql.DB // read-only pool
+	cfg Config
+	log *slog.Logger
+	now func() time.Time
+
+	mu     sync.RWMutex // guards closed and sends on writes
+	closed bool
+	writes chan *writeReq
+	done   chan struct{} // closed when the writer goroutine has exited
+
+	stmts map[string]*sql.Stmt // writer statements prepared once
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path, applies the
+// embedded migrations and starts the writer. The path must name a file:
+// the reader pool needs a database that several connections share.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{cfg: DefaultConfig()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	cfg := o.cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if path == "" || path == ":memory:" {
+		return nil, fmt.Errorf("path %q: a database file is required: %w", path, ErrConfig)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+
+	w, err := sql.Open("sqlite", dsn(path, cfg, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn(path, cfg, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	r.SetMaxOpenConns(cfg.Readers)
+	r.SetMaxIdleConns(cfg.Readers)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+
+	s := &Store{
+		w: w, r: r, cfg: cfg, log: o.logger, now: o.now,
+		writes: make(chan *writeReq, 4*cfg.MaxBatch),
+		done:   make(chan struct{}),
+		stmts:  make(map[string]*sql.Stmt),
+	}
+	if err := s.prepare(ctx); err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
+	}
+	go s.writer()
+	s.log.Info("sqlite store open", "synchronous", string(cfg.Synchronous), "readers", cfg.Readers, "max_batch", cfg.MaxBatch)
+	return s, nil
+}
+
+// dsn builds a modernc.org/sqlite data source name. Every connection gets
+// the pragmas; the writer starts its transactions with BEGIN IMMEDIATE so
+// that it takes the write lock up front instead of failing on upgrade.
+func dsn(path string, cfg Config, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", cfg.BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous("+string(cfg.Synchronous)+")")
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, mustSub(migrations, "migrations"),
+		goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks both connection pools.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping readers: %w", err)
+	}
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var one int
+		return tx.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	})
+}
+
+// Close stops accepting writes, lets the writer finish what is queued and
+// closes the database. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		<-s.done
+		return nil
+	}
+	s.closed = true
+	close(s.writes)
+	s.mu.Unlock()
+	<-s.done
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// writeReq is one write waiting for the writer goroutine.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, tx *sql.Tx) error
+	done chan error // buffered; receives exactly one result
+}
+
+// write runs fn in the writer's transaction and waits for its durable
+// result. Once queued, a write is not abandoned: the caller gets the real
+// outcome, so an error means nothing was written. A context that ends while
+// the write is still queued cancels it.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return store.ErrClosed
+	}
+	select {
+	case s.writes <- req:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	s.mu.RUnlock()
+	return <-req.done
+}
+
+// writer owns the read-write connection. It takes whatever writes are queued
+// (up to MaxBatch) and commits them in one transaction.
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]*writeReq, 0, s.cfg.MaxBatch)
+	for {
+		req, ok := <-s.writes
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], req)
+	fill:
+		for len(batch) < s.cfg.MaxBatch {
+			select {
+			case req, ok := <-s.writes:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs a batch in one transaction. With more than one write, each
+// runs in a savepoint so that a failing write is rolled back alone.
+func (s *Store) commit(batch []*writeReq) {
+	live := batch[:0:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	// The batch runs detached from callers' contexts: one caller giving up
+	// must not abort the others' writes mid-transaction.
+	ctx := context.Background()
+	fail := func(err error) {
+		for _, r := range live {
+			r.done <- err
+		}
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		fail(fmt.Errorf("sqlite: begin: %w", mapErr(err)))
+		return
+	}
+	results := make([]error, len(live))
+	if len(live) == 1 {
+		results[0] = live[0].fn(ctx, tx)
+		if results[0] != nil {
+			_ = tx.Rollback()
+			live[0].done <- results[0]
+			return
+		}
+	} else {
+		for i, r := range live {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+				_ = tx.Rollback()
+				fail(fmt.Errorf("sqlite: savepoint: %w", err))
+				return
+			}
+			results[i] = r.fn(ctx, tx)
+			if results[i] != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+					_ = tx.Rollback()
+					fail(fmt.Errorf("sqlite: rollback to savepoint: %w", err))
+					return
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+				_ = tx.Rollback()
+				fail(fmt.Errorf("sqlite: release savepoint: %w", err))
+				return
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		s.log.Error("sqlite: commit failed", "writes", len(live), "err", err)
+		fail(fmt.Errorf("sqlite: commit: %w", mapErr(err)))
+		return
+	}
+	for i, r := range live {
+		r.done <- results[i]
+	}
+}
+
+// read runs fn in a read transaction on the reader pool, so that multi-query
+// reads see one snapshot.
+func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.isClosed() {
+		return store.ErrClosed
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("sqlite: begin read: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only; nothing to keep
+	return fn(tx)
+}
+
+func (s *Store) isClosed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closed
+}
+
+// mapErr turns constraint violations into store sentinels: a duplicate key
+// is store.ErrConflict, any other constraint (foreign key, check, not null)
+// store.ErrInvalid. The driver's message stays in the chain.
+func mapErr(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		return fmt.Errorf("%w: %w", store.ErrConflict, err)
+	}
+	if se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT {
+		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
+	}
+	return err
+}
