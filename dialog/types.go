@@ -158,7 +158,12 @@ type Act struct {
 	Date         compliance.Date  `json:"date,omitzero"`
 	Installments []Installment    `json:"installments,omitempty"`
 	Count        int              `json:"count,omitempty"`
-	Facts        compliance.Facts `json:"facts"`
+	// Days is a span in days the act states (an extension's length, or
+	// how far out a promise may be); Link is the payment link, already
+	// filled in from Policy.PaymentURL.
+	Days  int              `json:"days,omitempty"`
+	Link  string           `json:"link,omitempty"`
+	Facts compliance.Facts `json:"facts"`
 }
 
 // Installment is one payment of a plan.

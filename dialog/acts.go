@@ -1,0 +1,135 @@
+package dialog
+
+// The act kinds the engine emits. Each has an utterance template per locale
+// under prompts/templates. Acts marked "neutral" may be said before the
+// right party is verified: their templates name no debt, amount or date.
+const (
+	// Disclosures: exact, never rephrased (Facts.Disclosure is set).
+	ActGreeting        ActKind = "greeting"         // neutral; AI disclosure
+	ActRecordingNotice ActKind = "recording_notice" // neutral
+	ActMiniMiranda     ActKind = "mini_miranda"     // US: attempt to collect a debt
+
+	// Right-party verification.
+	ActAskVerify    ActKind = "ask_verify"    // neutral
+	ActVerifyRetry  ActKind = "verify_retry"  // neutral; the answer did not match
+	ActVerifyFailed ActKind = "verify_failed" // neutral; ends the chat
+	ActVerifyFirst  ActKind = "verify_first"  // neutral; asked about the debt before verifying
+	ActVerified     ActKind = "verified"
+	ActWrongParty   ActKind = "wrong_party" // neutral; ends the chat
+
+	// Information and prompts.
+	ActBalance            ActKind = "balance"
+	ActAskResolution      ActKind = "ask_resolution"
+	ActAskAlternative     ActKind = "ask_alternative" // after a declined proposal
+	ActCannotPayAck       ActKind = "cannot_pay_ack"
+	ActPaymentLink        ActKind = "payment_link"
+	ActNotUnderstood      ActKind = "not_understood" // neutral
+	ActWelcomeBack        ActKind = "welcome_back"   // neutral
+	ActStillThere         ActKind = "still_there"    // neutral
+	ActConversationClosed ActKind = "conversation_closed"
+
+	// Negotiation.
+	ActAskPromiseDate       ActKind = "ask_promise_date"
+	ActAskPlanCount         ActKind = "ask_plan_count"
+	ActConfirmPayNow        ActKind = "confirm_pay_now"
+	ActConfirmPTP           ActKind = "confirm_ptp"
+	ActConfirmPlan          ActKind = "confirm_plan"
+	ActConfirmExtension     ActKind = "confirm_extension"
+	ActCounterPTPDate       ActKind = "counter_ptp_date"
+	ActCounterPTPAmount     ActKind = "counter_ptp_amount"
+	ActCounterPlanCount     ActKind = "counter_plan_count"
+	ActCounterPlanDate      ActKind = "counter_plan_date"
+	ActPlanUnavailable      ActKind = "plan_unavailable"
+	ActExtensionUnavailable ActKind = "extension_unavailable"
+	ActNeedYesNo            ActKind = "need_yes_no"
+
+	// Closing after a recorded outcome.
+	ActClosePayNow ActKind = "close_pay_now"
+	ActClosePTP    ActKind = "close_ptp"
+	ActClosePlan   ActKind = "close_plan"
+
+	// Endings and handoffs: each tells the borrower what happens next.
+	ActCeaseAck             ActKind = "cease_ack"    // neutral
+	ActCallbackAck          ActKind = "callback_ack" // neutral
+	ActDisputeAck           ActKind = "dispute_ack"
+	ActAttorneyAck          ActKind = "attorney_ack"
+	ActBankruptcyAck        ActKind = "bankruptcy_ack"
+	ActHardshipAck          ActKind = "hardship_ack"
+	ActAlreadyPaidAck       ActKind = "already_paid_ack"
+	ActHumanHandoff         ActKind = "human_handoff"         // neutral
+	ActComplaintAck         ActKind = "complaint_ack"         // neutral
+	ActAbuseAck             ActKind = "abuse_ack"             // neutral
+	ActDistressSupport      ActKind = "distress_support"      // neutral
+	ActMisunderstoodHandoff ActKind = "misunderstood_handoff" // neutral
+	ActOffPolicyHandoff     ActKind = "off_policy_handoff"
+	ActAccountFlagHandoff   ActKind = "account_flag_handoff"
+)
+
+var allActKinds = []ActKind{
+	ActGreeting, ActRecordingNotice, ActMiniMiranda,
+	ActAskVerify, ActVerifyRetry, ActVerifyFailed, ActVerifyFirst, ActVerified, ActWrongParty,
+	ActBalance, ActAskResolution, ActAskAlternative, ActCannotPayAck, ActPaymentLink,
+	ActNotUnderstood, ActWelcomeBack, ActStillThere, ActConversationClosed,
+	ActAskPromiseDate, ActAskPlanCount, ActConfirmPayNow, ActConfirmPTP, ActConfirmPlan,
+	ActConfirmExtension, ActCounterPTPDate, ActCounterPTPAmount, ActCounterPlanCount,
+	ActCounterPlanDate, ActPlanUnavailable, ActExtensionUnavailable, ActNeedYesNo,
+	ActClosePayNow, ActClosePTP, ActClosePlan,
+	ActCeaseAck, ActCallbackAck, ActDisputeAck, ActAttorneyAck, ActBankruptcyAck,
+	ActHardshipAck, ActAlreadyPaidAck, ActHumanHandoff, ActComplaintAck, ActAbuseAck,
+	ActDistressSupport, ActMisunderstoodHandoff, ActOffPolicyHandoff, ActAccountFlagHandoff,
+}
+
+// ActKinds returns every act kind the engine can emit, in a fixed order.
+// Each needs a template in every locale.
+func ActKinds() []ActKind {
+	out := make([]ActKind, len(allActKinds))
+	copy(out, allActKinds)
+	return out
+}
+
+// disclosureKinds are the exact templates a pack may require.
+var disclosureKinds = map[ActKind]bool{
+	ActGreeting:        true,
+	ActRecordingNotice: true,
+	ActMiniMiranda:     true,
+}
+
+// Escalation reasons (Escalation.Reason, Outcome.Reason of escalated
+// outcomes).
+const (
+	ReasonHumanRequested = "human_requested"
+	ReasonDispute        = "dispute"
+	ReasonHardship       = "hardship"
+	ReasonDistress       = "distress"
+	ReasonAbuse          = "abuse"
+	ReasonComplaint      = "complaint"
+	ReasonAttorney       = "attorney"
+	ReasonBankruptcy     = "bankruptcy"
+	ReasonDeceased       = "deceased"
+	ReasonMisunderstood  = "misunderstood"
+	ReasonOffPolicy      = "off_policy"
+	ReasonAlreadyPaid    = "already_paid"
+)
+
+// Reasons of outcomes that are not escalations.
+const (
+	ReasonVerificationFailed = "verification_failed"
+	ReasonCallbackLater      = "callback_later"
+	ReasonCease              = "cease"
+	ReasonWrongParty         = "wrong_party"
+	ReasonExtension          = "extension"
+)
+
+var allEscalationReasons = []string{
+	ReasonHumanRequested, ReasonDispute, ReasonHardship, ReasonDistress, ReasonAbuse,
+	ReasonComplaint, ReasonAttorney, ReasonBankruptcy, ReasonDeceased,
+	ReasonMisunderstood, ReasonOffPolicy, ReasonAlreadyPaid,
+}
+
+// EscalationReasons returns every escalation reason the engine can emit;
+// the flow's priority table must name each.
+func EscalationReasons() []string {
+	out := make([]string, len(allEscalationReasons))
+	copy(out, allEscalationReasons)
+	return out
+}

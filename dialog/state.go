@@ -1,0 +1,65 @@
+package dialog
+
+import "github.com/collectagent/collectagent/compliance"
+
+// ProposalKind names a way to resolve the debt.
+type ProposalKind string
+
+// Proposal kinds; they are also the Facts.Offers codes.
+const (
+	ProposalPayNow    ProposalKind = "pay_now"
+	ProposalPTP       ProposalKind = "ptp"
+	ProposalPlan      ProposalKind = "plan"
+	ProposalExtension ProposalKind = "extension"
+)
+
+// Proposal is a concrete way to resolve the debt, inside policy, as the
+// bot read it back or offered it.
+type Proposal struct {
+	Kind         ProposalKind     `json:"kind"`
+	Amount       compliance.Money `json:"amount"` // total
+	Date         compliance.Date  `json:"date,omitzero"`
+	Installments []Installment    `json:"installments,omitempty"`
+	// Counter is set when the bot offered this instead of what the
+	// borrower asked for.
+	Counter bool `json:"counter,omitempty"`
+}
+
+// Draft is a proposal the borrower has started but not completed: an
+// amount without a date, a plan without a count.
+type Draft struct {
+	Kind         ProposalKind     `json:"kind"`
+	Amount       compliance.Money `json:"amount,omitzero"`
+	Date         compliance.Date  `json:"date,omitzero"`
+	Installments int              `json:"installments,omitempty"`
+}
+
+// State is one conversation's position in the script. It is plain data,
+// JSON-serialisable, saved by the runtime after every turn; the engine
+// never mutates a State it was given.
+type State struct {
+	Stage    Stage `json:"stage"`
+	Verified bool  `json:"verified"`
+	// VerifyFailures counts identity answers that did not match.
+	VerifyFailures int `json:"verify_failures"`
+	// Misunderstood counts consecutive messages the engine could not use.
+	Misunderstood int `json:"misunderstood"`
+	// OffPolicy counts requests outside policy that got a counter-offer.
+	OffPolicy int `json:"off_policy"`
+	// Pending is the proposal read back and awaiting a yes (StageConfirm).
+	Pending *Proposal `json:"pending,omitempty"`
+	// Draft is a half-made proposal while the bot asks for the rest.
+	Draft *Draft `json:"draft,omitempty"`
+	// Disclosed lists the disclosures given, in order.
+	Disclosed []ActKind `json:"disclosed,omitempty"`
+	// Offers lists every concrete proposal the bot read back or offered.
+	Offers []Proposal `json:"offers,omitempty"`
+	// Outcome is the last recorded outcome.
+	Outcome *Outcome `json:"outcome,omitempty"`
+	// Ended is set when the bot's part of the conversation is over (closed,
+	// ended, or handed to a person).
+	Ended bool `json:"ended"`
+}
+
+// NewState returns the state of a conversation that has not started.
+func NewState() State { return State{Stage: StageGreeting} }
