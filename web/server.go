@@ -1,0 +1,299 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/store"
+)
+
+// Deps are the server's collaborators, wired by cmd/collectagent.
+type Deps struct {
+	Store   store.Store
+	Runtime *bot.Runtime
+	Clock   bot.Clock    // nil means the system clock
+	Logger  *slog.Logger // nil discards
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Server serves the API, the chat WebSocket and the chat page. It is an
+// http.Handler; Serve runs it on a listener and Shutdown drains it.
+type Server struct {
+	cfg    Config
+	store  store.Store
+	rt     *bot.Runtime
+	clock  bot.Clock
+	log    *slog.Logger
+	tokens tokenSigner
+	keys   [][]byte
+	demo   map[string]bool // demo account ids; nil means all
+	mux    *http.ServeMux
+
+	mu       sync.Mutex // guards conns, draining, httpSrv
+	conns    map[*chatConn]struct{}
+	draining bool
+	httpSrv  *http.Server
+	handlers sync.WaitGroup // chat handlers in flight
+}
+
+// New checks cfg (after defaults) and deps and returns a server.
+func New(cfg Config, deps Deps) (*Server, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Store == nil || deps.Runtime == nil {
+		return nil, fmt.Errorf("%w: store and runtime are required", ErrBadConfig)
+	}
+	s := &Server{
+		cfg:   cfg,
+		store: deps.Store,
+		rt:    deps.Runtime,
+		clock: deps.Clock,
+		log:   deps.Logger,
+		conns: make(map[*chatConn]struct{}),
+	}
+	if s.clock == nil {
+		s.clock = systemClock{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	secret := []byte(cfg.TokenSecret)
+	if len(secret) == 0 {
+		// Demo only (Validate requires a secret otherwise): tokens die
+		// with the process.
+		secret = make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, fmt.Errorf("token secret: %w", err)
+		}
+	}
+	s.tokens = tokenSigner{secret: secret}
+	for _, k := range cfg.APIKeys {
+		s.keys = append(s.keys, []byte(k))
+	}
+	if len(cfg.DemoAccounts) > 0 {
+		s.demo = make(map[string]bool, len(cfg.DemoAccounts))
+		for _, id := range cfg.DemoAccounts {
+			s.demo[id] = true
+		}
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.Handle("POST /v1/accounts", s.authed(s.postAccounts))
+	m.Handle("GET /v1/accounts/{id}", s.authed(s.getAccount))
+	m.Handle("GET /v1/accounts/{id}/promises", s.authed(s.getPromises))
+	m.Handle("GET /v1/accounts/{id}/plans", s.authed(s.getPlans))
+	m.Handle("POST /v1/sessions", s.authed(s.postSession))
+	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
+	m.HandleFunc("GET /v1/chat", s.chat)
+	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, ErrNoRoute) })
+	if s.cfg.Demo {
+		m.HandleFunc("GET /demo/accounts", s.demoAccounts)
+		m.HandleFunc("POST /demo/sessions", s.demoSession)
+	}
+	m.Handle("GET /", s.page())
+	s.mux = m
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+// Serve accepts connections on ln until Shutdown. It returns
+// http.ErrServerClosed after a Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.mu.Lock()
+	if s.draining {
+		s.mu.Unlock()
+		return http.ErrServerClosed
+	}
+	s.httpSrv = hs
+	s.mu.Unlock()
+	return hs.Serve(ln)
+}
+
+// Shutdown drains the server: it stops accepting connections, lets every
+// chat turn in progress finish and deliver its replies, closes each chat
+// connection with 1001 (going away), and waits for the handlers. When ctx
+// ends first, the remaining connections are dropped. Shutdown is
+// idempotent.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.draining = true
+	hs := s.httpSrv
+	conns := make([]*chatConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+
+	var errs []error
+	if hs != nil {
+		// Hijacked WebSocket connections are not tracked by http.Server;
+		// it only stops the listener and idle HTTP connections here.
+		if err := hs.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	for _, c := range conns {
+		c.goAway()
+	}
+	waited := make(chan struct{})
+	go func() { s.handlers.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.ws.NetConn().Close()
+		}
+		s.mu.Unlock()
+		<-waited
+		errs = append(errs, fmt.Errorf("chat drain: %w", ctx.Err()))
+	}
+	return errors.Join(errs...)
+}
+
+// track registers a chat connection; it fails once draining started.
+func (s *Server) track(c *chatConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.handlers.Add(1)
+	return true
+}
+
+func (s *Server) untrack(c *chatConn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.handlers.Done()
+}
+
+func (s *Server) isDraining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.draining
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.isDraining() {
+		s.writeError(w, r, ErrShuttingDown)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("readyz: store ping failed", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": apiError{Code: CodeUnavailable, Message: "store unavailable"}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// authed requires a configured API key as a bearer token.
+func (s *Server) authed(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		key, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || !s.validKey([]byte(strings.TrimSpace(key))) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="collectagent"`)
+			s.writeError(w, r, ErrUnauthorized)
+			return
+		}
+		h(w, r)
+	})
+}
+
+func (s *Server) validKey(k []byte) bool {
+	if len(k) == 0 {
+		return false
+	}
+	found := 0
+	for _, want := range s.keys {
+		found |= subtle.ConstantTimeCompare(k, want)
+	}
+	return found == 1
+}
+
+// writeError writes err as {"error":{...}} with the status classify picks.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	a := classify(err)
+	if a.Status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else {
+		s.log.Debug("request rejected", "method", r.Method, "path", r.URL.Path, "code", a.Code, "err", err)
+	}
+	writeJSON(w, a.Status, map[string]any{"error": a})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// decodeJSON reads r's body into v, bounded by MaxBody.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return ErrBodyTooLarge
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return fmt.Errorf("%w: field %s: want %s", ErrBadJSON, te.Field, te.Type)
+		}
+		return fmt.Errorf("%w: %s", ErrBadJSON, jsonErrText(err))
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: trailing data after the JSON value", ErrBadJSON)
+	}
+	return nil
+}
+
+// jsonErrText keeps the decoder's message but not its package prefix.
+func jsonErrText(err error) string {
+	return strings.TrimPrefix(err.Error(), "json: ")
+}

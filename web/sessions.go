@@ -1,0 +1,58 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// SessionRequest is the body of POST /v1/sessions.
+type SessionRequest struct {
+	AccountID string `json:"account_id" validate:"required,max=64"`
+	Channel   string `json:"channel" validate:"omitempty,oneof=chat"`
+}
+
+// SessionResponse is what POST /v1/sessions returns: a token for
+// GET /v1/chat?token=...
+type SessionResponse struct {
+	Token          string    `json:"token"`
+	ConversationID string    `json:"conversation_id"`
+	ExpiresAt      time.Time `json:"expires_at"`
+}
+
+func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
+	var req SessionRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.mintSession(w, r, req)
+}
+
+// mintSession begins a conversation and returns its signed token.
+func (s *Server) mintSession(w http.ResponseWriter, r *http.Request, req SessionRequest) {
+	if err := validateRequest(req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Channel == "" {
+		req.Channel = "chat"
+	}
+	if s.isDraining() {
+		s.writeError(w, r, ErrShuttingDown)
+		return
+	}
+	conv, err := s.rt.Begin(r.Context(), req.AccountID, req.Channel)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("begin conversation: %w", err))
+		return
+	}
+	exp := s.clock.Now().Add(s.cfg.TokenTTL).Truncate(time.Second)
+	tok, err := s.tokens.mint(tokenClaims{Conversation: conv.ID, Account: conv.AccountID, Channel: req.Channel, Expires: exp.Unix()})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("session minted", "conversation", conv.ID, "channel", req.Channel)
+	writeJSON(w, http.StatusCreated, SessionResponse{Token: tok, ConversationID: conv.ID, ExpiresAt: exp.UTC()})
+}
