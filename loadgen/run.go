@@ -1,0 +1,371 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Target names in a report.
+const (
+	TargetEcho   = "echo"
+	TargetServer = "server"
+)
+
+// Result is everything one invocation measured: the echo ceiling first
+// (when asked for), then the server.
+type Result struct {
+	Machine Machine  `json:"machine"`
+	Runs    []Report `json:"runs"`
+}
+
+// Run validates cfg and runs the load: against the in-process echo server
+// when cfg.Echo is set, then against cfg.URL when set. Conversation
+// failures are counted in the reports; an error means a run could not be
+// made at all (bad config, server not ready, accounts refused).
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return Result{}, err
+	}
+	cfg = cfg.withDefaults()
+	res := Result{Machine: ReadMachine(cfg.Clock.Now())}
+
+	if cfg.Echo {
+		rep, err := runEchoTarget(ctx, cfg)
+		if err != nil {
+			return res, err
+		}
+		res.Runs = append(res.Runs, rep)
+	}
+	if cfg.URL != "" {
+		rep, err := runServerTarget(ctx, cfg)
+		if err != nil {
+			return res, err
+		}
+		res.Runs = append(res.Runs, rep)
+	}
+	return res, nil
+}
+
+func runEchoTarget(ctx context.Context, cfg Config) (Report, error) {
+	echo, err := StartEcho(cfg.Logger)
+	if err != nil {
+		return Report{}, err
+	}
+	defer echo.Close()
+	// The same dialer settings as against the server.
+	api := newAPIClient(echo.URL(), "", cfg.TurnTimeout, 1)
+	defer api.close()
+	url := wsURL(echo.URL(), "/echo", nil)
+	t := target{
+		name:    TargetEcho,
+		url:     echo.URL().String(),
+		pid:     0,
+		process: "loadgen+echo",
+		converse: func(ctx context.Context, c *conversation, b borrower) error {
+			return c.runEcho(ctx, api.dialer, url, b)
+		},
+	}
+	return runLoad(ctx, cfg, t)
+}
+
+func runServerTarget(ctx context.Context, cfg Config) (Report, error) {
+	base, err := loopbackBase(cfg.URL)
+	if err != nil {
+		return Report{}, fmt.Errorf("%w: url: %w", ErrConfig, err)
+	}
+	api := newAPIClient(base, cfg.APIKey, cfg.TurnTimeout, min(cfg.Conversations, 256))
+	defer api.close()
+	rctx, cancel := context.WithTimeout(ctx, cfg.TurnTimeout)
+	err = api.ready(rctx)
+	cancel()
+	if err != nil {
+		return Report{}, err
+	}
+	t := target{
+		name:     TargetServer,
+		url:      base.String(),
+		pid:      cfg.PID,
+		process:  "server",
+		accounts: api.createAccounts,
+		converse: func(ctx context.Context, c *conversation, b borrower) error {
+			return c.runServer(ctx, api, b)
+		},
+	}
+	return runLoad(ctx, cfg, t)
+}
+
+// target is what a load run is pointed at.
+type target struct {
+	name     string
+	url      string
+	pid      int    // process to sample; 0 samples this process
+	process  string // what that process is, for the report
+	accounts func(context.Context, []account) error
+	converse func(context.Context, *conversation, borrower) error
+}
+
+// counters are the run's shared tallies.
+type counters struct {
+	turns, done, failed atomic.Uint64
+	open, maxOpen       atomic.Int64
+
+	mu     sync.Mutex
+	errors map[string]uint64
+	sample map[string]string // one message per kind, for the log
+}
+
+func (c *counters) addOpen(delta int) {
+	n := c.open.Add(int64(delta))
+	for {
+		m := c.maxOpen.Load()
+		if n <= m || c.maxOpen.CompareAndSwap(m, n) {
+			return
+		}
+	}
+}
+
+func (c *counters) fail(err error) {
+	c.failed.Add(1)
+	kind := ErrorKind(err)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.errors[kind]++
+	if _, ok := c.sample[kind]; !ok {
+		c.sample[kind] = err.Error()
+	}
+}
+
+func (c *counters) errorCounts() map[string]uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]uint64, len(c.errors))
+	for k, v := range c.errors {
+		out[k] = v
+	}
+	return out
+}
+
+// runLoad runs cfg's borrowers against one target.
+func runLoad(ctx context.Context, cfg Config, t target) (Report, error) {
+	log := cfg.Logger.With("target", t.name)
+	started := cfg.Clock.Now()
+	rounds := cfg.Rounds
+	total := -1 // conversations to generate; -1: until the duration is over
+	if cfg.Duration == 0 {
+		total = cfg.Conversations * rounds
+	}
+	limit := cfg.MaxTime
+	if cfg.Duration > 0 {
+		// In-flight conversations may finish after the duration: each has
+		// at most 4 frames to wait for and 3 pauses of at most 1.5*Think.
+		limit = min(limit, cfg.Duration+cfg.Ramp+5*cfg.TurnTimeout+5*cfg.Think)
+	}
+	runCtx, cancelRun := context.WithTimeout(ctx, limit)
+	defer cancelRun()
+
+	mem := startMemSampler(runCtx, t.pid, t.process, cfg.SampleEvery, ReadProcMem)
+	memStopped := false
+	defer func() {
+		if !memStopped {
+			mem.stop()
+		}
+	}()
+
+	var m metrics
+	cnt := &counters{errors: map[string]uint64{}, sample: map[string]string{}}
+
+	// The feeder creates accounts in batches ahead of the borrowers; the
+	// clock starts once every borrower has its first account.
+	queue := make(chan borrower, cfg.Conversations)
+	prefilled := make(chan struct{})
+	feedCtx, stopFeed := context.WithCancel(runCtx)
+	defer stopFeed()
+	var feedErr error
+	var produced atomic.Int64
+	feedDone := make(chan struct{})
+	gen := newGenerator(strconv.FormatInt(started.UnixNano(), 36), cfg.Locales, started, cfg.Seed)
+	go func() {
+		defer close(feedDone)
+		defer close(queue)
+		var once sync.Once
+		defer once.Do(func() { close(prefilled) })
+		want := int64(cfg.Conversations)
+		if total >= 0 {
+			want = min(want, int64(total))
+		}
+		for total < 0 || produced.Load() < int64(total) {
+			n := cfg.BatchSize
+			if total >= 0 {
+				n = min(n, total-int(produced.Load()))
+			}
+			batch := make([]borrower, n)
+			accts := make([]account, n)
+			for i := range batch {
+				batch[i] = gen.borrower()
+				accts[i] = batch[i].account
+			}
+			if t.accounts != nil {
+				actx, cancel := context.WithTimeout(feedCtx, 2*cfg.TurnTimeout)
+				err := t.accounts(actx, accts)
+				cancel()
+				if err != nil {
+					if feedCtx.Err() == nil {
+						feedErr = err
+					}
+					return
+				}
+			}
+			for _, b := range batch {
+				select {
+				case queue <- b:
+				case <-feedCtx.Done():
+					return
+				}
+				if produced.Add(1) == want {
+					once.Do(func() { close(prefilled) })
+				}
+			}
+		}
+	}()
+	select {
+	case <-prefilled:
+	case <-runCtx.Done():
+	}
+	if produced.Load() == 0 {
+		stopFeed()
+		<-feedDone
+		if feedErr != nil {
+			return Report{}, fmt.Errorf("%w: accounts: %w", ErrSetup, feedErr)
+		}
+		return Report{}, fmt.Errorf("%w: no accounts: %w", ErrSetup, runCtx.Err())
+	}
+	setup := cfg.Clock.Now().Sub(started)
+	log.Info("load starting", "conversations", cfg.Conversations, "rounds", cfg.Rounds, "duration", cfg.Duration, "setup", setup)
+
+	loadStart := cfg.Clock.Now()
+	deadline := loadStart.Add(cfg.Duration)
+	var wg sync.WaitGroup
+	for i := range cfg.Conversations {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conv := &conversation{
+				clock:   cfg.Clock,
+				timeout: cfg.TurnTimeout,
+				think:   cfg.Think,
+				rng:     rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1)),
+				m:       &m,
+				turns:   func() { cnt.turns.Add(1) },
+				open:    cnt.addOpen,
+			}
+			if cfg.Ramp > 0 && cfg.Conversations > 1 {
+				offset := time.Duration(int64(cfg.Ramp) * int64(i) / int64(cfg.Conversations))
+				timer := time.NewTimer(offset)
+				select {
+				case <-runCtx.Done():
+					timer.Stop()
+					return
+				case <-timer.C:
+				}
+			}
+			for round := 0; cfg.Duration > 0 || round < rounds; round++ {
+				if cfg.Duration > 0 && !cfg.Clock.Now().Before(deadline) {
+					return
+				}
+				var b borrower
+				var ok bool
+				select {
+				case b, ok = <-queue:
+				case <-runCtx.Done():
+					return
+				}
+				if !ok {
+					return
+				}
+				if err := t.converse(runCtx, conv, b); err != nil {
+					cnt.fail(err)
+					continue
+				}
+				cnt.done.Add(1)
+			}
+		}()
+	}
+
+	progressDone := make(chan struct{})
+	stopProgress := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		if cfg.Progress <= 0 {
+			return
+		}
+		tick := time.NewTicker(cfg.Progress)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopProgress:
+				return
+			case <-tick.C:
+				log.Info("progress", "open", cnt.open.Load(), "done", cnt.done.Load(), "failed", cnt.failed.Load(), "turns", cnt.turns.Load(), "p99", m.turn.Quantile(0.99))
+			}
+		}
+	}()
+
+	wg.Wait()
+	elapsed := cfg.Clock.Now().Sub(loadStart)
+	close(stopProgress)
+	<-progressDone
+	timedOut := runCtx.Err() != nil && ctx.Err() == nil
+	stopFeed()
+	<-feedDone
+	if feedErr != nil {
+		cnt.fail(&convError{kind: classify("accounts", feedErr), err: feedErr})
+	}
+	memRep := mem.stop()
+	memStopped = true
+
+	cnt.mu.Lock()
+	for kind, msg := range cnt.sample {
+		log.Warn("conversation errors", "kind", kind, "count", cnt.errors[kind], "example", msg)
+	}
+	cnt.mu.Unlock()
+
+	rep := Report{
+		Target:        t.name,
+		URL:           t.url,
+		Conversations: cfg.Conversations,
+		Rounds:        cfg.Rounds,
+		Duration:      Duration(cfg.Duration),
+		Think:         Duration(cfg.Think),
+		Locales:       cfg.Locales.String(),
+		Started:       loadStart,
+		Setup:         Duration(setup),
+		Elapsed:       Duration(elapsed),
+		TimedOut:      timedOut,
+		Completed:     cnt.done.Load(),
+		Failed:        cnt.failed.Load(),
+		Turns:         cnt.turns.Load(),
+		MaxOpen:       cnt.maxOpen.Load(),
+		Turn:          m.turn.Summary(),
+		Connect:       m.connect.Summary(),
+		Errors:        cnt.errorCounts(),
+		Memory:        memRep,
+	}
+	if t.name == TargetServer {
+		g, s := m.greeting.Summary(), m.session.Summary()
+		rep.Greeting, rep.Session = &g, &s
+	}
+	if secs := elapsed.Seconds(); secs > 0 {
+		rep.TurnsPerSec = float64(rep.Turns) / secs
+		rep.ConversationsPerSec = float64(rep.Completed) / secs
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return rep, ctx.Err()
+	}
+	return rep, nil
+}
