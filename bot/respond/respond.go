@@ -1,0 +1,132 @@
+package respond
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"text/template"
+
+	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/prompts"
+)
+
+// Renderer renders acts from precompiled templates. It is safe for
+// concurrent use.
+type Renderer struct {
+	// tmpl maps locale, then act kind, to its compiled template.
+	tmpl map[string]map[dialog.ActKind]*template.Template
+	pool sync.Pool // *bytes.Buffer
+}
+
+// Data is what a template sees. Every field is filled from the act (and
+// the account's creditor name); amounts and dates are already formatted for
+// the locale.
+type Data struct {
+	Amount       string
+	Date         string
+	Count        int
+	Days         int
+	Link         string
+	Creditor     string
+	Installments []InstallmentData
+}
+
+// InstallmentData is one formatted payment of a plan.
+type InstallmentData struct {
+	Amount string
+	Date   string
+}
+
+// New compiles the embedded templates of every locale in package prompts.
+func New() (*Renderer, error) {
+	src := make(map[string]map[string]string)
+	for _, loc := range prompts.Locales() {
+		m, err := prompts.Templates(loc)
+		if err != nil {
+			return nil, fmt.Errorf("respond: load %s: %w", loc, err)
+		}
+		src[loc] = m
+	}
+	return NewFromTemplates(src)
+}
+
+// NewFromTemplates compiles templates given as locale -> act kind -> text
+// (for tests and for a lender's own wording).
+func NewFromTemplates(src map[string]map[string]string) (*Renderer, error) {
+	r := &Renderer{tmpl: make(map[string]map[dialog.ActKind]*template.Template, len(src))}
+	r.pool.New = func() any { return new(bytes.Buffer) }
+	for loc, m := range src {
+		compiled := make(map[dialog.ActKind]*template.Template, len(m))
+		for kind, text := range m {
+			t, err := template.New(loc + "/" + kind).Option("missingkey=error").Parse(text)
+			if err != nil {
+				return nil, fmt.Errorf("compile %s/%s: %w: %w", loc, kind, ErrTemplate, err)
+			}
+			compiled[dialog.ActKind(kind)] = t
+		}
+		r.tmpl[loc] = compiled
+	}
+	return r, nil
+}
+
+// Render writes act in locale for the borrower of acct.
+func (r *Renderer) Render(act dialog.Act, locale string, acct dialog.Account) (string, error) {
+	byKind, ok := r.tmpl[locale]
+	if !ok {
+		return "", fmt.Errorf("render %s: %w: %q", act.Kind, ErrUnknownLocale, locale)
+	}
+	t, ok := byKind[act.Kind]
+	if !ok {
+		return "", fmt.Errorf("render %s/%s: %w", locale, act.Kind, ErrNoTemplate)
+	}
+	d := DataFor(act, locale, acct)
+	buf := r.pool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer r.pool.Put(buf)
+	if err := t.Execute(buf, &d); err != nil {
+		return "", fmt.Errorf("render %s/%s: %w: %w", locale, act.Kind, ErrTemplate, err)
+	}
+	return buf.String(), nil
+}
+
+// DataFor formats act's fields for locale: the values a template (or a
+// model asked to phrase the act) may state.
+func DataFor(act dialog.Act, locale string, acct dialog.Account) Data {
+	d := Data{
+		Count:    act.Count,
+		Days:     act.Days,
+		Link:     act.Link,
+		Creditor: acct.Debt.Creditor,
+	}
+	if !act.Amount.IsZero() {
+		d.Amount = FormatMoney(locale, act.Amount)
+	}
+	if !act.Date.IsZero() {
+		d.Date = FormatDate(locale, act.Date)
+	}
+	if n := len(act.Installments); n > 0 {
+		d.Installments = make([]InstallmentData, n)
+		for i, in := range act.Installments {
+			d.Installments[i] = InstallmentData{
+				Amount: FormatMoney(locale, in.Amount),
+				Date:   FormatDate(locale, in.DueDate),
+			}
+		}
+	}
+	return d
+}
+
+var (
+	defaultOnce sync.Once
+	defaultR    *Renderer
+	defaultErr  error
+)
+
+// Render renders act with the embedded templates (compiled once).
+func Render(act dialog.Act, locale string, acct dialog.Account) (string, error) {
+	defaultOnce.Do(func() { defaultR, defaultErr = New() })
+	if defaultErr != nil {
+		return "", defaultErr
+	}
+	return defaultR.Render(act, locale, acct)
+}
