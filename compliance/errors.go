@@ -7,3 +7,12 @@ var (
 	ErrBadDate     = errors.New("compliance: malformed date")
 	ErrUnknownPack = errors.New("compliance: unknown policy pack")
 )
+
+// Errors of the policy packs and the audit chain.
+var (
+	// ErrBadPack means a pack's data does not hold together.
+	ErrBadPack = errors.New("compliance: malformed policy pack")
+	// ErrChainBroken means an audit chain does not verify; the error names
+	// the first broken seq (see ChainError).
+	ErrChainBroken = errors.New("compliance: audit chain broken")
+)
