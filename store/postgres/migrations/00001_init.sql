@@ -1,9 +1,11 @@
 -- +goose Up
 -- JSON documents use the json type, which keeps the text byte for byte (the
--- audit chain hashes it); jsonb would reorder keys.
+-- audit chain hashes it); jsonb would reorder keys. Keys use the "C"
+-- collation so that ordering and keyset pagination by id go by code point,
+-- as in the SQLite store, whatever the database's default collation.
 
 CREATE TABLE accounts (
-    id                text PRIMARY KEY,
+    id                text COLLATE "C" PRIMARY KEY,
     name              text NOT NULL,
     date_of_birth     text NOT NULL DEFAULT '',
     id_last4          text NOT NULL DEFAULT '',
@@ -29,7 +31,7 @@ CREATE TABLE accounts (
 );
 
 CREATE TABLE debts (
-    id                text PRIMARY KEY,
+    id                text COLLATE "C" PRIMARY KEY,
     account_id        text NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     position          integer NOT NULL,
     creditor          text NOT NULL DEFAULT '',
@@ -42,7 +44,7 @@ CREATE TABLE debts (
 CREATE INDEX debts_account ON debts (account_id, position);
 
 CREATE TABLE conversations (
-    id           text PRIMARY KEY,
+    id           text COLLATE "C" PRIMARY KEY,
     account_id   text NOT NULL REFERENCES accounts (id),
     debt_id      text NOT NULL DEFAULT '',
     channel      text NOT NULL DEFAULT '',
@@ -74,7 +76,7 @@ CREATE TABLE turns (
 CREATE UNIQUE INDEX turns_message ON turns (conversation_id, message_id) WHERE message_id <> '';
 
 CREATE TABLE promises (
-    id              text PRIMARY KEY,
+    id              text COLLATE "C" PRIMARY KEY,
     account_id      text NOT NULL REFERENCES accounts (id),
     debt_id         text NOT NULL DEFAULT '',
     conversation_id text NOT NULL DEFAULT '',
@@ -88,7 +90,7 @@ CREATE TABLE promises (
 CREATE INDEX promises_account ON promises (account_id, created_at, id);
 
 CREATE TABLE plans (
-    id              text PRIMARY KEY,
+    id              text COLLATE "C" PRIMARY KEY,
     account_id      text NOT NULL REFERENCES accounts (id),
     debt_id         text NOT NULL DEFAULT '',
     conversation_id text NOT NULL DEFAULT '',
@@ -102,7 +104,7 @@ CREATE TABLE plans (
 CREATE INDEX plans_account ON plans (account_id, created_at, id);
 
 CREATE TABLE escalations (
-    id              text PRIMARY KEY,
+    id              text COLLATE "C" PRIMARY KEY,
     conversation_id text NOT NULL DEFAULT '',
     account_id      text NOT NULL REFERENCES accounts (id),
     reason          text NOT NULL DEFAULT '',
@@ -118,7 +120,7 @@ CREATE INDEX escalations_status ON escalations (status, created_at, id);
 CREATE INDEX escalations_created ON escalations (created_at, id);
 
 CREATE TABLE contact_attempts (
-    id         text PRIMARY KEY,
+    id         text COLLATE "C" PRIMARY KEY,
     account_id text NOT NULL REFERENCES accounts (id),
     debt_id    text NOT NULL DEFAULT '',
     channel    text NOT NULL,
@@ -129,7 +131,7 @@ CREATE TABLE contact_attempts (
 CREATE INDEX contact_attempts_account ON contact_attempts (account_id, at, id);
 
 CREATE TABLE audit_events (
-    chain     text NOT NULL,
+    chain     text COLLATE "C" NOT NULL,
     seq       bigint NOT NULL CHECK (seq >= 1),
     kind      text NOT NULL,
     data      json,
