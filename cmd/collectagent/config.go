@@ -1,0 +1,243 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"gopkg.in/yaml.v3"
+
+	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/store/sqlite"
+	"github.com/collectagent/collectagent/web"
+)
+
+// errConfig marks a configuration error (exit code 2).
+var errConfig = errors.New("config")
+
+// Config is the root configuration: a YAML file (--config), then COLLECT_*
+// environment variables, then flags, each overriding the one before.
+type Config struct {
+	// Data is the directory for the SQLite file and anything else the
+	// service keeps.
+	Data string `yaml:"data" validate:"required"`
+	// DatabaseURL selects PostgreSQL instead of SQLite when set.
+	DatabaseURL string `yaml:"database_url" validate:"omitempty,url"`
+	Demo        bool   `yaml:"demo"`
+	LogLevel    string `yaml:"log_level" validate:"oneof=debug info warn error"`
+	LogFormat   string `yaml:"log_format" validate:"oneof=text json"`
+	// ShutdownTimeout bounds the drain after the first SIGTERM.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" validate:"min=0"`
+	Web             web.Config    `yaml:"web" validate:"-"` // validated by web.Config.Validate
+	Bot             bot.Config    `yaml:"bot"`
+	SQLite          sqlite.Config `yaml:"sqlite"`
+}
+
+// defaultPolicy is the portfolio policy of accounts without one: promises
+// up to 14 days out, up to 6 installments.
+func defaultPolicy(pack string) dialog.Policy {
+	return dialog.Policy{
+		MaxDaysToPromise:       14,
+		MinPromisePercent:      0,
+		MaxInstallments:        6,
+		FirstInstallmentWithin: 7,
+		InstallmentEveryDays:   14,
+		AllowExtension:         true,
+		ExtensionDays:          7,
+		Pack:                   pack,
+		PaymentURL:             "https://pay.example.com/{account}?amount={amount}",
+	}
+}
+
+func defaultConfig() Config {
+	return Config{
+		Data:            "data",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ShutdownTimeout: 30 * time.Second,
+		Web:             web.DefaultConfig(),
+		Bot: bot.Config{
+			DefaultPolicy: defaultPolicy("us"),
+			// Portfolios "us" and "cn" select the jurisdiction's pack.
+			Policies: map[string]dialog.Policy{"us": defaultPolicy("us"), "cn": defaultPolicy("cn")},
+		},
+		SQLite: sqlite.DefaultConfig(),
+	}
+}
+
+// loadConfig builds the configuration: defaults, the YAML file at path (if
+// any), then COLLECT_* variables from getenv.
+func loadConfig(path string, getenv func(string) string) (Config, error) {
+	cfg := defaultConfig()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("%w: %w", errConfig, err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil {
+			return cfg, fmt.Errorf("%w: %s: %w", errConfig, path, err)
+		}
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// applyEnv applies the COLLECT_* overrides.
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	list := func(name string, dst *[]string) {
+		if v := getenv(name); v != "" {
+			*dst = nil
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					*dst = append(*dst, p)
+				}
+			}
+		}
+	}
+	str("COLLECT_ADDR", &cfg.Web.Addr)
+	str("COLLECT_DATA", &cfg.Data)
+	str("COLLECT_DATABASE_URL", &cfg.DatabaseURL)
+	str("COLLECT_LOG_LEVEL", &cfg.LogLevel)
+	str("COLLECT_LOG_FORMAT", &cfg.LogFormat)
+	str("COLLECT_TOKEN_SECRET", &cfg.Web.TokenSecret)
+	list("COLLECT_API_KEY", &cfg.Web.APIKeys)
+	list("COLLECT_ALLOWED_ORIGINS", &cfg.Web.AllowedOrigins)
+	if v := getenv("COLLECT_DEMO"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%w: COLLECT_DEMO: want true or false", errConfig)
+		}
+		cfg.Demo = b
+	}
+	if v := getenv("COLLECT_TOKEN_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%w: COLLECT_TOKEN_TTL: want a duration like 30m", errConfig)
+		}
+		cfg.Web.TokenTTL = d
+	}
+	return nil
+}
+
+// setFlags applies the flags the user set on fs (not their defaults).
+func setFlags(fs *flag.FlagSet, apply map[string]func(string)) {
+	fs.Visit(func(f *flag.Flag) {
+		if fn, ok := apply[f.Name]; ok {
+			fn(f.Value.String())
+		}
+	})
+}
+
+var configValidate = func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" {
+			return ""
+		}
+		if name == "" {
+			return f.Name
+		}
+		return name
+	})
+	return v
+}()
+
+// validate checks cfg after every override; errors name the field by its
+// YAML path ("web.token_secret").
+func (cfg *Config) validate() error {
+	cfg.Web.Demo = cfg.Demo
+	cfg.Web = cfg.Web.WithDefaults()
+	var msgs []string
+	if err := configValidate.Struct(cfg); err != nil {
+		var ves validator.ValidationErrors
+		if !errors.As(err, &ves) {
+			return fmt.Errorf("%w: %w", errConfig, err)
+		}
+		for _, fe := range ves {
+			ns := fe.Namespace()
+			if _, rest, ok := strings.Cut(ns, "."); ok {
+				ns = rest
+			}
+			msgs = append(msgs, ns+": "+describe(fe))
+		}
+	}
+	if err := cfg.Web.Validate(); err != nil {
+		msgs = append(msgs, strings.TrimPrefix(err.Error(), web.ErrBadConfig.Error()+": "))
+	}
+	if err := dialog.ValidatePolicy(cfg.Bot.DefaultPolicy); err != nil {
+		msgs = append(msgs, "bot.default_policy: "+err.Error())
+	}
+	for name, p := range cfg.Bot.Policies {
+		if err := dialog.ValidatePolicy(p); err != nil {
+			msgs = append(msgs, fmt.Sprintf("bot.policies.%s: %v", name, err))
+		}
+	}
+	if len(msgs) > 0 {
+		return fmt.Errorf("%w: %s", errConfig, strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+func describe(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required":
+		return "is required"
+	case "url":
+		return "must be a URL, e.g. postgres://user:pass@host/db"
+	case "oneof":
+		return "must be one of: " + strings.Join(strings.Fields(fe.Param()), ", ")
+	case "min":
+		return "must be at least " + fe.Param()
+	case "max":
+		return "must be at most " + fe.Param()
+	default:
+		return "fails " + fe.Tag() + " " + fe.Param()
+	}
+}
+
+// newLogger builds the process logger; it never logs message text.
+func (cfg *Config) newLogger(w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// validateStore checks only what opening the store needs (import).
+func (cfg *Config) validateStore() error {
+	if err := configValidate.StructPartial(cfg, "Data", "DatabaseURL", "LogLevel", "LogFormat", "SQLite"); err != nil {
+		var ves validator.ValidationErrors
+		if errors.As(err, &ves) && len(ves) > 0 {
+			fe := ves[0]
+			ns := fe.Namespace()
+			if _, rest, ok := strings.Cut(ns, "."); ok {
+				ns = rest
+			}
+			return fmt.Errorf("%w: %s: %s", errConfig, ns, describe(fe))
+		}
+		return fmt.Errorf("%w: %w", errConfig, err)
+	}
+	return nil
+}

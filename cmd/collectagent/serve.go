@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/collectagent/collectagent/web"
+)
+
+// runServe is `collectagent serve`: the API, the chat WebSocket and the
+// chat page. The first SIGINT/SIGTERM drains (stop accepting, let turns in
+// progress finish and reply, close chats with 1001); the second exits at
+// once.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Registered before anything slow so no signal is missed; main's
+	// context sees the first signal too.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "YAML configuration file")
+	fs.String("addr", "", "listen address (default :8080; COLLECT_ADDR)")
+	fs.String("data", "", "data directory for the SQLite file (default ./data; COLLECT_DATA)")
+	fs.String("database-url", "", "PostgreSQL URL; SQLite under --data when empty (COLLECT_DATABASE_URL)")
+	fs.Bool("demo", false, "seed demo borrowers (en-US and zh-CN) and enable the demo chat page (COLLECT_DEMO)")
+	fs.String("log-level", "", "debug, info, warn or error (COLLECT_LOG_LEVEL)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: collectagent serve [--addr :8080] [--data DIR] [--config FILE] [--demo] [--database-url URL]\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "serve: unexpected arguments: %q\n", fs.Args())
+		return 2
+	}
+	// The store and runtime must outlive the first signal: the drain
+	// still commits turns.
+	ctx = context.WithoutCancel(ctx)
+	cfg, err := loadConfig(*cfgPath, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 2
+	}
+	setFlags(fs, map[string]func(string){
+		"addr":         func(v string) { cfg.Web.Addr = v },
+		"data":         func(v string) { cfg.Data = v },
+		"database-url": func(v string) { cfg.DatabaseURL = v },
+		"demo":         func(v string) { cfg.Demo = v == "true" },
+		"log-level":    func(v string) { cfg.LogLevel = v },
+	})
+	demoKey := ""
+	if cfg.Demo && len(cfg.Web.APIKeys) == 0 {
+		demoKey = randomKey()
+		cfg.Web.APIKeys = []string{demoKey}
+	}
+	if err := cfg.validate(); err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 2
+	}
+	log := cfg.newLogger(stderr)
+
+	st, where, err := openStore(ctx, &cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	rt, err := newRuntime(&cfg, st, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 1
+	}
+	if cfg.Demo {
+		ids, err := seedDemo(ctx, st, systemClock{}.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "serve: demo accounts: %v\n", err)
+			return 1
+		}
+		cfg.Web.DemoAccounts = ids
+	}
+	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", cfg.Web.Addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: listen: %v\n", err)
+		return 1
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	fmt.Fprintf(stdout, "collectagent serving on %s (store: %s)\n", ln.Addr(), where)
+	fmt.Fprintf(stdout, "chat page: %s\n", pageURL(ln.Addr()))
+	if demoKey != "" {
+		fmt.Fprintf(stdout, "demo API key: %s\n", demoKey)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "demo", cfg.Demo)
+
+	// Wait for the first signal (or a failed listener). Main's context is
+	// cancelled by the same signal; this channel counts them.
+	select {
+	case err := <-served:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "serve: %v\n", err)
+			return 1
+		}
+		return 0
+	case <-sigs:
+	}
+	log.Info("draining: finishing turns in progress; signal again to exit now")
+	fmt.Fprintln(stdout, "draining (signal again to exit now)")
+	dctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	drained := make(chan error, 1)
+	go func() { drained <- srv.Shutdown(dctx) }()
+	for {
+		select {
+		case err := <-drained:
+			if err != nil {
+				log.Warn("drain incomplete", "err", err)
+				return 1
+			}
+			log.Info("drained")
+			return 0
+		case <-sigs:
+			log.Warn("second signal: exiting now")
+			return 1
+		}
+	}
+}
+
+// pageURL is the chat page's URL for a listen address.
+func pageURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+func randomKey() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return "demo_" + hex.EncodeToString(b)
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
