@@ -1,0 +1,131 @@
+package compliance
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// AuditRecord is one link of a hash-chained, append-only audit log (the
+// store keeps it as store.AuditEvent, field for field). A chain is one
+// conversation (Chain = conversation id) or "system".
+type AuditRecord struct {
+	Chain    string    `json:"chain"`
+	Seq      int64     `json:"seq"` // 1-based within the chain
+	Kind     string    `json:"kind"`
+	Data     []byte    `json:"data"`
+	At       time.Time `json:"at"`
+	PrevHash string    `json:"prev_hash"`
+	Hash     string    `json:"hash"`
+}
+
+// Seal links rec after prev (nil for the first record of a chain): it sets
+// Seq, PrevHash and Hash, and, when rec.Chain is empty, takes prev's chain.
+// At is kept in UTC and truncated to the microsecond, so that a store that
+// keeps microseconds (PostgreSQL) returns the very time that was hashed.
+//
+// Hash = hex(SHA-256(PrevHash || canonical(rec))), where canonical writes
+// chain, seq, kind, data and At (UTC, RFC 3339 with nanoseconds), each as
+// its byte length in decimal, ':', the bytes and '\n'.
+func Seal(prev *AuditRecord, rec AuditRecord) AuditRecord {
+	rec.Seq, rec.PrevHash = 1, ""
+	if prev != nil {
+		rec.Seq, rec.PrevHash = prev.Seq+1, prev.Hash
+		if rec.Chain == "" {
+			rec.Chain = prev.Chain
+		}
+	}
+	rec.At = rec.At.UTC().Truncate(time.Microsecond)
+	rec.Hash = auditHash(&rec)
+	return rec
+}
+
+func auditHash(r *AuditRecord) string {
+	h := sha256.New()
+	buf := make([]byte, 0, 128+len(r.Data))
+	buf = append(buf, r.PrevHash...)
+	field := func(b []byte) {
+		buf = strconv.AppendInt(buf, int64(len(b)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, b...)
+		buf = append(buf, '\n')
+	}
+	field([]byte(r.Chain))
+	field(strconv.AppendInt(nil, r.Seq, 10))
+	field([]byte(r.Kind))
+	field(r.Data)
+	field([]byte(r.At.UTC().Format(time.RFC3339Nano)))
+	h.Write(buf)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ChainError says where a chain stopped verifying. It wraps ErrChainBroken.
+type ChainError struct {
+	Chain  string
+	Seq    int64 // the first seq that does not verify
+	Reason string
+}
+
+func (e *ChainError) Error() string {
+	return fmt.Sprintf("%v: chain %q at seq %d: %s", ErrChainBroken, e.Chain, e.Seq, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrChainBroken) hold.
+func (e *ChainError) Unwrap() error { return ErrChainBroken }
+
+// VerifyChain checks one whole chain, in order from seq 1: every record is
+// in the same chain, seqs follow without gaps, each links to the previous
+// hash and each hash is right. It returns a *ChainError naming the first
+// seq that breaks (the seq expected at that place, so a deleted record is
+// named by its own seq). A chain cut short at its end verifies: compare the
+// last hash with one kept elsewhere (VerifyHead) to catch that.
+func VerifyChain(recs []AuditRecord) error {
+	var prev *AuditRecord
+	for i := range recs {
+		r := &recs[i]
+		want := int64(1)
+		prevHash := ""
+		chain := r.Chain
+		if prev != nil {
+			want, prevHash, chain = prev.Seq+1, prev.Hash, prev.Chain
+		}
+		fail := func(reason string) error {
+			return &ChainError{Chain: chain, Seq: want, Reason: reason}
+		}
+		switch {
+		case r.Chain != chain:
+			return fail(fmt.Sprintf("record of chain %q", r.Chain))
+		case r.Seq != want:
+			return fail(fmt.Sprintf("found seq %d", r.Seq))
+		case r.PrevHash != prevHash:
+			return fail("previous hash does not match")
+		case auditHash(r) != r.Hash:
+			return fail("hash does not match the record")
+		}
+		prev = r
+	}
+	return nil
+}
+
+// VerifyHead verifies recs and checks that the chain ends at the record
+// with head's seq and hash (kept outside the store), which catches records
+// removed from the end.
+func VerifyHead(recs []AuditRecord, headSeq int64, headHash string) error {
+	if err := VerifyChain(recs); err != nil {
+		return err
+	}
+	chain := ""
+	if len(recs) > 0 {
+		chain = recs[0].Chain
+	}
+	n := int64(len(recs))
+	if n < headSeq {
+		return &ChainError{Chain: chain, Seq: n + 1, Reason: fmt.Sprintf("chain ends at seq %d, head is seq %d", n, headSeq)}
+	}
+	if headSeq > 0 && recs[headSeq-1].Hash != headHash {
+		return &ChainError{Chain: chain, Seq: headSeq, Reason: "hash differs from the head kept"}
+	}
+	return nil
+}
