@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -57,7 +58,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("duration: %w", err)
 	}
-	*d = Duration(ms * float64(time.Millisecond))
+	*d = Duration(math.Round(ms * float64(time.Millisecond)))
 	return nil
 }
 

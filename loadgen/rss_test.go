@@ -1,0 +1,110 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+const procStatus = `Name:	collectagent
+Umask:	0022
+State:	S (sleeping)
+VmPeak:	 1261512 kB
+VmSize:	 1261512 kB
+VmHWM:	  183140 kB
+VmRSS:	  150012 kB
+RssAnon:	  120000 kB
+Threads:	9
+`
+
+func TestParseProcStatus(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    ProcMem
+		wantErr bool
+	}{
+		{"full", procStatus, ProcMem{RSS: 150012 << 10, HWM: 183140 << 10}, false},
+		{"minimal", "VmRSS: 1 kB\nVmHWM: 2 kB\n", ProcMem{RSS: 1024, HWM: 2048}, false},
+		{"kernel thread", "Name:\tkthreadd\nState:\tS\n", ProcMem{}, true},
+		{"missing HWM", "VmRSS: 1 kB\n", ProcMem{}, true},
+		{"bad unit", "VmRSS: 1 MB\nVmHWM: 2 kB\n", ProcMem{}, true},
+		{"bad number", "VmRSS: x kB\nVmHWM: 2 kB\n", ProcMem{}, true},
+		{"negative", "VmRSS: -1 kB\nVmHWM: 2 kB\n", ProcMem{}, true},
+		{"empty", "", ProcMem{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseProcStatus(strings.NewReader(tt.in))
+			if tt.wantErr {
+				if !errors.Is(err, ErrProcStatus) {
+					t.Fatalf("got %+v, %v; want ErrProcStatus", got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseProcStatus(f *testing.F) {
+	f.Add(procStatus)
+	f.Add("VmRSS: 1 kB\nVmHWM: 2 kB\n")
+	f.Add("VmRSS:\nVmHWM: 99999999999999999999 kB")
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseProcStatus(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		if m.RSS < 0 || m.HWM < 0 || m.RSS%1024 != 0 || m.HWM%1024 != 0 {
+			t.Fatalf("parsed %+v from %q", m, s)
+		}
+	})
+}
+
+func TestReadProcMemSelf(t *testing.T) {
+	m, err := ReadProcMem(0)
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	if m.RSS <= 0 || m.HWM < m.RSS {
+		t.Fatalf("own memory %+v: want 0 < RSS <= HWM", m)
+	}
+	if _, err := ReadProcMem(1 << 30); !errors.Is(err, ErrProcStatus) {
+		t.Fatalf("ReadProcMem of no process = %v, want ErrProcStatus", err)
+	}
+}
+
+func TestMemSampler(t *testing.T) {
+	readings := []ProcMem{{RSS: 10, HWM: 10}, {RSS: 30, HWM: 30}, {RSS: 20, HWM: 30}}
+	calls := make(chan struct{}, 100)
+	i := 0
+	read := func(int) (ProcMem, error) {
+		defer func() { calls <- struct{}{} }()
+		if i >= len(readings) {
+			return ProcMem{}, ErrProcStatus // the process went away
+		}
+		m := readings[i]
+		i++
+		return m, nil
+	}
+	s := startMemSampler(context.Background(), 7, "server", time.Millisecond, read)
+	// First sample at start, then the ticker; the fourth read fails and
+	// ends sampling.
+	for range 4 {
+		select {
+		case <-calls:
+		case <-time.After(10 * time.Second):
+			t.Fatal("sampler did not sample")
+		}
+	}
+	rep := s.stop()
+	want := MemReport{PID: 7, Process: "server", Start: 10, MaxRSS: 30, PeakHWM: 30, Samples: 3, Error: ErrProcStatus.Error()}
+	if rep != want {
+		t.Fatalf("report %+v, want %+v", rep, want)
+	}
+}
