@@ -1,0 +1,523 @@
+package understand
+
+import (
+	"strings"
+
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+)
+
+// hit is one intent phrase found in a message.
+type hit struct {
+	intent     intentID
+	start, end int
+	typo       bool
+	loc        uint8
+	off        bool // suppressed by a longer phrase around it
+}
+
+// mentionKind is what slot a mention fills.
+type mentionKind uint8
+
+const (
+	mNone   mentionKind = iota // consumed but fills nothing (a time, a past date)
+	mDate                      // a date to pay by
+	mDOB                       // a date of birth
+	mAmount                    // money
+	mInst                      // installment count
+	mID                        // ID last 4
+)
+
+// mention is one slot value found in a message, with its token span.
+type mention struct {
+	kind       mentionKind
+	start, end int
+	date       compliance.Date
+	minor      int64
+	cur        string
+	n          int
+	id         string
+	weak       bool // a bare number taken as an amount
+	negated    bool
+}
+
+// Token flags used by negation scope.
+const (
+	fNeg     uint8 = 1 << iota // covered by an active negator
+	fPostNeg                   // an active post-negator starts here
+	fBreak                     // clause boundary
+)
+
+// analysis is the per-message working state, pooled so that a message
+// costs few allocations.
+type analysis struct {
+	r       *Rules
+	req     *Request
+	primary uint8
+	today   compliance.Date
+	wd      int // today's weekday, Sunday = 0
+	cur     string
+	norm    []byte
+	text    string
+	toks    []token
+	flags   []uint8
+	hits    []hit
+	ments   []mention
+	st      textStats
+	has     [iCount]bool
+	hitTypo [iCount]bool // every hit of the intent was a typo fix
+	hitLoc  [iCount]uint8
+	derived [iCount]bool
+	name    string
+}
+
+func (a *analysis) release() {
+	a.r, a.req, a.text, a.name = nil, nil, "", ""
+	for i := range a.toks {
+		a.toks[i].text = ""
+	}
+}
+
+func (a *analysis) run(r *Rules, req *Request, loc uint8) {
+	a.r, a.req = r, req
+	a.norm = a.norm[:0]
+	a.toks = a.toks[:0]
+	a.flags = a.flags[:0]
+	a.hits = a.hits[:0]
+	a.ments = a.ments[:0]
+	a.st = textStats{}
+	a.has = [iCount]bool{}
+	a.hitTypo = [iCount]bool{}
+	a.hitLoc = [iCount]uint8{}
+	a.derived = [iCount]bool{}
+	a.name = ""
+	a.today = req.Today
+	a.wd = int(req.Today.Time().Weekday())
+
+	a.norm = normalize(a.norm, req.Text, &a.st)
+	a.text = string(a.norm)
+	a.toks = tokenize(a.toks, a.text)
+	r.lookup(a.toks)
+
+	a.primary = loc
+	if loc == 0 {
+		a.primary = locEN
+		if a.st.han > a.st.latin/3 {
+			a.primary = locZH
+		}
+	}
+	a.cur = req.Currency
+	if a.cur == "" {
+		a.cur = "USD"
+		if a.primary == locZH {
+			a.cur = "CNY"
+		}
+	}
+	a.matchIntents()
+	a.scanSlots()
+	a.scopeNegation()
+	a.findName()
+}
+
+// matchIntents finds every intent phrase, then switches off those lying
+// inside a longer one ("no" inside "no problem", 不是 inside 这不是我的).
+func (a *analysis) matchIntents() {
+	r := a.r
+	for i := range a.toks {
+		id := a.toks[i].id
+		if id < 0 || int(id) >= len(r.intents.byFirst) {
+			continue
+		}
+		for _, pi := range r.intents.byFirst[id] {
+			p := &r.intents.phrases[pi]
+			if i+len(p.toks) > len(a.toks) || !matchAt(a.toks, i, p) {
+				continue
+			}
+			h := hit{intent: p.intent, start: i, end: i + len(p.toks), loc: p.loc}
+			for k := h.start; k < h.end; k++ {
+				if a.toks[k].typo {
+					h.typo = true
+				}
+			}
+			a.hits = append(a.hits, h)
+		}
+	}
+	for x := range a.hits {
+		h := &a.hits[x]
+		for y := range a.hits {
+			g := &a.hits[y]
+			if x == y || g.start > h.start || g.end < h.end || g.end-g.start <= h.end-h.start {
+				continue
+			}
+			// A negator inside "can't pay" or 不行 still negates.
+			if h.intent == iNeg && (g.intent == iCannotPay || g.intent == iDeny || g.intent == iPostNeg) {
+				continue
+			}
+			h.off = true
+			break
+		}
+	}
+	// "can't pay by Friday": the promise phrase "pay by" overlapping a
+	// cannot-pay phrase is not a promise.
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off || (h.intent != iPromise && h.intent != iPayNow) {
+			continue
+		}
+		for y := range a.hits {
+			g := &a.hits[y]
+			if !g.off && g.intent == iCannotPay && g.start < h.end && h.start < g.end {
+				h.off = true
+				break
+			}
+		}
+	}
+	if cap(a.flags) < len(a.toks) {
+		a.flags = make([]uint8, len(a.toks))
+	}
+	a.flags = a.flags[:len(a.toks)]
+	for i := range a.flags {
+		a.flags[i] = 0
+		if a.toks[i].kind == kBreak {
+			a.flags[i] = fBreak
+		}
+	}
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off {
+			continue
+		}
+		switch h.intent {
+		case iNeg:
+			for k := h.start; k < h.end; k++ {
+				a.flags[k] |= fNeg
+			}
+		case iPostNeg:
+			a.flags[h.start] |= fPostNeg
+		case iBreak:
+			for k := h.start; k < h.end; k++ {
+				a.flags[k] |= fBreak
+			}
+		case iIgnore:
+		default:
+			if !a.has[h.intent] {
+				a.has[h.intent] = true
+				a.hitTypo[h.intent] = h.typo
+			} else if !h.typo {
+				a.hitTypo[h.intent] = false
+			}
+			a.hitLoc[h.intent] |= h.loc
+		}
+	}
+}
+
+// scopeNegation marks mentions inside the reach of a negator in the same
+// clause: up to four tokens before ("not Friday", 不是周五) or after
+// ("Friday doesn't work", 周五不行).
+func (a *analysis) scopeNegation() {
+	const reach = 4
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mDate && m.kind != mAmount {
+			continue
+		}
+		for k := m.start - 1; k >= 0 && k >= m.start-reach; k-- {
+			if a.flags[k]&fBreak != 0 {
+				break
+			}
+			if a.flags[k]&fNeg != 0 {
+				m.negated = true
+				break
+			}
+		}
+		if m.negated {
+			continue
+		}
+		for k := m.end; k < len(a.toks) && k < m.end+reach; k++ {
+			if a.flags[k]&fBreak != 0 {
+				break
+			}
+			if a.flags[k]&fPostNeg != 0 {
+				m.negated = true
+				break
+			}
+		}
+	}
+}
+
+// findName reads "my name is Maria Lopez" / 我叫张三.
+func (a *analysis) findName() {
+	for i := range a.toks {
+		end, _, ok := a.r.roleAt(a.toks, i, roleName)
+		if !ok {
+			continue
+		}
+		j := end
+		if j >= len(a.toks) {
+			return
+		}
+		if a.toks[j].kind == kHan {
+			k := j
+			for k < len(a.toks) && k < j+4 && a.toks[k].kind == kHan {
+				k++
+			}
+			a.name = strings.Clone(a.text[a.toks[j].start:a.toks[k-1].end])
+			return
+		}
+		var b strings.Builder
+		for k := j; k < len(a.toks) && k < j+3 && a.toks[k].kind == kWord; k++ {
+			w := a.text[a.toks[k].start:a.toks[k].end]
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteByte(w[0] - 'a' + 'A')
+			b.WriteString(w[1:])
+		}
+		a.name = b.String()
+		return
+	}
+}
+
+// Priority decides the main intent when several are found: safety first
+// (distress), then what must stop or redirect collection (abuse, cease,
+// attorney, bankruptcy, dispute, wrong party), then complaints and asks
+// for a person, then the negotiation intents, then questions and the
+// plain yes/no/hello. At the confirm stage yes/no come right after the
+// escalations; at the verify stage an identity answer does.
+var priority = []intentID{
+	iDistress, iAbuse, iCease, iAttorney, iBankruptcy, iDispute, iWrongParty,
+	iComplaint, iHuman,
+	iAlreadyPaid, iPlan, iPayNow, iPromise, iExtension, iHardship, iCannotPay,
+	iCallbackLater, iIdentify, iAskBalance, iAskHowToPay, iDeny, iAffirm, iGreet,
+}
+
+// escalations is the number of leading priority entries that always win.
+const escalations = 9
+
+func (a *analysis) order(dst []intentID) []intentID {
+	dst = append(dst, priority[:escalations]...)
+	switch a.req.Stage {
+	case dialog.StageConfirm:
+		dst = append(dst, iDeny, iAffirm)
+	case dialog.StageVerify:
+		dst = append(dst, iIdentify)
+	}
+	for _, id := range priority[escalations:] {
+		dup := false
+		for _, d := range dst {
+			if d == id {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			dst = append(dst, id)
+		}
+	}
+	return dst
+}
+
+// result turns the analysis into a dialog.Parse.
+func (a *analysis) result() dialog.Parse {
+	p := dialog.Parse{Source: Source, Sentiment: "neutral"}
+	var posDate, negDate, posAmt, negAmt *mention
+	for x := range a.ments {
+		m := &a.ments[x]
+		switch m.kind {
+		case mDate:
+			if m.negated {
+				if negDate == nil {
+					negDate = m
+				}
+			} else if posDate == nil {
+				posDate = m
+			}
+		case mAmount:
+			if m.negated {
+				if negAmt == nil {
+					negAmt = m
+				}
+			} else if posAmt == nil || (posAmt.weak && !m.weak) {
+				posAmt = m
+			}
+		case mInst:
+			if p.Installments == 0 {
+				p.Installments = m.n
+			}
+		case mDOB:
+			if p.DOB.IsZero() {
+				p.DOB = m.date
+			}
+		case mID:
+			if p.IDLast4 == "" {
+				p.IDLast4 = m.id
+			}
+		}
+	}
+	negated := false
+	switch {
+	case posDate != nil:
+		p.Date = posDate.date
+	case negDate != nil:
+		p.Date, negated = negDate.date, true
+	}
+	switch {
+	case posAmt != nil:
+		p.Amount = compliance.Money{Minor: posAmt.minor, Currency: posAmt.cur}
+	case negAmt != nil:
+		p.Amount = compliance.Money{Minor: negAmt.minor, Currency: negAmt.cur}
+		if posDate == nil {
+			negated = true
+		}
+	}
+	p.Name = a.name
+
+	// Intents implied by slots.
+	has := &a.has
+	derive := func(i intentID) {
+		if !has[i] {
+			has[i], a.derived[i] = true, true
+		}
+	}
+	if !p.DOB.IsZero() || p.IDLast4 != "" {
+		derive(iIdentify)
+	}
+	if p.Installments >= 2 {
+		derive(iPlan)
+	}
+	if posDate != nil && !has[iPlan] && !has[iExtension] && !has[iCallbackLater] && !has[iAlreadyPaid] && !has[iPayNow] {
+		derive(iPromise)
+	}
+	if posAmt != nil && posDate == nil && !has[iPlan] && !has[iPayNow] && !has[iExtension] && !has[iAlreadyPaid] &&
+		!has[iDispute] && !has[iAskBalance] && !has[iCannotPay] && !has[iPromise] {
+		derive(iPromise)
+	}
+	if negated {
+		derive(iCannotPay)
+	}
+
+	var buf [iCount]intentID
+	ord := a.order(buf[:0])
+	var found [iCount]intentID
+	nf := 0
+	for _, id := range ord {
+		if has[id] {
+			found[nf] = id
+			nf++
+		}
+	}
+	// "I'll pay it all on Friday" is a promise of the full amount.
+	if posDate != nil && has[iPayNow] && posDate.date.After(a.today) {
+		derive(iPromise)
+		nf = 0
+		for _, id := range ord {
+			if has[id] && id != iPayNow {
+				found[nf] = id
+				nf++
+			}
+		}
+		found[nf] = iPayNow
+		nf++
+		sortPromiseFirst(found[:nf])
+	}
+	if nf == 0 {
+		if len(a.toks) > 0 {
+			p.Confidence = 0.1
+		}
+		if a.st.exclaims >= 2 || a.st.upperWords >= 2 {
+			p.Sentiment = "negative"
+		}
+		return p
+	}
+	main := found[0]
+	p.Intent = intentOf[main]
+	if nf > 1 {
+		p.Alts = make([]dialog.Intent, 0, nf-1)
+		for _, id := range found[1:nf] {
+			p.Alts = append(p.Alts, intentOf[id])
+		}
+	}
+	p.Negated = negated || main == iCannotPay
+	p.Confidence = a.confidence(main, nf, posAmt)
+	p.Sentiment = a.sentiment()
+	return p
+}
+
+// sortPromiseFirst moves promise ahead of pay now and the other
+// negotiation intents, leaving escalations in front.
+func sortPromiseFirst(f []intentID) {
+	pi := -1
+	for i, id := range f {
+		if id == iPromise {
+			pi = i
+		}
+	}
+	if pi < 0 {
+		return
+	}
+	target := pi
+	for i := 0; i < pi; i++ {
+		if isNegotiation(f[i]) {
+			target = i
+			break
+		}
+	}
+	copy(f[target+1:pi+1], f[target:pi])
+	f[target] = iPromise
+}
+
+func isNegotiation(i intentID) bool {
+	switch i {
+	case iAlreadyPaid, iPlan, iPayNow, iExtension:
+		return true
+	}
+	return false
+}
+
+func (a *analysis) confidence(main intentID, n int, amt *mention) float64 {
+	c := 0.9
+	switch {
+	case a.derived[main]:
+		c = 0.75
+		if (main == iIdentify && a.req.Stage == dialog.StageVerify) || (main == iPlan) {
+			c = 0.85
+		}
+		if main == iPromise && amt != nil && amt.weak {
+			c = 0.5
+		}
+	case a.hitTypo[main]:
+		c = 0.7
+	}
+	if !a.derived[main] && a.primary != 0 && a.hitLoc[main]&a.primary == 0 {
+		c -= 0.05 // understood through the other language's lexicon
+	}
+	if n >= 3 {
+		c -= 0.05
+	}
+	if c < 0 {
+		c = 0
+	}
+	if c > 1 {
+		c = 1
+	}
+	return c
+}
+
+func (a *analysis) sentiment() string {
+	h := &a.has
+	switch {
+	case h[iDistress]:
+		return "distressed"
+	case h[iAbuse]:
+		return "angry"
+	case h[iComplaint] && (a.st.exclaims > 0 || a.st.upperWords > 0):
+		return "angry"
+	case a.st.exclaims >= 3 || a.st.upperWords >= 3:
+		return "angry"
+	case h[iComplaint], h[iCease], h[iDispute], h[iHardship], h[iCannotPay], h[iWrongParty]:
+		return "negative"
+	case a.st.exclaims >= 2:
+		return "negative"
+	}
+	return "neutral"
+}

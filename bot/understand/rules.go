@@ -1,0 +1,179 @@
+package understand
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+)
+
+// MaxTextBytes is the longest message Understand accepts.
+const MaxTextBytes = 4096
+
+// Source is the Parse.Source of rule-based parses.
+const Source = "rules"
+
+// Rules is the rule-based Understander for en-US and zh-CN. It is built
+// once by NewRules from the embedded lexicons and is safe for concurrent use.
+//
+// Both lexicons are always active, so a message that switches language
+// (中文 in an en-US session, English words in a zh-CN one) is understood;
+// the session's locale decides which lexicon's matches count as primary
+// (confidence), the default currency and, for an empty locale, nothing:
+// the script of the text decides.
+type Rules struct {
+	vocab   map[string]int32
+	words   []string
+	intents matcher
+	roles   matcher
+	typo    *typoIndex
+	pool    sync.Pool
+}
+
+// NewRules compiles the embedded lexicons. It panics if they are broken,
+// which a test catches before release; use Compile to get the error.
+func NewRules() *Rules {
+	r, err := Compile()
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// Compile is NewRules returning the lexicon error instead of panicking.
+func Compile() (*Rules, error) {
+	r := &Rules{}
+	if err := r.compile(); err != nil {
+		return nil, fmt.Errorf("understand: compile: %w", err)
+	}
+	r.pool.New = func() any { return new(analysis) }
+	return r, nil
+}
+
+// Understand parses one borrower message. It satisfies bot.Understander.
+func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, error) {
+	if err := ctx.Err(); err != nil {
+		return dialog.Parse{}, fmt.Errorf("understand: %w", err)
+	}
+	if len(req.Text) > MaxTextBytes {
+		return dialog.Parse{}, fmt.Errorf("understand: %d bytes: %w", len(req.Text), ErrTextTooLong)
+	}
+	loc, ok := localeBits(req.Locale)
+	if !ok {
+		return dialog.Parse{}, fmt.Errorf("understand: locale %q: %w", req.Locale, ErrUnsupportedLocale)
+	}
+	if req.Today.IsZero() || !validDate(req.Today.Year, int(req.Today.Month), req.Today.Day) {
+		return dialog.Parse{}, fmt.Errorf("understand: %w", ErrNoToday)
+	}
+	a := r.pool.Get().(*analysis)
+	a.run(r, &req, loc)
+	p := a.result()
+	a.release()
+	r.pool.Put(a)
+	return p, nil
+}
+
+// ParseDate returns the first date mentioned in text (absolute or relative
+// to today), as Understand would fill Parse.Date. A past date of birth is
+// not returned.
+func (r *Rules) ParseDate(text, locale string, today compliance.Date) (compliance.Date, bool) {
+	p, err := r.Understand(context.Background(), Request{Text: text, Locale: locale, Today: today, Stage: dialog.StageNegotiate})
+	if err != nil || p.Date.IsZero() {
+		return compliance.Date{}, false
+	}
+	return p.Date, true
+}
+
+// ParseAmount returns the first amount mentioned in text; a bare number
+// takes currency (or the locale's: USD for en, CNY for zh).
+func (r *Rules) ParseAmount(text, locale, currency string) (compliance.Money, bool) {
+	p, err := r.Understand(context.Background(), Request{
+		Text: text, Locale: locale, Currency: currency,
+		Today: compliance.Date{Year: 2000, Month: time.January, Day: 1}, Stage: dialog.StageNegotiate,
+	})
+	if err != nil || p.Amount.IsZero() {
+		return compliance.Money{}, false
+	}
+	return p.Amount, true
+}
+
+// localeBits maps a locale to its lexicon; empty means "decide by script".
+func localeBits(l string) (uint8, bool) {
+	switch {
+	case l == "":
+		return 0, true
+	case strings.HasPrefix(l, "en"):
+		return locEN, true
+	case strings.HasPrefix(l, "zh"):
+		return locZH, true
+	}
+	return 0, false
+}
+
+// lookup assigns vocabulary ids to tokens, correcting typos in unknown
+// Latin words of five letters or more.
+func (r *Rules) lookup(toks []token) {
+	for i := range toks {
+		t := &toks[i]
+		if id, ok := r.vocab[t.text]; ok {
+			t.id = id
+			continue
+		}
+		if t.kind == kWord && len(t.text) >= 5 {
+			if id := r.typo.correct(t.text); id >= 0 {
+				t.id, t.text, t.typo = id, r.words[id], true
+			}
+		}
+	}
+}
+
+// roleAt returns the end of the longest phrase of role want starting at
+// token i, and its value.
+func (r *Rules) roleAt(toks []token, i int, want role) (int, int64, bool) {
+	if i < 0 || i >= len(toks) || toks[i].id < 0 || int(toks[i].id) >= len(r.roles.byFirst) {
+		return 0, 0, false
+	}
+	for _, pi := range r.roles.byFirst[toks[i].id] {
+		p := &r.roles.phrases[pi]
+		if p.role != want || i+len(p.toks) > len(toks) {
+			continue
+		}
+		if matchAt(toks, i, p) {
+			return i + len(p.toks), p.val, true
+		}
+	}
+	return 0, 0, false
+}
+
+func matchAt(toks []token, i int, p *phrase) bool {
+	for k, id := range p.toks {
+		if toks[i+k].id != id {
+			return false
+		}
+	}
+	if p.standalone {
+		if i > 0 && toks[i-1].kind == kHan {
+			return false
+		}
+		if e := i + len(p.toks); e < len(toks) && toks[e].kind == kHan {
+			return false
+		}
+	}
+	return true
+}
+
+// validDate reports whether y-m-d is a calendar date.
+func validDate(y, m, d int) bool {
+	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	return d <= daysIn(y, time.Month(m))
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}

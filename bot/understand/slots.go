@@ -1,0 +1,857 @@
+package understand
+
+import (
+	"time"
+
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+)
+
+// numForm says how a number was written.
+type numForm uint8
+
+const (
+	fDigits numForm = iota + 1
+	fWords          // two hundred forty
+	fHan            // 八百六十
+)
+
+// num is a number read from the tokens.
+type num struct {
+	val  int64 // hundredths
+	end  int
+	form numForm
+	n    int // tokens used
+	tok  *token
+}
+
+// integer reports the number as an int when it has no fraction.
+func (n num) integer() (int, bool) {
+	if n.val%100 != 0 || n.val < 0 || n.val > 1e15 {
+		return 0, false
+	}
+	if n.tok != nil && (n.tok.frac || n.tok.group) {
+		return 0, false
+	}
+	return int(n.val / 100), true
+}
+
+// scanSlots reads the slot mentions left to right; each token belongs to
+// at most one mention.
+func (a *analysis) scanSlots() {
+	for i := 0; i < len(a.toks); {
+		m, ok := a.slotAt(i)
+		if ok && m.end > i {
+			m.start = i
+			a.ments = append(a.ments, m)
+			i = m.end
+			continue
+		}
+		i++
+	}
+}
+
+func (a *analysis) slotAt(i int) (mention, bool) {
+	if m, ok := a.fullDate(i); ok {
+		return m, true
+	}
+	if m, ok := a.idLast4(i); ok {
+		return m, true
+	}
+	if m, ok := a.installments(i); ok {
+		return m, true
+	}
+	if m, ok := a.relDate(i); ok {
+		return m, true
+	}
+	if m, ok := a.amount(i); ok {
+		return m, true
+	}
+	return mention{}, false
+}
+
+// number reads a number at i: digits ("240.50", "1,200"), English words
+// ("two hundred forty", "forty-five") or Chinese numerals (八百六十, 一千二).
+func (a *analysis) number(i int) (num, bool) {
+	if i >= len(a.toks) {
+		return num{}, false
+	}
+	t := &a.toks[i]
+	if t.kind == kNum {
+		if t.ndig > 15 {
+			return num{}, false
+		}
+		return num{val: t.val, end: i + 1, form: fDigits, n: 1, tok: t}, true
+	}
+	if t.kind == kHan {
+		return a.hanNumber(i)
+	}
+	return a.wordNumber(i)
+}
+
+func (a *analysis) wordNumber(i int) (num, bool) {
+	var total, cur int64
+	j, used := i, 0
+	for j < len(a.toks) {
+		if e, v, ok := a.r.roleAt(a.toks, j, roleNum); ok {
+			cur += v
+			j, used = e, used+1
+			if j+1 < len(a.toks) && a.toks[j].text == "-" {
+				if _, _, ok := a.r.roleAt(a.toks, j+1, roleNum); ok {
+					j++
+				}
+			}
+			continue
+		}
+		if e, v, ok := a.r.roleAt(a.toks, j, roleMult); ok {
+			if cur == 0 {
+				cur = 1
+			}
+			if v >= 1000 {
+				total += cur * v
+				cur = 0
+			} else {
+				cur *= v
+			}
+			j, used = e, used+1
+			continue
+		}
+		if used == 0 {
+			// "a hundred", "a thousand"
+			if e, _, ok := a.r.roleAt(a.toks, j, roleA); ok {
+				if _, _, ok := a.r.roleAt(a.toks, e, roleMult); ok {
+					j = e
+					continue
+				}
+			}
+			return num{}, false
+		}
+		// "two hundred and forty"
+		if e, _, ok := a.r.roleAt(a.toks, j, roleAnd); ok {
+			if _, _, ok := a.r.roleAt(a.toks, e, roleNum); ok {
+				j = e
+				continue
+			}
+		}
+		break
+	}
+	if used == 0 || total+cur > 1e12 {
+		return num{}, false
+	}
+	return num{val: (total + cur) * 100, end: j, form: fWords, n: used}, true
+}
+
+// hanNumber reads Chinese numerals, including the spoken elision
+// 一千二 = 1200, 两百五 = 250, 一万二 = 12000.
+func (a *analysis) hanNumber(i int) (num, bool) {
+	var total, section, cur, lastMult int64
+	j := i
+	zero, lastWasDigit := false, false
+	for j < len(a.toks) && a.toks[j].kind == kHan {
+		if _, v, ok := a.r.roleAt(a.toks, j, roleNum); ok {
+			if v == 0 {
+				zero = true
+			}
+			if lastWasDigit {
+				cur = cur*10 + v // 二〇二六
+			} else {
+				cur = v
+			}
+			lastWasDigit = true
+			j++
+			continue
+		}
+		if _, v, ok := a.r.roleAt(a.toks, j, roleMult); ok {
+			if v == 10000 {
+				total += (section + cur) * 10000
+				section, cur = 0, 0
+			} else {
+				if cur == 0 {
+					cur = 1
+				}
+				section += cur * v
+				cur = 0
+			}
+			lastMult, zero, lastWasDigit = v, false, false
+			j++
+			continue
+		}
+		break
+	}
+	if j == i {
+		return num{}, false
+	}
+	if cur > 0 && lastMult >= 100 && !zero && j-i >= 3 {
+		cur *= lastMult / 10 // 一千二: the 二 is hundreds
+	}
+	v := total + section + cur
+	if v > 1e12 {
+		return num{}, false
+	}
+	return num{val: v * 100, end: j, form: fHan, n: j - i}, true
+}
+
+// smallInt reads a whole number 0..limit at i.
+func (a *analysis) smallInt(i, limit int) (int, int, bool) {
+	n, ok := a.number(i)
+	if !ok {
+		return 0, 0, false
+	}
+	v, ok := n.integer()
+	if !ok || v > limit {
+		return 0, 0, false
+	}
+	return v, n.end, true
+}
+
+func (a *analysis) sym(i int, s string) bool {
+	return i < len(a.toks) && a.toks[i].kind != kHan && a.toks[i].text == s && a.toks[i].kind != kWord
+}
+
+// dayOf reads a day of month at i: 28, 28th, twenty-eighth, 二十八.
+func (a *analysis) dayOf(i int) (int, int, bool) {
+	if i >= len(a.toks) {
+		return 0, 0, false
+	}
+	if e, v, ok := a.r.roleAt(a.toks, i, roleOrd); ok {
+		return int(v), e, true
+	}
+	// "twenty eighth"
+	if e, tens, ok := a.r.roleAt(a.toks, i, roleNum); ok && (tens == 20 || tens == 30) {
+		j := e
+		if j < len(a.toks) && a.toks[j].text == "-" {
+			j++
+		}
+		if e2, v, ok := a.r.roleAt(a.toks, j, roleOrd); ok && v < 10 {
+			return int(tens + v), e2, true
+		}
+	}
+	t := &a.toks[i]
+	if t.kind == kNum && t.ndig <= 2 && !t.frac {
+		d := int(t.val / 100)
+		if d >= 1 && d <= 31 {
+			return d, i + 1, true
+		}
+		return 0, 0, false
+	}
+	if t.kind == kHan {
+		if d, e, ok := a.smallInt(i, 31); ok && d >= 1 {
+			return d, e, true
+		}
+	}
+	return 0, 0, false
+}
+
+// date classifies a full date (with a year): a date of birth when it lies
+// ten years or more back (or in the past at the verify stage), a date to
+// pay by when it is today or later, nothing otherwise.
+func (a *analysis) classify(y, mo, d, end int) (mention, bool) {
+	if !validDate(y, mo, d) {
+		return mention{}, false
+	}
+	dt := compliance.Date{Year: y, Month: time.Month(mo), Day: d}
+	switch {
+	case dt.Before(a.today) && (a.req.Stage == dialog.StageVerify || y <= a.today.Year-10):
+		return mention{kind: mDOB, date: dt, end: end}, true
+	case !dt.Before(a.today):
+		return mention{kind: mDate, date: dt, end: end}, true
+	}
+	return mention{kind: mNone, end: end}, true
+}
+
+// fullDate reads a date with a year: 1988-07-21, 07/21/1988, 7/21/1988,
+// July 21, 1988, 21 July 1988, 1988年7月21日, 19880721.
+func (a *analysis) fullDate(i int) (mention, bool) {
+	t := &a.toks[i]
+	if t.kind == kNum && !t.frac && !t.group {
+		switch {
+		case t.ndig == 8:
+			v := int(t.val / 100)
+			y, mo, d := v/10000, v/100%100, v%100
+			if y >= 1900 && y <= 2100 && validDate(y, mo, d) {
+				return a.classify(y, mo, d, i+1)
+			}
+		case t.ndig == 4:
+			y := int(t.val / 100)
+			// 1988-07-21, 1988/07/21
+			if i+4 < len(a.toks) && (a.sym(i+1, "-") || a.sym(i+1, "/")) && a.toks[i+2].kind == kNum &&
+				a.sym(i+3, a.toks[i+1].text) && a.toks[i+4].kind == kNum {
+				mo, d := int(a.toks[i+2].val/100), int(a.toks[i+4].val/100)
+				if a.toks[i+2].ndig <= 2 && a.toks[i+4].ndig <= 2 {
+					return a.classify(y, mo, d, i+5)
+				}
+			}
+			// 1988年7月21日
+			if e, _, ok := a.r.roleAt(a.toks, i+1, roleYearSuffix); ok {
+				if mo, e2, ok := a.smallInt(e, 12); ok {
+					if e3, _, ok := a.r.roleAt(a.toks, e2, roleMonSuffix); ok {
+						if d, e4, ok := a.dayOf(e3); ok {
+							if e5, _, ok := a.r.roleAt(a.toks, e4, roleDom); ok {
+								return a.classify(y, mo, d, e5)
+							}
+							return a.classify(y, mo, d, e4)
+						}
+					}
+				}
+			}
+		case t.ndig <= 2:
+			// 07/21/1988 (en-US month first; day first when the first
+			// number cannot be a month)
+			if i+4 < len(a.toks) && (a.sym(i+1, "/") || a.sym(i+1, "-")) && a.toks[i+2].kind == kNum &&
+				a.toks[i+2].ndig <= 2 && a.sym(i+3, a.toks[i+1].text) && a.toks[i+4].kind == kNum {
+				x, z := int(t.val/100), int(a.toks[i+2].val/100)
+				y := int(a.toks[i+4].val / 100)
+				switch a.toks[i+4].ndig {
+				case 4:
+				case 2:
+					y += 1900
+					if y+100 <= a.today.Year {
+						y += 100
+					}
+				default:
+					return mention{}, false
+				}
+				mo, d := x, z
+				if x > 12 && z <= 12 {
+					mo, d = z, x
+				}
+				return a.classify(y, mo, d, i+5)
+			}
+			// 21 July 1988
+			if d, e, ok := a.dayOf(i); ok {
+				if e2, mo, ok := a.r.roleAt(a.toks, e, roleMonth); ok {
+					if y, e3, ok := a.year(e2); ok {
+						return a.classify(y, int(mo), d, e3)
+					}
+				}
+			}
+		}
+	}
+	// July 21, 1988
+	if e, mo, ok := a.r.roleAt(a.toks, i, roleMonth); ok {
+		if d, e2, ok := a.dayOf(e); ok {
+			if y, e3, ok := a.year(e2); ok {
+				return a.classify(y, int(mo), d, e3)
+			}
+		}
+	}
+	return mention{}, false
+}
+
+// year reads ", 1988" or " 1988" at i.
+func (a *analysis) year(i int) (int, int, bool) {
+	if i < len(a.toks) && a.toks[i].text == "," {
+		i++
+	}
+	if i < len(a.toks) && a.toks[i].kind == kNum && a.toks[i].ndig == 4 && !a.toks[i].frac && !a.toks[i].group {
+		y := int(a.toks[i].val / 100)
+		if y >= 1900 && y <= 2100 {
+			return y, i + 1, true
+		}
+	}
+	return 0, 0, false
+}
+
+// idLast4 reads an ID's last four: "last four are 4417", 尾号441X, a bare
+// 441X, an 18-character ID number, or a bare four-digit number at the
+// verify stage.
+func (a *analysis) idLast4(i int) (mention, bool) {
+	j := i
+	cue := false
+	if e, _, ok := a.r.roleAt(a.toks, i, roleLast4); ok {
+		j, cue = e, true
+		for j < len(a.toks) && (a.toks[j].kind == kSym || a.toks[j].text == "is" || a.toks[j].text == "are" || a.toks[j].text == "是") {
+			j++
+		}
+	}
+	if j >= len(a.toks) || a.toks[j].kind != kNum || a.toks[j].frac || a.toks[j].group {
+		return mention{}, false
+	}
+	t := &a.toks[j]
+	switch {
+	case t.ndig == 3 && t.xsuf:
+		return mention{kind: mID, id: t.text + "X", end: j + 1}, true
+	case t.ndig == 17 && t.xsuf:
+		return mention{kind: mID, id: t.text[len(t.text)-3:] + "X", end: j + 1}, true
+	case t.ndig == 18 && !t.xsuf:
+		return mention{kind: mID, id: t.text[len(t.text)-4:], end: j + 1}, true
+	case t.ndig == 4 && !t.xsuf && !t.ord:
+		if cue {
+			return mention{kind: mID, id: t.text, end: j + 1}, true
+		}
+		if a.req.Stage == dialog.StageVerify && !a.followedByUnit(j+1) && !a.sym(j+1, "/") && !a.sym(j+1, "-") {
+			if _, _, ok := a.r.roleAt(a.toks, j+1, roleYearSuffix); !ok {
+				return mention{kind: mID, id: t.text, end: j + 1}, true
+			}
+		}
+	}
+	return mention{}, false
+}
+
+// followedByUnit reports whether token i is a currency, time or
+// installment unit (so the number before it is not an ID or a bare amount).
+func (a *analysis) followedByUnit(i int) bool {
+	for _, ro := range [...]role{roleCur, roleTime, roleInst, roleDayUnit, roleWeekUnit, roleMonthUnit, roleDom, roleMonSuffix, roleYearSuffix} {
+		if _, _, ok := a.r.roleAt(a.toks, i, ro); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// installments reads "4 payments", "in 3 installments", "split it into
+// six", "over 6 months", 分三期, 6期, 分成4次.
+func (a *analysis) installments(i int) (mention, bool) {
+	mk := func(n, end int) (mention, bool) {
+		if n < 1 || n > 60 {
+			return mention{}, false
+		}
+		return mention{kind: mInst, n: n, end: end}, true
+	}
+	// split / 分 / 分成 + number [+ unit]
+	if e, _, ok := a.r.roleAt(a.toks, i, roleSplit); ok {
+		if n, e2, ok := a.smallInt(e, 1000); ok {
+			if e3, _, ok := a.r.roleAt(a.toks, e2, roleInst); ok {
+				return mk(n, e3)
+			}
+			if e3, _, ok := a.r.roleAt(a.toks, e2, roleMonthUnit); ok {
+				return mk(n, e3)
+			}
+			if a.followedByUnit(e2) {
+				return mention{}, false
+			}
+			return mk(n, e2)
+		}
+	}
+	// over + number + months
+	if e, _, ok := a.r.roleAt(a.toks, i, roleOver); ok {
+		if n, e2, ok := a.smallInt(e, 1000); ok {
+			if e3, _, ok := a.r.roleAt(a.toks, e2, roleMonthUnit); ok {
+				return mk(n, e3)
+			}
+		}
+	}
+	start := i
+	if e, _, ok := a.r.roleAt(a.toks, i, roleIn); ok {
+		start = e
+	}
+	if n, e, ok := a.smallInt(start, 1000); ok {
+		// only unconditional units here: 次/个月 need 分 in front
+		if e2, v, ok := a.r.roleAt(a.toks, e, roleInst); ok && v == 0 {
+			return mk(n, e2)
+		}
+		// "6 monthly payments": skip one adjective word
+		if e < len(a.toks) && a.toks[e].kind == kWord {
+			if e2, v, ok := a.r.roleAt(a.toks, e+1, roleInst); ok && v == 0 && a.toks[e].id < 0 {
+				return mk(n, e2)
+			}
+		}
+	}
+	return mention{}, false
+}
+
+// Weekday arithmetic. Weeks start on Monday: "next Wednesday" and 下周三
+// are the Wednesday of the following Monday-to-Sunday week.
+func monIndex(wd int) int { return (wd + 6) % 7 }
+
+func (a *analysis) upcoming(wd int) compliance.Date {
+	return a.today.AddDays((wd - a.wd + 7) % 7)
+}
+
+func (a *analysis) thisWeek(wd int) compliance.Date {
+	d := a.today.AddDays(monIndex(wd) - monIndex(a.wd))
+	if d.Before(a.today) {
+		return a.upcoming(wd)
+	}
+	return d
+}
+
+func (a *analysis) nextWeek(wd int) compliance.Date {
+	return a.today.AddDays(7 - monIndex(a.wd) + monIndex(wd))
+}
+
+// dom resolves a day of the month: this month, or the next month that has
+// that day when it has passed.
+func (a *analysis) dom(d int) (compliance.Date, bool) {
+	y, m := a.today.Year, a.today.Month
+	for k := 0; k < 13; k++ {
+		if d <= daysIn(y, m) {
+			dt := compliance.Date{Year: y, Month: m, Day: d}
+			if !dt.Before(a.today) {
+				return dt, true
+			}
+		}
+		m++
+		if m > 12 {
+			m, y = 1, y+1
+		}
+	}
+	return compliance.Date{}, false
+}
+
+// monthDay resolves a month and day without a year: this year, or next
+// year when it has passed.
+func (a *analysis) monthDay(mo, d int) (compliance.Date, bool) {
+	for _, y := range [...]int{a.today.Year, a.today.Year + 1, a.today.Year + 4} {
+		if validDate(y, mo, d) {
+			dt := compliance.Date{Year: y, Month: time.Month(mo), Day: d}
+			if !dt.Before(a.today) {
+				return dt, true
+			}
+		}
+	}
+	return compliance.Date{}, false
+}
+
+func (a *analysis) inNextMonth(d int) (compliance.Date, bool) {
+	y, m := a.today.Year, a.today.Month+1
+	if m > 12 {
+		m, y = 1, y+1
+	}
+	if d < 1 || d > daysIn(y, m) {
+		return compliance.Date{}, false
+	}
+	return compliance.Date{Year: y, Month: m, Day: d}, true
+}
+
+func (a *analysis) endOfMonth(next bool) compliance.Date {
+	y, m := a.today.Year, a.today.Month
+	if next {
+		m++
+		if m > 12 {
+			m, y = 1, y+1
+		}
+	}
+	return compliance.Date{Year: y, Month: m, Day: daysIn(y, m)}
+}
+
+func (a *analysis) addMonths(n int) compliance.Date {
+	y, m := a.today.Year, int(a.today.Month)+n
+	y += (m - 1) / 12
+	m = (m-1)%12 + 1
+	d := a.today.Day
+	if dm := daysIn(y, time.Month(m)); d > dm {
+		d = dm
+	}
+	return compliance.Date{Year: y, Month: time.Month(m), Day: d}
+}
+
+// zhWeekday reads the weekday after 周/星期/礼拜: 一..六, 日/天, or 1..7.
+func (a *analysis) zhWeekday(i int) (int, bool) {
+	if i >= len(a.toks) {
+		return 0, false
+	}
+	t := &a.toks[i]
+	if t.kind == kNum && t.ndig == 1 && !t.frac {
+		v := int(t.val / 100)
+		if v >= 1 && v <= 7 {
+			return v % 7, true
+		}
+		return 0, false
+	}
+	switch t.r {
+	case '一':
+		return 1, true
+	case '二':
+		return 2, true
+	case '三':
+		return 3, true
+	case '四':
+		return 4, true
+	case '五':
+		return 5, true
+	case '六':
+		return 6, true
+	case '日', '天', '七':
+		return 0, true
+	}
+	return 0, false
+}
+
+func (a *analysis) dateMention(d compliance.Date, end int) (mention, bool) {
+	return mention{kind: mDate, date: d, end: end}, true
+}
+
+// relDate reads every date form without a year.
+func (a *analysis) relDate(i int) (mention, bool) {
+	r, toks := a.r, a.toks
+	if e, v, ok := r.roleAt(toks, i, roleRel); ok {
+		return a.dateMention(a.today.AddDays(int(v)), e)
+	}
+	// next Wednesday, next week; 下周三, 下周
+	for _, ro := range [...]role{roleNext, roleNextWeek} {
+		if e, _, ok := r.roleAt(toks, i, ro); ok {
+			if e2, wd, ok := r.roleAt(toks, e, roleWeekday); ok {
+				return a.dateMention(a.nextWeek(int(wd)), e2)
+			}
+			if ro == roleNextWeek {
+				if wd, ok := a.zhWeekday(e); ok {
+					return a.dateMention(a.nextWeek(wd), e+1)
+				}
+				if e2, _, ok := r.roleAt(toks, e, roleWkPrefix); ok {
+					if wd, ok := a.zhWeekday(e2); ok {
+						return a.dateMention(a.nextWeek(wd), e2+1)
+					}
+				}
+				return a.dateMention(a.today.AddDays(7), e)
+			}
+			if e2, _, ok := r.roleAt(toks, e, roleWeekUnit); ok {
+				return a.dateMention(a.today.AddDays(7), e2)
+			}
+		}
+	}
+	// this Friday; 这周五
+	if e, _, ok := r.roleAt(toks, i, roleThis); ok {
+		if e2, wd, ok := r.roleAt(toks, e, roleWeekday); ok {
+			return a.dateMention(a.thisWeek(int(wd)), e2)
+		}
+	}
+	if e, _, ok := r.roleAt(toks, i, roleThisWeek); ok {
+		if wd, ok := a.zhWeekday(e); ok {
+			return a.dateMention(a.thisWeek(wd), e+1)
+		}
+		if e2, _, ok := r.roleAt(toks, e, roleWkPrefix); ok {
+			if wd, ok := a.zhWeekday(e2); ok {
+				return a.dateMention(a.thisWeek(wd), e2+1)
+			}
+		}
+	}
+	if e, wd, ok := r.roleAt(toks, i, roleWeekday); ok {
+		return a.dateMention(a.upcoming(int(wd)), e)
+	}
+	if e, _, ok := r.roleAt(toks, i, roleWkPrefix); ok {
+		if wd, ok := a.zhWeekday(e); ok {
+			return a.dateMention(a.upcoming(wd), e+1)
+		}
+	}
+	// end of month; 月底; 下个月底
+	if e, _, ok := r.roleAt(toks, i, roleEONM); ok {
+		return a.dateMention(a.endOfMonth(true), e)
+	}
+	if e, _, ok := r.roleAt(toks, i, roleEOM); ok {
+		return a.dateMention(a.endOfMonth(false), e)
+	}
+	// next month [on the 5th]; 下个月5号
+	if e, _, ok := r.roleAt(toks, i, roleNextMonth); ok {
+		j := e
+		if e2, _, ok := r.roleAt(toks, j, roleThe); ok {
+			j = e2
+		}
+		if d, e2, ok := a.dayOf(j); ok {
+			e3, _, isDom := r.roleAt(toks, e2, roleDom)
+			if isDom || toks[j].ord || j > e || toks[j].kind == kNum && toks[j].kind != kHan {
+				if isDom {
+					e2 = e3
+				}
+				if dt, ok := a.inNextMonth(d); ok {
+					return a.dateMention(dt, e2)
+				}
+			}
+		}
+		return a.dateMention(a.addMonths(1), e)
+	}
+	// in five days, in 3 weeks, in a month
+	if e, _, ok := r.roleAt(toks, i, roleIn); ok {
+		n, e2, ok := a.smallInt(e, 366)
+		if !ok {
+			if e3, _, isA := r.roleAt(toks, e, roleA); isA {
+				n, e2, ok = 1, e3, true
+			}
+		}
+		if ok {
+			if m, ok := a.offset(n, e2); ok {
+				return m, true
+			}
+		}
+	}
+	// 过三天
+	if e, _, ok := r.roleAt(toks, i, rolePass); ok {
+		if n, e2, ok := a.smallInt(e, 366); ok {
+			if m, ok := a.offset(n, e2); ok {
+				return m, true
+			}
+		}
+	}
+	// 3 days from now; 三天后; 一周后; 两个星期后
+	if n, e, ok := a.smallInt(i, 366); ok {
+		if m, ok := a.offset(n, e); ok {
+			if e2, _, ok := r.roleAt(toks, m.end, roleAfter); ok {
+				m.end = e2
+				return m, true
+			}
+		}
+	} else if e, _, ok := r.roleAt(toks, i, roleA); ok {
+		if m, ok := a.offset(1, e); ok {
+			if e2, _, ok := r.roleAt(toks, m.end, roleAfter); ok {
+				m.end = e2
+				return m, true
+			}
+		}
+	}
+	// 11月28日, 11月28号
+	if mo, e, ok := a.smallInt(i, 12); ok && mo >= 1 {
+		if e2, _, ok := r.roleAt(toks, e, roleMonSuffix); ok {
+			if d, e3, ok := a.dayOf(e2); ok {
+				if e4, _, ok := r.roleAt(toks, e3, roleDom); ok {
+					e3 = e4
+				}
+				if dt, ok := a.monthDay(mo, d); ok {
+					return a.dateMention(dt, e3)
+				}
+			}
+		}
+	}
+	// 28号, 28日
+	if d, e, ok := a.dayOf(i); ok && toks[i].kind != kWord {
+		if e2, _, ok := r.roleAt(toks, e, roleDom); ok {
+			if dt, ok := a.dom(d); ok {
+				return a.dateMention(dt, e2)
+			}
+		}
+	}
+	// the 28th [of November | of next month], the 5th
+	if e, _, ok := r.roleAt(toks, i, roleThe); ok {
+		if d, e2, ok := a.dayOf(e); ok && (toks[e].kind != kNum || toks[e].ndig <= 2) {
+			return a.domTail(d, e2)
+		}
+	}
+	if toks[i].kind == kNum && toks[i].ord {
+		if d, e, ok := a.dayOf(i); ok {
+			return a.domTail(d, e)
+		}
+	}
+	// November 28, Nov 28th, November the 28th
+	if e, mo, ok := r.roleAt(toks, i, roleMonth); ok {
+		j := e
+		if e2, _, ok := r.roleAt(toks, j, roleThe); ok {
+			j = e2
+		}
+		if d, e2, ok := a.dayOf(j); ok && toks[j].kind != kHan {
+			if dt, ok := a.monthDay(int(mo), d); ok {
+				return a.dateMention(dt, e2)
+			}
+		}
+	}
+	// 28 November
+	if toks[i].kind == kNum {
+		if d, e, ok := a.dayOf(i); ok {
+			j := e
+			if e2, _, ok := r.roleAt(toks, j, roleOf); ok {
+				j = e2
+			}
+			if e2, mo, ok := r.roleAt(toks, j, roleMonth); ok {
+				if dt, ok := a.monthDay(int(mo), d); ok {
+					return a.dateMention(dt, e2)
+				}
+			}
+		}
+	}
+	// 11/28 (month first; day first when the first cannot be a month)
+	if toks[i].kind == kNum && toks[i].ndig <= 2 && !toks[i].frac && a.sym(i+1, "/") &&
+		i+2 < len(toks) && toks[i+2].kind == kNum && toks[i+2].ndig <= 2 && !toks[i+2].frac {
+		x, z := int(toks[i].val/100), int(toks[i+2].val/100)
+		mo, d := x, z
+		if x > 12 && z <= 12 {
+			mo, d = z, x
+		}
+		if dt, ok := a.monthDay(mo, d); ok {
+			return a.dateMention(dt, i+3)
+		}
+	}
+	return mention{}, false
+}
+
+// domTail finishes "the 28th" with an optional "of November" or "of next
+// month".
+func (a *analysis) domTail(d, e int) (mention, bool) {
+	r, toks := a.r, a.toks
+	if e2, _, ok := r.roleAt(toks, e, roleOfNext); ok {
+		if dt, ok := a.inNextMonth(d); ok {
+			return a.dateMention(dt, e2)
+		}
+	}
+	j := e
+	if e2, _, ok := r.roleAt(toks, j, roleOf); ok {
+		j = e2
+	}
+	if e2, mo, ok := r.roleAt(toks, j, roleMonth); ok {
+		if dt, ok := a.monthDay(int(mo), d); ok {
+			return a.dateMention(dt, e2)
+		}
+	}
+	if dt, ok := a.dom(d); ok {
+		return a.dateMention(dt, e)
+	}
+	return mention{}, false
+}
+
+// offset reads the unit after a count: days, weeks, months.
+func (a *analysis) offset(n, i int) (mention, bool) {
+	r := a.r
+	if e, _, ok := r.roleAt(a.toks, i, roleDayUnit); ok {
+		return a.dateMention(a.today.AddDays(n), e)
+	}
+	if e, _, ok := r.roleAt(a.toks, i, roleWeekUnit); ok {
+		return a.dateMention(a.today.AddDays(7*n), e)
+	}
+	if e, _, ok := r.roleAt(a.toks, i, roleMonthUnit); ok && n <= 24 {
+		return a.dateMention(a.addMonths(n), e)
+	}
+	return mention{}, false
+}
+
+// amount reads money: $240, 240 dollars, two hundred forty, 1,200,
+// 860元, 八百六十块, ¥860, 860 RMB, and bare numbers.
+func (a *analysis) amount(i int) (mention, bool) {
+	r, toks := a.r, a.toks
+	mk := func(n num, cur string, end int, weak bool) (mention, bool) {
+		if n.val <= 0 {
+			return mention{kind: mNone, end: end}, true
+		}
+		return mention{kind: mAmount, minor: n.val, cur: cur, end: end, weak: weak}, true
+	}
+	// prefix currency: $240, ¥860, USD 240
+	if e, ci, ok := r.roleAt(toks, i, roleCur); ok {
+		if n, ok := a.number(e); ok && (n.form != fDigits || n.tok.ndig <= 12) {
+			end := n.end
+			if e2, _, ok := r.roleAt(toks, end, roleCur); ok {
+				end = e2 // "$240 dollars"
+			}
+			return mk(n, currencyCodes[ci], end, false)
+		}
+	}
+	n, ok := a.number(i)
+	if !ok {
+		return mention{}, false
+	}
+	if e, ci, ok := r.roleAt(toks, n.end, roleCur); ok {
+		return mk(n, currencyCodes[ci], e, false)
+	}
+	if a.followedByUnit(n.end) {
+		return mention{kind: mNone, end: n.end}, true
+	}
+	switch n.form {
+	case fDigits:
+		t := n.tok
+		if t.ord || t.xsuf || t.ndig > 9 {
+			return mention{kind: mNone, end: n.end}, true
+		}
+		if a.sym(n.end, "/") || a.sym(n.end, ":") || (n.end < len(toks) && toks[n.end].text == "%") {
+			return mention{kind: mNone, end: n.end}, true
+		}
+		if a.req.Stage == dialog.StageVerify && !t.frac && !t.group {
+			return mention{kind: mNone, end: n.end}, true
+		}
+		return mk(n, a.cur, n.end, !t.frac && !t.group)
+	case fWords:
+		// "two hundred forty": a lone "five" is not an amount.
+		if n.n >= 2 || n.val >= 10000 {
+			return mk(n, a.cur, n.end, true)
+		}
+	case fHan:
+		if n.n >= 2 {
+			return mk(n, a.cur, n.end, true)
+		}
+	}
+	return mention{}, false
+}
