@@ -11,6 +11,7 @@ import (
 // greeting: the date of birth, a promise to pay in full on Friday, and the
 // confirmation. Friday is always within a week, inside any sane policy.
 type script struct {
+	portfolio string // selects the jurisdiction's compliance pack
 	timezone  string
 	currency  string
 	formatDOB func(time.Time) string
@@ -21,6 +22,7 @@ type script struct {
 
 var scripts = map[string]script{
 	LocaleEnUS: {
+		portfolio: "us",
 		timezone:  "America/Chicago",
 		currency:  "USD",
 		formatDOB: func(t time.Time) string { return t.Format("01/02/2006") },
@@ -29,8 +31,9 @@ var scripts = map[string]script{
 		names:     []string{"Maria Lopez", "James Carter", "Aisha Khan", "Daniel Kim", "Emily Novak", "Luis Ortega"},
 	},
 	LocaleZhCN: {
-		timezone: "Asia/Shanghai",
-		currency: "CNY",
+		portfolio: "cn",
+		timezone:  "Asia/Shanghai",
+		currency:  "CNY",
 		formatDOB: func(t time.Time) string {
 			return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
 		},
@@ -62,6 +65,7 @@ type account struct {
 	Timezone    string   `json:"timezone"`
 	Phone       string   `json:"phone"`
 	Email       string   `json:"email"`
+	Portfolio   string   `json:"portfolio,omitempty"`
 	Consent     consent  `json:"consent"`
 	Debts       []debtIn `json:"debts"`
 }
@@ -138,6 +142,7 @@ func (g *generator) borrower() borrower {
 			Timezone:    s.timezone,
 			Phone:       phone,
 			Email:       id + "@example.com",
+			Portfolio:   s.portfolio,
 			Consent:     consent{Chat: true, Voice: true, Recording: true},
 			Debts: []debtIn{{
 				ID:          id + "-d1",
