@@ -32,6 +32,25 @@ type guardBuf struct {
 	skip  []bool
 	figs  []Figure
 	seen  []bool
+	hits  []hit
+}
+
+// hit is one phrase found at [start, end) of the phrase form.
+type hit struct{ id, start, end int32 }
+
+// covered reports whether hit i overlaps a longer hit of the same kind.
+func (g *Guard) covered(hits []hit, i int) bool {
+	h := hits[i]
+	kind := g.m.phr[h.id].kind
+	for j, o := range hits {
+		if j == i || o.end-o.start <= h.end-h.start || o.start >= h.end || h.start >= o.end {
+			continue
+		}
+		if g.m.phr[o.id].kind == kind {
+			return true
+		}
+	}
+	return false
 }
 
 // NewGuard compiles p's lexicons into a guard.
@@ -109,6 +128,7 @@ func (g *Guard) Check(u Utterance) Decision {
 	b.text, b.pos = phraseForm(b.runes, b.text, b.pos)
 	clear(b.seen)
 	hasSkip := false
+	b.hits = b.hits[:0]
 	g.m.scan(b.text, func(id, start, end int) {
 		p := &g.m.phr[id]
 		if p.kind == phraseNotFigure {
@@ -121,10 +141,16 @@ func (g *Guard) Check(u Utterance) Decision {
 			}
 			return
 		}
-		if b.seen[id] {
-			return
+		if !b.seen[id] {
+			b.seen[id] = true
+			b.hits = append(b.hits, hit{id: int32(id), start: int32(start), end: int32(end)})
 		}
-		b.seen[id] = true
+	})
+	for i, h := range b.hits {
+		p := &g.m.phr[h.id]
+		if g.covered(b.hits, i) {
+			continue // "已立案" inside "法院已立案": report the longer phrase
+		}
 		switch p.kind {
 		case phraseBanned:
 			add(RuleBannedPhrase, p.category+": \""+p.orig+"\" ("+p.source+")")
@@ -137,7 +163,7 @@ func (g *Guard) Check(u Utterance) Decision {
 				add(RuleOffPolicyOffer, p.category+": \""+p.orig+"\" ("+p.source+")")
 			}
 		}
-	})
+	}
 
 	var skip []bool
 	if hasSkip {
