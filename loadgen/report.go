@@ -84,6 +84,9 @@ type Machine struct {
 	OS         string    `json:"os"`
 	Arch       string    `json:"arch"`
 	Date       time.Time `json:"date"`
+	// LoadAvg is /proc/loadavg's 1, 5 and 15 minute load at the start: on
+	// a shared machine it says how much else was running.
+	LoadAvg string `json:"load_avg,omitempty"`
 }
 
 // ReadMachine describes this machine at now.
@@ -96,7 +99,20 @@ func ReadMachine(now time.Time) Machine {
 		OS:         runtime.GOOS,
 		Arch:       runtime.GOARCH,
 		Date:       now.UTC(),
+		LoadAvg:    loadAvg(),
 	}
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func cpuModel() string {
@@ -126,7 +142,7 @@ func WriteJSON(w io.Writer, res Result) error {
 func WriteTable(w io.Writer, res Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	m := res.Machine
-	fmt.Fprintf(tw, "machine\t%d CPUs (%s), GOMAXPROCS %d, %s %s/%s, %s\n", m.CPUs, orDash(m.CPUModel), m.GOMAXPROCS, m.GoVersion, m.OS, m.Arch, m.Date.Format(time.RFC3339))
+	fmt.Fprintf(tw, "machine\t%d CPUs (%s), GOMAXPROCS %d, %s %s/%s, %s, load %s\n", m.CPUs, orDash(m.CPUModel), m.GOMAXPROCS, m.GoVersion, m.OS, m.Arch, m.Date.Format(time.RFC3339), orDash(m.LoadAvg))
 	if len(res.Runs) == 0 {
 		return tw.Flush()
 	}
