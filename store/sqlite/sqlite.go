@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -48,6 +49,20 @@ type Store struct {
 	done   chan struct{} // closed when the writer goroutine has exited
 
 	stmts map[string]*sql.Stmt // writer statements prepared once
+
+	commits atomic.Uint64 // transactions committed by the writer
+	written atomic.Uint64 // writes those transactions carried
+}
+
+// Stats counts the writer's work since Open.
+type Stats struct {
+	Commits uint64 // transactions committed
+	Writes  uint64 // writes committed (Writes/Commits is the mean group size)
+}
+
+// Stats returns the writer's counters.
+func (s *Store) Stats() Stats {
+	return Stats{Commits: s.commits.Load(), Writes: s.written.Load()}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -226,8 +241,10 @@ func (s *Store) writer() {
 	}
 }
 
-// commit runs a batch in one transaction. With more than one write, each
-// runs in a savepoint so that a failing write is rolled back alone.
+// commit runs a batch in one transaction. Writes rarely fail, so the batch
+// first runs without savepoints; if a write fails, the transaction is
+// rolled back and the batch runs again with a savepoint around each write,
+// so that only the failing writes are undone.
 func (s *Store) commit(batch []*writeReq) {
 	live := batch[:0:0]
 	for _, r := range batch {
@@ -240,57 +257,80 @@ func (s *Store) commit(batch []*writeReq) {
 	if len(live) == 0 {
 		return
 	}
-	// The batch runs detached from callers' contexts: one caller giving up
-	// must not abort the others' writes mid-transaction.
-	ctx := context.Background()
-	fail := func(err error) {
+	results, err := s.runBatch(live, len(live) == 1)
+	if errors.Is(err, errRetryIsolated) {
+		results, err = s.runBatch(live, true)
+	}
+	if err != nil {
+		s.log.Error("sqlite: batch failed", "writes", len(live), "err", err)
 		for _, r := range live {
 			r.done <- err
 		}
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		fail(fmt.Errorf("sqlite: begin: %w", mapErr(err)))
 		return
 	}
+	s.commits.Add(1)
+	s.written.Add(uint64(len(live)))
+	for i, r := range live {
+		r.done <- results[i]
+	}
+}
+
+// errRetryIsolated asks commit to rerun a batch with savepoints.
+var errRetryIsolated = errors.New("sqlite: retry batch with savepoints")
+
+// runBatch runs the writes in one transaction and commits. With isolated
+// set, each write runs in a savepoint and a failing write is rolled back
+// alone (results holds its error); without, the first failure rolls back
+// everything and returns errRetryIsolated. A single write needs no
+// savepoint: its failure rolls back the transaction.
+//
+// The batch runs detached from callers' contexts: one caller giving up must
+// not abort the others' writes mid-transaction.
+func (s *Store) runBatch(live []*writeReq, isolated bool) ([]error, error) {
+	ctx := context.Background()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: begin: %w", mapErr(err))
+	}
 	results := make([]error, len(live))
-	if len(live) == 1 {
-		results[0] = live[0].fn(ctx, tx)
-		if results[0] != nil {
+	single := len(live) == 1
+	exec := func(q string) error {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
 			_ = tx.Rollback()
-			live[0].done <- results[0]
-			return
+			return fmt.Errorf("sqlite: %s: %w", q, err)
 		}
-	} else {
-		for i, r := range live {
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
-				_ = tx.Rollback()
-				fail(fmt.Errorf("sqlite: savepoint: %w", err))
-				return
+		return nil
+	}
+	for i, r := range live {
+		if isolated && !single {
+			if err := exec("SAVEPOINT w"); err != nil {
+				return nil, err
 			}
-			results[i] = r.fn(ctx, tx)
-			if results[i] != nil {
-				if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
-					_ = tx.Rollback()
-					fail(fmt.Errorf("sqlite: rollback to savepoint: %w", err))
-					return
-				}
-			}
-			if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+		}
+		results[i] = r.fn(ctx, tx)
+		if results[i] != nil {
+			if single {
 				_ = tx.Rollback()
-				fail(fmt.Errorf("sqlite: release savepoint: %w", err))
-				return
+				return results, nil
+			}
+			if !isolated {
+				_ = tx.Rollback()
+				return nil, errRetryIsolated
+			}
+			if err := exec("ROLLBACK TO w"); err != nil {
+				return nil, err
+			}
+		}
+		if isolated && !single {
+			if err := exec("RELEASE w"); err != nil {
+				return nil, err
 			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		s.log.Error("sqlite: commit failed", "writes", len(live), "err", err)
-		fail(fmt.Errorf("sqlite: commit: %w", mapErr(err)))
-		return
+		return nil, fmt.Errorf("sqlite: commit: %w", mapErr(err))
 	}
-	for i, r := range live {
-		r.done <- results[i]
-	}
+	return results, nil
 }
 
 // read runs fn in a read transaction on the reader pool, so that multi-query

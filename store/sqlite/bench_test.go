@@ -1,0 +1,57 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/collectagent/collectagent/store/sqlite"
+	"github.com/collectagent/collectagent/store/storetest"
+)
+
+func openBench(b *testing.B, opts ...sqlite.Option) *sqlite.Store {
+	b.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		st := s.Stats()
+		if st.Commits > 0 {
+			b.ReportMetric(float64(st.Writes)/float64(st.Commits), "writes/commit")
+		}
+		s.Close()
+	})
+	return s
+}
+
+// BenchmarkCommitTurn: one conversation at a time ("serial") and 64
+// conversations per CPU committing at once ("parallel64"), with group
+// commit (batch 64) and without (batch 1), under synchronous NORMAL and FULL.
+func BenchmarkCommitTurn(b *testing.B) {
+	for _, sync := range []sqlite.Synchronous{sqlite.SyncNormal, sqlite.SyncFull} {
+		for _, batch := range []int{1, 64} {
+			for _, par := range []struct {
+				name string
+				p    int
+			}{{"serial", 0}, {"parallel64", 64}} {
+				name := string(sync) + "/batch" + itoa(batch) + "/" + par.name
+				b.Run(name, func(b *testing.B) {
+					s := openBench(b, sqlite.WithSynchronous(sync), sqlite.WithMaxBatch(batch))
+					storetest.BenchCommitTurn(b, s, par.p)
+				})
+			}
+		}
+	}
+}
+
+func BenchmarkGetConversation(b *testing.B) {
+	storetest.BenchGetConversation(b, openBench(b))
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}

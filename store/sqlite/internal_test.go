@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+)
+
+func TestPragmas(t *testing.T) {
+	tests := []struct {
+		sync Synchronous
+		want int // PRAGMA synchronous reports 1 NORMAL, 2 FULL, 3 EXTRA
+	}{
+		{SyncNormal, 1},
+		{SyncFull, 2},
+		{SyncExtra, 3},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.sync), func(t *testing.T) {
+			ctx := context.Background()
+			s, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"), WithSynchronous(tc.sync))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var mode string
+			var syncLevel, fk int
+			err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				if err := tx.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+					return err
+				}
+				if err := tx.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncLevel); err != nil {
+					return err
+				}
+				return tx.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mode != "wal" || syncLevel != tc.want || fk != 1 {
+				t.Fatalf("writer: journal_mode %q synchronous %d foreign_keys %d; want wal %d 1", mode, syncLevel, tc.want, fk)
+			}
+			var queryOnly int
+			if err := s.r.QueryRowContext(ctx, "PRAGMA query_only").Scan(&queryOnly); err != nil {
+				t.Fatal(err)
+			}
+			if queryOnly != 1 {
+				t.Fatalf("reader query_only = %d, want 1", queryOnly)
+			}
+			if _, err := s.r.ExecContext(ctx, "DELETE FROM accounts"); err == nil {
+				t.Fatal("a reader connection could write")
+			}
+		})
+	}
+}
+
+func TestOpenRejectsBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		path string
+		opts []Option
+	}{
+		{"memory", ":memory:", nil},
+		{"empty path", "", nil},
+		{"synchronous OFF", filepath.Join(dir, "a.db"), []Option{WithSynchronous("OFF")}},
+		{"negative readers", filepath.Join(dir, "b.db"), []Option{WithReaders(-1)}},
+		{"negative batch", filepath.Join(dir, "c.db"), []Option{WithMaxBatch(-2)}},
+		{"negative busy timeout", filepath.Join(dir, "d.db"), []Option{WithBusyTimeout(-1)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(context.Background(), tc.path, tc.opts...)
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded")
+			}
+		})
+	}
+}
+
+// TestBatchIsolatesFailures hands the writer one batch in which some writes
+// fail: the others commit, the failing ones leave nothing.
+func TestBatchIsolatesFailures(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	insert := func(id string, fail bool) *writeReq {
+		return &writeReq{ctx: ctx, done: make(chan error, 1), fn: func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, created_at, updated_at)
+				VALUES (?, 'n', '', '')`, id); err != nil {
+				return err
+			}
+			if fail {
+				// The second statement of this write fails after the first
+				// succeeded: the first must be undone too.
+				_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, created_at, updated_at)
+					VALUES (?, 'n', '', '')`, id)
+				return mapErr(err)
+			}
+			return nil
+		}}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	late := insert("late", false)
+	late.ctx = cancelled
+	batch := []*writeReq{insert("a", false), insert("b", true), insert("c", false), insert("d", true), late}
+	before := s.Stats()
+	s.commit(batch)
+	want := map[string]bool{"a": true, "b": false, "c": true, "d": false, "late": false}
+	for i, r := range batch {
+		err := <-r.done
+		id := []string{"a", "b", "c", "d", "late"}[i]
+		if (err == nil) != want[id] {
+			t.Errorf("write %s: err %v", id, err)
+		}
+		var n int
+		if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM accounts WHERE id = ?", id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if (n == 1) != want[id] {
+			t.Errorf("account %s: %d rows, want present=%v", id, n, want[id])
+		}
+	}
+	after := s.Stats()
+	if after.Commits-before.Commits != 1 || after.Writes-before.Writes != 4 {
+		t.Errorf("stats moved by %d commits, %d writes; want 1, 4",
+			after.Commits-before.Commits, after.Writes-before.Writes)
+	}
+}
