@@ -46,6 +46,7 @@ const (
 	fNeg     uint8 = 1 << iota // covered by an active negator
 	fPostNeg                   // an active post-negator starts here
 	fBreak                     // clause boundary
+	fPhrase                    // inside an intent phrase ("chapter 7", 12378)
 )
 
 // analysis is the per-message working state, pooled so that a message
@@ -149,8 +150,8 @@ func (a *analysis) matchIntents() {
 			if x == y || g.start > h.start || g.end < h.end || g.end-g.start <= h.end-h.start {
 				continue
 			}
-			// A negator inside "can't pay" or 不行 still negates.
-			if h.intent == iNeg && (g.intent == iCannotPay || g.intent == iDeny || g.intent == iPostNeg) {
+			// A negator inside "can't pay", 不行 or 还不了 still negates.
+			if (h.intent == iNeg || h.intent == iPostNeg) && (g.intent == iCannotPay || g.intent == iDeny || g.intent == iPostNeg) {
 				continue
 			}
 			h.off = true
@@ -200,6 +201,9 @@ func (a *analysis) matchIntents() {
 			}
 		case iIgnore:
 		default:
+			for k := h.start; k < h.end; k++ {
+				a.flags[k] |= fPhrase
+			}
 			if !a.has[h.intent] {
 				a.has[h.intent] = true
 				a.hitTypo[h.intent] = h.typo

@@ -824,6 +824,9 @@ func (a *analysis) amount(i int) (mention, bool) {
 	if !ok {
 		return mention{}, false
 	}
+	if a.flags[i]&fPhrase != 0 {
+		return mention{kind: mNone, end: n.end}, true // "chapter 7"
+	}
 	if e, ci, ok := r.roleAt(toks, n.end, roleCur); ok {
 		return mk(n, currencyCodes[ci], e, false)
 	}
