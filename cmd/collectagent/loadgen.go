@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/collectagent/collectagent/loadgen"
@@ -52,7 +53,9 @@ Flags:`)
 		return 2
 	}
 	if cfg.APIKey == "" {
-		cfg.APIKey = os.Getenv("COLLECT_API_KEY")
+		// The server takes a comma-separated list; any one of them will do.
+		first, _, _ := strings.Cut(os.Getenv("COLLECT_API_KEY"), ",")
+		cfg.APIKey = strings.TrimSpace(first)
 	}
 	level := slog.LevelWarn
 	if *verbose {
