@@ -28,6 +28,7 @@ var (
 	ErrBadConfig     = errors.New("web: invalid configuration")
 	ErrTokenMismatch = errors.New("web: token does not match conversation")
 	ErrNotWebSocket  = errors.New("web: not a WebSocket upgrade")
+	ErrMethod        = errors.New("web: method not allowed")
 )
 
 // FieldError is one invalid input field, named by its JSON path
@@ -83,6 +84,7 @@ const (
 	CodeMessageTooLong = "message_too_long"
 	CodeUnavailable    = "unavailable"
 	CodeUpgrade        = "upgrade_required"
+	CodeMethod         = "method_not_allowed"
 	CodeInternal       = "internal"
 )
 
@@ -131,6 +133,8 @@ func classify(err error) apiError {
 		return apiError{Status: http.StatusBadRequest, Code: CodeMessageTooLong, Message: "message too long"}
 	case errors.Is(err, ErrNotWebSocket):
 		return apiError{Status: http.StatusUpgradeRequired, Code: CodeUpgrade, Message: "connect with a WebSocket client"}
+	case errors.Is(err, ErrMethod):
+		return apiError{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: "method not allowed"}
 	case errors.Is(err, ErrShuttingDown):
 		return apiError{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "server shutting down; reconnect"}
 	default:

@@ -112,7 +112,7 @@ func (s *Server) routes() {
 		m.HandleFunc("GET /demo/accounts", s.demoAccounts)
 		m.HandleFunc("POST /demo/sessions", s.demoSession)
 	}
-	m.Handle("GET /", s.page())
+	m.Handle("/", s.page())
 	s.mux = m
 }
 
