@@ -5,10 +5,10 @@ import "errors"
 // Errors returned by the runtime. Transports map them to client-visible
 // codes in one place.
 var (
-	ErrNotFound       = errors.New("bot: not found")             // account or conversation
+	ErrNotFound       = errors.New("bot: not found")              // account or conversation
 	ErrEnded          = errors.New("bot: conversation has ended") // no more borrower messages
 	ErrNotAllowed     = errors.New("bot: contact not allowed")    // consent, do-not-contact, flags
 	ErrEmptyMessage   = errors.New("bot: empty message")
 	ErrMessageTooLong = errors.New("bot: message too long")
-	ErrNotImplemented = errors.New("bot: not implemented yet")
+	ErrConfig         = errors.New("bot: invalid configuration")
 )

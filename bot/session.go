@@ -2,62 +2,688 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
 
+	"github.com/collectagent/collectagent/bot/respond"
+	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/prompts"
 	"github.com/collectagent/collectagent/store"
+)
+
+// MaxMessageRunes bounds one borrower message.
+const MaxMessageRunes = 2000
+
+// Who speaks a turn.
+const (
+	FromBorrower = "borrower"
+	FromBot      = "bot"
+	FromAgent    = "agent"
+	FromSystem   = "system"
 )
 
 // Runtime creates and resumes conversations. It is safe for concurrent use;
 // a Session is not: one goroutine (the transport's reader) owns it.
 type Runtime struct {
-	cfg  Config
-	deps Deps
+	cfg    Config
+	deps   Deps
+	flow   dialog.Flow
+	render *respond.Renderer
+	guards map[string]*compliance.Guard // by pack name
+	log    *slog.Logger
+
+	zones sync.Map // time zone name -> *time.Location
 }
 
-// NewRuntime checks cfg and deps and returns a runtime.
+// NewRuntime checks cfg and deps, loads the flow, templates and policy packs,
+// and returns a runtime.
 func NewRuntime(cfg Config, deps Deps) (*Runtime, error) {
-	return &Runtime{cfg: cfg, deps: deps}, nil
+	if deps.Store == nil {
+		return nil, fmt.Errorf("%w: a store is required", ErrConfig)
+	}
+	if deps.Understander == nil {
+		return nil, fmt.Errorf("%w: an understander is required", ErrConfig)
+	}
+	if deps.Clock == nil {
+		deps.Clock = systemClock{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := dialog.ValidatePolicy(cfg.DefaultPolicy); err != nil {
+		return nil, fmt.Errorf("%w: default_policy: %w", ErrConfig, err)
+	}
+	for name, p := range cfg.Policies {
+		if err := dialog.ValidatePolicy(p); err != nil {
+			return nil, fmt.Errorf("%w: policies.%s: %w", ErrConfig, name, err)
+		}
+	}
+	flow, err := dialog.ParseFlow(prompts.FlowJSON())
+	if err != nil {
+		return nil, fmt.Errorf("%w: flow: %w", ErrConfig, err)
+	}
+	r, err := respond.New()
+	if err != nil {
+		return nil, fmt.Errorf("%w: templates: %w", ErrConfig, err)
+	}
+	guards := make(map[string]*compliance.Guard)
+	for _, name := range compliance.PackNames() {
+		p, err := compliance.LoadPack(name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: pack %s: %w", ErrConfig, name, err)
+		}
+		guards[name] = compliance.NewGuard(p)
+	}
+	return &Runtime{cfg: cfg, deps: deps, flow: flow, render: r, guards: guards, log: deps.Logger}, nil
+}
+
+// Guard returns the guard of a compliance pack ("us", "cn").
+func (r *Runtime) Guard(pack string) (*compliance.Guard, bool) {
+	g, ok := r.guards[pack]
+	return g, ok
+}
+
+// policyFor returns the policy of a portfolio.
+func (r *Runtime) policyFor(portfolio string) dialog.Policy {
+	if p, ok := r.cfg.Policies[portfolio]; ok && portfolio != "" {
+		return p
+	}
+	return r.cfg.DefaultPolicy
+}
+
+// channelConsent maps a conversation channel to the consent and
+// do-not-contact entries that govern it.
+func channelAllowed(a store.Account, channel string) (bool, string) {
+	switch channel {
+	case "chat":
+		if !a.Consent.Chat {
+			return false, "no_consent"
+		}
+		if a.DoNotContact.Chat {
+			return false, "do_not_contact"
+		}
+	case "voice", "phone":
+		if !a.Consent.Voice {
+			return false, "no_consent"
+		}
+		if a.DoNotContact.Voice {
+			return false, "do_not_contact"
+		}
+	default:
+		return false, "unknown_channel"
+	}
+	if a.Flags.Deceased {
+		return false, "deceased"
+	}
+	return true, ""
 }
 
 // Begin creates a conversation for an account on a channel ("chat",
-// "voice", "phone"). It fails with ErrNotFound for an unknown account and
-// ErrNotAllowed when the borrower may not be contacted on that channel.
+// "voice", "phone") about its most overdue debt. It fails with ErrNotFound
+// for an unknown account and ErrNotAllowed when the borrower may not be
+// contacted on that channel.
+//
+// An in-app chat is opened by the borrower, so contact hours and frequency
+// caps (which govern communications the collector initiates, Reg F
+// 1006.6(b)(1), 1006.14(b)) do not apply here; consent and do-not-contact do.
+// The outbound dialer checks compliance.Pack.MayContact before it calls.
 func (r *Runtime) Begin(ctx context.Context, accountID, channel string) (store.Conversation, error) {
-	return store.Conversation{}, ErrNotImplemented
+	a, err := r.deps.Store.GetAccount(ctx, accountID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Conversation{}, fmt.Errorf("account %q: %w", accountID, ErrNotFound)
+		}
+		return store.Conversation{}, fmt.Errorf("begin: %w", err)
+	}
+	if ok, why := channelAllowed(a, channel); !ok {
+		return store.Conversation{}, fmt.Errorf("account %q on %s: %s: %w", accountID, channel, why, ErrNotAllowed)
+	}
+	if len(a.Debts) == 0 {
+		return store.Conversation{}, fmt.Errorf("account %q has no debt: %w", accountID, ErrNotAllowed)
+	}
+	debt := a.Debts[0]
+	for _, d := range a.Debts[1:] {
+		if d.DaysPastDue > debt.DaysPastDue {
+			debt = d
+		}
+	}
+	st, err := json.Marshal(dialog.NewState())
+	if err != nil {
+		return store.Conversation{}, fmt.Errorf("begin: %w", err)
+	}
+	now := r.deps.Clock.Now().UTC()
+	c := store.Conversation{
+		ID:          newID("c"),
+		AccountID:   a.ID,
+		DebtID:      debt.ID,
+		Channel:     channel,
+		Locale:      normLocale(a.Locale),
+		Mode:        store.ModeBot,
+		Stage:       string(dialog.StageGreeting),
+		State:       st,
+		OutcomeType: string(dialog.OutcomeNone),
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if err := r.deps.Store.CreateConversation(ctx, c); err != nil {
+		return store.Conversation{}, fmt.Errorf("begin: %w", err)
+	}
+	return c, nil
 }
 
 // Open loads a conversation so it can continue, on any node.
 func (r *Runtime) Open(ctx context.Context, conversationID string) (*Session, error) {
-	return nil, ErrNotImplemented
+	s := &Session{rt: r}
+	if err := s.load(ctx, conversationID); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Session is one conversation in progress. Not safe for concurrent use.
 type Session struct {
-	rt   *Runtime
-	conv store.Conversation
+	rt    *Runtime
+	conv  store.Conversation
+	sacct store.Account
+	acct  dialog.Account
+	state dialog.State
+	loc   *time.Location
+	guard *compliance.Guard
+	log   *slog.Logger
+
+	seq       int64                   // last turn's seq
+	lastAudit *compliance.AuditRecord // head of this conversation's chain
+	seen      map[string]bool         // message ids already recorded
+	history   []Reply
+}
+
+// load (re)reads everything the session holds from the store.
+func (s *Session) load(ctx context.Context, id string) error {
+	st := s.rt.deps.Store
+	c, err := st.GetConversation(ctx, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("conversation %q: %w", id, ErrNotFound)
+		}
+		return fmt.Errorf("open: %w", err)
+	}
+	a, err := st.GetAccount(ctx, c.AccountID)
+	if err != nil {
+		return fmt.Errorf("open: account: %w", err)
+	}
+	var state dialog.State
+	if len(c.State) > 0 {
+		if err := json.Unmarshal(c.State, &state); err != nil {
+			return fmt.Errorf("open: state: %w", err)
+		}
+	} else {
+		state = dialog.NewState()
+	}
+	turns, err := st.ListTurns(ctx, id)
+	if err != nil {
+		return fmt.Errorf("open: turns: %w", err)
+	}
+	head, err := st.LastAudit(ctx, id)
+	if err != nil {
+		return fmt.Errorf("open: audit: %w", err)
+	}
+	acct, err := s.rt.dialogAccount(a, c.DebtID)
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	guard, ok := s.rt.guards[acct.Policy.Pack]
+	if !ok {
+		return fmt.Errorf("open: pack %q: %w", acct.Policy.Pack, ErrConfig)
+	}
+	s.conv, s.sacct, s.acct, s.state, s.guard = c, a, acct, state, guard
+	s.loc = s.rt.zone(a.Timezone, acct.Locale)
+	s.log = s.rt.log.With("conversation", c.ID, "channel", c.Channel, "account", maskRef(a.ID))
+	s.seen = make(map[string]bool)
+	s.history = s.history[:0]
+	s.seq = 0
+	for _, t := range turns {
+		if t.MessageID != "" {
+			s.seen[t.MessageID] = true
+		}
+		s.seq = max(s.seq, t.Seq)
+		s.history = append(s.history, Reply{From: t.From, Text: t.Text, Seq: t.Seq})
+	}
+	s.lastAudit = nil
+	if head.Seq > 0 {
+		rec := auditRecord(head)
+		s.lastAudit = &rec
+	}
+	return nil
+}
+
+// dialogAccount builds what the engine knows of a borrower.
+func (r *Runtime) dialogAccount(a store.Account, debtID string) (dialog.Account, error) {
+	var d *store.Debt
+	for i := range a.Debts {
+		if a.Debts[i].ID == debtID {
+			d = &a.Debts[i]
+		}
+	}
+	if d == nil {
+		return dialog.Account{}, fmt.Errorf("debt %q of account %q: %w", debtID, a.ID, ErrNotFound)
+	}
+	due, err := compliance.ParseISODate(d.DueDate)
+	if err != nil {
+		return dialog.Account{}, fmt.Errorf("debt %q: %w", d.ID, err)
+	}
+	var dob compliance.Date
+	if a.DateOfBirth != "" {
+		if dob, err = compliance.ParseISODate(a.DateOfBirth); err != nil {
+			return dialog.Account{}, fmt.Errorf("account %q: %w", a.ID, err)
+		}
+	}
+	pol := r.policyFor(a.Portfolio)
+	// Policy minimums are configured without a currency: they are in the
+	// debt's own currency.
+	pol.MinPromiseAmount.Currency = d.Currency
+	pol.MinInstallment.Currency = d.Currency
+	return dialog.Account{
+		ID:      a.ID,
+		Name:    a.Name,
+		DOB:     dob,
+		IDLast4: a.IDLast4,
+		Locale:  normLocale(a.Locale),
+		Debt: dialog.Debt{
+			ID:          d.ID,
+			Creditor:    d.Creditor,
+			AmountDue:   compliance.Money{Minor: d.AmountMinor, Currency: d.Currency},
+			DueDate:     due,
+			DaysPastDue: d.DaysPastDue,
+			MinPayment:  compliance.Money{Minor: d.MinPaymentMinor, Currency: d.Currency},
+		},
+		Policy:     pol,
+		Attorney:   a.Flags.Attorney,
+		Dispute:    a.Flags.Dispute,
+		Bankruptcy: a.Flags.Bankruptcy,
+		Deceased:   a.Flags.Deceased,
+	}, nil
 }
 
 // ID returns the conversation id.
 func (s *Session) ID() string { return s.conv.ID }
 
+// Conversation returns the conversation's stored header as of the last turn.
+func (s *Session) Conversation() store.Conversation { return s.conv }
+
 // History returns every turn so far, borrower's included (From "borrower"),
 // in order: a reconnecting client replays it.
 func (s *Session) History(ctx context.Context) ([]Reply, error) {
-	return nil, ErrNotImplemented
+	return append([]Reply(nil), s.history...), nil
+}
+
+// Status returns the conversation's current status.
+func (s *Session) Status() Status {
+	out := s.conv.OutcomeType
+	if out == string(dialog.OutcomeNone) {
+		out = ""
+	}
+	return Status{Mode: s.conv.Mode, Stage: s.conv.Stage, Outcome: out}
 }
 
 // Start opens a new conversation: the bot speaks first. On a conversation
 // that already has turns it returns no replies, only the status.
 func (s *Session) Start(ctx context.Context) (Output, error) {
-	return Output{}, ErrNotImplemented
+	if s.seq > 0 || s.conv.Mode == store.ModeEnded {
+		return Output{Status: s.Status()}, nil
+	}
+	return s.step(ctx, dialog.EventStart, nil)
 }
 
 // Handle processes one borrower message and returns the replies, which are
 // durable when Handle returns.
 func (s *Session) Handle(ctx context.Context, m Message) (Output, error) {
-	return Output{}, ErrNotImplemented
+	text := strings.TrimSpace(m.Text)
+	if text == "" {
+		return Output{}, ErrEmptyMessage
+	}
+	if utf8.RuneCountInString(text) > MaxMessageRunes {
+		return Output{}, fmt.Errorf("%d characters, at most %d: %w", utf8.RuneCountInString(text), MaxMessageRunes, ErrMessageTooLong)
+	}
+	if m.MessageID != "" && s.seen[m.MessageID] {
+		return Output{Status: s.Status()}, nil
+	}
+	if s.conv.Mode == store.ModeEnded {
+		return Output{}, ErrEnded
+	}
+	m.Text = text
+	return s.step(ctx, dialog.EventMessage, &m)
 }
 
-// Status returns the conversation's current status.
-func (s *Session) Status() Status {
-	return Status{Mode: s.conv.Mode, Stage: s.conv.Stage, Outcome: s.conv.OutcomeType}
+// step runs one engine step and commits it. A version conflict means another
+// node moved the conversation on: reload and run the step again once on the
+// fresh state.
+func (s *Session) step(ctx context.Context, kind dialog.EventKind, m *Message) (Output, error) {
+	for attempt := 0; ; attempt++ {
+		out, commit, err := s.prepare(ctx, kind, m)
+		if err != nil {
+			return Output{}, err
+		}
+		err = s.rt.deps.Store.CommitTurn(ctx, commit)
+		if errors.Is(err, store.ErrConflict) && attempt == 0 {
+			s.log.Info("conversation moved on elsewhere; reloading")
+			if err := s.load(ctx, s.conv.ID); err != nil {
+				return Output{}, err
+			}
+			if m != nil && m.MessageID != "" && s.seen[m.MessageID] {
+				return Output{Status: s.Status()}, nil
+			}
+			continue
+		}
+		if err != nil {
+			return Output{}, fmt.Errorf("commit turn: %w", err)
+		}
+		s.applied(commit)
+		s.publish(ctx, commit)
+		out.Status = s.Status()
+		return out, nil
+	}
 }
+
+// prepare computes one step without changing the session: the replies, and
+// the commit that records them.
+func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message) (Output, store.TurnCommit, error) {
+	now := s.rt.deps.Clock.Now()
+	today := compliance.DateOf(now.In(s.loc))
+	conv := s.conv
+	commit := store.TurnCommit{}
+	seq := s.seq
+	audit := s.lastAudit
+	addAudit := func(kind string, data any) error {
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		rec := compliance.Seal(audit, compliance.AuditRecord{Chain: conv.ID, Kind: kind, Data: b, At: now.UTC()})
+		audit = &rec
+		commit.Audit = append(commit.Audit, auditEvent(rec))
+		return nil
+	}
+
+	if m != nil {
+		seq++
+		commit.Turns = append(commit.Turns, store.Turn{
+			ConversationID: conv.ID, Seq: seq, From: FromBorrower, Text: m.Text, MessageID: m.MessageID, At: now.UTC(),
+		})
+	}
+
+	// While a person holds (or is about to hold) the conversation, the bot
+	// only records what the borrower says.
+	if m != nil && conv.Mode != store.ModeBot {
+		conv.Version++
+		conv.UpdatedAt = now.UTC()
+		commit.Conversation = conv
+		return Output{}, commit, nil
+	}
+
+	in := dialog.Input{Kind: kind, Today: today}
+	if m != nil {
+		p, err := s.rt.deps.Understander.Understand(ctx, understand.Request{
+			Text:     m.Text,
+			Locale:   s.acct.Locale,
+			Today:    today,
+			Currency: s.acct.Debt.AmountDue.Currency,
+			Stage:    s.state.Stage,
+		})
+		if err != nil {
+			// Understanding failed (a model down, say): the engine treats it
+			// as not understood, which re-asks or escalates.
+			s.log.Warn("understanding failed", "err", err)
+			p = dialog.Parse{}
+		}
+		in.Parse = p
+		meta, _ := json.Marshal(map[string]any{"parse": p})
+		commit.Turns[len(commit.Turns)-1].Meta = meta
+	}
+
+	next, res := dialog.Step(s.rt.flow, s.acct, s.state, in)
+
+	var out Output
+	for _, act := range res.Acts {
+		text, err := s.rt.render.Render(act, s.acct.Locale, s.acct)
+		src := compliance.SourceTemplate
+		var dec compliance.Decision
+		if err != nil {
+			s.log.Error("render failed", "act", act.Kind, "err", err)
+			dec = compliance.Decision{Violations: []compliance.Violation{{Rule: "render_failed", Detail: err.Error()}}}
+		} else {
+			dec = s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Stage: string(s.state.Stage), Source: src, Facts: act.Facts})
+		}
+		blocked := !dec.Allowed
+		if blocked {
+			text = s.guard.SafeText(s.acct.Locale, act.Facts.Verified)
+			s.log.Warn("guard blocked an utterance", "act", act.Kind, "violations", len(dec.Violations))
+		}
+		kindName := "guard.passed"
+		if blocked {
+			kindName = "guard.blocked"
+		}
+		if err := addAudit(kindName, map[string]any{
+			"act": act.Kind, "source": src, "violations": dec.Violations, "text": text,
+		}); err != nil {
+			return Output{}, commit, fmt.Errorf("audit: %w", err)
+		}
+		seq++
+		meta, _ := json.Marshal(map[string]any{"act": act.Kind, "blocked": blocked})
+		commit.Turns = append(commit.Turns, store.Turn{
+			ConversationID: conv.ID, Seq: seq, From: FromBot, Text: text, Meta: meta, At: now.UTC(),
+		})
+		out.Replies = append(out.Replies, Reply{From: FromBot, Text: text, Seq: seq})
+	}
+
+	if res.Outcome != nil {
+		o := *res.Outcome
+		b, err := json.Marshal(o)
+		if err != nil {
+			return Output{}, commit, fmt.Errorf("outcome: %w", err)
+		}
+		conv.Outcome, conv.OutcomeType = b, string(o.Type)
+		if err := addAudit("outcome", o); err != nil {
+			return Output{}, commit, fmt.Errorf("audit: %w", err)
+		}
+		switch o.Type {
+		case dialog.OutcomePTP, dialog.OutcomePayNow:
+			due := o.DueDate
+			if due.IsZero() {
+				due = today
+			}
+			commit.Promises = append(commit.Promises, store.Promise{
+				ID: newID("p"), AccountID: conv.AccountID, DebtID: conv.DebtID, ConversationID: conv.ID,
+				AmountMinor: o.Amount.Minor, Currency: o.Amount.Currency, DueDate: due.String(),
+				Status: "open", CreatedBy: FromBot, CreatedAt: now.UTC(),
+			})
+		case dialog.OutcomePlan:
+			pl := store.Plan{
+				ID: newID("l"), AccountID: conv.AccountID, DebtID: conv.DebtID, ConversationID: conv.ID,
+				Currency: o.Amount.Currency, Status: "open", CreatedBy: FromBot, CreatedAt: now.UTC(),
+			}
+			for _, in := range o.Installments {
+				pl.TotalMinor += in.Amount.Minor
+				pl.Installments = append(pl.Installments, store.PlanInstallment{AmountMinor: in.Amount.Minor, DueDate: in.DueDate.String()})
+				if pl.Currency == "" {
+					pl.Currency = in.Amount.Currency
+				}
+			}
+			commit.Plans = append(commit.Plans, pl)
+		}
+	}
+
+	if res.Escalation != nil {
+		e := s.escalation(*res.Escalation, next, now)
+		commit.Escalations = append(commit.Escalations, e)
+		if err := addAudit("escalation", map[string]any{"id": e.ID, "reason": e.Reason, "priority": e.Priority}); err != nil {
+			return Output{}, commit, fmt.Errorf("audit: %w", err)
+		}
+		conv.Mode = store.ModeWaitingAgent
+	}
+	if res.Ended && conv.Mode == store.ModeBot {
+		conv.Mode = store.ModeEnded
+		t := now.UTC()
+		conv.EndedAt = &t
+	}
+	if kind == dialog.EventStart {
+		commit.Contact = &store.ContactAttempt{
+			ID: newID("a"), AccountID: conv.AccountID, DebtID: conv.DebtID, Channel: conv.Channel,
+			Result: "conversation", At: now.UTC(),
+		}
+	}
+
+	st, err := json.Marshal(next)
+	if err != nil {
+		return Output{}, commit, fmt.Errorf("state: %w", err)
+	}
+	conv.State = st
+	conv.Stage = string(next.Stage)
+	conv.Version++
+	conv.UpdatedAt = now.UTC()
+	commit.Conversation = conv
+	return out, commit, nil
+}
+
+// applied moves the session to the state a successful commit recorded.
+func (s *Session) applied(c store.TurnCommit) {
+	s.conv = c.Conversation
+	if len(c.Conversation.State) > 0 {
+		var st dialog.State
+		if err := json.Unmarshal(c.Conversation.State, &st); err == nil {
+			s.state = st
+		}
+	}
+	for _, t := range c.Turns {
+		s.seq = max(s.seq, t.Seq)
+		if t.MessageID != "" {
+			s.seen[t.MessageID] = true
+		}
+		s.history = append(s.history, Reply{From: t.From, Text: t.Text, Seq: t.Seq})
+	}
+	if n := len(c.Audit); n > 0 {
+		rec := auditRecord(c.Audit[n-1])
+		s.lastAudit = &rec
+	}
+}
+
+// publish tells the outside world what a committed step did. The store is
+// the record: a failed publish is logged, never fatal to the turn.
+func (s *Session) publish(ctx context.Context, c store.TurnCommit) {
+	p := s.rt.deps.Publisher
+	if p == nil {
+		return
+	}
+	for _, e := range c.Escalations {
+		if err := p.PublishEscalation(ctx, e); err != nil {
+			s.log.Warn("publish escalation failed; it stays queued in the store", "err", err)
+		}
+	}
+	ev := func(kind string, data any) {
+		if err := p.PublishEvent(ctx, kind, data); err != nil {
+			s.log.Warn("publish event failed", "kind", kind, "err", err)
+		}
+	}
+	for _, pr := range c.Promises {
+		ev("ptp.created", pr)
+	}
+	for _, pl := range c.Plans {
+		ev("plan.created", pl)
+	}
+	for _, a := range c.Audit {
+		if a.Kind == "guard.blocked" {
+			ev("guard.blocked", map[string]any{"conversation_id": a.Chain, "seq": a.Seq})
+		}
+	}
+	if c.Conversation.Mode == store.ModeEnded {
+		ev("conv.ended", map[string]any{"conversation_id": c.Conversation.ID, "outcome": c.Conversation.OutcomeType})
+	}
+}
+
+// escalation builds the escalation record and its handoff packet.
+func (s *Session) escalation(e dialog.Escalation, st dialog.State, now time.Time) store.Escalation {
+	packet, _ := json.Marshal(map[string]any{
+		"conversation_id": s.conv.ID,
+		"account_ref":     s.conv.AccountID,
+		"reason":          e.Reason,
+		"priority":        e.Priority,
+		"locale":          s.acct.Locale,
+		"channel":         s.conv.Channel,
+		"verified":        st.Verified,
+		"disclosures":     st.Disclosed,
+		"offers":          st.Offers,
+		"stage":           st.Stage,
+		"created_at":      now.UTC(),
+	})
+	return store.Escalation{
+		ID: newID("e"), ConversationID: s.conv.ID, AccountID: s.conv.AccountID,
+		Reason: e.Reason, Priority: e.Priority, Status: "queued", Packet: packet,
+		CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
+	}
+}
+
+func auditEvent(r compliance.AuditRecord) store.AuditEvent {
+	return store.AuditEvent{Chain: r.Chain, Seq: r.Seq, Kind: r.Kind, Data: r.Data, At: r.At, PrevHash: r.PrevHash, Hash: r.Hash}
+}
+
+func auditRecord(e store.AuditEvent) compliance.AuditRecord {
+	return compliance.AuditRecord{Chain: e.Chain, Seq: e.Seq, Kind: e.Kind, Data: e.Data, At: e.At, PrevHash: e.PrevHash, Hash: e.Hash}
+}
+
+// zone returns the borrower's time zone, falling back on the locale's
+// usual zone when the account's is missing or unknown.
+func (r *Runtime) zone(name, locale string) *time.Location {
+	if name == "" {
+		if strings.HasPrefix(locale, "zh") {
+			name = "Asia/Shanghai"
+		} else {
+			name = "America/New_York"
+		}
+	}
+	if l, ok := r.zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		r.log.Warn("unknown time zone; using UTC", "zone", name)
+		l = time.UTC
+	}
+	r.zones.Store(name, l)
+	return l
+}
+
+// normLocale maps "zh", "zh-Hans", "zh_CN" to "zh-CN" and everything else to "en-US".
+func normLocale(l string) string {
+	if strings.HasPrefix(strings.ToLower(l), "zh") {
+		return respond.LocaleZH
+	}
+	return respond.LocaleEN
+}
+
+// maskRef keeps an account reference recognisable in logs without
+// spelling it out.
+func maskRef(id string) string {
+	if len(id) <= 4 {
+		return "***"
+	}
+	return "***" + id[len(id)-4:]
+}
+
+func newID(prefix string) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "-" + hex.EncodeToString(b[:])
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
