@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Flow is the script data the engine follows: limits, the escalation
@@ -110,11 +111,17 @@ func (f Flow) Validate() error {
 }
 
 // pack returns the disclosures of the named pack, or of the fallback pack.
+// The AI disclosure is never skipped, even with a flow that was not
+// validated (or not loaded at all).
 func (f *Flow) pack(name string) PackFlow {
-	if p, ok := f.Packs[name]; ok {
-		return p
+	p, ok := f.Packs[name]
+	if !ok {
+		p = f.Packs[f.FallbackPack]
 	}
-	return f.Packs[f.FallbackPack]
+	if !slices.Contains(p.OnStart, ActGreeting) {
+		p.OnStart = append([]ActKind{ActGreeting}, p.OnStart...)
+	}
+	return p
 }
 
 // defaultPriority applies to a reason missing from the table; Validate

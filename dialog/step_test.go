@@ -776,3 +776,18 @@ func TestUnknownPackFallsBack(t *testing.T) {
 		t.Fatalf("fallback pack not applied: %v", kinds(res[1]))
 	}
 }
+
+// A flow that was never loaded still discloses the AI and ends rather than
+// loops: limits below one act as one.
+func TestZeroFlowStillDisclosesAI(t *testing.T) {
+	a := acctUS()
+	st, r := Step(Flow{}, a, NewState(), start())
+	if got := kinds(r); !slices.Equal(got, []ActKind{ActGreeting, ActAskVerify}) {
+		t.Fatalf("acts = %v", got)
+	}
+	st, r = Step(Flow{}, a, st, msg(Parse{IDLast4: "0000"}))
+	if !r.Ended || r.Outcome == nil || r.Outcome.Reason != ReasonVerificationFailed {
+		t.Fatalf("result = %+v", r)
+	}
+	_ = st
+}
