@@ -382,6 +382,9 @@ func (s *Session) step(ctx context.Context, kind dialog.EventKind, m *Message) (
 			if m != nil && m.MessageID != "" && s.seen[m.MessageID] {
 				return Output{Status: s.Status()}, nil
 			}
+			if s.conv.Mode == store.ModeEnded {
+				return Output{}, ErrEnded
+			}
 			continue
 		}
 		if err != nil {
