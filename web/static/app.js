@@ -58,7 +58,7 @@
   const t = () => T[state.lang];
 
   function applyLang() {
-    document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
+    document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en-US";
     document.title = t().title;
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t()[el.dataset.i18n]; });
     document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t()[el.dataset.i18nPlaceholder]; });
