@@ -155,6 +155,14 @@ func (e *engine) verifyTurn(p Parse) {
 func (e *engine) checkIdentity(p Parse) {
 	if e.identityMatches(p) {
 		e.verified()
+		if rest, ok := afterIdentity(p); ok && !e.st.Ended {
+			// "07/21/1988, can I split it in 3?": answer the request
+			// instead of asking how they would like to resolve it.
+			if n := len(e.res.Acts); n > 0 && e.res.Acts[n-1].Kind == ActAskResolution {
+				e.res.Acts = e.res.Acts[:n-1]
+			}
+			e.verifiedTurn(rest)
+		}
 		return
 	}
 	e.st.VerifyFailures++
@@ -165,6 +173,28 @@ func (e *engine) checkIdentity(p Parse) {
 		return
 	}
 	e.askVerify(ActVerifyRetry)
+}
+
+// afterIdentity returns what a message says besides the identity answer,
+// and whether that is a request the engine should act on (a way to pay,
+// a question, an escalation) rather than a courtesy ("yes, it's me").
+func afterIdentity(p Parse) (Parse, bool) {
+	rest := Parse{Negated: p.Negated, Date: p.Date, Amount: p.Amount, Installments: p.Installments,
+		Sentiment: p.Sentiment, Confidence: p.Confidence, Source: p.Source}
+	substantive := false
+	for _, i := range append([]Intent{p.Intent}, p.Alts...) {
+		switch i {
+		case IntentUnknown, IntentIdentify, IntentAffirm, IntentDeny, IntentGreet:
+			continue
+		}
+		substantive = true
+		if rest.Intent == IntentUnknown {
+			rest.Intent = i
+		} else {
+			rest.Alts = append(rest.Alts, i)
+		}
+	}
+	return rest, substantive || hasProposal(rest) || distressed(rest)
 }
 
 func (e *engine) identityMatches(p Parse) bool {

@@ -791,3 +791,41 @@ func TestZeroFlowStillDisclosesAI(t *testing.T) {
 	}
 	_ = st
 }
+
+// An identity answer that also asks for something gets the request
+// answered right after the disclosures.
+func TestIdentityWithRequest(t *testing.T) {
+	a := acctUS()
+	tests := []struct {
+		name string
+		p    Parse
+		want []ActKind
+	}{
+		{"plan", Parse{Intent: IntentIdentify, DOB: a.DOB, Alts: []Intent{IntentPlan}, Installments: 3},
+			[]ActKind{ActVerified, ActMiniMiranda, ActBalance, ActConfirmPlan}},
+		{"date only", Parse{Intent: IntentIdentify, IDLast4: "4417", Date: today.AddDays(3)},
+			[]ActKind{ActVerified, ActMiniMiranda, ActBalance, ActConfirmPTP}},
+		{"dispute", Parse{Intent: IntentDispute, Alts: []Intent{IntentIdentify}, DOB: a.DOB},
+			[]ActKind{ActVerified, ActMiniMiranda, ActBalance, ActDisputeAck}},
+		{"courtesy yes", Parse{Intent: IntentIdentify, Alts: []Intent{IntentAffirm, IntentGreet}, DOB: a.DOB},
+			[]ActKind{ActVerified, ActMiniMiranda, ActBalance, ActAskResolution}},
+		{"wrong answer ignores request", Parse{Intent: IntentIdentify, Alts: []Intent{IntentPlan}, DOB: a.DOB.AddDays(2), Installments: 3},
+			[]ActKind{ActVerifyRetry}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, res := run(t, a, start(), msg(tt.p))
+			if got := kinds(res[1]); !slices.Equal(got, tt.want) {
+				t.Fatalf("acts = %v, want %v", got, tt.want)
+			}
+			_ = st
+		})
+	}
+	// A flagged account is not negotiated with, whatever was asked.
+	f := acctUS()
+	f.Bankruptcy = true
+	_, res := run(t, f, start(), msg(Parse{Intent: IntentIdentify, DOB: f.DOB, Alts: []Intent{IntentPlan}, Installments: 3}))
+	if got := kinds(res[1]); !slices.Equal(got, []ActKind{ActVerified, ActAccountFlagHandoff}) {
+		t.Fatalf("flagged: %v", got)
+	}
+}
