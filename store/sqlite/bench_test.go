@@ -45,6 +45,27 @@ func BenchmarkCommitTurn(b *testing.B) {
 	}
 }
 
+// BenchmarkCommitTurnPaced offers 2,000 turns/s over 2,000 conversations
+// (run with -benchtime=10000x) and reports commit latency percentiles, with
+// and without group commit, with checkpoints in the writer ("ckptwriter")
+// or on their own connection ("ckptbg").
+func BenchmarkCommitTurnPaced(b *testing.B) {
+	for _, sync := range []sqlite.Synchronous{sqlite.SyncNormal, sqlite.SyncFull} {
+		for _, batch := range []int{1, 64} {
+			for _, ckpt := range []struct {
+				name  string
+				every int
+			}{{"ckptwriter", -1}, {"ckptbg", 256}} {
+				b.Run(string(sync)+"/batch"+itoa(batch)+"/"+ckpt.name, func(b *testing.B) {
+					s := openBench(b, sqlite.WithSynchronous(sync), sqlite.WithMaxBatch(batch),
+						sqlite.WithCheckpointEvery(ckpt.every))
+					storetest.BenchCommitTurnPaced(b, s, 2000, 2000)
+				})
+			}
+		}
+	}
+}
+
 func BenchmarkGetConversation(b *testing.B) {
 	storetest.BenchGetConversation(b, openBench(b))
 }

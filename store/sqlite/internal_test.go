@@ -3,8 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/collectagent/collectagent/store"
 )
 
 func TestPragmas(t *testing.T) {
@@ -131,5 +135,61 @@ func TestBatchIsolatesFailures(t *testing.T) {
 	if after.Commits-before.Commits != 1 || after.Writes-before.Writes != 4 {
 		t.Errorf("stats moved by %d commits, %d writes; want 1, 4",
 			after.Commits-before.Commits, after.Writes-before.Writes)
+	}
+}
+
+// waitFor polls cond every 5 ms until it holds or total passes.
+func waitFor(t *testing.T, total time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(total)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v", total)
+		}
+		<-tick.C
+	}
+}
+
+func TestBackgroundCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(ctx, path, WithCheckpointEvery(10), WithMaxBatch(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 25 {
+		if err := s.UpsertAccounts(ctx, []store.Account{{ID: fmt.Sprint(i), Name: "x"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 5*time.Second, func() bool { return s.Stats().Checkpoints >= 1 })
+	var autockpt int
+	if err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&autockpt)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if autockpt != 10000 {
+		t.Fatalf("writer wal_autocheckpoint = %d, want the 10000 backstop", autockpt)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Without the background checkpointer, SQLite's default stays.
+	s, err = Open(ctx, path, WithCheckpointEvery(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&autockpt)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if autockpt != 1000 || s.ckpt != nil {
+		t.Fatalf("wal_autocheckpoint = %d, checkpointer %v; want 1000 and none", autockpt, s.ckpt != nil)
 	}
 }

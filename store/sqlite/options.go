@@ -37,12 +37,17 @@ type Config struct {
 	// MaxBatch is how many queued writes the writer may commit in one
 	// transaction (group commit). 1 commits every write on its own.
 	MaxBatch int `yaml:"max_batch" validate:"omitempty,min=1"`
+	// CheckpointEvery is how many committed writes pass between WAL
+	// checkpoints, which run on their own connection so that the writer
+	// never stalls on one. -1 leaves checkpoints to SQLite's automatic
+	// checkpoint in the writer (every 1000 pages).
+	CheckpointEvery int `yaml:"checkpoint_every" validate:"omitempty,min=-1"`
 }
 
 // DefaultConfig returns the defaults: NORMAL, 5 s busy timeout, 4 readers,
-// batches of up to 64 writes.
+// batches of up to 64 writes, a background checkpoint every 256 writes.
 func DefaultConfig() Config {
-	return Config{Synchronous: SyncNormal, BusyTimeout: 5 * time.Second, Readers: 4, MaxBatch: 64}
+	return Config{Synchronous: SyncNormal, BusyTimeout: 5 * time.Second, Readers: 4, MaxBatch: 64, CheckpointEvery: 256}
 }
 
 func (c Config) withDefaults() Config {
@@ -58,6 +63,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = d.MaxBatch
+	}
+	if c.CheckpointEvery == 0 {
+		c.CheckpointEvery = d.CheckpointEvery
 	}
 	return c
 }
@@ -76,6 +84,9 @@ func (c Config) validate() error {
 	}
 	if c.MaxBatch < 1 {
 		return fmt.Errorf("max_batch %d < 1: %w", c.MaxBatch, ErrConfig)
+	}
+	if c.CheckpointEvery < -1 {
+		return fmt.Errorf("checkpoint_every %d < -1: %w", c.CheckpointEvery, ErrConfig)
 	}
 	return nil
 }
@@ -103,6 +114,10 @@ func WithReaders(n int) Option { return func(o *options) { o.cfg.Readers = n } }
 
 // WithMaxBatch sets the group-commit batch size; 1 disables group commit.
 func WithMaxBatch(n int) Option { return func(o *options) { o.cfg.MaxBatch = n } }
+
+// WithCheckpointEvery sets how many writes pass between background WAL
+// checkpoints; -1 leaves them to SQLite's automatic checkpoint.
+func WithCheckpointEvery(n int) Option { return func(o *options) { o.cfg.CheckpointEvery = n } }
 
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }

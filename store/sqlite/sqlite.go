@@ -50,19 +50,26 @@ type Store struct {
 
 	stmts map[string]*sql.Stmt // writer statements prepared once
 
-	commits atomic.Uint64 // transactions committed by the writer
-	written atomic.Uint64 // writes those transactions carried
+	ckpt        *sql.DB       // checkpoint connection (nil when SQLite checkpoints in the writer)
+	ckptKick    chan struct{} // the writer's nudge to the checkpointer
+	ckptDone    chan struct{} // closed when the checkpointer has exited
+	sinceCkpt   int           // writes since the last nudge; writer goroutine only
+	commits     atomic.Uint64 // transactions committed by the writer
+	written     atomic.Uint64 // writes those transactions carried
+	checkpoints atomic.Uint64 // background checkpoints run
 }
 
 // Stats counts the writer's work since Open.
 type Stats struct {
 	Commits uint64 // transactions committed
 	Writes  uint64 // writes committed (Writes/Commits is the mean group size)
+	// Checkpoints counts background WAL checkpoints.
+	Checkpoints uint64
 }
 
 // Stats returns the writer's counters.
 func (s *Store) Stats() Stats {
-	return Stats{Commits: s.commits.Load(), Writes: s.written.Load()}
+	return Stats{Commits: s.commits.Load(), Writes: s.written.Load(), Checkpoints: s.checkpoints.Load()}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -122,6 +129,18 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	if cfg.CheckpointEvery > 0 {
+		s.ckpt, err = sql.Open("sqlite", dsn(path, cfg, false))
+		if err != nil {
+			r.Close()
+			w.Close()
+			return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
+		}
+		s.ckpt.SetMaxOpenConns(1)
+		s.ckptKick = make(chan struct{}, 1)
+		s.ckptDone = make(chan struct{})
+		go s.checkpointer()
+	}
 	go s.writer()
 	s.log.Info("sqlite store open", "synchronous", string(cfg.Synchronous), "readers", cfg.Readers, "max_batch", cfg.MaxBatch)
 	return s, nil
@@ -139,6 +158,12 @@ func dsn(path string, cfg Config, readOnly bool) string {
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous("+string(cfg.Synchronous)+")")
+		if cfg.CheckpointEvery > 0 {
+			// Checkpoints run on their own connection; the writer's automatic
+			// checkpoint stays only as a backstop for a WAL that grows
+			// past about 40 MiB because the checkpointer cannot keep up.
+			q.Add("_pragma", "wal_autocheckpoint(10000)")
+		}
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
@@ -180,10 +205,16 @@ func (s *Store) Close() error {
 	close(s.writes)
 	s.mu.Unlock()
 	<-s.done
+	var ckptErr error
+	if s.ckpt != nil {
+		close(s.ckptKick) // the writer, its only sender, has exited
+		<-s.ckptDone
+		ckptErr = s.ckpt.Close()
+	}
 	for _, st := range s.stmts {
 		st.Close()
 	}
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(ckptErr, s.r.Close(), s.w.Close())
 }
 
 // writeReq is one write waiting for the writer goroutine.
@@ -272,6 +303,33 @@ func (s *Store) commit(batch []*writeReq) {
 	s.written.Add(uint64(len(live)))
 	for i, r := range live {
 		r.done <- results[i]
+	}
+	if s.ckpt != nil {
+		s.sinceCkpt += len(live)
+		if s.sinceCkpt >= s.cfg.CheckpointEvery {
+			s.sinceCkpt = 0
+			select {
+			case s.ckptKick <- struct{}{}:
+			default: // one is running or pending already
+			}
+		}
+	}
+}
+
+// checkpointer copies the WAL back into the database file when the writer
+// nudges it. A PASSIVE checkpoint never blocks the writer or readers; the
+// writer keeps appending to the WAL meanwhile. Under synchronous NORMAL
+// this is where the database file is fsynced.
+func (s *Store) checkpointer() {
+	defer close(s.ckptDone)
+	for range s.ckptKick {
+		var busy, logFrames, done int
+		err := s.ckpt.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done)
+		if err != nil {
+			s.log.Warn("sqlite: checkpoint failed", "err", err)
+			continue
+		}
+		s.checkpoints.Add(1)
 	}
 }
 
