@@ -274,8 +274,11 @@ func (a *analysis) findName() {
 			if b.Len() > 0 {
 				b.WriteByte(' ')
 			}
-			b.WriteByte(w[0] - 'a' + 'A')
-			b.WriteString(w[1:])
+			if isLower(w[0]) {
+				b.WriteByte(w[0] - 'a' + 'A')
+				w = w[1:]
+			}
+			b.WriteString(w)
 		}
 		a.name = b.String()
 		return
@@ -428,9 +431,7 @@ func (a *analysis) result() dialog.Parse {
 		if len(a.toks) > 0 {
 			p.Confidence = 0.1
 		}
-		if a.st.exclaims >= 2 || a.st.upperWords >= 2 {
-			p.Sentiment = "negative"
-		}
+		p.Sentiment = a.sentiment()
 		return p
 	}
 	main := found[0]
@@ -442,7 +443,7 @@ func (a *analysis) result() dialog.Parse {
 		}
 	}
 	p.Negated = negated || main == iCannotPay
-	p.Confidence = a.confidence(main, nf, posAmt)
+	p.Confidence = a.confidence(main, nf, posAmt, posDate != nil)
 	p.Sentiment = a.sentiment()
 	return p
 }
@@ -478,7 +479,7 @@ func isNegotiation(i intentID) bool {
 	return false
 }
 
-func (a *analysis) confidence(main intentID, n int, amt *mention) float64 {
+func (a *analysis) confidence(main intentID, n int, amt *mention, dated bool) float64 {
 	c := 0.9
 	switch {
 	case a.derived[main]:
@@ -486,7 +487,7 @@ func (a *analysis) confidence(main intentID, n int, amt *mention) float64 {
 		if (main == iIdentify && a.req.Stage == dialog.StageVerify) || (main == iPlan) {
 			c = 0.85
 		}
-		if main == iPromise && amt != nil && amt.weak {
+		if main == iPromise && amt != nil && amt.weak && !dated {
 			c = 0.5
 		}
 	case a.hitTypo[main]:

@@ -379,6 +379,9 @@ func (a *analysis) idLast4(i int) (mention, bool) {
 		if cue {
 			return mention{kind: mID, id: t.text, end: j + 1}, true
 		}
+		if _, _, in := a.r.roleAt(a.toks, j-1, roleIn); in {
+			return mention{}, false // "born in 1988"
+		}
 		if a.req.Stage == dialog.StageVerify && !a.followedByUnit(j+1) && !a.sym(j+1, "/") && !a.sym(j+1, "-") {
 			if _, _, ok := a.r.roleAt(a.toks, j+1, roleYearSuffix); !ok {
 				return mention{kind: mID, id: t.text, end: j + 1}, true
