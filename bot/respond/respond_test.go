@@ -410,3 +410,33 @@ func TestGuardCatchesMissingFacts(t *testing.T) {
 		}
 	}
 }
+
+// One Renderer serves every conversation at once (run with -race).
+func TestRenderConcurrent(t *testing.T) {
+	r := renderer(t)
+	accts := accounts()
+	done := make(chan error)
+	for _, name := range []string{"en-US.us", "zh-CN.cn", "en-US.cn-cny", "zh-CN.us-usd"} {
+		a := accts[name]
+		go func() {
+			act := dialog.Act{Kind: dialog.ActConfirmPTP, Amount: a.Debt.AmountDue, Date: days(3)}
+			want, err := r.Render(act, a.Locale, a)
+			for range 200 {
+				if err != nil {
+					break
+				}
+				var got string
+				got, err = r.Render(act, a.Locale, a)
+				if err == nil && got != want {
+					err = fmt.Errorf("%s: %q != %q", name, got, want)
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
