@@ -16,35 +16,57 @@ import (
 // Store is everything the runtime and the API persist. Every method is safe
 // for concurrent use. Implementations must pass the conformance suite in
 // storetest.
+//
+// Timestamps come back in UTC, truncated to the microsecond; a zero
+// timestamp on a record being written is set from the store's clock. JSON
+// fields are kept byte for byte (invalid JSON is ErrInvalid). Errors wrap
+// ErrNotFound, ErrConflict, ErrInvalid or ErrClosed where they apply.
 type Store interface {
 	// UpsertAccounts inserts or replaces borrowers with their debts, all or
 	// nothing: on error nothing was written.
 	UpsertAccounts(ctx context.Context, accts []Account) error
 	GetAccount(ctx context.Context, id string) (Account, error)
 	// ListAccounts returns up to limit accounts ordered by id, after the id
-	// given (keyset pagination; "" starts at the beginning).
+	// given (keyset pagination; "" starts at the beginning). Ids compare
+	// byte-wise. A limit <= 0 means no limit.
 	ListAccounts(ctx context.Context, after string, limit int) ([]Account, error)
 
+	// CreateConversation stores a new conversation: ErrConflict if the id
+	// exists, ErrInvalid if the account does not. An empty Mode is ModeBot.
 	CreateConversation(ctx context.Context, c Conversation) error
 	GetConversation(ctx context.Context, id string) (Conversation, error)
+	// ListConversations returns matching conversations, newest first
+	// (CreatedAt, then id, descending).
 	ListConversations(ctx context.Context, f ConversationFilter) ([]Conversation, error)
 	// CommitTurn durably records one step of a conversation in a single
 	// transaction: the new state, the turns, and every promise, plan,
 	// escalation and audit event the step produced. A reply is sent only
 	// after CommitTurn returns nil. It fails with ErrConflict when
-	// c.Version is not the stored version + 1 (another node moved on).
+	// c.Version is not the stored version + 1 (another node moved on), and
+	// with ErrNotFound when the conversation does not exist. Records whose
+	// ConversationID is empty are given c.Conversation.ID.
 	CommitTurn(ctx context.Context, c TurnCommit) error
+	// ListTurns returns a conversation's turns in seq order.
 	ListTurns(ctx context.Context, conversationID string) ([]Turn, error)
 
+	// ListPromises and ListPlans return an account's records, oldest first.
 	ListPromises(ctx context.Context, accountID string) ([]Promise, error)
 	ListPlans(ctx context.Context, accountID string) ([]Plan, error)
+	// ListEscalations returns matching escalations, oldest first.
 	ListEscalations(ctx context.Context, f EscalationFilter) ([]Escalation, error)
+	// UpdateEscalation sets the reason, priority, status, agent and packet
+	// of a stored escalation (ErrNotFound if there is none).
 	UpdateEscalation(ctx context.Context, e Escalation) error
 
+	// RecordContactAttempt stores an attempt; an empty ID is generated.
 	RecordContactAttempt(ctx context.Context, a ContactAttempt) error
+	// ListContactAttempts returns an account's attempts at or after since,
+	// oldest first.
 	ListContactAttempts(ctx context.Context, accountID string, since time.Time) ([]ContactAttempt, error)
 
-	// AppendAudit appends events outside a turn (e.g. a blocked contact).
+	// AppendAudit appends events outside a turn (e.g. a blocked contact),
+	// all or nothing: ErrConflict if a (chain, seq) is taken, i.e. the
+	// caller linked to a stale LastAudit.
 	AppendAudit(ctx context.Context, evs []AuditEvent) error
 	// LastAudit returns the newest event of a chain (zero value, nil error
 	// when the chain is empty), so the next event can link to its hash.
