@@ -43,7 +43,9 @@ func (e *engine) step() {
 			return
 		}
 		e.resume()
-	case EventMessage:
+	case EventMessage, "":
+		// A zero Kind is a message: an input built from a parse alone
+		// must not be silently dropped.
 		e.message()
 	case EventHandBack:
 		e.handBack()

@@ -642,6 +642,7 @@ func TestNegotiationMisc(t *testing.T) {
 		{"resume", Input{Kind: EventResume, Today: today}, []ActKind{ActWelcomeBack, ActAskResolution}},
 		{"start again is a resume", start(), []ActKind{ActWelcomeBack, ActAskResolution}},
 		{"unknown event", Input{Kind: "bogus", Today: today}, []ActKind{}},
+		{"zero kind is a message", Input{Parse: Parse{Intent: IntentAskBalance}, Today: today}, []ActKind{ActBalance, ActAskResolution}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,7 +17,8 @@ const (
 //	en-US: USD "$240.00", CNY "¥860.00", others "240.00 EUR"
 //	zh-CN: CNY "860.00元", USD "240.00美元", others "240.00 EUR"
 //
-// No thousands separators: the figure is exactly the one the guard's
+// Any "zh" tag formats as zh-CN, anything else as en-US. No thousands
+// separators: the figure is exactly the one the guard's
 // fact-lock matches.
 func FormatMoney(locale string, m compliance.Money) string {
 	var b [48]byte
@@ -31,14 +32,15 @@ func appendMoney(b []byte, locale string, m compliance.Money) []byte {
 		v = -v
 	}
 	prefix, suffix := "", ""
+	zh := canonical(locale) == LocaleZH
 	switch {
-	case locale == LocaleZH && m.Currency == "CNY":
+	case zh && m.Currency == "CNY":
 		suffix = "元"
-	case locale == LocaleZH && m.Currency == "USD":
+	case zh && m.Currency == "USD":
 		suffix = "美元"
-	case locale != LocaleZH && m.Currency == "USD":
+	case !zh && m.Currency == "USD":
 		prefix = "$"
-	case locale != LocaleZH && m.Currency == "CNY":
+	case !zh && m.Currency == "CNY":
 		prefix = "¥"
 	default:
 		suffix = " " + m.Currency
@@ -68,7 +70,7 @@ func FormatDate(locale string, d compliance.Date) string {
 }
 
 func appendDate(b []byte, locale string, d compliance.Date) []byte {
-	if locale == LocaleZH {
+	if canonical(locale) == LocaleZH {
 		b = strconv.AppendInt(b, int64(d.Year), 10)
 		b = append(b, "年"...)
 		b = strconv.AppendInt(b, int64(d.Month), 10)

@@ -22,6 +22,8 @@ func TestFormatMoney(t *testing.T) {
 		{"zh-CN", compliance.Money{Minor: 24000, Currency: "USD"}, "240.00美元"},
 		{"zh-CN", compliance.Money{Minor: 24010, Currency: "EUR"}, "240.10 EUR"},
 		{"zh-CN", compliance.Money{Minor: 28666, Currency: "CNY"}, "286.66元"},
+		{"zh_CN", compliance.Money{Minor: 100, Currency: "CNY"}, "1.00元"},
+		{"en-GB", compliance.Money{Minor: 100, Currency: "CNY"}, "¥1.00"},
 	}
 	for _, tt := range tests {
 		if got := FormatMoney(tt.locale, tt.m); got != tt.want {
@@ -42,6 +44,7 @@ func TestFormatDate(t *testing.T) {
 		{"en-US", compliance.Date{Year: 2027, Month: 1, Day: 3}, "January 3, 2027"},
 		{"zh-CN", compliance.Date{Year: 2027, Month: 1, Day: 3}, "2027年1月3日"},
 		{"en-US", compliance.Date{}, ""},
+		{"zh", d, "2026年11月27日"},
 	}
 	for _, tt := range tests {
 		if got := FormatDate(tt.locale, tt.d); got != tt.want {

@@ -3,6 +3,7 @@ package respond
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"sync"
 	"text/template"
 
@@ -69,11 +70,19 @@ func NewFromTemplates(src map[string]map[string]string) (*Renderer, error) {
 	return r, nil
 }
 
-// Render writes act in locale for the borrower of acct.
+// Render writes act in locale for the borrower of acct. An empty locale
+// means the account's; "zh", "zh_CN", "en", "en-GB" and the like fall back
+// to the language's template set.
 func (r *Renderer) Render(act dialog.Act, locale string, acct dialog.Account) (string, error) {
+	if locale == "" {
+		locale = acct.Locale
+	}
 	byKind, ok := r.tmpl[locale]
 	if !ok {
-		return "", fmt.Errorf("render %s: %w: %q", act.Kind, ErrUnknownLocale, locale)
+		locale = canonical(locale)
+		if byKind, ok = r.tmpl[locale]; !ok {
+			return "", fmt.Errorf("render %s: %w: %q", act.Kind, ErrUnknownLocale, locale)
+		}
 	}
 	t, ok := byKind[act.Kind]
 	if !ok {
@@ -89,9 +98,12 @@ func (r *Renderer) Render(act dialog.Act, locale string, acct dialog.Account) (s
 	return buf.String(), nil
 }
 
-// DataFor formats act's fields for locale: the values a template (or a
-// model asked to phrase the act) may state.
+// DataFor formats act's fields for locale (empty: the account's): the
+// values a template (or a model asked to phrase the act) may state.
 func DataFor(act dialog.Act, locale string, acct dialog.Account) Data {
+	if locale == "" {
+		locale = acct.Locale
+	}
 	d := Data{
 		Count:    act.Count,
 		Days:     act.Days,
@@ -114,6 +126,20 @@ func DataFor(act dialog.Act, locale string, acct dialog.Account) Data {
 		}
 	}
 	return d
+}
+
+// canonical maps a language tag to the locale whose templates serve it.
+func canonical(locale string) string {
+	if len(locale) < 2 {
+		return locale
+	}
+	switch strings.ToLower(locale[:2]) {
+	case "zh":
+		return LocaleZH
+	case "en":
+		return LocaleEN
+	}
+	return locale
 }
 
 var (

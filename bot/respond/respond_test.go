@@ -321,6 +321,16 @@ func TestRenderErrors(t *testing.T) {
 	if _, err := r.Render(dialog.Act{Kind: dialog.ActGreeting}, "fr-FR", a); !errors.Is(err, ErrUnknownLocale) {
 		t.Errorf("unknown locale: err = %v", err)
 	}
+	for _, loc := range []string{"", "en", "en_us", "EN-GB"} {
+		if s, err := r.Render(dialog.Act{Kind: dialog.ActVerified}, loc, a); err != nil || !strings.HasPrefix(s, "Thank you") {
+			t.Errorf("locale %q: %q, %v", loc, s, err)
+		}
+	}
+	for _, loc := range []string{"zh", "zh_CN", "ZH-cn", "zh-TW"} {
+		if s, err := r.Render(dialog.Act{Kind: dialog.ActVerified}, loc, a); err != nil || !strings.HasPrefix(s, "感谢") {
+			t.Errorf("locale %q: %q, %v", loc, s, err)
+		}
+	}
 	if _, err := r.Render(dialog.Act{Kind: "nope"}, "en-US", a); !errors.Is(err, ErrNoTemplate) {
 		t.Errorf("unknown kind: err = %v", err)
 	}
