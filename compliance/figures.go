@@ -163,7 +163,7 @@ func (x *extractor) run() {
 			continue
 		}
 		r := rs[i]
-		if tokenStart && r != ' ' {
+		if tokenStart && r < utf8.RuneSelf && r != ' ' {
 			if end, ok := x.opaqueToken(i); ok {
 				i = end
 				continue
@@ -605,6 +605,15 @@ func (x *extractor) yearAfter(i int, d *Date) int {
 // word handles the ASCII word at i: a month name starting a date, or
 // English number words.
 func (x *extractor) word(i int) int {
+	j := i
+	for isLetterASC(x.at(j)) {
+		j++
+	}
+	// Month names and number words have 1 to 9 letters and start with one
+	// of these letters.
+	if j-i > 9 || !strings.ContainsRune("adefhjmnostz", x.rs[i]) {
+		return j
+	}
 	w, we := x.readWord(i)
 	if m, ok := monthWords[w]; ok {
 		if e, ok := x.monthDate(i, we, m); ok {

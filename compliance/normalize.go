@@ -35,6 +35,8 @@ func fold(text string, buf []rune) []rune {
 			r = '¥'
 		case r == '\u2018' || r == '\u2019' || r == '\u02BC':
 			r = '\''
+		case r >= 0x3000 && r <= 0x9FFF:
+			// CJK punctuation, kana and ideographs have no case
 		default:
 			r = unicode.ToLower(r)
 		}
@@ -49,7 +51,17 @@ func isASCIIAlnum(b byte) bool {
 
 // isWide reports whether r is a letter outside ASCII (Han, kana, ...):
 // spaces next to it carry no meaning in the phrase form.
-func isWide(r rune) bool { return r >= utf8.RuneSelf && unicode.IsLetter(r) }
+func isWide(r rune) bool {
+	switch {
+	case r < utf8.RuneSelf:
+		return false
+	case r >= 0x4E00 && r <= 0x9FFF: // CJK unified ideographs, the common case
+		return true
+	case r >= 0x3000 && r <= 0x303F: // CJK punctuation
+		return false
+	}
+	return unicode.IsLetter(r)
+}
 
 // phraseForm turns folded runes into the text the phrase matcher reads:
 // ASCII letters and digits and non-ASCII letters are kept, apostrophes are

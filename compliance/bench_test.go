@@ -1,0 +1,60 @@
+package compliance
+
+import (
+	"testing"
+	"unicode/utf8"
+)
+
+// Replies of about 300 characters, each stating only facts.
+var benchReplies = map[string]string{
+	"en": "Thank you, your identity is confirmed. Your balance with Demo Finance is $240.00, which was due on November 13, 2026 and is now 9 days past due. " +
+		"You can pay the full amount now, promise to pay by any date up to November 27, 2026, or split it into up to 4 payments of $60.00 each. What works best for you?",
+	"zh": "感谢您的配合，身份已核实。您在示例金融的待还金额为860.00元，应还款日为2026年11月13日，目前已逾期9天。请问您打算如何安排这笔还款呢？" +
+		"您可以现在一次性还清；也可以选择一个不晚于2026年11月27日的日期还款；或者申请分期，最多分4期，每期215.00元。如果现在还款有困难，也可以告诉我您的情况，我们一起看看有没有适合您的方式。" +
+		"您也可以先还百分之二十五，剩下的再分期处理。请问哪种方式对您更方便呢？感谢您的理解与支持，祝您生活愉快。",
+}
+
+func BenchmarkGuardCheck(b *testing.B) {
+	facts := Facts{
+		Verified: true,
+		Amounts:  []Money{usd(24000), usd(6000), cny(86000), cny(21500)},
+		Dates:    []Date{date(2026, 11, 13), date(2026, 11, 27)},
+		Percents: []int{25},
+		Counts:   []int{4, 9},
+		Offers:   []string{"ptp", "plan", "pay_now"},
+	}
+	for _, lang := range []string{"en", "zh"} {
+		text := benchReplies[lang]
+		u := Utterance{Text: text, Locale: map[string]string{"en": "en-US", "zh": "zh-CN"}[lang], Facts: facts}
+		if d := usGuard.Check(u); !d.Allowed {
+			b.Fatalf("%s reply blocked: %+v", lang, d.Violations)
+		}
+		b.Run(lang, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0, ok := processCPU()
+			n := 0
+			for b.Loop() {
+				usGuard.Check(u)
+				n++
+			}
+			// CPU time per op next to ns/op: on a loaded machine wall time
+			// also counts the time other processes held the CPU.
+			if cpu1, ok1 := processCPU(); ok && ok1 && n > 0 {
+				b.ReportMetric(float64(cpu1-cpu0)/float64(n), "cpu-ns/op")
+			}
+			b.ReportMetric(float64(utf8.RuneCountInString(text)), "chars")
+		})
+	}
+}
+
+func BenchmarkExtractFigures(b *testing.B) {
+	for _, lang := range []string{"en", "zh"} {
+		text := benchReplies[lang]
+		b.Run(lang, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ExtractFigures(text)
+			}
+		})
+	}
+}
