@@ -328,6 +328,22 @@ func (e *engine) confirmTurn(p Parse) {
 // matches reports whether a yes that carries slots agrees with the
 // read-back ("yes, on the 28th" when the 28th was read back).
 func matches(p Parse, pr Proposal) bool {
+	switch p.Intent {
+	case IntentPayNow:
+		if pr.Kind != ProposalPayNow {
+			return false
+		}
+	case IntentPlan:
+		if pr.Kind != ProposalPlan {
+			return false
+		}
+	case IntentPromise, IntentExtension:
+		// A date read back for a promise or an extension is confirmed by
+		// "yes, I'll pay by then" either way.
+		if pr.Kind != ProposalPTP && pr.Kind != ProposalExtension {
+			return false
+		}
+	}
 	if !p.Date.IsZero() && p.Date != pr.Date {
 		return false
 	}

@@ -498,6 +498,18 @@ func TestConfirmation(t *testing.T) {
 			t.Fatalf("result = %+v", r)
 		}
 	})
+	t.Run("yes to another kind of offer re-negotiates", func(t *testing.T) {
+		st, r := Step(testFlow(), a, pending(t), msg(Parse{Intent: IntentPlan, Alts: []Intent{IntentAffirm}}))
+		if r.Outcome != nil || lastAct(t, r).Kind != ActAskPlanCount || st.Pending != nil {
+			t.Fatalf("acts = %v outcome %+v", kinds(r), r.Outcome)
+		}
+	})
+	t.Run("yes with a promise intent records", func(t *testing.T) {
+		_, r := Step(testFlow(), a, pending(t), msg(Parse{Intent: IntentPromise, Alts: []Intent{IntentAffirm}, Date: d}))
+		if r.Outcome == nil || r.Outcome.Type != OutcomePTP {
+			t.Fatalf("outcome = %+v", r.Outcome)
+		}
+	})
 	t.Run("no returns to negotiation", func(t *testing.T) {
 		st, r := Step(testFlow(), a, pending(t), say(IntentDeny))
 		if got := kinds(r); !slices.Equal(got, []ActKind{ActAskAlternative}) || r.Outcome != nil {
