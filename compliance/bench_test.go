@@ -9,9 +9,9 @@ import (
 var benchReplies = map[string]string{
 	"en": "Thank you, your identity is confirmed. Your balance with Demo Finance is $240.00, which was due on November 13, 2026 and is now 9 days past due. " +
 		"You can pay the full amount now, promise to pay by any date up to November 27, 2026, or split it into up to 4 payments of $60.00 each. What works best for you?",
-	"zh": "感谢您的配合，身份已核实。您在示例金融的待还金额为860.00元，应还款日为2026年11月13日，目前已逾期9天。请问您打算如何安排这笔还款呢？" +
+	"zh": "您好，感谢您的配合，身份已核实。您在示例金融的待还金额为860.00元，应还款日为2026年11月13日，目前已逾期9天。请问您打算如何安排这笔还款呢？" +
 		"您可以现在一次性还清；也可以选择一个不晚于2026年11月27日的日期还款；或者申请分期，最多分4期，每期215.00元。如果现在还款有困难，也可以告诉我您的情况，我们一起看看有没有适合您的方式。" +
-		"您也可以先还百分之二十五，剩下的再分期处理。请问哪种方式对您更方便呢？感谢您的理解与支持，祝您生活愉快。",
+		"您也可以先还百分之二十五，剩下的再分期处理。请问哪种方式对您更方便呢？确认方案后，我会把还款日期和金额再跟您核对一遍，您也可以随时在App的还款页面查看。如有任何疑问，欢迎继续留言，我们会尽快为您解答。感谢您的理解与支持，祝您生活愉快，工作顺利，再见！",
 }
 
 func BenchmarkGuardCheck(b *testing.B) {
