@@ -6,4 +6,11 @@
 //
 // It imports only the standard library. It knows nothing of networks,
 // storage, dialogs or models: callers hand it text and facts and it decides.
+//
+// Packs are data (packs/us.json, packs/cn.json, with the shared banned-phrase
+// lexicon packs/lexicon.json); every rule in them names its source. LoadPack
+// reads one, NewGuard compiles its lexicons into one automaton, Guard.Check
+// judges an utterance, Pack.MayContact judges a contact attempt, and Seal and
+// VerifyChain keep the audit trail. What the fact-lock counts as a figure is
+// documented on Figure.
 package compliance

@@ -223,3 +223,14 @@ func containsString(xs []string, s string) bool {
 	}
 	return false
 }
+
+// Apply checks u and returns the text to send: u.Text when allowed, the
+// safe text for u's locale and verification state when blocked. The
+// decision is returned for the audit trail either way.
+func (g *Guard) Apply(u Utterance) (string, Decision) {
+	d := g.Check(u)
+	if d.Allowed {
+		return u.Text, d
+	}
+	return g.SafeText(u.Locale, u.Facts.Verified), d
+}

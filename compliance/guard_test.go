@@ -264,3 +264,21 @@ func TestGuardConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestGuardApply(t *testing.T) {
+	text, d := cnGuard.Apply(Utterance{Text: "法院已立案，你会坐牢", Locale: "zh-CN", Facts: verifiedFacts()})
+	if d.Allowed || text != cnGuard.SafeText("zh-CN", true) {
+		t.Fatalf("Apply = %q, %+v", text, d)
+	}
+	// "已立案" inside "法院已立案" is reported once, as the longer phrase.
+	if len(d.Violations) != 2 || !strings.Contains(d.Violations[0].Detail, "法院已立案") || !strings.Contains(d.Violations[1].Detail, "坐牢") {
+		t.Fatalf("violations %+v", d.Violations)
+	}
+	ok := "Your balance is $240.00."
+	if text, d := usGuard.Apply(Utterance{Text: ok, Locale: "en-US", Facts: verifiedFacts()}); !d.Allowed || text != ok {
+		t.Fatalf("Apply = %q, %+v", text, d)
+	}
+	if text, _ := usGuard.Apply(Utterance{Text: ok, Locale: "en-US"}); text != usGuard.SafeText("en-US", false) {
+		t.Fatalf("unverified Apply = %q", text)
+	}
+}
