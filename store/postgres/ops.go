@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +47,15 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 		b := &pgx.Batch{}
 		type pos struct{ acct, debt int }
 		var where []pos
-		for i, a := range accts {
+		// Rows are locked in id order, so that two concurrent imports of
+		// overlapping accounts wait for each other instead of deadlocking.
+		order := make([]int, len(accts))
+		for i := range order {
+			order[i] = i
+		}
+		sort.Slice(order, func(x, y int) bool { return accts[order[x]].ID < accts[order[y]].ID })
+		for _, i := range order {
+			a := accts[i]
 			b.Queue(`INSERT INTO accounts (id, name, date_of_birth, id_last4, locale, timezone,
 				phone, email, portfolio, consent_chat, consent_voice, consent_sms, consent_recording,
 				dnc_chat, dnc_voice, dnc_sms, dnc_email, flag_attorney, flag_dispute, flag_bankruptcy,

@@ -157,20 +157,21 @@ func scanAccount(row scanner) (store.Account, error) {
 	return a, err
 }
 
-// loadDebts fills the debts of accts (all of which must be non-empty ids).
-func loadDebts(ctx context.Context, tx *sql.Tx, accts []store.Account) error {
+// loadDebts fills in the debts of accts, which must be exactly the accounts
+// that match cond (a condition on accounts with its arguments), in any
+// order. Selecting by condition rather than by a list of ids keeps the
+// query within SQLite's limit on bound variables for any page size.
+func loadDebts(ctx context.Context, tx *sql.Tx, accts []store.Account, cond string, args ...any) error {
 	if len(accts) == 0 {
 		return nil
 	}
 	idx := make(map[string]int, len(accts))
-	args := make([]any, len(accts))
 	for i, a := range accts {
 		idx[a.ID] = i
-		args[i] = a.ID
 		accts[i].Debts = []store.Debt{}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, account_id, creditor, amount_minor, currency, due_date,
-		days_past_due, min_payment_minor FROM debts WHERE account_id IN (?`+strings.Repeat(", ?", len(accts)-1)+`)
+		days_past_due, min_payment_minor FROM debts WHERE account_id IN (SELECT id FROM accounts WHERE `+cond+`)
 		ORDER BY account_id, position`, args...)
 	if err != nil {
 		return err
@@ -182,7 +183,10 @@ func loadDebts(ctx context.Context, tx *sql.Tx, accts []store.Account) error {
 			&d.DaysPastDue, &d.MinPaymentMinor); err != nil {
 			return err
 		}
-		i := idx[d.AccountID]
+		i, ok := idx[d.AccountID]
+		if !ok {
+			return fmt.Errorf("debt %q of an account outside the page", d.ID)
+		}
 		accts[i].Debts = append(accts[i].Debts, d)
 	}
 	return rows.Err()
@@ -201,7 +205,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error
 			return err
 		}
 		one := []store.Account{a}
-		if err := loadDebts(ctx, tx, one); err != nil {
+		if err := loadDebts(ctx, tx, one, "id = ?", id); err != nil {
 			return err
 		}
 		a = one[0]
@@ -233,7 +237,7 @@ func (s *Store) ListAccounts(ctx context.Context, after string, limit int) ([]st
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return loadDebts(ctx, tx, out)
+		return loadDebts(ctx, tx, out, "id > ? ORDER BY id LIMIT ?", after, sqlLimit(limit))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list accounts: %w", err)
