@@ -3,6 +3,7 @@ package dialog
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -142,4 +143,25 @@ func TestActKindsUnique(t *testing.T) {
 			t.Errorf("disclosure %q not in ActKinds", k)
 		}
 	}
+}
+
+// FuzzParseFlow: flow data is reviewed, but a lender may ship its own; no
+// input may panic, and whatever parses must be usable by Step.
+func FuzzParseFlow(f *testing.F) {
+	good, _ := json.Marshal(testFlow())
+	f.Add(good)
+	f.Add([]byte(`{"limits":{"verify_attempts":1,"misunderstandings":1,"off_policy_asks":1},"packs":{"x":{"on_start":["greeting"]}},"fallback_pack":"x"}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fl, err := ParseFlow(data)
+		if err != nil {
+			return
+		}
+		a := acctUS()
+		st, r := Step(fl, a, NewState(), start())
+		if len(r.Acts) == 0 || r.Acts[0].Kind != ActGreeting && !slices.Contains(kinds(r), ActGreeting) {
+			t.Fatalf("no greeting: %v", kinds(r))
+		}
+		_, _ = Step(fl, a, st, dobOf(a))
+	})
 }

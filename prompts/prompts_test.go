@@ -101,3 +101,22 @@ func TestFlowJSONIsJSON(t *testing.T) {
 		t.Fatalf("FlowJSON() = %q", b)
 	}
 }
+
+// FuzzParseTemplates: a template file is data; none may panic the parser,
+// and whatever parses has no empty entries.
+func FuzzParseTemplates(f *testing.F) {
+	f.Add([]byte(`{"a":"x","_c":"comment"}`))
+	f.Add([]byte(`{"a":""}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseTemplates(data)
+		if err != nil {
+			return
+		}
+		for k, v := range m {
+			if k == "" || v == "" || k[0] == '_' {
+				t.Fatalf("bad entry %q=%q", k, v)
+			}
+		}
+	})
+}
