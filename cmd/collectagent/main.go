@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"serve":   {"run the HTTP API, chat WebSocket and chat page", runServe},
 	"import":  {"import accounts from a CSV file (all or nothing)", runImport},
 	"loadgen": {"drive many concurrent borrowers over WebSockets and report latency", runLoadgen},
+	"eval":    {"run scripted conversations from suite files and report a pass rate", runEval},
 }
 
 func main() {

@@ -1,0 +1,455 @@
+package eval
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/store"
+	"github.com/collectagent/collectagent/store/sqlite"
+)
+
+// Options configure a run.
+type Options struct {
+	// Understander reads the borrower's lines; nil means the rule-based
+	// understanding (understand.NewRules).
+	Understander bot.Understander
+	// Dir is where the SQLite file goes; "" means a new temporary
+	// directory, removed when the run ends.
+	Dir string
+	// Logger receives the runtime's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Turn is one utterance of a conversation's transcript.
+type Turn struct {
+	From string `json:"from"` // "borrower" or "bot"
+	Text string `json:"text"`
+	// Blocked is set on a bot utterance the guard replaced.
+	Blocked bool `json:"blocked,omitempty"`
+}
+
+// Result is how one conversation went.
+type Result struct {
+	Name     string `json:"name"`
+	Note     string `json:"note,omitempty"`
+	Locale   string `json:"locale"`
+	Expected string `json:"expected"`
+	Got      string `json:"got"`
+	Pass     bool   `json:"pass"`
+	// Turns is the number of borrower lines the conversation took.
+	Turns       int `json:"turns"`
+	GuardBlocks int `json:"guard_blocks"`
+	// Failures says, one per broken expectation, what went wrong.
+	Failures   []string `json:"failures,omitempty"`
+	Transcript []Turn   `json:"transcript"`
+}
+
+// Report is the result of one suite.
+type Report struct {
+	Suite     string   `json:"suite"`
+	Path      string   `json:"path"`
+	Threshold float64  `json:"threshold"`
+	Results   []Result `json:"results"`
+}
+
+// Passed counts the conversations that met every expectation.
+func (r *Report) Passed() int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Pass {
+			n++
+		}
+	}
+	return n
+}
+
+// PassRate is the share of conversations that passed (0 for an empty
+// report).
+func (r *Report) PassRate() float64 {
+	if len(r.Results) == 0 {
+		return 0
+	}
+	return float64(r.Passed()) / float64(len(r.Results))
+}
+
+// OK reports whether the suite reached its threshold.
+func (r *Report) OK() bool { return len(r.Results) > 0 && r.PassRate() >= r.Threshold }
+
+// fixedClock is the suite's frozen instant.
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+// Run plays every conversation of s against a fresh runtime and store and
+// judges it. An error means the suite could not be run at all; failed
+// conversations are in the report.
+func Run(ctx context.Context, s *Suite, opts Options) (*Report, error) {
+	dir := opts.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "collectagent-eval-")
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrRun, err)
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "eval.db"), sqlite.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("%w: open store: %w", ErrRun, err)
+	}
+	defer st.Close()
+
+	accts := make([]store.Account, 0, len(s.accounts))
+	for _, a := range s.Accounts {
+		accts = append(accts, s.accounts[a.ID])
+	}
+	if err := st.UpsertAccounts(ctx, accts); err != nil {
+		return nil, fmt.Errorf("%w: accounts: %w", ErrRun, err)
+	}
+	und := opts.Understander
+	if und == nil {
+		und = understand.NewRules()
+	}
+	rt, err := bot.NewRuntime(bot.Config{DefaultPolicy: s.policies["us"], Policies: s.policies},
+		bot.Deps{Store: st, Understander: und, Clock: fixedClock{s.At}, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("%w: runtime: %w", ErrRun, err)
+	}
+	rep := &Report{Suite: s.Name, Path: s.Path, Threshold: s.EffectiveThreshold()}
+	for _, c := range s.Conversations {
+		if err := ctx.Err(); err != nil {
+			return rep, fmt.Errorf("%w: %w", ErrRun, err)
+		}
+		rep.Results = append(rep.Results, runOne(ctx, rt, st, s.accounts[c.Account], c))
+	}
+	return rep, nil
+}
+
+// runOne plays one conversation and judges it.
+func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Account, c Conversation) Result {
+	res := Result{Name: c.Name, Note: c.Note, Locale: acct.Locale, Expected: c.Expect.summary(), Got: "-"}
+	fail := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
+	defer func() { res.Pass = len(res.Failures) == 0 }()
+
+	conv, err := rt.Begin(ctx, acct.ID, "chat")
+	if err != nil {
+		fail("begin: %v", err)
+		return res
+	}
+	sess, err := rt.Open(ctx, conv.ID)
+	if err != nil {
+		fail("open: %v", err)
+		return res
+	}
+	leaks := leakMarkers(acct, conv.DebtID)
+	var all strings.Builder
+	// judgeReplies records replies and applies the rules every
+	// conversation is held to.
+	judgeReplies := func(when string, out bot.Output) string {
+		var b strings.Builder
+		for _, r := range out.Replies {
+			res.Transcript = append(res.Transcript, Turn{From: bot.FromBot, Text: r.Text})
+			b.WriteString(r.Text)
+			b.WriteByte('\n')
+		}
+		text := b.String()
+		all.WriteString(text)
+		if !verified(sess) {
+			for _, m := range leaks {
+				if strings.Contains(text, m) {
+					fail("%s: said %q before the borrower was verified", when, m)
+				}
+			}
+		}
+		return text
+	}
+
+	out, err := sess.Start(ctx)
+	if err != nil {
+		fail("start: %v", err)
+		return res
+	}
+	if len(out.Replies) == 0 {
+		fail("start: the bot did not speak first")
+	}
+	judgeReplies("opening", out)
+	status := out.Status
+	for i, l := range c.Lines {
+		when := fmt.Sprintf("line %d %q", i+1, l.Say)
+		res.Transcript = append(res.Transcript, Turn{From: bot.FromBorrower, Text: l.Say})
+		mode := sess.Status().Mode
+		out, err := sess.Handle(ctx, bot.Message{Text: l.Say})
+		if errors.Is(err, bot.ErrEnded) {
+			fail("%s: the conversation had already ended (%s); %d line(s) unsent", when, status.Outcome, len(c.Lines)-i)
+			break
+		}
+		if err != nil {
+			fail("%s: %v", when, err)
+			break
+		}
+		res.Turns++
+		status = out.Status
+		text := judgeReplies(when, out)
+		if mode == store.ModeBot && len(out.Replies) == 0 {
+			fail("%s: the bot did not answer", when)
+		}
+		for _, m := range l.MustSay {
+			if !strings.Contains(text, m) {
+				fail("%s: reply lacks %q", when, m)
+			}
+		}
+		for _, m := range l.MustNotSay {
+			if strings.Contains(text, m) {
+				fail("%s: reply says %q", when, m)
+			}
+		}
+	}
+	judgeEnd(ctx, st, sess, c.Expect, all.String(), &res, fail)
+	return res
+}
+
+// judgeEnd checks the recorded outcome, promise or plan, escalation and
+// words against the expectations.
+func judgeEnd(ctx context.Context, st store.Store, sess *bot.Session, e Expect, said string, res *Result, fail func(string, ...any)) {
+	id := sess.ID()
+	conv, err := st.GetConversation(ctx, id)
+	if err != nil {
+		fail("read conversation: %v", err)
+		return
+	}
+	var o dialog.Outcome
+	if len(conv.Outcome) > 0 {
+		if err := json.Unmarshal(conv.Outcome, &o); err != nil {
+			fail("read outcome: %v", err)
+		}
+	}
+	gotType := conv.OutcomeType
+	if gotType == "" {
+		gotType = string(dialog.OutcomeNone)
+	}
+	res.Got = gotType
+	if o.Reason != "" {
+		res.Got += "(" + o.Reason + ")"
+	}
+	res.Got += "/" + conv.Mode
+
+	if gotType != e.Outcome {
+		fail("outcome %s, want %s", gotType, e.Outcome)
+	}
+	if want := e.mode(); conv.Mode != want {
+		fail("mode %s, want %s", conv.Mode, want)
+	}
+	if e.Reason != "" && o.Reason != e.Reason {
+		fail("reason %q, want %q", o.Reason, e.Reason)
+	}
+
+	switch e.Outcome {
+	case string(dialog.OutcomePTP), string(dialog.OutcomePayNow):
+		judgePromise(ctx, st, conv, e, fail)
+	case string(dialog.OutcomePlan):
+		judgePlan(ctx, st, conv, e, fail)
+	}
+
+	escs, err := st.ListEscalations(ctx, store.EscalationFilter{ConversationID: id})
+	if err != nil {
+		fail("read escalations: %v", err)
+	}
+	var reasons []string
+	for _, x := range escs {
+		reasons = append(reasons, x.Reason)
+	}
+	switch {
+	case e.Escalation == "" && len(escs) > 0:
+		fail("escalated (%s), want no escalation", strings.Join(reasons, ", "))
+	case e.Escalation != "" && (len(escs) != 1 || escs[0].Reason != e.Escalation):
+		fail("escalations [%s], want one for %s", strings.Join(reasons, ", "), e.Escalation)
+	}
+
+	audit, err := st.ListAudit(ctx, id)
+	if err != nil {
+		fail("read audit: %v", err)
+	}
+	for _, a := range audit {
+		if a.Kind == "guard.blocked" {
+			res.GuardBlocks++
+		}
+	}
+	if res.GuardBlocks > e.MaxGuardBlocks {
+		fail("the guard blocked %d utterance(s)%s, at most %d allowed", res.GuardBlocks, blockedActs(audit), e.MaxGuardBlocks)
+	}
+	markBlocked(res, audit)
+
+	for _, m := range e.MustSay {
+		if !strings.Contains(said, m) {
+			fail("the bot never said %q", m)
+		}
+	}
+	for _, m := range e.MustNotSay {
+		if strings.Contains(said, m) {
+			fail("the bot said %q", m)
+		}
+	}
+}
+
+func judgePromise(ctx context.Context, st store.Store, conv store.Conversation, e Expect, fail func(string, ...any)) {
+	ps, err := st.ListPromises(ctx, conv.AccountID)
+	if err != nil {
+		fail("read promises: %v", err)
+		return
+	}
+	ps = slices.DeleteFunc(ps, func(p store.Promise) bool { return p.ConversationID != conv.ID })
+	if len(ps) != 1 {
+		fail("%d promises recorded, want 1", len(ps))
+		return
+	}
+	p := ps[0]
+	if e.Amount != nil && p.AmountMinor != e.Amount.Minor {
+		fail("promise amount %s, want %s", Amount{Minor: p.AmountMinor}, e.Amount)
+	}
+	if e.DueDate != "" && p.DueDate != e.DueDate {
+		fail("promise due %s, want %s", p.DueDate, e.DueDate)
+	}
+}
+
+func judgePlan(ctx context.Context, st store.Store, conv store.Conversation, e Expect, fail func(string, ...any)) {
+	pls, err := st.ListPlans(ctx, conv.AccountID)
+	if err != nil {
+		fail("read plans: %v", err)
+		return
+	}
+	pls = slices.DeleteFunc(pls, func(p store.Plan) bool { return p.ConversationID != conv.ID })
+	if len(pls) != 1 {
+		fail("%d plans recorded, want 1", len(pls))
+		return
+	}
+	p := pls[0]
+	if e.Amount != nil && p.TotalMinor != e.Amount.Minor {
+		fail("plan total %s, want %s", Amount{Minor: p.TotalMinor}, e.Amount)
+	}
+	if e.Installments > 0 && len(p.Installments) != e.Installments {
+		fail("plan of %d payments, want %d", len(p.Installments), e.Installments)
+	}
+	if e.DueDate != "" && (len(p.Installments) == 0 || p.Installments[0].DueDate != e.DueDate) {
+		first := "none"
+		if len(p.Installments) > 0 {
+			first = p.Installments[0].DueDate
+		}
+		fail("plan's first payment due %s, want %s", first, e.DueDate)
+	}
+}
+
+// leakMarkers are the strings that would disclose the debt to someone not
+// yet verified: its amount (as any template writes it, "240.00") and its
+// creditor.
+func leakMarkers(a store.Account, debtID string) []string {
+	for _, d := range a.Debts {
+		if d.ID == debtID {
+			return []string{Amount{Minor: d.AmountMinor}.String(), d.Creditor}
+		}
+	}
+	return nil
+}
+
+// verified reports whether the session's saved state has the right party
+// verified.
+func verified(s *bot.Session) bool {
+	var st struct {
+		Verified bool `json:"verified"`
+	}
+	_ = json.Unmarshal(s.Conversation().State, &st)
+	return st.Verified
+}
+
+// blockedActs names the acts the guard blocked, for the failure message.
+func blockedActs(audit []store.AuditEvent) string {
+	var acts []string
+	for _, a := range audit {
+		if a.Kind != "guard.blocked" {
+			continue
+		}
+		var d struct {
+			Act        string `json:"act"`
+			Violations []struct {
+				Rule   string `json:"rule"`
+				Detail string `json:"detail"`
+			} `json:"violations"`
+		}
+		_ = json.Unmarshal(a.Data, &d)
+		var vs []string
+		for _, v := range d.Violations {
+			vs = append(vs, v.Rule+" "+v.Detail)
+		}
+		acts = append(acts, d.Act+": "+strings.Join(vs, "; "))
+	}
+	if len(acts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(acts, " | ") + ")"
+}
+
+// markBlocked flags the transcript's bot turns whose text the guard
+// replaced, matching audit events to bot turns in order.
+func markBlocked(res *Result, audit []store.AuditEvent) {
+	var blocked []bool
+	for _, a := range audit {
+		switch a.Kind {
+		case "guard.passed":
+			blocked = append(blocked, false)
+		case "guard.blocked":
+			blocked = append(blocked, true)
+		}
+	}
+	i := 0
+	for k := range res.Transcript {
+		if res.Transcript[k].From != bot.FromBot {
+			continue
+		}
+		if i < len(blocked) {
+			res.Transcript[k].Blocked = blocked[i]
+		}
+		i++
+	}
+}
+
+// RunFiles loads and runs suite files in order, each on its own store.
+// threshold, when not nil, replaces every suite's own threshold.
+func RunFiles(ctx context.Context, paths []string, threshold *float64, opts Options) ([]*Report, error) {
+	var reps []*Report
+	for _, p := range paths {
+		s, err := Load(p)
+		if err != nil {
+			return reps, err
+		}
+		o := opts
+		if o.Dir != "" {
+			o.Dir = filepath.Join(o.Dir, fmt.Sprintf("suite-%d", len(reps)))
+			if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+				return reps, fmt.Errorf("%w: %w", ErrRun, err)
+			}
+		}
+		rep, err := Run(ctx, s, o)
+		if err != nil {
+			return reps, fmt.Errorf("%s: %w", p, err)
+		}
+		if threshold != nil {
+			rep.Threshold = *threshold
+		}
+		reps = append(reps, rep)
+	}
+	return reps, nil
+}
