@@ -116,6 +116,7 @@ func (a *analysis) run(r *Rules, req *Request, loc uint8) {
 	}
 	a.matchIntents()
 	a.scanSlots()
+	a.collectIntents()
 	a.scopeNegation()
 	a.findName()
 }
@@ -204,14 +205,38 @@ func (a *analysis) matchIntents() {
 			for k := h.start; k < h.end; k++ {
 				a.flags[k] |= fPhrase
 			}
-			if !a.has[h.intent] {
-				a.has[h.intent] = true
-				a.hitTypo[h.intent] = h.typo
-			} else if !h.typo {
-				a.hitTypo[h.intent] = false
-			}
-			a.hitLoc[h.intent] |= h.loc
 		}
+	}
+}
+
+// collectIntents records the intents of the active hits. A yes/no/hello
+// word inside a slot ("k" in "2k") does not count.
+func (a *analysis) collectIntents() {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off || h.intent >= iNeg {
+			continue
+		}
+		if h.intent == iAffirm || h.intent == iDeny || h.intent == iGreet {
+			inside := false
+			for y := range a.ments {
+				m := &a.ments[y]
+				if m.kind != mNone && m.start <= h.start && h.end <= m.end {
+					inside = true
+					break
+				}
+			}
+			if inside {
+				continue
+			}
+		}
+		if !a.has[h.intent] {
+			a.has[h.intent] = true
+			a.hitTypo[h.intent] = h.typo
+		} else if !h.typo {
+			a.hitTypo[h.intent] = false
+		}
+		a.hitLoc[h.intent] |= h.loc
 	}
 }
 

@@ -85,6 +85,7 @@ const (
 	roleMonSuffix
 	roleYearSuffix
 	rolePass
+	roleOnBy
 	roleCount
 )
 
@@ -99,6 +100,7 @@ var roleNames = map[string]role{
 	"of": roleOf, "ofnext": roleOfNext, "last4": roleLast4, "time": roleTime,
 	"name": roleName, "and": roleAnd, "a": roleA, "dom": roleDom,
 	"monsuffix": roleMonSuffix, "yearsuffix": roleYearSuffix, "pass": rolePass,
+	"onby": roleOnBy,
 }
 
 // intent indexes: the dialog intents plus the pseudo-intents, as bits.

@@ -249,6 +249,9 @@ func (a *analysis) classify(y, mo, d, end int) (mention, bool) {
 	if !validDate(y, mo, d) {
 		return mention{}, false
 	}
+	if y < 1900 || y > a.today.Year+5 {
+		return mention{kind: mNone, end: end}, true // not a birth date, not a plausible promise
+	}
 	dt := compliance.Date{Year: y, Month: time.Month(mo), Day: d}
 	switch {
 	case dt.Before(a.today) && (a.req.Stage == dialog.StageVerify || y <= a.today.Year-10):
@@ -749,6 +752,13 @@ func (a *analysis) relDate(i int) (mention, bool) {
 			}
 		}
 	}
+	// "on 28", "by 5": a bare day of the month after on/by/until
+	if e, _, ok := r.roleAt(toks, i, roleOnBy); ok && e < len(toks) && toks[e].kind == kNum && toks[e].ndig <= 2 &&
+		!toks[e].frac && !a.followedByUnit(e+1) && !a.sym(e+1, "/") && !a.sym(e+1, ":") && !a.sym(e+1, ".") {
+		if d, e2, ok := a.dayOf(e); ok {
+			return a.domTail(d, e2)
+		}
+	}
 	// 11/28 (month first; day first when the first cannot be a month)
 	if toks[i].kind == kNum && toks[i].ndig <= 2 && !toks[i].frac && a.sym(i+1, "/") &&
 		i+2 < len(toks) && toks[i+2].kind == kNum && toks[i+2].ndig <= 2 && !toks[i+2].frac {
@@ -816,6 +826,7 @@ func (a *analysis) amount(i int) (mention, bool) {
 	// prefix currency: $240, ¥860, USD 240
 	if e, ci, ok := r.roleAt(toks, i, roleCur); ok {
 		if n, ok := a.number(e); ok && (n.form != fDigits || n.tok.ndig <= 12) {
+			a.scaled(&n)
 			end := n.end
 			if e2, _, ok := r.roleAt(toks, end, roleCur); ok {
 				end = e2 // "$240 dollars"
@@ -829,6 +840,12 @@ func (a *analysis) amount(i int) (mention, bool) {
 	}
 	if a.flags[i]&fPhrase != 0 {
 		return mention{kind: mNone, end: n.end}, true // "chapter 7"
+	}
+	if a.scaled(&n) {
+		if e2, ci, ok := r.roleAt(toks, n.end, roleCur); ok {
+			return mk(n, currencyCodes[ci], e2, false)
+		}
+		return mk(n, a.cur, n.end, false)
 	}
 	if e, ci, ok := r.roleAt(toks, n.end, roleCur); ok {
 		return mk(n, currencyCodes[ci], e, false)
@@ -860,4 +877,23 @@ func (a *analysis) amount(i int) (mention, bool) {
 		}
 	}
 	return mention{}, false
+}
+
+// scaled applies a multiplier written after digits: 1.2万, 3千, 2k.
+func (a *analysis) scaled(n *num) bool {
+	if n.form != fDigits || n.end >= len(a.toks) || n.val > 1e9 {
+		return false
+	}
+	t := &a.toks[n.end]
+	if t.kind != kHan && t.text != "k" {
+		return false
+	}
+	e, v, ok := a.r.roleAt(a.toks, n.end, roleMult)
+	if !ok {
+		return false
+	}
+	n.val *= v
+	n.end = e
+	n.tok = nil
+	return true
 }
