@@ -26,6 +26,9 @@ type AuditRecord struct {
 // At is kept in UTC and truncated to the microsecond, so that a store that
 // keeps microseconds (PostgreSQL) returns the very time that was hashed.
 //
+// Set rec.At before sealing: a store that stamps a zero time afterwards
+// breaks the hash.
+//
 // Hash = hex(SHA-256(PrevHash || canonical(rec))), where canonical writes
 // chain, seq, kind, data and At (UTC, RFC 3339 with nanoseconds), each as
 // its byte length in decimal, ':', the bytes and '\n'.
