@@ -464,7 +464,7 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 			s.log.Error("render failed", "act", act.Kind, "err", err)
 			dec = compliance.Decision{Violations: []compliance.Violation{{Rule: "render_failed", Detail: err.Error()}}}
 		} else {
-			dec = s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Stage: string(s.state.Stage), Source: src, Facts: act.Facts})
+			dec = s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Stage: string(next.Stage), Source: src, Facts: act.Facts})
 		}
 		blocked := !dec.Allowed
 		if blocked {
