@@ -144,9 +144,13 @@ func (a *analysis) matchIntents() {
 			a.hits = append(a.hits, h)
 		}
 	}
+	// Hits are in order of start; a hit that contains h starts at most
+	// maxLen tokens before it, so only a window is searched.
+	maxLen := r.intents.maxLen
 	for x := range a.hits {
 		h := &a.hits[x]
-		for y := range a.hits {
+		lo, hi := a.window(x, h.start-maxLen, h.end)
+		for y := lo; y < hi; y++ {
 			g := &a.hits[y]
 			if x == y || g.start > h.start || g.end < h.end || g.end-g.start <= h.end-h.start {
 				continue
@@ -166,7 +170,8 @@ func (a *analysis) matchIntents() {
 		if h.off || (h.intent != iPromise && h.intent != iPayNow) {
 			continue
 		}
-		for y := range a.hits {
+		lo, hi := a.window(x, h.start-maxLen, h.end)
+		for y := lo; y < hi; y++ {
 			g := &a.hits[y]
 			if !g.off && g.intent == iCannotPay && g.start < h.end && h.start < g.end {
 				h.off = true
@@ -212,16 +217,23 @@ func (a *analysis) matchIntents() {
 // collectIntents records the intents of the active hits. A yes/no/hello
 // word inside a slot ("k" in "2k") does not count.
 func (a *analysis) collectIntents() {
+	first := 0 // hits and mentions are both in order of start
 	for x := range a.hits {
 		h := &a.hits[x]
 		if h.off || h.intent >= iNeg {
 			continue
 		}
 		if h.intent == iAffirm || h.intent == iDeny || h.intent == iGreet {
+			for first < len(a.ments) && a.ments[first].end <= h.start {
+				first++
+			}
 			inside := false
-			for y := range a.ments {
+			for y := first; y < len(a.ments); y++ {
 				m := &a.ments[y]
-				if m.kind != mNone && m.start <= h.start && h.end <= m.end {
+				if m.start > h.start {
+					break // mentions are in order
+				}
+				if m.kind != mNone && h.end <= m.end {
 					inside = true
 					break
 				}
@@ -550,4 +562,18 @@ func (a *analysis) sentiment() string {
 		return "negative"
 	}
 	return "neutral"
+}
+
+// window returns the range of hits, around index x, whose start lies in
+// [from, to).
+func (a *analysis) window(x, from, to int) (int, int) {
+	lo := x
+	for lo > 0 && a.hits[lo-1].start >= from {
+		lo--
+	}
+	hi := x + 1
+	for hi < len(a.hits) && a.hits[hi].start < to {
+		hi++
+	}
+	return lo, hi
 }

@@ -2,6 +2,7 @@ package understand
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,27 @@ func BenchmarkUnderstand(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				req := Request{Text: msgs[i%len(msgs)], Locale: loc, Today: benchToday, Stage: dialog.StageNegotiate}
 				if _, err := r.Understand(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkUnderstandLongest is the worst case the transport lets in: a
+// message of MaxTextBytes dense with phrases and numbers.
+func BenchmarkUnderstandLongest(b *testing.B) {
+	r := NewRules()
+	ctx := context.Background()
+	for _, tc := range []struct{ name, unit, loc string }{
+		{"en-US", "no not 2k friday ", "en-US"},
+		{"zh-CN", "不不是28号还不了", "zh-CN"},
+	} {
+		text := strings.Repeat(tc.unit, MaxTextBytes/len(tc.unit))
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.Understand(ctx, Request{Text: text, Locale: tc.loc, Today: benchToday, Stage: dialog.StageNegotiate}); err != nil {
 					b.Fatal(err)
 				}
 			}

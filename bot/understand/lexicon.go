@@ -182,6 +182,7 @@ type phrase struct {
 
 // matcher finds phrases by their first token.
 type matcher struct {
+	maxLen  int // tokens in the longest phrase
 	phrases []phrase
 	byFirst [][]int32 // vocab id -> indexes into phrases, longest first
 }
@@ -288,6 +289,7 @@ func (r *Rules) compile() error {
 	for _, m := range []*matcher{&r.intents, &r.roles} {
 		m.byFirst = make([][]int32, len(r.words))
 		for i, p := range m.phrases {
+			m.maxLen = max(m.maxLen, len(p.toks))
 			m.byFirst[p.toks[0]] = append(m.byFirst[p.toks[0]], int32(i))
 		}
 		for _, l := range m.byFirst {

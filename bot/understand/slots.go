@@ -40,6 +40,10 @@ func (n num) integer() (int, bool) {
 // at most one mention.
 func (a *analysis) scanSlots() {
 	for i := 0; i < len(a.toks); {
+		if a.toks[i].id < 0 && a.toks[i].kind != kNum {
+			i++ // every slot starts with a number or a lexicon word
+			continue
+		}
 		m, ok := a.slotAt(i)
 		if ok && m.end > i {
 			m.start = i
