@@ -42,6 +42,9 @@ type Report struct {
 	Session  *LatencySummary   `json:"session_latency,omitempty"`
 	Errors   map[string]uint64 `json:"errors"`
 	Memory   MemReport         `json:"memory"`
+	// ClientCPU is the CPU time of the load generator's process during the
+	// run (for the echo target it includes the echo server).
+	ClientCPU Duration `json:"client_cpu_ms"`
 }
 
 // Duration marshals as fractional milliseconds.
@@ -210,6 +213,9 @@ func WriteTable(w io.Writer, res Result) error {
 	})
 	row("peak RSS (VmHWM)", func(r Report) string { return memCell(r.Memory, r.Memory.PeakHWM) })
 	row("max sampled RSS", func(r Report) string { return memCell(r.Memory, r.Memory.MaxRSS) })
+	row("CPU: sampled / loadgen", func(r Report) string {
+		return cpuCell(r.Memory.CPU, r.Elapsed) + " / " + cpuCell(r.ClientCPU, r.Elapsed)
+	})
 	return tw.Flush()
 }
 
@@ -221,6 +227,14 @@ func memCell(m MemReport, v int64) string {
 		return "-"
 	}
 	return strconv.FormatFloat(float64(v)/(1<<20), 'f', 1, 64) + " MiB"
+}
+
+// cpuCell shows CPU time and the average number of cores it kept busy.
+func cpuCell(cpu, elapsed Duration) string {
+	if cpu <= 0 || elapsed <= 0 {
+		return "-"
+	}
+	return cpu.String() + " (" + strconv.FormatFloat(float64(cpu)/float64(elapsed), 'f', 2, 64) + " cores)"
 }
 
 func formatErrors(errs map[string]uint64) string {

@@ -71,6 +71,49 @@ func ReadProcMem(pid int) (ProcMem, error) {
 	return ParseProcStatus(f)
 }
 
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's CPU times: 100 on
+// every Linux architecture Go supports (see proc(5) and sysconf(_SC_CLK_TCK)).
+const clockTicks = 100
+
+// ParseProcStat returns the user plus system CPU time from the text of a
+// /proc/<pid>/stat file (fields 14 and 15, in clock ticks; see proc(5)).
+// The command name (field 2) may hold spaces and parentheses, so fields are
+// counted from the last ')'.
+func ParseProcStat(b []byte) (time.Duration, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("%w: stat: no command name", ErrProcStatus)
+	}
+	f := bytes.Fields(b[i+1:])
+	// f[0] is field 3 (state); utime is field 14, stime field 15.
+	if len(f) < 13 {
+		return 0, fmt.Errorf("%w: stat: %d fields after the name, want at least 13", ErrProcStatus, len(f))
+	}
+	var ticks int64
+	for _, x := range f[11:13] {
+		n, err := strconv.ParseInt(string(x), 10, 64)
+		if err != nil || n < 0 || n > 1<<50 {
+			return 0, fmt.Errorf("%w: stat: bad CPU time %q", ErrProcStatus, truncate(string(x), 40))
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * (time.Second / clockTicks), nil
+}
+
+// ReadProcCPU reads the CPU time used so far by a process; pid 0 means this
+// process.
+func ReadProcCPU(pid int) (time.Duration, error) {
+	path := "/proc/self/stat"
+	if pid != 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/stat"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrProcStatus, err)
+	}
+	return ParseProcStat(b)
+}
+
 // MemReport is a process's memory over a run.
 type MemReport struct {
 	PID     int    `json:"pid"`
@@ -79,13 +122,18 @@ type MemReport struct {
 	MaxRSS  int64  `json:"max_rss_bytes"`  // largest VmRSS seen by sampling
 	PeakHWM int64  `json:"peak_hwm_bytes"` // VmHWM at the end: the kernel's own peak
 	Samples int    `json:"samples"`
-	Error   string `json:"error,omitempty"`
+	// CPU is the user+system CPU time the process used during the run.
+	CPU   Duration `json:"cpu_ms"`
+	Error string   `json:"error,omitempty"`
 }
 
 // memSampler samples a process's memory every period until stopped.
 type memSampler struct {
 	pid    int
 	read   func(pid int) (ProcMem, error)
+	cpu    func(pid int) (time.Duration, error)
+	cpu0   time.Duration
+	cpuOK  bool
 	stopCh chan struct{}
 	done   chan struct{}
 	once   sync.Once
@@ -95,9 +143,12 @@ type memSampler struct {
 }
 
 // startMemSampler takes a first sample at once and then one every period.
-func startMemSampler(ctx context.Context, pid int, process string, period time.Duration, read func(int) (ProcMem, error)) *memSampler {
-	s := &memSampler{pid: pid, read: read, stopCh: make(chan struct{}), done: make(chan struct{})}
+func startMemSampler(ctx context.Context, pid int, process string, period time.Duration, read func(int) (ProcMem, error), cpu func(int) (time.Duration, error)) *memSampler {
+	s := &memSampler{pid: pid, read: read, cpu: cpu, stopCh: make(chan struct{}), done: make(chan struct{})}
 	s.rep = MemReport{PID: pid, Process: process}
+	if cpu != nil {
+		s.cpu0, s.cpuOK = readCPU(cpu, pid)
+	}
 	if !s.sample() {
 		close(s.done)
 		return s
@@ -150,5 +201,15 @@ func (s *memSampler) stop() MemReport {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cpuOK {
+		if c, ok := readCPU(s.cpu, s.pid); ok {
+			s.rep.CPU = Duration(c - s.cpu0)
+		}
+	}
 	return s.rep
+}
+
+func readCPU(cpu func(int) (time.Duration, error), pid int) (time.Duration, bool) {
+	c, err := cpu(pid)
+	return c, err == nil
 }

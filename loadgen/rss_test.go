@@ -92,7 +92,12 @@ func TestMemSampler(t *testing.T) {
 		i++
 		return m, nil
 	}
-	s := startMemSampler(context.Background(), 7, "server", time.Millisecond, read)
+	cpuCalls := 0
+	cpu := func(pid int) (time.Duration, error) {
+		cpuCalls++
+		return time.Duration(cpuCalls) * 1500 * time.Millisecond, nil
+	}
+	s := startMemSampler(context.Background(), 7, "server", time.Millisecond, read, cpu)
 	// First sample at start, then the ticker; the fourth read fails and
 	// ends sampling.
 	for range 4 {
@@ -103,8 +108,72 @@ func TestMemSampler(t *testing.T) {
 		}
 	}
 	rep := s.stop()
-	want := MemReport{PID: 7, Process: "server", Start: 10, MaxRSS: 30, PeakHWM: 30, Samples: 3, Error: ErrProcStatus.Error()}
+	want := MemReport{PID: 7, Process: "server", Start: 10, MaxRSS: 30, PeakHWM: 30, Samples: 3, Error: ErrProcStatus.Error(), CPU: Duration(1500 * time.Millisecond)}
 	if rep != want {
 		t.Fatalf("report %+v, want %+v", rep, want)
+	}
+}
+
+const procStat = "4242 (collect agent) (x)) S 1 4242 4242 0 -1 4194560 3120 0 0 0 1234 566 0 0 20 0 9 0 5000 1261512704 45000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
+
+func TestParseProcStat(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"name with spaces and parens", procStat, 18 * time.Second, false},
+		{"zero", "1 (a) R 0 0 0 0 0 0 0 0 0 0 0 0", 0, false},
+		{"no name", "1 a R 0 0 0 0 0 0 0 0 0 0 5 5", 0, true},
+		{"short", "1 (a) R 0 0 0", 0, true},
+		{"bad number", "1 (a) R 0 0 0 0 0 0 0 0 0 0 x 0", 0, true},
+		{"negative", "1 (a) R 0 0 0 0 0 0 0 0 0 0 -4 0", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseProcStat([]byte(tt.in))
+			if tt.wantErr {
+				if !errors.Is(err, ErrProcStatus) {
+					t.Fatalf("got %v, %v; want ErrProcStatus", got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseProcStat(f *testing.F) {
+	f.Add([]byte(procStat))
+	f.Add([]byte("1 (a) R 0 0 0 0 0 0 0 0 0 0 0 0"))
+	f.Add([]byte(")))"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := ParseProcStat(b)
+		if err == nil && d < 0 {
+			t.Fatalf("negative CPU time %v from %q", d, b)
+		}
+	})
+}
+
+func TestReadProcCPUSelf(t *testing.T) {
+	before, err := ReadProcCPU(0)
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	// Burn some CPU until the kernel's tick-granular counter moves.
+	ok := waitFor(t, 10*time.Second, func() bool {
+		x := 0
+		for i := range 1_000_000 {
+			x += i
+		}
+		_ = x
+		now, err := ReadProcCPU(0)
+		return err == nil && now > before
+	})
+	if !ok {
+		t.Fatal("own CPU time never grew")
 	}
 }

@@ -169,7 +169,9 @@ func runLoad(ctx context.Context, cfg Config, t target) (Report, error) {
 	runCtx, cancelRun := context.WithTimeout(ctx, limit)
 	defer cancelRun()
 
-	mem := startMemSampler(runCtx, t.pid, t.process, cfg.SampleEvery, ReadProcMem)
+	mem := startMemSampler(runCtx, t.pid, t.process, cfg.SampleEvery, ReadProcMem, ReadProcCPU)
+	// The load generator's own CPU, when the sampled process is another one.
+	selfCPU0, selfOK := readCPU(ReadProcCPU, 0)
 	memStopped := false
 	defer func() {
 		if !memStopped {
@@ -328,6 +330,10 @@ func runLoad(ctx context.Context, cfg Config, t target) (Report, error) {
 	}
 	memRep := mem.stop()
 	memStopped = true
+	var clientCPU Duration
+	if selfCPU1, ok := readCPU(ReadProcCPU, 0); ok && selfOK {
+		clientCPU = Duration(selfCPU1 - selfCPU0)
+	}
 
 	cnt.mu.Lock()
 	for kind, msg := range cnt.sample {
@@ -355,6 +361,7 @@ func runLoad(ctx context.Context, cfg Config, t target) (Report, error) {
 		Connect:       m.connect.Summary(),
 		Errors:        cnt.errorCounts(),
 		Memory:        memRep,
+		ClientCPU:     clientCPU,
 	}
 	if t.name == TargetServer {
 		g, s := m.greeting.Summary(), m.session.Summary()

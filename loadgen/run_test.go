@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -448,9 +449,9 @@ func TestRunEchoAndServer(t *testing.T) {
 	if err := WriteTable(&table, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"turn latency p99", "echo http://127.0.0.1:", "server http://127.0.0.1:", "conversations completed  12"} {
-		if !strings.Contains(table.String(), want) {
-			t.Errorf("table lacks %q:\n%s", want, table.String())
+	for _, want := range []string{`turn latency p99\s+\d`, `echo http://127\.0\.0\.1:\d+\s+server http://127\.0\.0\.1:`, `conversations completed\s+12\s+12\n`, `errors\s+0\s+0\n`} {
+		if !regexp.MustCompile(want).MatchString(table.String()) {
+			t.Errorf("table does not match %q:\n%s", want, table.String())
 		}
 	}
 	if err := WriteJSON(&js, res); err != nil {
