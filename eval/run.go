@@ -141,8 +141,8 @@ func Run(ctx context.Context, s *Suite, opts Options) (*Report, error) {
 }
 
 // runOne plays one conversation and judges it.
-func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Account, c Conversation) Result {
-	res := Result{Name: c.Name, Note: c.Note, Locale: acct.Locale, Expected: c.Expect.summary(), Got: "-"}
+func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Account, c Conversation) (res Result) {
+	res = Result{Name: c.Name, Note: c.Note, Locale: acct.Locale, Expected: c.Expect.summary(), Got: "-"}
 	fail := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
 	defer func() { res.Pass = len(res.Failures) == 0 }()
 

@@ -75,7 +75,7 @@ Flags:`)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	reps, err := eval.RunFiles(ctx, fs.Args(), override, eval.Options{Understander: u, Logger: log})
 	if err != nil {
-		fmt.Fprintf(stderr, "eval: %v\n", err)
+		fmt.Fprintln(stderr, err) // already says "eval: ..."
 		if errors.Is(err, eval.ErrSuite) {
 			return 2
 		}
