@@ -73,7 +73,9 @@ type analysis struct {
 }
 
 func (a *analysis) release() {
+	// The pool must not keep the borrower's words.
 	a.r, a.req, a.text, a.name = nil, nil, "", ""
+	clear(a.norm)
 	for i := range a.toks {
 		a.toks[i].text = ""
 	}

@@ -377,6 +377,15 @@ var table = []tcase{
 	{text: "yes 是我", loc: zh, stage: dialog.StageVerify, want: want{intent: affirm}},
 	{text: "ＯＫ，明天", loc: zh, want: want{intent: promise, alts: []dialog.Intent{affirm}, date: "2026-11-23"}},
 
+	{text: "我想 pay in full now", loc: zh, want: want{intent: payNow}},
+	{text: "can I do 分期?", loc: en, want: want{intent: plan}},
+	{text: "I 失业了, need more time", loc: en, want: want{intent: extension, alts: []dialog.Intent{hardship}}},
+	{text: "好的 tomorow", loc: zh, want: want{intent: promise, alts: []dialog.Intent{affirm}, date: "2026-11-23"}},
+	{text: "我的lawyer会联系你", loc: zh, want: want{intent: attorney}},
+	{text: "my DOB is 1988年7月21日", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "尾号 is 4417", loc: en, want: want{intent: identify, id: "4417"}},
+	{text: "三天后 I can pay 两百", loc: en, want: want{intent: promise, date: "2026-11-25", amount: "200.00 USD"}},
+
 	// nothing understood
 	{text: "asdf qwerty", loc: en, want: want{intent: unknown}},
 	{text: "", loc: en, want: want{intent: unknown}},
@@ -664,5 +673,28 @@ func TestUnderstandConcurrent(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// Confidence orders what the rules are sure of: an exact phrase of the
+// session's language over a typo fix or the other language's phrase, and
+// anything over nothing.
+func TestConfidenceOrdering(t *testing.T) {
+	r := NewRules()
+	conf := func(text, loc string) float64 {
+		p, err := r.Understand(context.Background(), Request{Text: text, Locale: loc, Today: sunday})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Confidence
+	}
+	for _, tc := range []struct{ hi, hiLoc, lo, loLoc string }{
+		{"talk to my lawyer", "en-US", "talk to my lawer", "en-US"},
+		{"转人工", "zh-CN", "转人工", "en-US"},
+		{"yes", "en-US", "blorp", "en-US"},
+	} {
+		if h, l := conf(tc.hi, tc.hiLoc), conf(tc.lo, tc.loLoc); h <= l {
+			t.Errorf("confidence %q/%s = %v, %q/%s = %v: want the first higher", tc.hi, tc.hiLoc, h, tc.lo, tc.loLoc, l)
+		}
 	}
 }
