@@ -216,6 +216,12 @@ func WriteTable(w io.Writer, res Result) error {
 	row("CPU: sampled / loadgen", func(r Report) string {
 		return cpuCell(r.Memory.CPU, r.Elapsed) + " / " + cpuCell(r.ClientCPU, r.Elapsed)
 	})
+	row("sampled waited for a CPU", func(r Report) string {
+		if r.Memory.RunQueueWait == nil {
+			return "-"
+		}
+		return r.Memory.RunQueueWait.String()
+	})
 	return tw.Flush()
 }
 

@@ -100,18 +100,63 @@ func ParseProcStat(b []byte) (time.Duration, error) {
 	return time.Duration(ticks) * (time.Second / clockTicks), nil
 }
 
-// ReadProcCPU reads the CPU time used so far by a process; pid 0 means this
-// process.
-func ReadProcCPU(pid int) (time.Duration, error) {
-	path := "/proc/self/stat"
+// ParseSchedstat returns the time a task spent waiting on a run queue (the
+// second field of /proc/<pid>/task/<tid>/schedstat, in nanoseconds; see the
+// kernel's Documentation/scheduler/sched-stats.rst).
+func ParseSchedstat(b []byte) (time.Duration, error) {
+	f := bytes.Fields(b)
+	if len(f) < 3 {
+		return 0, fmt.Errorf("%w: schedstat: %d fields, want 3", ErrProcStatus, len(f))
+	}
+	n, err := strconv.ParseInt(string(f[1]), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: schedstat: bad wait time %q", ErrProcStatus, truncate(string(f[1]), 40))
+	}
+	return time.Duration(n), nil
+}
+
+// CPUTimes is what a process has had of the CPUs so far.
+type CPUTimes struct {
+	Used time.Duration // user + system time
+	// Waited is the time its threads were runnable but waiting for a CPU,
+	// summed over the threads alive now; negative when the kernel does not
+	// keep scheduler statistics.
+	Waited time.Duration
+}
+
+// ReadCPUTimes reads a process's CPU times; pid 0 means this process.
+func ReadCPUTimes(pid int) (CPUTimes, error) {
+	dir := "/proc/self"
 	if pid != 0 {
-		path = "/proc/" + strconv.Itoa(pid) + "/stat"
+		dir = "/proc/" + strconv.Itoa(pid)
 	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(dir + "/stat")
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrProcStatus, err)
+		return CPUTimes{}, fmt.Errorf("%w: %w", ErrProcStatus, err)
 	}
-	return ParseProcStat(b)
+	used, err := ParseProcStat(b)
+	if err != nil {
+		return CPUTimes{}, err
+	}
+	t := CPUTimes{Used: used, Waited: -1}
+	tasks, err := os.ReadDir(dir + "/task")
+	if err != nil {
+		return t, nil
+	}
+	var waited time.Duration
+	for _, task := range tasks {
+		b, err := os.ReadFile(dir + "/task/" + task.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread exited, or no scheduler statistics
+		}
+		w, err := ParseSchedstat(b)
+		if err != nil {
+			return t, nil
+		}
+		waited += w
+		t.Waited = waited
+	}
+	return t, nil
 }
 
 // MemReport is a process's memory over a run.
@@ -123,16 +168,20 @@ type MemReport struct {
 	PeakHWM int64  `json:"peak_hwm_bytes"` // VmHWM at the end: the kernel's own peak
 	Samples int    `json:"samples"`
 	// CPU is the user+system CPU time the process used during the run.
-	CPU   Duration `json:"cpu_ms"`
-	Error string   `json:"error,omitempty"`
+	CPU Duration `json:"cpu_ms"`
+	// RunQueueWait is how long its threads were ready to run but waited for
+	// a CPU during the run: on a shared machine, the time other work took
+	// from it. Nil when the kernel keeps no scheduler statistics.
+	RunQueueWait *Duration `json:"run_queue_wait_ms,omitempty"`
+	Error        string    `json:"error,omitempty"`
 }
 
 // memSampler samples a process's memory every period until stopped.
 type memSampler struct {
 	pid    int
 	read   func(pid int) (ProcMem, error)
-	cpu    func(pid int) (time.Duration, error)
-	cpu0   time.Duration
+	cpu    func(pid int) (CPUTimes, error)
+	cpu0   CPUTimes
 	cpuOK  bool
 	stopCh chan struct{}
 	done   chan struct{}
@@ -143,7 +192,7 @@ type memSampler struct {
 }
 
 // startMemSampler takes a first sample at once and then one every period.
-func startMemSampler(ctx context.Context, pid int, process string, period time.Duration, read func(int) (ProcMem, error), cpu func(int) (time.Duration, error)) *memSampler {
+func startMemSampler(ctx context.Context, pid int, process string, period time.Duration, read func(int) (ProcMem, error), cpu func(int) (CPUTimes, error)) *memSampler {
 	s := &memSampler{pid: pid, read: read, cpu: cpu, stopCh: make(chan struct{}), done: make(chan struct{})}
 	s.rep = MemReport{PID: pid, Process: process}
 	if cpu != nil {
@@ -203,13 +252,17 @@ func (s *memSampler) stop() MemReport {
 	defer s.mu.Unlock()
 	if s.cpuOK {
 		if c, ok := readCPU(s.cpu, s.pid); ok {
-			s.rep.CPU = Duration(c - s.cpu0)
+			s.rep.CPU = Duration(c.Used - s.cpu0.Used)
+			if c.Waited >= 0 && s.cpu0.Waited >= 0 {
+				w := Duration(max(0, c.Waited-s.cpu0.Waited))
+				s.rep.RunQueueWait = &w
+			}
 		}
 	}
 	return s.rep
 }
 
-func readCPU(cpu func(int) (time.Duration, error), pid int) (time.Duration, bool) {
+func readCPU(cpu func(int) (CPUTimes, error), pid int) (CPUTimes, bool) {
 	c, err := cpu(pid)
 	return c, err == nil
 }

@@ -93,9 +93,9 @@ func TestMemSampler(t *testing.T) {
 		return m, nil
 	}
 	cpuCalls := 0
-	cpu := func(pid int) (time.Duration, error) {
+	cpu := func(pid int) (CPUTimes, error) {
 		cpuCalls++
-		return time.Duration(cpuCalls) * 1500 * time.Millisecond, nil
+		return CPUTimes{Used: time.Duration(cpuCalls) * 1500 * time.Millisecond, Waited: time.Duration(cpuCalls) * time.Second}, nil
 	}
 	s := startMemSampler(context.Background(), 7, "server", time.Millisecond, read, cpu)
 	// First sample at start, then the ticker; the fourth read fails and
@@ -108,6 +108,10 @@ func TestMemSampler(t *testing.T) {
 		}
 	}
 	rep := s.stop()
+	if rep.RunQueueWait == nil || *rep.RunQueueWait != Duration(time.Second) {
+		t.Fatalf("run queue wait %v, want 1s", rep.RunQueueWait)
+	}
+	rep.RunQueueWait = nil
 	want := MemReport{PID: 7, Process: "server", Start: 10, MaxRSS: 30, PeakHWM: 30, Samples: 3, Error: ErrProcStatus.Error(), CPU: Duration(1500 * time.Millisecond)}
 	if rep != want {
 		t.Fatalf("report %+v, want %+v", rep, want)
@@ -158,10 +162,42 @@ func FuzzParseProcStat(f *testing.F) {
 	})
 }
 
-func TestReadProcCPUSelf(t *testing.T) {
-	before, err := ReadProcCPU(0)
+func TestParseSchedstat(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"8015706467 34571107546 1200\n", 34571107546, false},
+		{"0 0 0", 0, false},
+		{"1 2", 0, true},
+		{"1 x 3", 0, true},
+		{"1 -2 3", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseSchedstat([]byte(tt.in))
+		if tt.wantErr != (err != nil) || got != tt.want {
+			t.Errorf("ParseSchedstat(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func FuzzParseSchedstat(f *testing.F) {
+	f.Add([]byte("1 2 3"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if d, err := ParseSchedstat(b); err == nil && d < 0 {
+			t.Fatalf("negative wait %v from %q", d, b)
+		}
+	})
+}
+
+func TestReadCPUTimesSelf(t *testing.T) {
+	first, err := ReadCPUTimes(0)
 	if err != nil {
 		t.Skipf("no /proc here: %v", err)
+	}
+	if _, err := ReadCPUTimes(1 << 30); !errors.Is(err, ErrProcStatus) {
+		t.Fatalf("ReadCPUTimes of no process = %v, want ErrProcStatus", err)
 	}
 	// Burn some CPU until the kernel's tick-granular counter moves.
 	ok := waitFor(t, 10*time.Second, func() bool {
@@ -170,8 +206,8 @@ func TestReadProcCPUSelf(t *testing.T) {
 			x += i
 		}
 		_ = x
-		now, err := ReadProcCPU(0)
-		return err == nil && now > before
+		now, err := ReadCPUTimes(0)
+		return err == nil && now.Used > first.Used
 	})
 	if !ok {
 		t.Fatal("own CPU time never grew")

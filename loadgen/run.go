@@ -169,9 +169,9 @@ func runLoad(ctx context.Context, cfg Config, t target) (Report, error) {
 	runCtx, cancelRun := context.WithTimeout(ctx, limit)
 	defer cancelRun()
 
-	mem := startMemSampler(runCtx, t.pid, t.process, cfg.SampleEvery, ReadProcMem, ReadProcCPU)
+	mem := startMemSampler(runCtx, t.pid, t.process, cfg.SampleEvery, ReadProcMem, ReadCPUTimes)
 	// The load generator's own CPU, when the sampled process is another one.
-	selfCPU0, selfOK := readCPU(ReadProcCPU, 0)
+	selfCPU0, selfOK := readCPU(ReadCPUTimes, 0)
 	memStopped := false
 	defer func() {
 		if !memStopped {
@@ -331,8 +331,8 @@ func runLoad(ctx context.Context, cfg Config, t target) (Report, error) {
 	memRep := mem.stop()
 	memStopped = true
 	var clientCPU Duration
-	if selfCPU1, ok := readCPU(ReadProcCPU, 0); ok && selfOK {
-		clientCPU = Duration(selfCPU1 - selfCPU0)
+	if selfCPU1, ok := readCPU(ReadCPUTimes, 0); ok && selfOK {
+		clientCPU = Duration(selfCPU1.Used - selfCPU0.Used)
 	}
 
 	cnt.mu.Lock()
