@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,7 +22,9 @@ var lexiconFS embed.FS
 // intents maps a dialog.Intent (or a pseudo-intent: _neg, _postneg, _break,
 // _ignore) to phrases; roles maps a grammar role ("rel:1", "wd:5",
 // "cur:USD", "inst", ...) to phrases. A zh phrase starting with "=" matches
-// only when it stands alone, not inside a longer run of Han characters.
+// only when it stands alone, not inside a longer run of Han characters; a
+// phrase starting with "~" is a known misspelling, matched as written but
+// never used as a target of typo correction.
 type lexiconFile struct {
 	Locale  string              `json:"locale"`
 	Intents map[string][]string `json:"intents"`
@@ -86,6 +89,7 @@ const (
 	roleYearSuffix
 	rolePass
 	roleOnBy
+	roleAtTime
 	roleCount
 )
 
@@ -100,7 +104,7 @@ var roleNames = map[string]role{
 	"of": roleOf, "ofnext": roleOfNext, "last4": roleLast4, "time": roleTime,
 	"name": roleName, "and": roleAnd, "a": roleA, "dom": roleDom,
 	"monsuffix": roleMonSuffix, "yearsuffix": roleYearSuffix, "pass": rolePass,
-	"onby": roleOnBy,
+	"onby": roleOnBy, "at": roleAtTime,
 }
 
 // intent indexes: the dialog intents plus the pseudo-intents, as bits.
@@ -190,8 +194,8 @@ type matcher struct {
 // currencies known to the lexicons, indexed by roleCur values.
 var currencyCodes = []string{"USD", "CNY"}
 
-// compile loads both lexicons into r.
-func (r *Rules) compile() error {
+// compile loads both lexicons from fsys into r.
+func (r *Rules) compile(fsys fs.FS) error {
 	r.vocab = make(map[string]int32, 4096)
 	type entry struct {
 		text string
@@ -204,7 +208,7 @@ func (r *Rules) compile() error {
 		name string
 		loc  uint8
 	}{{"lexicon/en-US.json", locEN}, {"lexicon/zh-CN.json", locZH}} {
-		b, err := lexiconFS.ReadFile(f.name)
+		b, err := fs.ReadFile(fsys, f.name)
 		if err != nil {
 			return fmt.Errorf("read %s: %w: %w", f.name, ErrBadLexicon, err)
 		}
@@ -263,6 +267,11 @@ func (r *Rules) compile() error {
 			text := e.text
 			standalone := strings.HasPrefix(text, "=")
 			text = strings.TrimPrefix(text, "=")
+			if variant, ok := strings.CutPrefix(text, "~"); ok {
+				// a known misspelling: matched, never a typo target
+				text = variant
+				noTypo[normalizeWord(text)] = true
+			}
 			toks := r.internPhrase(text)
 			if len(toks) == 0 {
 				return m, fmt.Errorf("empty phrase %q: %w", e.text, ErrBadLexicon)

@@ -3,6 +3,7 @@ package understand
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"time"
@@ -46,8 +47,12 @@ func NewRules() *Rules {
 
 // Compile is NewRules returning the lexicon error instead of panicking.
 func Compile() (*Rules, error) {
+	return compileFS(lexiconFS)
+}
+
+func compileFS(fsys fs.FS) (*Rules, error) {
 	r := &Rules{}
-	if err := r.compile(); err != nil {
+	if err := r.compile(fsys); err != nil {
 		return nil, fmt.Errorf("understand: compile: %w", err)
 	}
 	r.pool.New = func() any { return new(analysis) }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/collectagent/collectagent/compliance"
@@ -148,6 +149,12 @@ var table = []tcase{
 	{text: "the 31st", loc: en, want: want{intent: promise, date: "2026-12-31"}},
 	{text: "the 30th", loc: en, today: compliance.Date{Year: 2027, Month: time.January, Day: 31}, want: want{intent: promise, date: "2027-03-30"}},
 	{text: "I will pay $100 on the 28th", loc: en, want: want{intent: promise, date: "2026-11-28", amount: "100.00 USD"}},
+	{text: "Dec. 3", loc: en, want: want{intent: promise, date: "2026-12-03"}},
+	{text: "in a couple of days", loc: en, want: want{intent: promise, date: "2026-11-24"}},
+	{text: "in a few days", loc: en, want: want{intent: promise, date: "2026-11-25"}},
+	{text: "tomorrow at 5", loc: en, want: want{intent: promise, date: "2026-11-23"}},
+	{text: "tommorow", loc: en, want: want{intent: promise, date: "2026-11-23"}},
+	{text: "wensday", loc: en, want: want{intent: promise, date: "2026-11-25"}},
 	// dates, zh
 	{text: "明天", loc: zh, want: want{intent: promise, date: "2026-11-23"}},
 	{text: "我明天还", loc: zh, want: want{intent: promise, date: "2026-11-23"}},
@@ -696,5 +703,33 @@ func TestConfidenceOrdering(t *testing.T) {
 		if h, l := conf(tc.hi, tc.hiLoc), conf(tc.lo, tc.loLoc); h <= l {
 			t.Errorf("confidence %q/%s = %v, %q/%s = %v: want the first higher", tc.hi, tc.hiLoc, h, tc.lo, tc.loLoc, l)
 		}
+	}
+}
+
+func TestCompileRejectsBadLexicons(t *testing.T) {
+	good, err := lexiconFS.ReadFile("lexicon/zh-CN.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, en string }{
+		{"bad json", `{"intents": `},
+		{"unknown intent", `{"intents": {"grovel": ["please"]}}`},
+		{"unknown role", `{"roles": {"colour:1": ["red"]}}`},
+		{"unknown currency", `{"roles": {"cur:XYZ": ["zorkmids"]}}`},
+		{"bad role value", `{"roles": {"num:x": ["one"]}}`},
+		{"empty phrase", `{"intents": {"affirm": ["  "]}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{
+				"lexicon/en-US.json": {Data: []byte(tc.en)},
+				"lexicon/zh-CN.json": {Data: good},
+			}
+			if _, err := compileFS(fsys); !errors.Is(err, ErrBadLexicon) {
+				t.Fatalf("err = %v, want ErrBadLexicon", err)
+			}
+		})
+	}
+	if _, err := compileFS(fstest.MapFS{}); !errors.Is(err, ErrBadLexicon) {
+		t.Fatalf("missing files: err = %v, want ErrBadLexicon", err)
 	}
 }

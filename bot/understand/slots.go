@@ -730,9 +730,12 @@ func (a *analysis) relDate(i int) (mention, bool) {
 			return a.domTail(d, e)
 		}
 	}
-	// November 28, Nov 28th, November the 28th
+	// November 28, Nov 28th, Nov. 28, November the 28th
 	if e, mo, ok := r.roleAt(toks, i, roleMonth); ok {
 		j := e
+		if j < len(toks) && toks[j].text == "." {
+			j++
+		}
 		if e2, _, ok := r.roleAt(toks, j, roleThe); ok {
 			j = e2
 		}
@@ -868,6 +871,9 @@ func (a *analysis) amount(i int) (mention, bool) {
 		}
 		if a.req.Stage == dialog.StageVerify && !t.frac && !t.group {
 			return mention{kind: mNone, end: n.end}, true
+		}
+		if _, _, at := r.roleAt(toks, i-1, roleAtTime); at && t.ndig <= 2 && !t.frac {
+			return mention{kind: mNone, end: n.end}, true // "at 5" is a time
 		}
 		return mk(n, a.cur, n.end, !t.frac && !t.group)
 	case fWords:
