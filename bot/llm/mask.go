@@ -1,0 +1,353 @@
+package llm
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/collectagent/collectagent/compliance"
+)
+
+// Kinds of masked data; each becomes a placeholder "[KIND_n]".
+const (
+	maskEmail = "EMAIL"
+	maskLink  = "LINK"
+	maskID    = "ID"    // national ID or SSN
+	maskCard  = "CARD"  // payment card number (Luhn-valid)
+	maskPhone = "PHONE" // phone number
+	maskNum   = "NUM"   // any other long digit run (account numbers)
+	maskDOB   = "DOB"   // a date of birth
+	maskID4   = "ID4"   // an ID's last four, at the verify stage
+	maskName  = "NAME"
+)
+
+// maskOpts says what to mask in one text.
+type maskOpts struct {
+	today  compliance.Date // a date this many years back or more is a birth date
+	verify bool            // verify stage: any past date is a birth date; four-digit runs are ID last 4
+	names  []string        // the borrower's names, masked when maskNames
+	mask   bool            // mask names
+	links  bool            // mask URLs (templates: the payment link must come back unchanged)
+}
+
+// masker replaces personal data with placeholders and restores them. One
+// masker serves one call: the same value gets the same placeholder in every
+// text of that call.
+type masker struct {
+	byValue map[string]string // kind + value -> placeholder
+	values  map[string]string // placeholder -> value
+	counts  map[string]int
+}
+
+func newMasker() *masker {
+	return &masker{byValue: map[string]string{}, values: map[string]string{}, counts: map[string]int{}}
+}
+
+var (
+	rePlaceholder = regexp.MustCompile(`\[([A-Z][A-Z0-9]*)_(\d{1,4})\]`)
+	reEmail       = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+	reLink        = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"'，。）)]+`)
+	reCNID        = regexp.MustCompile(`\d{17}[\dXx]|\d{6}[ -]\d{8}[ -]\d{3}[\dXx]`)
+	reSSN         = regexp.MustCompile(`\d{3}-\d{2}-\d{4}`)
+	reCard        = regexp.MustCompile(`\d(?:[ -]?\d){12,18}`)
+	rePhone       = regexp.MustCompile(`(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]?\d{4}|(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}|\+\d{8,15}|\d{10,11}`)
+	reLongNum     = regexp.MustCompile(`\d{8,}`)
+	reDateYMD     = regexp.MustCompile(`(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?`)
+	reDateMDY     = regexp.MustCompile(`(\d{1,2})[/-](\d{1,2})[/-](\d{4})`)
+	reDateWords   = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})\b`)
+	reID4         = regexp.MustCompile(`\d{3}[\dXx]`)
+	reNameEN      = regexp.MustCompile(`(?i:my name is|my name's|this is|name:)\s+(\p{Lu}\p{L}+(?:[ '-]\p{Lu}\p{L}+){0,2})`)
+	reNameZH      = regexp.MustCompile(`(?:我叫|我的名字是|我的名字叫|本人)\s*(\p{Han}{2,3})`)
+)
+
+var monthIndex = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
+
+// mask returns text with personal data replaced by placeholders. Text that
+// already looks like a placeholder is defused first (its brackets become
+// full-width), so a borrower cannot forge one.
+func (m *masker) mask(text string, o maskOpts) string {
+	text = rePlaceholder.ReplaceAllStringFunc(text, func(s string) string {
+		return "［" + s[1:len(s)-1] + "］"
+	})
+	if o.links {
+		text = m.replace(text, reLink, maskLink, nil)
+	}
+	text = m.replace(text, reEmail, maskEmail, nil)
+	if o.mask {
+		text = m.maskNames(text, o.names)
+	}
+	digitEdges := func(s string, i, j int) bool { return !digitAt(s, i-1, true) && !digitAt(s, j, false) }
+	text = m.replace(text, reCNID, maskID, digitEdges)
+	text = m.replace(text, reSSN, maskID, digitEdges)
+	text = m.replace(text, reCard, maskCard, func(s string, i, j int) bool {
+		return digitEdges(s, i, j) && luhn(s[i:j])
+	})
+	text = m.maskDates(text, o)
+	text = m.replace(text, rePhone, maskPhone, digitEdges)
+	text = m.replace(text, reLongNum, maskNum, digitEdges)
+	if o.verify {
+		text = m.replace(text, reID4, maskID4, func(s string, i, j int) bool {
+			return !alnumAt(s, i-1, true) && !alnumAt(s, j, false) && !decimalAround(s, i, j)
+		})
+	}
+	return text
+}
+
+// replace masks every match of re that ok accepts (nil accepts all).
+func (m *masker) replace(text string, re *regexp.Regexp, kind string, ok func(s string, i, j int) bool) string {
+	locs := re.FindAllStringIndex(text, -1)
+	if len(locs) == 0 {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		if ok != nil && !ok(text, l[0], l[1]) {
+			continue
+		}
+		b.WriteString(text[last:l[0]])
+		b.WriteString(m.placeholder(kind, text[l[0]:l[1]]))
+		last = l[1]
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// maskDates masks dates of birth: full dates ten years back or more, or
+// any past full date at the verify stage. Promise dates stay: the model
+// needs them and they identify no one.
+func (m *masker) maskDates(text string, o maskOpts) string {
+	isDOB := func(y, mo, d int) bool {
+		if mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1900 {
+			return false
+		}
+		if o.today.IsZero() {
+			return true
+		}
+		dt := compliance.Date{Year: y, Month: time.Month(mo), Day: d}
+		if o.verify && dt.Before(o.today) {
+			return true
+		}
+		return y <= o.today.Year-10
+	}
+	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	text = m.replaceSub(text, reDateYMD, func(g []string) bool { return isDOB(atoi(g[1]), atoi(g[2]), atoi(g[3])) })
+	text = m.replaceSub(text, reDateMDY, func(g []string) bool {
+		a, b, y := atoi(g[1]), atoi(g[2]), atoi(g[3])
+		return isDOB(y, a, b) || isDOB(y, b, a)
+	})
+	text = m.replaceSub(text, reDateWords, func(g []string) bool {
+		if g[1] != "" {
+			return isDOB(atoi(g[3]), monthIndex[strings.ToLower(g[1])], atoi(g[2]))
+		}
+		return isDOB(atoi(g[6]), monthIndex[strings.ToLower(g[5])], atoi(g[4]))
+	})
+	return text
+}
+
+// replaceSub masks matches of re whose groups ok accepts.
+func (m *masker) replaceSub(text string, re *regexp.Regexp, ok func(g []string) bool) string {
+	locs := re.FindAllStringSubmatchIndex(text, -1)
+	if len(locs) == 0 {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		if digitAt(text, l[0]-1, true) || digitAt(text, l[1], false) {
+			continue
+		}
+		g := make([]string, len(l)/2)
+		for k := range g {
+			if l[2*k] >= 0 {
+				g[k] = text[l[2*k]:l[2*k+1]]
+			}
+		}
+		if !ok(g) {
+			continue
+		}
+		b.WriteString(text[last:l[0]])
+		b.WriteString(m.placeholder(maskDOB, g[0]))
+		last = l[1]
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// maskNames masks the borrower's known names (whole and by part) and names
+// introduced in the text ("my name is ...", 我叫...).
+func (m *masker) maskNames(text string, names []string) string {
+	var parts []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		parts = append(parts, n)
+		for _, p := range strings.FieldsFunc(n, func(r rune) bool { return unicode.IsSpace(r) || r == '-' || r == '·' }) {
+			if p != n {
+				parts = append(parts, p)
+			}
+		}
+		// A Chinese name without spaces: its given name is what follows
+		// the one-character family name.
+		if r := []rune(n); len(r) >= 3 && isHan(r[0]) && !strings.ContainsAny(n, " ") {
+			parts = append(parts, string(r[1:]))
+		}
+	}
+	// Longest first, so "Maria Lopez" is one placeholder, not two.
+	for i := 1; i < len(parts); i++ {
+		for j := i; j > 0 && utf8.RuneCountInString(parts[j]) > utf8.RuneCountInString(parts[j-1]); j-- {
+			parts[j], parts[j-1] = parts[j-1], parts[j]
+		}
+	}
+	for _, p := range parts {
+		if utf8.RuneCountInString(p) < 2 {
+			continue
+		}
+		re, err := regexp.Compile(`(?i)` + regexp.QuoteMeta(p))
+		if err != nil {
+			continue
+		}
+		han := isHan([]rune(p)[0])
+		text = m.replace(text, re, maskName, func(s string, i, j int) bool {
+			return han || (!letterAt(s, i-1, true) && !letterAt(s, j, false))
+		})
+	}
+	for _, re := range []*regexp.Regexp{reNameEN, reNameZH} {
+		locs := re.FindAllStringSubmatchIndex(text, -1)
+		for k := len(locs) - 1; k >= 0; k-- {
+			l := locs[k]
+			name := text[l[2]:l[3]]
+			text = text[:l[2]] + m.placeholder(maskName, name) + text[l[3]:]
+		}
+	}
+	return text
+}
+
+// placeholder returns the placeholder of value, making one the first time.
+func (m *masker) placeholder(kind, value string) string {
+	key := kind + "\x00" + value
+	if p, ok := m.byValue[key]; ok {
+		return p
+	}
+	m.counts[kind]++
+	p := fmt.Sprintf("[%s_%d]", kind, m.counts[kind])
+	m.byValue[key] = p
+	m.values[p] = value
+	return p
+}
+
+// restore puts the masked values back into a model's text. A placeholder
+// this masker never made is an error: the model invented it.
+func (m *masker) restore(text string) (string, error) {
+	var bad string
+	out := rePlaceholder.ReplaceAllStringFunc(text, func(p string) string {
+		if v, ok := m.values[p]; ok {
+			return v
+		}
+		if bad == "" {
+			bad = p
+		}
+		return p
+	})
+	if bad != "" {
+		return "", fmt.Errorf("%w: %s", ErrPlaceholder, bad)
+	}
+	return out, nil
+}
+
+// placeholdersOf returns the placeholders of kind that m made.
+func (m *masker) placeholdersOf(kind string) []string {
+	var out []string
+	for i := 1; i <= m.counts[kind]; i++ {
+		out = append(out, fmt.Sprintf("[%s_%d]", kind, i))
+	}
+	return out
+}
+
+// escapeData makes borrower text safe to put between tags: it cannot close
+// the tag it is in or open another.
+func escapeData(s string) string {
+	if !strings.ContainsAny(s, "<>&") {
+		return s
+	}
+	return dataEscaper.Replace(s)
+}
+
+var dataEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func luhn(s string) bool {
+	sum, n := 0, 0
+	for i := len(s) - 1; i >= 0; i-- {
+		c := s[i]
+		if c < '0' || c > '9' {
+			continue
+		}
+		d := int(c - '0')
+		if n%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		n++
+	}
+	return n >= 13 && sum%10 == 0
+}
+
+// digitAt reports whether the rune before (before=true, ending at i+1) or
+// at i is a digit.
+func digitAt(s string, i int, before bool) bool {
+	r := runeNear(s, i, before)
+	return r >= '0' && r <= '9' || r >= '０' && r <= '９'
+}
+
+func alnumAt(s string, i int, before bool) bool {
+	r := runeNear(s, i, before)
+	return r != utf8.RuneError && (unicode.IsDigit(r) || r < utf8.RuneSelf && unicode.IsLetter(r))
+}
+
+func letterAt(s string, i int, before bool) bool {
+	r := runeNear(s, i, before)
+	return r != utf8.RuneError && unicode.IsLetter(r)
+}
+
+// decimalAround reports whether s[i:j] is part of a decimal or money
+// figure ("1234.50", "$1234"): not an ID's last four.
+func decimalAround(s string, i, j int) bool {
+	if j+1 < len(s) && (s[j] == '.' || s[j] == ',') && s[j+1] >= '0' && s[j+1] <= '9' {
+		return true
+	}
+	r := runeNear(s, i-1, true)
+	return r == '$' || r == '¥' || r == '￥' || r == '.' || r == ','
+}
+
+// runeNear returns the rune ending at i+1 (before) or starting at i.
+func runeNear(s string, i int, before bool) rune {
+	if before {
+		if i < 0 || i >= len(s) {
+			return utf8.RuneError
+		}
+		r, _ := utf8.DecodeLastRuneInString(s[:i+1])
+		return r
+	}
+	if i < 0 || i >= len(s) {
+		return utf8.RuneError
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r
+}
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
