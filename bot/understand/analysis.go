@@ -47,6 +47,7 @@ const (
 	fPostNeg                   // an active post-negator starts here
 	fBreak                     // clause boundary
 	fPhrase                    // inside an intent phrase ("chapter 7", 12378)
+	fIgnore                    // inside an ignored phrase (今天天气, 十分)
 )
 
 // analysis is the per-message working state, pooled so that a message
@@ -208,6 +209,15 @@ func (a *analysis) matchIntents() {
 				a.flags[k] |= fBreak
 			}
 		case iIgnore:
+			for k := h.start; k < h.end; k++ {
+				a.flags[k] |= fIgnore
+			}
+		case iCannotPay:
+			// 周五还不上: a cannot-pay phrase after a date negates it.
+			a.flags[h.start] |= fPostNeg
+			for k := h.start; k < h.end; k++ {
+				a.flags[k] |= fPhrase
+			}
 		default:
 			for k := h.start; k < h.end; k++ {
 				a.flags[k] |= fPhrase

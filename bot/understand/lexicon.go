@@ -90,6 +90,7 @@ const (
 	rolePass
 	roleOnBy
 	roleAtTime
+	roleOrdNoun
 	roleCount
 )
 
@@ -104,7 +105,7 @@ var roleNames = map[string]role{
 	"of": roleOf, "ofnext": roleOfNext, "last4": roleLast4, "time": roleTime,
 	"name": roleName, "and": roleAnd, "a": roleA, "dom": roleDom,
 	"monsuffix": roleMonSuffix, "yearsuffix": roleYearSuffix, "pass": rolePass,
-	"onby": roleOnBy, "at": roleAtTime,
+	"onby": roleOnBy, "at": roleAtTime, "ordnoun": roleOrdNoun,
 }
 
 // intent indexes: the dialog intents plus the pseudo-intents, as bits.

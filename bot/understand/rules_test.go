@@ -393,6 +393,12 @@ var table = []tcase{
 	{text: "尾号 is 4417", loc: en, want: want{intent: identify, id: "4417"}},
 	{text: "三天后 I can pay 两百", loc: en, want: want{intent: promise, date: "2026-11-25", amount: "200.00 USD"}},
 
+	{text: "3 payments, the first one on Friday", loc: en, want: want{intent: plan, inst: 3, date: "2026-11-27"}},
+	{text: "不要再给我发消息了", loc: zh, want: want{intent: cease}},
+	{text: "今天天气不错", loc: zh, want: want{intent: unknown}},
+	{text: "周五还不上，下周三吧", loc: zh, today: compliance.Date{Year: 2026, Month: time.November, Day: 24}, want: want{intent: promise, alts: []dialog.Intent{cannotPay}, date: "2026-12-02"}},
+	{text: "本月底", loc: zh, want: want{intent: promise, date: "2026-11-30"}},
+
 	// nothing understood
 	{text: "asdf qwerty", loc: en, want: want{intent: unknown}},
 	{text: "", loc: en, want: want{intent: unknown}},

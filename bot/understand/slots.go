@@ -40,8 +40,8 @@ func (n num) integer() (int, bool) {
 // at most one mention.
 func (a *analysis) scanSlots() {
 	for i := 0; i < len(a.toks); {
-		if a.toks[i].id < 0 && a.toks[i].kind != kNum {
-			i++ // every slot starts with a number or a lexicon word
+		if a.toks[i].id < 0 && a.toks[i].kind != kNum || a.flags[i]&fIgnore != 0 {
+			i++ // every slot starts with a number or a lexicon word, outside ignored phrases
 			continue
 		}
 		m, ok := a.slotAt(i)
@@ -722,6 +722,9 @@ func (a *analysis) relDate(i int) (mention, bool) {
 	// the 28th [of November | of next month], the 5th
 	if e, _, ok := r.roleAt(toks, i, roleThe); ok {
 		if d, e2, ok := a.dayOf(e); ok && (toks[e].kind != kNum || toks[e].ndig <= 2) {
+			if _, _, noun := r.roleAt(toks, e2, roleOrdNoun); noun && toks[e].kind != kNum {
+				return mention{}, false // "the first one", "the second payment"
+			}
 			return a.domTail(d, e2)
 		}
 	}
