@@ -399,7 +399,17 @@ var table = []tcase{
 	{text: "周五还不上，下周三吧", loc: zh, today: compliance.Date{Year: 2026, Month: time.November, Day: 24}, want: want{intent: promise, alts: []dialog.Intent{cannotPay}, date: "2026-12-02"}},
 	{text: "本月底", loc: zh, want: want{intent: promise, date: "2026-11-30"}},
 
+	{text: "I can't talk right now", loc: en, want: want{intent: later}},
+	{text: "我现在没空", loc: zh, want: want{intent: later}},
+	{text: "能不能先还一半", loc: zh, want: want{intent: promise}},
+	{text: "I'm not able to pay", loc: en, want: want{intent: cannotPay, negated: true}},
+	{text: "I have a lawyer and I'm filing bankruptcy", loc: en, want: want{intent: attorney, alts: []dialog.Intent{bankrupt}}},
+	{text: "我月底发工资，到时候一次性还清", loc: zh, want: want{intent: promise, alts: []dialog.Intent{payNow}, date: "2026-11-30"}},
+	{text: "我明天还不上，后天可以吗", loc: zh, want: want{intent: promise, alts: []dialog.Intent{cannotPay}, date: "2026-11-24"}},
+
 	// nothing understood
+	{text: "I'm not sure", loc: en, want: want{intent: unknown}},
+	{text: "你是谁", loc: zh, want: want{intent: unknown}},
 	{text: "asdf qwerty", loc: en, want: want{intent: unknown}},
 	{text: "", loc: en, want: want{intent: unknown}},
 	{text: "？？？", loc: zh, want: want{intent: unknown}},
