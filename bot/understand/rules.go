@@ -60,6 +60,10 @@ func compileFS(fsys fs.FS) (*Rules, error) {
 }
 
 // Understand parses one borrower message. It satisfies bot.Understander.
+// The weekday is always derived from req.Today (req.Weekday is not read).
+// Errors: ErrUnsupportedLocale, ErrTextTooLong, ErrNoToday, or the
+// context's error; a message it cannot make sense of is not an error but a
+// Parse with no intent and a low confidence.
 func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, error) {
 	if err := ctx.Err(); err != nil {
 		return dialog.Parse{}, fmt.Errorf("understand: %w", err)

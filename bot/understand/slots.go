@@ -648,8 +648,9 @@ func (a *analysis) relDate(i int) (mention, bool) {
 			j = e2
 		}
 		if d, e2, ok := a.dayOf(j); ok {
+			// 下个月5号, next month on the 5th, next month 5
 			e3, _, isDom := r.roleAt(toks, e2, roleDom)
-			if isDom || toks[j].ord || j > e || toks[j].kind == kNum && toks[j].kind != kHan {
+			if isDom || j > e || toks[j].kind == kNum {
 				if isDom {
 					e2 = e3
 				}
