@@ -193,3 +193,44 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		t.Fatalf("wal_autocheckpoint = %d, checkpointer %v; want 1000 and none", autockpt, s.ckpt != nil)
 	}
 }
+
+// TestListAccountsLargePage lists more accounts in one page than SQLite
+// accepts bound variables (32,766). The rows are generated in SQL to keep
+// the test fast under the race detector.
+func TestListAccountsLargePage(t *testing.T) {
+	if raceEnabled {
+		t.Skip("too slow under -race; it tests a query, not concurrency")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "big.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const n = 33000
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+			INSERT INTO accounts (id, name, created_at, updated_at)
+			SELECT printf('a-%05d', i), 'x', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z' FROM n`, n); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO debts (id, account_id, position, amount_minor)
+			SELECT id || '-d', id, 0, CAST(substr(id, 3) AS INTEGER) FROM accounts`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListAccounts(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("listed %d accounts, want %d", len(got), n)
+	}
+	for i, a := range got {
+		if len(a.Debts) != 1 || a.Debts[0].AmountMinor != int64(i) {
+			t.Fatalf("account %s has debts %+v", a.ID, a.Debts)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -30,40 +29,5 @@ func TestConformance(t *testing.T) {
 				return s
 			})
 		})
-	}
-}
-
-// TestListAccountsLargePage lists more accounts in one page than SQLite
-// accepts bound variables (32,766).
-func TestListAccountsLargePage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes 33,000 accounts")
-	}
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "big.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	const n = 33000
-	accts := make([]store.Account, n)
-	for i := range accts {
-		id := fmt.Sprintf("a-%05d", i)
-		accts[i] = store.Account{ID: id, Name: "x", Debts: []store.Debt{{ID: id + "-d", AmountMinor: int64(i)}}}
-	}
-	if err := s.UpsertAccounts(ctx, accts); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.ListAccounts(ctx, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != n {
-		t.Fatalf("listed %d accounts, want %d", len(got), n)
-	}
-	for i, a := range got {
-		if len(a.Debts) != 1 || a.Debts[0].AmountMinor != int64(i) {
-			t.Fatalf("account %s has debts %+v", a.ID, a.Debts)
-		}
 	}
 }
