@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -231,6 +232,24 @@ func TestListAccountsLargePage(t *testing.T) {
 	for i, a := range got {
 		if len(a.Debts) != 1 || a.Debts[0].AmountMinor != int64(i) {
 			t.Fatalf("account %s has debts %+v", a.ID, a.Debts)
+		}
+	}
+}
+
+func TestFileIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new", "dir", "p.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			t.Errorf("%s has mode %v, want no group or other access", filepath.Base(p), perm)
 		}
 	}
 }
