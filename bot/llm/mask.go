@@ -84,7 +84,7 @@ func (m *masker) mask(text string, o maskOpts) string {
 	text = m.replace(text, reCNID, maskID, digitEdges)
 	text = m.replace(text, reSSN, maskID, digitEdges)
 	text = m.replace(text, reCard, maskCard, func(s string, i, j int) bool {
-		return digitEdges(s, i, j) && luhn(s[i:j])
+		return digitEdges(s, i, j) && runeNear(s, i-1, true) != '+' && luhn(s[i:j])
 	})
 	text = m.maskDates(text, o)
 	text = m.replace(text, rePhone, maskPhone, digitEdges)
