@@ -26,7 +26,6 @@ type command struct {
 var commands = map[string]command{
 	"serve":   {"run the HTTP API, chat WebSocket and chat page", runServe},
 	"import":  {"import accounts from a CSV file (all or nothing)", runImport},
-	"eval":    {"run scripted conversations and report a pass rate", runEval},
 	"loadgen": {"drive many concurrent borrowers over WebSockets and report latency", runLoadgen},
 	"eval":    {"run scripted conversations from suite files and report a pass rate", runEval},
 }
