@@ -3,12 +3,18 @@ package eval
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/store"
+	"github.com/collectagent/collectagent/store/sqlite"
 )
 
 // TestShippedSuites runs every suite under testdata/eval the way
@@ -410,4 +416,93 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("a suite without conversations was accepted")
 		}
 	})
+}
+
+// TestRecordRules checks the rules every conversation is held to on what
+// was recorded, against records that break them.
+func TestRecordRules(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := Parse("t.yaml", []byte(validHead+"conversations: [{name: c, account: maria, lines: [hi], expect: {outcome: ptp}}]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertAccounts(ctx, []store.Account{s.accounts["maria"]}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 3, 30, 0, 0, time.UTC)
+	act := func(kind string) json.RawMessage { return json.RawMessage(`{"act":"` + kind + `"}`) }
+	tests := []struct {
+		name  string
+		acts  []string
+		audit func(id string) []store.AuditEvent
+		want  []string
+	}{
+		{"compliant", []string{"greeting", "recording_notice", "ask_verify", "verified", "mini_miranda", "balance"},
+			func(id string) []store.AuditEvent {
+				a := compliance.Seal(nil, compliance.AuditRecord{Chain: id, Kind: "outcome", Data: json.RawMessage(`{}`), At: now})
+				return []store.AuditEvent{{Chain: a.Chain, Seq: a.Seq, Kind: a.Kind, Data: a.Data, At: a.At, PrevHash: a.PrevHash, Hash: a.Hash}}
+			}, nil},
+		{"no disclosures, balance first, no outcome event", []string{"ask_verify", "verified", "balance", "mini_miranda"},
+			func(string) []store.AuditEvent { return nil },
+			[]string{"AI and recording disclosures", "before the debt-collector disclosure", "without an audit event"}},
+		{"tampered chain", []string{"greeting", "recording_notice", "ask_verify"},
+			func(id string) []store.AuditEvent {
+				a := compliance.Seal(nil, compliance.AuditRecord{Chain: id, Kind: "outcome", Data: json.RawMessage(`{}`), At: now})
+				return []store.AuditEvent{{Chain: a.Chain, Seq: a.Seq, Kind: a.Kind, Data: json.RawMessage(`{"x":1}`), At: a.At, PrevHash: a.PrevHash, Hash: a.Hash}}
+			}, []string{"audit chain"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := fmt.Sprintf("c-%d", i)
+			conv := store.Conversation{ID: id, AccountID: "maria", DebtID: "d1", Channel: "chat", Locale: "en-US",
+				Mode: store.ModeBot, Stage: "greeting", OutcomeType: "none", CreatedAt: now, UpdatedAt: now}
+			if err := st.CreateConversation(ctx, conv); err != nil {
+				t.Fatal(err)
+			}
+			conv.Version++
+			conv.Outcome, conv.OutcomeType = json.RawMessage(`{"type":"ptp"}`), "ptp"
+			c := store.TurnCommit{Conversation: conv, Audit: tt.audit(id)}
+			for k, a := range tt.acts {
+				c.Turns = append(c.Turns, store.Turn{ConversationID: id, Seq: int64(k + 1), From: "bot", Text: a, Meta: act(a), At: now})
+			}
+			if err := st.CommitTurn(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			judgeRecords(ctx, st, id, "us", func(f string, args ...any) { got = append(got, fmt.Sprintf(f, args...)) })
+			joined := strings.Join(got, "\n")
+			if len(tt.want) == 0 && len(got) > 0 {
+				t.Fatalf("failures on compliant records: %s", joined)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(joined, w) {
+					t.Errorf("failures lack %q:\n%s", w, joined)
+				}
+			}
+		})
+	}
+}
+
+// TestLeakRule checks that anything naming the debt said before
+// verification fails the conversation: a creditor whose name the greeting
+// happens to contain stands in for a leaking bot.
+func TestLeakRule(t *testing.T) {
+	head := strings.Replace(validHead, "creditor: Demo Finance", "creditor: automated assistant", 1)
+	s, err := Parse("leak.yaml", []byte(head+`conversations: [{name: leak, account: maria, lines: ["this is the wrong number"], expect: {outcome: wrong_party}}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), s, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := rep.Results[0]
+	if res.Pass || !strings.Contains(strings.Join(res.Failures, "\n"), `opening: said "automated assistant" before the borrower was verified`) {
+		t.Errorf("pass %v, failures %q", res.Pass, res.Failures)
+	}
 }

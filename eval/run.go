@@ -14,6 +14,7 @@ import (
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/sqlite"
@@ -135,13 +136,14 @@ func Run(ctx context.Context, s *Suite, opts Options) (*Report, error) {
 		if err := ctx.Err(); err != nil {
 			return rep, fmt.Errorf("%w: %w", ErrRun, err)
 		}
-		rep.Results = append(rep.Results, runOne(ctx, rt, st, s.accounts[c.Account], c))
+		a := s.accounts[c.Account]
+		rep.Results = append(rep.Results, runOne(ctx, rt, st, a, s.policyOf(a).Pack, c))
 	}
 	return rep, nil
 }
 
 // runOne plays one conversation and judges it.
-func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Account, c Conversation) (res Result) {
+func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Account, pack string, c Conversation) (res Result) {
 	res = Result{Name: c.Name, Note: c.Note, Locale: acct.Locale, Expected: c.Expect.summary(), Got: "-"}
 	fail := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
 	defer func() { res.Pass = len(res.Failures) == 0 }()
@@ -220,7 +222,60 @@ func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Acc
 		}
 	}
 	judgeEnd(ctx, st, sess, c.Expect, all.String(), &res, fail)
+	judgeRecords(ctx, st, sess.ID(), pack, fail)
 	return res
+}
+
+// judgeRecords applies the rules every conversation is held to, on what
+// the store recorded: the AI and recording disclosures open the
+// conversation; under the US pack the mini-Miranda precedes any balance;
+// the audit chain is intact and holds the outcome.
+func judgeRecords(ctx context.Context, st store.Store, id, pack string, fail func(string, ...any)) {
+	turns, err := st.ListTurns(ctx, id)
+	if err != nil {
+		fail("read turns: %v", err)
+		return
+	}
+	var acts []string
+	for _, t := range turns {
+		if t.From != bot.FromBot {
+			continue
+		}
+		var m struct {
+			Act string `json:"act"`
+		}
+		_ = json.Unmarshal(t.Meta, &m)
+		acts = append(acts, m.Act)
+	}
+	if len(acts) < 2 || acts[0] != string(dialog.ActGreeting) || !slices.Contains(acts[:min(3, len(acts))], string(dialog.ActRecordingNotice)) {
+		fail("the conversation did not open with the AI and recording disclosures (acts %v)", acts[:min(3, len(acts))])
+	}
+	if pack == "us" {
+		if b := slices.Index(acts, string(dialog.ActBalance)); b >= 0 && !slices.Contains(acts[:b], string(dialog.ActMiniMiranda)) {
+			fail("the balance was stated before the debt-collector disclosure (Reg F 1006.18(e))")
+		}
+	}
+
+	evs, err := st.ListAudit(ctx, id)
+	if err != nil {
+		fail("read audit: %v", err)
+		return
+	}
+	recs := make([]compliance.AuditRecord, len(evs))
+	outcomes := 0
+	for i, e := range evs {
+		recs[i] = compliance.AuditRecord{Chain: e.Chain, Seq: e.Seq, Kind: e.Kind, Data: e.Data, At: e.At, PrevHash: e.PrevHash, Hash: e.Hash}
+		if e.Kind == "outcome" {
+			outcomes++
+		}
+	}
+	if err := compliance.VerifyChain(recs); err != nil {
+		fail("audit chain: %v", err)
+	}
+	conv, err := st.GetConversation(ctx, id)
+	if err == nil && len(conv.Outcome) > 0 && outcomes == 0 {
+		fail("an outcome was recorded without an audit event")
+	}
 }
 
 // judgeEnd checks the recorded outcome, promise or plan, escalation and

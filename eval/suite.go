@@ -598,6 +598,14 @@ func (s *Suite) validate() error {
 	return errors.Join(errs...)
 }
 
+// policyOf is the policy an account is negotiated under.
+func (s *Suite) policyOf(a store.Account) dialog.Policy {
+	if p, ok := s.policies[a.Portfolio]; ok && a.Portfolio != "" {
+		return p
+	}
+	return s.policies["us"]
+}
+
 func (s *Suite) hasAccount(id string) bool {
 	for _, a := range s.Accounts {
 		if a.ID == id {
