@@ -133,7 +133,9 @@ func (f *fakeServer) last() sent {
 	return s[len(s)-1]
 }
 
-func usage() openai.Usage { return openai.Usage{PromptTokens: 120, CompletionTokens: 30, TotalTokens: 150} }
+func usage() openai.Usage {
+	return openai.Usage{PromptTokens: 120, CompletionTokens: 30, TotalTokens: 150}
+}
 
 // toolCall answers with a forced function call carrying args.
 func toolCall(args string) reply {
