@@ -7,10 +7,47 @@
 // conversation mode, the promise or plan, the escalation, the words said,
 // and the guard's blocks.
 //
-// Besides each conversation's own expectations, every conversation is
-// held to rules no script may waive: nothing about the debt (its amount
-// or creditor) is said before the borrower's identity is verified, and
-// every borrower line is answered while the bot holds the conversation.
+// # Suites
+//
+// A suite is a YAML file (unknown fields are errors):
+//
+//	name: core
+//	now: "2026-11-24T03:30:00Z"   # the frozen clock
+//	threshold: 0.95               # pass rate the suite must reach
+//	policies:                     # optional; "us" and "cn" always exist
+//	  us-strict: {pack: us, min_promise_percent: 50, allow_extension: false, extension_days: 0}
+//	accounts:                     # the shape of POST /v1/accounts, in YAML
+//	  - {id: maria, name: Maria Lopez, date_of_birth: "1988-07-21", id_last4: "4417",
+//	     locale: en-US, timezone: America/Chicago, portfolio: us,
+//	     debts: [{id: d1, creditor: Demo Finance, amount_due: 240.00, currency: USD,
+//	              due_date: "2026-11-13", days_past_due: 10}]}
+//	conversations:
+//	  - name: en-ptp-friday
+//	    account: maria
+//	    lines:
+//	      - "07/21/1988"
+//	      - say: "I can pay on Friday"        # a line with checks on its reply
+//	        must_say: ["November 27, 2026"]
+//	      - "yes"
+//	    expect:
+//	      outcome: ptp        # ptp plan pay_now escalated dispute cease wrong_party none
+//	      mode: ended         # ended waiting_agent bot; defaults from the outcome
+//	      reason: ""          # the outcome's reason code, checked when set
+//	      amount: 240.00      # the promise's amount or the plan's total
+//	      due_date: "2026-11-27"  # the promise's date or the plan's first
+//	      installments: 0     # the plan's number of payments
+//	      escalation: ""      # the one escalation's reason; unset means none
+//	      must_say: []        # substrings of everything the bot said
+//	      must_not_say: []
+//	      max_guard_blocks: 0 # utterances the guard may replace
+//
+// Besides its own expectations, every conversation is held to rules no
+// script may waive: the bot speaks first, opening with the AI and
+// recording disclosures; nothing naming the debt (its amount or creditor)
+// is said before the borrower is verified; under the US pack the
+// debt-collector disclosure comes before the balance; every line is
+// answered while the bot holds the conversation; and the conversation's
+// audit chain verifies and holds its outcome.
 //
 // It knows nothing of transports: it drives bot.Session directly, the way
 // the chat WebSocket does.

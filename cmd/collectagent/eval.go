@@ -23,7 +23,7 @@ import (
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	threshold := fs.Float64("threshold", eval.DefaultThreshold, "pass rate each suite must reach (0..1); overrides the suites' own unless left at the default")
+	threshold := fs.Float64("threshold", eval.DefaultThreshold, "pass rate each suite must reach (0..1); when given, it replaces each suite's own threshold")
 	und := fs.String("understanding", "rules", "how borrower lines are understood: rules")
 	transcripts := fs.Bool("v", false, "print the transcript of every failed conversation")
 	asJSON := fs.Bool("json", false, "print the reports as JSON")
