@@ -1,0 +1,110 @@
+package handoff
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Event is the JSON body of every message on <prefix>.events.<kind>.
+type Event struct {
+	Kind string          `json:"kind"`
+	At   time.Time       `json:"at"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Lifecycle event kinds, published on <prefix>.events.handoff.<name>.
+const (
+	EventQueued     = "handoff.queued"      // taken into the case board
+	EventAccepted   = "handoff.accepted"    // an agent claimed the case
+	EventReleased   = "handoff.released"    // the agent put it back in the queue
+	EventRequeued   = "handoff.requeued"    // the agent's claim lapsed
+	EventCompleted  = "handoff.completed"   // the agent closed the conversation
+	EventHandedBack = "handoff.handed_back" // the bot takes over again
+	EventExpired    = "handoff.expired"     // nobody claimed it within the SLA
+	EventFailed     = "handoff.failed"      // cancelled, or the packet was unreadable
+)
+
+// CaseEvent is the data of a lifecycle event.
+type CaseEvent struct {
+	EscalationID   string    `json:"escalation_id"`
+	ConversationID string    `json:"conversation_id"`
+	AccountRef     string    `json:"account_ref"`
+	Reason         string    `json:"reason"`
+	Priority       int       `json:"priority"`
+	Status         string    `json:"status"`
+	Resolution     string    `json:"resolution,omitempty"`
+	AgentID        string    `json:"agent_id,omitempty"`
+	Note           string    `json:"note,omitempty"`
+	QueuedAt       time.Time `json:"queued_at"`
+	// WaitedMS is how long the case had waited for an agent.
+	WaitedMS int64 `json:"waited_ms"`
+}
+
+// ParseEvent decodes an event body.
+func ParseEvent(b []byte) (Event, error) {
+	var e Event
+	if err := json.Unmarshal(b, &e); err != nil {
+		return Event{}, fmt.Errorf("%w: event: %w", ErrInvalid, err)
+	}
+	if !eventKind.MatchString(e.Kind) {
+		return Event{}, fmt.Errorf("%w: event kind %q", ErrInvalid, e.Kind)
+	}
+	return e, nil
+}
+
+// publishEvent stores an event on the events stream. A non-empty msgID
+// makes a retried publish a no-op.
+func (n *Node) publishEvent(ctx context.Context, kind, msgID string, data any) error {
+	if !eventKind.MatchString(kind) || len(kind) > maxTokenLn {
+		return fmt.Errorf("%w: event kind %q is not subject tokens", ErrInvalid, kind)
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("%w: event %s data: %w", ErrInvalid, kind, err)
+	}
+	body, err := json.Marshal(Event{Kind: kind, At: n.clock.Now().UTC(), Data: raw})
+	if err != nil {
+		return fmt.Errorf("%w: event %s: %w", ErrInvalid, kind, err)
+	}
+	m := &nats.Msg{Subject: n.names.eventSubject(kind), Data: body, Header: nats.Header{}}
+	m.Header.Set(headerKind, kind)
+	var opts []jetstream.PublishOpt
+	if msgID != "" {
+		opts = append(opts, jetstream.WithMsgID(msgID))
+	}
+	if _, err := n.js.PublishMsg(ctx, m, opts...); err != nil {
+		return fmt.Errorf("%w: event %s: %w", ErrPublish, kind, err)
+	}
+	return nil
+}
+
+// headerKind names the event kind, for consumers that filter on headers.
+const headerKind = "Collect-Event"
+
+// caseEvent emits a lifecycle event for a case; failures are logged (the
+// case board is the record, events are for observers).
+func (n *Node) caseEvent(kind string, c Case, rev uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	ev := CaseEvent{
+		EscalationID: c.ID, ConversationID: c.Packet.ConversationID, AccountRef: c.Packet.AccountRef,
+		Reason: c.Packet.Reason, Priority: c.Packet.Priority, Status: c.Status, Resolution: c.Resolution,
+		AgentID: c.AgentID, Note: c.Note, QueuedAt: c.QueuedAt,
+	}
+	if !c.WaitingSince.IsZero() {
+		end := n.clock.Now()
+		if !c.ClaimedAt.IsZero() && c.Status != StatusQueued {
+			end = c.ClaimedAt
+		}
+		ev.WaitedMS = max(end.Sub(c.WaitingSince).Milliseconds(), 0)
+	}
+	id := fmt.Sprintf("%s-%s-%d", c.ID, kind, rev)
+	if err := n.publishEvent(ctx, kind, id, ev); err != nil {
+		n.log.Warn("case event not published", "kind", kind, "escalation", c.ID, "err", err)
+	}
+}

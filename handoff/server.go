@@ -1,0 +1,116 @@
+package handoff
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// readyTimeout bounds how long StartEmbedded waits for the server.
+const readyTimeout = 10 * time.Second
+
+// StartEmbedded runs a NATS server with JetStream in this process, storing
+// its data in cfg.StoreDir. With cfg.Port 0 it opens no TCP port and is
+// reached only through Connect's in-process connection. The caller shuts
+// it down (Shutdown then WaitForShutdown) after closing its connections.
+func StartEmbedded(cfg Config, log *slog.Logger) (*server.Server, error) {
+	cfg = cfg.WithDefaults()
+	if cfg.StoreDir == "" {
+		return nil, fmt.Errorf("%w: StoreDir: required for the embedded server", ErrConfig)
+	}
+	if cfg.Port < -1 || cfg.Port > 65535 {
+		return nil, fmt.Errorf("%w: Port: %d out of range", ErrConfig, cfg.Port)
+	}
+	opts := &server.Options{
+		ServerName: "collect-embedded",
+		JetStream:  true,
+		StoreDir:   cfg.StoreDir,
+		Host:       cfg.Host,
+		Port:       cfg.Port,
+		NoSigs:     true,
+		// A busy single node writes many small messages; the defaults
+		// (sync every 2 min, fsync on OS schedule) are what nats-server
+		// ships with and keep latency low.
+	}
+	if cfg.Port == 0 {
+		opts.DontListen = true
+	}
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrServer, err)
+	}
+	if log != nil {
+		ns.SetLoggerV2(serverLogger{log.With("component", "nats-server")}, false, false, false)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(readyTimeout) {
+		ns.Shutdown()
+		return nil, fmt.Errorf("%w: not ready after %s", ErrServer, readyTimeout)
+	}
+	return ns, nil
+}
+
+// Connect opens the node's connection: in-process to srv when it is not
+// nil, else to cfg.URL. The connection reconnects forever with
+// cfg.ReconnectWait between attempts, buffering publishes meanwhile, and
+// logs each disconnect and reconnect.
+func Connect(ctx context.Context, cfg Config, srv *server.Server, log *slog.Logger) (*nats.Conn, error) {
+	cfg = cfg.WithDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	name := cfg.Name
+	if name == "" {
+		name = "collectagent"
+	}
+	opts := []nats.Option{
+		nats.Name(name),
+		nats.Timeout(cfg.ConnectTimeout),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(cfg.ReconnectWait),
+		nats.ReconnectJitter(100*time.Millisecond, time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("nats disconnected", "err", err)
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) {
+			log.Info("nats reconnected", "server", c.ConnectedServerId())
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, s *nats.Subscription, err error) {
+			subj := ""
+			if s != nil {
+				subj = s.Subject
+			}
+			log.Warn("nats async error", "subject", subj, "err", err)
+		}),
+	}
+	url := cfg.URL
+	if srv != nil {
+		opts = append(opts, nats.InProcessServer(srv))
+		url = ""
+	} else if url == "" {
+		return nil, fmt.Errorf("%w: no URL and no embedded server", ErrConnect)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConnect, err)
+	}
+	// The first attempt is bounded by cfg.ConnectTimeout.
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConnect, err)
+	}
+	return nc, nil
+}
+
+// serverLogger forwards the embedded server's log to slog.
+type serverLogger struct{ log *slog.Logger }
+
+func (l serverLogger) Noticef(format string, v ...any) { l.log.Info(fmt.Sprintf(format, v...)) }
+func (l serverLogger) Warnf(format string, v ...any)   { l.log.Warn(fmt.Sprintf(format, v...)) }
+func (l serverLogger) Fatalf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l serverLogger) Errorf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l serverLogger) Debugf(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l serverLogger) Tracef(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
