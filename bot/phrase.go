@@ -56,6 +56,10 @@ const (
 	RuleDroppedFact = "dropped_fact"
 	// RuleEmptyPhrase: the model returned nothing usable.
 	RuleEmptyPhrase = "empty_phrase"
+	// RuleUnsupportedClaim: the model claimed something about the debt,
+	// a concession or a consequence that the template does not
+	// ("your account is closed", 已结清, "court"): prompts/llm/claims.json.
+	RuleUnsupportedClaim = "unsupported_claim"
 )
 
 // PhraseResult is what PhraseAct decided to send for one act.
@@ -102,6 +106,10 @@ func PhraseAct(ctx context.Context, p Phraser, g *compliance.Guard, req PhraseRe
 			dec.Allowed = false
 			dec.Violations = append(dec.Violations, compliance.Violation{Rule: RuleDroppedFact, Detail: missing})
 		}
+		if claim := unsupportedClaim(req.Template, text); claim != "" {
+			dec.Allowed = false
+			dec.Violations = append(dec.Violations, compliance.Violation{Rule: RuleUnsupportedClaim, Detail: claim})
+		}
 	}
 	if r, ok := p.(GuardReporter); ok {
 		r.ReportGuard(req.Act, !dec.Allowed)
@@ -112,6 +120,73 @@ func PhraseAct(ctx context.Context, p Phraser, g *compliance.Guard, req PhraseRe
 	}
 	return PhraseResult{Text: text, Source: compliance.SourceModel, ModelText: text, Decision: dec}
 }
+
+var (
+	claimsOnce sync.Once
+	claims     []string // lower-case, both locales
+)
+
+func claimList() []string {
+	claimsOnce.Do(func() {
+		b, err := prompts.LLMFile(prompts.LLMClaims)
+		if err != nil {
+			return
+		}
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(b, &raw) != nil {
+			return
+		}
+		for k, v := range raw {
+			if strings.HasPrefix(k, "_") {
+				continue
+			}
+			var words []string
+			if json.Unmarshal(v, &words) == nil {
+				for _, w := range words {
+					claims = append(claims, strings.ToLower(w))
+				}
+			}
+		}
+	})
+	return claims
+}
+
+// unsupportedClaim returns the first claim text makes that tmpl does not,
+// or "". English claims match whole words.
+func unsupportedClaim(tmpl, text string) string {
+	lt, ltmpl := strings.ToLower(text), strings.ToLower(tmpl)
+	for _, c := range claimList() {
+		if containsClaim(lt, c) && !containsClaim(ltmpl, c) {
+			return c
+		}
+	}
+	return ""
+}
+
+// containsClaim reports whether s holds claim c; a claim starting or
+// ending with a letter must not be part of a longer word ("sue" is not in
+// "issue", "deal" not in "ideal").
+func containsClaim(s, c string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], c)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(c)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		first, _ := utf8.DecodeRuneInString(c)
+		last, _ := utf8.DecodeLastRuneInString(c)
+		okBefore := start == 0 || !isASCIILetter(first) || !isASCIILetter(before)
+		okAfter := end == len(s) || !isASCIILetter(last) || !isASCIILetter(after)
+		if okBefore && okAfter {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 // missingFigures returns the first figure of tmpl that text does not
 // state, or "" when text states them all.

@@ -28,6 +28,7 @@ const (
 	LLMParseSchema      = "parse.schema.json"     // JSON schema of a parse (function parameters)
 	LLMSummarySchema    = "summary.schema.json"   // JSON schema of a summary
 	LLMSituationCues    = "situation_cues.json"   // cue words of the extractive summary
+	LLMClaims           = "claims.json"           // claims phrased text may make only if the template does
 )
 
 // ErrUnknownPrompt is returned for a file that is not under llm/.

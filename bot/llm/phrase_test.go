@@ -114,6 +114,10 @@ func TestPhraseActGuard(t *testing.T) {
 		{"en banned phrase", confirmEN(), guardUS, "Pay $240.00 by November 27, 2026 or we will sue.", compliance.SourceTemplate, compliance.RuleBannedPhrase},
 		{"en dropped the amount", confirmEN(), guardUS, "So, November 27, 2026 — does that work?", compliance.SourceTemplate, bot.RuleDroppedFact},
 		{"zh dropped the date", confirmZH(), guardCN, "您将还款860.00元，对吗？", compliance.SourceTemplate, bot.RuleDroppedFact},
+		{"en claims the account closed", confirmEN(), guardUS, "Perfect: $240.00 by November 27, 2026 and your account is closed. OK?", compliance.SourceTemplate, bot.RuleUnsupportedClaim},
+		{"zh claims it settles the debt", confirmZH(), guardCN, "好的，2026年11月27日前还860.00元就结清了，对吗？", compliance.SourceTemplate, bot.RuleUnsupportedClaim},
+		{"zh threat the pack misses", confirmZH(), guardCN, "2026年11月27日前还860.00元，不还就起诉你。", compliance.SourceTemplate, bot.RuleUnsupportedClaim},
+		{"en claim word inside another word", confirmEN(), guardUS, "No issue at all: $240.00 by November 27, 2026. Is that right?", compliance.SourceModel, ""},
 		{"debt detail before verification", bot.PhraseRequest{
 			Act: dialog.ActAskVerify, Locale: "en-US", Stage: dialog.StageVerify, Channel: "chat",
 			Template: "Please reply with your date of birth or the last 4 digits of your ID number.",
