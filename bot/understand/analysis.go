@@ -376,7 +376,7 @@ func (a *analysis) order(dst []intentID) []intentID {
 // result turns the analysis into a dialog.Parse.
 func (a *analysis) result() dialog.Parse {
 	p := dialog.Parse{Source: Source, Sentiment: "neutral"}
-	var posDate, negDate, posAmt, negAmt *mention
+	var posDate, negDate, posAmt, negAmt, inst *mention
 	for x := range a.ments {
 		m := &a.ments[x]
 		switch m.kind {
@@ -398,7 +398,7 @@ func (a *analysis) result() dialog.Parse {
 			}
 		case mInst:
 			if p.Installments == 0 {
-				p.Installments = m.n
+				p.Installments, inst = m.n, m
 			}
 		case mDOB:
 			if p.DOB.IsZero() {
@@ -492,7 +492,7 @@ func (a *analysis) result() dialog.Parse {
 		}
 	}
 	p.Negated = negated || main == iCannotPay
-	p.Confidence = a.confidence(main, nf, posAmt, posDate != nil)
+	p.Confidence = a.confidence(main, nf, posAmt, posDate != nil, inst)
 	p.Sentiment = a.sentiment()
 	return p
 }
@@ -528,7 +528,7 @@ func isNegotiation(i intentID) bool {
 	return false
 }
 
-func (a *analysis) confidence(main intentID, n int, amt *mention, dated bool) float64 {
+func (a *analysis) confidence(main intentID, n int, amt *mention, dated bool, inst *mention) float64 {
 	c := 0.9
 	switch {
 	case a.derived[main]:
@@ -538,6 +538,9 @@ func (a *analysis) confidence(main intentID, n int, amt *mention, dated bool) fl
 		}
 		if main == iPromise && amt != nil && amt.weak && !dated {
 			c = 0.5
+		}
+		if main == iPlan && inst != nil && inst.weak {
+			c = 0.6 // a bare "3"
 		}
 	case a.hitTypo[main]:
 		c = 0.7

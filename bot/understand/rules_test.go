@@ -232,6 +232,12 @@ var table = []tcase{
 	{text: "in 3 days", loc: en, want: want{intent: promise, date: "2026-11-25"}},
 
 	// installments
+	{text: "3", loc: en, want: want{intent: plan, inst: 3}},
+	{text: "three", loc: en, want: want{intent: plan, inst: 3}},
+	{text: "三", loc: zh, want: want{intent: plan, inst: 3}},
+	{text: "6。", loc: zh, want: want{intent: plan, inst: 6}},
+	{text: "50", loc: en, want: want{intent: promise, amount: "50.00 USD"}},
+	{text: "$5", loc: en, want: want{intent: promise, amount: "5.00 USD"}},
 	{text: "4 payments", loc: en, want: want{intent: plan, inst: 4}},
 	{text: "can I pay in 3 installments", loc: en, want: want{intent: plan, inst: 3}},
 	{text: "split it into six", loc: en, want: want{intent: plan, inst: 6}},
@@ -306,6 +312,8 @@ var table = []tcase{
 	{text: "I have an attorney", loc: en, want: want{intent: attorney}},
 	{text: "I filed chapter 7", loc: en, want: want{intent: bankrupt}},
 	{text: "wrong number", loc: en, want: want{intent: wrongPty}},
+	{text: "I'm not Maria, this is her husband", loc: en, want: want{intent: wrongPty}},
+	{text: "我是她老公，她不在家", loc: zh, want: want{intent: wrongPty}},
 	{text: "not me", loc: en, want: want{intent: wrongPty}},
 	{text: "you have the wrong person", loc: en, want: want{intent: wrongPty}},
 	{text: "agent", loc: en, want: want{intent: human}},

@@ -39,6 +39,9 @@ func (n num) integer() (int, bool) {
 // scanSlots reads the slot mentions left to right; each token belongs to
 // at most one mention.
 func (a *analysis) scanSlots() {
+	if a.bareCount() {
+		return
+	}
 	for i := 0; i < len(a.toks); {
 		if a.toks[i].id < 0 && a.toks[i].kind != kNum || a.flags[i]&fIgnore != 0 {
 			i++ // every slot starts with a number or a lexicon word, outside ignored phrases
@@ -53,6 +56,32 @@ func (a *analysis) scanSlots() {
 		}
 		i++
 	}
+}
+
+// bareCount reads a message that is nothing but a small whole number
+// ("3", 三, "three"): the answer to "in how many payments?". Amounts that
+// small are written with a currency, so 2..12 alone is a count.
+func (a *analysis) bareCount() bool {
+	s, e := 0, len(a.toks)
+	for s < e && a.toks[s].kind == kBreak {
+		s++
+	}
+	for e > s && a.toks[e-1].kind == kBreak {
+		e--
+	}
+	if s == e || a.req.Stage == dialog.StageVerify {
+		return false
+	}
+	n, ok := a.number(s)
+	if !ok || n.end != e {
+		return false
+	}
+	v, ok := n.integer()
+	if !ok || v < 2 || v > 12 || (n.tok != nil && (n.tok.ord || n.tok.xsuf)) {
+		return false
+	}
+	a.ments = append(a.ments[:0], mention{kind: mInst, n: v, start: s, end: e, weak: true})
+	return true
 }
 
 func (a *analysis) slotAt(i int) (mention, bool) {
