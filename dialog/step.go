@@ -392,6 +392,9 @@ func (e *engine) accept(pr Proposal) {
 // negotiateTurn handles a message in the intent and negotiation stages.
 func (e *engine) negotiateTurn(p Parse) {
 	d := e.st.Draft
+	if d != nil && d.Kind == ProposalPlan && d.Installments == 0 {
+		p = bareCount(p)
+	}
 	switch {
 	case p.Negated:
 		e.negated(p)
@@ -431,6 +434,19 @@ func (e *engine) negotiateTurn(p Parse) {
 	default:
 		e.misunderstood()
 	}
+}
+
+// bareCount reads a lone whole number as an installment count: the answer
+// to "how many payments?" is "3", which understanding alone takes for an
+// amount because it does not know the question.
+func bareCount(p Parse) Parse {
+	m := p.Amount.Minor
+	if p.Installments == 0 && p.Date.IsZero() && !p.Negated && p.Intent != IntentPromise &&
+		m > 0 && m%100 == 0 && m/100 <= 36 {
+		p.Installments = int(m / 100)
+		p.Amount = compliance.Money{}
+	}
+	return p
 }
 
 // negated handles "I can't pay Friday": not a proposal; ask again.

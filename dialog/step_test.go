@@ -842,3 +842,20 @@ func TestIdentityWithRequest(t *testing.T) {
 		t.Fatalf("flagged: %v", got)
 	}
 }
+
+func TestBareNumberAnswersPlanCount(t *testing.T) {
+	flow := testFlow()
+	acct := acctUS()
+	st := NewState()
+	today := compliance.Date{Year: 2026, Month: 11, Day: 22}
+	st, _ = Step(flow, acct, st, Input{Kind: EventStart, Today: today})
+	st, _ = Step(flow, acct, st, Input{Kind: EventMessage, Today: today, Parse: Parse{Intent: IntentIdentify, DOB: acct.DOB}})
+	st, res := Step(flow, acct, st, Input{Kind: EventMessage, Today: today, Parse: Parse{Intent: IntentPlan}})
+	if len(res.Acts) == 0 || res.Acts[len(res.Acts)-1].Kind != ActAskPlanCount {
+		t.Fatalf("want ask_plan_count, got %+v", res.Acts)
+	}
+	st, res = Step(flow, acct, st, Input{Kind: EventMessage, Today: today, Parse: Parse{Amount: compliance.Money{Minor: 300, Currency: "USD"}}})
+	if st.Pending == nil || st.Pending.Kind != ProposalPlan || len(st.Pending.Installments) != 3 {
+		t.Fatalf("a bare 3 after ask_plan_count: pending %+v, acts %+v", st.Pending, res.Acts)
+	}
+}
