@@ -16,10 +16,8 @@ import (
 	"github.com/collectagent/collectagent/store"
 )
 
-// Opener returns a new, empty store for one test. The suite closes it.
-type Opener func(t *testing.T) store.Store
-
-// Run runs the conformance suite against stores made by open.
+// Run runs the conformance suite. open returns a new, empty store for one
+// subtest (each subtest gets its own); the suite closes it.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
