@@ -68,33 +68,82 @@ var monthIndex = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5
 
 // mask returns text with personal data replaced by placeholders. Text that
 // already looks like a placeholder is defused first (its brackets become
-// full-width), so a borrower cannot forge one.
+// full-width), so a borrower cannot forge one. Each pass runs only when
+// the text has what it looks for (an @, enough digits), which keeps the
+// common message cheap.
 func (m *masker) mask(text string, o maskOpts) string {
-	text = rePlaceholder.ReplaceAllStringFunc(text, func(s string) string {
-		return "［" + s[1:len(s)-1] + "］"
-	})
-	if o.links {
+	if strings.IndexByte(text, '[') >= 0 {
+		text = rePlaceholder.ReplaceAllStringFunc(text, func(s string) string {
+			return "［" + s[1:len(s)-1] + "］"
+		})
+	}
+	if o.links && strings.Contains(asciiLower(text), "http") {
 		text = m.replace(text, reLink, maskLink, nil)
 	}
-	text = m.replace(text, reEmail, maskEmail, nil)
+	if strings.IndexByte(text, '@') >= 0 {
+		text = m.replace(text, reEmail, maskEmail, nil)
+	}
 	if o.mask {
 		text = m.maskNames(text, o.names)
 	}
+	digits, run := countDigits(text)
 	digitEdges := func(s string, i, j int) bool { return !digitAt(s, i-1, true) && !digitAt(s, j, false) }
-	text = m.replace(text, reCNID, maskID, digitEdges)
-	text = m.replace(text, reSSN, maskID, digitEdges)
-	text = m.replace(text, reCard, maskCard, func(s string, i, j int) bool {
-		return digitEdges(s, i, j) && runeNear(s, i-1, true) != '+' && luhn(s[i:j])
-	})
-	text = m.maskDates(text, o)
-	text = m.replace(text, rePhone, maskPhone, digitEdges)
-	text = m.replace(text, reLongNum, maskNum, digitEdges)
-	if o.verify {
+	if digits >= 17 && run >= 6 {
+		text = m.replace(text, reCNID, maskID, digitEdges)
+	}
+	if digits >= 9 && strings.IndexByte(text, '-') >= 0 {
+		text = m.replace(text, reSSN, maskID, digitEdges)
+	}
+	if digits >= 13 {
+		text = m.replace(text, reCard, maskCard, func(s string, i, j int) bool {
+			return digitEdges(s, i, j) && runeNear(s, i-1, true) != '+' && luhn(s[i:j])
+		})
+	}
+	if digits >= 5 && run >= 4 {
+		text = m.maskDates(text, o)
+	}
+	if digits >= 8 {
+		text = m.replace(text, rePhone, maskPhone, digitEdges)
+		text = m.replace(text, reLongNum, maskNum, digitEdges)
+	}
+	if o.verify && digits >= 3 {
 		text = m.replace(text, reID4, maskID4, func(s string, i, j int) bool {
 			return !alnumAt(s, i-1, true) && !alnumAt(s, j, false) && !decimalAround(s, i, j)
 		})
 	}
 	return text
+}
+
+// countDigits returns how many ASCII digits s has and its longest run of
+// consecutive ones.
+func countDigits(s string) (n, longest int) {
+	cur := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+			cur++
+			longest = max(longest, cur)
+		} else {
+			cur = 0
+		}
+	}
+	return n, longest
+}
+
+// asciiLower lower-cases ASCII letters only, so byte offsets stay valid.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // replace masks every match of re that ok accepts (nil accepts all).
@@ -143,6 +192,9 @@ func (m *masker) maskDates(text string, o maskOpts) string {
 		a, b, y := atoi(g[1]), atoi(g[2]), atoi(g[3])
 		return isDOB(y, a, b) || isDOB(y, b, a)
 	})
+	if !hasMonthName(text) {
+		return text
+	}
 	text = m.replaceSub(text, reDateWords, func(g []string) bool {
 		if g[1] != "" {
 			return isDOB(atoi(g[3]), monthIndex[strings.ToLower(g[1])], atoi(g[2]))
@@ -150,6 +202,16 @@ func (m *masker) maskDates(text string, o maskOpts) string {
 		return isDOB(atoi(g[6]), monthIndex[strings.ToLower(g[5])], atoi(g[4]))
 	})
 	return text
+}
+
+func hasMonthName(s string) bool {
+	ls := asciiLower(s)
+	for _, m := range [...]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"} {
+		if strings.Contains(ls, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // replaceSub masks matches of re whose groups ok accepts.
@@ -215,14 +277,11 @@ func (m *masker) maskNames(text string, names []string) string {
 		if utf8.RuneCountInString(p) < 2 {
 			continue
 		}
-		re, err := regexp.Compile(`(?i)` + regexp.QuoteMeta(p))
-		if err != nil {
-			continue
-		}
-		han := isHan([]rune(p)[0])
-		text = m.replace(text, re, maskName, func(s string, i, j int) bool {
-			return han || (!letterAt(s, i-1, true) && !letterAt(s, j, false))
-		})
+		text = m.replaceName(text, p)
+	}
+	lt := asciiLower(text)
+	if !strings.Contains(lt, "name") && !strings.Contains(lt, "this is") && !strings.ContainsAny(text, "叫人") {
+		return text
 	}
 	for _, re := range []*regexp.Regexp{reNameEN, reNameZH} {
 		locs := re.FindAllStringSubmatchIndex(text, -1)
@@ -233,6 +292,35 @@ func (m *masker) maskNames(text string, names []string) string {
 		}
 	}
 	return text
+}
+
+// replaceName masks every occurrence of name in text, ignoring ASCII case;
+// a Latin name must stand as a word of its own.
+func (m *masker) replaceName(text, name string) string {
+	ln := asciiLower(name)
+	han := isHan([]rune(name)[0])
+	var b strings.Builder
+	lt := asciiLower(text)
+	last, from := 0, 0
+	for {
+		k := strings.Index(lt[from:], ln)
+		if k < 0 {
+			break
+		}
+		i, j := from+k, from+k+len(ln)
+		from = i + 1
+		if !han && (letterAt(text, i-1, true) || letterAt(text, j, false)) {
+			continue
+		}
+		b.WriteString(text[last:i])
+		b.WriteString(m.placeholder(maskName, text[i:j]))
+		last, from = j, j
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
 
 // placeholder returns the placeholder of value, making one the first time.
