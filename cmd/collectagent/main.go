@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"import":  {"import accounts from a CSV file (all or nothing)", runImport},
 	"loadgen": {"drive many concurrent borrowers over WebSockets and report latency", runLoadgen},
 	"eval":    {"run scripted conversations from suite files and report a pass rate", runEval},
+	"audit":   {"verify the hash-chained audit trail (audit verify)", runAudit},
 }
 
 func main() {
