@@ -122,9 +122,8 @@ func (n *Node) setup(ctx context.Context) error {
 		History:     1,
 		Storage:     jetstream.FileStorage,
 		Replicas:    c.Replicas,
-		// Enables per-key TTLs, which drop finished cases after
-		// FinishedTTL; markers of dropped keys live this long.
-		LimitMarkerTTL: max(c.FinishedTTL, time.Second),
+		// No per-key TTLs (servers before 2.11 lack them): the SLA
+		// watcher drops finished cases after FinishedTTL.
 	})
 	if err != nil {
 		return fmt.Errorf("%w: bucket %s: %w", ErrStream, nm.cases, err)

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -404,7 +403,7 @@ func (q *Queue) change(ctx context.Context, escalationID string, t transition) (
 			return c, err
 		}
 		body, _ := json.Marshal(c)
-		rev, err := q.put(ctx, c, body)
+		rev, err := q.kv.Update(ctx, c.ID, body, c.Revision)
 		if err != nil {
 			if isRevisionConflict(err) {
 				continue
@@ -422,22 +421,6 @@ func (q *Queue) change(ctx context.Context, escalationID string, t transition) (
 		return c, nil
 	}
 	return Case{}, fmt.Errorf("%w: %s %s", ErrConflict, t.event, escalationID)
-}
-
-// put writes a case if its revision is still the latest; a finished case
-// is written with a TTL so it leaves the board after FinishedTTL.
-func (q *Queue) put(ctx context.Context, c Case, body []byte) (uint64, error) {
-	if !c.Finished() {
-		return q.kv.Update(ctx, c.ID, body, c.Revision)
-	}
-	m := &nats.Msg{Subject: "$KV." + q.n.names.cases + "." + c.ID, Data: body}
-	ack, err := q.n.js.PublishMsg(ctx, m,
-		jetstream.WithExpectLastSequencePerSubject(c.Revision),
-		jetstream.WithMsgTTL(q.n.cfg.FinishedTTL))
-	if err != nil {
-		return 0, err
-	}
-	return ack.Sequence, nil
 }
 
 func isRevisionConflict(err error) bool {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // SLAFunc gives the SLA of a waiting case at a time: how long it may wait
@@ -25,6 +27,8 @@ type SLAWatcher struct {
 	sla   SLAFunc
 	every time.Duration
 	clock Clock
+
+	lastPurge time.Time // of delete markers; only Sweep's goroutine
 }
 
 // SLAOptions tune a watcher.
@@ -51,6 +55,9 @@ func (q *Queue) SLAWatcher(opts SLAOptions) *SLAWatcher {
 type SweepResult struct {
 	Requeued []string
 	Expired  []string
+	// Dropped are finished cases removed from the board after
+	// FinishedTTL.
+	Dropped []string
 }
 
 // errSkip is a sweep candidate that changed before the sweep reached it.
@@ -59,6 +66,10 @@ var errSkip = errors.New("handoff: no longer due")
 // Sweep makes one pass at the clock's current time. Requeued cases emit
 // EventRequeued and tell the borrower's node "waiting_agent"; expired
 // ones emit EventExpired and tell it "bot" (the bot offers a callback).
+// Finished cases older than FinishedTTL leave the board. Sweep works from
+// the node's copy of the board and re-checks each case on the board
+// itself before changing it; one that changed meanwhile waits for the
+// next sweep. Not safe for concurrent use on one watcher.
 func (w *SLAWatcher) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
 	now := w.clock.Now()
@@ -79,6 +90,14 @@ func (w *SLAWatcher) Sweep(ctx context.Context) (SweepResult, error) {
 			} else if !ignorable(err) {
 				errs = append(errs, err)
 			}
+		case c.Finished() && !now.Before(c.FinishedAt.Add(w.q.n.cfg.FinishedTTL)):
+			err := w.q.kv.Delete(ctx, c.ID, jetstream.LastRevision(c.Revision))
+			switch {
+			case err == nil:
+				res.Dropped = append(res.Dropped, c.ID)
+			case !isRevisionConflict(err):
+				errs = append(errs, fmt.Errorf("drop %s: %w", c.ID, err))
+			}
 		case c.Status == StatusQueued && w.due(c, now):
 			_, err := w.q.change(ctx, c.ID, transition{event: EventExpired, mode: "bot", apply: func(c *Case, now time.Time) (bool, error) {
 				if c.Status != StatusQueued || !w.due(*c, now) {
@@ -92,6 +111,13 @@ func (w *SLAWatcher) Sweep(ctx context.Context) (SweepResult, error) {
 			} else if !ignorable(err) {
 				errs = append(errs, err)
 			}
+		}
+	}
+	if len(res.Dropped) > 0 && now.Sub(w.lastPurge) >= w.q.n.cfg.FinishedTTL {
+		// Markers of dropped cases would otherwise pile up in the bucket.
+		w.lastPurge = now
+		if err := w.q.kv.PurgeDeletes(ctx, jetstream.DeleteMarkersOlderThan(w.q.n.cfg.FinishedTTL)); err != nil {
+			errs = append(errs, fmt.Errorf("purge markers: %w", err))
 		}
 	}
 	if len(errs) > 0 {
