@@ -103,3 +103,19 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// UnmarshalYAML lets configuration files write a policy amount in major
+// units ("min_installment: 20" or "20.50"); the currency is the debt's and
+// is filled in where the policy meets a debt. It uses the callback form of
+// the YAML unmarshaler so this package needs no YAML import.
+func (m *Money) UnmarshalYAML(unmarshal func(any) error) error {
+	var v float64
+	if err := unmarshal(&v); err != nil {
+		return fmt.Errorf("amount: want a number in major units: %w", err)
+	}
+	if v < 0 {
+		return fmt.Errorf("amount %v: must not be negative", v)
+	}
+	*m = MoneyFromMajor(v, m.Currency)
+	return nil
+}

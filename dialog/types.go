@@ -83,10 +83,10 @@ func (p Parse) Has(i Intent) bool {
 // Policy is the lender's negotiation policy for a portfolio.
 type Policy struct {
 	MaxDaysToPromise       int              `json:"max_days_to_promise" yaml:"max_days_to_promise" validate:"min=0,max=90"`
-	MinPromiseAmount       compliance.Money `json:"min_promise_amount" yaml:"-"`
+	MinPromiseAmount       compliance.Money `json:"min_promise_amount" yaml:"min_promise_amount"`                            // in the debt's currency
 	MinPromisePercent      int              `json:"min_promise_percent" yaml:"min_promise_percent" validate:"min=0,max=100"` // of amount due; 100 = full balance only
 	MaxInstallments        int              `json:"max_installments" yaml:"max_installments" validate:"min=1,max=36"`
-	MinInstallment         compliance.Money `json:"min_installment" yaml:"-"`
+	MinInstallment         compliance.Money `json:"min_installment" yaml:"min_installment"` // in the debt's currency
 	FirstInstallmentWithin int              `json:"first_installment_within_days" yaml:"first_installment_within_days" validate:"min=0,max=60"`
 	InstallmentEveryDays   int              `json:"installment_every_days" yaml:"installment_every_days" validate:"min=1,max=31"`
 	AllowExtension         bool             `json:"allow_extension" yaml:"allow_extension"`

@@ -27,6 +27,7 @@ bot:
     max_days_to_promise: 10
     max_installments: 4
     installment_every_days: 7
+    min_installment: 25.50
     pack: us
 `
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
@@ -51,7 +52,7 @@ bot:
 	if len(cfg.Web.APIKeys) != 2 || cfg.Web.APIKeys[1] != "env-key-2-0123456789abcdef" {
 		t.Errorf("COLLECT_API_KEY: %q", cfg.Web.APIKeys)
 	}
-	if p := cfg.Bot.DefaultPolicy; p.MaxDaysToPromise != 10 || p.MaxInstallments != 4 {
+	if p := cfg.Bot.DefaultPolicy; p.MaxDaysToPromise != 10 || p.MaxInstallments != 4 || p.MinInstallment.Minor != 2550 {
 		t.Errorf("policy from file: %+v", p)
 	}
 }
