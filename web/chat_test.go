@@ -311,3 +311,37 @@ func TestShutdownClosesChats(t *testing.T) {
 		t.Errorf("second shutdown: %v", err)
 	}
 }
+
+// TestChatTwoConnectionsOneConversation: two connections with the same
+// token (two tabs, or a reconnect racing the old socket) never overwrite
+// each other's turns: the second continues from the stored state.
+func TestChatTwoConnectionsOneConversation(t *testing.T) {
+	e := newEnv(t, nil)
+	e.addAccounts(maria("a-1"))
+	sess := e.mint("a-1")
+	a := e.mustDial(sess.Token)
+	untilStatus(t, a)
+	b := e.mustDial(sess.Token)
+	untilStatus(t, b)
+	ra, _ := say(t, a, promiseScripts["en-US"][0])
+	send(t, b, ClientFrame{Type: FrameMessage, Text: promiseScripts["en-US"][1]})
+	f := readFrame(t, b)
+	last := ra[len(ra)-1].Seq
+	switch {
+	case f.Type == FrameMessage && f.Seq == last+2:
+		// Continued on top of the other connection's turn.
+	case f.Type == FrameError && f.Code == CodeConflict:
+		// Refused; the client reconnects and replays.
+	default:
+		t.Fatalf("second connection got %+v after the first reached seq %d", f, last)
+	}
+	turns, err := e.st.ListTurns(t.Context(), sess.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, turn := range turns {
+		if turn.Seq != int64(i+1) {
+			t.Fatalf("turn %d has seq %d: turns overwritten or lost", i, turn.Seq)
+		}
+	}
+}

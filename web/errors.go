@@ -11,24 +11,23 @@ import (
 // Errors of the HTTP and WebSocket edge. Handlers wrap them with %w;
 // classify turns any error into what the client sees.
 var (
-	ErrUnauthorized  = errors.New("web: missing or wrong API key")
-	ErrTokenMissing  = errors.New("web: missing session token")
-	ErrTokenInvalid  = errors.New("web: invalid session token")
-	ErrTokenExpired  = errors.New("web: session token expired")
-	ErrOrigin        = errors.New("web: origin not allowed")
-	ErrBadJSON       = errors.New("web: malformed JSON")
-	ErrBodyTooLarge  = errors.New("web: request body too large")
-	ErrInvalid       = errors.New("web: invalid input")
-	ErrNoRoute       = errors.New("web: no such endpoint")
-	ErrBadFrame      = errors.New("web: malformed frame")
-	ErrUnknownType   = errors.New("web: unknown frame type")
-	ErrRateLimited   = errors.New("web: rate limited")
-	ErrShuttingDown  = errors.New("web: server shutting down")
-	ErrNotDemo       = errors.New("web: not a demo account")
-	ErrBadConfig     = errors.New("web: invalid configuration")
-	ErrTokenMismatch = errors.New("web: token does not match conversation")
-	ErrNotWebSocket  = errors.New("web: not a WebSocket upgrade")
-	ErrMethod        = errors.New("web: method not allowed")
+	ErrUnauthorized = errors.New("web: missing or wrong API key")
+	ErrTokenMissing = errors.New("web: missing session token")
+	ErrTokenInvalid = errors.New("web: invalid session token")
+	ErrTokenExpired = errors.New("web: session token expired")
+	ErrOrigin       = errors.New("web: origin not allowed")
+	ErrBadJSON      = errors.New("web: malformed JSON")
+	ErrBodyTooLarge = errors.New("web: request body too large")
+	ErrInvalid      = errors.New("web: invalid input")
+	ErrNoRoute      = errors.New("web: no such endpoint")
+	ErrBadFrame     = errors.New("web: malformed frame")
+	ErrUnknownType  = errors.New("web: unknown frame type")
+	ErrRateLimited  = errors.New("web: rate limited")
+	ErrShuttingDown = errors.New("web: server shutting down")
+	ErrNotDemo      = errors.New("web: not a demo account")
+	ErrBadConfig    = errors.New("web: invalid configuration")
+	ErrNotWebSocket = errors.New("web: not a WebSocket upgrade")
+	ErrMethod       = errors.New("web: method not allowed")
 )
 
 // FieldError is one invalid input field, named by its JSON path
@@ -101,7 +100,7 @@ func classify(err error) apiError {
 		return a
 	case errors.Is(err, ErrUnauthorized):
 		return apiError{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "missing or wrong API key"}
-	case errors.Is(err, ErrTokenMissing), errors.Is(err, ErrTokenInvalid), errors.Is(err, ErrTokenMismatch):
+	case errors.Is(err, ErrTokenMissing), errors.Is(err, ErrTokenInvalid):
 		return apiError{Status: http.StatusUnauthorized, Code: CodeTokenInvalid, Message: "missing or invalid session token"}
 	case errors.Is(err, ErrTokenExpired):
 		return apiError{Status: http.StatusUnauthorized, Code: CodeTokenExpired, Message: "session token expired"}

@@ -398,3 +398,87 @@ func TestServeDemoPrintsURLAndKey(t *testing.T) {
 		t.Errorf("printed demo API key refused: %d", res2.StatusCode)
 	}
 }
+
+// TestServeSecondSignalExits: the first SIGTERM drains, waiting for a chat
+// client that does not answer the close (close_grace is long here); the
+// second exits at once with status 1.
+func TestServeSecondSignalExits(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(cfgPath, []byte("shutdown_timeout: 10m\nweb:\n  close_grace: 5m\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
+	cmd.Env = append(os.Environ(), "COLLECT_API_KEY="+crashKey, "COLLECT_TOKEN_SECRET="+crashSecret, "COLLECT_DEMO=false")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	waitLine := func(prefix string) string {
+		t.Helper()
+		timeout := time.After(60 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("serve exited before printing %q\n%s", prefix, stderr.String())
+				}
+				if rest, found := strings.CutPrefix(l, prefix); found {
+					return rest
+				}
+			case <-timeout:
+				t.Fatalf("no %q line\n%s", prefix, stderr.String())
+			}
+		}
+	}
+	p := &serveProc{t: t, cmd: cmd, url: strings.TrimSuffix(waitLine("chat page: "), "/"), stderr: &stderr}
+	now := time.Now()
+	if code := p.call("POST", "/v1/accounts", map[string]any{"accounts": []any{crashAccount("sig-a", "Maria Lopez", "1988-07-21", now)}}, nil); code != 200 {
+		t.Fatalf("POST /v1/accounts = %d", code)
+	}
+	var s struct{ Token string }
+	if p.call("POST", "/v1/sessions", map[string]string{"account_id": "sig-a"}, &s) != 201 {
+		t.Fatal("no session")
+	}
+	c := p.dial(s.Token)
+	untilStatus(t, c) // then stop reading: the close frame goes unanswered
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitLine("draining")
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Errorf("after a second SIGTERM: %v, want exit status 1", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not exit on the second signal\n%s", stderr.String())
+	}
+}
