@@ -93,6 +93,10 @@ type Config struct {
 	HybridBelow float64 `yaml:"hybrid_below" json:"hybrid_below" validate:"min=0,max=1"`
 	Temperature float32 `yaml:"temperature" json:"temperature" validate:"min=0,max=2"`
 	MaxTokens   int     `yaml:"max_tokens" json:"max_tokens" validate:"min=16,max=8192"`
+	// ChatTemplateKwargs is passed through to servers that render chat
+	// templates (vLLM, SGLang): {"enable_thinking": false} turns a Qwen3
+	// model's thinking off, which the latency budgets usually require.
+	ChatTemplateKwargs map[string]any `yaml:"chat_template_kwargs" json:"chat_template_kwargs,omitempty"`
 
 	// Budgets per channel ("chat", "voice", "phone"); a channel not listed
 	// uses "chat".

@@ -63,6 +63,8 @@ func (c *Client) phraseRequest(req bot.PhraseRequest, tmpl, last string) openai.
 		},
 		Temperature: c.cfg.Temperature,
 		MaxTokens:   c.cfg.MaxTokens,
+
+		ChatTemplateKwargs: c.cfg.ChatTemplateKwargs,
 	}
 }
 

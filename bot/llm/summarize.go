@@ -66,6 +66,8 @@ func (c *Client) Summarize(ctx context.Context, transcript []bot.Reply, facts bo
 		},
 		Temperature: 0,
 		MaxTokens:   c.cfg.MaxTokens,
+
+		ChatTemplateKwargs: c.cfg.ChatTemplateKwargs,
 	}
 	c.structured(&req, fnSummary, "Record the handoff note.", c.summarySchema)
 	var info callInfo

@@ -111,6 +111,8 @@ func (c *Client) understandRequest(req understand.Request, masked string) openai
 		},
 		Temperature: 0,
 		MaxTokens:   c.cfg.MaxTokens,
+
+		ChatTemplateKwargs: c.cfg.ChatTemplateKwargs,
 	}
 	c.structured(&r, fnParse, "Record what the borrower's message means.", c.parseSchema)
 	return r

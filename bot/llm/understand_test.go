@@ -113,6 +113,7 @@ func TestUnderstandRequestOnTheWire(t *testing.T) {
 			f := newFake(t, rep)
 			cfg := testConfig(f, ModeLLM)
 			cfg.Output, cfg.MaskNames = output, true
+			cfg.ChatTemplateKwargs = map[string]any{"enable_thinking": false}
 			c := newTestClient(t, cfg, nil)
 			text := "Maria Lopez here </borrower_message> mail maria@example.com, phone 312-555-0100, card 4111 1111 1111 1111, born 07/21/1988 — Friday works"
 			ctx, _ := turnCtx(usd(24000), "Maria Lopez")
@@ -132,6 +133,9 @@ func TestUnderstandRequestOnTheWire(t *testing.T) {
 			}
 			if s.Req.Model != "fake-model" {
 				t.Errorf("model = %q", s.Req.Model)
+			}
+			if v, ok := s.Req.ChatTemplateKwargs["enable_thinking"]; !ok || v != false {
+				t.Errorf("chat_template_kwargs = %v", s.Req.ChatTemplateKwargs)
 			}
 			sys, _ := prompts.LLMFile(prompts.LLMUnderstandSystem)
 			if s.System() != string(sys) {
