@@ -1,0 +1,160 @@
+package handoff_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"go/build"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/handoff/handofftest"
+)
+
+// TestTwoNodesOneEmbeddedServer: the first node runs the embedded server
+// on a TCP port, the second joins it by URL, as two serve processes
+// would. The borrower is on the first, the agent on the second.
+func TestTwoNodesOneEmbeddedServer(t *testing.T) {
+	ctx := context.Background()
+	a, err := handoff.Start(ctx, handoff.Config{Port: -1, StoreDir: t.TempDir(), Name: "node-a"}, handoff.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if a.Server == nil || !strings.HasPrefix(a.ClientURL(), "nats://") {
+		t.Fatalf("embedded server not listening: %q", a.ClientURL())
+	}
+	b, err := handoff.Start(ctx, handoff.Config{URL: a.ClientURL(), Name: "node-b"}, handoff.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.Server != nil {
+		t.Fatal("node b started a server of its own")
+	}
+	qb, err := b.StartQueue(ctx, handoff.QueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toBorrower, _ := subscribe(t, a.Bridge(), "c-e-x", handoff.SideAgent, handoff.FromStart())
+	toAgent, _ := subscribe(t, b.Bridge(), "c-e-x", handoff.SideBorrower, handoff.FromStart())
+
+	publish(t, a.Node, escalation("e-x", 1, t0))
+	waitWaiting(t, qb, 1)
+	if _, err := qb.Claim(ctx, "lee", "e-x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Bridge().SendToBorrower(ctx, "c-e-x", handoff.Message{Name: "Lee", Text: "Hi, I'm Lee"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Bridge().SendToAgent(ctx, "c-e-x", handoff.Message{Text: "hello Lee"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := qb.HandBack(ctx, "lee", "e-x", ""); err != nil {
+		t.Fatal(err)
+	}
+	toAgent.waitTexts(t, "hello Lee")
+	handofftest.WaitFor(t, 10*time.Second, func() error {
+		toBorrower.mu.Lock()
+		defer toBorrower.mu.Unlock()
+		var seen []string
+		for _, m := range toBorrower.got {
+			seen = append(seen, m.Type+":"+m.Mode+m.Text)
+		}
+		if want := []string{"status:agent", "message:Hi, I'm Lee", "status:bot"}; !slices.Equal(seen, want) {
+			return fmt.Errorf("borrower saw %q, want %q", seen, want)
+		}
+		return nil
+	})
+	if err := b.Close(); err != nil {
+		t.Errorf("close b: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Errorf("second close: %v", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Errorf("close a: %v", err)
+	}
+}
+
+func TestStartInProcessOnly(t *testing.T) {
+	s, err := handoff.Start(context.Background(), handoff.Config{StoreDir: t.TempDir()}, handoff.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.ClientURL() != "" {
+		t.Errorf("port 0 listens at %q", s.ClientURL())
+	}
+	if _, err := handoff.Start(context.Background(), handoff.Config{Prefix: "bad prefix"}, handoff.Deps{}); err == nil {
+		t.Error("bad config started")
+	}
+}
+
+// TestSweepDropsFinished: finished cases leave the board after
+// FinishedTTL; open ones stay.
+func TestSweepDropsFinished(t *testing.T) {
+	r := newRig(t, handofftest.Backends(t)[0], handoff.Config{FinishedTTL: time.Hour, SLA: -1})
+	n, q := r.node()
+	publish(t, n, escalation("e-done", 1, t0), escalation("e-open", 1, t0))
+	waitWaiting(t, q, 2)
+	ctx := context.Background()
+	if _, err := q.Claim(ctx, "ann", "e-done"); err != nil {
+		t.Fatal(err)
+	}
+	done, err := q.Complete(ctx, "ann", "e-done", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCase(t, q, "e-done", func(c handoff.Case) error {
+		if c.Revision != done.Revision {
+			return fmt.Errorf("revision %d", c.Revision)
+		}
+		return nil
+	})
+	w := q.SLAWatcher(handoff.SLAOptions{})
+	r.clock.Advance(59 * time.Minute)
+	if res, err := w.Sweep(ctx); err != nil || len(res.Dropped) != 0 {
+		t.Fatalf("early sweep %+v %v", res, err)
+	}
+	r.clock.Advance(time.Minute)
+	if res, err := w.Sweep(ctx); err != nil || !slices.Equal(res.Dropped, []string{"e-done"}) {
+		t.Fatalf("sweep %+v %v", res, err)
+	}
+	handofftest.WaitFor(t, 5*time.Second, func() error {
+		if _, ok := q.Case("e-done"); ok {
+			return fmt.Errorf("e-done still on the board")
+		}
+		return nil
+	})
+	if b := q.Board(); len(b) != 1 || b[0].ID != "e-open" {
+		t.Fatalf("board %v", ids(b))
+	}
+}
+
+// TestImports keeps the package free of transports and storage drivers.
+func TestImports(t *testing.T) {
+	for _, dir := range []string{".", "handofftest"} {
+		pkg, err := build.ImportDir(dir, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range pkg.Imports {
+			for _, banned := range []string{"net/http", "database/sql", "github.com/gorilla/", "/web", "/cmd/", "modernc.org/", "github.com/jackc/"} {
+				if strings.Contains(imp, banned) {
+					t.Errorf("%s imports %s", dir, imp)
+				}
+			}
+		}
+	}
+	// The packet's JSON is what the runtime writes: keep the names.
+	b, _ := json.Marshal(handoff.Packet{})
+	for _, f := range []string{"conversation_id", "account_ref", "reason", "priority", "locale", "channel", "verified", "created_at"} {
+		if !strings.Contains(string(b), `"`+f+`"`) {
+			t.Errorf("packet JSON lacks %s: %s", f, b)
+		}
+	}
+}
