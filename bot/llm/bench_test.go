@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -96,6 +97,44 @@ func BenchmarkUnderstandLLM(b *testing.B) {
 	})
 	srv := instantServer(b, body, "application/json")
 	benchUnderstand(b, benchClient(b, benchConfig(srv.URL, ModeLLM)), SourceLLM)
+}
+
+// cannedTransport answers every request in memory: no socket, no server
+// goroutine. What is left is collectagent's and go-openai's own work.
+type cannedTransport struct {
+	body        []byte
+	contentType string
+}
+
+func (t cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_ = r.Body.Close()
+	}
+	return &http.Response{
+		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {t.contentType}},
+		Body:          io.NopCloser(bytes.NewReader(t.body)),
+		ContentLength: int64(len(t.body)), Request: r,
+	}, nil
+}
+
+// BenchmarkUnderstandLLMInMemory is the LLM path with the network taken
+// out: masking, request building and encoding, response decoding,
+// re-validation by the rules' parsers, breaker and counters.
+func BenchmarkUnderstandLLMInMemory(b *testing.B) {
+	args := parseArgs(map[string]any{"intent": "promise", "date": "2026-12-08", "date_text": "the 8th", "amount": 120, "amount_text": "120", "confidence": 0.85})
+	body, _ := json.Marshal(openai.ChatCompletionResponse{
+		ID: "x", Object: "chat.completion", Model: "fake-model", Usage: usage(),
+		Choices: []openai.ChatCompletionChoice{{Message: openai.ChatCompletionMessage{Role: "assistant",
+			ToolCalls: []openai.ToolCall{{ID: "c", Type: "function", Function: openai.FunctionCall{Name: fnParse, Arguments: args}}}}}},
+	})
+	c, err := New(benchConfig("http://model.invalid", ModeLLM), Deps{Rules: testRules,
+		HTTPClient: &http.Client{Transport: cannedTransport{body: body, contentType: "application/json"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchUnderstand(b, c, SourceLLM)
 }
 
 // BenchmarkUnderstandBreakerOpen is a turn under a dead endpoint once the
