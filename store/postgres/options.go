@@ -14,7 +14,7 @@ type Config struct {
 	// search_path, so that several deployments (or test runs) can share
 	// one database.
 	Schema string `yaml:"schema"`
-	// MaxConns caps the pool (pgxpool default: max(4, CPUs)).
+	// MaxConns caps the pool (default 16, or pool_max_conns in the URL).
 	MaxConns int32 `yaml:"max_conns" validate:"omitempty,min=1"`
 }
 

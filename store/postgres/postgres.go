@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,10 @@ import (
 
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// defaultMaxConns is the pool size unless the URL (pool_max_conns) or
+// WithMaxConns sets one.
+const defaultMaxConns = 16
 
 // Store is the PostgreSQL store. It implements store.Store.
 type Store struct {
@@ -60,8 +65,14 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		// The parse error may echo the URL and its password: keep it out.
 		return nil, fmt.Errorf("postgres: connection string does not parse: %w", ErrConfig)
 	}
-	if o.maxConns > 0 {
+	switch {
+	case o.maxConns > 0:
 		cfg.MaxConns = o.maxConns
+	case !strings.Contains(url, "pool_max_conns"):
+		// pgxpool's default, max(4, CPUs), caps concurrent commits too low:
+		// PostgreSQL flushes the WAL for concurrent commits together, and
+		// 16 connections gave 1.7x the commits of 4 on two cores.
+		cfg.MaxConns = max(cfg.MaxConns, defaultMaxConns)
 	}
 	if o.schema != "" {
 		if err := createSchema(ctx, cfg.ConnConfig.Copy(), o.schema); err != nil {

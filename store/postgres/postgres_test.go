@@ -31,13 +31,13 @@ func testURL(tb testing.TB) string {
 }
 
 // openFresh opens a store in a new random schema, dropped at cleanup.
-func openFresh(tb testing.TB, url string) *postgres.Store {
+func openFresh(tb testing.TB, url string, opts ...postgres.Option) *postgres.Store {
 	tb.Helper()
 	ctx := context.Background()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "storetest_" + hex.EncodeToString(b[:])
-	s, err := postgres.Open(ctx, url, postgres.WithSchema(schema))
+	s, err := postgres.Open(ctx, url, append([]postgres.Option{postgres.WithSchema(schema)}, opts...)...)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
