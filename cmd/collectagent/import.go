@@ -155,10 +155,15 @@ func parseAccountsCSV(r io.Reader) ([]store.Account, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
 			return nil, fmt.Errorf("%w: row %d: %v", errBadCSV, line, csvErr(err))
 		}
+		line, _ := cr.FieldPos(0)
 		if line > maxCSVRows {
 			return nil, fmt.Errorf("%w: more than %d rows", errBadCSV, maxCSVRows)
 		}
