@@ -85,6 +85,9 @@ type Config struct {
 	// write handoff summaries. Both need a mode other than rules.
 	Phrase    bool `yaml:"phrase" json:"phrase"`
 	Summaries bool `yaml:"summaries" json:"summaries"`
+	// PhraseSkip lists act kinds always sent as their template, on top of
+	// the disclosures (which never are phrased).
+	PhraseSkip []string `yaml:"phrase_skip" json:"phrase_skip,omitempty"`
 	// MaskNames keeps the borrower's names out of what is sent.
 	MaskNames bool `yaml:"mask_names" json:"mask_names"`
 

@@ -3,6 +3,7 @@ package llm
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -22,7 +23,7 @@ func (c *Client) Phrase(ctx context.Context, req bot.PhraseRequest) (string, err
 	if req.Facts.Disclosure {
 		return "", ErrDisclosure
 	}
-	if !c.cfg.Enabled() || !c.cfg.Phrase {
+	if !c.cfg.Enabled() || !c.cfg.Phrase || slices.Contains(c.cfg.PhraseSkip, string(req.Act)) {
 		return "", ErrDisabled
 	}
 	if !c.begin(ctx, OpPhrase, string(req.Act)) {

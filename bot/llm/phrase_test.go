@@ -256,6 +256,11 @@ func TestPhraseNotAsked(t *testing.T) {
 	if _, err := c2.Phrase(context.Background(), confirmEN()); !errors.Is(err, ErrDisabled) {
 		t.Fatalf("err = %v", err)
 	}
+	skip := testConfig(f, ModeLLM)
+	skip.PhraseSkip = []string{string(dialog.ActConfirmPTP)}
+	if _, err := newTestClient(t, skip, nil).Phrase(context.Background(), confirmEN()); !errors.Is(err, ErrDisabled) {
+		t.Fatalf("skipped act: err = %v", err)
+	}
 	rules := newTestClient(t, testConfig(f, ModeRules), nil)
 	if _, err := rules.Phrase(context.Background(), confirmEN()); !errors.Is(err, ErrDisabled) {
 		t.Fatalf("err = %v", err)
