@@ -3,9 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -251,5 +253,87 @@ func TestFileIsPrivate(t *testing.T) {
 		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 			t.Errorf("%s has mode %v, want no group or other access", filepath.Base(p), perm)
 		}
+	}
+}
+
+// TestCloseDrainsWrites closes the store while writers are busy: every
+// write either reports success and is in the database after reopening, or
+// fails with store.ErrClosed.
+func TestCloseDrainsWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "close.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 8, 50
+	var acked sync.Map
+	var wg sync.WaitGroup
+	started := make(chan struct{}, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				err := s.UpsertAccounts(ctx, []store.Account{{ID: id, Name: "x"}})
+				if i == 0 {
+					started <- struct{}{}
+				}
+				switch {
+				case err == nil:
+					acked.Store(id, true)
+				case errors.Is(err, store.ErrClosed):
+					return
+				default:
+					t.Errorf("%s: %v", id, err)
+					return
+				}
+			}
+		}()
+	}
+	for range writers {
+		<-started
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := 0
+	acked.Range(func(k, _ any) bool {
+		n++
+		if _, err := s.GetAccount(ctx, k.(string)); err != nil {
+			t.Errorf("acknowledged %s: %v", k, err)
+		}
+		return true
+	})
+	if n < writers {
+		t.Fatalf("only %d writes acknowledged", n)
+	}
+}
+
+func TestCancelledBeforeQueued(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "cancel.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cancel()
+	err = s.UpsertAccounts(ctx, []store.Account{{ID: "a", Name: "x"}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if _, err := s.GetAccount(context.Background(), "a"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("cancelled write was stored: %v", err)
 	}
 }
