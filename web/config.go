@@ -23,10 +23,10 @@ type Config struct {
 	// TokenTTL is how long a minted session token may be used to connect.
 	TokenTTL time.Duration `yaml:"token_ttl" validate:"min=1m,max=168h"`
 	// Demo turns on the demo endpoints (/demo/...) used by the chat page.
-	Demo bool `yaml:"demo"`
+	Demo bool `yaml:"-"` // set from the root configuration
 	// DemoAccounts, when set, limits the demo endpoints to these account
 	// ids; otherwise every account is listed.
-	DemoAccounts []string `yaml:"demo_accounts"`
+	DemoAccounts []string `yaml:"-"`
 	// MaxFrame is the largest WebSocket frame a client may send; a larger
 	// one closes the connection with 1009.
 	MaxFrame int64 `yaml:"max_frame" validate:"min=256,max=1048576"`
