@@ -122,12 +122,12 @@ func PhraseAct(ctx context.Context, p Phraser, g *compliance.Guard, req PhraseRe
 }
 
 var (
-	claimsOnce sync.Once
-	claims     []string // lower-case, both locales
+	phraseClaimsOnce sync.Once
+	phraseClaims     []string // lower-case, both locales
 )
 
-func claimList() []string {
-	claimsOnce.Do(func() {
+func phraseClaimList() []string {
+	phraseClaimsOnce.Do(func() {
 		b, err := prompts.LLMFile(prompts.LLMClaims)
 		if err != nil {
 			return
@@ -143,19 +143,19 @@ func claimList() []string {
 			var words []string
 			if json.Unmarshal(v, &words) == nil {
 				for _, w := range words {
-					claims = append(claims, strings.ToLower(w))
+					phraseClaims = append(phraseClaims, strings.ToLower(w))
 				}
 			}
 		}
 	})
-	return claims
+	return phraseClaims
 }
 
 // unsupportedClaim returns the first claim text makes that tmpl does not,
 // or "". English claims match whole words.
 func unsupportedClaim(tmpl, text string) string {
 	lt, ltmpl := strings.ToLower(text), strings.ToLower(tmpl)
-	for _, c := range claimList() {
+	for _, c := range phraseClaimList() {
 		if containsClaim(lt, c) && !containsClaim(ltmpl, c) {
 			return c
 		}
@@ -177,8 +177,8 @@ func containsClaim(s, c string) bool {
 		after, _ := utf8.DecodeRuneInString(s[end:])
 		first, _ := utf8.DecodeRuneInString(c)
 		last, _ := utf8.DecodeLastRuneInString(c)
-		okBefore := start == 0 || !isASCIILetter(first) || !isASCIILetter(before)
-		okAfter := end == len(s) || !isASCIILetter(last) || !isASCIILetter(after)
+		okBefore := start == 0 || !phraseASCIILetter(first) || !phraseASCIILetter(before)
+		okAfter := end == len(s) || !phraseASCIILetter(last) || !phraseASCIILetter(after)
 		if okBefore && okAfter {
 			return true
 		}
@@ -186,7 +186,7 @@ func containsClaim(s, c string) bool {
 	}
 }
 
-func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+func phraseASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 // missingFigures returns the first figure of tmpl that text does not
 // state, or "" when text states them all.
@@ -287,13 +287,13 @@ const (
 const maxSituationRunes = 300
 
 var (
-	cuesOnce sync.Once
-	cues     map[string][]string // locale -> lower-case cue words
+	summaryCuesOnce sync.Once
+	summaryCues     map[string][]string // locale -> lower-case cue words
 )
 
-func situationCues() map[string][]string {
-	cuesOnce.Do(func() {
-		cues = map[string][]string{}
+func summarySituationCues() map[string][]string {
+	summaryCuesOnce.Do(func() {
+		summaryCues = map[string][]string{}
 		b, err := prompts.LLMFile(prompts.LLMSituationCues)
 		if err != nil {
 			return
@@ -311,11 +311,11 @@ func situationCues() map[string][]string {
 				for i := range words {
 					words[i] = strings.ToLower(words[i])
 				}
-				cues[k] = words
+				summaryCues[k] = words
 			}
 		}
 	})
-	return cues
+	return summaryCues
 }
 
 // ExtractSummary writes a handoff note from the facts and the borrower's
@@ -327,7 +327,7 @@ func ExtractSummary(transcript []Reply, f HandoffFacts) Summary {
 	s.Source = SummaryExtractive
 	var lines []string
 	last := ""
-	all := situationCues()
+	all := summarySituationCues()
 	for _, r := range transcript {
 		if r.From != FromBorrower {
 			continue
@@ -354,7 +354,7 @@ func ExtractSummary(transcript []Reply, f HandoffFacts) Summary {
 	if len(lines) == 0 && last != "" {
 		lines = []string{last}
 	}
-	s.Situation = truncateRunes(strings.Join(lines, " / "), maxSituationRunes)
+	s.Situation = summaryTruncate(strings.Join(lines, " / "), maxSituationRunes)
 	s.Text = SummaryText(s, f.Locale)
 	return s
 }
@@ -431,7 +431,7 @@ func SummaryText(s Summary, locale string) string {
 	return b.String()
 }
 
-func truncateRunes(s string, n int) string {
+func summaryTruncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
