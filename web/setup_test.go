@@ -56,21 +56,21 @@ func testPolicy(pack string) dialog.Policy {
 
 // testEnv is a real server on a real SQLite store, behind httptest.
 type testEnv struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	ts    *httptest.Server
 	st    store.Store
 	clock *fakeClock
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("COLLECT_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
 }
 
-func newEnv(t *testing.T, mod func(*Config)) *testEnv {
+func newEnv(t testing.TB, mod func(*Config)) *testEnv {
 	t.Helper()
 	clock := &fakeClock{t: testNow}
 	log := testLogger(t)
@@ -173,7 +173,7 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-func decodeError(t *testing.T, b []byte) errorBody {
+func decodeError(t testing.TB, b []byte) errorBody {
 	t.Helper()
 	var eb errorBody
 	if err := json.Unmarshal(b, &eb); err != nil || eb.Error.Code == "" {
@@ -258,7 +258,7 @@ type frame struct {
 	ID      string `json:"id"`
 }
 
-func readFrame(t *testing.T, c *websocket.Conn) frame {
+func readFrame(t testing.TB, c *websocket.Conn) frame {
 	t.Helper()
 	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
 	var f frame
@@ -269,7 +269,7 @@ func readFrame(t *testing.T, c *websocket.Conn) frame {
 }
 
 // untilStatus reads frames up to and including a status frame.
-func untilStatus(t *testing.T, c *websocket.Conn) ([]frame, frame) {
+func untilStatus(t testing.TB, c *websocket.Conn) ([]frame, frame) {
 	t.Helper()
 	var msgs []frame
 	for {
@@ -285,7 +285,7 @@ func untilStatus(t *testing.T, c *websocket.Conn) ([]frame, frame) {
 	}
 }
 
-func send(t *testing.T, c *websocket.Conn, v any) {
+func send(t testing.TB, c *websocket.Conn, v any) {
 	t.Helper()
 	var err error
 	if s, ok := v.(string); ok {
@@ -299,7 +299,7 @@ func send(t *testing.T, c *websocket.Conn, v any) {
 }
 
 // say sends one borrower message and returns the replies and status.
-func say(t *testing.T, c *websocket.Conn, text string) ([]frame, frame) {
+func say(t testing.TB, c *websocket.Conn, text string) ([]frame, frame) {
 	t.Helper()
 	send(t, c, ClientFrame{Type: FrameMessage, Text: text})
 	return untilStatus(t, c)
