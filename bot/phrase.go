@@ -94,7 +94,7 @@ func PhraseAct(ctx context.Context, p Phraser, g *compliance.Guard, req PhraseRe
 		return tmpl
 	}
 	text = strings.TrimSpace(text)
-	dec := compliance.Decision{Allowed: true}
+	var dec compliance.Decision
 	if text == "" {
 		dec = compliance.Decision{Violations: []compliance.Violation{{Rule: RuleEmptyPhrase}}}
 	} else {

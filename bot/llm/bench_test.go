@@ -196,3 +196,27 @@ func BenchmarkMask(b *testing.B) {
 		})
 	}
 }
+
+// constPhraser answers every request with the same text, instantly.
+type constPhraser string
+
+func (p constPhraser) Phrase(context.Context, bot.PhraseRequest) (string, error) {
+	return string(p), nil
+}
+
+// BenchmarkPhraseActChecks is what PhraseAct adds on top of the model: the
+// guard, the dropped-figure and the claim checks on a 300-character reply.
+func BenchmarkPhraseActChecks(b *testing.B) {
+	text := "Thanks for sticking with this, Maria. I know money is tight right now, so let's keep it simple: " +
+		"you'll pay $240.00 by November 27, 2026, and that takes care of the balance on this account. " +
+		"If anything changes before then, just message us here. Does that plan work for you?"
+	req := confirmEN()
+	ctx := context.Background()
+	if r := bot.PhraseAct(ctx, constPhraser(text), guardUS, req); r.Source != "model" {
+		b.Fatalf("result %+v", r)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		bot.PhraseAct(ctx, constPhraser(text), guardUS, req)
+	}
+}
