@@ -39,12 +39,15 @@ type Deps struct {
 // (bot.Understander), a Phraser (bot.Phraser) and a Summarizer
 // (bot.Summarizer), and is safe for concurrent use.
 type Client struct {
-	cfg     Config
-	oa      *openai.Client
-	rules   *understand.Rules
-	clock   bot.Clock
-	log     *slog.Logger
-	br      *breaker
+	cfg   Config
+	oa    *openai.Client
+	rules *understand.Rules
+	clock bot.Clock
+	log   *slog.Logger
+	// One breaker per operation: a dead endpoint opens them all within a
+	// few calls, while a request only one operation gets refused (a server
+	// that rejects streaming options, say) does not take understanding down.
+	br      map[string]*breaker
 	st      *stats
 	version string
 
@@ -77,8 +80,12 @@ func New(cfg Config, deps Deps) (*Client, error) {
 		deps.HTTPClient = &http.Client{}
 	}
 	c := &Client{
-		cfg: cfg, rules: deps.Rules, clock: deps.Clock, br: newBreaker(cfg.Breaker, deps.Clock),
-		st: newStats(), version: prompts.LLMVersion(),
+		cfg: cfg, rules: deps.Rules, clock: deps.Clock, st: newStats(), version: prompts.LLMVersion(),
+		br: map[string]*breaker{
+			OpUnderstand: newBreaker(cfg.Breaker, deps.Clock),
+			OpPhrase:     newBreaker(cfg.Breaker, deps.Clock),
+			OpSummarize:  newBreaker(cfg.Breaker, deps.Clock),
+		},
 	}
 	c.log = deps.Logger.With("component", "llm", "model", cfg.Model)
 	files := map[string]*string{
@@ -162,17 +169,29 @@ func (c *Client) PromptVersion() string { return c.version }
 func (c *Client) Stats() Stats {
 	s := c.st.snapshot()
 	s.Model, s.PromptVersion, s.Mode = c.cfg.Model, c.version, c.cfg.Mode
-	state, opens := c.br.snapshot()
-	s.Breaker, s.BreakerOpens = state.String(), opens
+	s.Breakers = make(map[string]string, len(c.br))
+	for op, b := range c.br {
+		state, opens := b.snapshot()
+		s.Breakers[op] = state.String()
+		s.BreakerOpens += opens
+	}
+	s.Breaker = s.Breakers[OpUnderstand]
 	return s
 }
 
 // String renders Stats as JSON: a Client is an expvar.Var.
 func (c *Client) String() string { return c.Stats().String() }
 
-// BreakerState returns the breaker's state now.
-func (c *Client) BreakerState() BreakerState {
-	s, _ := c.br.snapshot()
+// BreakerState returns the state of the understanding breaker now.
+func (c *Client) BreakerState() BreakerState { return c.BreakerStateOf(OpUnderstand) }
+
+// BreakerStateOf returns the state of an operation's breaker now.
+func (c *Client) BreakerStateOf(op string) BreakerState {
+	b, ok := c.br[op]
+	if !ok {
+		return BreakerClosed
+	}
+	s, _ := b.snapshot()
 	return s
 }
 
@@ -194,7 +213,7 @@ func (c *Client) begin(ctx context.Context, op string, act string) bool {
 	if c.oa == nil {
 		return false
 	}
-	if c.br.allow() {
+	if c.br[op].allow() {
 		return true
 	}
 	c.st.fallback(FallbackBreakerOpen)
@@ -214,7 +233,7 @@ func (c *Client) finish(ctx context.Context, op, act string, info callInfo, err 
 			o = outcomeNeutral
 		}
 	}
-	c.br.done(o)
+	c.br[op].done(o)
 	c.st.record(op, info.latency, info.attempts, info.tokensIn, info.tokensOut, err == nil)
 	if reason != "" {
 		c.st.fallback(reason)
@@ -368,7 +387,9 @@ func (c *Client) stream(ctx context.Context, firstToken, total time.Duration, re
 	defer timer.Stop()
 
 	req.Stream = true
-	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	if c.cfg.StreamUsage {
+		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	}
 	var st *openai.ChatCompletionStream
 	err := c.withRetry(ctx, call, info, func() error {
 		var err error

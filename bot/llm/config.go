@@ -96,6 +96,10 @@ type Config struct {
 	HybridBelow float64 `yaml:"hybrid_below" json:"hybrid_below" validate:"min=0,max=1"`
 	Temperature float32 `yaml:"temperature" json:"temperature" validate:"min=0,max=2"`
 	MaxTokens   int     `yaml:"max_tokens" json:"max_tokens" validate:"min=16,max=8192"`
+	// StreamUsage asks streamed answers for token counts
+	// (stream_options.include_usage); turn it off for a server that
+	// rejects the option.
+	StreamUsage bool `yaml:"stream_usage" json:"stream_usage"`
 	// ChatTemplateKwargs is passed through to servers that render chat
 	// templates (vLLM, SGLang): {"enable_thinking": false} turns a Qwen3
 	// model's thinking off, which the latency budgets usually require.
@@ -124,6 +128,7 @@ func Defaults() Config {
 		HybridBelow: 0.8,
 		Temperature: 0.3,
 		MaxTokens:   400,
+		StreamUsage: true,
 		Budgets: map[string]Budget{
 			"chat":  {Understand: 2 * time.Second, FirstToken: 2 * time.Second, Phrase: 2 * time.Second},
 			"voice": voice,

@@ -3,6 +3,7 @@ package llm
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -267,5 +268,40 @@ func TestPhraseNotAsked(t *testing.T) {
 	}
 	if f.count() != 0 {
 		t.Fatalf("%d requests", f.count())
+	}
+}
+
+// A server that refuses only phrasing requests opens the phrasing breaker
+// and leaves understanding alone.
+func TestBreakersPerOperation(t *testing.T) {
+	f := newFake(t)
+	args := parseArgs(map[string]any{"intent": "promise", "date": "2026-11-27", "date_text": "Friday"})
+	f.setScript(func(w http.ResponseWriter, r *http.Request, f *fakeServer) {
+		if f.last().Req.Stream {
+			status(http.StatusBadRequest)(w, r, f)
+			return
+		}
+		toolCall(args)(w, r, f)
+	})
+	cfg := testConfig(f, ModeLLM)
+	cfg.StreamUsage = false
+	c := newTestClient(t, cfg, nil)
+	ctx, _ := turnCtx(usd(24000))
+	for range cfg.Breaker.Failures {
+		if _, err := c.Phrase(ctx, confirmEN()); !errors.Is(err, ErrRequest) {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	if f.last().Req.StreamOptions != nil {
+		t.Error("stream_options sent with stream_usage off")
+	}
+	if c.BreakerStateOf(OpPhrase) != BreakerOpen || c.BreakerState() != BreakerClosed {
+		t.Fatalf("breakers = %v", c.Stats().Breakers)
+	}
+	if _, err := c.Phrase(ctx, confirmEN()); !errors.Is(err, ErrBreakerOpen) {
+		t.Fatalf("err = %v", err)
+	}
+	if p, _ := c.Understand(ctx, reqEN("Friday")); p.Source != SourceLLM {
+		t.Fatal("understanding fell back")
 	}
 }

@@ -47,12 +47,15 @@ type OpStats struct {
 
 // Stats is a snapshot of a Client's counters.
 type Stats struct {
-	Model         string             `json:"model"`
-	PromptVersion string             `json:"prompt_version"`
-	Mode          Mode               `json:"mode"`
-	Breaker       string             `json:"breaker"`
-	BreakerOpens  uint64             `json:"breaker_opens"`
-	Ops           map[string]OpStats `json:"ops"`
+	Model         string `json:"model"`
+	PromptVersion string `json:"prompt_version"`
+	Mode          Mode   `json:"mode"`
+	// Breaker is the understanding breaker's state; Breakers has every
+	// operation's, and BreakerOpens counts openings of all of them.
+	Breaker      string             `json:"breaker"`
+	Breakers     map[string]string  `json:"breakers"`
+	BreakerOpens uint64             `json:"breaker_opens"`
+	Ops          map[string]OpStats `json:"ops"`
 	// Fallbacks counts turns (or acts, or summaries) that fell back, by reason.
 	Fallbacks map[string]uint64 `json:"fallbacks"`
 	// RulesSettled counts hybrid-mode messages the rules settled alone.
