@@ -73,11 +73,17 @@ func testLogger(t testing.TB) *slog.Logger {
 func newEnv(t testing.TB, mod func(*Config)) *testEnv {
 	t.Helper()
 	clock := &fakeClock{t: testNow}
-	log := testLogger(t)
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(log))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(testLogger(t)))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	return newEnvStore(t, st, clock, mod)
+}
+
+// newEnvStore is newEnv on a given store, which it closes at cleanup.
+func newEnvStore(t testing.TB, st store.Store, clock *fakeClock, mod func(*Config)) *testEnv {
+	t.Helper()
+	log := testLogger(t)
 	rt, err := bot.NewRuntime(bot.Config{
 		DefaultPolicy: testPolicy("us"),
 		Policies:      map[string]dialog.Policy{"us": testPolicy("us"), "cn": testPolicy("cn")},
