@@ -292,3 +292,20 @@ func TestPromiseRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+func TestWrongMethodIs405(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/v1/accounts"}, {"DELETE", "/v1/accounts/a-1"}, {"POST", "/v1/conversations/c-1"},
+		{"GET", "/v1/sessions"}, {"POST", "/healthz"}, {"POST", "/"},
+	} {
+		code, b := e.do(c.method, c.path, nil, testKey)
+		if code != http.StatusMethodNotAllowed {
+			t.Errorf("%s %s = %d %s, want 405", c.method, c.path, code, b)
+			continue
+		}
+		if eb := decodeError(t, b); eb.Error.Code != CodeMethod {
+			t.Errorf("%s %s: code %q", c.method, c.path, eb.Error.Code)
+		}
+	}
+}

@@ -108,6 +108,20 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
 	m.HandleFunc("GET /v1/chat", s.chat)
 	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, ErrNoRoute) })
+	// A known path with another method is a JSON 405, not the mux's text.
+	for path, allow := range map[string]string{
+		"/healthz": "GET", "/readyz": "GET", "/v1/accounts": "POST", "/v1/accounts/{id}": "GET",
+		"/v1/accounts/{id}/promises": "GET", "/v1/accounts/{id}/plans": "GET", "/v1/sessions": "POST",
+		"/v1/conversations/{id}": "GET", "/v1/chat": "GET",
+	} {
+		if allow == "GET" {
+			allow = "GET, HEAD"
+		}
+		m.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			s.writeError(w, r, ErrMethod)
+		})
+	}
 	if s.cfg.Demo {
 		m.HandleFunc("GET /demo/accounts", s.demoAccounts)
 		m.HandleFunc("POST /demo/sessions", s.demoSession)
