@@ -509,6 +509,11 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 				AmountMinor: o.Amount.Minor, Currency: o.Amount.Currency, DueDate: due.String(),
 				Status: "open", CreatedBy: FromBot, CreatedAt: now.UTC(),
 			})
+		case dialog.OutcomeCease:
+			// A request to stop contact is honoured on the channel it came
+			// through, in the same transaction as its acknowledgement
+			// (Reg F 1006.6(c), 1006.14(h); CN guideline: respect refusals).
+			commit.StopContact = &store.StopContact{AccountID: conv.AccountID, Channels: stopChannels(conv.Channel)}
 		case dialog.OutcomePlan:
 			pl := store.Plan{
 				ID: newID("l"), AccountID: conv.AccountID, DebtID: conv.DebtID, ConversationID: conv.ID,
@@ -640,6 +645,16 @@ func auditEvent(r compliance.AuditRecord) store.AuditEvent {
 
 func auditRecord(e store.AuditEvent) compliance.AuditRecord {
 	return compliance.AuditRecord{Chain: e.Chain, Seq: e.Seq, Kind: e.Kind, Data: e.Data, At: e.At, PrevHash: e.PrevHash, Hash: e.Hash}
+}
+
+// stopChannels is what a cease request on a conversation channel stops.
+func stopChannels(channel string) []string {
+	switch channel {
+	case "voice", "phone":
+		return []string{"voice"}
+	default:
+		return []string{"chat"}
+	}
 }
 
 // zone returns the borrower's time zone, falling back on the locale's

@@ -344,3 +344,24 @@ func TestBadMessages(t *testing.T) {
 		t.Errorf("after bad input: %q", joined(out))
 	}
 }
+
+func TestCeaseSetsDoNotContact(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	rt := r.runtime(t)
+	c, _ := rt.Begin(ctx, "a-1", "chat")
+	s, _ := rt.Open(ctx, c.ID)
+	s.Start(ctx)
+	say(t, s, "07/21/1988")
+	out := say(t, s, "stop contacting me")
+	if out.Status.Outcome != "cease" || out.Status.Mode != "ended" {
+		t.Fatalf("status %+v", out.Status)
+	}
+	a, err := r.st.GetAccount(ctx, "a-1")
+	if err != nil || !a.DoNotContact.Chat {
+		t.Fatalf("do-not-contact not recorded: %+v %v", a.DoNotContact, err)
+	}
+	if _, err := rt.Begin(ctx, "a-1", "chat"); !errorsIs(err, bot.ErrNotAllowed) {
+		t.Fatalf("a new chat after cease: %v", err)
+	}
+}

@@ -275,4 +275,15 @@ type TurnCommit struct {
 	Escalations  []Escalation
 	Audit        []AuditEvent
 	Contact      *ContactAttempt
+	// StopContact records a borrower's request to stop contact on some
+	// channels (do-not-contact), in the same transaction as the turn that
+	// acknowledged it.
+	StopContact *StopContact
+}
+
+// StopContact sets do-not-contact on channels ("chat", "voice", "sms",
+// "email") of an account.
+type StopContact struct {
+	AccountID string   `json:"account_id"`
+	Channels  []string `json:"channels"`
 }

@@ -405,6 +405,12 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 		b.Queue(qInsertContact, a.ID, a.AccountID, a.DebtID, a.Channel, a.Result, a.Reason, a.At)
 		labels = append(labels, "contact")
 	}
+	if sc := c.StopContact; sc != nil {
+		for _, ch := range sc.Channels {
+			b.Queue(`UPDATE accounts SET `+records.DNCColumn[ch]+` = true, updated_at = $1 WHERE id = $2`, conv.UpdatedAt, sc.AccountID)
+			labels = append(labels, "stop_contact")
+		}
+	}
 
 	err = s.tx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		br := tx.SendBatch(ctx, b)

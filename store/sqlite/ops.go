@@ -475,6 +475,14 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 				return fmt.Errorf("contact: %w", mapErr(err))
 			}
 		}
+		if sc := c.StopContact; sc != nil {
+			for _, ch := range sc.Channels {
+				q := `UPDATE accounts SET ` + records.DNCColumn[ch] + ` = 1, updated_at = ? WHERE id = ?`
+				if _, err := tx.ExecContext(ctx, q, records.FormatTime(conv.UpdatedAt), sc.AccountID); err != nil {
+					return fmt.Errorf("stop contact: %w", mapErr(err))
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {

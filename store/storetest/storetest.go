@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitTurnRace", testCommitTurnRace},
 		{"Escalations", testEscalations},
 		{"ContactAttempts", testContactAttempts},
+		{"StopContact", testStopContact},
 		{"AuditChain", testAuditChain},
 		{"NotFound", testNotFound},
 		{"InvalidJSON", testInvalidJSON},
@@ -880,4 +881,27 @@ func testClose(t *testing.T, s store.Store) {
 	if err := s.UpsertAccounts(c, []store.Account{account("a-1")}); err == nil {
 		t.Fatal("UpsertAccounts after Close succeeded")
 	}
+}
+
+// testStopContact: a turn that acknowledges "stop contacting me" sets
+// do-not-contact in the same transaction; a bad channel fails the whole
+// commit.
+func testStopContact(t *testing.T, s store.Store) {
+	seedAccounts(t, s, "a-1")
+	c := seedConversation(t, s, "c-1", "a-1")
+	bad := step(c, 1)
+	bad.StopContact = &store.StopContact{AccountID: "a-1", Channels: []string{"chat", "pigeon"}}
+	wantErr(t, s.CommitTurn(ctx(t), bad), store.ErrInvalid, "CommitTurn with an unknown channel")
+	a, err := s.GetAccount(ctx(t), "a-1")
+	must(t, err, "GetAccount")
+	before := account("a-1").DoNotContact // voice and sms set, chat and email not
+	equal(t, a.DoNotContact, before, "do-not-contact after a failed commit")
+
+	ok := step(c, 1)
+	ok.StopContact = &store.StopContact{AccountID: "a-1", Channels: []string{"chat"}}
+	must(t, s.CommitTurn(ctx(t), ok), "CommitTurn")
+	a, err = s.GetAccount(ctx(t), "a-1")
+	must(t, err, "GetAccount")
+	before.Chat = true
+	equal(t, a.DoNotContact, before, "do-not-contact")
 }

@@ -208,6 +208,17 @@ func TurnCommit(c store.TurnCommit, now time.Time) (store.TurnCommit, error) {
 		}
 		out.Contact = &a
 	}
+	if sc := c.StopContact; sc != nil {
+		if sc.AccountID == "" {
+			return c, fmt.Errorf("commit: stop_contact.account_id is empty: %w", store.ErrInvalid)
+		}
+		for i, ch := range sc.Channels {
+			if _, ok := DNCColumn[ch]; !ok {
+				return c, fmt.Errorf("commit: stop_contact.channels[%d] %q is not chat, voice, sms or email: %w", i, ch, store.ErrInvalid)
+			}
+		}
+		out.StopContact = sc
+	}
 	return out, nil
 }
 
@@ -246,3 +257,7 @@ func Audit(evs []store.AuditEvent, now time.Time) ([]store.AuditEvent, error) {
 	}
 	return out, nil
 }
+
+// DNCColumn maps a channel to its accounts column; both stores use the same
+// column names, and only these names ever reach SQL text.
+var DNCColumn = map[string]string{"chat": "dnc_chat", "voice": "dnc_voice", "sms": "dnc_sms", "email": "dnc_email"}
