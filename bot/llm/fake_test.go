@@ -331,3 +331,15 @@ func containsAny(s string, subs ...string) string {
 	}
 	return ""
 }
+
+// echo streams back the original message it was asked to rephrase, after
+// prefix: a faithful model.
+func echo(prefix string) reply {
+	return func(w http.ResponseWriter, r *http.Request, f *fakeServer) {
+		u := f.last().User()
+		_, rest, _ := strings.Cut(u, "<original_message>\n")
+		orig, _, _ := strings.Cut(rest, "\n</original_message>")
+		orig = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(orig)
+		stream(splitEvery(prefix+orig, 11), -1)(w, r, f)
+	}
+}

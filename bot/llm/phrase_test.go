@@ -305,3 +305,20 @@ func TestBreakersPerOperation(t *testing.T) {
 		t.Fatal("understanding fell back")
 	}
 }
+
+// A faithful model's text keeps the link and every figure and is used.
+func TestPhraseEcho(t *testing.T) {
+	f := newFake(t, echo("Sure. "))
+	c := newTestClient(t, testConfig(f, ModeLLM), nil)
+	ctx, _ := turnCtx(usd(24000))
+	for _, req := range []bot.PhraseRequest{linkEN(), confirmEN(), confirmZH()} {
+		g := guardUS
+		if req.Locale == "zh-CN" {
+			g = guardCN
+		}
+		r := bot.PhraseAct(ctx, c, g, req)
+		if r.Source != compliance.SourceModel || r.Text != "Sure. "+req.Template {
+			t.Errorf("%s: %+v (%v)", req.Act, r, r.Err)
+		}
+	}
+}
