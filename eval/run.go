@@ -137,6 +137,11 @@ func Run(ctx context.Context, s *Suite, opts Options) (*Report, error) {
 			return rep, fmt.Errorf("%w: %w", ErrRun, err)
 		}
 		a := s.accounts[c.Account]
+		// Each conversation starts from the account as the suite wrote it:
+		// an earlier conversation may have set do-not-contact (cease).
+		if err := st.UpsertAccounts(ctx, []store.Account{a}); err != nil {
+			return rep, fmt.Errorf("%w: account %q: %w", ErrRun, a.ID, err)
+		}
 		rep.Results = append(rep.Results, runOne(ctx, rt, st, a, s.policyOf(a).Pack, c))
 	}
 	return rep, nil
