@@ -9,3 +9,6 @@ var (
 	// ErrInvalidFlow is returned by ParseFlow and Flow.Validate.
 	ErrInvalidFlow = errors.New("dialog: invalid flow")
 )
+
+// ErrOffPolicy is returned by CheckProposal; the message names the rule.
+var ErrOffPolicy = errors.New("dialog: outside policy")
