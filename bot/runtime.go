@@ -25,6 +25,12 @@ type Deps struct {
 	Publisher    Publisher // may be nil
 	Clock        Clock     // nil means the system clock
 	Logger       *slog.Logger
+	// Phraser, when set, may phrase acts in the borrower's tone; its words
+	// pass PhraseAct's checks and the guard, else the template is sent.
+	Phraser Phraser
+	// Summarizer, when set, writes handoff summaries; without it they are
+	// extractive (ExtractSummary).
+	Summarizer Summarizer
 }
 
 // Message is one borrower message from a transport.

@@ -433,6 +433,13 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 		return Output{}, commit, nil
 	}
 
+	// The model calls of this turn (if any) are recorded with it.
+	ti := TurnInfo{
+		ConversationID: conv.ID, Channel: conv.Channel, AmountDue: s.acct.Debt.AmountDue,
+		Names: []string{s.acct.Name}, Trace: &ModelTrace{},
+	}
+	ctx = WithTurnInfo(ctx, ti)
+
 	in := dialog.Input{Kind: kind, Today: today}
 	if m != nil {
 		p, err := s.rt.deps.Understander.Understand(ctx, understand.Request{
@@ -449,7 +456,7 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 			p = dialog.Parse{}
 		}
 		in.Parse = p
-		meta, _ := json.Marshal(map[string]any{"parse": p})
+		meta, _ := json.Marshal(map[string]any{"parse": p, "model_calls": ti.Trace.Calls()})
 		commit.Turns[len(commit.Turns)-1].Meta = meta
 	}
 
@@ -459,6 +466,26 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 	for _, act := range res.Acts {
 		text, err := s.rt.render.Render(act, s.acct.Locale, s.acct)
 		src := compliance.SourceTemplate
+		var ph PhraseResult
+		if err == nil && s.rt.deps.Phraser != nil {
+			last := ""
+			if m != nil {
+				last = m.Text
+			}
+			ph = PhraseAct(ctx, s.rt.deps.Phraser, s.guard, PhraseRequest{
+				Act: act.Kind, Locale: s.acct.Locale, Stage: s.state.Stage, Channel: conv.Channel,
+				Template: text, Facts: act.Facts, LastMessage: last, Sentiment: in.Parse.Sentiment,
+			})
+			text, src = ph.Text, ph.Source
+			if ph.Replaced {
+				s.log.Warn("model wording replaced by the template", "act", act.Kind, "violations", len(ph.Decision.Violations))
+				if err := addAudit("guard.replaced", map[string]any{
+					"act": act.Kind, "source": compliance.SourceModel, "violations": ph.Decision.Violations, "model_text": ph.ModelText,
+				}); err != nil {
+					return Output{}, commit, fmt.Errorf("audit: %w", err)
+				}
+			}
+		}
 		var dec compliance.Decision
 		if err != nil {
 			s.log.Error("render failed", "act", act.Kind, "err", err)
@@ -481,7 +508,7 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 			return Output{}, commit, fmt.Errorf("audit: %w", err)
 		}
 		seq++
-		meta, _ := json.Marshal(map[string]any{"act": act.Kind, "blocked": blocked})
+		meta, _ := json.Marshal(map[string]any{"act": act.Kind, "blocked": blocked, "source": src, "replaced": ph.Replaced})
 		commit.Turns = append(commit.Turns, store.Turn{
 			ConversationID: conv.ID, Seq: seq, From: FromBot, Text: text, Meta: meta, At: now.UTC(),
 		})
@@ -531,7 +558,12 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 	}
 
 	if res.Escalation != nil {
-		e := s.escalation(*res.Escalation, next, now)
+		transcript := append([]Reply(nil), s.history...)
+		if m != nil {
+			transcript = append(transcript, Reply{From: FromBorrower, Text: m.Text})
+		}
+		transcript = append(transcript, out.Replies...)
+		e := s.escalation(ctx, *res.Escalation, next, now, transcript)
 		commit.Escalations = append(commit.Escalations, e)
 		if err := addAudit("escalation", map[string]any{"id": e.ID, "reason": e.Reason, "priority": e.Priority}); err != nil {
 			return Output{}, commit, fmt.Errorf("audit: %w", err)
@@ -618,8 +650,16 @@ func (s *Session) publish(ctx context.Context, c store.TurnCommit) {
 }
 
 // escalation builds the escalation record and its handoff packet.
-func (s *Session) escalation(e dialog.Escalation, st dialog.State, now time.Time) store.Escalation {
+func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog.State, now time.Time, transcript []Reply) store.Escalation {
+	facts := HandoffFactsOf(e.Reason, s.acct.Locale, s.conv.Channel, st)
+	summary := ExtractSummary(transcript, facts)
+	if sm := s.rt.deps.Summarizer; sm != nil {
+		if ms, err := sm.Summarize(ctx, transcript, facts); err == nil {
+			summary = ms
+		}
+	}
 	packet, _ := json.Marshal(map[string]any{
+		"summary":         summary,
 		"conversation_id": s.conv.ID,
 		"account_ref":     s.conv.AccountID,
 		"reason":          e.Reason,
