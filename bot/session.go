@@ -256,7 +256,7 @@ func (s *Session) load(ctx context.Context, id string) error {
 			s.seen[t.MessageID] = true
 		}
 		s.seq = max(s.seq, t.Seq)
-		s.history = append(s.history, Reply{From: t.From, Text: t.Text, Seq: t.Seq})
+		s.history = append(s.history, Reply{From: t.From, Name: turnName(t), Text: t.Text, Seq: t.Seq})
 	}
 	s.lastAudit = nil
 	if head.Seq > 0 {
@@ -354,98 +354,81 @@ func (s *Session) Handle(ctx context.Context, m Message) (Output, error) {
 	if utf8.RuneCountInString(text) > MaxMessageRunes {
 		return Output{}, fmt.Errorf("%d characters, at most %d: %w", utf8.RuneCountInString(text), MaxMessageRunes, ErrMessageTooLong)
 	}
-	if m.MessageID != "" && s.seen[m.MessageID] {
-		return Output{Status: s.Status()}, nil
-	}
-	if s.conv.Mode == store.ModeEnded {
-		return Output{}, ErrEnded
-	}
 	m.Text = text
 	return s.step(ctx, dialog.EventMessage, &m)
 }
 
-// step runs one engine step and commits it. A version conflict means another
-// node moved the conversation on: reload and run the step again once on the
-// fresh state.
+// step runs one engine step and commits it.
 func (s *Session) step(ctx context.Context, kind dialog.EventKind, m *Message) (Output, error) {
-	for attempt := 0; ; attempt++ {
-		out, commit, err := s.prepare(ctx, kind, m)
-		if err != nil {
-			return Output{}, err
+	return s.commit(ctx, func() (Output, *store.TurnCommit, error) {
+		if m != nil && m.MessageID != "" && s.seen[m.MessageID] {
+			return Output{Status: s.Status()}, nil, nil
 		}
-		err = s.rt.deps.Store.CommitTurn(ctx, commit)
+		if s.conv.Mode == store.ModeEnded {
+			return Output{}, nil, ErrEnded
+		}
+		return s.prepare(ctx, kind, m)
+	})
+}
+
+// commit runs prep and durably records the commit it builds. A version
+// conflict means another node (a borrower's, an agent's) moved the
+// conversation on: reload and run prep once more on the fresh state. prep
+// returning a nil commit means there is nothing to record.
+func (s *Session) commit(ctx context.Context, prep func() (Output, *store.TurnCommit, error)) (Output, error) {
+	for attempt := 0; ; attempt++ {
+		out, c, err := prep()
+		if err != nil || c == nil {
+			return out, err
+		}
+		err = s.rt.deps.Store.CommitTurn(ctx, *c)
 		if errors.Is(err, store.ErrConflict) && attempt == 0 {
 			s.log.Info("conversation moved on elsewhere; reloading")
 			if err := s.load(ctx, s.conv.ID); err != nil {
 				return Output{}, err
-			}
-			if m != nil && m.MessageID != "" && s.seen[m.MessageID] {
-				return Output{Status: s.Status()}, nil
-			}
-			if s.conv.Mode == store.ModeEnded {
-				return Output{}, ErrEnded
 			}
 			continue
 		}
 		if err != nil {
 			return Output{}, fmt.Errorf("commit turn: %w", err)
 		}
-		s.applied(commit)
-		s.publish(ctx, commit)
+		s.applied(*c)
+		s.publish(ctx, *c)
 		out.Status = s.Status()
 		return out, nil
 	}
 }
 
+// Reload rereads the conversation from the store: a transport calls it when
+// it learns (over NATS) that another node changed the conversation.
+func (s *Session) Reload(ctx context.Context) error { return s.load(ctx, s.conv.ID) }
+
 // prepare computes one step without changing the session: the replies, and
 // the commit that records them.
-func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message) (Output, store.TurnCommit, error) {
-	now := s.rt.deps.Clock.Now()
-	today := compliance.DateOf(now.In(s.loc))
-	conv := s.conv
-	commit := store.TurnCommit{}
-	seq := s.seq
-	audit := s.lastAudit
-	addAudit := func(kind string, data any) error {
-		b, err := json.Marshal(data)
-		if err != nil {
-			return err
-		}
-		rec := compliance.Seal(audit, compliance.AuditRecord{Chain: conv.ID, Kind: kind, Data: b, At: now.UTC()})
-		audit = &rec
-		commit.Audit = append(commit.Audit, auditEvent(rec))
-		return nil
-	}
-
+func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message) (Output, *store.TurnCommit, error) {
+	r := s.newRecord()
 	if m != nil {
-		seq++
-		commit.Turns = append(commit.Turns, store.Turn{
-			ConversationID: conv.ID, Seq: seq, From: FromBorrower, Text: m.Text, MessageID: m.MessageID, At: now.UTC(),
-		})
+		r.turn(FromBorrower, "", m.Text, m.MessageID, nil)
 	}
-
 	// While a person holds (or is about to hold) the conversation, the bot
 	// only records what the borrower says.
-	if m != nil && conv.Mode != store.ModeBot {
-		conv.Version++
-		conv.UpdatedAt = now.UTC()
-		commit.Conversation = conv
-		return Output{}, commit, nil
+	if m != nil && r.conv.Mode != store.ModeBot {
+		return r.commit(nil)
 	}
 
 	// The model calls of this turn (if any) are recorded with it.
 	ti := TurnInfo{
-		ConversationID: conv.ID, Channel: conv.Channel, AmountDue: s.acct.Debt.AmountDue,
+		ConversationID: r.conv.ID, Channel: r.conv.Channel, AmountDue: s.acct.Debt.AmountDue,
 		Names: []string{s.acct.Name}, Trace: &ModelTrace{},
 	}
 	ctx = WithTurnInfo(ctx, ti)
 
-	in := dialog.Input{Kind: kind, Today: today}
+	in := dialog.Input{Kind: kind, Today: r.today}
 	if m != nil {
 		p, err := s.rt.deps.Understander.Understand(ctx, understand.Request{
 			Text:     m.Text,
 			Locale:   s.acct.Locale,
-			Today:    today,
+			Today:    r.today,
 			Currency: s.acct.Debt.AmountDue.Currency,
 			Stage:    s.state.Stage,
 		})
@@ -456,142 +439,90 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 			p = dialog.Parse{}
 		}
 		in.Parse = p
-		meta, _ := json.Marshal(map[string]any{"parse": p, "model_calls": ti.Trace.Calls()})
-		commit.Turns[len(commit.Turns)-1].Meta = meta
+		r.setMeta(map[string]any{"parse": p, "model_calls": ti.Trace.Calls()})
 	}
 
 	next, res := dialog.Step(s.rt.flow, s.acct, s.state, in)
 
-	var out Output
+	last := ""
+	if m != nil {
+		last = m.Text
+	}
 	for _, act := range res.Acts {
-		text, err := s.rt.render.Render(act, s.acct.Locale, s.acct)
-		src := compliance.SourceTemplate
-		var ph PhraseResult
-		if err == nil && s.rt.deps.Phraser != nil {
-			last := ""
-			if m != nil {
-				last = m.Text
-			}
-			ph = PhraseAct(ctx, s.rt.deps.Phraser, s.guard, PhraseRequest{
-				Act: act.Kind, Locale: s.acct.Locale, Stage: s.state.Stage, Channel: conv.Channel,
-				Template: text, Facts: act.Facts, LastMessage: last, Sentiment: in.Parse.Sentiment,
-			})
-			text, src = ph.Text, ph.Source
-			if ph.Replaced {
-				s.log.Warn("model wording replaced by the template", "act", act.Kind, "violations", len(ph.Decision.Violations))
-				if err := addAudit("guard.replaced", map[string]any{
-					"act": act.Kind, "source": compliance.SourceModel, "violations": ph.Decision.Violations, "model_text": ph.ModelText,
-				}); err != nil {
-					return Output{}, commit, fmt.Errorf("audit: %w", err)
-				}
-			}
+		if err := s.say(ctx, r, act, next.Stage, last, in.Parse.Sentiment); err != nil {
+			return Output{}, nil, err
 		}
-		var dec compliance.Decision
-		if err != nil {
-			s.log.Error("render failed", "act", act.Kind, "err", err)
-			dec = compliance.Decision{Violations: []compliance.Violation{{Rule: "render_failed", Detail: err.Error()}}}
-		} else {
-			dec = s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Stage: string(next.Stage), Source: src, Facts: act.Facts})
-		}
-		blocked := !dec.Allowed
-		if blocked {
-			text = s.guard.SafeText(s.acct.Locale, act.Facts.Verified)
-			s.log.Warn("guard blocked an utterance", "act", act.Kind, "violations", len(dec.Violations))
-		}
-		kindName := "guard.passed"
-		if blocked {
-			kindName = "guard.blocked"
-		}
-		if err := addAudit(kindName, map[string]any{
-			"act": act.Kind, "source": src, "violations": dec.Violations, "text": text,
-		}); err != nil {
-			return Output{}, commit, fmt.Errorf("audit: %w", err)
-		}
-		seq++
-		meta, _ := json.Marshal(map[string]any{"act": act.Kind, "blocked": blocked, "source": src, "replaced": ph.Replaced})
-		commit.Turns = append(commit.Turns, store.Turn{
-			ConversationID: conv.ID, Seq: seq, From: FromBot, Text: text, Meta: meta, At: now.UTC(),
-		})
-		out.Replies = append(out.Replies, Reply{From: FromBot, Text: text, Seq: seq})
 	}
-
 	if res.Outcome != nil {
-		o := *res.Outcome
-		b, err := json.Marshal(o)
-		if err != nil {
-			return Output{}, commit, fmt.Errorf("outcome: %w", err)
-		}
-		conv.Outcome, conv.OutcomeType = b, string(o.Type)
-		if err := addAudit("outcome", o); err != nil {
-			return Output{}, commit, fmt.Errorf("audit: %w", err)
-		}
-		switch o.Type {
-		case dialog.OutcomePTP, dialog.OutcomePayNow:
-			due := o.DueDate
-			if due.IsZero() {
-				due = today
-			}
-			commit.Promises = append(commit.Promises, store.Promise{
-				ID: newID("p"), AccountID: conv.AccountID, DebtID: conv.DebtID, ConversationID: conv.ID,
-				AmountMinor: o.Amount.Minor, Currency: o.Amount.Currency, DueDate: due.String(),
-				Status: "open", CreatedBy: FromBot, CreatedAt: now.UTC(),
-			})
-		case dialog.OutcomeCease:
-			// A request to stop contact is honoured on the channel it came
-			// through, in the same transaction as its acknowledgement
-			// (Reg F 1006.6(c), 1006.14(h); CN guideline: respect refusals).
-			commit.StopContact = &store.StopContact{AccountID: conv.AccountID, Channels: stopChannels(conv.Channel)}
-		case dialog.OutcomePlan:
-			pl := store.Plan{
-				ID: newID("l"), AccountID: conv.AccountID, DebtID: conv.DebtID, ConversationID: conv.ID,
-				Currency: o.Amount.Currency, Status: "open", CreatedBy: FromBot, CreatedAt: now.UTC(),
-			}
-			for _, in := range o.Installments {
-				pl.TotalMinor += in.Amount.Minor
-				pl.Installments = append(pl.Installments, store.PlanInstallment{AmountMinor: in.Amount.Minor, DueDate: in.DueDate.String()})
-				if pl.Currency == "" {
-					pl.Currency = in.Amount.Currency
-				}
-			}
-			commit.Plans = append(commit.Plans, pl)
+		if err := r.outcome(*res.Outcome, FromBot); err != nil {
+			return Output{}, nil, err
 		}
 	}
-
 	if res.Escalation != nil {
 		transcript := append([]Reply(nil), s.history...)
 		if m != nil {
 			transcript = append(transcript, Reply{From: FromBorrower, Text: m.Text})
 		}
-		transcript = append(transcript, out.Replies...)
-		e := s.escalation(ctx, *res.Escalation, next, now, transcript)
-		commit.Escalations = append(commit.Escalations, e)
-		if err := addAudit("escalation", map[string]any{"id": e.ID, "reason": e.Reason, "priority": e.Priority}); err != nil {
-			return Output{}, commit, fmt.Errorf("audit: %w", err)
+		transcript = append(transcript, r.out.Replies...)
+		e := s.escalation(ctx, *res.Escalation, next, r.now, transcript)
+		r.c.Escalations = append(r.c.Escalations, e)
+		if err := r.addAudit("escalation", map[string]any{"id": e.ID, "reason": e.Reason, "priority": e.Priority}); err != nil {
+			return Output{}, nil, err
 		}
-		conv.Mode = store.ModeWaitingAgent
+		r.conv.Mode = store.ModeWaitingAgent
 	}
-	if res.Ended && conv.Mode == store.ModeBot {
-		conv.Mode = store.ModeEnded
-		t := now.UTC()
-		conv.EndedAt = &t
+	if res.Ended && r.conv.Mode == store.ModeBot {
+		r.end()
 	}
 	if kind == dialog.EventStart {
-		commit.Contact = &store.ContactAttempt{
-			ID: newID("a"), AccountID: conv.AccountID, DebtID: conv.DebtID, Channel: conv.Channel,
-			Result: "conversation", At: now.UTC(),
+		r.c.Contact = &store.ContactAttempt{
+			ID: newID("a"), AccountID: r.conv.AccountID, DebtID: r.conv.DebtID, Channel: r.conv.Channel,
+			Result: "conversation", At: r.now.UTC(),
 		}
 	}
+	return r.commit(&next)
+}
 
-	st, err := json.Marshal(next)
-	if err != nil {
-		return Output{}, commit, fmt.Errorf("state: %w", err)
+// say renders one act (phrased by a model when one is configured), passes
+// it through the guard, audits the decision and appends the bot's turn.
+func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dialog.Stage, last, sentiment string) error {
+	text, err := s.rt.render.Render(act, s.acct.Locale, s.acct)
+	src := compliance.SourceTemplate
+	var ph PhraseResult
+	if err == nil && s.rt.deps.Phraser != nil {
+		ph = PhraseAct(ctx, s.rt.deps.Phraser, s.guard, PhraseRequest{
+			Act: act.Kind, Locale: s.acct.Locale, Stage: s.state.Stage, Channel: r.conv.Channel,
+			Template: text, Facts: act.Facts, LastMessage: last, Sentiment: sentiment,
+		})
+		text, src = ph.Text, ph.Source
+		if ph.Replaced {
+			s.log.Warn("model wording replaced by the template", "act", act.Kind, "violations", len(ph.Decision.Violations))
+			if err := r.addAudit("guard.replaced", map[string]any{
+				"act": act.Kind, "source": compliance.SourceModel, "violations": ph.Decision.Violations, "model_text": ph.ModelText,
+			}); err != nil {
+				return err
+			}
+		}
 	}
-	conv.State = st
-	conv.Stage = string(next.Stage)
-	conv.Version++
-	conv.UpdatedAt = now.UTC()
-	commit.Conversation = conv
-	return out, commit, nil
+	var dec compliance.Decision
+	if err != nil {
+		s.log.Error("render failed", "act", act.Kind, "err", err)
+		dec = compliance.Decision{Violations: []compliance.Violation{{Rule: "render_failed", Detail: err.Error()}}}
+	} else {
+		dec = s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Stage: string(stage), Source: src, Facts: act.Facts})
+	}
+	blocked := !dec.Allowed
+	kind := "guard.passed"
+	if blocked {
+		text = s.guard.SafeText(s.acct.Locale, act.Facts.Verified)
+		kind = "guard.blocked"
+		s.log.Warn("guard blocked an utterance", "act", act.Kind, "violations", len(dec.Violations))
+	}
+	if err := r.addAudit(kind, map[string]any{"act": act.Kind, "source": src, "violations": dec.Violations, "text": text}); err != nil {
+		return err
+	}
+	r.turn(FromBot, "", text, "", map[string]any{"act": act.Kind, "blocked": blocked, "source": src, "replaced": ph.Replaced})
+	return nil
 }
 
 // applied moves the session to the state a successful commit recorded.
@@ -608,7 +539,7 @@ func (s *Session) applied(c store.TurnCommit) {
 		if t.MessageID != "" {
 			s.seen[t.MessageID] = true
 		}
-		s.history = append(s.history, Reply{From: t.From, Text: t.Text, Seq: t.Seq})
+		s.history = append(s.history, Reply{From: t.From, Name: turnName(t), Text: t.Text, Seq: t.Seq})
 	}
 	if n := len(c.Audit); n > 0 {
 		rec := auditRecord(c.Audit[n-1])
@@ -685,6 +616,18 @@ func auditEvent(r compliance.AuditRecord) store.AuditEvent {
 
 func auditRecord(e store.AuditEvent) compliance.AuditRecord {
 	return compliance.AuditRecord{Chain: e.Chain, Seq: e.Seq, Kind: e.Kind, Data: e.Data, At: e.At, PrevHash: e.PrevHash, Hash: e.Hash}
+}
+
+// turnName is the display name kept in an agent's turn.
+func turnName(t store.Turn) string {
+	if t.From != FromAgent || len(t.Meta) == 0 {
+		return ""
+	}
+	var m struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(t.Meta, &m)
+	return m.Name
 }
 
 // stopChannels is what a cease request on a conversation channel stops.

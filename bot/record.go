@@ -1,0 +1,143 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/store"
+)
+
+// record builds one commit: turns numbered after the session's last,
+// audit events sealed onto the conversation's chain, and the records an
+// outcome implies. Nothing touches the session until the commit succeeds
+// (Session.applied).
+type record struct {
+	s     *Session
+	now   time.Time
+	today compliance.Date
+	conv  store.Conversation
+	c     store.TurnCommit
+	seq   int64
+	audit *compliance.AuditRecord
+	out   Output
+}
+
+func (s *Session) newRecord() *record {
+	now := s.rt.deps.Clock.Now()
+	return &record{
+		s: s, now: now, today: compliance.DateOf(now.In(s.loc)),
+		conv: s.conv, seq: s.seq, audit: s.lastAudit,
+	}
+}
+
+// turn appends a turn; turns from the bot or an agent are also replies to
+// deliver.
+func (r *record) turn(from, name, text, messageID string, meta map[string]any) {
+	r.seq++
+	if name != "" {
+		if meta == nil {
+			meta = map[string]any{}
+		}
+		meta["name"] = name
+	}
+	var raw json.RawMessage
+	if meta != nil {
+		raw, _ = json.Marshal(meta)
+	}
+	r.c.Turns = append(r.c.Turns, store.Turn{
+		ConversationID: r.conv.ID, Seq: r.seq, From: from, Text: text, Meta: raw, MessageID: messageID, At: r.now.UTC(),
+	})
+	if from != FromBorrower {
+		r.out.Replies = append(r.out.Replies, Reply{From: from, Name: name, Text: text, Seq: r.seq})
+	}
+}
+
+// setMeta replaces the meta of the last turn.
+func (r *record) setMeta(meta map[string]any) {
+	raw, _ := json.Marshal(meta)
+	r.c.Turns[len(r.c.Turns)-1].Meta = raw
+}
+
+// addAudit seals an event onto the conversation's chain.
+func (r *record) addAudit(kind string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", kind, err)
+	}
+	rec := compliance.Seal(r.audit, compliance.AuditRecord{Chain: r.conv.ID, Kind: kind, Data: b, At: r.now.UTC()})
+	r.audit = &rec
+	r.c.Audit = append(r.c.Audit, auditEvent(rec))
+	return nil
+}
+
+// outcome records an outcome on the conversation, with the promise, plan
+// or do-not-contact it implies, created by "bot" or an agent's id.
+func (r *record) outcome(o dialog.Outcome, createdBy string) error {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("outcome: %w", err)
+	}
+	r.conv.Outcome, r.conv.OutcomeType = b, string(o.Type)
+	if err := r.addAudit("outcome", map[string]any{"outcome": o, "by": createdBy}); err != nil {
+		return err
+	}
+	conv := r.conv
+	switch o.Type {
+	case dialog.OutcomePTP, dialog.OutcomePayNow:
+		due := o.DueDate
+		if due.IsZero() {
+			due = r.today
+		}
+		r.c.Promises = append(r.c.Promises, store.Promise{
+			ID: newID("p"), AccountID: conv.AccountID, DebtID: conv.DebtID, ConversationID: conv.ID,
+			AmountMinor: o.Amount.Minor, Currency: o.Amount.Currency, DueDate: due.String(),
+			Status: "open", CreatedBy: createdBy, CreatedAt: r.now.UTC(),
+		})
+	case dialog.OutcomePlan:
+		pl := store.Plan{
+			ID: newID("l"), AccountID: conv.AccountID, DebtID: conv.DebtID, ConversationID: conv.ID,
+			Currency: o.Amount.Currency, Status: "open", CreatedBy: createdBy, CreatedAt: r.now.UTC(),
+		}
+		for _, in := range o.Installments {
+			pl.TotalMinor += in.Amount.Minor
+			pl.Installments = append(pl.Installments, store.PlanInstallment{AmountMinor: in.Amount.Minor, DueDate: in.DueDate.String()})
+			if pl.Currency == "" {
+				pl.Currency = in.Amount.Currency
+			}
+		}
+		r.c.Plans = append(r.c.Plans, pl)
+	case dialog.OutcomeCease:
+		// A request to stop contact is honoured on the channel it came
+		// through, in the same transaction as its acknowledgement
+		// (Reg F 1006.6(c), 1006.14(h); CN guideline: respect refusals).
+		r.c.StopContact = &store.StopContact{AccountID: conv.AccountID, Channels: stopChannels(conv.Channel)}
+	}
+	return nil
+}
+
+// end marks the conversation ended.
+func (r *record) end() {
+	r.conv.Mode = store.ModeEnded
+	t := r.now.UTC()
+	r.conv.EndedAt = &t
+}
+
+// commit finishes the commit: the new state (when given) and the next
+// version.
+func (r *record) commit(state *dialog.State) (Output, *store.TurnCommit, error) {
+	if state != nil {
+		st, err := json.Marshal(*state)
+		if err != nil {
+			return Output{}, nil, fmt.Errorf("state: %w", err)
+		}
+		r.conv.State = st
+		r.conv.Stage = string(state.Stage)
+	}
+	r.conv.Version++
+	r.conv.UpdatedAt = r.now.UTC()
+	r.c.Conversation = r.conv
+	return r.out, &r.c, nil
+}
