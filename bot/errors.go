@@ -10,5 +10,7 @@ var (
 	ErrNotAllowed     = errors.New("bot: contact not allowed")    // consent, do-not-contact, flags
 	ErrEmptyMessage   = errors.New("bot: empty message")
 	ErrMessageTooLong = errors.New("bot: message too long")
+	ErrWrongMode      = errors.New("bot: not possible in the conversation's mode")
+	ErrBlocked        = errors.New("bot: stopped by the guard")
 	ErrConfig         = errors.New("bot: invalid configuration")
 )

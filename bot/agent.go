@@ -1,0 +1,356 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/store"
+)
+
+// Agent is a person acting on a conversation from the agent console. Any
+// node may run these methods: they commit through the store like a
+// borrower's turn, and a node holding a stale session reloads on conflict.
+type Agent struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// BlockedError is returned when the guard stops an agent's message. The
+// message was not sent or recorded; the console shows the violations so
+// the agent can rephrase.
+type BlockedError struct {
+	Decision compliance.Decision
+}
+
+func (e *BlockedError) Error() string {
+	rules := make([]string, 0, len(e.Decision.Violations))
+	for _, v := range e.Decision.Violations {
+		rules = append(rules, v.Rule+": "+v.Detail)
+	}
+	return "bot: the guard stopped the message (" + strings.Join(rules, "; ") + ")"
+}
+
+// Unwrap makes errors.Is(err, ErrBlocked) true.
+func (e *BlockedError) Unwrap() error { return ErrBlocked }
+
+// system notices shown in the borrower's window when a person joins or
+// leaves; neutral, no figures.
+var notices = map[string]map[string]string{
+	"joined": {
+		"en-US": "%s from our team has joined the conversation.",
+		"zh-CN": "我们的工作人员%s已加入对话。",
+	},
+	"left": {
+		"en-US": "%s has left the conversation. The automated assistant will continue.",
+		"zh-CN": "%s已离开对话，接下来由智能助手继续为您服务。",
+	},
+	"closed": {
+		"en-US": "%s has closed the conversation. Thank you.",
+		"zh-CN": "%s已结束本次对话，感谢您的配合。",
+	},
+}
+
+func (s *Session) notice(kind, name string) string {
+	return fmt.Sprintf(notices[kind][s.acct.Locale], name)
+}
+
+func checkAgent(a Agent) error {
+	if strings.TrimSpace(a.ID) == "" || strings.TrimSpace(a.Name) == "" {
+		return fmt.Errorf("%w: an agent needs an id and a name", ErrNotAllowed)
+	}
+	return nil
+}
+
+// Join hands the conversation to an agent: from a waiting escalation, or a
+// supervisor taking over a bot conversation. The bot stops answering.
+func (s *Session) Join(ctx context.Context, a Agent) (Output, error) {
+	if err := checkAgent(a); err != nil {
+		return Output{}, err
+	}
+	out, err := s.commit(ctx, func() (Output, *store.TurnCommit, error) {
+		switch s.conv.Mode {
+		case store.ModeWaitingAgent, store.ModeBot:
+		case store.ModeAgent:
+			return Output{}, nil, fmt.Errorf("%w: another agent holds the conversation", ErrWrongMode)
+		default:
+			return Output{}, nil, ErrEnded
+		}
+		r := s.newRecord()
+		r.conv.Mode = store.ModeAgent
+		r.turn(FromSystem, "", s.notice("joined", a.Name), "", map[string]any{"agent_id": a.ID})
+		if err := r.addAudit("handoff.accepted", map[string]any{"agent_id": a.ID}); err != nil {
+			return Output{}, nil, err
+		}
+		return r.commit(nil)
+	})
+	if err != nil {
+		return Output{}, err
+	}
+	s.markEscalations(ctx, "accepted", a.ID)
+	return out, nil
+}
+
+// CheckAgentText tells an agent, before sending, whether the guard would
+// stop a message: the console warns on banned phrases and debt details
+// before verification. Figures in an agent's words are the agent's to
+// state, so the fact-lock allows the account's own balance and dates.
+func (s *Session) CheckAgentText(text string) compliance.Decision {
+	return s.guard.Check(compliance.Utterance{
+		Text: text, Locale: s.acct.Locale, Stage: string(s.state.Stage), Source: compliance.SourceAgent,
+		Facts: s.agentFacts(),
+	})
+}
+
+// agentFacts are the figures an agent may state: the debt's own.
+func (s *Session) agentFacts() compliance.Facts {
+	d := s.acct.Debt
+	f := compliance.Facts{Verified: s.state.Verified, Amounts: []compliance.Money{d.AmountDue}, Dates: []compliance.Date{d.DueDate}}
+	if d.DaysPastDue > 0 {
+		f.Counts = []int{d.DaysPastDue}
+	}
+	for _, o := range s.state.Offers {
+		f.Amounts = append(f.Amounts, o.Amount)
+		if !o.Date.IsZero() {
+			f.Dates = append(f.Dates, o.Date)
+		}
+		for _, in := range o.Installments {
+			f.Amounts = append(f.Amounts, in.Amount)
+			f.Dates = append(f.Dates, in.DueDate)
+		}
+		if n := len(o.Installments); n > 0 {
+			f.Counts = append(f.Counts, n)
+		}
+	}
+	return f
+}
+
+// AgentSay sends an agent's message to the borrower. A message the guard
+// stops returns a *BlockedError and is neither sent nor recorded; the
+// attempt is audited.
+func (s *Session) AgentSay(ctx context.Context, a Agent, text, messageID string) (Output, error) {
+	if err := checkAgent(a); err != nil {
+		return Output{}, err
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return Output{}, ErrEmptyMessage
+	}
+	if utf8.RuneCountInString(text) > MaxMessageRunes {
+		return Output{}, ErrMessageTooLong
+	}
+	var blocked *BlockedError
+	out, err := s.commit(ctx, func() (Output, *store.TurnCommit, error) {
+		blocked = nil
+		if messageID != "" && s.seen[messageID] {
+			return Output{Status: s.Status()}, nil, nil
+		}
+		if s.conv.Mode != store.ModeAgent {
+			return Output{}, nil, fmt.Errorf("%w: the conversation is %s", ErrWrongMode, s.conv.Mode)
+		}
+		dec := s.CheckAgentText(text)
+		r := s.newRecord()
+		if !dec.Allowed {
+			blocked = &BlockedError{Decision: dec}
+			if err := r.addAudit("guard.blocked", map[string]any{"source": compliance.SourceAgent, "agent_id": a.ID, "violations": dec.Violations, "text": text}); err != nil {
+				return Output{}, nil, err
+			}
+			return r.commit(nil)
+		}
+		if err := r.addAudit("guard.passed", map[string]any{"source": compliance.SourceAgent, "agent_id": a.ID}); err != nil {
+			return Output{}, nil, err
+		}
+		r.turn(FromAgent, a.Name, text, messageID, map[string]any{"agent_id": a.ID})
+		return r.commit(nil)
+	})
+	if err != nil {
+		return Output{}, err
+	}
+	if blocked != nil {
+		return Output{}, blocked
+	}
+	return out, nil
+}
+
+// AgentRecord records a promise or a plan an agent agreed with the
+// borrower, inside the same policy the bot negotiates within
+// (dialog.CheckProposal); an off-policy proposal fails with an error
+// wrapping dialog.ErrOffPolicy and records nothing. The borrower receives
+// the same confirmation the bot would send.
+func (s *Session) AgentRecord(ctx context.Context, a Agent, p dialog.Proposal) (Output, error) {
+	if err := checkAgent(a); err != nil {
+		return Output{}, err
+	}
+	return s.commit(ctx, func() (Output, *store.TurnCommit, error) {
+		if s.conv.Mode != store.ModeAgent {
+			return Output{}, nil, fmt.Errorf("%w: the conversation is %s", ErrWrongMode, s.conv.Mode)
+		}
+		if !s.state.Verified {
+			return Output{}, nil, fmt.Errorf("%w: the borrower is not verified", ErrNotAllowed)
+		}
+		r := s.newRecord()
+		if p.Amount.Currency == "" {
+			p.Amount.Currency = s.acct.Debt.AmountDue.Currency
+		}
+		for i := range p.Installments {
+			if p.Installments[i].Amount.Currency == "" {
+				p.Installments[i].Amount.Currency = p.Amount.Currency
+			}
+		}
+		if err := dialog.CheckProposal(s.acct, p, r.today); err != nil {
+			return Output{}, nil, err
+		}
+		o := dialog.Outcome{Type: dialog.OutcomePTP, Amount: p.Amount, DueDate: p.Date}
+		act := dialog.Act{Kind: dialog.ActClosePTP, Amount: p.Amount, Date: p.Date}
+		switch p.Kind {
+		case dialog.ProposalPayNow:
+			o = dialog.Outcome{Type: dialog.OutcomePayNow, Amount: p.Amount, DueDate: r.today}
+			act = dialog.Act{Kind: dialog.ActClosePayNow, Amount: p.Amount}
+		case dialog.ProposalPlan:
+			var total int64
+			for _, in := range p.Installments {
+				total += in.Amount.Minor
+			}
+			amt := compliance.Money{Minor: total, Currency: p.Amount.Currency}
+			o = dialog.Outcome{Type: dialog.OutcomePlan, Amount: amt, Installments: p.Installments}
+			act = dialog.Act{Kind: dialog.ActClosePlan, Amount: amt, Installments: p.Installments, Count: len(p.Installments)}
+		case dialog.ProposalExtension:
+			o.Reason = dialog.ReasonExtension
+		}
+		act.Link = s.acct.Policy.PaymentURL
+		act.Facts = closingFacts(act, s.state.Verified)
+		if err := r.outcome(o, a.ID); err != nil {
+			return Output{}, nil, err
+		}
+		text, err := s.rt.render.Render(act, s.acct.Locale, s.acct)
+		if err != nil {
+			return Output{}, nil, fmt.Errorf("confirmation: %w", err)
+		}
+		if dec := s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Stage: string(s.state.Stage), Source: compliance.SourceTemplate, Facts: act.Facts}); !dec.Allowed {
+			text = s.guard.SafeText(s.acct.Locale, true)
+		}
+		r.turn(FromAgent, a.Name, text, "", map[string]any{"agent_id": a.ID, "act": act.Kind})
+		st := s.state
+		st.Outcome = &o
+		st.Offers = append(append([]dialog.Proposal(nil), st.Offers...), p)
+		return r.commit(&st)
+	})
+}
+
+// closingFacts lists what a closing confirmation states.
+func closingFacts(a dialog.Act, verified bool) compliance.Facts {
+	f := compliance.Facts{Verified: verified, Amounts: []compliance.Money{a.Amount}}
+	if !a.Date.IsZero() {
+		f.Dates = append(f.Dates, a.Date)
+	}
+	for _, in := range a.Installments {
+		f.Amounts = append(f.Amounts, in.Amount)
+		f.Dates = append(f.Dates, in.DueDate)
+	}
+	if a.Count > 0 {
+		f.Counts = append(f.Counts, a.Count)
+	}
+	return f
+}
+
+// HandBack returns the conversation to the bot, which picks up at the right
+// stage (the resolution question, or verification if it never passed).
+func (s *Session) HandBack(ctx context.Context, a Agent) (Output, error) {
+	if err := checkAgent(a); err != nil {
+		return Output{}, err
+	}
+	out, err := s.commit(ctx, func() (Output, *store.TurnCommit, error) {
+		if s.conv.Mode != store.ModeAgent {
+			return Output{}, nil, fmt.Errorf("%w: the conversation is %s", ErrWrongMode, s.conv.Mode)
+		}
+		if s.state.Outcome != nil && (s.state.Outcome.Type == dialog.OutcomePTP || s.state.Outcome.Type == dialog.OutcomePlan || s.state.Outcome.Type == dialog.OutcomePayNow) {
+			return Output{}, nil, fmt.Errorf("%w: an outcome is recorded; close the conversation instead", ErrWrongMode)
+		}
+		r := s.newRecord()
+		r.conv.Mode = store.ModeBot
+		r.turn(FromSystem, "", s.notice("left", a.Name), "", map[string]any{"agent_id": a.ID})
+		if err := r.addAudit("handoff.handed_back", map[string]any{"agent_id": a.ID}); err != nil {
+			return Output{}, nil, err
+		}
+		next, res := dialog.Step(s.rt.flow, s.acct, s.state, dialog.Input{Kind: dialog.EventHandBack, Today: r.today})
+		for _, act := range res.Acts {
+			if err := s.say(ctx, r, act, next.Stage, "", ""); err != nil {
+				return Output{}, nil, err
+			}
+		}
+		if res.Ended {
+			r.end()
+		}
+		return r.commit(&next)
+	})
+	if err != nil {
+		return Output{}, err
+	}
+	s.markEscalations(ctx, "completed", a.ID)
+	return out, nil
+}
+
+// AgentClose ends the conversation. A recorded outcome stands; otherwise
+// the agent's outcome (e.g. "escalated", "dispute", "none") with a reason
+// is recorded.
+func (s *Session) AgentClose(ctx context.Context, a Agent, outcome dialog.OutcomeType, reason string) (Output, error) {
+	if err := checkAgent(a); err != nil {
+		return Output{}, err
+	}
+	switch outcome {
+	case "", dialog.OutcomeNone, dialog.OutcomeEscalated, dialog.OutcomeDispute, dialog.OutcomeCease, dialog.OutcomeWrongParty:
+	default:
+		return Output{}, fmt.Errorf("%w: outcome %q is recorded with AgentRecord, not on close", ErrNotAllowed, outcome)
+	}
+	out, err := s.commit(ctx, func() (Output, *store.TurnCommit, error) {
+		if s.conv.Mode == store.ModeEnded {
+			return Output{}, nil, ErrEnded
+		}
+		if s.conv.Mode != store.ModeAgent {
+			return Output{}, nil, fmt.Errorf("%w: the conversation is %s", ErrWrongMode, s.conv.Mode)
+		}
+		r := s.newRecord()
+		if outcome != "" && (s.state.Outcome == nil || s.conv.OutcomeType == "" || s.conv.OutcomeType == string(dialog.OutcomeNone) || s.conv.OutcomeType == string(dialog.OutcomeEscalated)) {
+			if err := r.outcome(dialog.Outcome{Type: outcome, Reason: reason}, a.ID); err != nil {
+				return Output{}, nil, err
+			}
+		}
+		r.turn(FromSystem, "", s.notice("closed", a.Name), "", map[string]any{"agent_id": a.ID})
+		if err := r.addAudit("handoff.completed", map[string]any{"agent_id": a.ID, "outcome": outcome, "reason": reason}); err != nil {
+			return Output{}, nil, err
+		}
+		r.end()
+		st := s.state
+		st.Ended = true
+		return r.commit(&st)
+	})
+	if err != nil {
+		return Output{}, err
+	}
+	s.markEscalations(ctx, "completed", a.ID)
+	return out, nil
+}
+
+// markEscalations moves the conversation's open escalations to status. The
+// queue (NATS) is where claims are decided; this keeps the store's record
+// in step, so a failure is logged, not returned.
+func (s *Session) markEscalations(ctx context.Context, status, agentID string) {
+	es, err := s.rt.deps.Store.ListEscalations(ctx, store.EscalationFilter{ConversationID: s.conv.ID})
+	if err != nil {
+		s.log.Warn("list escalations failed", "err", err)
+		return
+	}
+	for _, e := range es {
+		if e.Status == "completed" || e.Status == "failed" || e.Status == "expired" || e.Status == status {
+			continue
+		}
+		e.Status, e.AgentID, e.UpdatedAt = status, agentID, s.rt.deps.Clock.Now().UTC()
+		if err := s.rt.deps.Store.UpdateEscalation(ctx, e); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.log.Warn("update escalation failed", "err", err)
+		}
+	}
+}
