@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/bot/llm"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store/sqlite"
 	"github.com/collectagent/collectagent/web"
@@ -37,9 +38,17 @@ type Config struct {
 	LogFormat   string `yaml:"log_format" validate:"oneof=text json"`
 	// ShutdownTimeout bounds the drain after the first SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" validate:"min=0"`
-	Web             web.Config    `yaml:"web" validate:"-"` // validated by web.Config.Validate
-	Bot             bot.Config    `yaml:"bot"`
-	SQLite          sqlite.Config `yaml:"sqlite"`
+	// StatsLogInterval is how often serve logs the model's counters while
+	// a model is enabled (0 turns it off).
+	StatsLogInterval time.Duration `yaml:"stats_log_interval" validate:"min=0"`
+	Web              web.Config    `yaml:"web" validate:"-"` // validated by web.Config.Validate
+	Bot              bot.Config    `yaml:"bot"`
+	SQLite           sqlite.Config `yaml:"sqlite"`
+	// LLM points understanding, phrasing and handoff summaries at an
+	// OpenAI-compatible model; mode rules (the default) calls none. The
+	// API key is never in the file: it comes from COLLECT_LLM_API_KEY (or
+	// the variable named by llm.api_key_env).
+	LLM llm.Config `yaml:"llm" validate:"-"` // validated by llm.Config.Validate
 }
 
 // defaultPolicy is the portfolio policy of accounts without one: promises
@@ -60,17 +69,19 @@ func defaultPolicy(pack string) dialog.Policy {
 
 func defaultConfig() Config {
 	return Config{
-		Data:            "data",
-		LogLevel:        "info",
-		LogFormat:       "text",
-		ShutdownTimeout: 30 * time.Second,
-		Web:             web.DefaultConfig(),
+		Data:             "data",
+		LogLevel:         "info",
+		LogFormat:        "text",
+		ShutdownTimeout:  30 * time.Second,
+		StatsLogInterval: time.Minute,
+		Web:              web.DefaultConfig(),
 		Bot: bot.Config{
 			DefaultPolicy: defaultPolicy("us"),
 			// Portfolios "us" and "cn" select the jurisdiction's pack.
 			Policies: map[string]dialog.Policy{"us": defaultPolicy("us"), "cn": defaultPolicy("cn")},
 		},
 		SQLite: sqlite.DefaultConfig(),
+		LLM:    llm.Defaults(),
 	}
 }
 
@@ -92,6 +103,8 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 	if err := applyEnv(&cfg, getenv); err != nil {
 		return cfg, err
 	}
+	// The key is read from the environment only, never from the file.
+	cfg.LLM = cfg.LLM.WithAPIKeyFromEnv(getenv)
 	return cfg, nil
 }
 
@@ -120,6 +133,11 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	str("COLLECT_TOKEN_SECRET", &cfg.Web.TokenSecret)
 	list("COLLECT_API_KEY", &cfg.Web.APIKeys)
 	list("COLLECT_ALLOWED_ORIGINS", &cfg.Web.AllowedOrigins)
+	if v := getenv("COLLECT_LLM_MODE"); v != "" {
+		cfg.LLM.Mode = llm.Mode(strings.ToLower(strings.TrimSpace(v)))
+	}
+	str("COLLECT_LLM_BASE_URL", &cfg.LLM.BaseURL)
+	str("COLLECT_LLM_MODEL", &cfg.LLM.Model)
 	if v := getenv("COLLECT_DEMO"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -191,10 +209,27 @@ func (cfg *Config) validate() error {
 			msgs = append(msgs, fmt.Sprintf("bot.policies.%s: %v", name, err))
 		}
 	}
+	msgs = append(msgs, llmConfigErrors(cfg.LLM)...)
 	if len(msgs) > 0 {
 		return fmt.Errorf("%w: %s", errConfig, strings.Join(msgs, "; "))
 	}
 	return nil
+}
+
+// llmConfigErrors returns the model configuration's errors, each naming
+// its field ("llm.base_url: ..."). They never hold the API key.
+func llmConfigErrors(c llm.Config) []string {
+	err := c.Validate()
+	if err == nil {
+		return nil
+	}
+	var msgs []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line = strings.TrimPrefix(strings.TrimSpace(line), llm.ErrConfig.Error()+": "); line != "" {
+			msgs = append(msgs, line)
+		}
+	}
+	return msgs
 }
 
 func describe(fe validator.FieldError) string {

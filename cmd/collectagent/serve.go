@@ -83,11 +83,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer st.Close()
-	rt, err := newRuntime(&cfg, st, log)
+	rt, model, err := newRuntime(&cfg, st, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 1
 	}
+	publishLLM(model)
+	stopStats := logLLMStats(model, log, cfg.StatsLogInterval)
+	defer stopStats()
 	if cfg.Demo {
 		ids, err := seedDemo(ctx, st, systemClock{}.Now())
 		if err != nil {
@@ -111,10 +114,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	fmt.Fprintf(stdout, "collectagent serving on %s (store: %s)\n", ln.Addr(), where)
 	fmt.Fprintf(stdout, "chat page: %s\n", pageURL(ln.Addr()))
+	fmt.Fprintln(stdout, describeLLM(cfg.LLM))
 	if demoKey != "" {
 		fmt.Fprintf(stdout, "demo API key: %s\n", demoKey)
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "demo", cfg.Demo)
+	log.Info("serving", "addr", ln.Addr().String(), "demo", cfg.Demo, "llm", cfg.LLM)
 
 	// Wait for the first signal (or a failed listener). Main's context is
 	// cancelled by the same signal; this channel counts them.
