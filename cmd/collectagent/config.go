@@ -96,7 +96,8 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 		}
 		dec := yaml.NewDecoder(strings.NewReader(string(b)))
 		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil {
+		// An empty file (or one of comments only) keeps the defaults.
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 			return cfg, fmt.Errorf("%w: %s: %w", errConfig, path, err)
 		}
 	}

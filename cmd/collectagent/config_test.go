@@ -103,3 +103,108 @@ func TestDemoConfigNeedsNoSecrets(t *testing.T) {
 		t.Errorf("demo config: %v", err)
 	}
 }
+
+// The model's settings come from the llm section, then COLLECT_LLM_*; the
+// key only from the environment (COLLECT_LLM_API_KEY or the variable
+// api_key_env names).
+func TestConfigLLM(t *testing.T) {
+	tests := []struct {
+		name                string
+		yaml                string
+		env                 map[string]string
+		mode, base, model   string
+		key                 string
+		phrase              bool
+		voiceUnderstandMs   int64
+		hybridBelow         float64
+		wantDefaultsElsewhr bool
+	}{
+		{"defaults", "", nil, "rules", "", "", "", true, 700, 0.8, true},
+		{"file", "llm:\n  mode: hybrid\n  base_url: http://vllm:8000/v1\n  model: qwen3-8b\n  phrase: false\n  hybrid_below: 0.6\n  budgets:\n    chat: {understand: 2s, first_token: 2s, phrase: 2s}\n    voice: {understand: 500ms, first_token: 500ms, phrase: 1s}\n",
+			map[string]string{"COLLECT_LLM_API_KEY": "sk-file-0123"}, "hybrid", "http://vllm:8000/v1", "qwen3-8b", "sk-file-0123", false, 500, 0.6, false},
+		{"env over file", "llm:\n  mode: hybrid\n  base_url: http://vllm:8000/v1\n  model: qwen3-8b\n  api_key_env: LENDER_LLM_KEY\n",
+			map[string]string{"COLLECT_LLM_MODE": "LLM", "COLLECT_LLM_BASE_URL": "https://api.openai.com/v1", "COLLECT_LLM_MODEL": "gpt-4o-mini", "LENDER_LLM_KEY": "sk-env-4567", "COLLECT_LLM_API_KEY": "not-this-one"},
+			"llm", "https://api.openai.com/v1", "gpt-4o-mini", "sk-env-4567", true, 700, 0.8, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := ""
+			if tt.yaml != "" {
+				path = filepath.Join(t.TempDir(), "c.yaml")
+				if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			env := map[string]string{"COLLECT_DEMO": "true"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			cfg, err := loadConfig(path, envOf(env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cfg.validate(); err != nil {
+				t.Fatal(err)
+			}
+			l := cfg.LLM
+			if string(l.Mode) != tt.mode || l.BaseURL != tt.base || l.Model != tt.model || l.APIKey != tt.key || l.Phrase != tt.phrase {
+				t.Errorf("llm = %v (key %q)", l, l.APIKey)
+			}
+			if got := l.BudgetFor("voice").Understand.Milliseconds(); got != tt.voiceUnderstandMs {
+				t.Errorf("voice understand budget %dms, want %d", got, tt.voiceUnderstandMs)
+			}
+			if l.HybridBelow != tt.hybridBelow {
+				t.Errorf("hybrid_below %v", l.HybridBelow)
+			}
+			if tt.wantDefaultsElsewhr && (l.Breaker.Failures != 3 || l.Retry.MaxAttempts != 2 || l.SummaryBudget.Seconds() != 5) {
+				t.Errorf("defaults lost: %+v", l)
+			}
+		})
+	}
+}
+
+// A bad model setting names its field; the key is never in the message,
+// and a key in the file is refused.
+func TestConfigLLMErrorsNameTheField(t *testing.T) {
+	const key = "sk-never-shown-0123456789"
+	tests := []struct {
+		name  string
+		yaml  string
+		env   map[string]string
+		field string
+	}{
+		{"llm without base url", "llm:\n  mode: llm\n  model: m\n", nil, "llm.base_url"},
+		{"base url not http", "llm:\n  mode: hybrid\n  model: m\n  base_url: ftp://x/v1\n", nil, "llm.base_url"},
+		{"llm without model", "llm:\n  mode: llm\n  base_url: http://x/v1\n", nil, "llm.model"},
+		{"bad mode", "llm:\n  mode: magic\n", nil, "llm.mode"},
+		{"bad mode from env", "", map[string]string{"COLLECT_LLM_MODE": "smart"}, "llm.mode"},
+		{"bad base url from env", "", map[string]string{"COLLECT_LLM_MODE": "llm", "COLLECT_LLM_MODEL": "m", "COLLECT_LLM_BASE_URL": "localhost:11434"}, "llm.base_url"},
+		{"bad output", "llm:\n  output: xml\n", nil, "llm.output"},
+		{"bad hybrid_below", "llm:\n  hybrid_below: 2\n", nil, "llm.hybrid_below"},
+		{"bad voice budget", "llm:\n  budgets:\n    chat: {understand: 2s, first_token: 2s, phrase: 2s}\n    voice: {understand: 1s, first_token: 0s, phrase: 1s}\n", nil, "llm.budgets[voice].first_token"},
+		{"bad breaker", "llm:\n  breaker: {failures: 0, open_for: 30s}\n", nil, "llm.breaker.failures"},
+		{"key in the file", "llm:\n  api_key: " + key + "\n", nil, "api_key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{"COLLECT_DEMO": "true", "COLLECT_LLM_API_KEY": key}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			cfg, err := loadConfig(path, envOf(env))
+			if err == nil {
+				err = cfg.validate()
+			}
+			if !errors.Is(err, errConfig) || !strings.Contains(err.Error(), tt.field) {
+				t.Fatalf("err = %v, want a config error naming %q", err, tt.field)
+			}
+			if strings.Contains(err.Error(), key) {
+				t.Errorf("the error shows the key: %v", err)
+			}
+		})
+	}
+}
