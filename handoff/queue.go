@@ -210,6 +210,18 @@ func (q *Queue) follow() {
 	}
 }
 
+// observe puts a state read from or written to the board into the local
+// copy ahead of the watch, so that agents on this node stop trying a case
+// another agent has just won.
+func (q *Queue) observe(c Case) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if old, ok := q.cases[c.ID]; ok && old.Revision < c.Revision {
+		q.cases[c.ID] = c
+		q.waiting = nil
+	}
+}
+
 func (q *Queue) notifyLocked() {
 	for _, ch := range q.subs {
 		select {
@@ -397,6 +409,7 @@ func (q *Queue) change(ctx context.Context, escalationID string, t transition) (
 		if err != nil {
 			return Case{}, err
 		}
+		q.observe(c)
 		now := q.n.clock.Now().UTC()
 		quiet, err := t.apply(&c, now)
 		if err != nil {
@@ -411,6 +424,7 @@ func (q *Queue) change(ctx context.Context, escalationID string, t transition) (
 			return Case{}, fmt.Errorf("%w: %s %s: %w", ErrStream, t.event, escalationID, err)
 		}
 		c.Revision = rev
+		q.observe(c)
 		if quiet {
 			return c, nil
 		}

@@ -22,7 +22,7 @@ var t0 = time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
 
 // rig is one prefix on one backend, with as many nodes as a test wants.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	b      handofftest.Backend
 	cfg    handoff.Config
 	clock  *handofftest.Clock
@@ -30,7 +30,7 @@ type rig struct {
 	queues []*handoff.Queue
 }
 
-func newRig(t *testing.T, b handofftest.Backend, cfg handoff.Config) *rig {
+func newRig(t testing.TB, b handofftest.Backend, cfg handoff.Config) *rig {
 	cfg.Prefix = handofftest.UniquePrefix()
 	return &rig{t: t, b: b, cfg: cfg, clock: handofftest.NewClock(t0)}
 }
