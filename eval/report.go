@@ -10,10 +10,14 @@ import (
 // WriteTable writes one line per conversation (name, locale, expected,
 // got, pass, turns, guard blocks), then the failures with their reasons,
 // then the pass rate. With transcripts set, a failed conversation's
-// transcript follows its reasons.
+// transcript follows its reasons, and every misread line is listed.
 func (r *Report) WriteTable(w io.Writer, transcripts bool) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "suite %s (%s)\n", r.Suite, r.Path)
+	fmt.Fprintf(ew, "suite %s (%s)", r.Suite, r.Path)
+	if r.Mode != "" {
+		fmt.Fprintf(ew, ", understanding: %s", r.Mode)
+	}
+	fmt.Fprintln(ew)
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tLOCALE\tEXPECTED\tGOT\tPASS\tTURNS\tGUARD BLOCKS")
 	for _, res := range r.Results {
@@ -38,6 +42,13 @@ func (r *Report) WriteTable(w io.Writer, transcripts bool) error {
 		}
 		if transcripts {
 			writeTranscript(ew, res.Transcript)
+		}
+	}
+	if transcripts {
+		for _, res := range r.Results {
+			for _, m := range res.Misreads {
+				fmt.Fprintf(ew, "\nMISREAD %s: %s", res.Name, m)
+			}
 		}
 	}
 	fmt.Fprintf(ew, "\n%s: %d/%d passed, pass rate %.1f%% (threshold %.1f%%)\n",

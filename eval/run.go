@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,15 @@ type Options struct {
 	Dir string
 	// Logger receives the runtime's logs; nil discards them.
 	Logger *slog.Logger
+	// Phraser and Summarizer, when set, let a model phrase the engine's
+	// acts and write handoff summaries, as serve wires them.
+	Phraser    bot.Phraser
+	Summarizer bot.Summarizer
+	// Mode labels the run in the report ("rules", "llm", "hybrid").
+	Mode string
+	// Stopwatch reads the wall clock to time each turn; nil is time.Now.
+	// The conversation's own clock stays the suite's frozen instant.
+	Stopwatch func() time.Time
 }
 
 // Turn is one utterance of a conversation's transcript.
@@ -54,10 +64,26 @@ type Result struct {
 	// Failures says, one per broken expectation, what went wrong.
 	Failures   []string `json:"failures,omitempty"`
 	Transcript []Turn   `json:"transcript"`
+
+	// What the lines meant, where the suite states it: intents and slots
+	// checked and read right, and how each misread line was read.
+	IntentChecks int      `json:"intent_checks,omitempty"`
+	IntentHits   int      `json:"intent_hits,omitempty"`
+	SlotChecks   int      `json:"slot_checks,omitempty"`
+	SlotHits     int      `json:"slot_hits,omitempty"`
+	Misreads     []string `json:"misreads,omitempty"`
+	// ModelParses counts lines whose parse the model made (and the rules
+	// re-validated); GuardReplaced counts model wordings the checks
+	// refused and replaced by the template.
+	ModelParses   int `json:"model_parses,omitempty"`
+	GuardReplaced int `json:"guard_replaced,omitempty"`
+	// Latencies are the wall times of the borrower turns.
+	Latencies []time.Duration `json:"-"`
 }
 
 // Report is the result of one suite.
 type Report struct {
+	Mode      string   `json:"mode,omitempty"`
 	Suite     string   `json:"suite"`
 	Path      string   `json:"path"`
 	Threshold float64  `json:"threshold"`
@@ -127,11 +153,15 @@ func Run(ctx context.Context, s *Suite, opts Options) (*Report, error) {
 		und = understand.NewRules()
 	}
 	rt, err := bot.NewRuntime(bot.Config{DefaultPolicy: s.policies["us"], Policies: s.policies},
-		bot.Deps{Store: st, Understander: und, Clock: fixedClock{s.At}, Logger: log})
+		bot.Deps{Store: st, Understander: und, Clock: fixedClock{s.At}, Logger: log, Phraser: opts.Phraser, Summarizer: opts.Summarizer})
 	if err != nil {
 		return nil, fmt.Errorf("%w: runtime: %w", ErrRun, err)
 	}
-	rep := &Report{Suite: s.Name, Path: s.Path, Threshold: s.EffectiveThreshold()}
+	sw := opts.Stopwatch
+	if sw == nil {
+		sw = time.Now
+	}
+	rep := &Report{Mode: opts.Mode, Suite: s.Name, Path: s.Path, Threshold: s.EffectiveThreshold()}
 	for _, c := range s.Conversations {
 		if err := ctx.Err(); err != nil {
 			return rep, fmt.Errorf("%w: %w", ErrRun, err)
@@ -142,13 +172,13 @@ func Run(ctx context.Context, s *Suite, opts Options) (*Report, error) {
 		if err := st.UpsertAccounts(ctx, []store.Account{a}); err != nil {
 			return rep, fmt.Errorf("%w: account %q: %w", ErrRun, a.ID, err)
 		}
-		rep.Results = append(rep.Results, runOne(ctx, rt, st, a, s.policyOf(a).Pack, c))
+		rep.Results = append(rep.Results, runOne(ctx, rt, st, a, s.policyOf(a).Pack, c, sw))
 	}
 	return rep, nil
 }
 
 // runOne plays one conversation and judges it.
-func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Account, pack string, c Conversation) (res Result) {
+func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Account, pack string, c Conversation, sw func() time.Time) (res Result) {
 	res = Result{Name: c.Name, Note: c.Note, Locale: acct.Locale, Expected: c.Expect.summary(), Got: "-"}
 	fail := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
 	defer func() { res.Pass = len(res.Failures) == 0 }()
@@ -200,7 +230,9 @@ func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Acc
 		when := fmt.Sprintf("line %d %q", i+1, l.Say)
 		res.Transcript = append(res.Transcript, Turn{From: bot.FromBorrower, Text: l.Say})
 		mode := sess.Status().Mode
+		t0 := sw()
 		out, err := sess.Handle(ctx, bot.Message{Text: l.Say})
+		res.Latencies = append(res.Latencies, sw().Sub(t0))
 		if errors.Is(err, bot.ErrEnded) {
 			fail("%s: the conversation had already ended (%s); %d line(s) unsent", when, status.Outcome, len(c.Lines)-i)
 			break
@@ -228,7 +260,92 @@ func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Acc
 	}
 	judgeEnd(ctx, st, sess, c.Expect, all.String(), &res, fail)
 	judgeRecords(ctx, st, sess.ID(), pack, fail)
+	measureMeaning(ctx, st, sess.ID(), c.Lines, &res, fail)
 	return res
+}
+
+// measureMeaning compares what each line was understood to mean (the
+// parse recorded with its turn) with what the suite says it means, and
+// counts the lines the model understood.
+func measureMeaning(ctx context.Context, st store.Store, id string, lines []Line, res *Result, fail func(string, ...any)) {
+	turns, err := st.ListTurns(ctx, id)
+	if err != nil {
+		fail("read turns: %v", err)
+		return
+	}
+	i := 0
+	for _, t := range turns {
+		if t.From != bot.FromBorrower {
+			continue
+		}
+		var m struct {
+			Parse *dialog.Parse `json:"parse"`
+		}
+		_ = json.Unmarshal(t.Meta, &m)
+		if m.Parse != nil && m.Parse.Source == "llm" {
+			res.ModelParses++
+		}
+		if i < len(lines) && lines[i].checksMeaning() {
+			judgeLine(i, lines[i], m.Parse, res)
+		}
+		i++
+	}
+	// Lines never sent (the conversation ended first) were not understood.
+	for ; i < len(lines); i++ {
+		if lines[i].checksMeaning() {
+			judgeLine(i, lines[i], nil, res)
+		}
+	}
+}
+
+// judgeLine counts one line's intent and slots against its parse (nil:
+// the line was not understood at all).
+func judgeLine(i int, l Line, p *dialog.Parse, res *Result) {
+	var got dialog.Parse
+	if p != nil {
+		got = *p
+	}
+	var miss []string
+	if l.Intent != "" {
+		res.IntentChecks++
+		gi := string(got.Intent)
+		if gi == "" {
+			gi = "unknown"
+		}
+		if p != nil && gi == l.Intent {
+			res.IntentHits++
+		} else {
+			miss = append(miss, fmt.Sprintf("intent %s, want %s", gi, l.Intent))
+		}
+	}
+	slot := func(name, gotS, want string) {
+		res.SlotChecks++
+		if p != nil && gotS == want {
+			res.SlotHits++
+		} else {
+			miss = append(miss, fmt.Sprintf("%s %s, want %s", name, gotS, want))
+		}
+	}
+	if l.Date != "" {
+		g := "none"
+		if !got.Date.IsZero() {
+			g = got.Date.String()
+		}
+		slot("date", g, l.Date)
+	}
+	if l.Amount != nil {
+		g := "none"
+		if !got.Amount.IsZero() {
+			g = Amount{Minor: got.Amount.Minor}.String()
+		}
+		slot("amount", g, l.Amount.String())
+	}
+	if l.Installments != 0 {
+		slot("installments", strconv.Itoa(got.Installments), strconv.Itoa(l.Installments))
+	}
+	if len(miss) > 0 {
+		res.Misreads = append(res.Misreads, fmt.Sprintf("line %d %q: %s", i+1, l.Say, strings.Join(miss, ", ")))
+	}
 }
 
 // judgeRecords applies the rules every conversation is held to, on what
@@ -345,8 +462,11 @@ func judgeEnd(ctx context.Context, st store.Store, sess *bot.Session, e Expect, 
 		fail("read audit: %v", err)
 	}
 	for _, a := range audit {
-		if a.Kind == "guard.blocked" {
+		switch a.Kind {
+		case "guard.blocked":
 			res.GuardBlocks++
+		case "guard.replaced":
+			res.GuardReplaced++
 		}
 	}
 	if res.GuardBlocks > e.MaxGuardBlocks {

@@ -248,11 +248,40 @@ type Conversation struct {
 
 // Line is one borrower message, with optional checks on the bot's reply
 // to it. In YAML it is either a string or a mapping with say, must_say
-// and must_not_say.
+// and must_not_say, and what the line means: intent, date, amount,
+// installments. What it means is measured (intent and slot accuracy, to
+// compare understanding modes), not judged: a misread line fails the
+// conversation only through what the bot then does.
 type Line struct {
 	Say        string
 	MustSay    []string
 	MustNotSay []string
+	// Intent is the parse's main intent ("unknown" for none); "" is not
+	// checked.
+	Intent string
+	// Date (YYYY-MM-DD), Amount (major units, in the debt's currency) and
+	// Installments are the slots the parse must hold; unset ones are not
+	// checked.
+	Date         string
+	Amount       *Amount
+	Installments int
+}
+
+// intents are the engine's intents as a suite names them.
+var intents = []string{
+	"unknown", string(dialog.IntentAffirm), string(dialog.IntentDeny), string(dialog.IntentGreet),
+	string(dialog.IntentIdentify), string(dialog.IntentPayNow), string(dialog.IntentPromise),
+	string(dialog.IntentPlan), string(dialog.IntentExtension), string(dialog.IntentCannotPay),
+	string(dialog.IntentHardship), string(dialog.IntentDispute), string(dialog.IntentCease),
+	string(dialog.IntentAttorney), string(dialog.IntentBankruptcy), string(dialog.IntentWrongParty),
+	string(dialog.IntentHuman), string(dialog.IntentComplaint), string(dialog.IntentAbuse),
+	string(dialog.IntentDistress), string(dialog.IntentAskBalance), string(dialog.IntentAskHowToPay),
+	string(dialog.IntentAlreadyPaid), string(dialog.IntentCallbackLater),
+}
+
+// checksMeaning reports whether the line states what it means.
+func (l Line) checksMeaning() bool {
+	return l.Intent != "" || l.Date != "" || l.Amount != nil || l.Installments != 0
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler. The mapping form's keys are
@@ -265,7 +294,7 @@ func (l *Line) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	case yaml.MappingNode:
 	default:
-		return fmt.Errorf("line %d: a line is a string or a mapping with say, must_say, must_not_say", n.Line)
+		return fmt.Errorf("line %d: a line is a string or a mapping with say, must_say, must_not_say, intent, date, amount, installments", n.Line)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -280,8 +309,32 @@ func (l *Line) UnmarshalYAML(n *yaml.Node) error {
 			l.MustSay, err = stringList(v)
 		case "must_not_say":
 			l.MustNotSay, err = stringList(v)
+		case "intent":
+			if v.Kind != yaml.ScalarNode || !slices.Contains(intents, v.Value) {
+				return fmt.Errorf("line %d: intent must be one of %s", v.Line, strings.Join(intents, ", "))
+			}
+			l.Intent = v.Value
+		case "date":
+			if v.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: date must be YYYY-MM-DD", v.Line)
+			}
+			if _, derr := compliance.ParseISODate(v.Value); derr != nil {
+				return fmt.Errorf("line %d: date %q is not YYYY-MM-DD", v.Line, v.Value)
+			}
+			l.Date = v.Value
+		case "amount":
+			var a Amount
+			if err = a.UnmarshalYAML(v); err == nil {
+				l.Amount = &a
+			}
+		case "installments":
+			n, cerr := strconv.Atoi(v.Value)
+			if v.Kind != yaml.ScalarNode || cerr != nil || n < 1 || n > 36 {
+				return fmt.Errorf("line %d: installments must be a whole number from 1 to 36", v.Line)
+			}
+			l.Installments = n
 		default:
-			return fmt.Errorf("line %d: field %s not found in a line (want say, must_say, must_not_say)", k.Line, k.Value)
+			return fmt.Errorf("line %d: field %s not found in a line (want say, must_say, must_not_say, intent, date, amount, installments)", k.Line, k.Value)
 		}
 		if err != nil {
 			return err
