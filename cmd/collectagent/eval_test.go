@@ -85,6 +85,19 @@ func TestEvalModesAgainstFakeModel(t *testing.T) {
 						}
 					}
 				}
+				// The suites state what their lines mean; a model that reads
+				// as the rules do, or none at all, reads them as well.
+				if s.IntentChecks == 0 || s.IntentChecks != rules.IntentChecks || s.IntentAccuracy != rules.IntentAccuracy || s.SlotAccuracy != rules.SlotAccuracy {
+					t.Errorf("%s: intent %.4f of %d, slots %.4f of %d; rules %.4f of %d, %.4f of %d", s.Mode,
+						s.IntentAccuracy, s.IntentChecks, s.SlotAccuracy, s.SlotChecks, rules.IntentAccuracy, rules.IntentChecks, rules.SlotAccuracy, rules.SlotChecks)
+					for _, r := range m.Reports {
+						for _, res := range r.Results {
+							for _, mr := range res.Misreads {
+								t.Logf("%s: %s: %s", s.Mode, res.Name, mr)
+							}
+						}
+					}
+				}
 				if s.ModelCalls == 0 || s.TurnP50 <= 0 || s.TurnP99 < s.TurnP50 {
 					t.Errorf("%s: model calls %d, turn p50 %v p99 %v", s.Mode, s.ModelCalls, s.TurnP50, s.TurnP99)
 				}
