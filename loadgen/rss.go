@@ -92,7 +92,8 @@ func ParseProcStat(b []byte) (time.Duration, error) {
 	var ticks int64
 	for _, x := range f[11:13] {
 		n, err := strconv.ParseInt(string(x), 10, 64)
-		if err != nil || n < 0 || n > 1<<50 {
+		// 2^36 ticks is over 20 years of CPU; more would overflow a Duration.
+		if err != nil || n < 0 || n > 1<<36 {
 			return 0, fmt.Errorf("%w: stat: bad CPU time %q", ErrProcStatus, truncate(string(x), 40))
 		}
 		ticks += n
