@@ -28,7 +28,9 @@
 //	      - "07/21/1988"
 //	      - say: "I can pay on Friday"        # a line with checks on its reply
 //	        must_say: ["November 27, 2026"]
-//	      - "yes"
+//	        intent: promise                   # what the line means (measured)
+//	        date: "2026-11-27"                # and its slots: date, amount,
+//	      - "yes"                             # installments
 //	    expect:
 //	      outcome: ptp        # ptp plan pay_now escalated dispute cease wrong_party none
 //	      mode: ended         # ended waiting_agent bot; defaults from the outcome
@@ -48,6 +50,20 @@
 // debt-collector disclosure comes before the balance; every line is
 // answered while the bot holds the conversation; and the conversation's
 // audit chain verifies and holds its outcome.
+//
+// # Understanding modes
+//
+// A line may state what it means: its intent ("unknown" for none) and the
+// date, amount or installment count it carries. These are measured, not
+// judged: Result counts the intents and slots the recorded parse got right
+// (IntentChecks/IntentHits, SlotChecks/SlotHits, Misreads), and a misread
+// line fails its conversation only through what the bot then does. Run
+// the same suites once per understanding mode (Options.Understander,
+// Phraser, Summarizer, Mode) and Summarize each ModeRun, with its model
+// client's llm.Stats, for WriteComparison: pass rate, intent and slot
+// accuracy, lines the model understood, guard blocks and replaced model
+// wordings, model calls, fallbacks by reason, and turn and model latency
+// (p50/p99).
 //
 // It knows nothing of transports: it drives bot.Session directly, the way
 // the chat WebSocket does.

@@ -159,6 +159,30 @@ func TestParseErrors(t *testing.T) {
     line: ["hi"]
     expect: {outcome: ptp}
 `), []string{`conversation "c2"`, "field line not found"}},
+		{"unknown intent", conv(`
+  - name: m1
+    account: maria
+    lines: [{say: "hi", intent: pay_later}]
+    expect: {outcome: none, mode: bot}
+`), []string{`conversation "m1"`, "intent must be one of", "promise"}},
+		{"line date not ISO", conv(`
+  - name: m2
+    account: maria
+    lines: [{say: "friday", date: "Friday"}]
+    expect: {outcome: none, mode: bot}
+`), []string{`conversation "m2"`, `date "Friday"`}},
+		{"line amount with three decimals", conv(`
+  - name: m3
+    account: maria
+    lines: [{say: "240", amount: 240.001}]
+    expect: {outcome: none, mode: bot}
+`), []string{`conversation "m3"`, "240.001"}},
+		{"line installments out of range", conv(`
+  - name: m4
+    account: maria
+    lines: [{say: "40 payments", installments: 40}]
+    expect: {outcome: none, mode: bot}
+`), []string{`conversation "m4"`, "installments must be"}},
 		{"unknown line key", conv(`
   - name: c3
     account: maria
