@@ -192,14 +192,18 @@ func (n *Node) isClosed() bool {
 
 // Destroy deletes the node's streams and bucket with everything in them:
 // for tests and for tearing down a prefix on a shared server.
-func (n *Node) Destroy(ctx context.Context) error {
+func (n *Node) Destroy(ctx context.Context) error { return Destroy(ctx, n.js, n.cfg.Prefix) }
+
+// Destroy deletes a prefix's streams and bucket, those that exist.
+func Destroy(ctx context.Context, js jetstream.JetStream, prefix string) error {
+	nm := namesFor(prefix)
 	var errs []error
-	for _, s := range []string{n.names.handoff, n.names.conv, n.names.events} {
-		if err := n.js.DeleteStream(ctx, s); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+	for _, s := range []string{nm.handoff, nm.conv, nm.events} {
+		if err := js.DeleteStream(ctx, s); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 			errs = append(errs, err)
 		}
 	}
-	if err := n.js.DeleteKeyValue(ctx, n.names.cases); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+	if err := js.DeleteKeyValue(ctx, nm.cases); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -79,10 +80,11 @@ type Queue struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	watch  jetstream.KeyWatcher
 	intake jetstream.ConsumeContext
 	ready  chan struct{}
 	once   sync.Once
+
+	readyOnce sync.Once
 
 	mu      sync.Mutex
 	cases   map[string]Case
@@ -110,9 +112,8 @@ func (n *Node) StartQueue(ctx context.Context, opts QueueOptions) (*Queue, error
 		cancel()
 		return nil, fmt.Errorf("%w: watch board: %w", ErrStream, err)
 	}
-	q.watch = w
 	q.wg.Add(1)
-	go q.follow()
+	go q.follow(w)
 	select {
 	case <-q.ready:
 	case <-ctx.Done():
@@ -153,9 +154,6 @@ func (q *Queue) Close() error {
 			}
 		}
 		q.cancel()
-		if q.watch != nil {
-			_ = q.watch.Stop()
-		}
 		q.wg.Wait()
 		q.mu.Lock()
 		for id, ch := range q.subs {
@@ -167,48 +165,88 @@ func (q *Queue) Close() error {
 	return nil
 }
 
-// follow keeps the local copy of the board.
-func (q *Queue) follow() {
+// follow keeps the local copy of the board. After a reconnect it starts
+// a fresh watch and swaps in the snapshot it loads (the server may have
+// restarted and lost the old watch's consumer).
+func (q *Queue) follow(w jetstream.KeyWatcher) {
 	defer q.wg.Done()
-	loaded := false
+	status := q.n.nc.StatusChanged(nats.CONNECTED)
+	defer q.n.nc.RemoveStatusListener(status)
+	defer func() { _ = w.Stop() }()
+	var snapshot map[string]Case // non-nil while a fresh watch loads
+	var retry <-chan time.Time
+	restart := func() {
+		nw, err := q.kv.WatchAll(q.ctx)
+		if err != nil {
+			q.n.log.Warn("board watch not restarted; retrying", "err", err)
+			retry = time.After(250 * time.Millisecond)
+			return
+		}
+		_ = w.Stop()
+		w, snapshot, retry = nw, map[string]Case{}, nil
+	}
 	for {
-		var e jetstream.KeyValueEntry
-		var ok bool
 		select {
 		case <-q.ctx.Done():
 			return
-		case e, ok = <-q.watch.Updates():
+		case <-status:
+			restart()
+		case <-retry:
+			restart()
+		case e, ok := <-w.Updates():
 			if !ok {
-				return
+				// Stopped under us: wait for a reconnect or the end.
+				w = stoppedWatch{}
+				continue
 			}
+			q.apply(e, &snapshot)
 		}
-		if e == nil {
-			if !loaded {
-				loaded = true
-				close(q.ready)
-			}
-			continue
-		}
-		q.mu.Lock()
-		switch e.Operation() {
-		case jetstream.KeyValuePut:
-			c, err := decodeCase(e.Value())
-			if err != nil {
-				q.n.log.Warn("unreadable case on the board", "key", e.Key(), "err", err)
-				break
-			}
-			c.Revision = e.Revision()
-			if old, ok := q.cases[c.ID]; !ok || old.Revision < c.Revision {
-				q.cases[c.ID] = c
-			}
-		default:
-			delete(q.cases, e.Key())
-		}
-		q.waiting = nil
-		q.notifyLocked()
-		q.mu.Unlock()
 	}
 }
+
+// apply takes one watch update into the local copy, or into the snapshot
+// a fresh watch is loading.
+func (q *Queue) apply(e jetstream.KeyValueEntry, snapshot *map[string]Case) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if e == nil { // the initial values are all in
+		if *snapshot != nil {
+			q.cases, *snapshot = *snapshot, nil
+			q.waiting = nil
+			q.notifyLocked()
+		}
+		q.readyOnce.Do(func() { close(q.ready) })
+		return
+	}
+	into := q.cases
+	if *snapshot != nil {
+		into = *snapshot
+	}
+	switch e.Operation() {
+	case jetstream.KeyValuePut:
+		c, err := decodeCase(e.Value())
+		if err != nil {
+			q.n.log.Warn("unreadable case on the board", "key", e.Key(), "err", err)
+			return
+		}
+		c.Revision = e.Revision()
+		if old, ok := into[c.ID]; !ok || old.Revision < c.Revision {
+			into[c.ID] = c
+		}
+	default:
+		delete(into, e.Key())
+	}
+	if *snapshot == nil {
+		q.waiting = nil
+		q.notifyLocked()
+	}
+}
+
+// stoppedWatch stands in for a watch that ended until a new one starts.
+type stoppedWatch struct{}
+
+func (stoppedWatch) Updates() <-chan jetstream.KeyValueEntry { return nil }
+func (stoppedWatch) Stop() error                             { return nil }
 
 // observe puts a state read from or written to the board into the local
 // copy ahead of the watch, so that agents on this node stop trying a case

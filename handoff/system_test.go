@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"go/build"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -157,4 +158,84 @@ func TestImports(t *testing.T) {
 			t.Errorf("packet JSON lacks %s: %s", f, b)
 		}
 	}
+}
+
+// TestServerRestartUnderLiveNode: the server restarts (same port, same
+// store) under a running node connected over TCP; the node reconnects,
+// its board still holds every case, and new escalations keep flowing.
+func TestServerRestartUnderLiveNode(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	scfg := handoff.Config{Port: port, StoreDir: t.TempDir()}
+	srv, err := handoff.StartEmbedded(scfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown() }()
+	ctx := context.Background()
+	cfg := handoff.Config{URL: srv.ClientURL(), ReconnectWait: 20 * time.Millisecond}
+	nc, err := handoff.Connect(ctx, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	n := handofftest.Open(t, nc, cfg, handoff.Deps{}, false)
+	q, err := n.StartQueue(ctx, handoff.QueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		publish(t, n, escalation(fmt.Sprintf("e-before-%d", i), 2, t0))
+	}
+	waitWaiting(t, q, 3)
+	in, _ := subscribe(t, n.Bridge(), "c-live", handoff.SideAgent, handoff.FromStart())
+	if _, err := n.Bridge().SendToBorrower(ctx, "c-live", handoff.Message{ID: "m-1", Text: "before"}); err != nil {
+		t.Fatal(err)
+	}
+	in.waitTexts(t, "before")
+
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	if srv, err = handoff.StartEmbedded(scfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	handofftest.WaitFor(t, 10*time.Second, func() error {
+		if !nc.IsConnected() {
+			return fmt.Errorf("not reconnected")
+		}
+		return nil
+	})
+	handofftest.WaitFor(t, 10*time.Second, func() error {
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		return n.Publisher().PublishEscalation(ctx, escalation("e-after", 1, t0))
+	})
+	handofftest.WaitFor(t, 5*time.Second, func() error {
+		_, err := q.Get(ctx, "e-after")
+		return err
+	})
+	start := time.Now()
+	var w []handoff.Case
+	handofftest.WaitFor(t, 60*time.Second, func() error {
+		if w = q.Waiting(); len(w) != 4 {
+			return fmt.Errorf("%d waiting", len(w))
+		}
+		return nil
+	})
+	t.Logf("board caught up %s after the restart", time.Since(start))
+	if w[0].ID != "e-after" {
+		t.Fatalf("queue after restart %v", ids(w))
+	}
+	if _, err := q.Claim(ctx, "ann", "e-before-1"); err != nil {
+		t.Fatalf("claim after restart: %v", err)
+	}
+	// The live bridge subscription resumes, without repeating "before".
+	if _, err := n.Bridge().SendToBorrower(ctx, "c-live", handoff.Message{ID: "m-2", Text: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	in.waitTexts(t, "before", "after")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Environment variables read by the helpers.
@@ -137,20 +138,29 @@ func Open(t testing.TB, nc *nats.Conn, cfg handoff.Config, deps handoff.Deps, de
 	if cfg.Prefix == "" {
 		cfg.Prefix = UniquePrefix()
 	}
+	if destroy {
+		// Registered first, so it runs last and also when Open fails
+		// half-way.
+		t.Cleanup(func() {
+			if nc.IsClosed() {
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			js, err := jetstream.New(nc)
+			if err == nil {
+				err = handoff.Destroy(ctx, js, cfg.Prefix)
+			}
+			if err != nil {
+				t.Errorf("destroy %s: %v", cfg.Prefix, err)
+			}
+		})
+	}
 	n, err := handoff.Open(context.Background(), nc, cfg, deps)
 	if err != nil {
 		t.Fatalf("open handoff: %v", err)
 	}
-	t.Cleanup(func() {
-		_ = n.Close()
-		if destroy && !nc.IsClosed() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := n.Destroy(ctx); err != nil {
-				t.Errorf("destroy %s: %v", n.Config().Prefix, err)
-			}
-		}
-	})
+	t.Cleanup(func() { _ = n.Close() })
 	return n
 }
 
