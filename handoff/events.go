@@ -3,7 +3,9 @@ package handoff
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -107,4 +109,70 @@ func (n *Node) caseEvent(kind string, c Case, rev uint64) {
 	if err := n.publishEvent(ctx, kind, id, ev); err != nil {
 		n.log.Warn("case event not published", "kind", kind, "escalation", c.ID, "err", err)
 	}
+}
+
+// OnCaseEvents hands every lifecycle event to fn, in order and at least
+// once, through the durable consumer named durable on the events stream:
+// nodes that pass the same name share the work, each event going to one
+// of them. An event is acknowledged when fn returns nil; an error hands it
+// back after AckWait. Its typical fn records the case's status in the
+// store (idempotent: a redelivered event writes the same status again).
+// fn runs on one goroutine; stop ends the delivery and waits for it.
+func (n *Node) OnCaseEvents(ctx context.Context, durable string, fn func(context.Context, Event, CaseEvent) error) (stop func(), err error) {
+	if err := checkToken("consumer name", durable); err != nil {
+		return nil, err
+	}
+	cons, err := n.js.CreateOrUpdateConsumer(ctx, n.names.events, jetstream.ConsumerConfig{
+		Durable:       durable,
+		Description:   "handoff lifecycle events, in order",
+		FilterSubject: n.names.prefix + ".events.handoff.>",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       n.cfg.AckWait,
+		MaxDeliver:    -1,
+		// One at a time keeps a case's events in order.
+		MaxAckPending: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: consumer %s: %w", ErrStream, durable, err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		ev, err := ParseEvent(msg.Data())
+		var ce CaseEvent
+		if err == nil {
+			err = json.Unmarshal(ev.Data, &ce)
+		}
+		if err != nil {
+			n.log.Warn("unreadable case event dropped", "subject", msg.Subject(), "err", err)
+			_ = msg.Term()
+			return
+		}
+		octx, ocancel := context.WithTimeout(runCtx, opTimeout)
+		defer ocancel()
+		if err := fn(octx, ev, ce); err != nil {
+			n.log.Warn("case event not handled; redelivering", "kind", ev.Kind, "escalation", ce.EscalationID, "err", err)
+			_ = msg.NakWithDelay(min(n.cfg.AckWait, time.Second))
+			return
+		}
+		_ = msg.Ack()
+	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		if !errors.Is(err, jetstream.ErrNoHeartbeat) {
+			n.log.Debug("case events consume", "err", err)
+		}
+	}))
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("%w: consume %s: %w", ErrStream, durable, err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cc.Stop()
+			select {
+			case <-cc.Closed():
+			case <-time.After(opTimeout):
+			}
+			cancel()
+		})
+	}, nil
 }

@@ -20,8 +20,9 @@ func (n *Node) Publisher() *Publisher { return &Publisher{n: n} }
 // PublishEscalation queues an escalation on <prefix>.handoff.<priority>
 // and returns once JetStream has stored it. The escalation id is the
 // message id: publishing the same escalation again (a retry from the
-// store) within the dedupe window stores nothing new, and after it the
-// case board still refuses a second case with the same id.
+// store) within the dedupe window stores nothing new, and while the case
+// is on the board (until FinishedTTL after it finished) the intake does
+// not take a second case with the same id.
 func (p *Publisher) PublishEscalation(ctx context.Context, e store.Escalation) error {
 	pk, err := PacketOf(e)
 	if err != nil {

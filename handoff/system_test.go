@@ -8,6 +8,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -238,4 +239,50 @@ func TestServerRestartUnderLiveNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	in.waitTexts(t, "before", "after")
+}
+
+// TestOnCaseEvents: a recorder sees a case's events in order, and one it
+// failed to handle comes back.
+func TestOnCaseEvents(t *testing.T) {
+	for _, b := range handofftest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			r := newRig(t, b, handoff.Config{})
+			n, q := r.node()
+			var mu sync.Mutex
+			var kinds []string
+			failed := false
+			stop, err := n.OnCaseEvents(context.Background(), "recorder", func(_ context.Context, ev handoff.Event, ce handoff.CaseEvent) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if ev.Kind == handoff.EventAccepted && !failed {
+					failed = true
+					return fmt.Errorf("store busy")
+				}
+				kinds = append(kinds, ev.Kind+":"+ce.Status)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			publish(t, n, escalation("e-rec", 2, t0))
+			waitWaiting(t, q, 1)
+			ctx := context.Background()
+			if _, err := q.Claim(ctx, "ann", "e-rec"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := q.HandBack(ctx, "ann", "e-rec", ""); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"handoff.queued:queued", "handoff.accepted:accepted", "handoff.handed_back:completed"}
+			handofftest.WaitFor(t, 10*time.Second, func() error {
+				mu.Lock()
+				defer mu.Unlock()
+				if !slices.Equal(kinds, want) {
+					return fmt.Errorf("recorded %v, want %v", kinds, want)
+				}
+				return nil
+			})
+		})
+	}
 }
