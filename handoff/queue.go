@@ -504,8 +504,8 @@ func (q *Queue) announce(ctx context.Context, c Case, event, mode string, rev ui
 // number of nodes, one agent gets it; the others get ErrAlreadyClaimed.
 // The claim is a lease of AckWait: the agent's console calls Renew while
 // it holds the case, and a case whose lease ran out goes back to the
-// queue at the next sweep (see Sweep). Claiming a case the agent already
-// holds renews it.
+// queue at the next sweep (see Sweep), and may be claimed by another agent
+// even before that. Claiming a case the agent already holds renews it.
 func (q *Queue) Claim(ctx context.Context, agentID, escalationID string) (Case, error) {
 	if err := checkToken("agent id", agentID); err != nil {
 		return Case{}, err
@@ -514,9 +514,9 @@ func (q *Queue) Claim(ctx context.Context, agentID, escalationID string) (Case, 
 		switch {
 		case c.Finished():
 			return false, fmt.Errorf("%w: %s is %s", ErrFinished, c.ID, c.Status)
-		case c.Status == StatusAccepted && c.AgentID != agentID:
+		case c.Status == StatusAccepted && c.AgentID != agentID && now.Before(c.LeaseUntil):
 			return false, fmt.Errorf("%w: %s", ErrAlreadyClaimed, c.ID)
-		case c.Status == StatusAccepted:
+		case c.Status == StatusAccepted && c.AgentID == agentID:
 			c.LeaseUntil = now.Add(q.n.cfg.AckWait)
 			return true, nil
 		}

@@ -325,10 +325,20 @@ func TestClaimLapsesBackToQueue(t *testing.T) {
 			if err != nil || c.Claims != 2 || c.AgentID != "bob" {
 				t.Fatalf("second claim: %+v %v", c, err)
 			}
+			// Bob's lease lapses too; Carol takes the case over before any
+			// sweep, while Dan, inside a live lease, could not.
+			r.clock.Advance(29 * time.Second)
+			if _, err := q.Claim(ctx, "dan", "e-1"); !errors.Is(err, handoff.ErrAlreadyClaimed) {
+				t.Fatalf("claim inside a live lease: %v", err)
+			}
+			r.clock.Advance(time.Second)
+			if c, err := q.Claim(ctx, "carol", "e-1"); err != nil || c.AgentID != "carol" || c.Claims != 3 {
+				t.Fatalf("take-over of a lapsed claim: %+v %v", c, err)
+			}
 			handofftest.WaitFor(t, 5*time.Second, func() error {
 				bmu.Lock()
 				defer bmu.Unlock()
-				if want := []string{"agent", "waiting_agent", "agent"}; !slices.Equal(modes, want) {
+				if want := []string{"agent", "waiting_agent", "agent", "agent"}; !slices.Equal(modes, want) {
 					return fmt.Errorf("borrower modes %v, want %v", modes, want)
 				}
 				return nil
