@@ -53,9 +53,16 @@ func TestEvalModesAgainstFakeModel(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		fail bool
-	}{{"delegating model", false}, {"dead model", true}} {
+		lie  string
+	}{
+		{"delegating model", false, ""},
+		{"dead model", true, ""},
+		// Every phrased act claims the account is closed: each wording is
+		// replaced by the template, counted, and never said.
+		{"lying model", false, "Your account is closed, 你的账户已结清. "},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeModel(t, tt.fail)
+			f := newLyingModel(t, tt.fail, tt.lie)
 			env := map[string]string{"COLLECT_LLM_API_KEY": fakeLLMKey}
 			args := append([]string{"--understanding", "rules,llm,hybrid", "--llm-base-url", f.URL(), "--llm-model", "fake-model"}, suites...)
 			code, modes, stderr := evalJSON(t, env, args...)
@@ -109,9 +116,30 @@ func TestEvalModesAgainstFakeModel(t *testing.T) {
 					if s.ModelParses == 0 || s.FallbackTotal != 0 || s.ModelFailed != 0 || s.UnderstandP50 <= 0 || s.TokensIn == 0 {
 						t.Errorf("%s: delegating model: %+v", s.Mode, s)
 					}
-					if s.GuardReplacements != 0 {
+					if tt.lie == "" && s.GuardReplacements != 0 {
 						t.Errorf("%s: a faithful wording was replaced %d times", s.Mode, s.GuardReplacements)
 					}
+					if tt.lie != "" && s.GuardReplacements == 0 {
+						t.Errorf("%s: no wording replaced", s.Mode)
+					}
+					if tt.lie != "" && s.GuardBlocks != 0 {
+						t.Errorf("%s: the guard blocked %d sent utterances", s.Mode, s.GuardBlocks)
+					}
+					for _, r := range m.Reports {
+						for _, res := range r.Results {
+							for _, turn := range res.Transcript {
+								if turn.From == "bot" && (strings.Contains(turn.Text, "account is closed") || strings.Contains(turn.Text, "已结清")) {
+									t.Fatalf("%s: %s: the bot said %q", s.Mode, res.Name, turn.Text)
+								}
+							}
+						}
+					}
+				}
+			}
+			if tt.lie != "" {
+				// Every wording the model wrote was replaced, in every mode.
+				if n := modes[1].Summary.GuardReplacements + modes[2].Summary.GuardReplacements; n != f.count("phrase") {
+					t.Errorf("%d wordings replaced, %d phrased", n, f.count("phrase"))
 				}
 			}
 			// llm asks the model for every line, hybrid only when the rules are unsure.

@@ -32,6 +32,9 @@ type fakeModel struct {
 	srv   *httptest.Server
 	rules *understand.Rules
 	fail  bool
+	// lie, when set, is put before every phrased text: a model that
+	// claims what the engine never said.
+	lie string
 
 	mu    sync.Mutex
 	ops   map[string]int // requests by operation
@@ -40,8 +43,13 @@ type fakeModel struct {
 }
 
 func newFakeModel(t testing.TB, fail bool) *fakeModel {
+	return newLyingModel(t, fail, "")
+}
+
+// newLyingModel is a fake model that puts lie before every phrased text.
+func newLyingModel(t testing.TB, fail bool, lie string) *fakeModel {
 	t.Helper()
-	f := &fakeModel{t: t, rules: understand.NewRules(), fail: fail, ops: map[string]int{}, auths: map[string]bool{}}
+	f := &fakeModel{t: t, rules: understand.NewRules(), fail: fail, lie: lie, ops: map[string]int{}, auths: map[string]bool{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -132,7 +140,7 @@ func (f *fakeModel) serve(w http.ResponseWriter, r *http.Request) {
 		if !req.Stream {
 			f.t.Errorf("fake model: a phrase request that does not stream")
 		}
-		streamBack(w, between(user, "<original_message>\n", "\n</original_message>"))
+		streamBack(w, f.lie+between(user, "<original_message>\n", "\n</original_message>"))
 	}
 }
 
