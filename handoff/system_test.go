@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
 )
@@ -286,3 +287,6 @@ func TestOnCaseEvents(t *testing.T) {
 		})
 	}
 }
+
+// The runtime's Publisher is what the node publishes with.
+var _ bot.Publisher = (*handoff.Publisher)(nil)
