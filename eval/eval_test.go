@@ -431,6 +431,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(validHead + "conversations: [{name: c, account: maria, lines: [hi], expect: {outcome: ptp}}]"))
 	f.Add([]byte("conversations: [{lines: [{say: x, must_say: [a]}]}]"))
 	f.Add([]byte("name: [\n"))
+	f.Add([]byte(validHead + "conversations: [{name: c, account: maria, lines: [{say: x, intent: promise, date: \"2026-11-27\", amount: 240.5, installments: 3}], expect: {outcome: none, mode: bot}}]"))
+	f.Add([]byte("conversations: [{lines: [{say: x, intent: [a], amount: {b: 1}, installments: x}]}]"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := Parse("fuzz.yaml", b)
 		if err != nil && !errors.Is(err, ErrSuite) {
