@@ -55,10 +55,10 @@ func (r *record) turn(from, name, text, messageID string, meta map[string]any) {
 	}
 }
 
-// setMeta replaces the meta of the last turn.
-func (r *record) setMeta(meta map[string]any) {
+// setMeta replaces the meta of turn i of this commit.
+func (r *record) setMeta(i int, meta map[string]any) {
 	raw, _ := json.Marshal(meta)
-	r.c.Turns[len(r.c.Turns)-1].Meta = raw
+	r.c.Turns[i].Meta = raw
 }
 
 // addAudit seals an event onto the conversation's chain.

@@ -439,7 +439,6 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 			p = dialog.Parse{}
 		}
 		in.Parse = p
-		r.setMeta(map[string]any{"parse": p, "model_calls": ti.Trace.Calls()})
 	}
 
 	next, res := dialog.Step(s.rt.flow, s.acct, s.state, in)
@@ -452,6 +451,11 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 		if err := s.say(ctx, r, act, next.Stage, last, in.Parse.Sentiment); err != nil {
 			return Output{}, nil, err
 		}
+	}
+	if m != nil {
+		// The borrower's turn carries the parse and every model call of
+		// the turn (understanding and phrasing), for replay and audit.
+		r.setMeta(0, map[string]any{"parse": in.Parse, "model_calls": ti.Trace.Calls()})
 	}
 	if res.Outcome != nil {
 		if err := r.outcome(*res.Outcome, FromBot); err != nil {
