@@ -9,11 +9,13 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -83,9 +85,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &chatConn{
-		s:   s,
-		ws:  ws,
-		log: s.log.With("conversation", claims.Conversation, "channel", claims.Channel, "account", claims.Account),
+		s:       s,
+		ws:      ws,
+		log:     s.log.With("conversation", claims.Conversation, "channel", claims.Channel, "account", claims.Account),
+		seen:    make(map[int64]bool),
+		seenIDs: make(map[string]bool),
 	}
 	if !s.track(c) {
 		c.closeWith(websocket.CloseGoingAway, "server shutting down")
@@ -97,15 +101,28 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 }
 
 // chatConn is one borrower's WebSocket. Its reader goroutine (run) owns the
-// bot.Session; writes from the reader, the pinger and Shutdown are
-// serialised by wmu.
+// bot.Session; writes from the reader, the pinger, the handoff link and
+// Shutdown are serialised by wmu.
 type chatConn struct {
 	s   *Server
 	ws  *websocket.Conn
 	log *slog.Logger
 
-	wmu       sync.Mutex // serialises writes; guards closeSent
+	wmu       sync.Mutex // serialises writes; guards closeSent, seen, seenIDs, status, statusVer
 	closeSent bool
+	// seen and seenIDs are the turns (by sequence) and bridge messages
+	// (by id) already shown: a replay or a redelivery shows nothing twice.
+	seen      map[int64]bool
+	seenIDs   map[string]bool
+	status    HandoffStatusFrame // the last status shown
+	statusVer int64              // the conversation version it came from
+
+	// link is the handoff bridge while the conversation is (or was) with
+	// a person; owned by the reader. stale is set by the link when another
+	// node changed the conversation: the reader reloads the session before
+	// its next turn.
+	link  *link
+	stale atomic.Bool
 
 	stmu     sync.Mutex // guards busy and draining
 	busy     bool       // a turn is in progress
@@ -130,6 +147,11 @@ func (c *chatConn) run(ctx context.Context, sess *bot.Session) {
 	pingWG.Add(1)
 	go func() { defer pingWG.Done(); c.pingLoop(stopPing) }()
 	defer func() { close(stopPing); pingWG.Wait() }()
+	defer func() {
+		if c.link != nil {
+			c.link.stop()
+		}
+	}()
 
 	c.log.Info("chat connected")
 	if !c.beginTurn() {
@@ -150,6 +172,7 @@ func (c *chatConn) run(ctx context.Context, sess *bot.Session) {
 		c.finish()
 		return
 	}
+	c.follow(ctx, sess)
 
 	limiter := newBucket(cfg.RatePerSecond, cfg.RateBurst, c.s.clock.Now())
 	for {
@@ -201,7 +224,7 @@ func (c *chatConn) greet(ctx context.Context, sess *bot.Session) error {
 		return fmt.Errorf("history: %w", err)
 	}
 	for _, r := range hist {
-		if err := c.write(MessageFrame{Type: FrameMessage, From: r.From, Name: r.Name, Text: r.Text, Seq: r.Seq}); err != nil {
+		if err := c.writeMessage(MessageFrame{Type: FrameMessage, From: r.From, Name: r.Name, Text: r.Text, Seq: r.Seq}, ""); err != nil {
 			return nil // the client went away; the reader will notice
 		}
 	}
@@ -209,7 +232,7 @@ func (c *chatConn) greet(ctx context.Context, sess *bot.Session) error {
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
-	c.deliver(out)
+	c.deliver(out, sess)
 	return nil
 }
 
@@ -222,6 +245,14 @@ func (c *chatConn) turn(ctx context.Context, sess *bot.Session, f ClientFrame) e
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.TurnTimeout)
 	defer cancel()
+	if c.stale.Swap(false) {
+		// Another node (an agent's) changed the conversation.
+		if err := sess.Reload(ctx); err != nil {
+			c.sendError(err, f.ID)
+			return nil
+		}
+	}
+	before := sess.Status().Mode
 	out, err := sess.Handle(ctx, bot.Message{Text: f.Text, MessageID: f.ID})
 	if err != nil {
 		c.sendError(err, f.ID)
@@ -230,19 +261,118 @@ func (c *chatConn) turn(ctx context.Context, sess *bot.Session, f ClientFrame) e
 		}
 		return nil
 	}
-	c.deliver(out)
+	c.deliver(out, sess)
+	c.afterTurn(ctx, sess, before, out)
 	return nil
 }
 
 // deliver writes a turn's replies, then its status.
-func (c *chatConn) deliver(out bot.Output) {
+func (c *chatConn) deliver(out bot.Output, sess *bot.Session) {
 	for _, r := range out.Replies {
-		if c.write(MessageFrame{Type: FrameMessage, From: r.From, Name: r.Name, Text: r.Text, Seq: r.Seq}) != nil {
+		if c.writeMessage(MessageFrame{Type: FrameMessage, From: r.From, Name: r.Name, Text: r.Text, Seq: r.Seq}, "") != nil {
 			return
 		}
 	}
 	st := out.Status
-	_ = c.write(StatusFrame{Type: FrameStatus, Mode: st.Mode, Stage: st.Stage, Outcome: st.Outcome})
+	c.writeStatus(HandoffStatusFrame{Type: FrameStatus, Mode: st.Mode, Stage: st.Stage, Outcome: st.Outcome}, sess.Conversation().Version, true)
+}
+
+// afterTurn follows the handoff after a turn: a borrower's message the bot
+// only recorded (a person holds, or is about to hold, the conversation)
+// goes to the agent's side of the bridge; a new escalation that cannot
+// reach the queue right now is said so honestly.
+func (c *chatConn) afterTurn(ctx context.Context, sess *bot.Session, before string, out bot.Output) {
+	b := c.s.bridge
+	if b == nil {
+		return
+	}
+	mode := out.Status.Mode
+	waiting := mode == store.ModeWaitingAgent || mode == store.ModeAgent
+	if waiting && before == store.ModeBot && !b.Connected() {
+		text := unqueuedNotice[sess.Conversation().Locale]
+		if text == "" {
+			text = unqueuedNotice["en-US"]
+		}
+		_ = c.writeMessage(MessageFrame{Type: FrameMessage, From: bot.FromSystem, Text: text}, "")
+	}
+	c.follow(ctx, sess)
+	if c.link == nil || !waiting || len(out.Replies) > 0 {
+		return
+	}
+	hist, _ := sess.History(ctx)
+	for i := len(hist) - 1; i >= 0; i-- {
+		if r := hist[i]; r.From == bot.FromBorrower {
+			c.link.forward(handoff.Message{ID: replyID(sess.ID(), r.Seq), Type: handoff.TypeMessage, From: bot.FromBorrower, Text: r.Text})
+			return
+		}
+	}
+}
+
+// follow starts the handoff link once the conversation is with (or
+// waiting for) a person, and asks it to show the queue position.
+func (c *chatConn) follow(ctx context.Context, sess *bot.Session) {
+	b := c.s.bridge
+	if b == nil {
+		return
+	}
+	if c.link == nil {
+		switch sess.Status().Mode {
+		case store.ModeWaitingAgent, store.ModeAgent:
+		default:
+			return
+		}
+		l, err := b.startLink(ctx, c, sess.ID())
+		if err != nil {
+			// The chat goes on; the borrower sees agent messages on
+			// reconnecting (they are in the store).
+			c.log.Warn("handoff link unavailable", "err", err)
+			return
+		}
+		c.link = l
+		return
+	}
+	c.link.kick()
+}
+
+// writeMessage writes a message frame unless its turn (seq) or bridge
+// message (id) was shown already.
+func (c *chatConn) writeMessage(f MessageFrame, id string) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if (f.Seq > 0 && c.seen[f.Seq]) || (id != "" && c.seenIDs[id]) {
+		return nil
+	}
+	if err := c.writeLocked(f); err != nil {
+		return err
+	}
+	if f.Seq > 0 {
+		c.seen[f.Seq] = true
+	}
+	if id != "" {
+		c.seenIDs[id] = true
+	}
+	return nil
+}
+
+// writeStatus writes a status frame of conversation version ver. A turn's
+// status (force) is always written; the link's only when it is newer than
+// the last shown and says something else.
+func (c *chatConn) writeStatus(f HandoffStatusFrame, ver int64, force bool) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if !force && (ver < c.statusVer || f == c.status) {
+		return
+	}
+	if c.writeLocked(f) == nil {
+		c.status, c.statusVer = f, max(c.statusVer, ver)
+	}
+}
+
+// lastMode is the mode of the last status shown.
+func (c *chatConn) lastMode() string {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.status.Mode
 }
 
 // sendError reports err to the client as an error frame.
@@ -260,6 +390,10 @@ func (c *chatConn) sendError(err error, id string) {
 func (c *chatConn) write(v any) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.writeLocked(v)
+}
+
+func (c *chatConn) writeLocked(v any) error {
 	if c.closeSent {
 		return ErrShuttingDown
 	}

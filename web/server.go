@@ -24,6 +24,9 @@ type Deps struct {
 	Runtime *bot.Runtime
 	Clock   bot.Clock    // nil means the system clock
 	Logger  *slog.Logger // nil discards
+	// Bridge, when set, carries the handoff to the borrower's chat: agent
+	// messages and status over NATS (see bridge.go). Nil: no handoff.
+	Bridge *Bridge
 }
 
 type systemClock struct{}
@@ -33,15 +36,17 @@ func (systemClock) Now() time.Time { return time.Now() }
 // Server serves the API, the chat WebSocket and the chat page. It is an
 // http.Handler; Serve runs it on a listener and Shutdown drains it.
 type Server struct {
-	cfg    Config
-	store  store.Store
-	rt     *bot.Runtime
-	clock  bot.Clock
-	log    *slog.Logger
-	tokens tokenSigner
-	keys   [][]byte
-	demo   map[string]bool // demo account ids; nil means all
-	mux    *http.ServeMux
+	cfg     Config
+	store   store.Store
+	rt      *bot.Runtime
+	bridge  *Bridge // nil without a handoff
+	clock   bot.Clock
+	log     *slog.Logger
+	tokens  tokenSigner
+	keys    [][]byte
+	demo    map[string]bool // demo account ids; nil means all
+	mux     *http.ServeMux
+	console *console // nil without console users (console.go)
 
 	mu       sync.Mutex // guards conns, draining, httpSrv
 	conns    map[*chatConn]struct{}
@@ -60,12 +65,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("%w: store and runtime are required", ErrBadConfig)
 	}
 	s := &Server{
-		cfg:   cfg,
-		store: deps.Store,
-		rt:    deps.Runtime,
-		clock: deps.Clock,
-		log:   deps.Logger,
-		conns: make(map[*chatConn]struct{}),
+		cfg:    cfg,
+		store:  deps.Store,
+		rt:     deps.Runtime,
+		bridge: deps.Bridge,
+		clock:  deps.Clock,
+		log:    deps.Logger,
+		conns:  make(map[*chatConn]struct{}),
 	}
 	if s.clock == nil {
 		s.clock = systemClock{}
@@ -92,6 +98,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			s.demo[id] = true
 		}
 	}
+	c, err := newConsole(s, cfg.Console, deps.Bridge, secret)
+	if err != nil {
+		return nil, err
+	}
+	s.console = c
 	s.routes()
 	return s, nil
 }
@@ -126,6 +137,7 @@ func (s *Server) routes() {
 		m.HandleFunc("GET /demo/accounts", s.demoAccounts)
 		m.HandleFunc("POST /demo/sessions", s.demoSession)
 	}
+	s.registerConsole(m)
 	m.Handle("/", s.page())
 	s.mux = m
 }

@@ -1,0 +1,323 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/store"
+)
+
+// ErrNoBridge is a Bridge built without a handoff node.
+var ErrNoBridge = errors.New("web: no handoff bridge")
+
+// bridgePublishTimeout bounds one publish on the bridge, so a NATS outage
+// stalls no connection for long.
+const bridgePublishTimeout = 3 * time.Second
+
+// HandoffStatusFrame is the status frame of a conversation in the handoff:
+// StatusFrame's fields plus, while the borrower waits for a person, their
+// place in the queue (1 is next).
+type HandoffStatusFrame struct {
+	Type          string `json:"type"` // "status"
+	Mode          string `json:"mode"` // "bot", "waiting_agent", "agent", "ended"
+	Stage         string `json:"stage"`
+	Outcome       string `json:"outcome,omitempty"`
+	QueuePosition int    `json:"queue_position,omitempty"`
+}
+
+// BridgeDeps are a Bridge's collaborators.
+type BridgeDeps struct {
+	Node *handoff.Node
+	// Queue gives queue positions; nil leaves them out.
+	Queue  *handoff.Queue
+	Store  store.Store
+	Logger *slog.Logger // nil discards
+}
+
+// Bridge connects the borrower's chat to the handoff: the node holding a
+// borrower's WebSocket receives what agents (on any node) send, and
+// forwards the borrower's messages to them. It is safe for concurrent use.
+type Bridge struct {
+	node  *handoff.Node
+	br    *handoff.Bridge
+	queue *handoff.Queue
+	store store.Store
+	log   *slog.Logger
+}
+
+// NewBridge returns a bridge over a handoff node.
+func NewBridge(d BridgeDeps) (*Bridge, error) {
+	if d.Node == nil || d.Store == nil {
+		return nil, fmt.Errorf("%w: node and store are required", ErrNoBridge)
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Bridge{node: d.Node, br: d.Node.Bridge(), queue: d.Queue, store: d.Store, log: d.Logger}, nil
+}
+
+// Connected reports whether the node is connected to NATS right now.
+func (b *Bridge) Connected() bool {
+	nc := b.node.Conn()
+	return nc != nil && nc.IsConnected()
+}
+
+// Deliver sends the result of an agent operation to the borrower, on
+// whichever node holds the borrower's WebSocket. Call it after every
+// bot.Session operation run for an agent (Join, AgentSay, AgentRecord,
+// HandBack, AgentClose) and after OfferCallback, with the Output it
+// returned: each reply is published on <prefix>.conv.<convID>.agent as a
+// message (From "agent", "bot" or "system", the agent's Name, the Text),
+// then the status (Output.Status.Mode).
+//
+// It is idempotent: each reply's message id is derived from the
+// conversation and the reply's turn sequence, so delivering the same
+// Output again (a retry after an error) stores nothing new within the
+// stream's dedupe window, and the borrower's connection never shows a
+// turn twice. The replies are already durable in the store: when Deliver
+// fails (NATS down), the borrower still sees them on reconnecting; the
+// error wraps handoff.ErrPublish.
+func (b *Bridge) Deliver(ctx context.Context, convID string, out bot.Output) error {
+	var last int64
+	for _, r := range out.Replies {
+		m := handoff.Message{
+			ID: replyID(convID, r.Seq), Type: handoff.TypeMessage, From: r.From, Name: r.Name, Text: r.Text,
+		}
+		if err := b.send(ctx, convID, m); err != nil {
+			return err
+		}
+		last = max(last, r.Seq)
+	}
+	if out.Status.Mode == "" {
+		return nil
+	}
+	st := handoff.Message{Type: handoff.TypeStatus, From: bot.FromSystem, Mode: out.Status.Mode}
+	if last > 0 {
+		st.ID = replyID(convID, last) + "." + out.Status.Mode
+	}
+	return b.send(ctx, convID, st)
+}
+
+func (b *Bridge) send(ctx context.Context, convID string, m handoff.Message) error {
+	ctx, cancel := context.WithTimeout(ctx, bridgePublishTimeout)
+	defer cancel()
+	if _, err := b.br.SendToBorrower(ctx, convID, m); err != nil {
+		return fmt.Errorf("deliver to borrower of %s: %w", convID, err)
+	}
+	return nil
+}
+
+// replyID is the bridge message id of a conversation's turn.
+func replyID(convID string, seq int64) string {
+	return convID + ".t" + strconv.FormatInt(seq, 10)
+}
+
+// turnSeq reads the turn sequence back from a bridge message id; 0 when
+// the message is not a turn.
+func turnSeq(convID, id string) int64 {
+	rest, ok := strings.CutPrefix(id, convID+".t")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// link is a borrower connection's end of the bridge. Bridge callbacks
+// (the subscription, queue changes) and the reader's forwarded messages
+// are posted to one goroutine (loop), which writes frames through the
+// connection's serialised writer and never touches the bot.Session: it
+// marks the session stale instead, and the reader reloads it before the
+// next turn.
+type link struct {
+	b      *Bridge
+	c      *chatConn
+	convID string
+	log    *slog.Logger
+
+	in   chan handoff.Message // from the subscription
+	out  chan handoff.Message // the borrower's messages, to the agent
+	poke chan struct{}        // re-read the status (after a turn)
+	done chan struct{}
+	wg   sync.WaitGroup
+
+	// Owned by loop.
+	escID string // the escalation being waited on
+}
+
+// startLink subscribes the connection to its conversation's agent side.
+func (b *Bridge) startLink(ctx context.Context, c *chatConn, convID string) (*link, error) {
+	l := &link{
+		b: b, c: c, convID: convID, log: c.log,
+		in: make(chan handoff.Message, 64), out: make(chan handoff.Message, 64),
+		poke: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+	// Replay the conversation's agent side from the start: turns already
+	// shown are dropped by sequence, and every status is re-read from the
+	// store, so a stale one changes nothing.
+	sub, err := b.br.Subscribe(ctx, convID, handoff.SideAgent, handoff.FromStart(), func(m handoff.Message) {
+		select {
+		case l.in <- m:
+		case <-l.done:
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bridge subscribe: %w", err)
+	}
+	var changes <-chan struct{}
+	stopChanges := func() {}
+	if b.queue != nil {
+		changes, stopChanges = b.queue.Changes()
+	}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer stopChanges()
+		defer sub.Stop()
+		l.loop(ctx, changes)
+	}()
+	l.kick()
+	return l, nil
+}
+
+// stop ends the link and waits for its goroutine.
+func (l *link) stop() {
+	select {
+	case <-l.done:
+	default:
+		close(l.done)
+	}
+	l.wg.Wait()
+}
+
+// kick asks the loop to re-read the conversation's status.
+func (l *link) kick() {
+	select {
+	case l.poke <- struct{}{}:
+	default:
+	}
+}
+
+// forward queues a borrower's message for the agent.
+func (l *link) forward(m handoff.Message) {
+	select {
+	case l.out <- m:
+	case <-l.done:
+	}
+}
+
+func (l *link) loop(ctx context.Context, changes <-chan struct{}) {
+	for {
+		select {
+		case <-l.done:
+			return
+		case m := <-l.in:
+			l.receive(ctx, m)
+		case m := <-l.out:
+			pctx, cancel := context.WithTimeout(ctx, bridgePublishTimeout)
+			if _, err := l.b.br.SendToAgent(pctx, l.convID, m); err != nil {
+				// The message is in the store: the console shows it from
+				// the transcript.
+				l.log.Warn("forward to agent failed", "err", err)
+			}
+			cancel()
+		case <-l.poke:
+			l.refresh(ctx)
+		case <-changes:
+			if l.c.lastMode() == store.ModeWaitingAgent {
+				l.refresh(ctx)
+			}
+		}
+	}
+}
+
+// receive handles one message from the agent side.
+func (l *link) receive(ctx context.Context, m handoff.Message) {
+	switch m.Type {
+	case handoff.TypeMessage:
+		seq := turnSeq(l.convID, m.ID)
+		if seq > 0 {
+			// A turn another node committed: this node's session is stale.
+			l.c.stale.Store(true)
+		}
+		_ = l.c.writeMessage(MessageFrame{Type: FrameMessage, From: m.From, Name: m.Name, Text: m.Text, Seq: seq}, m.ID)
+	case handoff.TypeStatus:
+		l.c.stale.Store(true)
+		l.refresh(ctx)
+	}
+}
+
+// refresh re-reads the conversation's status from the store (the record,
+// whatever the order of NATS messages) and shows it when it changed,
+// with the queue position while waiting.
+func (l *link) refresh(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, bridgePublishTimeout)
+	defer cancel()
+	conv, err := l.b.store.GetConversation(ctx, l.convID)
+	if err != nil {
+		l.log.Warn("bridge: read conversation", "err", err)
+		return
+	}
+	f := HandoffStatusFrame{Type: FrameStatus, Mode: conv.Mode, Stage: conv.Stage, Outcome: outcomeOf(conv)}
+	if conv.Mode == store.ModeWaitingAgent {
+		f.QueuePosition = l.position(ctx)
+	} else {
+		l.escID = ""
+	}
+	l.c.writeStatus(f, conv.Version, false)
+}
+
+// position is the borrower's place in the queue, 0 when unknown (not yet
+// taken in, NATS unreachable, or the case expired).
+func (l *link) position(ctx context.Context) int {
+	if l.b.queue == nil {
+		return 0
+	}
+	if l.escID == "" {
+		es, err := l.b.store.ListEscalations(ctx, store.EscalationFilter{ConversationID: l.convID})
+		if err != nil {
+			l.log.Warn("bridge: list escalations", "err", err)
+			return 0
+		}
+		for i := len(es) - 1; i >= 0; i-- {
+			if es[i].Status == "queued" || es[i].Status == "initiated" {
+				l.escID = es[i].ID
+				break
+			}
+		}
+	}
+	if l.escID == "" {
+		return 0
+	}
+	p, err := l.b.queue.Position(l.escID)
+	if err != nil {
+		return 0
+	}
+	return p
+}
+
+// outcomeOf is the status frame's outcome of a stored conversation.
+func outcomeOf(c store.Conversation) string {
+	if c.OutcomeType == "none" {
+		return ""
+	}
+	return c.OutcomeType
+}
+
+// unqueuedNotice tells the borrower honestly that their request for a
+// person is recorded but could not reach the agents' queue right now.
+var unqueuedNotice = map[string]string{
+	"en-US": "We can't reach our team's queue right now. Your request is saved, and a person will follow up with you as soon as possible.",
+	"zh-CN": "目前暂时无法连接到人工队列。您的请求已保存，工作人员会尽快跟进联系您。",
+}
