@@ -46,6 +46,9 @@ type Config struct {
 	// CloseGrace is how long Shutdown waits for a client to answer the
 	// close frame before dropping the connection.
 	CloseGrace time.Duration `yaml:"close_grace" validate:"min=0"`
+	// Console configures the agent console (console.go); it is
+	// validated when the server starts.
+	Console ConsoleConfig `yaml:"console" validate:"-"`
 }
 
 // DefaultConfig returns the defaults.
