@@ -49,6 +49,10 @@ type Config struct {
 	// API key is never in the file: it comes from COLLECT_LLM_API_KEY (or
 	// the variable named by llm.api_key_env).
 	LLM llm.Config `yaml:"llm" validate:"-"` // validated by llm.Config.Validate
+	// NATS is the embedded server (default) or an external one; Handoff
+	// times the escalation queue (handoff.go).
+	NATS    NATSConfig    `yaml:"nats" validate:"-"`    // validated by handoffConfigErrors
+	Handoff HandoffConfig `yaml:"handoff" validate:"-"` // validated by handoffConfigErrors
 }
 
 // defaultPolicy is the portfolio policy of accounts without one: promises
@@ -80,8 +84,9 @@ func defaultConfig() Config {
 			// Portfolios "us" and "cn" select the jurisdiction's pack.
 			Policies: map[string]dialog.Policy{"us": defaultPolicy("us"), "cn": defaultPolicy("cn")},
 		},
-		SQLite: sqlite.DefaultConfig(),
-		LLM:    llm.Defaults(),
+		SQLite:  sqlite.DefaultConfig(),
+		LLM:     llm.Defaults(),
+		Handoff: defaultHandoffConfig(),
 	}
 }
 
@@ -139,6 +144,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	str("COLLECT_LLM_BASE_URL", &cfg.LLM.BaseURL)
 	str("COLLECT_LLM_MODEL", &cfg.LLM.Model)
+	str("COLLECT_NATS_URL", &cfg.NATS.URL)
 	if v := getenv("COLLECT_DEMO"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -211,6 +217,7 @@ func (cfg *Config) validate() error {
 		}
 	}
 	msgs = append(msgs, llmConfigErrors(cfg.LLM)...)
+	msgs = append(msgs, handoffConfigErrors(cfg.NATS, cfg.Handoff)...)
 	if len(msgs) > 0 {
 		return fmt.Errorf("%w: %s", errConfig, strings.Join(msgs, "; "))
 	}

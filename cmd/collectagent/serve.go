@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.String("addr", "", "listen address (default :8080; COLLECT_ADDR)")
 	fs.String("data", "", "data directory for the SQLite file (default ./data; COLLECT_DATA)")
 	fs.String("database-url", "", "PostgreSQL URL; SQLite under --data when empty (COLLECT_DATABASE_URL)")
+	fs.String("nats-url", "", "external NATS server or cluster; an embedded one stores JetStream under --data when empty (COLLECT_NATS_URL)")
 	fs.Bool("demo", false, "seed demo borrowers (en-US and zh-CN) and enable the demo chat page (COLLECT_DEMO)")
 	fs.String("log-level", "", "debug, info, warn or error (COLLECT_LOG_LEVEL)")
 	fs.Usage = func() {
@@ -63,6 +64,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		"addr":         func(v string) { cfg.Web.Addr = v },
 		"data":         func(v string) { cfg.Data = v },
 		"database-url": func(v string) { cfg.DatabaseURL = v },
+		"nats-url":     func(v string) { cfg.NATS.URL = v },
 		"demo":         func(v string) { cfg.Demo = v == "true" },
 		"log-level":    func(v string) { cfg.LogLevel = v },
 	})
@@ -83,8 +85,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer st.Close()
-	rt, model, err := newRuntime(&cfg, st, log)
+	// NATS before the runtime (its publisher) and closed after the web
+	// server drained (deferred calls run in reverse): stop accepting,
+	// finish turns, then NATS, then the store.
+	ho, err := startHandoff(ctx, &cfg, systemClock{}, log)
 	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 1
+	}
+	defer ho.Close()
+	rt, model, err := newRuntime(&cfg, st, log, ho.Publisher())
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 1
+	}
+	bridge, err := web.NewBridge(web.BridgeDeps{Node: ho.sys.Node, Queue: ho.queue, Store: st, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 1
+	}
+	if err := ho.run(rt, st, bridge); err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 1
 	}
@@ -99,7 +119,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		cfg.Web.DemoAccounts = ids
 	}
-	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log})
+	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log, Bridge: bridge})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2
@@ -115,6 +135,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "collectagent serving on %s (store: %s)\n", ln.Addr(), where)
 	fmt.Fprintf(stdout, "chat page: %s\n", pageURL(ln.Addr()))
 	fmt.Fprintln(stdout, describeLLM(cfg.LLM))
+	fmt.Fprintln(stdout, describeNATS(ho.cfg, ho.sys))
 	if demoKey != "" {
 		fmt.Fprintf(stdout, "demo API key: %s\n", demoKey)
 	}

@@ -68,8 +68,9 @@ func modelDeps(c *llm.Client, deps bot.Deps) bot.Deps {
 }
 
 // newRuntime wires the conversation runtime and the model client it
-// understands, phrases and summarises with.
-func newRuntime(cfg *Config, st store.Store, log *slog.Logger) (*bot.Runtime, *llm.Client, error) {
+// understands, phrases and summarises with; pub (nil: none) carries
+// escalations and events to NATS.
+func newRuntime(cfg *Config, st store.Store, log *slog.Logger, pub bot.Publisher) (*bot.Runtime, *llm.Client, error) {
 	rules, err := understand.Compile()
 	if err != nil {
 		return nil, nil, err
@@ -78,7 +79,7 @@ func newRuntime(cfg *Config, st store.Store, log *slog.Logger) (*bot.Runtime, *l
 	if err != nil {
 		return nil, nil, err
 	}
-	rt, err := bot.NewRuntime(cfg.Bot, modelDeps(c, bot.Deps{Store: st, Logger: log}))
+	rt, err := bot.NewRuntime(cfg.Bot, modelDeps(c, bot.Deps{Store: st, Logger: log, Publisher: pub}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("runtime: %w", err)
 	}
