@@ -215,7 +215,12 @@ func newAgentAuth(cfg ConsoleConfig, secret []byte) (*agentAuth, error) {
 	return a, nil
 }
 
-// allow takes a sign-in attempt from key's bucket.
+// ipFactor is how many users' worth of sign-in attempts one client
+// address gets.
+const ipFactor = 5
+
+// allow takes a sign-in attempt from key's bucket ("ip:..." or
+// "user:...").
 func (a *agentAuth) allow(key string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -226,7 +231,13 @@ func (a *agentAuth) allow(key string, now time.Time) bool {
 	}
 	b, ok := a.buckets[key]
 	if !ok {
-		b = newBucket(a.cfg.SignInPerMinute/60, a.cfg.SignInBurst, now)
+		// An address may be an office behind one NAT: it gets ipFactor
+		// times a user's allowance.
+		rate, burst := a.cfg.SignInPerMinute/60, a.cfg.SignInBurst
+		if strings.HasPrefix(key, "ip:") {
+			rate, burst = rate*ipFactor, burst*ipFactor
+		}
+		b = newBucket(rate, burst, now)
 		a.buckets[key] = b
 	}
 	return b.allow(now)

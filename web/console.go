@@ -203,14 +203,14 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.writeError(w, r, err)
 		return
 	}
+	if (req.Password == "") == (req.Token == "") || (req.Password != "" && req.User == "") {
+		c.writeError(w, r, fmt.Errorf("%w: give user and password, or token", ErrInvalid))
+		return
+	}
 	now := c.s.clock.Now()
 	if !c.auth.allow("ip:"+clientIP(r), now) || (req.User != "" && !c.auth.allow("user:"+req.User, now)) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(60/c.cfg.SignInPerMinute)+1))
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": apiError{Code: CodeRateLimited, Message: "too many sign-in attempts; wait a minute"}})
-		return
-	}
-	if (req.Password == "") == (req.Token == "") || (req.Password != "" && req.User == "") {
-		c.writeError(w, r, fmt.Errorf("%w: give user and password, or token", ErrInvalid))
 		return
 	}
 	u, err := c.auth.signIn(req.User, req.Password, req.Token)
