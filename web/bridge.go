@@ -101,7 +101,7 @@ func (b *Bridge) Deliver(ctx context.Context, convID string, out bot.Output) err
 	}
 	st := handoff.Message{Type: handoff.TypeStatus, From: bot.FromSystem, Mode: out.Status.Mode}
 	if last > 0 {
-		st.ID = replyID(convID, last) + "." + out.Status.Mode
+		st.ID = replyID(convID, last) + "-" + out.Status.Mode
 	}
 	return b.send(ctx, convID, st)
 }
@@ -115,15 +115,16 @@ func (b *Bridge) send(ctx context.Context, convID string, m handoff.Message) err
 	return nil
 }
 
-// replyID is the bridge message id of a conversation's turn.
+// replyID is the bridge message id of a conversation's turn (one subject
+// token: no dots).
 func replyID(convID string, seq int64) string {
-	return convID + ".t" + strconv.FormatInt(seq, 10)
+	return convID + "-t" + strconv.FormatInt(seq, 10)
 }
 
 // turnSeq reads the turn sequence back from a bridge message id; 0 when
 // the message is not a turn.
 func turnSeq(convID, id string) int64 {
-	rest, ok := strings.CutPrefix(id, convID+".t")
+	rest, ok := strings.CutPrefix(id, convID+"-t")
 	if !ok {
 		return 0
 	}

@@ -123,6 +123,8 @@ type chatConn struct {
 	// its next turn.
 	link  *link
 	stale atomic.Bool
+	// ctx lives as long as the connection (turns have shorter ones).
+	ctx context.Context
 
 	stmu     sync.Mutex // guards busy and draining
 	busy     bool       // a turn is in progress
@@ -131,6 +133,7 @@ type chatConn struct {
 
 func (c *chatConn) run(ctx context.Context, sess *bot.Session) {
 	cfg := c.s.cfg
+	c.ctx = ctx
 	defer c.ws.Close()
 	c.ws.SetReadLimit(cfg.MaxFrame)
 	// Deadlines are I/O deadlines on the socket and use the wall clock.
@@ -321,7 +324,7 @@ func (c *chatConn) follow(ctx context.Context, sess *bot.Session) {
 		default:
 			return
 		}
-		l, err := b.startLink(ctx, c, sess.ID())
+		l, err := b.startLink(c.ctx, c, sess.ID())
 		if err != nil {
 			// The chat goes on; the borrower sees agent messages on
 			// reconnecting (they are in the store).

@@ -217,7 +217,8 @@ func (p *failFastPublisher) PublishEvent(ctx context.Context, kind string, data 
 // its queue and SLA watcher, the callback offers and the requeuer.
 type handoffNode struct {
 	cfg   handoff.Config
-	sys   *handoff.System
+	sys   *handoff.System // nil when the caller owns NATS (tests)
+	node  *handoff.Node
 	queue *handoff.Queue
 	pub   *failFastPublisher
 	sla   handoff.SLAFunc
@@ -248,10 +249,17 @@ func startHandoff(ctx context.Context, cfg *Config, clock bot.Clock, log *slog.L
 		sys.Close()
 		return nil, fmt.Errorf("handoff queue: %w", err)
 	}
+	h := newHandoffNode(sys.Node, q, sla, cfg.Handoff.PublishTimeout, clock, hlog)
+	h.sys = sys
+	return h, nil
+}
+
+// newHandoffNode wraps an open node and its queue.
+func newHandoffNode(n *handoff.Node, q *handoff.Queue, sla handoff.SLAFunc, publishTimeout time.Duration, clock bot.Clock, log *slog.Logger) *handoffNode {
 	return &handoffNode{
-		cfg: hc, sys: sys, queue: q, sla: sla, clock: clock, log: hlog,
-		pub: &failFastPublisher{pub: sys.Publisher(), nc: sys.Conn(), timeout: cfg.Handoff.PublishTimeout, log: hlog},
-	}, nil
+		cfg: n.Config(), node: n, queue: q, sla: sla, clock: clock, log: log,
+		pub: &failFastPublisher{pub: n.Publisher(), nc: n.Conn(), timeout: publishTimeout, log: log},
+	}
 }
 
 // Publisher is the runtime's publisher.
@@ -266,7 +274,7 @@ func (h *handoffNode) run(rt *bot.Runtime, st store.Store, br *web.Bridge) error
 	h.wg.Add(1)
 	go func() { defer h.wg.Done(); _ = w.Run(ctx) }()
 
-	stop, err := h.sys.OnCaseEvents(ctx, "callbacks", func(ctx context.Context, ev handoff.Event, ce handoff.CaseEvent) error {
+	stop, err := h.node.OnCaseEvents(ctx, "callbacks", func(ctx context.Context, ev handoff.Event, ce handoff.CaseEvent) error {
 		return h.onCaseEvent(ctx, rt, st, br, ev, ce)
 	})
 	if err != nil {
@@ -276,7 +284,7 @@ func (h *handoffNode) run(rt *bot.Runtime, st store.Store, br *web.Bridge) error
 	}
 	h.stops = append(h.stops, stop)
 
-	nc := h.sys.Conn()
+	nc := h.node.Conn()
 	changed := nc.StatusChanged(nats.CONNECTED)
 	h.stops = append(h.stops, func() { nc.RemoveStatusListener(changed) })
 	h.wg.Add(1)
@@ -393,7 +401,11 @@ func (h *handoffNode) Close() error {
 			stop()
 		}
 		h.wg.Wait()
-		err = h.sys.Close()
+		if h.sys != nil {
+			err = h.sys.Close()
+		} else {
+			err = h.queue.Close()
+		}
 	})
 	return err
 }

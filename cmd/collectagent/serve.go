@@ -99,7 +99,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 1
 	}
-	bridge, err := web.NewBridge(web.BridgeDeps{Node: ho.sys.Node, Queue: ho.queue, Store: st, Logger: log})
+	bridge, err := web.NewBridge(web.BridgeDeps{Node: ho.node, Queue: ho.queue, Store: st, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 1
@@ -119,6 +119,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		cfg.Web.DemoAccounts = ids
 	}
+	printAgents := demoAgents(&cfg)
 	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log, Bridge: bridge})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
@@ -136,6 +137,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "chat page: %s\n", pageURL(ln.Addr()))
 	fmt.Fprintln(stdout, describeLLM(cfg.LLM))
 	fmt.Fprintln(stdout, describeNATS(ho.cfg, ho.sys))
+	printAgents(stdout, ln.Addr())
 	if demoKey != "" {
 		fmt.Fprintf(stdout, "demo API key: %s\n", demoKey)
 	}
