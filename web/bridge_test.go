@@ -282,8 +282,12 @@ func TestHandoffAcrossTwoServers(t *testing.T) {
 				}
 			}
 			pos := idx(func(f hframe) bool { return f.QueuePosition == 1 })
-			joined := idx(func(f hframe) bool { return f.From == "system" && strings.Contains(f.Text, "Ana from our team has joined") })
-			msg := idx(func(f hframe) bool { return f.From == "agent" && f.Name == "Ana" && strings.HasPrefix(f.Text, "Hi, I'm Ana") })
+			joined := idx(func(f hframe) bool {
+				return f.From == "system" && strings.Contains(f.Text, "Ana from our team has joined")
+			})
+			msg := idx(func(f hframe) bool {
+				return f.From == "agent" && f.Name == "Ana" && strings.HasPrefix(f.Text, "Hi, I'm Ana")
+			})
 			left := idx(func(f hframe) bool { return f.From == "system" && strings.Contains(f.Text, "Ana has left") })
 			botBack := idx(func(f hframe) bool { return f.From == "bot" && f.Seq == back.Replies[len(back.Replies)-1].Seq })
 			last := idx(func(f hframe) bool { return f.From == "bot" && f.Seq > back.Replies[len(back.Replies)-1].Seq })
@@ -314,7 +318,9 @@ func TestHandoffBorrowerReconnectsAfterNodeRestart(t *testing.T) {
 	if len(b2.frames) < 5 {
 		t.Fatalf("history not replayed: %v", b2.frames)
 	}
-	b2.until(func(f hframe) bool { return f.Type == FrameStatus && f.Mode == store.ModeWaitingAgent && f.QueuePosition == 1 })
+	b2.until(func(f hframe) bool {
+		return f.Type == FrameStatus && f.Mode == store.ModeWaitingAgent && f.QueuePosition == 1
+	})
 	if c := waitingCase(t, a2.queue, s.ConversationID); c.Status != handoff.StatusQueued {
 		t.Fatalf("case %+v", c)
 	}
