@@ -22,6 +22,13 @@ var ErrNoBridge = errors.New("web: no handoff bridge")
 // stalls no connection for long.
 const bridgePublishTimeout = 3 * time.Second
 
+// A link that cannot subscribe (NATS unreachable) retries with a backoff
+// between these bounds.
+const (
+	linkRetryMin = 200 * time.Millisecond
+	linkRetryMax = 5 * time.Second
+)
+
 // HandoffStatusFrame is the status frame of a conversation in the handoff:
 // StatusFrame's fields plus, while the borrower waits for a person, their
 // place in the queue (1 is next).
@@ -157,24 +164,14 @@ type link struct {
 	escID string // the escalation being waited on
 }
 
-// startLink subscribes the connection to its conversation's agent side.
-func (b *Bridge) startLink(ctx context.Context, c *chatConn, convID string) (*link, error) {
+// startLink starts the connection's end of the bridge. The subscription is
+// made (and, while NATS is unreachable, retried) by the link's goroutine,
+// so a broker outage never holds up the borrower's turns.
+func (b *Bridge) startLink(ctx context.Context, c *chatConn, convID string) *link {
 	l := &link{
 		b: b, c: c, convID: convID, log: c.log,
 		in: make(chan handoff.Message, 64), out: make(chan handoff.Message, 64),
 		poke: make(chan struct{}, 1), done: make(chan struct{}),
-	}
-	// Replay the conversation's agent side from the start: turns already
-	// shown are dropped by sequence, and every status is re-read from the
-	// store, so a stale one changes nothing.
-	sub, err := b.br.Subscribe(ctx, convID, handoff.SideAgent, handoff.FromStart(), func(m handoff.Message) {
-		select {
-		case l.in <- m:
-		case <-l.done:
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("bridge subscribe: %w", err)
 	}
 	var changes <-chan struct{}
 	stopChanges := func() {}
@@ -185,11 +182,31 @@ func (b *Bridge) startLink(ctx context.Context, c *chatConn, convID string) (*li
 	go func() {
 		defer l.wg.Done()
 		defer stopChanges()
-		defer sub.Stop()
 		l.loop(ctx, changes)
 	}()
 	l.kick()
-	return l, nil
+	return l
+}
+
+// subscribe follows the conversation's agent side, replayed from the
+// start: turns already shown are dropped by sequence, and every status is
+// re-read from the store, so a stale one changes nothing.
+func (l *link) subscribe(ctx context.Context) (*handoff.Subscription, error) {
+	if !l.b.Connected() {
+		return nil, fmt.Errorf("bridge subscribe: %w", handoff.ErrConnect)
+	}
+	ctx, cancel := context.WithTimeout(ctx, bridgePublishTimeout)
+	defer cancel()
+	sub, err := l.b.br.Subscribe(ctx, l.convID, handoff.SideAgent, handoff.FromStart(), func(m handoff.Message) {
+		select {
+		case l.in <- m:
+		case <-l.done:
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bridge subscribe: %w", err)
+	}
+	return sub, nil
 }
 
 // stop ends the link and waits for its goroutine.
@@ -219,10 +236,34 @@ func (l *link) forward(m handoff.Message) {
 }
 
 func (l *link) loop(ctx context.Context, changes <-chan struct{}) {
+	var (
+		sub   *handoff.Subscription
+		retry <-chan time.Time
+		wait  = linkRetryMin
+	)
+	defer func() {
+		if sub != nil {
+			sub.Stop()
+		}
+	}()
+	try := func() {
+		s, err := l.subscribe(ctx)
+		if err != nil {
+			l.log.Debug("handoff link: subscribe failed; retrying", "err", err, "in", wait)
+			retry = time.After(wait)
+			wait = min(2*wait, linkRetryMax)
+			return
+		}
+		sub, retry = s, nil
+		l.refresh(ctx)
+	}
+	try()
 	for {
 		select {
 		case <-l.done:
 			return
+		case <-retry:
+			try()
 		case m := <-l.in:
 			l.receive(ctx, m)
 		case m := <-l.out:

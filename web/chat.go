@@ -324,14 +324,7 @@ func (c *chatConn) follow(ctx context.Context, sess *bot.Session) {
 		default:
 			return
 		}
-		l, err := b.startLink(c.ctx, c, sess.ID())
-		if err != nil {
-			// The chat goes on; the borrower sees agent messages on
-			// reconnecting (they are in the store).
-			c.log.Warn("handoff link unavailable", "err", err)
-			return
-		}
-		c.link = l
+		c.link = b.startLink(c.ctx, c, sess.ID())
 		return
 	}
 	c.link.kick()
