@@ -233,7 +233,9 @@ func TestNATSDownWhileChatting(t *testing.T) {
 	began := time.Now()
 	c.send("I want to talk to a real person")
 	c.until(func(f cframe) bool { return f.Type == "status" && f.Mode == store.ModeWaitingAgent })
-	c.until(func(f cframe) bool { return f.From == "system" && strings.Contains(f.Text, "can't reach our team's queue right now") })
+	c.until(func(f cframe) bool {
+		return f.From == "system" && strings.Contains(f.Text, "can't reach our team's queue right now")
+	})
 	if d := time.Since(began); d > 3*time.Second {
 		t.Fatalf("the turn waited %v on the broker", d)
 	}
@@ -285,7 +287,9 @@ func TestSLAExpiryOffersCallback(t *testing.T) {
 			c.until(func(f cframe) bool { return f.QueuePosition == 1 })
 
 			r.clock.Advance(3 * time.Minute)
-			offer := c.until(func(f cframe) bool { return f.Type == "message" && f.From == "bot" && strings.Contains(f.Text, "call you back") })
+			offer := c.until(func(f cframe) bool {
+				return f.Type == "message" && f.From == "bot" && strings.Contains(f.Text, "call you back")
+			})
 			if !strings.Contains(offer.Text, "November 22, 2026") {
 				t.Fatalf("offer %q", offer.Text)
 			}
