@@ -223,6 +223,36 @@ func TestConsolePage(t *testing.T) {
 	if st.Outcome != "ptp" {
 		t.Errorf("bot closed with %+v", st)
 	}
+
+	// A supervisor, in another tab, sees the live conversations and the
+	// queue, and opens a waiting one read-only.
+	_, conv3, case3 := e.escalate("acct-page-3")
+	sctx, cancelTab := chromedp.NewContext(bctx)
+	defer cancelTab()
+	sctx, cancelS := context.WithTimeout(sctx, 60*time.Second)
+	defer cancelS()
+	conv := chromedp.CSS(`#convs li[data-conversation="` + conv3 + `"]`)
+	if err := chromedp.Do(sctx,
+		chromedp.Navigate(e.ts.URL+"/agent?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS("#user")),
+		chromedp.SendKeys(chromedp.CSS("#user"), "sue"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "sue-secret-333"),
+		chromedp.Click(chromedp.CSS("#signin-btn")),
+		chromedp.WaitVisible(chromedp.CSS(`#board li[data-case="`+case3+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#queue li[data-case="`+case3+`"]`)),
+		chromedp.WaitVisible(conv),
+		chromedp.Click(conv),
+		chromedp.WaitVisible(chromedp.CSS("#case-ro")),
+		transcriptHas("borrower", "talk to a person"),
+	); err != nil {
+		t.Fatalf("supervisor view: %v", err)
+	}
+	if work, _ := chromedp.Run(sctx, chromedp.Evaluate[bool](`document.getElementById("work").hidden`)); !work {
+		t.Error("the supervisor's read-only view shows the composer")
+	}
+	if h, _ := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("h1"))); h != "坐席工作台" {
+		t.Errorf("zh heading %q", h)
+	}
 	closeQuietly(bc)
 	closeQuietly(bc2)
 }
