@@ -90,9 +90,14 @@ func (b *Bridge) Connected() bool {
 // Output again (a retry after an error) stores nothing new within the
 // stream's dedupe window, and the borrower's connection never shows a
 // turn twice. The replies are already durable in the store: when Deliver
-// fails (NATS down), the borrower still sees them on reconnecting; the
-// error wraps handoff.ErrPublish.
+// fails, the borrower still sees them on reconnecting. It fails at once,
+// with an error wrapping handoff.ErrPublish, while NATS is unreachable
+// (and after at most a few seconds when JetStream does not answer).
+// An empty Output.Status.Mode sends the replies only.
 func (b *Bridge) Deliver(ctx context.Context, convID string, out bot.Output) error {
+	if !b.Connected() {
+		return fmt.Errorf("deliver to borrower of %s: %w: not connected", convID, handoff.ErrPublish)
+	}
 	var last int64
 	for _, r := range out.Replies {
 		m := handoff.Message{
@@ -227,11 +232,14 @@ func (l *link) kick() {
 	}
 }
 
-// forward queues a borrower's message for the agent.
+// forward queues a borrower's message for the agent. It never blocks the
+// reader: when the queue is full (NATS unreachable for a while), the
+// message is left to the transcript, where the console reads it too.
 func (l *link) forward(m handoff.Message) {
 	select {
 	case l.out <- m:
-	case <-l.done:
+	default:
+		l.log.Warn("forward to agent dropped: bridge backlog full")
 	}
 }
 
