@@ -365,3 +365,50 @@ func TestTurnSeq(t *testing.T) {
 		}
 	}
 }
+
+// Deliver refuses at once while NATS is unreachable; the replies stay in
+// the store for the borrower's next connection.
+func TestDeliverFailsFastWhenNATSIsDown(t *testing.T) {
+	srv := handofftest.Embedded(t)
+	cl := newCluster(t, handofftest.Backend{Name: "embedded", Conn: srv.Conn})
+	n := cl.join()
+	srv.Stop()
+	handofftest.WaitFor(t, 10*time.Second, func() error {
+		if n.bridge.Connected() {
+			return errors.New("still connected")
+		}
+		return nil
+	})
+	began := time.Now()
+	err := n.bridge.Deliver(context.Background(), "c-1", bot.Output{
+		Replies: []bot.Reply{{From: bot.FromAgent, Name: "Ana", Text: "hello", Seq: 3}},
+		Status:  bot.Status{Mode: store.ModeAgent},
+	})
+	if !errors.Is(err, handoff.ErrPublish) {
+		t.Fatalf("Deliver with NATS down: %v", err)
+	}
+	if d := time.Since(began); d > time.Second {
+		t.Fatalf("Deliver took %v with NATS down", d)
+	}
+}
+
+func FuzzTurnSeq(f *testing.F) {
+	f.Add("c-1", "c-1-t7")
+	f.Add("c-1", "c-1-t-7")
+	f.Add("c-1", "c-1-t99999999999999999999")
+	f.Add("", "-t1")
+	f.Fuzz(func(t *testing.T, conv, id string) {
+		n := turnSeq(conv, id)
+		if n < 0 {
+			t.Fatalf("negative sequence %d", n)
+		}
+		if n > 0 && replyID(conv, n) != id && !strings.HasPrefix(id, conv+"-t") {
+			t.Fatalf("turnSeq(%q, %q) = %d from a foreign id", conv, id, n)
+		}
+		if n > 0 {
+			if got := turnSeq(conv, replyID(conv, n)); got != n {
+				t.Fatalf("round trip %d -> %d", n, got)
+			}
+		}
+	})
+}
