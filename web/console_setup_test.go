@@ -22,6 +22,7 @@ import (
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
+	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/sqlite"
 )
 
@@ -42,18 +43,37 @@ type consoleEnv struct {
 	node *handoff.Node
 	q    *handoff.Queue
 	nc   *nats.Conn // the test's own connection
+	ns   *handofftest.Server
 }
 
 func newConsoleEnv(t *testing.T) *consoleEnv {
 	t.Helper()
+	return newConsoleEnvWith(t, handoff.Config{})
+}
+
+// newConsoleEnvWith is newConsoleEnv with handoff settings (a short
+// AckWait, say).
+func newConsoleEnvWith(t *testing.T, hcfg handoff.Config) *consoleEnv {
+	t.Helper()
 	clock := &fakeClock{t: testNow}
-	log := testLogger(t)
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(log))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(testLogger(t)))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	t.Cleanup(func() { st.Close() })
 	ns := handofftest.Embedded(t)
-	node := handofftest.Open(t, ns.Conn(t), handoff.Config{}, handoff.Deps{Logger: log, Clock: clock}, false)
+	hcfg.Prefix = handofftest.UniquePrefix()
+	return newConsoleNode(t, st, clock, ns, hcfg)
+}
+
+// newConsoleNode is one node (server, runtime, handoff node and queue) on
+// a shared store and NATS server: tests start two for a borrower on one
+// node and the console on another.
+func newConsoleNode(t *testing.T, st store.Store, clock *fakeClock, ns *handofftest.Server, hcfg handoff.Config) *consoleEnv {
+	t.Helper()
+	log := testLogger(t)
+	var err error
+	node := handofftest.Open(t, ns.Conn(t), hcfg, handoff.Deps{Logger: log, Clock: clock}, false)
 	q, err := node.StartQueue(context.Background(), handoff.QueueOptions{})
 	if err != nil {
 		t.Fatalf("start queue: %v", err)
@@ -94,11 +114,10 @@ func newConsoleEnv(t *testing.T) *consoleEnv {
 		}
 		ts.Close()
 		_ = q.Close()
-		st.Close()
 	})
 	return &consoleEnv{
 		testEnv: &testEnv{t: t, srv: srv, ts: ts, st: st, clock: clock},
-		node:    node, q: q, nc: ns.Conn(t),
+		node:    node, q: q, nc: ns.Conn(t), ns: ns,
 	}
 }
 

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/handoff/handofftest"
+)
+
+// TestConsoleTwoNodes: the borrower's WebSocket is on one node, the
+// agent's console on another (one store, one NATS server, a connection
+// each): the case, the claim and the messages cross through NATS.
+func TestConsoleTwoNodes(t *testing.T) {
+	a := newConsoleEnv(t)
+	b := newConsoleNode(t, a.st, a.clock, a.ns, handoff.Config{Prefix: a.node.Config().Prefix})
+	bc, convID, caseID := a.escalate("acct-two-nodes")
+	handofftest.WaitFor(t, 10*time.Second, func() error {
+		if _, ok := b.q.Case(caseID); !ok {
+			return fmt.Errorf("case %s not on node b's board", caseID)
+		}
+		return nil
+	})
+	ann := b.signIn("ann")
+	untilMode(t, bc, "agent", func() {
+		b.mustCall("POST", "/v1/agent/cases/"+caseID+"/claim", ann, nil, http.StatusOK, nil)
+	})
+	cw, _, err := websocket.DefaultDialer.Dial(b.consoleWS("token="+ann+"&case="+caseID), nil)
+	if err != nil {
+		t.Fatalf("console ws on node b: %v", err)
+	}
+	defer cw.Close()
+	if f := readConsole(t, cw); f.Type != "hello" || f.Conversation != convID {
+		t.Fatalf("hello %+v", f)
+	}
+	b.mustCall("POST", "/v1/agent/cases/"+caseID+"/messages", ann, map[string]string{"text": "Hello from the other node", "id": "x-1"}, http.StatusOK, nil)
+	untilText(t, bc, "agent", "Hello from the other node")
+	send(t, bc, ClientFrame{Type: FrameMessage, Text: "Hello back"})
+	for {
+		f := readConsole(t, cw)
+		if f.Type == "message" && f.Message != nil && f.Message.From == "borrower" && f.Message.Text == "Hello back" {
+			break
+		}
+	}
+	untilMode(t, bc, "bot", func() {
+		b.mustCall("POST", "/v1/agent/cases/"+caseID+"/handback", ann, nil, http.StatusOK, nil)
+	})
+}
+
+// TestConsoleLeaseFollowsTheWebSocket: while the agent's console is
+// connected it renews the claim; once it is gone, the lease runs out and
+// the sweep puts the case back in the queue, and the borrower is waiting
+// again.
+func TestConsoleLeaseFollowsTheWebSocket(t *testing.T) {
+	// The console renews every third of the ack wait, on the wall clock.
+	e := newConsoleEnvWith(t, handoff.Config{AckWait: 300 * time.Millisecond})
+	bc, _, caseID, ann := e.claimed("acct-lease")
+	ctx := context.Background()
+	ack := e.node.Config().AckWait
+	cw, _, err := websocket.DefaultDialer.Dial(e.consoleWS("token="+ann+"&case="+caseID), nil)
+	if err != nil {
+		t.Fatalf("console ws: %v", err)
+	}
+	readConsole(t, cw)
+	sweeper := e.q.SLAWatcher(handoff.SLAOptions{SLA: handoff.FixedSLA(-1)})
+
+	// Twice the ack wait passes on the clock in small steps; the
+	// connected console keeps renewing, so the case stays claimed.
+	for range 8 {
+		k, _ := e.q.Get(ctx, caseID)
+		e.clock.Advance(ack / 4)
+		handofftest.WaitFor(t, 10*time.Second, func() error {
+			now, err := e.q.Get(ctx, caseID)
+			if err != nil || !now.LeaseUntil.After(k.LeaseUntil) {
+				return fmt.Errorf("lease not renewed: %v (%v)", now.LeaseUntil, err)
+			}
+			return nil
+		})
+		if res, err := sweeper.Sweep(ctx); err != nil || len(res.Requeued) != 0 {
+			t.Fatalf("sweep while connected: %+v %v", res, err)
+		}
+	}
+	// The console dies; the lease lapses.
+	cw.Close()
+	handofftest.WaitFor(t, 10*time.Second, func() error {
+		before, _ := e.q.Get(ctx, caseID)
+		e.clock.Advance(ack + time.Second)
+		res, err := sweeper.Sweep(ctx)
+		if err != nil {
+			return err
+		}
+		if len(res.Requeued) == 0 {
+			return fmt.Errorf("not requeued (lease until %v, now %v)", before.LeaseUntil, e.clock.Now())
+		}
+		return nil
+	})
+	if k, _ := e.q.Get(ctx, caseID); k.Status != handoff.StatusQueued {
+		t.Fatalf("case after the console died: %+v", k)
+	}
+	if p, err := e.q.Position(caseID); err != nil || p != 1 {
+		t.Errorf("queue position %d %v, want 1", p, err)
+	}
+	// Another agent takes it over and reaches the borrower.
+	bo := e.signIn("bo")
+	e.mustCall("POST", "/v1/agent/cases/"+caseID+"/claim", bo, nil, http.StatusOK, nil)
+	e.mustCall("POST", "/v1/agent/cases/"+caseID+"/messages", bo, map[string]string{"text": "Bo here, sorry for the wait."}, http.StatusOK, nil)
+	untilText(t, bc, "agent", "Bo here")
+	code, _ := e.call("POST", "/v1/agent/cases/"+caseID+"/messages", ann, map[string]string{"text": "still there?"})
+	if code != http.StatusForbidden {
+		t.Errorf("the lapsed agent's message: %d, want 403", code)
+	}
+}
