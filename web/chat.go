@@ -356,6 +356,11 @@ func (c *chatConn) writeMessage(f MessageFrame, id string) error {
 func (c *chatConn) writeStatus(f HandoffStatusFrame, ver int64, force bool) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if force && f.Mode == store.ModeWaitingAgent && c.status.Mode == store.ModeWaitingAgent && f.QueuePosition == 0 {
+		// A turn while waiting keeps the place last shown; the link
+		// corrects it if the queue moved.
+		f.QueuePosition = c.status.QueuePosition
+	}
 	if !force && (ver < c.statusVer || f == c.status) {
 		return
 	}
