@@ -298,11 +298,6 @@ func (c *console) view(k handoff.Case, now time.Time) caseView {
 	if !k.WaitingSince.IsZero() && end.After(k.WaitingSince) {
 		v.WaitingSeconds = int64(end.Sub(k.WaitingSince) / time.Second)
 	}
-	if k.Status == handoff.StatusQueued {
-		if pos, err := c.q.Position(k.ID); err == nil {
-			v.Position = pos
-		}
-	}
 	if !k.LeaseUntil.IsZero() {
 		v.LeaseUntil = k.LeaseUntil.UTC().Format(time.RFC3339)
 	}
@@ -321,8 +316,10 @@ type queueView struct {
 func (c *console) queueOf(a agentCtx) queueView {
 	now := c.s.clock.Now()
 	v := queueView{Waiting: []caseView{}, Mine: []caseView{}}
-	for _, k := range c.q.Waiting() {
-		v.Waiting = append(v.Waiting, c.view(k, now))
+	for i, k := range c.q.Waiting() {
+		cv := c.view(k, now)
+		cv.Position = i + 1 // Waiting is in queue order
+		v.Waiting = append(v.Waiting, cv)
 	}
 	board := c.q.Board()
 	for _, k := range board {
@@ -497,6 +494,11 @@ func (c *console) detail(ctx context.Context, convID string, k *handoff.Case, re
 		PlanDefaults: planDefaults{EveryDays: c.cfg.PlanEveryDays}}
 	if k != nil {
 		v := c.view(*k, c.s.clock.Now())
+		if k.Status == handoff.StatusQueued {
+			if pos, err := c.q.Position(k.ID); err == nil {
+				v.Position = pos
+			}
+		}
 		d.Case = &v
 		if n := planEvery(k.Packet.Offers); n > 0 {
 			d.PlanDefaults.EveryDays = n

@@ -120,7 +120,11 @@
     $("sup").hidden = user.role !== "supervisor";
     document.body.dataset.role = user.role;
     connect();
-    if (user.role === "supervisor") { loadConvs(); setInterval(loadConvs, 5000); }
+    if (user.role === "supervisor") loadConvs();
+    if (!st.ticking) {
+      st.ticking = true;
+      setInterval(() => { loadConvs(); if (st.queue) renderQueue(st.queue); }, 5000);
+    }
   }
 
   // The WebSocket: queue changes always; the open case's bridge.
@@ -144,7 +148,7 @@
     ws.onmessage = (ev) => {
       let f;
       try { f = JSON.parse(ev.data); } catch (e) { return; }
-      if (f.queue) { st.queue = f.queue; renderQueue(f.queue); }
+      if (f.queue) { st.queue = f.queue; st.queueAt = Date.now(); renderQueue(f.queue); }
       if (f.type === "message" && f.message) onBridge(f.message);
       if (f.type === "lease") showError(t().leaseLost);
     };
@@ -192,7 +196,9 @@
     left.append(p, reason);
     const right = document.createElement("span");
     right.className = "meta";
-    right.textContent = c.status === "queued" ? t().waiting + " " + waited(c.waiting_seconds) : (t().modes[c.status] || c.status) + (c.agent_id ? " · " + c.agent_id : "");
+    // Waiting times count on between queue frames.
+    const since = c.status === "queued" ? c.waiting_seconds + Math.floor((Date.now() - (st.queueAt || Date.now())) / 1000) : 0;
+    right.textContent = c.status === "queued" ? (c.position ? "#" + c.position + " · " : "") + t().waiting + " " + waited(since) : (t().modes[c.status] || c.status) + (c.agent_id ? " · " + c.agent_id : "");
     row.append(left, right);
     const meta = document.createElement("div");
     meta.className = "meta";
@@ -212,6 +218,9 @@
 
   async function loadConvs() {
     if (!st.user || st.user.role !== "supervisor") return;
+    // A read-only view of a conversation with the bot has no bridge
+    // traffic: re-read it from the store.
+    if (st.detail && st.detail.read_only && !st.caseId && st.convId) refreshConv(st.convId);
     const r = await api("GET", "/v1/agent/conversations");
     if (r.status !== 200) return;
     $("convs").replaceChildren(...r.data.conversations.map((c) => {
@@ -241,6 +250,10 @@
     const r = await api("GET", "/v1/agent/conversations/" + encodeURIComponent(id));
     if (r.status !== 200) { showError(r.data.error ? r.data.error.message : String(r.status)); return; }
     show(r.data, "", id);
+  }
+  async function refreshConv(id) {
+    const r = await api("GET", "/v1/agent/conversations/" + encodeURIComponent(id));
+    if (r.status === 200 && st.convId === id && !st.caseId) { st.detail = r.data; renderDetail(r.data); }
   }
   function show(d, caseId, convId) {
     const switching = caseId !== st.caseId || convId !== st.convId;
