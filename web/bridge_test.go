@@ -412,3 +412,56 @@ func FuzzTurnSeq(f *testing.F) {
 		}
 	})
 }
+
+// While waiting, the borrower's words reach the agent's side; an agent
+// who closes the conversation ends the borrower's chat.
+func TestHandoffWaitingThenClosed(t *testing.T) {
+	ctx := context.Background()
+	cl := newCluster(t, handofftest.Backends(t)[0])
+	a, b := cl.join(), cl.join()
+	bw, s := escalate(t, a, "h-5")
+	heard := make(chan handoff.Message, 16)
+	sub, err := b.hn.Bridge().Subscribe(ctx, s.ConversationID, handoff.SideBorrower, handoff.FromStart(), func(m handoff.Message) { heard <- m })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Stop()
+	if st := bw.say("is anyone there?"); st.Mode != store.ModeWaitingAgent || st.QueuePosition != 1 {
+		t.Fatalf("while waiting: %v", bw.frames)
+	}
+	select {
+	case m := <-heard:
+		if m.Text != "is anyone there?" {
+			t.Fatalf("heard %+v", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting borrower's message never reached the agent's side")
+	}
+
+	c := waitingCase(t, b.queue, s.ConversationID)
+	if _, err := b.queue.Claim(ctx, ana.ID, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	agent, err := b.rt.Open(ctx, s.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []func() (bot.Output, error){
+		func() (bot.Output, error) { return agent.Join(ctx, ana) },
+		func() (bot.Output, error) {
+			return agent.AgentClose(ctx, ana, dialog.OutcomeEscalated, "borrower will call the branch")
+		},
+	} {
+		out, err := op()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.bridge.Deliver(ctx, s.ConversationID, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bw.until(isStatus(store.ModeEnded))
+	if f := bw.frames[len(bw.frames)-2]; f.From != bot.FromSystem || !strings.Contains(f.Text, "Ana has closed the conversation") {
+		t.Fatalf("before the end: %v", bw.frames)
+	}
+}
