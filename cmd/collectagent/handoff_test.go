@@ -362,3 +362,26 @@ func TestNATSConfigLayers(t *testing.T) {
 		t.Fatalf("handoff config %+v", hc)
 	}
 }
+
+func TestHandoffConfigFromYAML(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte("nats:\n  url: nats://10.0.0.1:4222\n  prefix: acme\nhandoff:\n  sla: 30s\n  business_hours: \"09:00-18:00\"\n  timezone: Asia/Shanghai\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(p, envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NATS.URL != "nats://10.0.0.1:4222" || cfg.NATS.Prefix != "acme" || cfg.Handoff.SLA != 30*time.Second ||
+		cfg.Handoff.BusinessHours != "09:00-18:00" || cfg.Handoff.AckWait != handoff.DefaultAckWait {
+		t.Fatalf("%+v %+v", cfg.NATS, cfg.Handoff)
+	}
+	cfg.Demo = true
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Handoff.BusinessHours = "late"
+	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "handoff.business_hours") {
+		t.Fatalf("bad hours: %v", err)
+	}
+}
