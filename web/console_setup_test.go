@@ -46,14 +46,14 @@ type consoleEnv struct {
 	ns   *handofftest.Server
 }
 
-func newConsoleEnv(t *testing.T) *consoleEnv {
+func newConsoleEnv(t testing.TB) *consoleEnv {
 	t.Helper()
 	return newConsoleEnvWith(t, handoff.Config{})
 }
 
 // newConsoleEnvWith is newConsoleEnv with handoff settings (a short
 // AckWait, say).
-func newConsoleEnvWith(t *testing.T, hcfg handoff.Config) *consoleEnv {
+func newConsoleEnvWith(t testing.TB, hcfg handoff.Config) *consoleEnv {
 	t.Helper()
 	clock := &fakeClock{t: testNow}
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(testLogger(t)))
@@ -69,7 +69,7 @@ func newConsoleEnvWith(t *testing.T, hcfg handoff.Config) *consoleEnv {
 // newConsoleNode is one node (server, runtime, handoff node and queue) on
 // a shared store and NATS server: tests start two for a borrower on one
 // node and the console on another.
-func newConsoleNode(t *testing.T, st store.Store, clock *fakeClock, ns *handofftest.Server, hcfg handoff.Config) *consoleEnv {
+func newConsoleNode(t testing.TB, st store.Store, clock *fakeClock, ns *handofftest.Server, hcfg handoff.Config) *consoleEnv {
 	t.Helper()
 	log := testLogger(t)
 	var err error

@@ -393,12 +393,13 @@ type consoleFrameIn struct {
 	Message      *handoff.Message `json:"message"`
 	Queue        *struct {
 		Waiting []struct {
-			ID string `json:"id"`
+			ID             string `json:"id"`
+			ConversationID string `json:"conversation_id"`
 		} `json:"waiting"`
 	} `json:"queue"`
 }
 
-func readConsole(t *testing.T, c *websocket.Conn) consoleFrameIn {
+func readConsole(t testing.TB, c *websocket.Conn) consoleFrameIn {
 	t.Helper()
 	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
 	var f consoleFrameIn
