@@ -285,9 +285,7 @@ func (l *link) loop(ctx context.Context, changes <-chan struct{}) {
 		case <-l.poke:
 			l.refresh(ctx)
 		case <-changes:
-			if l.c.lastMode() == store.ModeWaitingAgent {
-				l.refresh(ctx)
-			}
+			l.requeued(ctx)
 		}
 	}
 }
@@ -326,6 +324,23 @@ func (l *link) refresh(ctx context.Context) {
 		l.escID = ""
 	}
 	l.c.writeStatus(f, conv.Version, false)
+}
+
+// requeued follows a change of the case board: while waiting, only the
+// position is recomputed (from the node's copy of the board, no store
+// read once the escalation is known), so a busy queue costs little per
+// waiting borrower.
+func (l *link) requeued(ctx context.Context) {
+	f, ver := l.c.shownStatus()
+	if f.Mode != store.ModeWaitingAgent {
+		return
+	}
+	if l.escID == "" {
+		l.refresh(ctx)
+		return
+	}
+	f.QueuePosition = l.position(ctx)
+	l.c.writeStatus(f, ver, false)
 }
 
 // position is the borrower's place in the queue, 0 when unknown (not yet

@@ -369,11 +369,11 @@ func (c *chatConn) writeStatus(f HandoffStatusFrame, ver int64, force bool) {
 	}
 }
 
-// lastMode is the mode of the last status shown.
-func (c *chatConn) lastMode() string {
+// shownStatus is the last status shown and its conversation version.
+func (c *chatConn) shownStatus() (HandoffStatusFrame, int64) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	return c.status.Mode
+	return c.status, c.statusVer
 }
 
 // sendError reports err to the client as an error frame.
