@@ -17,8 +17,17 @@ import (
 // agent's console on another (one store, one NATS server, a connection
 // each): the case, the claim and the messages cross through NATS.
 func TestConsoleTwoNodes(t *testing.T) {
-	a := newConsoleEnv(t)
-	b := newConsoleNode(t, a.st, a.clock, a.ns, handoff.Config{Prefix: a.node.Config().Prefix})
+	for _, be := range handofftest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) { testConsoleTwoNodes(t, be) })
+	}
+}
+
+func testConsoleTwoNodes(t *testing.T, be handofftest.Backend) {
+	a := newConsoleEnvOn(t, be, handoff.Config{})
+	// The second node only joins: the first one's cleanup deletes the
+	// prefix on a shared server.
+	joiner := handofftest.Backend{Name: be.Name, Conn: be.Conn}
+	b := newConsoleNode(t, a.st, a.clock, joiner, handoff.Config{Prefix: a.node.Config().Prefix})
 	bc, convID, caseID := a.escalate("acct-two-nodes")
 	handofftest.WaitFor(t, 10*time.Second, func() error {
 		if _, ok := b.q.Case(caseID); !ok {

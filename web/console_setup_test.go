@@ -43,7 +43,7 @@ type consoleEnv struct {
 	node *handoff.Node
 	q    *handoff.Queue
 	nc   *nats.Conn // the test's own connection
-	ns   *handofftest.Server
+	be   handofftest.Backend
 }
 
 func newConsoleEnv(t testing.TB) *consoleEnv {
@@ -55,25 +55,32 @@ func newConsoleEnv(t testing.TB) *consoleEnv {
 // AckWait, say).
 func newConsoleEnvWith(t testing.TB, hcfg handoff.Config) *consoleEnv {
 	t.Helper()
+	be := handofftest.Backend{Name: "embedded", Conn: handofftest.Embedded(t).Conn}
+	return newConsoleEnvOn(t, be, hcfg)
+}
+
+// newConsoleEnvOn is newConsoleEnv on a NATS backend (embedded, or the
+// external server of COLLECT_TEST_NATS_URL).
+func newConsoleEnvOn(t testing.TB, be handofftest.Backend, hcfg handoff.Config) *consoleEnv {
+	t.Helper()
 	clock := &fakeClock{t: testNow}
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(testLogger(t)))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	ns := handofftest.Embedded(t)
 	hcfg.Prefix = handofftest.UniquePrefix()
-	return newConsoleNode(t, st, clock, ns, hcfg)
+	return newConsoleNode(t, st, clock, be, hcfg)
 }
 
 // newConsoleNode is one node (server, runtime, handoff node and queue) on
 // a shared store and NATS server: tests start two for a borrower on one
 // node and the console on another.
-func newConsoleNode(t testing.TB, st store.Store, clock *fakeClock, ns *handofftest.Server, hcfg handoff.Config) *consoleEnv {
+func newConsoleNode(t testing.TB, st store.Store, clock *fakeClock, be handofftest.Backend, hcfg handoff.Config) *consoleEnv {
 	t.Helper()
 	log := testLogger(t)
 	var err error
-	node := handofftest.Open(t, ns.Conn(t), hcfg, handoff.Deps{Logger: log, Clock: clock}, false)
+	node := handofftest.Open(t, be.Conn(t), hcfg, handoff.Deps{Logger: log, Clock: clock}, be.Shared)
 	q, err := node.StartQueue(context.Background(), handoff.QueueOptions{})
 	if err != nil {
 		t.Fatalf("start queue: %v", err)
@@ -117,7 +124,7 @@ func newConsoleNode(t testing.TB, st store.Store, clock *fakeClock, ns *handofft
 	})
 	return &consoleEnv{
 		testEnv: &testEnv{t: t, srv: srv, ts: ts, st: st, clock: clock},
-		node:    node, q: q, nc: ns.Conn(t), ns: ns,
+		node:    node, q: q, nc: be.Conn(t), be: be,
 	}
 }
 

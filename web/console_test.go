@@ -257,7 +257,13 @@ func (e *consoleEnv) consoleWS(query string) string {
 // TestConsoleClaimRace: two agents claim one case at the same moment,
 // many times over: exactly one wins each time, the other is told.
 func TestConsoleClaimRace(t *testing.T) {
-	e := newConsoleEnv(t)
+	for _, be := range handofftest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) { testConsoleClaimRace(t, be) })
+	}
+}
+
+func testConsoleClaimRace(t *testing.T, be handofftest.Backend) {
+	e := newConsoleEnvOn(t, be, handoff.Config{})
 	tokens := []string{e.signIn("ann"), e.signIn("bo")}
 	for round := range 3 {
 		_, _, caseID := e.escalate(fmt.Sprintf("acct-race-%d", round))
