@@ -24,6 +24,8 @@
       handedBack: "Handed back to the bot.", closed: "Conversation closed.", recorded: "Recorded.",
       leaseLost: "Your claim lapsed; the case went back to the queue.", agentBy: "agent", sec: "s", min: "min",
       modes: { bot: "bot", waiting_agent: "waiting for agent", agent: "with agent", ended: "ended" },
+      statuses: { queued: "waiting", accepted: "claimed", completed: "done", expired: "expired", failed: "failed" },
+      waited: "Waited",
       from: { borrower: "Borrower", bot: "Bot", agent: "Agent", system: "" },
       reasons: { human_requested: "Asked for a person", dispute: "Dispute", hardship: "Hardship", distress: "Distress",
         complaint: "Complaint", misunderstood: "Repeatedly misunderstood", off_policy: "Offer outside policy", abuse: "Abuse" },
@@ -47,6 +49,8 @@
       handedBack: "已交还给智能助手。", closed: "会话已结束。", recorded: "已记录。",
       leaseLost: "接入已失效，案件已回到队列。", agentBy: "坐席", sec: "秒", min: "分钟",
       modes: { bot: "智能助手", waiting_agent: "等待人工", agent: "人工服务中", ended: "已结束" },
+      statuses: { queued: "等待中", accepted: "已接入", completed: "已完成", expired: "已超时", failed: "失败" },
+      waited: "等待时长",
       from: { borrower: "客户", bot: "助手", agent: "坐席", system: "" },
       reasons: { human_requested: "要求人工", dispute: "争议", hardship: "经济困难", distress: "情绪困扰",
         complaint: "投诉", misunderstood: "多次未理解", off_policy: "超出政策的方案", abuse: "辱骂" },
@@ -198,7 +202,7 @@
     right.className = "meta";
     // Waiting times count on between queue frames.
     const since = c.status === "queued" ? c.waiting_seconds + Math.floor((Date.now() - (st.queueAt || Date.now())) / 1000) : 0;
-    right.textContent = c.status === "queued" ? (c.position ? "#" + c.position + " · " : "") + t().waiting + " " + waited(since) : (t().modes[c.status] || c.status) + (c.agent_id ? " · " + c.agent_id : "");
+    right.textContent = c.status === "queued" ? (c.position ? "#" + c.position + " · " : "") + t().waiting + " " + waited(since) : (t().statuses[c.status] || c.status) + (c.agent_id ? " · " + c.agent_id : "");
     row.append(left, right);
     const meta = document.createElement("div");
     meta.className = "meta";
@@ -299,7 +303,7 @@
     if (c) {
       fact(cf, t().priority, c.priority);
       fact(cf, t().reason, reasonText(c.reason));
-      fact(cf, t().waiting, waited(c.waiting_seconds));
+      fact(cf, t().waited, waited(c.waiting_seconds));
       fact(cf, t().verified, c.verified ? t().yes : t().no);
       fact(cf, t().disclosures, c.disclosures.length ? c.disclosures.join(", ") : t().none);
       fact(cf, t().offers, c.offers.length ? c.offers.join("; ") : t().none);
