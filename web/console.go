@@ -89,6 +89,23 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 	m.HandleFunc("GET /v1/agent/conversations", c.authed(c.conversations))
 	m.HandleFunc("GET /v1/agent/conversations/{id}", c.authed(c.conversation))
 	m.HandleFunc("GET /v1/agent/ws", c.ws)
+	// A known path with another method is a JSON 405, as for the rest of
+	// the API.
+	for path, allow := range map[string]string{
+		"/agent": "GET", "/v1/agent/signin": "POST", "/v1/agent/me": "GET", "/v1/agent/queue": "GET",
+		"/v1/agent/cases/{id}": "GET", "/v1/agent/cases/{id}/claim": "POST", "/v1/agent/cases/{id}/renew": "POST",
+		"/v1/agent/cases/{id}/release": "POST", "/v1/agent/cases/{id}/check": "POST", "/v1/agent/cases/{id}/messages": "POST",
+		"/v1/agent/cases/{id}/record": "POST", "/v1/agent/cases/{id}/handback": "POST", "/v1/agent/cases/{id}/close": "POST",
+		"/v1/agent/conversations": "GET", "/v1/agent/conversations/{id}": "GET", "/v1/agent/ws": "GET",
+	} {
+		if allow == "GET" {
+			allow = "GET, HEAD"
+		}
+		m.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			s.writeError(w, r, ErrMethod)
+		})
+	}
 }
 
 // page serves the console's HTML; its script and style come from the

@@ -192,6 +192,9 @@ func TestConsoleRoles(t *testing.T) {
 		{"supervisor opens the conversation", "GET", "/v1/agent/conversations/" + convID, sue, 200, ""},
 		{"claimant opens the case", "GET", "/v1/agent/cases/" + caseID, ann, 200, ""},
 		{"unknown case", "GET", "/v1/agent/cases/nope", ann, 404, CodeNotFound},
+		{"unknown endpoint", "GET", "/v1/agent/nope", ann, 404, CodeNotFound},
+		{"wrong method", "GET", "/v1/agent/cases/" + caseID + "/claim", ann, 405, CodeMethod},
+		{"wrong method on sign-in", "DELETE", "/v1/agent/signin", "", 405, CodeMethod},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
