@@ -124,3 +124,64 @@ func TestConsoleLeaseFollowsTheWebSocket(t *testing.T) {
 		t.Errorf("the lapsed agent's message: %d, want 403", code)
 	}
 }
+
+// TestConsoleReconnectReplays: a console that lost its WebSocket
+// reconnects with the last sequence it saw and gets exactly what the
+// borrower said meanwhile, in order, once.
+func TestConsoleReconnectReplays(t *testing.T) {
+	e := newConsoleEnv(t)
+	bc, _, caseID, ann := e.claimed("acct-replay")
+	dial := func(q string) *websocket.Conn {
+		t.Helper()
+		c, _, err := websocket.DefaultDialer.Dial(e.consoleWS("token="+ann+"&case="+caseID+q), nil)
+		if err != nil {
+			t.Fatalf("console ws: %v", err)
+		}
+		t.Cleanup(func() { c.Close() })
+		readConsole(t, c) // hello
+		return c
+	}
+	next := func(c *websocket.Conn) *handoff.Message {
+		t.Helper()
+		for {
+			if f := readConsole(t, c); f.Type == "message" && f.Message != nil {
+				return f.Message
+			}
+		}
+	}
+	cw := dial("")
+	send(t, bc, ClientFrame{Type: FrameMessage, Text: "first"})
+	first := next(cw)
+	if first.Text != "first" || first.Seq == 0 {
+		t.Fatalf("first: %+v", first)
+	}
+	cw.Close()
+	for _, s := range []string{"second", "third"} {
+		send(t, bc, ClientFrame{Type: FrameMessage, Text: s})
+	}
+	// The borrower's messages are durable before the console is back.
+	handofftest.WaitFor(t, 10*time.Second, func() error {
+		ts, _ := e.st.ListTurns(context.Background(), e.convOf(t, caseID))
+		if len(ts) == 0 || ts[len(ts)-1].Text != "third" {
+			return fmt.Errorf("third not recorded yet")
+		}
+		return nil
+	})
+	cw = dial(fmt.Sprintf("&after=%d", first.Seq))
+	got := []string{next(cw).Text, next(cw).Text}
+	if got[0] != "second" || got[1] != "third" {
+		t.Fatalf("replayed %v, want [second third]", got)
+	}
+	send(t, bc, ClientFrame{Type: FrameMessage, Text: "fourth"})
+	if m := next(cw); m.Text != "fourth" {
+		t.Fatalf("after the replay: %+v (a duplicate?)", m)
+	}
+}
+
+func (e *consoleEnv) convOf(t *testing.T, caseID string) string {
+	k, err := e.q.Get(context.Background(), caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.Packet.ConversationID
+}
