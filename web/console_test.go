@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -512,4 +513,27 @@ func TestConsoleHandBack(t *testing.T) {
 	if st.Stage == "verify" {
 		t.Errorf("bot went back to verification: %+v", st)
 	}
+}
+
+func TestConsoleOff(t *testing.T) {
+	t.Run("no users", func(t *testing.T) {
+		e := newEnv(t, nil)
+		for _, p := range []string{"/agent", "/v1/agent/queue"} {
+			if code, _ := e.do("GET", p, nil, ""); code != http.StatusNotFound {
+				t.Errorf("GET %s = %d without console users, want 404", p, code)
+			}
+		}
+		if code, _ := e.do("POST", "/v1/agent/signin", map[string]string{"user": "a", "password": "b"}, ""); code != http.StatusNotFound {
+			t.Errorf("sign-in = %d without console users, want 404", code)
+		}
+	})
+	t.Run("users without the handoff", func(t *testing.T) {
+		e := newEnv(t, nil)
+		cfg := Config{APIKeys: []string{testKey}, TokenSecret: strings.Repeat("s", 32)}
+		cfg.Console.Users = []AgentUser{{ID: "a", Name: "A", Role: RoleAgent, TokenSHA256: HashToken("t")}}
+		_, err := New(cfg, Deps{Store: e.st, Runtime: e.srv.rt})
+		if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "web.console.users") {
+			t.Fatalf("New = %v, want ErrBadConfig naming web.console.users", err)
+		}
+	})
 }
