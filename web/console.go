@@ -854,9 +854,11 @@ var closeOutcomes = map[string]dialog.OutcomeType{
 // with an outcome (a recorded promise or plan stands).
 func (c *console) close(w http.ResponseWriter, r *http.Request, a agentCtx) {
 	var req closeReq
-	if err := c.s.decodeJSON(w, r, &req); err != nil {
-		c.writeError(w, r, err)
-		return
+	if r.ContentLength != 0 {
+		if err := c.s.decodeJSON(w, r, &req); err != nil {
+			c.writeError(w, r, err)
+			return
+		}
 	}
 	oc, ok := closeOutcomes[req.Outcome]
 	if !ok {

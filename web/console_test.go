@@ -473,7 +473,7 @@ func TestConsoleRecord(t *testing.T) {
 
 	// With an outcome recorded, the agent closes: the case completes.
 	untilMode(t, bc, "ended", func() {
-		e.mustCall("POST", "/v1/agent/cases/"+caseID+"/close", ann, map[string]string{}, http.StatusOK, nil)
+		e.mustCall("POST", "/v1/agent/cases/"+caseID+"/close", ann, nil, http.StatusOK, nil)
 	})
 	k, err := e.q.Get(ctx, caseID)
 	if err != nil || k.Status != handoff.StatusCompleted || k.Resolution != handoff.ResolutionClosed {
