@@ -49,6 +49,10 @@ var notices = map[string]map[string]string{
 		"en-US": "%s has left the conversation. The automated assistant will continue.",
 		"zh-CN": "%s已离开对话，接下来由智能助手继续为您服务。",
 	},
+	"requeued": {
+		"en-US": "%s had to step away. You are back in the queue, and the next available person will join you.",
+		"zh-CN": "%s暂时离开，您已重新进入排队，下一位工作人员会尽快为您服务。",
+	},
 	"closed": {
 		"en-US": "%s has closed the conversation. Thank you.",
 		"zh-CN": "%s已结束本次对话，感谢您的配合。",
@@ -267,14 +271,23 @@ func (s *Session) HandBack(ctx context.Context, a Agent) (Output, error) {
 		if s.conv.Mode != store.ModeAgent {
 			return Output{}, nil, fmt.Errorf("%w: the conversation is %s", ErrWrongMode, s.conv.Mode)
 		}
-		if s.state.Outcome != nil && (s.state.Outcome.Type == dialog.OutcomePTP || s.state.Outcome.Type == dialog.OutcomePlan || s.state.Outcome.Type == dialog.OutcomePayNow) {
-			return Output{}, nil, fmt.Errorf("%w: an outcome is recorded; close the conversation instead", ErrWrongMode)
-		}
 		r := s.newRecord()
 		r.conv.Mode = store.ModeBot
 		r.turn(FromSystem, "", s.notice("left", a.Name), "", map[string]any{"agent_id": a.ID})
 		if err := r.addAudit("handoff.handed_back", map[string]any{"agent_id": a.ID}); err != nil {
 			return Output{}, nil, err
+		}
+		if recordedDeal(s.state.Outcome) {
+			// The agent reached a promise or plan (already read back to the
+			// borrower): the bot closes the conversation.
+			act := dialog.Act{Kind: dialog.ActConversationClosed, Facts: compliance.Facts{Verified: s.state.Verified}}
+			if err := s.say(ctx, r, act, dialog.StageClosed, "", ""); err != nil {
+				return Output{}, nil, err
+			}
+			r.end()
+			st := s.state
+			st.Stage, st.Ended = dialog.StageClosed, true
+			return r.commit(&st)
 		}
 		next, res := dialog.Step(s.rt.flow, s.acct, s.state, dialog.Input{Kind: dialog.EventHandBack, Today: r.today})
 		for _, act := range res.Acts {
@@ -291,6 +304,37 @@ func (s *Session) HandBack(ctx context.Context, a Agent) (Output, error) {
 		return Output{}, err
 	}
 	s.markEscalations(ctx, "completed", a.ID)
+	return out, nil
+}
+
+// recordedDeal reports whether o is a promise, plan or payment.
+func recordedDeal(o *dialog.Outcome) bool {
+	return o != nil && (o.Type == dialog.OutcomePTP || o.Type == dialog.OutcomePlan || o.Type == dialog.OutcomePayNow)
+}
+
+// Requeue puts a conversation whose agent went away (the claim lapsed, or
+// the agent released it) back to waiting for a person, and tells the
+// borrower. A conversation not held by an agent is left as it is.
+func (s *Session) Requeue(ctx context.Context, agentName string) (Output, error) {
+	if strings.TrimSpace(agentName) == "" {
+		agentName = map[string]string{"en-US": "Our team member", "zh-CN": "工作人员"}[s.acct.Locale]
+	}
+	out, err := s.commit(ctx, func() (Output, *store.TurnCommit, error) {
+		if s.conv.Mode != store.ModeAgent {
+			return Output{Status: s.Status()}, nil, nil
+		}
+		r := s.newRecord()
+		r.conv.Mode = store.ModeWaitingAgent
+		r.turn(FromSystem, "", s.notice("requeued", agentName), "", nil)
+		if err := r.addAudit("handoff.requeued", map[string]any{}); err != nil {
+			return Output{}, nil, err
+		}
+		return r.commit(nil)
+	})
+	if err != nil {
+		return Output{}, err
+	}
+	s.markEscalations(ctx, "queued", "")
 	return out, nil
 }
 
@@ -345,7 +389,7 @@ func (s *Session) markEscalations(ctx context.Context, status, agentID string) {
 		return
 	}
 	for _, e := range es {
-		if e.Status == "completed" || e.Status == "failed" || e.Status == "expired" || e.Status == status {
+		if e.Status == "completed" || e.Status == "failed" || e.Status == status || (e.Status == "expired" && status != "completed") {
 			continue
 		}
 		e.Status, e.AgentID, e.UpdatedAt = status, agentID, s.rt.deps.Clock.Now().UTC()

@@ -100,9 +100,6 @@ func TestAgentTakesOverRecordsAndCloses(t *testing.T) {
 	if len(ps) != 1 || ps[0].CreatedBy != "agent-7" || ps[0].DueDate != "2026-11-25" {
 		t.Fatalf("promise: %+v", ps)
 	}
-	if _, err := agent.HandBack(ctx, ana); !errors.Is(err, bot.ErrWrongMode) {
-		t.Fatalf("hand back after a recorded promise: %v", err)
-	}
 	out, err = agent.AgentClose(ctx, ana, dialog.OutcomeNone, "")
 	if err != nil || out.Status.Mode != "ended" || out.Status.Outcome != "ptp" {
 		t.Fatalf("close: %+v %v", out, err)
@@ -150,5 +147,60 @@ func TestHandBackBotResumes(t *testing.T) {
 	}
 	if o = say(t, borrower, "yes"); o.Status.Outcome != "ptp" {
 		t.Fatalf("after hand back: %+v\n%s", o.Status, joined(o))
+	}
+}
+
+func TestHandBackAfterPromiseBotCloses(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	borrower, agent := escalated(t, r)
+	if _, err := agent.Join(ctx, ana); err != nil {
+		t.Fatal(err)
+	}
+	p := dialog.Proposal{Kind: dialog.ProposalPTP, Amount: compliance.Money{Minor: 24000, Currency: "USD"}, Date: compliance.Date{Year: 2026, Month: 11, Day: 25}}
+	if _, err := agent.AgentRecord(ctx, ana, p); err != nil {
+		t.Fatal(err)
+	}
+	out, err := agent.HandBack(ctx, ana)
+	if err != nil || out.Status.Mode != "ended" || out.Status.Outcome != "ptp" {
+		t.Fatalf("hand back after a promise: %+v %v", out, err)
+	}
+	if last := out.Replies[len(out.Replies)-1]; last.From != "bot" {
+		t.Fatalf("the bot did not close: %+v", out.Replies)
+	}
+	if _, err := borrower.Handle(ctx, bot.Message{Text: "ok"}); !errors.Is(err, bot.ErrEnded) {
+		t.Fatalf("after the bot closed: %v", err)
+	}
+	es, _ := r.st.ListEscalations(ctx, store.EscalationFilter{ConversationID: agent.ID()})
+	if es[0].Status != "completed" {
+		t.Fatalf("escalation %+v", es[0])
+	}
+}
+
+func TestRequeueAfterTheAgentLeft(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	_, agent := escalated(t, r)
+	if _, err := agent.Join(ctx, ana); err != nil {
+		t.Fatal(err)
+	}
+	out, err := agent.Requeue(ctx, "Ana")
+	if err != nil || out.Status.Mode != "waiting_agent" || len(out.Replies) != 1 {
+		t.Fatalf("requeue: %+v %v", out, err)
+	}
+	es, _ := r.st.ListEscalations(ctx, store.EscalationFilter{ConversationID: agent.ID()})
+	if es[0].Status != "queued" || es[0].AgentID != "" {
+		t.Fatalf("escalation %+v", es[0])
+	}
+	// The next agent joins normally.
+	if out, err := agent.Join(ctx, bot.Agent{ID: "agent-9", Name: "Bo"}); err != nil || out.Status.Mode != "agent" {
+		t.Fatalf("next join: %+v %v", out, err)
+	}
+	// Requeue on a conversation no agent holds changes nothing.
+	if _, err := agent.HandBack(ctx, bot.Agent{ID: "agent-9", Name: "Bo"}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := agent.Requeue(ctx, ""); err != nil || len(out.Replies) != 0 || out.Status.Mode != "bot" {
+		t.Fatalf("requeue of a bot conversation: %+v %v", out, err)
 	}
 }

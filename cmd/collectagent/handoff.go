@@ -318,8 +318,9 @@ func (h *handoffNode) run(rt *bot.Runtime, st store.Store, br *web.Bridge) error
 	return nil
 }
 
-// onCaseEvent offers a callback when a case expired (any node may: the
-// offer commits through the store and reaches the borrower over the
+// onCaseEvent offers a callback when a case expired, puts the conversation
+// back to waiting when an agent's claim lapsed or was released (any node
+// may: both commit through the store and reach the borrower over the
 // bridge), and records a failed case in the store.
 func (h *handoffNode) onCaseEvent(ctx context.Context, rt *bot.Runtime, st store.Store, br *web.Bridge, ev handoff.Event, ce handoff.CaseEvent) error {
 	switch ev.Kind {
@@ -342,6 +343,25 @@ func (h *handoffNode) onCaseEvent(ctx context.Context, rt *bot.Runtime, st store
 			if err := br.Deliver(ctx, ce.ConversationID, out); err != nil {
 				// Recorded; the borrower sees it on reconnecting.
 				h.log.Warn("callback offer not delivered live", "err", err)
+			}
+		}
+	case handoff.EventRequeued, handoff.EventReleased:
+		// The agent's claim lapsed (a console died) or the agent put the
+		// case back: the borrower is waiting for a person again.
+		sess, err := rt.Open(ctx, ce.ConversationID)
+		if err != nil {
+			if errors.Is(err, bot.ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		out, err := sess.Requeue(ctx, "")
+		if err != nil {
+			return err
+		}
+		if len(out.Replies) > 0 {
+			if err := br.Deliver(ctx, ce.ConversationID, out); err != nil {
+				h.log.Warn("requeue notice not delivered live", "err", err)
 			}
 		}
 	case handoff.EventFailed:
