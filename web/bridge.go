@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -312,10 +313,41 @@ func (l *link) receive(ctx context.Context, m handoff.Message) {
 func (l *link) refresh(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, bridgePublishTimeout)
 	defer cancel()
-	conv, err := l.b.store.GetConversation(ctx, l.convID)
-	if err != nil {
-		l.log.Warn("bridge: read conversation", "err", err)
-		return
+	// Turns first, then the status: a status read from the store may be
+	// ahead of the bridge messages still on their way (an agent's closing
+	// notice, say), and the borrower must see every turn before the end.
+	// A commit writes a conversation's turns and header together, so
+	// turns read between two equal versions belong to that version.
+	var (
+		conv  store.Conversation
+		turns []store.Turn
+	)
+	for try := 0; ; try++ {
+		c, err := l.b.store.GetConversation(ctx, l.convID)
+		if err != nil {
+			l.log.Warn("bridge: read conversation", "err", err)
+			return
+		}
+		ts, err := l.b.store.ListTurns(ctx, l.convID)
+		if err != nil {
+			l.log.Warn("bridge: read turns", "err", err)
+			return
+		}
+		again, err := l.b.store.GetConversation(ctx, l.convID)
+		if err != nil {
+			l.log.Warn("bridge: read conversation", "err", err)
+			return
+		}
+		conv, turns = again, ts
+		if again.Version == c.Version || try == 3 {
+			break
+		}
+	}
+	for _, t := range turns {
+		if t.From == bot.FromBorrower {
+			continue
+		}
+		_ = l.c.writeMessage(MessageFrame{Type: FrameMessage, From: t.From, Name: turnName(t), Text: t.Text, Seq: t.Seq}, replyID(l.convID, t.Seq))
 	}
 	f := HandoffStatusFrame{Type: FrameStatus, Mode: conv.Mode, Stage: conv.Stage, Outcome: outcomeOf(conv)}
 	if conv.Mode == store.ModeWaitingAgent {
@@ -385,4 +417,18 @@ func outcomeOf(c store.Conversation) string {
 var unqueuedNotice = map[string]string{
 	"en-US": "We can't reach our team's queue right now. Your request is saved, and a person will follow up with you as soon as possible.",
 	"zh-CN": "目前暂时无法连接到人工队列。您的请求已保存，工作人员会尽快跟进联系您。",
+}
+
+// turnName is the display name an agent's turn keeps in its meta.
+func turnName(t store.Turn) string {
+	if t.From != bot.FromAgent || len(t.Meta) == 0 {
+		return ""
+	}
+	var m struct {
+		Name string `json:"name"`
+	}
+	if json.Unmarshal(t.Meta, &m) != nil {
+		return ""
+	}
+	return m.Name
 }
