@@ -94,7 +94,7 @@ func clearText() chromedp.Action[chromedp.Void] {
 // real borrower WebSocket client: the borrower asks for a person, the
 // agent signs in and claims the case in the browser, they talk both ways
 // (the guard warns as the agent types and stops a threat), the agent
-// records a promise and closes; on a second case the agent hands back and
+// records a promise and hands back, and the bot closes; on a second case the agent hands back and
 // the bot closes the conversation. The test's own NATS connection sees
 // the lifecycle events.
 func TestConsolePage(t *testing.T) {
@@ -178,12 +178,16 @@ func TestConsolePage(t *testing.T) {
 	if ps, _ := e.st.ListPromises(context.Background(), "acct-page-1"); len(ps) != 1 || ps[0].CreatedBy != "ann" || ps[0].DueDate != "2026-11-27" {
 		t.Errorf("promises: %+v", ps)
 	}
+	// With the promise recorded, the agent hands back and the bot closes.
 	untilMode(t, bc, "ended", func() {
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#close")), chromedp.WaitVisible(chromedp.CSS(`#case-mode[data-mode="ended"]`))); err != nil {
-			t.Fatalf("close: %v", err)
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#handback")), chromedp.WaitVisible(chromedp.CSS(`#case-mode[data-mode="ended"]`))); err != nil {
+			t.Fatalf("hand back after the promise: %v", err)
 		}
 	})
-	events.waitFor(t, convID, handoff.EventQueued, handoff.EventAccepted, handoff.EventCompleted)
+	if ts, _ := e.st.ListTurns(context.Background(), convID); len(ts) == 0 || ts[len(ts)-1].From != "bot" {
+		t.Errorf("the bot did not close after the hand-back: %+v", ts[len(ts)-1])
+	}
+	events.waitFor(t, convID, handoff.EventQueued, handoff.EventAccepted, handoff.EventHandedBack)
 
 	// Second case: the agent hands back and the bot closes.
 	bc2, conv2, case2 := e.escalate("acct-page-2")
