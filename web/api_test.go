@@ -309,3 +309,15 @@ func TestWrongMethodIs405(t *testing.T) {
 		}
 	}
 }
+
+func TestDebugVarsNeedsTheAPIKey(t *testing.T) {
+	e := newEnv(t, nil)
+	if code, _ := e.do("GET", "/debug/vars", nil, ""); code != http.StatusUnauthorized {
+		t.Fatalf("without a key: %d, want 401", code)
+	}
+	code, body := e.do("GET", "/debug/vars", nil, testKey)
+	var vars map[string]json.RawMessage
+	if err := json.Unmarshal(body, &vars); err != nil || code != 200 || vars["memstats"] == nil {
+		t.Fatalf("with the key: %d %v %d vars", code, err, len(vars))
+	}
+}

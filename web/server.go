@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"expvar"
 	"fmt"
 	"log/slog"
 	"net"
@@ -118,12 +119,15 @@ func (s *Server) routes() {
 	m.Handle("POST /v1/sessions", s.authed(s.postSession))
 	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
 	m.HandleFunc("GET /v1/chat", s.chat)
+	// Process and model metrics (expvar: memstats, "llm" when a model is
+	// configured), for operators only.
+	m.Handle("GET /debug/vars", s.authed(expvar.Handler().ServeHTTP))
 	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, ErrNoRoute) })
 	// A known path with another method is a JSON 405, not the mux's text.
 	for path, allow := range map[string]string{
 		"/healthz": "GET", "/readyz": "GET", "/v1/accounts": "POST", "/v1/accounts/{id}": "GET",
 		"/v1/accounts/{id}/promises": "GET", "/v1/accounts/{id}/plans": "GET", "/v1/sessions": "POST",
-		"/v1/conversations/{id}": "GET", "/v1/chat": "GET",
+		"/v1/conversations/{id}": "GET", "/v1/chat": "GET", "/debug/vars": "GET",
 	} {
 		if allow == "GET" {
 			allow = "GET, HEAD"
