@@ -310,10 +310,15 @@ func TestWrongMethodIs405(t *testing.T) {
 	}
 }
 
-func TestDebugVarsNeedsTheAPIKey(t *testing.T) {
+func TestDebugEndpointsNeedTheAPIKey(t *testing.T) {
 	e := newEnv(t, nil)
-	if code, _ := e.do("GET", "/debug/vars", nil, ""); code != http.StatusUnauthorized {
-		t.Fatalf("without a key: %d, want 401", code)
+	for _, path := range []string{"/debug/vars", "/debug/pprof/", "/debug/pprof/profile"} {
+		if code, _ := e.do("GET", path, nil, ""); code != http.StatusUnauthorized {
+			t.Fatalf("%s without a key: %d, want 401", path, code)
+		}
+	}
+	if code, _ := e.do("GET", "/debug/pprof/", nil, testKey); code != 200 {
+		t.Fatalf("pprof index with the key: %d", code)
 	}
 	code, body := e.do("GET", "/debug/vars", nil, testKey)
 	var vars map[string]json.RawMessage

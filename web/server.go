@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -122,6 +123,9 @@ func (s *Server) routes() {
 	// Process and model metrics (expvar: memstats, "llm" when a model is
 	// configured), for operators only.
 	m.Handle("GET /debug/vars", s.authed(expvar.Handler().ServeHTTP))
+	m.Handle("GET /debug/pprof/", s.authed(pprof.Index))
+	m.Handle("GET /debug/pprof/profile", s.authed(pprof.Profile))
+	m.Handle("GET /debug/pprof/trace", s.authed(pprof.Trace))
 	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, ErrNoRoute) })
 	// A known path with another method is a JSON 405, not the mux's text.
 	for path, allow := range map[string]string{
