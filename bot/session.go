@@ -256,7 +256,7 @@ func (s *Session) load(ctx context.Context, id string) error {
 			s.seen[t.MessageID] = true
 		}
 		s.seq = max(s.seq, t.Seq)
-		s.history = append(s.history, Reply{From: t.From, Name: turnName(t), Text: t.Text, Seq: t.Seq})
+		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq})
 	}
 	s.lastAudit = nil
 	if head.Seq > 0 {
@@ -543,7 +543,7 @@ func (s *Session) applied(c store.TurnCommit) {
 		if t.MessageID != "" {
 			s.seen[t.MessageID] = true
 		}
-		s.history = append(s.history, Reply{From: t.From, Name: turnName(t), Text: t.Text, Seq: t.Seq})
+		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq})
 	}
 	if n := len(c.Audit); n > 0 {
 		rec := auditRecord(c.Audit[n-1])
@@ -622,8 +622,9 @@ func auditRecord(e store.AuditEvent) compliance.AuditRecord {
 	return compliance.AuditRecord{Chain: e.Chain, Seq: e.Seq, Kind: e.Kind, Data: e.Data, At: e.At, PrevHash: e.PrevHash, Hash: e.Hash}
 }
 
-// turnName is the display name kept in an agent's turn.
-func turnName(t store.Turn) string {
+// TurnName is the display name kept in an agent's turn (empty for
+// anyone else's).
+func TurnName(t store.Turn) string {
 	if t.From != FromAgent || len(t.Meta) == 0 {
 		return ""
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -347,7 +346,7 @@ func (l *link) refresh(ctx context.Context) {
 		if t.From == bot.FromBorrower {
 			continue
 		}
-		_ = l.c.writeMessage(MessageFrame{Type: FrameMessage, From: t.From, Name: turnName(t), Text: t.Text, Seq: t.Seq}, replyID(l.convID, t.Seq))
+		_ = l.c.writeMessage(MessageFrame{Type: FrameMessage, From: t.From, Name: bot.TurnName(t), Text: t.Text, Seq: t.Seq}, replyID(l.convID, t.Seq))
 	}
 	f := HandoffStatusFrame{Type: FrameStatus, Mode: conv.Mode, Stage: conv.Stage, Outcome: outcomeOf(conv)}
 	if conv.Mode == store.ModeWaitingAgent {
@@ -417,18 +416,4 @@ func outcomeOf(c store.Conversation) string {
 var unqueuedNotice = map[string]string{
 	"en-US": "We can't reach our team's queue right now. Your request is saved, and a person will follow up with you as soon as possible.",
 	"zh-CN": "目前暂时无法连接到人工队列。您的请求已保存，工作人员会尽快跟进联系您。",
-}
-
-// turnName is the display name an agent's turn keeps in its meta.
-func turnName(t store.Turn) string {
-	if t.From != bot.FromAgent || len(t.Meta) == 0 {
-		return ""
-	}
-	var m struct {
-		Name string `json:"name"`
-	}
-	if json.Unmarshal(t.Meta, &m) != nil {
-		return ""
-	}
-	return m.Name
 }
