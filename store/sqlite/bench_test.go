@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/sqlite"
 	"github.com/collectagent/collectagent/store/storetest"
 )
@@ -75,4 +76,28 @@ func itoa(n int) string {
 		return string(rune('0' + n))
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// BenchmarkGetAccount reads one of 3,000 accounts with its debt, as a
+// session and a chat connection each do.
+func BenchmarkGetAccount(b *testing.B) {
+	s := openBench(b)
+	ctx := context.Background()
+	accts := make([]store.Account, 0, 3000)
+	for i := range 3000 {
+		id := "acct-" + itoa(i)
+		accts = append(accts, store.Account{ID: id, Name: "Bench", DateOfBirth: "1988-07-21", Locale: "en-US",
+			Debts: []store.Debt{{ID: id + "-d", AccountID: id, Creditor: "Demo", AmountMinor: 24000, Currency: "USD", DueDate: "2026-11-13"}}})
+	}
+	if err := s.UpsertAccounts(ctx, accts); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a, err := s.GetAccount(ctx, accts[i%len(accts)].ID)
+		if err != nil || len(a.Debts) != 1 {
+			b.Fatal(a, err)
+		}
+	}
 }

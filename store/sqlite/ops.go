@@ -192,27 +192,66 @@ func loadDebts(ctx context.Context, tx *sql.Tx, accts []store.Account, cond stri
 	return rows.Err()
 }
 
+// qGetAccount reads an account and its debts in one statement (a single
+// statement reads one snapshot, so no transaction is needed), prepared once
+// on the reader pool: it runs twice per conversation (session and connect).
+const qGetAccount = `SELECT a.id, a.name, a.date_of_birth, a.id_last4, a.locale, a.timezone, a.phone, a.email,
+	a.portfolio, a.consent_chat, a.consent_voice, a.consent_sms, a.consent_recording, a.dnc_chat, a.dnc_voice,
+	a.dnc_sms, a.dnc_email, a.flag_attorney, a.flag_dispute, a.flag_bankruptcy, a.flag_deceased, a.created_at,
+	a.updated_at, d.id, d.creditor, d.amount_minor, d.currency, d.due_date, d.days_past_due, d.min_payment_minor
+	FROM accounts a LEFT JOIN debts d ON d.account_id = a.id WHERE a.id = ? ORDER BY d.position`
+
 // GetAccount implements store.Store.
 func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error) {
-	var a store.Account
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		var err error
-		a, err = scanAccount(tx.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("account %q: %w", id, store.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		one := []store.Account{a}
-		if err := loadDebts(ctx, tx, one, "id = ?", id); err != nil {
-			return err
-		}
-		a = one[0]
-		return nil
-	})
+	if s.isClosed() {
+		return store.Account{}, store.ErrClosed
+	}
+	rows, err := s.query(ctx, qGetAccount, id)
 	if err != nil {
 		return store.Account{}, fmt.Errorf("sqlite: get account: %w", err)
+	}
+	defer rows.Close()
+	var (
+		a     store.Account
+		found bool
+	)
+	for rows.Next() {
+		var (
+			cur              store.Account
+			created, updated string
+			did, cred, ccy   sql.NullString
+			due              sql.NullString
+			amt, dpd, minp   sql.NullInt64
+		)
+		err := rows.Scan(&cur.ID, &cur.Name, &cur.DateOfBirth, &cur.IDLast4, &cur.Locale, &cur.Timezone, &cur.Phone,
+			&cur.Email, &cur.Portfolio, &cur.Consent.Chat, &cur.Consent.Voice, &cur.Consent.SMS, &cur.Consent.Recording,
+			&cur.DoNotContact.Chat, &cur.DoNotContact.Voice, &cur.DoNotContact.SMS, &cur.DoNotContact.Email,
+			&cur.Flags.Attorney, &cur.Flags.Dispute, &cur.Flags.Bankruptcy, &cur.Flags.Deceased, &created, &updated,
+			&did, &cred, &amt, &ccy, &due, &dpd, &minp)
+		if err != nil {
+			return store.Account{}, fmt.Errorf("sqlite: get account: %w", err)
+		}
+		if !found {
+			a, found = cur, true
+			a.Debts = []store.Debt{}
+			if a.CreatedAt, err = records.ParseTime(created); err != nil {
+				return store.Account{}, fmt.Errorf("sqlite: get account: %w", err)
+			}
+			if a.UpdatedAt, err = records.ParseTime(updated); err != nil {
+				return store.Account{}, fmt.Errorf("sqlite: get account: %w", err)
+			}
+		}
+		if did.Valid {
+			a.Debts = append(a.Debts, store.Debt{ID: did.String, AccountID: a.ID, Creditor: cred.String,
+				AmountMinor: amt.Int64, Currency: ccy.String, DueDate: due.String, DaysPastDue: int(dpd.Int64),
+				MinPaymentMinor: minp.Int64})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return store.Account{}, fmt.Errorf("sqlite: get account: %w", err)
+	}
+	if !found {
+		return store.Account{}, fmt.Errorf("sqlite: get account: account %q: %w", id, store.ErrNotFound)
 	}
 	return a, nil
 }
@@ -321,7 +360,7 @@ func (s *Store) GetConversation(ctx context.Context, id string) (store.Conversat
 	if s.isClosed() {
 		return store.Conversation{}, store.ErrClosed
 	}
-	c, err := scanConversation(s.r.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations WHERE id = ?`, id))
+	c, err := scanConversation(s.queryRow(ctx, `SELECT `+convCols+` FROM conversations WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("sqlite: conversation %q: %w", id, store.ErrNotFound)
 	}
@@ -496,7 +535,7 @@ func (s *Store) ListTurns(ctx context.Context, conversationID string) ([]store.T
 	if s.isClosed() {
 		return nil, store.ErrClosed
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT conversation_id, seq, from_party, text, meta, message_id, at
+	rows, err := s.query(ctx, `SELECT conversation_id, seq, from_party, text, meta, message_id, at
 		FROM turns WHERE conversation_id = ? ORDER BY seq`, conversationID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list turns: %w", err)
@@ -529,7 +568,7 @@ func (s *Store) ListPromises(ctx context.Context, accountID string) ([]store.Pro
 	if s.isClosed() {
 		return nil, store.ErrClosed
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, debt_id, conversation_id, amount_minor, currency,
+	rows, err := s.query(ctx, `SELECT id, account_id, debt_id, conversation_id, amount_minor, currency,
 		due_date, status, created_by, created_at FROM promises WHERE account_id = ? ORDER BY created_at, id`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list promises: %w", err)
@@ -559,7 +598,7 @@ func (s *Store) ListPlans(ctx context.Context, accountID string) ([]store.Plan, 
 	if s.isClosed() {
 		return nil, store.ErrClosed
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, debt_id, conversation_id, currency, total_minor,
+	rows, err := s.query(ctx, `SELECT id, account_id, debt_id, conversation_id, currency, total_minor,
 		installments, status, created_by, created_at FROM plans WHERE account_id = ? ORDER BY created_at, id`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list plans: %w", err)
@@ -609,7 +648,7 @@ func (s *Store) ListEscalations(ctx context.Context, f store.EscalationFilter) (
 	}
 	q += " ORDER BY created_at, id LIMIT ?"
 	args = append(args, sqlLimit(f.Limit))
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list escalations: %w", err)
 	}
@@ -697,7 +736,7 @@ func (s *Store) ListContactAttempts(ctx context.Context, accountID string, since
 	if s.isClosed() {
 		return nil, store.ErrClosed
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, debt_id, channel, result, reason, at
+	rows, err := s.query(ctx, `SELECT id, account_id, debt_id, channel, result, reason, at
 		FROM contact_attempts WHERE account_id = ? AND at >= ? ORDER BY at, id`, accountID, records.FormatTime(since))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list contact attempts: %w", err)
@@ -775,7 +814,7 @@ func (s *Store) LastAudit(ctx context.Context, chain string) (store.AuditEvent, 
 	if s.isClosed() {
 		return store.AuditEvent{}, store.ErrClosed
 	}
-	e, err := scanAudit(s.r.QueryRowContext(ctx, `SELECT `+auditCols+` FROM audit_events WHERE chain = ?
+	e, err := scanAudit(s.queryRow(ctx, `SELECT `+auditCols+` FROM audit_events WHERE chain = ?
 		ORDER BY seq DESC LIMIT 1`, chain))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AuditEvent{}, nil
@@ -797,7 +836,7 @@ func (s *Store) ListAudit(ctx context.Context, chain string) ([]store.AuditEvent
 		q = `SELECT ` + auditCols + ` FROM audit_events WHERE chain = ? ORDER BY seq`
 		args = append(args, chain)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list audit: %w", err)
 	}

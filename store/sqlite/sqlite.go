@@ -61,6 +61,10 @@ type Store struct {
 	done   chan struct{} // closed when the writer goroutine has exited
 
 	stmts map[string]*sql.Stmt // writer statements prepared once
+	// rstmts holds reader queries prepared on first use (database/sql
+	// keeps each prepared on every reader connection it has run on), so
+	// hot reads skip SQLite's parser: query text -> *sql.Stmt.
+	rstmts sync.Map
 
 	ckpt        *sql.DB       // checkpoint connection (nil when SQLite checkpoints in the writer)
 	ckptKick    chan struct{} // the writer's nudge to the checkpointer
@@ -243,6 +247,7 @@ func (s *Store) Close() error {
 	for _, st := range s.stmts {
 		st.Close()
 	}
+	s.rstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return errors.Join(ckptErr, s.r.Close(), s.w.Close())
 }
 
@@ -456,4 +461,38 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
 	}
 	return err
+}
+
+// readStmt returns q prepared on the reader pool, preparing it on first use.
+func (s *Store) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.rstmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.rstmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// query runs a read through its prepared statement.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := s.readStmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow runs a one-row read through its prepared statement.
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := s.readStmt(ctx, q)
+	if err != nil {
+		return s.r.QueryRowContext(ctx, q, args...) // reports the same error
+	}
+	return st.QueryRowContext(ctx, args...)
 }
