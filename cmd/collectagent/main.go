@@ -24,11 +24,12 @@ type command struct {
 // commands is the subcommand table: adding a subcommand is one file with
 // its run function and one line here.
 var commands = map[string]command{
-	"serve":   {"run the HTTP API, chat WebSocket and chat page", runServe},
-	"import":  {"import accounts from a CSV file (all or nothing)", runImport},
-	"loadgen": {"drive many concurrent borrowers over WebSockets and report latency", runLoadgen},
-	"eval":    {"run scripted conversations from suite files and report a pass rate", runEval},
-	"audit":   {"verify the hash-chained audit trail (audit verify)", runAudit},
+	"serve":         {"run the HTTP API, chat WebSocket and chat page", runServe},
+	"import":        {"import accounts from a CSV file (all or nothing)", runImport},
+	"loadgen":       {"drive many concurrent borrowers over WebSockets and report latency", runLoadgen},
+	"eval":          {"run scripted conversations from suite files and report a pass rate", runEval},
+	"audit":         {"verify the hash-chained audit trail (audit verify)", runAudit},
+	"hash-password": {"hash a console password or token read from standard input", runHash},
 }
 
 func main() {
@@ -64,7 +65,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-14s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'collectagent <command> -h' for a command's flags.")
 }
