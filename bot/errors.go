@@ -13,4 +13,6 @@ var (
 	ErrWrongMode      = errors.New("bot: not possible in the conversation's mode")
 	ErrBlocked        = errors.New("bot: stopped by the guard")
 	ErrConfig         = errors.New("bot: invalid configuration")
+	ErrDone           = errors.New("bot: already done")    // a callback task done before
+	ErrInvalid        = errors.New("bot: invalid request") // an argument out of range
 )
