@@ -88,6 +88,8 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 	m.HandleFunc("POST /v1/agent/cases/{id}/close", c.authed(c.close))
 	m.HandleFunc("GET /v1/agent/conversations", c.authed(c.conversations))
 	m.HandleFunc("GET /v1/agent/conversations/{id}", c.authed(c.conversation))
+	m.HandleFunc("GET /v1/agent/callbacks", c.authed(c.callbacks))
+	m.HandleFunc("POST /v1/agent/callbacks/{id}/done", c.authed(c.callbackDone))
 	m.HandleFunc("GET /v1/agent/ws", c.ws)
 	// A known path with another method is a JSON 405, as for the rest of
 	// the API.
@@ -97,6 +99,7 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 		"/v1/agent/cases/{id}/release": "POST", "/v1/agent/cases/{id}/check": "POST", "/v1/agent/cases/{id}/messages": "POST",
 		"/v1/agent/cases/{id}/record": "POST", "/v1/agent/cases/{id}/handback": "POST", "/v1/agent/cases/{id}/close": "POST",
 		"/v1/agent/conversations": "GET", "/v1/agent/conversations/{id}": "GET", "/v1/agent/ws": "GET",
+		"/v1/agent/callbacks": "GET", "/v1/agent/callbacks/{id}/done": "POST",
 	} {
 		if allow == "GET" {
 			allow = "GET, HEAD"
@@ -151,6 +154,10 @@ func (c *console) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		a = apiError{Status: http.StatusConflict, Code: CodeFinished, Message: "the case is already finished"}
 	case errors.Is(err, handoff.ErrNotFound):
 		a = apiError{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such case"}
+	case errors.Is(err, bot.ErrDone):
+		a = apiError{Status: http.StatusConflict, Code: CodeDone, Message: "the callback is already done"}
+	case errors.Is(err, bot.ErrInvalid):
+		a = apiError{Status: http.StatusUnprocessableEntity, Code: CodeInvalid, Message: strings.TrimPrefix(err.Error(), "bot: ")}
 	case errors.Is(err, bot.ErrWrongMode):
 		a = apiError{Status: http.StatusConflict, Code: CodeWrongMode, Message: strings.TrimPrefix(err.Error(), "bot: ")}
 	case errors.Is(err, bot.ErrNotAllowed):
