@@ -530,100 +530,85 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 	return nil
 }
 
-// ListTurns implements store.Store, in seq order.
-func (s *Store) ListTurns(ctx context.Context, conversationID string) ([]store.Turn, error) {
+// queryAll runs a read through its prepared statement and scans every
+// row; errors name the operation.
+func queryAll[T any](ctx context.Context, s *Store, op, q string, args []any, scan func(scanner) (T, error)) ([]T, error) {
 	if s.isClosed() {
 		return nil, store.ErrClosed
 	}
-	rows, err := s.query(ctx, `SELECT conversation_id, seq, from_party, text, meta, message_id, at
-		FROM turns WHERE conversation_id = ? ORDER BY seq`, conversationID)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list turns: %w", err)
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	defer rows.Close()
-	var out []store.Turn
+	var out []T
 	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	return out, nil
+}
+
+// ListTurns implements store.Store, in seq order.
+func (s *Store) ListTurns(ctx context.Context, conversationID string) ([]store.Turn, error) {
+	return queryAll(ctx, s, "list turns", `SELECT conversation_id, seq, from_party, text, meta, message_id, at
+		FROM turns WHERE conversation_id = ? ORDER BY seq`, []any{conversationID}, func(r scanner) (store.Turn, error) {
 		var t store.Turn
 		var meta sql.NullString
 		var at string
-		if err := rows.Scan(&t.ConversationID, &t.Seq, &t.From, &t.Text, &meta, &t.MessageID, &at); err != nil {
-			return nil, fmt.Errorf("sqlite: list turns: %w", err)
+		if err := r.Scan(&t.ConversationID, &t.Seq, &t.From, &t.Text, &meta, &t.MessageID, &at); err != nil {
+			return t, err
 		}
 		if meta.Valid {
 			t.Meta = json.RawMessage(meta.String)
 		}
-		if t.At, err = records.ParseTime(at); err != nil {
-			return nil, fmt.Errorf("sqlite: list turns: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list turns: %w", err)
-	}
-	return out, nil
+		var err error
+		t.At, err = records.ParseTime(at)
+		return t, err
+	})
 }
 
 // ListPromises implements store.Store, oldest first.
 func (s *Store) ListPromises(ctx context.Context, accountID string) ([]store.Promise, error) {
-	if s.isClosed() {
-		return nil, store.ErrClosed
-	}
-	rows, err := s.query(ctx, `SELECT id, account_id, debt_id, conversation_id, amount_minor, currency,
-		due_date, status, created_by, created_at FROM promises WHERE account_id = ? ORDER BY created_at, id`, accountID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list promises: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Promise
-	for rows.Next() {
-		var p store.Promise
-		var created string
-		if err := rows.Scan(&p.ID, &p.AccountID, &p.DebtID, &p.ConversationID, &p.AmountMinor, &p.Currency,
-			&p.DueDate, &p.Status, &p.CreatedBy, &created); err != nil {
-			return nil, fmt.Errorf("sqlite: list promises: %w", err)
-		}
-		if p.CreatedAt, err = records.ParseTime(created); err != nil {
-			return nil, fmt.Errorf("sqlite: list promises: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list promises: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, "list promises", `SELECT id, account_id, debt_id, conversation_id, amount_minor, currency,
+		due_date, status, created_by, created_at FROM promises WHERE account_id = ? ORDER BY created_at, id`,
+		[]any{accountID}, func(r scanner) (store.Promise, error) {
+			var p store.Promise
+			var created string
+			if err := r.Scan(&p.ID, &p.AccountID, &p.DebtID, &p.ConversationID, &p.AmountMinor, &p.Currency,
+				&p.DueDate, &p.Status, &p.CreatedBy, &created); err != nil {
+				return p, err
+			}
+			var err error
+			p.CreatedAt, err = records.ParseTime(created)
+			return p, err
+		})
 }
 
 // ListPlans implements store.Store, oldest first.
 func (s *Store) ListPlans(ctx context.Context, accountID string) ([]store.Plan, error) {
-	if s.isClosed() {
-		return nil, store.ErrClosed
-	}
-	rows, err := s.query(ctx, `SELECT id, account_id, debt_id, conversation_id, currency, total_minor,
-		installments, status, created_by, created_at FROM plans WHERE account_id = ? ORDER BY created_at, id`, accountID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list plans: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Plan
-	for rows.Next() {
-		var p store.Plan
-		var inst, created string
-		if err := rows.Scan(&p.ID, &p.AccountID, &p.DebtID, &p.ConversationID, &p.Currency, &p.TotalMinor,
-			&inst, &p.Status, &p.CreatedBy, &created); err != nil {
-			return nil, fmt.Errorf("sqlite: list plans: %w", err)
-		}
-		if err := json.Unmarshal([]byte(inst), &p.Installments); err != nil {
-			return nil, fmt.Errorf("sqlite: list plans: installments: %w", err)
-		}
-		if p.CreatedAt, err = records.ParseTime(created); err != nil {
-			return nil, fmt.Errorf("sqlite: list plans: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list plans: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, "list plans", `SELECT id, account_id, debt_id, conversation_id, currency, total_minor,
+		installments, status, created_by, created_at FROM plans WHERE account_id = ? ORDER BY created_at, id`,
+		[]any{accountID}, func(r scanner) (store.Plan, error) {
+			var p store.Plan
+			var inst, created string
+			if err := r.Scan(&p.ID, &p.AccountID, &p.DebtID, &p.ConversationID, &p.Currency, &p.TotalMinor,
+				&inst, &p.Status, &p.CreatedBy, &created); err != nil {
+				return p, err
+			}
+			if err := json.Unmarshal([]byte(inst), &p.Installments); err != nil {
+				return p, fmt.Errorf("installments: %w", err)
+			}
+			var err error
+			p.CreatedAt, err = records.ParseTime(created)
+			return p, err
+		})
 }
 
 // ListEscalations implements store.Store, oldest first.
@@ -733,31 +718,18 @@ func (s *Store) RecordContactAttempt(ctx context.Context, a store.ContactAttempt
 // ListContactAttempts implements store.Store: attempts at or after since,
 // oldest first.
 func (s *Store) ListContactAttempts(ctx context.Context, accountID string, since time.Time) ([]store.ContactAttempt, error) {
-	if s.isClosed() {
-		return nil, store.ErrClosed
-	}
-	rows, err := s.query(ctx, `SELECT id, account_id, debt_id, channel, result, reason, at
-		FROM contact_attempts WHERE account_id = ? AND at >= ? ORDER BY at, id`, accountID, records.FormatTime(since))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list contact attempts: %w", err)
-	}
-	defer rows.Close()
-	var out []store.ContactAttempt
-	for rows.Next() {
-		var a store.ContactAttempt
-		var at string
-		if err := rows.Scan(&a.ID, &a.AccountID, &a.DebtID, &a.Channel, &a.Result, &a.Reason, &at); err != nil {
-			return nil, fmt.Errorf("sqlite: list contact attempts: %w", err)
-		}
-		if a.At, err = records.ParseTime(at); err != nil {
-			return nil, fmt.Errorf("sqlite: list contact attempts: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list contact attempts: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, "list contact attempts", `SELECT id, account_id, debt_id, channel, result, reason, at
+		FROM contact_attempts WHERE account_id = ? AND at >= ? ORDER BY at, id`,
+		[]any{accountID, records.FormatTime(since)}, func(r scanner) (store.ContactAttempt, error) {
+			var a store.ContactAttempt
+			var at string
+			if err := r.Scan(&a.ID, &a.AccountID, &a.DebtID, &a.Channel, &a.Result, &a.Reason, &at); err != nil {
+				return a, err
+			}
+			var err error
+			a.At, err = records.ParseTime(at)
+			return a, err
+		})
 }
 
 // AppendAudit implements store.Store. An event whose (chain, seq) is taken
