@@ -15,6 +15,7 @@ import (
 
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
+	"github.com/collectagent/collectagent/store"
 )
 
 // eventLog collects lifecycle events seen by the test's own NATS
@@ -231,6 +232,14 @@ func TestConsolePage(t *testing.T) {
 	// A supervisor, in another tab, sees the live conversations and the
 	// queue, and opens a waiting one read-only.
 	_, conv3, case3 := e.escalate("acct-page-3")
+	// Another case nobody claimed in time: a callback task on the list.
+	bc4, conv4, _ := e.escalate("acct-page-4")
+	e.expire(conv4)
+	cbs, err := e.st.ListEscalations(context.Background(), store.EscalationFilter{ConversationID: conv4})
+	if err != nil || len(cbs) != 1 {
+		t.Fatalf("escalations of %s: %+v %v", conv4, cbs, err)
+	}
+	cbItem := `#callbacks li[data-callback="` + cbs[0].ID + `"]`
 	sctx, cancelTab := chromedp.NewContext(bctx)
 	defer cancelTab()
 	sctx, cancelS := context.WithTimeout(sctx, 60*time.Second)
@@ -257,6 +266,26 @@ func TestConsolePage(t *testing.T) {
 	if h, _ := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("h1"))); h != "坐席工作台" {
 		t.Errorf("zh heading %q", h)
 	}
+
+	// The callback task, in Chinese, done from the list.
+	if err := chromedp.Do(sctx,
+		chromedp.WaitVisible(chromedp.CSS(cbItem)),
+	); err != nil {
+		t.Fatalf("callback task: %v", err)
+	}
+	if txt, _ := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(cbItem))); !strings.Contains(txt, "回电") || !strings.Contains(txt, "M. L.") || strings.Contains(txt, "Maria") {
+		t.Errorf("callback task reads %q", txt)
+	}
+	if err := chromedp.Do(sctx,
+		chromedp.Click(chromedp.CSS(cbItem+" .cb-done")),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelector(%q) === null`, cbItem), chromedp.WithPollingTimeout(15*time.Second)),
+	); err != nil {
+		t.Fatalf("callback done: %v", err)
+	}
+	if es, err := e.st.ListEscalations(context.Background(), store.EscalationFilter{ConversationID: conv4}); err != nil || es[0].Status != "completed" || es[0].AgentID != "sue" {
+		t.Errorf("callback task after done: %+v %v", es, err)
+	}
+	closeQuietly(bc4)
 	closeQuietly(bc)
 	closeQuietly(bc2)
 }

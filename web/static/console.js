@@ -26,6 +26,11 @@
       modes: { bot: "bot", waiting_agent: "waiting for agent", agent: "with agent", ended: "ended" },
       statuses: { queued: "waiting", accepted: "claimed", completed: "done", expired: "expired", failed: "failed" },
       waited: "Waited",
+      callbacks: "Callbacks", callbacksEmpty: "No callbacks to make.", callAt: "Call", callChat: "Reply in the chat",
+      done: "Done", doneFailed: "Could not mark the callback done:",
+      results: { reached: "Reached", no_answer: "No answer", cancelled: "Cancelled" },
+      rules: { ok: "in hours", outside_hours: "outside hours", attempt_cap: "call limit reached", no_consent: "no consent to calls",
+        do_not_contact: "do not call", attempts_unavailable: "attempts unknown" },
       from: { borrower: "Borrower", bot: "Bot", agent: "Agent", system: "" },
       reasons: { human_requested: "Asked for a person", dispute: "Dispute", hardship: "Hardship", distress: "Distress",
         complaint: "Complaint", misunderstood: "Repeatedly misunderstood", off_policy: "Offer outside policy", abuse: "Abuse" },
@@ -51,6 +56,11 @@
       modes: { bot: "智能助手", waiting_agent: "等待人工", agent: "人工服务中", ended: "已结束" },
       statuses: { queued: "等待中", accepted: "已接入", completed: "已完成", expired: "已超时", failed: "失败" },
       waited: "等待时长",
+      callbacks: "回电任务", callbacksEmpty: "暂无回电任务。", callAt: "回电", callChat: "在对话中回复",
+      done: "完成", doneFailed: "无法完成回电任务：",
+      results: { reached: "已联系上", no_answer: "无人接听", cancelled: "已取消" },
+      rules: { ok: "允许时段内", outside_hours: "允许时段外", attempt_cap: "已达呼叫上限", no_consent: "未同意电话联系",
+        do_not_contact: "勿联系", attempts_unavailable: "联系记录不可用" },
       from: { borrower: "客户", bot: "助手", agent: "坐席", system: "" },
       reasons: { human_requested: "要求人工", dispute: "争议", hardship: "经济困难", distress: "情绪困扰",
         complaint: "投诉", misunderstood: "多次未理解", off_policy: "超出政策的方案", abuse: "辱骂" },
@@ -75,6 +85,7 @@
     document.querySelectorAll("[data-lang]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === st.lang)));
     setLive(st.ws && st.ws.readyState === 1);
     if (st.queue) renderQueue(st.queue);
+    if (st.callbacks) renderCallbacks(st.callbacks);
     if (st.detail) renderDetail(st.detail);
   }
 
@@ -125,9 +136,11 @@
     document.body.dataset.role = user.role;
     connect();
     if (user.role === "supervisor") loadConvs();
+    loadCallbacks();
     if (!st.ticking) {
       st.ticking = true;
       setInterval(() => { loadConvs(); if (st.queue) renderQueue(st.queue); }, 5000);
+      setInterval(loadCallbacks, 30000);
     }
   }
 
@@ -152,7 +165,7 @@
     ws.onmessage = (ev) => {
       let f;
       try { f = JSON.parse(ev.data); } catch (e) { return; }
-      if (f.queue) { st.queue = f.queue; st.queueAt = Date.now(); renderQueue(f.queue); }
+      if (f.queue) { st.queue = f.queue; st.queueAt = Date.now(); renderQueue(f.queue); soonCallbacks(); }
       if (f.type === "message" && f.message) onBridge(f.message);
       if (f.type === "lease") showError(t().leaseLost);
     };
@@ -218,6 +231,76 @@
     $("queue-empty").hidden = q.waiting.length > 0;
     $("mine").replaceChildren(...q.mine.map(caseItem));
     if (q.board) $("board").replaceChildren(...q.board.map(caseItem));
+  }
+
+  // Callback tasks: cases nobody claimed in time, the borrower offered a
+  // call back. Re-read when the queue changes (an expiry moves a case off
+  // it) and every 30 s.
+  function soonCallbacks() {
+    if (st.cbTimer) return;
+    st.cbTimer = setTimeout(() => { st.cbTimer = 0; loadCallbacks(); }, 500);
+  }
+  async function loadCallbacks() {
+    if (!st.user) return;
+    const r = await api("GET", "/v1/agent/callbacks");
+    if (r.status !== 200) return;
+    st.callbacks = r.data.callbacks || [];
+    renderCallbacks(st.callbacks);
+  }
+  function when(iso) {
+    return new Date(iso).toLocaleString(st.lang === "zh" ? "zh-CN" : "en-US", { dateStyle: "medium", timeStyle: "short" });
+  }
+  function callbackItem(c) {
+    const li = document.createElement("li");
+    li.dataset.callback = c.id;
+    const row = document.createElement("div");
+    row.className = "row";
+    const left = document.createElement("span");
+    left.className = "reason";
+    left.textContent = c.callback_at ? t().callAt + " " + when(c.callback_at) : t().callChat;
+    const right = document.createElement("span");
+    right.className = "meta";
+    right.textContent = reasonText(c.reason);
+    row.append(left, right);
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    const a = c.account || {};
+    meta.textContent = [a.name, a.ref, a.phone, c.channel, c.locale, t().rules[c.rule] || c.rule,
+      t().waited + " " + waited(c.waiting_seconds)].filter(Boolean).join(" · ");
+    const act = document.createElement("div");
+    act.className = "cb-actions";
+    const sel = document.createElement("select");
+    sel.className = "cb-result";
+    sel.setAttribute("aria-label", t().done);
+    for (const k of ["reached", "no_answer", "cancelled"]) {
+      const o = document.createElement("option"); o.value = k; o.textContent = t().results[k]; sel.append(o);
+    }
+    const btn = document.createElement("button");
+    btn.type = "button"; btn.className = "cb-done"; btn.textContent = t().done;
+    btn.addEventListener("click", () => callbackDone(c.id, sel.value, btn));
+    act.append(sel, btn);
+    li.append(row, meta, act);
+    return li;
+  }
+  function renderCallbacks(list) {
+    $("callbacks").replaceChildren(...list.map(callbackItem));
+    $("cb-count").textContent = list.length;
+    $("cb-empty").hidden = list.length > 0;
+  }
+  async function callbackDone(id, result, btn) {
+    btn.disabled = true;
+    $("cb-error").hidden = true;
+    const r = await api("POST", "/v1/agent/callbacks/" + encodeURIComponent(id) + "/done", { result });
+    btn.disabled = false;
+    // Done by someone else (409) is gone from the list all the same.
+    if (r.status !== 200 && r.status !== 409) {
+      $("cb-error").textContent = t().doneFailed + " " + (r.data.error ? r.data.error.message : String(r.status));
+      $("cb-error").hidden = false;
+      return;
+    }
+    st.callbacks = (st.callbacks || []).filter((c) => c.id !== id);
+    renderCallbacks(st.callbacks);
+    loadCallbacks();
   }
 
   async function loadConvs() {
