@@ -151,15 +151,23 @@ func (f *fakeServer) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer ws.Close()
+	// A conversation counts as open from the upgrade until the server
+	// sends its final status (or the connection ends): the client opens
+	// its next one only after reading that status, so the count is exact,
+	// whereas the handler's return lags the client's close.
 	f.mu.Lock()
 	f.open++
 	f.maxOpen = max(f.maxOpen, f.open)
 	f.mu.Unlock()
-	defer func() {
-		f.mu.Lock()
-		f.open--
-		f.mu.Unlock()
-	}()
+	var closeOnce sync.Once
+	closed := func() {
+		closeOnce.Do(func() {
+			f.mu.Lock()
+			f.open--
+			f.mu.Unlock()
+		})
+	}
+	defer closed()
 
 	seq := int64(0)
 	say := func(text string) error {
@@ -167,6 +175,9 @@ func (f *fakeServer) chat(w http.ResponseWriter, r *http.Request) {
 		return ws.WriteJSON(map[string]any{"type": "message", "from": "bot", "text": text, "seq": seq})
 	}
 	status := func(mode, stage, outcome string) error {
+		if mode == "ended" {
+			closed()
+		}
 		return ws.WriteJSON(map[string]any{"type": "status", "mode": mode, "stage": stage, "outcome": outcome})
 	}
 	if say("Hi, I am an automated assistant; this chat is recorded.") != nil ||
