@@ -779,8 +779,9 @@ type recordReq struct {
 }
 
 // proposal turns the form into the dialog's proposal. A plan is the
-// engine's standard plan (dialog.PlanFor) for the balance.
-func (c *console) proposal(req recordReq, k handoff.Case, acct store.Account, debtID string) (dialog.Proposal, error) {
+// engine's standard plan for the account (its minimums included); the
+// session checks every deal against the policy before recording it.
+func (c *console) proposal(req recordReq, k handoff.Case, sess *bot.Session, acct store.Account, debtID string) (dialog.Proposal, error) {
 	var fields []FieldError
 	view := maskAccount(acct, debtID)
 	cur := view.Currency
@@ -819,8 +820,7 @@ func (c *console) proposal(req recordReq, k handoff.Case, acct store.Account, de
 			fields = append(fields, FieldError{Field: "every_days", Message: "1 to 92 days"})
 		}
 		if len(fields) == 0 {
-			da := dialog.Account{Debt: dialog.Debt{AmountDue: compliance.Money{Minor: view.AmountMinor, Currency: cur}}, Policy: dialog.Policy{InstallmentEveryDays: every}}
-			p = dialog.PlanFor(da, req.Count, first)
+			p = sess.PlanFor(req.Count, first, every)
 		}
 	default:
 		fields = append(fields, FieldError{Field: "kind", Message: "one of ptp, pay_now, plan, extension"})
@@ -852,7 +852,7 @@ func (c *console) record(w http.ResponseWriter, r *http.Request, a agentCtx) {
 		c.writeError(w, r, err)
 		return
 	}
-	p, err := c.proposal(req, k, acct, cv.DebtID)
+	p, err := c.proposal(req, k, sess, acct, cv.DebtID)
 	if err != nil {
 		c.writeError(w, r, err)
 		return
