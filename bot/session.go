@@ -17,6 +17,7 @@ import (
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/prompts"
 	"github.com/collectagent/collectagent/store"
 )
@@ -676,13 +677,8 @@ func normLocale(l string) string {
 }
 
 // maskRef keeps an account reference recognisable in logs without
-// spelling it out.
-func maskRef(id string) string {
-	if len(id) <= 4 {
-		return "***"
-	}
-	return "***" + id[len(id)-4:]
-}
+// spelling it out (the one rule, logmask.Ref).
+func maskRef(id string) string { return logmask.Ref(id) }
 
 func newID(prefix string) string {
 	var b [12]byte

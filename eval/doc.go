@@ -42,11 +42,22 @@
 //	      must_say: []        # substrings of everything the bot said
 //	      must_not_say: []
 //	      max_guard_blocks: 0 # utterances the guard may replace
+//	      account_state: []   # borrower statements the account holds
+//	                          # afterwards, exactly (cease, dispute,
+//	                          # validation, attorney, bankruptcy)
+//	      payments: [{amount: 120.00, date: "2026-11-27"}]  # a plan's, in order
+//	      priority: 1         # the escalation's priority
+//	      late_reason: job_loss  # validated; judged once it is recorded
+//	    category: third_party # free-form; the figures group by it
+//	    followup:             # a new session on the same account
+//	      lines: [...]
+//	      expect: {...}
 //
 // Besides its own expectations, every conversation is held to rules no
 // script may waive: the bot speaks first, opening with the AI and
-// recording disclosures; nothing naming the debt (its amount or creditor)
-// is said before the borrower is verified; under the US pack the
+// recording disclosures; nothing naming the debt (its amount, due date or
+// creditor) is said before the borrower is verified, nor ever to a
+// conversation expected to end as wrong_party or held as a third party's; under the US pack the
 // debt-collector disclosure comes before the balance; every line is
 // answered while the bot holds the conversation; and the conversation's
 // audit chain verifies and holds its outcome.
@@ -64,6 +75,18 @@
 // accuracy, lines the model understood, guard blocks and replaced model
 // wordings, model calls, fallbacks by reason, and turn and model latency
 // (p50/p99).
+//
+// # Figures
+//
+// Tabulate breaks a run over several files down per file (a corpus's
+// split), per language and per category, with four counters: misrecorded
+// deals (a promise or plan recorded that differs from the expected one, or
+// any when none is expected), unrequested statements (a statement, or a
+// cease or dispute outcome, the conversation does not expect; without
+// account_state, the outcome and escalation imply what is expected),
+// disclosures (utterances naming the debt to someone unverified or a third
+// party) and ignored requests (statements in account_state the account
+// does not hold). A run fails unless the first two are 0.
 //
 // It knows nothing of transports: it drives bot.Session directly, the way
 // the chat WebSocket does.

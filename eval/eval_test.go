@@ -17,16 +17,37 @@ import (
 	"github.com/collectagent/collectagent/store/sqlite"
 )
 
-// TestShippedSuites runs every suite under testdata/eval the way
-// `collectagent eval` does and fails when one falls below its threshold.
-func TestShippedSuites(t *testing.T) {
+// gateSuites are the suites every change must keep passing. The
+// evaluation corpora beside them (docs/corpora.md) are measured, not
+// gated: TestCorporaParse only checks they are valid.
+var gateSuites = []string{"core.yaml", "meaning.yaml"}
+
+func gatePaths() []string {
+	out := make([]string, len(gateSuites))
+	for i, n := range gateSuites {
+		out[i] = filepath.Join("..", "testdata", "eval", n)
+	}
+	return out
+}
+
+// TestCorporaParse loads every suite under testdata/eval.
+func TestCorporaParse(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join("..", "testdata", "eval", "*.yaml"))
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || len(paths) < len(gateSuites) {
+		t.Fatalf("suites under testdata/eval: %v, %v", paths, err)
 	}
-	if len(paths) == 0 {
-		t.Fatal("no suites under testdata/eval")
+	for _, p := range paths {
+		if _, err := Load(p); err != nil {
+			t.Error(err)
+		}
 	}
+}
+
+// TestShippedSuites runs the gate suites the way `collectagent eval` does
+// and fails when one falls below its threshold or counts a misrecorded
+// deal or an unrequested statement.
+func TestShippedSuites(t *testing.T) {
+	paths := gatePaths()
 	rules, err := understand.Compile()
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +78,7 @@ func TestShippedSuites(t *testing.T) {
 // half the conversations in Chinese, every outcome, every escalation
 // reason a borrower can cause.
 func TestShippedSuiteCoverage(t *testing.T) {
-	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "eval", "*.yaml"))
+	paths := gatePaths()
 	zh, all := 0, 0
 	seenOutcome := map[string]bool{}
 	seenEsc := map[string]bool{}
@@ -420,7 +441,7 @@ func TestLeakMarkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := leakMarkers(s.accounts["maria"], "d1")
-	if len(got) != 2 || got[0] != "240.00" || got[1] != "Demo Finance" {
+	if len(got) != 3 || got[0] != "240.00" || got[1] != "Demo Finance" || got[2] != "November 13, 2026" {
 		t.Errorf("markers %q", got)
 	}
 }
@@ -528,7 +549,21 @@ func TestLeakRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := rep.Results[0]
-	if res.Pass || !strings.Contains(strings.Join(res.Failures, "\n"), `opening: said "automated assistant" before the borrower was verified`) {
-		t.Errorf("pass %v, failures %q", res.Pass, res.Failures)
+	if res.Pass || !strings.Contains(strings.Join(res.Failures, "\n"), `opening: said "automated assistant" to a third party`) || res.Disclosures != 1 {
+		t.Errorf("pass %v, disclosures %d, failures %q", res.Pass, res.Disclosures, res.Failures)
+	}
+	// The same words to a speaker who may yet be the borrower are said
+	// before verification.
+	s, err = Parse("leak.yaml", []byte(head+`conversations: [{name: leak, account: maria, lines: ["hello"], expect: {outcome: none, mode: bot}}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = Run(context.Background(), s, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = rep.Results[0]
+	if res.Pass || !strings.Contains(strings.Join(res.Failures, "\n"), `said "automated assistant" before the borrower was verified`) || res.Disclosures != 1 {
+		t.Errorf("pass %v, disclosures %d, failures %q", res.Pass, res.Disclosures, res.Failures)
 	}
 }

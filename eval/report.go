@@ -51,8 +51,10 @@ func (r *Report) WriteTable(w io.Writer, transcripts bool) error {
 			}
 		}
 	}
-	fmt.Fprintf(ew, "\n%s: %d/%d passed, pass rate %.1f%% (threshold %.1f%%)\n",
-		r.Suite, r.Passed(), len(r.Results), 100*r.PassRate(), 100*r.Threshold)
+	c := r.Counters()
+	fmt.Fprintf(ew, "\n%s: %d/%d passed, pass rate %.1f%% (threshold %.1f%%); misrecorded deals %d, unrequested statements %d (both must be 0); disclosures %d, ignored requests %d\n",
+		r.Suite, r.Passed(), len(r.Results), 100*r.PassRate(), 100*r.Threshold,
+		c.MisrecordedDeals, c.UnrequestedStatements, c.Disclosures, c.IgnoredRequests)
 	return ew.err
 }
 

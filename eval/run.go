@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/bot/respond"
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
@@ -54,6 +55,7 @@ type Turn struct {
 type Result struct {
 	Name     string `json:"name"`
 	Note     string `json:"note,omitempty"`
+	Category string `json:"category,omitempty"`
 	Locale   string `json:"locale"`
 	Expected string `json:"expected"`
 	Got      string `json:"got"`
@@ -79,7 +81,45 @@ type Result struct {
 	GuardReplaced int `json:"guard_replaced,omitempty"`
 	// Latencies are the wall times of the borrower turns.
 	Latencies []time.Duration `json:"-"`
+
+	// Counters across the run (see Counters), for this conversation and
+	// its followup.
+	Counters
+	// AccountState is the borrower statements the account held after
+	// the (last) conversation.
+	AccountState []string `json:"account_state,omitempty"`
 }
+
+// Counters are figures counted over every conversation, whatever its
+// expectations say.
+type Counters struct {
+	// MisrecordedDeals are recorded promises or plans that differ from
+	// the one the conversation expects, or any when it expects none.
+	MisrecordedDeals int `json:"misrecorded_deals"`
+	// UnrequestedStatements are recorded borrower statements (cease,
+	// dispute, validation, attorney, bankruptcy) or cease and dispute
+	// outcomes the conversation does not expect, one per kind.
+	UnrequestedStatements int `json:"unrequested_statements"`
+	// Disclosures are bot utterances that named the debt's amount, due
+	// date or creditor to someone not verified, or to a third party.
+	Disclosures int `json:"disclosures"`
+	// IgnoredRequests are statements the conversation expects the
+	// account to hold (a cease, dispute, validation request, attorney or
+	// bankruptcy) that it does not hold afterwards, one per kind.
+	IgnoredRequests int `json:"ignored_requests"`
+}
+
+// Add sums o into c.
+func (c *Counters) Add(o Counters) {
+	c.MisrecordedDeals += o.MisrecordedDeals
+	c.UnrequestedStatements += o.UnrequestedStatements
+	c.Disclosures += o.Disclosures
+	c.IgnoredRequests += o.IgnoredRequests
+}
+
+// OK reports whether the counters that fail a run are 0: misrecorded
+// deals and unrequested statements.
+func (c Counters) OK() bool { return c.MisrecordedDeals == 0 && c.UnrequestedStatements == 0 }
 
 // Report is the result of one suite.
 type Report struct {
@@ -110,8 +150,20 @@ func (r *Report) PassRate() float64 {
 	return float64(r.Passed()) / float64(len(r.Results))
 }
 
-// OK reports whether the suite reached its threshold.
-func (r *Report) OK() bool { return len(r.Results) > 0 && r.PassRate() >= r.Threshold }
+// Counters sums the conversations' counters.
+func (r *Report) Counters() Counters {
+	var c Counters
+	for _, res := range r.Results {
+		c.Add(res.Counters)
+	}
+	return c
+}
+
+// OK reports whether the suite reached its threshold with no misrecorded
+// deal and no unrequested statement.
+func (r *Report) OK() bool {
+	return len(r.Results) > 0 && r.PassRate() >= r.Threshold && r.Counters().OK()
+}
 
 // fixedClock is the suite's frozen instant.
 type fixedClock struct{ t time.Time }
@@ -167,19 +219,73 @@ func Run(ctx context.Context, s *Suite, opts Options) (*Report, error) {
 			return rep, fmt.Errorf("%w: %w", ErrRun, err)
 		}
 		a := s.accounts[c.Account]
-		// Each conversation starts from the account as the suite wrote it:
-		// an earlier conversation may have set do-not-contact (cease).
-		if err := st.UpsertAccounts(ctx, []store.Account{a}); err != nil {
-			return rep, fmt.Errorf("%w: account %q: %w", ErrRun, a.ID, err)
+		if err := resetAccount(ctx, st, a); err != nil {
+			return rep, err
 		}
-		rep.Results = append(rep.Results, runOne(ctx, rt, st, a, s.policyOf(a).Pack, c, sw))
+		pack := s.policyOf(a).Pack
+		res := runOne(ctx, rt, st, a, pack, c.Lines, c.Expect, sw)
+		res.Name, res.Note, res.Category = c.Name, c.Note, c.Category
+		if f := c.Followup; f != nil {
+			res.merge(runOne(ctx, rt, st, a, pack, f.Lines, f.Expect, sw))
+		}
+		rep.Results = append(rep.Results, res)
 	}
 	return rep, nil
 }
 
-// runOne plays one conversation and judges it.
-func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Account, pack string, c Conversation, sw func() time.Time) (res Result) {
-	res = Result{Name: c.Name, Note: c.Note, Locale: acct.Locale, Expected: c.Expect.summary(), Got: "-"}
+// resetAccount puts the account back as the suite wrote it, so that each
+// conversation starts from it: an earlier conversation may have set
+// do-not-contact or recorded statements, which are cleared the way a
+// lender clears them.
+func resetAccount(ctx context.Context, st store.Store, a store.Account) error {
+	if err := st.UpsertAccounts(ctx, []store.Account{a}); err != nil {
+		return fmt.Errorf("%w: account %q: %w", ErrRun, a.ID, err)
+	}
+	sts, err := st.ListStatements(ctx, a.ID)
+	if err != nil {
+		return fmt.Errorf("%w: account %q: %w", ErrRun, a.ID, err)
+	}
+	for _, x := range sts {
+		if !x.Active() {
+			continue
+		}
+		if _, err := st.ClearStatement(ctx, store.StatementClear{AccountID: a.ID, ID: x.ID, By: "eval",
+			Reason: "the next conversation starts from the suite's account"}); err != nil {
+			return fmt.Errorf("%w: account %q: %w", ErrRun, a.ID, err)
+		}
+	}
+	return nil
+}
+
+// merge appends the followup conversation's result to r.
+func (r *Result) merge(f Result) {
+	r.Expected += " → " + f.Expected
+	r.Got += " → " + f.Got
+	for _, m := range f.Failures {
+		r.Failures = append(r.Failures, "followup: "+m)
+	}
+	r.Pass = r.Pass && f.Pass
+	r.Turns += f.Turns
+	r.GuardBlocks += f.GuardBlocks
+	r.Transcript = append(r.Transcript, Turn{From: "system", Text: "(a new session on the same account)"})
+	r.Transcript = append(r.Transcript, f.Transcript...)
+	r.IntentChecks += f.IntentChecks
+	r.IntentHits += f.IntentHits
+	r.SlotChecks += f.SlotChecks
+	r.SlotHits += f.SlotHits
+	for _, m := range f.Misreads {
+		r.Misreads = append(r.Misreads, "followup: "+m)
+	}
+	r.ModelParses += f.ModelParses
+	r.GuardReplaced += f.GuardReplaced
+	r.Latencies = append(r.Latencies, f.Latencies...)
+	r.Counters.Add(f.Counters)
+	r.AccountState = f.AccountState
+}
+
+// runOne plays one conversation (a new session on acct) and judges it.
+func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Account, pack string, lines []Line, e Expect, sw func() time.Time) (res Result) {
+	res = Result{Locale: acct.Locale, Expected: e.summary(), Got: "-"}
 	fail := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
 	defer func() { res.Pass = len(res.Failures) == 0 }()
 
@@ -194,6 +300,9 @@ func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Acc
 		return res
 	}
 	leaks := leakMarkers(acct, conv.DebtID)
+	// The speaker of a conversation expected to end as wrong_party is not
+	// the borrower: nothing about the debt may reach them at any point.
+	stranger := e.Outcome == string(dialog.OutcomeWrongParty)
 	var all strings.Builder
 	// judgeReplies records replies and applies the rules every
 	// conversation is held to.
@@ -203,16 +312,24 @@ func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Acc
 			res.Transcript = append(res.Transcript, Turn{From: bot.FromBot, Text: r.Text})
 			b.WriteString(r.Text)
 			b.WriteByte('\n')
-		}
-		text := b.String()
-		all.WriteString(text)
-		if !verified(sess) {
+			ok, third := verifiedParty(sess)
+			if ok && !third && !stranger {
+				continue
+			}
 			for _, m := range leaks {
-				if strings.Contains(text, m) {
-					fail("%s: said %q before the borrower was verified", when, m)
+				if strings.Contains(r.Text, m) {
+					res.Disclosures++
+					if stranger || third {
+						fail("%s: said %q to a third party", when, m)
+					} else {
+						fail("%s: said %q before the borrower was verified", when, m)
+					}
+					break
 				}
 			}
 		}
+		text := b.String()
+		all.WriteString(text)
 		return text
 	}
 
@@ -226,7 +343,7 @@ func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Acc
 	}
 	judgeReplies("opening", out)
 	status := out.Status
-	for i, l := range c.Lines {
+	for i, l := range lines {
 		when := fmt.Sprintf("line %d %q", i+1, l.Say)
 		res.Transcript = append(res.Transcript, Turn{From: bot.FromBorrower, Text: l.Say})
 		mode := sess.Status().Mode
@@ -234,7 +351,7 @@ func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Acc
 		out, err := sess.Handle(ctx, bot.Message{Text: l.Say})
 		res.Latencies = append(res.Latencies, sw().Sub(t0))
 		if errors.Is(err, bot.ErrEnded) {
-			fail("%s: the conversation had already ended (%s); %d line(s) unsent", when, status.Outcome, len(c.Lines)-i)
+			fail("%s: the conversation had already ended (%s); %d line(s) unsent", when, status.Outcome, len(lines)-i)
 			break
 		}
 		if err != nil {
@@ -258,10 +375,76 @@ func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Acc
 			}
 		}
 	}
-	judgeEnd(ctx, st, sess, c.Expect, all.String(), &res, fail)
+	judgeEnd(ctx, st, sess, e, all.String(), &res, fail)
 	judgeRecords(ctx, st, sess.ID(), pack, fail)
-	measureMeaning(ctx, st, sess.ID(), c.Lines, &res, fail)
+	judgeState(ctx, st, acct, sess.ID(), e, &res, fail)
+	measureMeaning(ctx, st, sess.ID(), lines, &res, fail)
 	return res
+}
+
+// judgeState checks the borrower statements the account holds after the
+// conversation and counts those recorded without being expected and
+// those expected but not held.
+func judgeState(ctx context.Context, st store.Store, acct store.Account, id string, e Expect, res *Result, fail func(string, ...any)) {
+	sts, err := st.ListStatements(ctx, acct.ID)
+	if err != nil {
+		fail("read statements: %v", err)
+		return
+	}
+	held := map[string]bool{
+		store.StatementAttorney:   acct.Flags.Attorney,
+		store.StatementDispute:    acct.Flags.Dispute,
+		store.StatementBankruptcy: acct.Flags.Bankruptcy,
+	}
+	recorded := map[string]bool{}
+	for _, x := range sts {
+		if x.Active() {
+			held[x.Kind] = true
+		}
+		if x.ConversationID == id {
+			recorded[x.Kind] = true
+		}
+	}
+	var state []string
+	for _, k := range store.StatementKinds {
+		if held[k] {
+			state = append(state, k)
+		}
+	}
+	res.AccountState = state
+	if e.AccountState != nil {
+		want := slices.Clone(*e.AccountState)
+		slices.SortFunc(want, func(a, b string) int {
+			return slices.Index(store.StatementKinds, a) - slices.Index(store.StatementKinds, b)
+		})
+		if !slices.Equal(state, want) {
+			fail("account state [%s], want [%s]", strings.Join(state, ", "), strings.Join(want, ", "))
+		}
+	}
+	// A cease or dispute outcome is a recorded statement too.
+	conv, err := st.GetConversation(ctx, id)
+	if err == nil {
+		switch conv.OutcomeType {
+		case string(dialog.OutcomeCease):
+			recorded[store.StatementCease] = true
+		case string(dialog.OutcomeDispute):
+			if !recorded[store.StatementValidation] {
+				recorded[store.StatementDispute] = true
+			}
+		}
+	}
+	expected := e.expectedStatements()
+	for _, k := range store.StatementKinds {
+		if recorded[k] && !slices.Contains(expected, k) {
+			res.UnrequestedStatements++
+			fail("recorded a %s statement the conversation did not make", k)
+		}
+	}
+	for _, k := range e.requiredStatements() {
+		if !held[k] {
+			res.IgnoredRequests++ // the mismatch itself is reported above
+		}
+	}
 }
 
 // measureMeaning compares what each line was understood to mean (the
@@ -441,6 +624,7 @@ func judgeEnd(ctx context.Context, st store.Store, sess *bot.Session, e Expect, 
 	case string(dialog.OutcomePlan):
 		judgePlan(ctx, st, conv, e, fail)
 	}
+	res.MisrecordedDeals = countMisrecorded(ctx, st, conv, e, fail)
 
 	escs, err := st.ListEscalations(ctx, store.EscalationFilter{ConversationID: id})
 	if err != nil {
@@ -455,6 +639,8 @@ func judgeEnd(ctx context.Context, st store.Store, sess *bot.Session, e Expect, 
 		fail("escalated (%s), want no escalation", strings.Join(reasons, ", "))
 	case e.Escalation != "" && (len(escs) != 1 || escs[0].Reason != e.Escalation):
 		fail("escalations [%s], want one for %s", strings.Join(reasons, ", "), e.Escalation)
+	case e.Priority > 0 && escs[0].Priority != e.Priority:
+		fail("escalation priority %d, want %d", escs[0].Priority, e.Priority)
 	}
 
 	audit, err := st.ListAudit(ctx, id)
@@ -504,6 +690,78 @@ func judgePromise(ctx context.Context, st store.Store, conv store.Conversation, 
 	if e.DueDate != "" && p.DueDate != e.DueDate {
 		fail("promise due %s, want %s", p.DueDate, e.DueDate)
 	}
+	if len(e.Payments) == 1 && (p.AmountMinor != e.Payments[0].Amount.Minor || p.DueDate != e.Payments[0].Date) {
+		fail("promise of %s on %s, want %s on %s", Amount{Minor: p.AmountMinor}, p.DueDate, e.Payments[0].Amount, e.Payments[0].Date)
+	}
+}
+
+// countMisrecorded counts the conversation's recorded promises and plans
+// that are not the one deal it expects.
+func countMisrecorded(ctx context.Context, st store.Store, conv store.Conversation, e Expect, fail func(string, ...any)) int {
+	ps, err := st.ListPromises(ctx, conv.AccountID)
+	if err != nil {
+		fail("read promises: %v", err)
+		return 0
+	}
+	pls, err := st.ListPlans(ctx, conv.AccountID)
+	if err != nil {
+		fail("read plans: %v", err)
+		return 0
+	}
+	ps = slices.DeleteFunc(ps, func(p store.Promise) bool { return p.ConversationID != conv.ID })
+	pls = slices.DeleteFunc(pls, func(p store.Plan) bool { return p.ConversationID != conv.ID })
+	n := len(ps) + len(pls)
+	switch e.Outcome {
+	case string(dialog.OutcomePTP), string(dialog.OutcomePayNow):
+		if len(ps) > 0 && promiseMatches(ps[0], e) {
+			n--
+		}
+	case string(dialog.OutcomePlan):
+		if len(pls) > 0 && planMatches(pls[0], e) {
+			n--
+		}
+	}
+	if n > 0 {
+		fail("%d promise(s) or plan(s) recorded that the conversation does not expect", n)
+	}
+	return n
+}
+
+func promiseMatches(p store.Promise, e Expect) bool {
+	if e.Amount != nil && p.AmountMinor != e.Amount.Minor || e.DueDate != "" && p.DueDate != e.DueDate {
+		return false
+	}
+	return len(e.Payments) != 1 || p.AmountMinor == e.Payments[0].Amount.Minor && p.DueDate == e.Payments[0].Date
+}
+
+func planMatches(p store.Plan, e Expect) bool {
+	if e.Amount != nil && p.TotalMinor != e.Amount.Minor || e.Installments > 0 && len(p.Installments) != e.Installments {
+		return false
+	}
+	if e.DueDate != "" && (len(p.Installments) == 0 || p.Installments[0].DueDate != e.DueDate) {
+		return false
+	}
+	return len(e.Payments) == 0 || paymentsEqual(p.Installments, e.Payments)
+}
+
+func paymentsEqual(got []store.PlanInstallment, want []Payment) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i].AmountMinor != want[i].Amount.Minor || got[i].DueDate != want[i].Date {
+			return false
+		}
+	}
+	return true
+}
+
+func formatPayments(ps []store.PlanInstallment) string {
+	var b []string
+	for _, p := range ps {
+		b = append(b, Amount{Minor: p.AmountMinor}.String()+" on "+p.DueDate)
+	}
+	return "[" + strings.Join(b, ", ") + "]"
 }
 
 func judgePlan(ctx context.Context, st store.Store, conv store.Conversation, e Expect, fail func(string, ...any)) {
@@ -531,28 +789,41 @@ func judgePlan(ctx context.Context, st store.Store, conv store.Conversation, e E
 		}
 		fail("plan's first payment due %s, want %s", first, e.DueDate)
 	}
+	if len(e.Payments) > 0 && !paymentsEqual(p.Installments, e.Payments) {
+		want := make([]store.PlanInstallment, len(e.Payments))
+		for i, x := range e.Payments {
+			want[i] = store.PlanInstallment{AmountMinor: x.Amount.Minor, DueDate: x.Date}
+		}
+		fail("plan payments %s, want %s", formatPayments(p.Installments), formatPayments(want))
+	}
 }
 
 // leakMarkers are the strings that would disclose the debt to someone not
-// yet verified: its amount (as any template writes it, "240.00") and its
-// creditor.
+// yet verified: its amount (as any template writes it, "240.00"), its
+// creditor and its due date (as the account's locale writes it).
 func leakMarkers(a store.Account, debtID string) []string {
 	for _, d := range a.Debts {
 		if d.ID == debtID {
-			return []string{Amount{Minor: d.AmountMinor}.String(), d.Creditor}
+			out := []string{Amount{Minor: d.AmountMinor}.String(), d.Creditor}
+			if due, err := compliance.ParseISODate(d.DueDate); err == nil {
+				out = append(out, respond.FormatDate(a.Locale, due))
+			}
+			return out
 		}
 	}
 	return nil
 }
 
-// verified reports whether the session's saved state has the right party
-// verified.
-func verified(s *bot.Session) bool {
+// verifiedParty reads the session's saved state: whether the right party
+// is verified, and whether the conversation is held as one with a third
+// party.
+func verifiedParty(s *bot.Session) (verified, thirdParty bool) {
 	var st struct {
-		Verified bool `json:"verified"`
+		Verified   bool `json:"verified"`
+		ThirdParty bool `json:"third_party"`
 	}
 	_ = json.Unmarshal(s.Conversation().State, &st)
-	return st.Verified
+	return st.Verified, st.ThirdParty
 }
 
 // blockedActs names the acts the guard blocked, for the failure message.

@@ -239,11 +239,23 @@ type Conversation struct {
 	Name    string `yaml:"name"`
 	Account string `yaml:"account"`
 	// Note says what the conversation checks; it is shown with failures.
-	Note   string `yaml:"note"`
-	Lines  []Line `yaml:"lines"`
-	Expect Expect `yaml:"expect"`
+	Note string `yaml:"note"`
+	// Category is free-form; the report groups pass rates by it.
+	Category string `yaml:"category"`
+	Lines    []Line `yaml:"lines"`
+	Expect   Expect `yaml:"expect"`
+	// Followup is a later, separate conversation (a new session) on the
+	// same account, after this one: what the account kept from the first
+	// is judged by what the second does.
+	Followup *Followup `yaml:"followup"`
 
 	line int // where it starts in the file
+}
+
+// Followup is the second conversation of a Conversation.
+type Followup struct {
+	Lines  []Line `yaml:"lines"`
+	Expect Expect `yaml:"expect"`
 }
 
 // Line is one borrower message, with optional checks on the bot's reply
@@ -388,6 +400,64 @@ type Expect struct {
 	// MaxGuardBlocks is how many utterances the guard may have replaced
 	// (default 0: every rendered utterance must pass).
 	MaxGuardBlocks int `yaml:"max_guard_blocks"`
+	// AccountState, when given, is exactly the borrower statements the
+	// account holds afterwards (any of cease, dispute, validation,
+	// attorney, bankruptcy): the active statements recorded in
+	// conversations and the flags the account was imported with.
+	AccountState *[]string `yaml:"account_state"`
+	// LateReason is the recorded reason for lateness (see lateReasons).
+	// It is validated here; it is judged once the runtime records it.
+	LateReason string `yaml:"late_reason"`
+	// Payments are the recorded plan's payments in order (or a promise's
+	// one payment).
+	Payments []Payment `yaml:"payments"`
+	// Priority is the escalation's priority (1 highest); 0 is not checked.
+	Priority int `yaml:"priority"`
+}
+
+// Payment is one expected payment of a recorded deal.
+type Payment struct {
+	Amount Amount `yaml:"amount"`
+	Date   string `yaml:"date"`
+}
+
+// lateReasons are the reasons for lateness a suite may expect.
+var lateReasons = []string{"job_loss", "reduced_income", "illness", "payday_timing", "unexpected_expense", "family", "forgot", "dispute", "other"}
+
+// expectedStatements is what the conversation expects the account to
+// hold: AccountState when given, otherwise what its outcome and
+// escalation imply (a cease outcome a cease; a dispute a dispute or a
+// validation request; an attorney or bankruptcy escalation that
+// statement).
+func (e Expect) expectedStatements() []string {
+	if e.AccountState != nil {
+		return *e.AccountState
+	}
+	var out []string
+	if e.Outcome == string(dialog.OutcomeCease) {
+		out = append(out, store.StatementCease)
+	}
+	if e.Outcome == string(dialog.OutcomeDispute) || e.Escalation == dialog.ReasonDispute || e.Reason == dialog.ReasonDispute {
+		out = append(out, store.StatementDispute, store.StatementValidation)
+	}
+	if e.Escalation == dialog.ReasonAttorney || e.Reason == dialog.ReasonAttorney {
+		out = append(out, store.StatementAttorney)
+	}
+	if e.Escalation == dialog.ReasonBankruptcy || e.Reason == dialog.ReasonBankruptcy {
+		out = append(out, store.StatementBankruptcy)
+	}
+	return out
+}
+
+// requiredStatements is what the account must hold afterwards for the
+// conversation not to have ignored a request: AccountState when given.
+// Nothing is implied by the outcome: a cease heard before verification
+// ends the conversation but is not saved on the account.
+func (e Expect) requiredStatements() []string {
+	if e.AccountState != nil {
+		return *e.AccountState
+	}
+	return nil
 }
 
 // mode is the expected mode, defaulted from the outcome.
@@ -636,19 +706,31 @@ func (s *Suite) validate() error {
 		if len(c.Lines) == 0 {
 			cbad("lines: at least one line is required")
 		}
-		for j, l := range c.Lines {
-			if strings.TrimSpace(l.Say) == "" {
-				cbad("lines[%d]: say: is empty", j)
-			}
-			for _, m := range append(slices.Clone(l.MustSay), l.MustNotSay...) {
-				if m == "" {
-					cbad("lines[%d]: must_say/must_not_say: empty string", j)
-				}
-			}
-		}
+		validateLines("", c.Lines, cbad)
 		c.Expect.validate(cbad)
+		if f := c.Followup; f != nil {
+			fbad := func(format string, args ...any) { cbad("followup."+format, args...) }
+			if len(f.Lines) == 0 {
+				fbad("lines: at least one line is required")
+			}
+			validateLines("", f.Lines, fbad)
+			f.Expect.validate(fbad)
+		}
 	}
 	return errors.Join(errs...)
+}
+
+func validateLines(_ string, lines []Line, bad func(string, ...any)) {
+	for j, l := range lines {
+		if strings.TrimSpace(l.Say) == "" {
+			bad("lines[%d]: say: is empty", j)
+		}
+		for _, m := range append(slices.Clone(l.MustSay), l.MustNotSay...) {
+			if m == "" {
+				bad("lines[%d]: must_say/must_not_say: empty string", j)
+			}
+		}
+	}
 }
 
 // policyOf is the policy an account is negotiated under.
@@ -710,6 +792,47 @@ func (e *Expect) validate(bad func(string, ...any)) {
 		if m == "" {
 			bad("expect.must_say/must_not_say: empty string")
 		}
+	}
+	if e.AccountState != nil {
+		seen := map[string]bool{}
+		for _, k := range *e.AccountState {
+			if !slices.Contains(store.StatementKinds, k) {
+				bad("expect.account_state: %q is not one of %s", k, strings.Join(store.StatementKinds, ", "))
+			} else if seen[k] {
+				bad("expect.account_state: %q is listed twice", k)
+			}
+			seen[k] = true
+		}
+	}
+	if e.LateReason != "" && !slices.Contains(lateReasons, e.LateReason) {
+		bad("expect.late_reason: %q is not one of %s", e.LateReason, strings.Join(lateReasons, ", "))
+	}
+	if len(e.Payments) > 0 {
+		switch {
+		case e.Outcome == string(dialog.OutcomePlan):
+			if e.Installments > 0 && e.Installments != len(e.Payments) {
+				bad("expect.payments: %d payments, but installments is %d", len(e.Payments), e.Installments)
+			}
+		case money:
+			if len(e.Payments) != 1 {
+				bad("expect.payments: a %s outcome has one payment", e.Outcome)
+			}
+		default:
+			bad("expect.payments: only a ptp, pay_now or plan outcome has payments")
+		}
+		for i, p := range e.Payments {
+			if !p.Amount.set {
+				bad("expect.payments[%d].amount: is required", i)
+			}
+			if _, err := compliance.ParseISODate(p.Date); err != nil {
+				bad("expect.payments[%d].date: %q is not a date YYYY-MM-DD", i, p.Date)
+			}
+		}
+	}
+	if e.Priority < 0 {
+		bad("expect.priority: must not be negative")
+	} else if e.Priority > 0 && e.Escalation == "" {
+		bad("expect.priority: only an expected escalation has a priority")
 	}
 }
 

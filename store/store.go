@@ -75,6 +75,17 @@ type Store interface {
 	// events ordered by chain then seq.
 	ListAudit(ctx context.Context, chain string) ([]AuditEvent, error)
 
+	// ListStatements returns what the borrower stated about their rights
+	// on an account (cease, dispute, validation, attorney, bankruptcy),
+	// oldest first, cleared ones included.
+	ListStatements(ctx context.Context, accountID string) ([]Statement, error)
+	// ClearStatement marks one of an account's statements cleared, with
+	// who cleared it, why and when, and appends c.Audit in the same
+	// transaction. ErrNotFound when the account has no such statement,
+	// ErrConflict when it was cleared already, ErrInvalid without a
+	// reason. It returns the statement as now stored.
+	ClearStatement(ctx context.Context, c StatementClear) (Statement, error)
+
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -279,6 +290,56 @@ type TurnCommit struct {
 	// channels (do-not-contact), in the same transaction as the turn that
 	// acknowledged it.
 	StopContact *StopContact
+	// Statements are what the borrower stated about their rights in this
+	// step, saved on the account with the turn that stated them.
+	Statements []Statement
+}
+
+// Statement kinds: what a borrower may state about their rights, which
+// every channel, callback and campaign honours until the lender clears it.
+const (
+	StatementCease      = "cease"      // stop contacting me (all channels, or Channels)
+	StatementDispute    = "dispute"    // I do not owe this / not this much
+	StatementValidation = "validation" // prove that I owe this
+	StatementAttorney   = "attorney"   // I am represented by an attorney
+	StatementBankruptcy = "bankruptcy" // I have filed for bankruptcy
+)
+
+// StatementKinds lists the kinds in a fixed order.
+var StatementKinds = []string{StatementCease, StatementDispute, StatementValidation, StatementAttorney, StatementBankruptcy}
+
+// Statement is one thing the borrower stated about their rights: what,
+// when, how (the channel) and in which conversation and turn.
+type Statement struct {
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	Kind      string `json:"kind"`
+	// Channels limits a cease to these channels; empty means every
+	// channel.
+	Channels []string `json:"channels,omitempty"`
+	// Details is free-form JSON, e.g. the attorney's name and phone.
+	Details        json.RawMessage `json:"details,omitempty"`
+	ConversationID string          `json:"conversation_id,omitempty"`
+	TurnSeq        int64           `json:"turn_seq,omitempty"`
+	// Channel is how the statement was made ("chat", "voice", "phone").
+	Channel     string     `json:"channel"`
+	At          time.Time  `json:"at"`
+	ClearedAt   *time.Time `json:"cleared_at,omitempty"`
+	ClearedBy   string     `json:"cleared_by,omitempty"`
+	ClearReason string     `json:"clear_reason,omitempty"`
+}
+
+// Active reports whether the statement still holds.
+func (s Statement) Active() bool { return s.ClearedAt == nil }
+
+// StatementClear clears one statement of an account.
+type StatementClear struct {
+	AccountID string
+	ID        string
+	By        string // who cleared it (an API key's name, an agent id)
+	Reason    string
+	At        time.Time    // zero: the store's clock
+	Audit     []AuditEvent // appended in the same transaction
 }
 
 // StopContact sets do-not-contact on channels ("chat", "voice", "sms",

@@ -207,7 +207,15 @@ func newAgentAuth(cfg ConsoleConfig, secret []byte) (*agentAuth, error) {
 	for _, u := range cfg.Users {
 		a.users[u.ID] = u
 	}
-	d, err := bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
+	// The dummy costs what the dearest real hash costs: an unknown name
+	// then takes as long as a wrong password.
+	cost := bcrypt.MinCost
+	for _, u := range cfg.Users {
+		if c, err := bcrypt.Cost([]byte(u.PasswordHash)); err == nil {
+			cost = max(cost, c)
+		}
+	}
+	d, err := bcrypt.GenerateFromPassword([]byte("not a password"), cost)
 	if err != nil {
 		return nil, fmt.Errorf("console auth: %w", err)
 	}
@@ -215,15 +223,17 @@ func newAgentAuth(cfg ConsoleConfig, secret []byte) (*agentAuth, error) {
 	return a, nil
 }
 
-// ipFactor is how many users' worth of sign-in attempts one client
-// address gets.
-const ipFactor = 5
+// Allowances relative to one user name at one address: an address (an
+// office behind one NAT) gets ipFactor times as many attempts, a user name
+// across every address userFactor times as many failures.
+const (
+	ipFactor   = 5
+	userFactor = 10
+)
 
-// allow takes a sign-in attempt from key's bucket ("ip:..." or
-// "user:...").
-func (a *agentAuth) allow(key string, now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// bucketForLocked returns key's bucket ("ip:...", "fail:user|ip" or
+// "fail:user"), making it. The caller holds mu.
+func (a *agentAuth) bucketForLocked(key string, now time.Time) *bucket {
 	if len(a.buckets) > 10000 {
 		// A flood of distinct keys: start over rather than grow without
 		// bound; each key gets a full burst again at worst.
@@ -231,16 +241,31 @@ func (a *agentAuth) allow(key string, now time.Time) bool {
 	}
 	b, ok := a.buckets[key]
 	if !ok {
-		// An address may be an office behind one NAT: it gets ipFactor
-		// times a user's allowance.
 		rate, burst := a.cfg.SignInPerMinute/60, a.cfg.SignInBurst
-		if strings.HasPrefix(key, "ip:") {
+		switch {
+		case strings.HasPrefix(key, "ip:"):
 			rate, burst = rate*ipFactor, burst*ipFactor
+		case !strings.Contains(key, "|"):
+			rate, burst = rate*userFactor, burst*userFactor
 		}
 		b = newBucket(rate, burst, now)
 		a.buckets[key] = b
 	}
-	return b.allow(now)
+	return b
+}
+
+// allow takes an attempt from key's bucket.
+func (a *agentAuth) allow(key string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.bucketForLocked(key, now).allow(now)
+}
+
+// allowed says whether key's bucket has an attempt left, taking none.
+func (a *agentAuth) allowed(key string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.bucketForLocked(key, now).peek(now)
 }
 
 // signIn checks a user's password or API token.

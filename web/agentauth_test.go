@@ -136,15 +136,23 @@ func TestSignInBuckets(t *testing.T) {
 	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 	burst := DefaultConsoleConfig().SignInBurst
 	for i := range burst {
-		if !a.allow("user:ann", now) {
+		if !a.allow("fail:ann|10.0.0.9", now) {
 			t.Fatalf("attempt %d refused", i)
 		}
 	}
-	if a.allow("user:ann", now) {
+	if a.allow("fail:ann|10.0.0.9", now) {
 		t.Fatal("attempt past the burst allowed")
 	}
-	if !a.allow("user:bo", now) {
+	if !a.allow("fail:bo|10.0.0.9", now) {
 		t.Fatal("another user refused")
+	}
+	if !a.allow("fail:ann|10.0.0.8", now) {
+		t.Fatal("the same user from another address refused")
+	}
+	for i := range burst*userFactor - 1 {
+		if !a.allow("fail:ann", now) {
+			t.Fatalf("user-wide attempt %d refused", i)
+		}
 	}
 	for i := range burst * ipFactor {
 		if !a.allow("ip:10.0.0.1", now) {
@@ -154,7 +162,7 @@ func TestSignInBuckets(t *testing.T) {
 	if a.allow("ip:10.0.0.1", now) {
 		t.Fatal("address attempt past its burst allowed")
 	}
-	if !a.allow("user:ann", now.Add(time.Minute)) {
+	if !a.allow("fail:ann|10.0.0.9", now.Add(time.Minute)) {
 		t.Fatal("no attempt back after a minute")
 	}
 }

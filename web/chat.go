@@ -16,6 +16,7 @@ import (
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -69,6 +70,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, ErrNotWebSocket)
 		return
 	}
+	// Admission comes before any store read, so refusing is cheap.
+	release, wait, err := s.admit.admit(claims.Conversation, clientIP(r))
+	if err != nil {
+		retryAfter(w, wait)
+		s.writeError(w, r, err)
+		return
+	}
+	defer release()
 	// The connection outlives the request's context once hijacked; turns
 	// get their own deadlines.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
@@ -87,7 +96,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	c := &chatConn{
 		s:       s,
 		ws:      ws,
-		log:     s.log.With("conversation", claims.Conversation, "channel", claims.Channel, "account", claims.Account),
+		log:     s.log.With("conversation", claims.Conversation, "channel", claims.Channel, "account", logmask.Ref(claims.Account)),
 		seen:    make(map[int64]bool),
 		seenIDs: make(map[string]bool),
 	}

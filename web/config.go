@@ -30,8 +30,36 @@ type Config struct {
 	// MaxFrame is the largest WebSocket frame a client may send; a larger
 	// one closes the connection with 1009.
 	MaxFrame int64 `yaml:"max_frame" validate:"min=256,max=1048576"`
-	// MaxBody caps an HTTP request body.
+	// MaxBody caps the body of the bulk import (POST /v1/accounts).
 	MaxBody int64 `yaml:"max_body" validate:"min=1024"`
+	// MaxSmallBody caps every other request body; MaxSignInBody the
+	// console sign-in's (read before the caller is known).
+	MaxSmallBody  int64 `yaml:"max_small_body" validate:"min=1024"`
+	MaxSignInBody int64 `yaml:"max_signin_body" validate:"min=256,max=65536"`
+	// MaxSignIns bounds the sign-ins checked at once (each costs a bcrypt
+	// comparison); more are refused with 503 before their body is read.
+	MaxSignIns int `yaml:"max_signins" validate:"min=1"`
+	// ReadHeaderTimeout, ReadTimeout (headers and body), WriteTimeout (a
+	// response; WebSocket frames have WriteWait) and IdleTimeout (between
+	// requests on a kept-alive connection).
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" validate:"min=100ms"`
+	ReadTimeout       time.Duration `yaml:"read_timeout" validate:"gtefield=ReadHeaderTimeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout" validate:"min=100ms"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout" validate:"min=100ms"`
+	// MaxConns caps the open TCP connections of the listener; one more is
+	// answered 503 and closed. The process needs MaxConns plus about 256
+	// file descriptors (docs/security.md).
+	MaxConns int `yaml:"max_conns" validate:"min=16"`
+	// MaxChatConns caps the chat WebSockets of this node,
+	// MaxConnsPerToken those of one session (conversation) and
+	// MaxConnsPerAddress those of one client address; ConnectsPerSecond
+	// and ConnectBurst pace new ones node-wide. Refusals are 503 (node)
+	// or 429 (token, address) with Retry-After, before the upgrade.
+	MaxChatConns       int     `yaml:"max_chat_conns" validate:"min=1"`
+	MaxConnsPerToken   int     `yaml:"max_conns_per_token" validate:"min=1"`
+	MaxConnsPerAddress int     `yaml:"max_conns_per_address" validate:"min=1"`
+	ConnectsPerSecond  float64 `yaml:"connects_per_second" validate:"gt=0"`
+	ConnectBurst       int     `yaml:"connect_burst" validate:"min=1"`
 	// RatePerSecond and RateBurst are each chat connection's token bucket.
 	RatePerSecond float64 `yaml:"rate_per_second" validate:"gt=0"`
 	RateBurst     int     `yaml:"rate_burst" validate:"min=1"`
@@ -58,13 +86,28 @@ func DefaultConfig() Config {
 		TokenTTL:      30 * time.Minute,
 		MaxFrame:      4096,
 		MaxBody:       16 << 20,
-		RatePerSecond: 5,
-		RateBurst:     10,
-		PingInterval:  20 * time.Second,
-		PongWait:      45 * time.Second,
-		WriteWait:     5 * time.Second,
-		TurnTimeout:   15 * time.Second,
-		CloseGrace:    2 * time.Second,
+		MaxSmallBody:  64 << 10,
+		MaxSignInBody: 4 << 10,
+		MaxSignIns:    8,
+
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+
+		MaxConns:           8192,
+		MaxChatConns:       6000,
+		MaxConnsPerToken:   4,
+		MaxConnsPerAddress: 256,
+		ConnectsPerSecond:  300,
+		ConnectBurst:       300,
+		RatePerSecond:      5,
+		RateBurst:          10,
+		PingInterval:       20 * time.Second,
+		PongWait:           45 * time.Second,
+		WriteWait:          5 * time.Second,
+		TurnTimeout:        15 * time.Second,
+		CloseGrace:         2 * time.Second,
 	}
 }
 
@@ -82,6 +125,45 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxBody == 0 {
 		c.MaxBody = d.MaxBody
+	}
+	if c.MaxSmallBody == 0 {
+		c.MaxSmallBody = d.MaxSmallBody
+	}
+	if c.MaxSignInBody == 0 {
+		c.MaxSignInBody = d.MaxSignInBody
+	}
+	if c.MaxSignIns == 0 {
+		c.MaxSignIns = d.MaxSignIns
+	}
+	if c.ReadHeaderTimeout == 0 {
+		c.ReadHeaderTimeout = d.ReadHeaderTimeout
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = max(d.ReadTimeout, c.ReadHeaderTimeout)
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = d.WriteTimeout
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = d.IdleTimeout
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = d.MaxConns
+	}
+	if c.MaxChatConns == 0 {
+		c.MaxChatConns = d.MaxChatConns
+	}
+	if c.MaxConnsPerToken == 0 {
+		c.MaxConnsPerToken = d.MaxConnsPerToken
+	}
+	if c.MaxConnsPerAddress == 0 {
+		c.MaxConnsPerAddress = d.MaxConnsPerAddress
+	}
+	if c.ConnectsPerSecond == 0 {
+		c.ConnectsPerSecond = d.ConnectsPerSecond
+	}
+	if c.ConnectBurst == 0 {
+		c.ConnectBurst = d.ConnectBurst
 	}
 	if c.RatePerSecond == 0 {
 		c.RatePerSecond = d.RatePerSecond

@@ -221,7 +221,26 @@ type userView struct {
 // signIn is POST /v1/agent/signin: a password or an API token in, a
 // console token out. Attempts are limited per client address and per user
 // name, so neither one address nor many addresses can guess freely.
+//
+// What an attempt costs the server is bounded before its body is read:
+// the client address's allowance and a slot among MaxSignIns concurrent
+// checks come first, and the body is capped at MaxSignInBody (ServeHTTP).
+// Failures are then counted per user name and address together, and per
+// user name across addresses with a larger allowance, so guessing from one
+// address locks out only that address, not the agent.
 func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
+	now := c.s.clock.Now()
+	ip := clientIP(r)
+	if !c.auth.allow("ip:"+ip, now) {
+		c.tooManySignIns(w)
+		return
+	}
+	if !c.s.signIns.tryAcquire() {
+		retryAfter(w, time.Second)
+		c.writeError(w, r, ErrOverCapacity)
+		return
+	}
+	defer c.s.signIns.release()
 	var req signInReq
 	if err := c.s.decodeJSON(w, r, &req); err != nil {
 		c.writeError(w, r, err)
@@ -231,15 +250,18 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.writeError(w, r, fmt.Errorf("%w: give user and password, or token", ErrInvalid))
 		return
 	}
-	now := c.s.clock.Now()
-	if !c.auth.allow("ip:"+clientIP(r), now) || (req.User != "" && !c.auth.allow("user:"+req.User, now)) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(60/c.cfg.SignInPerMinute)+1))
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": apiError{Code: CodeRateLimited, Message: "too many sign-in attempts; wait a minute"}})
+	if req.User != "" && (!c.auth.allowed("fail:"+req.User+"|"+ip, now) || !c.auth.allowed("fail:"+req.User, now)) {
+		// Checked without taking: only failures count.
+		c.tooManySignIns(w)
 		return
 	}
 	u, err := c.auth.signIn(req.User, req.Password, req.Token)
 	if err != nil {
-		c.log.Info("console sign-in refused", "user", maskUser(req.User), "ip", clientIP(r))
+		if req.User != "" {
+			c.auth.allow("fail:"+req.User+"|"+ip, now)
+			c.auth.allow("fail:"+req.User, now)
+		}
+		c.log.Info("console sign-in refused", "user", maskUser(req.User), "ip", ip)
 		c.writeError(w, r, err)
 		return
 	}
@@ -254,6 +276,11 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		"token": tok, "expires_at": exp.UTC().Format(time.RFC3339),
 		"user": userView{ID: u.ID, Name: u.Name, Role: u.Role},
 	})
+}
+
+func (c *console) tooManySignIns(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(60/c.cfg.SignInPerMinute)+1))
+	writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": apiError{Code: CodeRateLimited, Message: "too many sign-in attempts; wait a minute"}})
 }
 
 // maskUser keeps a refused user name out of the log but for its start.

@@ -46,9 +46,10 @@ type consoleEnv struct {
 	be   handofftest.Backend
 }
 
-func newConsoleEnv(t testing.TB) *consoleEnv {
+func newConsoleEnv(t testing.TB, mods ...func(*Config)) *consoleEnv {
 	t.Helper()
-	return newConsoleEnvWith(t, handoff.Config{})
+	be := handofftest.Backend{Name: "embedded", Conn: handofftest.Embedded(t).Conn}
+	return newConsoleEnvOn(t, be, handoff.Config{}, mods...)
 }
 
 // newConsoleEnvWith is newConsoleEnv with handoff settings (a short
@@ -61,7 +62,7 @@ func newConsoleEnvWith(t testing.TB, hcfg handoff.Config) *consoleEnv {
 
 // newConsoleEnvOn is newConsoleEnv on a NATS backend (embedded, or the
 // external server of COLLECT_TEST_NATS_URL).
-func newConsoleEnvOn(t testing.TB, be handofftest.Backend, hcfg handoff.Config) *consoleEnv {
+func newConsoleEnvOn(t testing.TB, be handofftest.Backend, hcfg handoff.Config, mods ...func(*Config)) *consoleEnv {
 	t.Helper()
 	clock := &fakeClock{t: testNow}
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(testLogger(t)))
@@ -70,13 +71,13 @@ func newConsoleEnvOn(t testing.TB, be handofftest.Backend, hcfg handoff.Config) 
 	}
 	t.Cleanup(func() { st.Close() })
 	hcfg.Prefix = handofftest.UniquePrefix()
-	return newConsoleNode(t, st, clock, be, hcfg)
+	return newConsoleNode(t, st, clock, be, hcfg, mods...)
 }
 
 // newConsoleNode is one node (server, runtime, handoff node and queue) on
 // a shared store and NATS server: tests start two for a borrower on one
 // node and the console on another.
-func newConsoleNode(t testing.TB, st store.Store, clock *fakeClock, be handofftest.Backend, hcfg handoff.Config) *consoleEnv {
+func newConsoleNode(t testing.TB, st store.Store, clock *fakeClock, be handofftest.Backend, hcfg handoff.Config, mods ...func(*Config)) *consoleEnv {
 	t.Helper()
 	log := testLogger(t)
 	var err error
@@ -107,6 +108,9 @@ func newConsoleNode(t testing.TB, st store.Store, clock *fakeClock, be handoffte
 			au.TokenSHA256 = HashToken(consoleAPIToken)
 		}
 		cfg.Console.Users = append(cfg.Console.Users, au)
+	}
+	for _, m := range mods {
+		m(&cfg)
 	}
 	srv, err := New(cfg, Deps{Store: st, Runtime: rt, Clock: clock, Logger: log, Bridge: br})
 	if err != nil {

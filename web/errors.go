@@ -85,6 +85,8 @@ const (
 	CodeUpgrade        = "upgrade_required"
 	CodeMethod         = "method_not_allowed"
 	CodeInternal       = "internal"
+	CodeOverCapacity   = "over_capacity"
+	CodeTooManyConns   = "too_many_connections"
 )
 
 // classify maps an error to what the client sees. It is the one place
@@ -134,6 +136,12 @@ func classify(err error) apiError {
 		return apiError{Status: http.StatusUpgradeRequired, Code: CodeUpgrade, Message: "connect with a WebSocket client"}
 	case errors.Is(err, ErrMethod):
 		return apiError{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: "method not allowed"}
+	case errors.Is(err, ErrOverCapacity):
+		return apiError{Status: http.StatusServiceUnavailable, Code: CodeOverCapacity, Message: "server at capacity; retry after the Retry-After seconds"}
+	case errors.Is(err, ErrTooManyForToken):
+		return apiError{Status: http.StatusTooManyRequests, Code: CodeTooManyConns, Message: "too many connections for this session; close one or retry after the Retry-After seconds"}
+	case errors.Is(err, ErrTooManyForAddress):
+		return apiError{Status: http.StatusTooManyRequests, Code: CodeTooManyConns, Message: "too many connections from this address; retry after the Retry-After seconds"}
 	case errors.Is(err, ErrShuttingDown):
 		return apiError{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "server shutting down; reconnect"}
 	default:

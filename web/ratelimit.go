@@ -28,3 +28,12 @@ func (b *bucket) allow(now time.Time) bool {
 	b.tokens--
 	return true
 }
+
+// peek says whether a token is available at now, taking none.
+func (b *bucket) peek(now time.Time) bool {
+	if dt := now.Sub(b.last).Seconds(); dt > 0 {
+		b.tokens = min(b.burst, b.tokens+dt*b.rate)
+		b.last = now
+	}
+	return b.tokens >= 1
+}

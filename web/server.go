@@ -49,6 +49,8 @@ type Server struct {
 	demo    map[string]bool // demo account ids; nil means all
 	mux     *http.ServeMux
 	console *console // nil without console users (console.go)
+	admit   *admission
+	signIns semaphore // sign-ins being checked
 
 	mu       sync.Mutex // guards conns, draining, httpSrv
 	conns    map[*chatConn]struct{}
@@ -67,13 +69,15 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("%w: store and runtime are required", ErrBadConfig)
 	}
 	s := &Server{
-		cfg:    cfg,
-		store:  deps.Store,
-		rt:     deps.Runtime,
-		bridge: deps.Bridge,
-		clock:  deps.Clock,
-		log:    deps.Logger,
-		conns:  make(map[*chatConn]struct{}),
+		cfg:     cfg,
+		store:   deps.Store,
+		rt:      deps.Runtime,
+		bridge:  deps.Bridge,
+		clock:   deps.Clock,
+		log:     deps.Logger,
+		conns:   make(map[*chatConn]struct{}),
+		admit:   newAdmission(cfg),
+		signIns: make(semaphore, cfg.MaxSignIns),
 	}
 	if s.clock == nil {
 		s.clock = systemClock{}
@@ -153,18 +157,30 @@ func (s *Server) routes() {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if !s.limitBody(w, r) {
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
 // Serve accepts connections on ln until Shutdown. It returns
 // http.ErrServerClosed after a Shutdown.
+//
+// The listener is capped at MaxConns connections; slow clients are cut
+// off by the read, write and idle timeouts. A chat WebSocket clears the
+// deadlines it inherits from the request when it is upgraded and keeps
+// its own (PongWait, WriteWait).
 func (s *Server) Serve(ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	ln = &capListener{Listener: ln, max: int64(s.cfg.MaxConns)}
 	s.mu.Lock()
 	if s.draining {
 		s.mu.Unlock()

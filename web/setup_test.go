@@ -63,7 +63,13 @@ type testEnv struct {
 	clock *fakeClock
 }
 
+// logSinks holds a test's own logger (captureLogs), by test.
+var logSinks sync.Map
+
 func testLogger(t testing.TB) *slog.Logger {
+	if l, ok := logSinks.Load(t); ok {
+		return l.(*slog.Logger)
+	}
 	if os.Getenv("COLLECT_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

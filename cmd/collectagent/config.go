@@ -18,6 +18,7 @@ import (
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/llm"
 	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/store/sqlite"
 	"github.com/collectagent/collectagent/web"
 )
@@ -257,15 +258,18 @@ func describe(fe validator.FieldError) string {
 	}
 }
 
-// newLogger builds the process logger; it never logs message text.
+// newLogger builds the process logger; it never logs message text, and
+// every record passes the one masking rule (logmask) whichever package
+// wrote it.
 func (cfg *Config) newLogger(w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(logmask.Handler(h))
 }
 
 // validateStore checks only what opening the store needs (import).

@@ -25,9 +25,10 @@ var evalModes = []string{string(llm.ModeRules), string(llm.ModeLLM), string(llm.
 // runtime, in one or several understanding modes, a table of results and a
 // pass rate per suite, and the modes side by side.
 //
-// Exit status: 0 when every suite reached its threshold in every mode, 1
-// when one fell below it, 2 for bad flags, an invalid model configuration
-// or an invalid suite, 3 when a suite could not be run.
+// Exit status: 0 when every suite reached its threshold in every mode with
+// no misrecorded deal and no unrequested statement, 1 when one fell below
+// it or a counter is not 0, 2 for bad flags, an invalid model
+// configuration or an invalid suite, 3 when a suite could not be run.
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return runEvalEnv(ctx, args, stdout, stderr, os.Getenv)
 }
@@ -48,7 +49,11 @@ func runEvalEnv(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 Runs each suite's scripted conversations against the conversation runtime
 (SQLite in a temporary directory, the suite's fixed clock) and prints, per
 conversation, the expected and actual outcome, whether it passed, the
-number of borrower turns and the guard's blocks, then the pass rate.
+number of borrower turns and the guard's blocks, then the pass rate; then
+the run broken down per file, per language and per category, with the
+counters: misrecorded deals and unrequested statements (the run fails
+unless both are 0), disclosures to someone unverified or a third party,
+and statements the account should hold but does not.
 
 With several understanding modes (--understanding rules,hybrid) the same
 suites run once per mode and a last table compares them: pass rate, intent
@@ -124,6 +129,7 @@ Flags:`)
 	type modeOut struct {
 		Mode    string           `json:"mode"`
 		Summary eval.ModeSummary `json:"summary"`
+		Figures eval.Figures     `json:"figures"`
 		Reports []*eval.Report   `json:"reports"`
 	}
 	var outs []modeOut
@@ -150,7 +156,11 @@ Flags:`)
 		st := c.Stats()
 		sum := eval.Summarize(eval.ModeRun{Mode: m, Reports: reps, Model: &st})
 		sums = append(sums, sum)
-		outs = append(outs, modeOut{Mode: m, Summary: sum, Reports: reps})
+		figs := eval.Tabulate(reps)
+		if !figs.OK() {
+			code = 1
+		}
+		outs = append(outs, modeOut{Mode: m, Summary: sum, Figures: figs, Reports: reps})
 		for j, r := range reps {
 			if !*asJSON {
 				if i > 0 || j > 0 {
@@ -165,8 +175,15 @@ Flags:`)
 				code = 1
 			}
 		}
-		if passed, total := eval.Total(reps); len(reps) > 1 && !*asJSON {
-			fmt.Fprintf(stdout, "\nall suites (%s): %d/%d passed, pass rate %.1f%%\n", m, passed, total, 100*float64(passed)/float64(max(total, 1)))
+		if !*asJSON {
+			if passed, total := eval.Total(reps); len(reps) > 1 {
+				fmt.Fprintf(stdout, "\nall suites (%s): %d/%d passed, pass rate %.1f%%\n", m, passed, total, 100*float64(passed)/float64(max(total, 1)))
+			}
+			fmt.Fprintf(stdout, "\nfigures (%s):\n", m)
+			if err := figs.WriteTable(stdout); err != nil {
+				fmt.Fprintf(stderr, "eval: %v\n", err)
+				return 3
+			}
 		}
 	}
 	if *asJSON {

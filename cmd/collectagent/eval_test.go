@@ -31,14 +31,21 @@ func evalJSON(t *testing.T, env map[string]string, args ...string) (int, []evalM
 type evalMode struct {
 	Mode    string           `json:"mode"`
 	Summary eval.ModeSummary `json:"summary"`
+	Figures eval.Figures     `json:"figures"`
 	Reports []*eval.Report   `json:"reports"`
 }
 
+// shippedSuites are the gate suites every change keeps passing (the
+// evaluation corpora beside them are measured, not gated).
 func shippedSuites(t *testing.T) []string {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("..", "..", "testdata", "eval", "*.yaml"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no shipped suites: %v", err)
+	var paths []string
+	for _, n := range []string{"core.yaml", "meaning.yaml"} {
+		p := filepath.Join("..", "..", "testdata", "eval", n)
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("shipped suite: %v", err)
+		}
+		paths = append(paths, p)
 	}
 	return paths
 }
@@ -192,6 +199,45 @@ func TestEvalMeasuresMeaning(t *testing.T) {
 	}
 	if m := modes[0].Reports[0].Results[0].Misreads; len(m) != 1 || !strings.Contains(m[0], "intent promise, want plan") {
 		t.Errorf("misreads %q", m)
+	}
+}
+
+// A run whose pass rate meets its threshold still fails when it recorded
+// a deal or a statement no conversation expected; the figures say so per
+// file, language and category, in text and in JSON.
+func TestEvalCountersFailTheRun(t *testing.T) {
+	lenient := strings.Replace(annotatedSuite, "name: meaning\n", "name: meaning\nthreshold: 0.4\n", 1)
+	// The promise is right but the conversation expects none.
+	misrecorded := writeSuite(t, strings.Replace(lenient, "expect: {outcome: ptp, amount: 240.00, due_date: \"2026-11-27\"}",
+		"category: deals\n    expect: {outcome: escalated, escalation: hardship}", 1))
+	code, modes, stderr := evalJSON(t, nil, misrecorded)
+	if code != 1 || len(modes) != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	f := modes[0].Figures
+	if f.Total.MisrecordedDeals != 1 || f.Total.Passed != 1 || f.Total.Total != 2 || len(f.Files) != 1 ||
+		len(f.Locales) != 2 || len(f.Categories) != 2 || f.Categories[1].Name != "deals" || f.Categories[1].MisrecordedDeals != 1 {
+		t.Errorf("figures %+v", f)
+	}
+	var out, errb bytes.Buffer
+	if code := runEvalEnv(context.Background(), []string{misrecorded}, &out, &errb, envOf(nil)); code != 1 {
+		t.Errorf("text: exit %d\n%s", code, errb.String())
+	}
+	for _, w := range []string{"figures (rules):", "by category:", "deals", "MISRECORDED DEALS", "misrecorded deals 1"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out.String())
+		}
+	}
+	// The same failure without a counter meets the lenient threshold.
+	wrongDate := writeSuite(t, strings.Replace(lenient, "due_date: \"2026-11-27\"}", "due_date: \"2026-11-27\", must_say: [\"never said\"]}", 1))
+	code, modes, stderr = evalJSON(t, nil, wrongDate)
+	if code != 0 || modes[0].Figures.Total.Passed != 1 || !modes[0].Figures.OK() {
+		t.Errorf("exit %d, figures %+v\n%s", code, modes[0].Figures, stderr)
+	}
+	// Below the threshold fails with no counter.
+	strict := writeSuite(t, strings.Replace(annotatedSuite, "due_date: \"2026-11-27\"}", "due_date: \"2026-11-27\", must_say: [\"never said\"]}", 1))
+	if code, _, stderr := evalJSON(t, nil, strict); code != 1 {
+		t.Errorf("below threshold: exit %d\n%s", code, stderr)
 	}
 }
 

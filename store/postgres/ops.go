@@ -329,6 +329,8 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`
 	qInsertContact = `INSERT INTO contact_attempts (id, account_id, debt_id, channel, result, reason, at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	qInsertStatement = `INSERT INTO statements (id, account_id, kind, channels, details, conversation_id, turn_seq,
+		channel, at, cleared_at, cleared_by, clear_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 )
 
 // CommitTurn implements store.Store. The whole step goes to the server as
@@ -410,6 +412,15 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 			b.Queue(`UPDATE accounts SET `+records.DNCColumn[ch]+` = true, updated_at = $1 WHERE id = $2`, conv.UpdatedAt, sc.AccountID)
 			labels = append(labels, "stop_contact")
 		}
+	}
+	for i, st := range c.Statements {
+		details, err := records.JSON("statement details", st.Details)
+		if err != nil {
+			return fmt.Errorf("postgres: commit turn: %w", err)
+		}
+		b.Queue(qInsertStatement, st.ID, st.AccountID, st.Kind, records.Channels(st.Channels), details,
+			st.ConversationID, st.TurnSeq, st.Channel, st.At, nullTime(st.ClearedAt), st.ClearedBy, st.ClearReason)
+		labels = append(labels, fmt.Sprintf("statements[%d]", i))
 	}
 
 	err = s.tx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
@@ -733,6 +744,96 @@ func (s *Store) ListAudit(ctx context.Context, chain string) ([]store.AuditEvent
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: list audit: %w", err)
+	}
+	return out, nil
+}
+
+const statementCols = `id, account_id, kind, channels, details, conversation_id, turn_seq, channel, at,
+	cleared_at, cleared_by, clear_reason`
+
+func scanStatement(r pgx.Row) (store.Statement, error) {
+	var st store.Statement
+	var chs string
+	var details []byte
+	var cleared *time.Time
+	if err := r.Scan(&st.ID, &st.AccountID, &st.Kind, &chs, &details, &st.ConversationID, &st.TurnSeq,
+		&st.Channel, &st.At, &cleared, &st.ClearedBy, &st.ClearReason); err != nil {
+		return st, err
+	}
+	st.Channels = records.ParseChannels(chs)
+	if details != nil {
+		st.Details = json.RawMessage(details)
+	}
+	st.At = st.At.UTC()
+	if cleared != nil {
+		t := cleared.UTC()
+		st.ClearedAt = &t
+	}
+	return st, nil
+}
+
+// ListStatements implements store.Store, oldest first.
+func (s *Store) ListStatements(ctx context.Context, accountID string) ([]store.Statement, error) {
+	if s.isClosed() {
+		return nil, store.ErrClosed
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+statementCols+` FROM statements WHERE account_id = $1 ORDER BY at, id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list statements: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Statement
+	for rows.Next() {
+		st, err := scanStatement(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: list statements: %w", err)
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: list statements: %w", err)
+	}
+	return out, nil
+}
+
+// ClearStatement implements store.Store.
+func (s *Store) ClearStatement(ctx context.Context, c store.StatementClear) (store.Statement, error) {
+	c, err := records.StatementClear(c, s.now())
+	if err != nil {
+		return store.Statement{}, fmt.Errorf("postgres: clear statement: %w", err)
+	}
+	var out store.Statement
+	err = s.tx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE statements SET cleared_at = $1, cleared_by = $2, clear_reason = $3
+			WHERE id = $4 AND account_id = $5 AND cleared_at IS NULL`, c.At, c.By, c.Reason, c.ID, c.AccountID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if tag.RowsAffected() == 0 {
+			var one int
+			err := tx.QueryRow(ctx, `SELECT 1 FROM statements WHERE id = $1 AND account_id = $2`, c.ID, c.AccountID).Scan(&one)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("statement %q of account %q: %w", c.ID, c.AccountID, store.ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("statement %q was cleared already: %w", c.ID, store.ErrConflict)
+		}
+		for i, e := range c.Audit {
+			data, err := records.JSON("audit data", e.Data)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, qInsertAudit, e.Chain, e.Seq, e.Kind, data, e.At, e.PrevHash, e.Hash); err != nil {
+				return fmt.Errorf("audit[%d]: %w", i, mapErr(err))
+			}
+		}
+		out, err = scanStatement(tx.QueryRow(ctx, `SELECT `+statementCols+` FROM statements WHERE id = $1`, c.ID))
+		return err
+	})
+	if err != nil {
+		return store.Statement{}, fmt.Errorf("postgres: clear statement: %w", err)
 	}
 	return out, nil
 }

@@ -30,10 +30,12 @@ const (
 		agent_id, packet, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	stInsertContact = `INSERT INTO contact_attempts (id, account_id, debt_id, channel, result, reason, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	stInsertStatement = `INSERT INTO statements (id, account_id, kind, channels, details, conversation_id, turn_seq,
+		channel, at, cleared_at, cleared_by, clear_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 func (s *Store) prepare(ctx context.Context) error {
-	for _, q := range []string{stUpdateConv, stInsertTurn, stInsertAudit, stInsertPromise, stInsertPlan, stInsertEscalation, stInsertContact} {
+	for _, q := range []string{stUpdateConv, stInsertTurn, stInsertAudit, stInsertPromise, stInsertPlan, stInsertEscalation, stInsertContact, stInsertStatement} {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("sqlite: prepare: %w", err)
@@ -522,6 +524,11 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 				}
 			}
 		}
+		for i, st := range c.Statements {
+			if err := s.insertStatement(ctx, tx, st); err != nil {
+				return fmt.Errorf("statements[%d]: %w", i, err)
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -823,6 +830,96 @@ func (s *Store) ListAudit(ctx context.Context, chain string) ([]store.AuditEvent
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: list audit: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) insertStatement(ctx context.Context, tx *sql.Tx, st store.Statement) error {
+	_, err := s.exec(ctx, tx, stInsertStatement, st.ID, st.AccountID, st.Kind, records.Channels(st.Channels),
+		nullJSON(st.Details), st.ConversationID, st.TurnSeq, st.Channel, records.FormatTime(st.At),
+		nullTime(st.ClearedAt), st.ClearedBy, st.ClearReason)
+	return mapErr(err)
+}
+
+const statementCols = `id, account_id, kind, channels, details, conversation_id, turn_seq, channel, at,
+	cleared_at, cleared_by, clear_reason`
+
+func scanStatement(r scanner) (store.Statement, error) {
+	var st store.Statement
+	var chs, at string
+	var details, cleared sql.NullString
+	if err := r.Scan(&st.ID, &st.AccountID, &st.Kind, &chs, &details, &st.ConversationID, &st.TurnSeq,
+		&st.Channel, &at, &cleared, &st.ClearedBy, &st.ClearReason); err != nil {
+		return st, err
+	}
+	st.Channels = records.ParseChannels(chs)
+	if details.Valid {
+		st.Details = json.RawMessage(details.String)
+	}
+	var err error
+	if st.At, err = records.ParseTime(at); err != nil {
+		return st, err
+	}
+	if cleared.Valid {
+		t, err := records.ParseTime(cleared.String)
+		if err != nil {
+			return st, err
+		}
+		st.ClearedAt = &t
+	}
+	return st, nil
+}
+
+// ListStatements implements store.Store, oldest first.
+func (s *Store) ListStatements(ctx context.Context, accountID string) ([]store.Statement, error) {
+	return queryAll(ctx, s, "list statements", `SELECT `+statementCols+` FROM statements
+		WHERE account_id = ? ORDER BY at, id`, []any{accountID}, scanStatement)
+}
+
+// ClearStatement implements store.Store.
+func (s *Store) ClearStatement(ctx context.Context, c store.StatementClear) (store.Statement, error) {
+	c, err := records.StatementClear(c, s.now())
+	if err != nil {
+		return store.Statement{}, fmt.Errorf("sqlite: clear statement: %w", err)
+	}
+	datas := make([][]byte, len(c.Audit))
+	for i, e := range c.Audit {
+		if datas[i], err = records.JSON("audit data", e.Data); err != nil {
+			return store.Statement{}, fmt.Errorf("sqlite: clear statement: %w", err)
+		}
+	}
+	var out store.Statement
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE statements SET cleared_at = ?, cleared_by = ?, clear_reason = ?
+			WHERE id = ? AND account_id = ? AND cleared_at IS NULL`,
+			records.FormatTime(c.At), c.By, c.Reason, c.ID, c.AccountID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM statements WHERE id = ? AND account_id = ?`, c.ID, c.AccountID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("statement %q of account %q: %w", c.ID, c.AccountID, store.ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("statement %q was cleared already: %w", c.ID, store.ErrConflict)
+		}
+		for i, e := range c.Audit {
+			if _, err := s.exec(ctx, tx, stInsertAudit, e.Chain, e.Seq, e.Kind, nullJSON(datas[i]),
+				records.FormatTime(e.At), e.PrevHash, e.Hash); err != nil {
+				return fmt.Errorf("audit[%d]: %w", i, mapErr(err))
+			}
+		}
+		out, err = scanStatement(tx.QueryRowContext(ctx, `SELECT `+statementCols+` FROM statements WHERE id = ?`, c.ID))
+		return err
+	})
+	if err != nil {
+		return store.Statement{}, fmt.Errorf("sqlite: clear statement: %w", err)
 	}
 	return out, nil
 }

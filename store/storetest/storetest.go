@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Escalations", testEscalations},
 		{"ContactAttempts", testContactAttempts},
 		{"StopContact", testStopContact},
+		{"Statements", testStatements},
 		{"AuditChain", testAuditChain},
 		{"NotFound", testNotFound},
 		{"InvalidJSON", testInvalidJSON},
@@ -904,4 +905,89 @@ func testStopContact(t *testing.T, s store.Store) {
 	must(t, err, "GetAccount")
 	before.Chat = true
 	equal(t, a.DoNotContact, before, "do-not-contact")
+}
+
+// testStatements: a borrower's statements are written with the turn that
+// stated them (a bad one fails the whole commit), survive a re-import of
+// the account, come back oldest first with their details, and are cleared
+// once, with a reason, together with an audit event.
+func testStatements(t *testing.T, s store.Store) {
+	seedAccounts(t, s, "a-1", "a-2")
+	c := seedConversation(t, s, "c-1", "a-1")
+
+	bad := step(c, 1)
+	bad.Statements = []store.Statement{{AccountID: "a-1", Kind: store.StatementDispute, Channels: []string{"chat"}}}
+	wantErr(t, s.CommitTurn(ctx(t), bad), store.ErrInvalid, "CommitTurn with a channel-limited dispute")
+	bad.Statements = []store.Statement{{AccountID: "a-1", Kind: "lawsuit"}}
+	wantErr(t, s.CommitTurn(ctx(t), bad), store.ErrInvalid, "CommitTurn with an unknown kind")
+	got, err := s.ListStatements(ctx(t), "a-1")
+	must(t, err, "ListStatements")
+	if len(got) != 0 {
+		t.Fatalf("a failed commit left statements: %+v", got)
+	}
+	turns, err := s.ListTurns(ctx(t), "c-1")
+	must(t, err, "ListTurns")
+	if len(turns) != 0 {
+		t.Fatalf("a failed commit left turns: %+v", turns)
+	}
+
+	ok := step(c, 1)
+	ok.Statements = []store.Statement{
+		{ID: "st-1", AccountID: "a-1", Kind: store.StatementCease, Channels: []string{"voice", "sms"}, TurnSeq: 1,
+			Channel: "chat", At: at(2 * time.Hour)},
+		{ID: "st-2", AccountID: "a-1", Kind: store.StatementAttorney, TurnSeq: 1, Channel: "chat",
+			Details: json.RawMessage(`{"name":"Jane Roe","phone":"+13125550199"}`), At: at(2*time.Hour + time.Second)},
+	}
+	must(t, s.CommitTurn(ctx(t), ok), "CommitTurn with statements")
+	// A lender's re-import does not erase what the borrower stated.
+	seedAccounts(t, s, "a-1")
+	want := []store.Statement{
+		{ID: "st-1", AccountID: "a-1", Kind: store.StatementCease, Channels: []string{"voice", "sms"}, ConversationID: "c-1",
+			TurnSeq: 1, Channel: "chat", At: stored(at(2 * time.Hour))},
+		{ID: "st-2", AccountID: "a-1", Kind: store.StatementAttorney, ConversationID: "c-1", TurnSeq: 1, Channel: "chat",
+			Details: json.RawMessage(`{"name":"Jane Roe","phone":"+13125550199"}`), At: stored(at(2*time.Hour + time.Second))},
+	}
+	got, err = s.ListStatements(ctx(t), "a-1")
+	must(t, err, "ListStatements")
+	equal(t, got, want, "statements")
+	other, err := s.ListStatements(ctx(t), "a-2")
+	must(t, err, "ListStatements a-2")
+	if len(other) != 0 {
+		t.Fatalf("another account's statements: %+v", other)
+	}
+
+	clr := store.StatementClear{AccountID: "a-1", ID: "st-2", By: "lender-api", At: at(3 * time.Hour),
+		Audit: []store.AuditEvent{{Chain: "account:a-1", Seq: 1, Kind: "statement.cleared", Data: json.RawMessage(`{"id":"st-2"}`)}}}
+	noReason := clr
+	_, err = s.ClearStatement(ctx(t), noReason)
+	wantErr(t, err, store.ErrInvalid, "ClearStatement without a reason")
+	clr.Reason = "attorney confirmed withdrawal in writing"
+	wrong := clr
+	wrong.AccountID = "a-2"
+	_, err = s.ClearStatement(ctx(t), wrong)
+	wantErr(t, err, store.ErrNotFound, "ClearStatement on another account")
+	cleared, err := s.ClearStatement(ctx(t), clr)
+	must(t, err, "ClearStatement")
+	if cleared.Active() || !cleared.ClearedAt.Equal(stored(at(3*time.Hour))) || cleared.ClearedBy != "lender-api" || cleared.ClearReason != clr.Reason {
+		t.Fatalf("cleared statement: %+v", cleared)
+	}
+	evs, err := s.ListAudit(ctx(t), "account:a-1")
+	must(t, err, "ListAudit")
+	if len(evs) != 1 || evs[0].Kind != "statement.cleared" {
+		t.Fatalf("audit with the clear: %+v", evs)
+	}
+	again := clr
+	again.Audit = []store.AuditEvent{{Chain: "account:a-1", Seq: 2, Kind: "statement.cleared"}}
+	_, err = s.ClearStatement(ctx(t), again)
+	wantErr(t, err, store.ErrConflict, "ClearStatement twice")
+	evs, err = s.ListAudit(ctx(t), "account:a-1")
+	must(t, err, "ListAudit")
+	if len(evs) != 1 {
+		t.Fatalf("a refused clear left audit events: %+v", evs)
+	}
+	got, err = s.ListStatements(ctx(t), "a-1")
+	must(t, err, "ListStatements")
+	if len(got) != 2 || !got[0].Active() || got[1].Active() {
+		t.Fatalf("after clearing st-2: %+v", got)
+	}
 }

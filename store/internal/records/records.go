@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/collectagent/collectagent/store"
@@ -219,7 +221,78 @@ func TurnCommit(c store.TurnCommit, now time.Time) (store.TurnCommit, error) {
 		}
 		out.StopContact = sc
 	}
+	out.Statements = make([]store.Statement, len(c.Statements))
+	for i, st := range c.Statements {
+		st, err := Statement(st, now)
+		if err != nil {
+			return c, fmt.Errorf("commit: statements[%d]: %w", i, err)
+		}
+		if st.ConversationID == "" {
+			st.ConversationID = conv.ID
+		}
+		out.Statements[i] = st
+	}
 	return out, nil
+}
+
+// Statement checks a borrower statement and fills its id and time: a known
+// kind, an account, channels only on a cease and only known ones, details
+// as JSON.
+func Statement(st store.Statement, now time.Time) (store.Statement, error) {
+	if st.AccountID == "" {
+		return st, fmt.Errorf("statement.account_id is empty: %w", store.ErrInvalid)
+	}
+	if !slices.Contains(store.StatementKinds, st.Kind) {
+		return st, fmt.Errorf("statement.kind %q is not one of %v: %w", st.Kind, store.StatementKinds, store.ErrInvalid)
+	}
+	if len(st.Channels) > 0 && st.Kind != store.StatementCease {
+		return st, fmt.Errorf("statement.channels: only a cease is limited to channels: %w", store.ErrInvalid)
+	}
+	for i, ch := range st.Channels {
+		if _, ok := DNCColumn[ch]; !ok {
+			return st, fmt.Errorf("statement.channels[%d] %q is not chat, voice, sms or email: %w", i, ch, store.ErrInvalid)
+		}
+	}
+	if _, err := JSON("statement details", st.Details); err != nil {
+		return st, err
+	}
+	if st.ID == "" {
+		st.ID = NewID()
+	}
+	st.At = Time(OrNow(st.At, now))
+	if st.ClearedAt != nil {
+		t := Time(*st.ClearedAt)
+		st.ClearedAt = &t
+	}
+	return st, nil
+}
+
+// StatementClear checks a clear request and fills its time.
+func StatementClear(c store.StatementClear, now time.Time) (store.StatementClear, error) {
+	if c.AccountID == "" || c.ID == "" {
+		return c, fmt.Errorf("clear statement needs account_id and id: %w", store.ErrInvalid)
+	}
+	if strings.TrimSpace(c.Reason) == "" {
+		return c, fmt.Errorf("clear statement needs a reason: %w", store.ErrInvalid)
+	}
+	c.At = Time(OrNow(c.At, now))
+	audit, err := Audit(c.Audit, now)
+	if err != nil {
+		return c, err
+	}
+	c.Audit = audit
+	return c, nil
+}
+
+// Channels encodes a cease's channels for a text column ("" for all).
+func Channels(chs []string) string { return strings.Join(chs, ",") }
+
+// ParseChannels reads Channels' form back.
+func ParseChannels(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // Escalation checks an escalation and fills its times.
