@@ -426,22 +426,39 @@ func confirmKind(k ProposalKind) ActKind {
 // accept records the confirmed proposal and closes with a summary and how
 // to pay.
 func (e *engine) accept(pr Proposal) {
+	o, act := e.deal(pr)
+	e.record(o)
+	e.say(act)
+	e.end()
+}
+
+// deal is the outcome an agreed proposal records and the closing act that
+// confirms it: one builder for the bot's deals and an agent's (Deal), so
+// both state the same figures and the same filled-in payment link.
+func (e *engine) deal(pr Proposal) (Outcome, Act) {
 	switch pr.Kind {
 	case ProposalPayNow:
-		e.record(Outcome{Type: OutcomePayNow, Amount: pr.Amount, DueDate: pr.Date})
-		e.say(e.proposalAct(ActClosePayNow, pr))
+		if pr.Date.IsZero() {
+			pr.Date = e.in.Today
+		}
+		return Outcome{Type: OutcomePayNow, Amount: pr.Amount, DueDate: pr.Date}, e.proposalAct(ActClosePayNow, pr)
 	case ProposalPlan:
-		e.record(Outcome{Type: OutcomePlan, Amount: pr.Amount, DueDate: pr.Date,
-			Installments: slices.Clone(pr.Installments)})
-		e.say(e.proposalAct(ActClosePlan, pr))
+		var total int64
+		for _, in := range pr.Installments {
+			total += in.Amount.Minor
+		}
+		pr.Amount = compliance.Money{Minor: total, Currency: e.due().Currency}
+		if len(pr.Installments) > 0 {
+			pr.Date = pr.Installments[0].DueDate
+		}
+		return Outcome{Type: OutcomePlan, Amount: pr.Amount, DueDate: pr.Date,
+			Installments: slices.Clone(pr.Installments)}, e.proposalAct(ActClosePlan, pr)
 	case ProposalExtension:
-		e.record(Outcome{Type: OutcomePTP, Reason: ReasonExtension, Amount: pr.Amount, DueDate: pr.Date})
-		e.say(e.proposalAct(ActClosePTP, Proposal{Kind: ProposalPTP, Amount: pr.Amount, Date: pr.Date}))
+		return Outcome{Type: OutcomePTP, Reason: ReasonExtension, Amount: pr.Amount, DueDate: pr.Date},
+			e.proposalAct(ActClosePTP, Proposal{Kind: ProposalPTP, Amount: pr.Amount, Date: pr.Date})
 	default:
-		e.record(Outcome{Type: OutcomePTP, Amount: pr.Amount, DueDate: pr.Date})
-		e.say(e.proposalAct(ActClosePTP, pr))
+		return Outcome{Type: OutcomePTP, Amount: pr.Amount, DueDate: pr.Date}, e.proposalAct(ActClosePTP, pr)
 	}
-	e.end()
 }
 
 // negotiateTurn handles a message in the intent and negotiation stages.
@@ -746,13 +763,18 @@ func (e *engine) latestPromise() compliance.Date {
 	return e.in.Today.AddDays(e.acct.Policy.MaxDaysToPromise)
 }
 
-// minPromise is the smallest promise the policy accepts: the larger of the
-// minimum amount and the minimum percentage of the balance (rounded up),
-// never more than the balance.
+// smallestUnit is the smallest amount of any currency the system keeps:
+// one minor unit (a cent, a fen). No payment is ever smaller.
+const smallestUnit = 1
+
+// minPromise is the smallest promise the policy accepts: the largest of
+// the minimum amount, the minimum percentage of the balance (rounded up),
+// the debt's own minimum payment and one minor unit, never more than the
+// balance.
 func (e *engine) minPromise() compliance.Money {
 	due := e.due()
 	pol := e.acct.Policy
-	m := pol.MinPromiseAmount.Minor
+	m := max(pol.MinPromiseAmount.Minor, e.acct.Debt.MinPayment.Minor, smallestUnit)
 	if pct := int64(pol.MinPromisePercent); pct > 0 {
 		if v := (due.Minor*pct + 99) / 100; v > m {
 			m = v
@@ -764,17 +786,32 @@ func (e *engine) minPromise() compliance.Money {
 	return compliance.Money{Minor: m, Currency: due.Currency}
 }
 
+// minInstallment is the smallest payment of a plan: the larger of the
+// policy's minimum installment and the debt's minimum payment, and at
+// least one minor unit (a $0.05 balance is never split into $0.00
+// payments).
+func (e *engine) minInstallment() compliance.Money {
+	m := max(e.acct.Policy.MinInstallment.Minor, e.acct.Debt.MinPayment.Minor, smallestUnit)
+	return compliance.Money{Minor: m, Currency: e.due().Currency}
+}
+
 // maxInstallments is the largest plan the policy allows for this balance:
-// no more than MaxInstallments, each at least MinInstallment.
+// no more than MaxInstallments, each at least minInstallment.
 func (e *engine) maxInstallments() int {
-	pol := e.acct.Policy
-	n := pol.MaxInstallments
-	if mi := pol.MinInstallment.Minor; mi > 0 {
-		if byAmount := e.due().Minor / mi; byAmount < int64(n) {
-			n = int(byAmount)
-		}
+	n := e.acct.Policy.MaxInstallments
+	if byAmount := e.due().Minor / e.minInstallment().Minor; byAmount < int64(n) {
+		n = int(max(byAmount, 0))
 	}
 	return n
+}
+
+// every is the policy's interval between plan payments, also the longest
+// gap a plan may leave between two payments.
+func (e *engine) every() int {
+	if every := e.acct.Policy.InstallmentEveryDays; every >= 1 {
+		return every
+	}
+	return 30 // ValidatePolicy rejects this; keep dates distinct anyway
 }
 
 // buildPlan splits the balance into n payments in minor units, the
@@ -782,10 +819,7 @@ func (e *engine) maxInstallments() int {
 // InstallmentEveryDays.
 func (e *engine) buildPlan(n int, first compliance.Date) Proposal {
 	due := e.due()
-	every := e.acct.Policy.InstallmentEveryDays
-	if every < 1 {
-		every = 30 // ValidatePolicy rejects this; keep dates distinct anyway
-	}
+	every := e.every()
 	base := due.Minor / int64(n)
 	inst := make([]Installment, n)
 	for i := range inst {

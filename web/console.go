@@ -35,13 +35,14 @@ const (
 
 // console serves the agent console: its page, API and WebSocket.
 type console struct {
-	s       *Server
-	cfg     ConsoleConfig
-	auth    *agentAuth
-	node    *handoff.Node
-	q       *handoff.Queue
-	deliver func(ctx context.Context, convID string, out bot.Output) error
-	log     *slog.Logger
+	s        *Server
+	cfg      ConsoleConfig
+	auth     *agentAuth
+	sessions *sessionBook
+	node     *handoff.Node
+	q        *handoff.Queue
+	deliver  func(ctx context.Context, convID string, out bot.Output) error
+	log      *slog.Logger
 }
 
 // newConsole returns the console over the chat's handoff bridge, or nil
@@ -62,7 +63,19 @@ func newConsole(s *Server, cfg ConsoleConfig, b *Bridge, secret []byte) (*consol
 	if err != nil {
 		return nil, err
 	}
-	return &console{s: s, cfg: cfg, auth: auth, node: b.node, q: b.queue, deliver: b.Deliver, log: s.log.With("component", "console")}, nil
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	book, err := openSessionBook(ctx, b.node.JetStream(), b.node.Config().Prefix, cfg.TokenTTL)
+	if err != nil {
+		return nil, err
+	}
+	c := &console{s: s, cfg: cfg, auth: auth, sessions: book, node: b.node, q: b.queue, deliver: b.Deliver, log: s.log.With("component", "console")}
+	// A configuration change (a user removed or given another role)
+	// applies to the sessions already open.
+	if err := book.reconcile(ctx, auth.users); err != nil {
+		c.log.Warn("console sessions not reconciled with the configuration", "err", err)
+	}
+	return c, nil
 }
 
 // registerConsole adds the console's routes to m. Without a console they
@@ -75,6 +88,9 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 	}
 	m.HandleFunc("GET /agent", c.page)
 	m.HandleFunc("POST /v1/agent/signin", c.signIn)
+	m.HandleFunc("POST /v1/agent/signout", c.authed(c.signOut))
+	m.HandleFunc("GET /v1/agent/sessions", c.authed(c.listSessions))
+	m.HandleFunc("POST /v1/agent/sessions/{id}/revoke", c.authed(c.revokeSession))
 	m.HandleFunc("GET /v1/agent/me", c.authed(c.me))
 	m.HandleFunc("GET /v1/agent/queue", c.authed(c.queue))
 	m.HandleFunc("GET /v1/agent/cases/{id}", c.authed(c.caseDetail))
@@ -100,6 +116,7 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 		"/v1/agent/cases/{id}/record": "POST", "/v1/agent/cases/{id}/handback": "POST", "/v1/agent/cases/{id}/close": "POST",
 		"/v1/agent/conversations": "GET", "/v1/agent/conversations/{id}": "GET", "/v1/agent/ws": "GET",
 		"/v1/agent/callbacks": "GET", "/v1/agent/callbacks/{id}/done": "POST",
+		"/v1/agent/signout": "POST", "/v1/agent/sessions": "GET", "/v1/agent/sessions/{id}/revoke": "POST",
 	} {
 		if allow == "GET" {
 			allow = "GET, HEAD"
@@ -142,6 +159,8 @@ func (c *console) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		a = apiError{Status: http.StatusUnauthorized, Code: CodeSignIn, Message: "wrong user or password"}
 	case errors.Is(err, ErrAgentToken):
 		a = apiError{Status: http.StatusUnauthorized, Code: CodeTokenInvalid, Message: "missing or invalid console token; sign in"}
+	case errors.Is(err, ErrAgentRevoked):
+		a = apiError{Status: http.StatusUnauthorized, Code: CodeRevoked, Message: "console session ended; sign in again"}
 	case errors.Is(err, ErrAgentExpired):
 		a = apiError{Status: http.StatusUnauthorized, Code: CodeTokenExpired, Message: "console token expired; sign in again"}
 	case errors.Is(err, ErrRole):
@@ -196,13 +215,13 @@ func (a agentCtx) supervisor() bool { return a.Role == RoleSupervisor }
 // authed requires a valid console token.
 func (c *console) authed(h func(http.ResponseWriter, *http.Request, agentCtx)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		cl, err := c.auth.signer.verify(consoleToken(r), c.s.clock.Now())
+		a, err := c.session(r.Context(), consoleToken(r))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="collectagent console"`)
 			c.writeError(w, r, err)
 			return
 		}
-		h(w, r, agentCtx{cl})
+		h(w, r, a)
 	}
 }
 
@@ -266,7 +285,12 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	exp := now.Add(c.cfg.TokenTTL)
-	tok, err := c.auth.signer.mint(agentClaims{User: u.ID, Name: u.Name, Role: u.Role, Expires: exp.Unix()})
+	sess := consoleSession{ID: newSessionID(), User: u.ID, Name: u.Name, Role: u.Role, Address: ip, CreatedAt: now.UTC(), ExpiresAt: exp.UTC()}
+	if err := c.sessions.put(r.Context(), sess); err != nil {
+		c.writeError(w, r, err)
+		return
+	}
+	tok, err := c.auth.signer.mint(agentClaims{Session: sess.ID, User: u.ID, Name: u.Name, Role: u.Role, Expires: exp.Unix()})
 	if err != nil {
 		c.writeError(w, r, err)
 		return
@@ -755,8 +779,9 @@ type recordReq struct {
 }
 
 // proposal turns the form into the dialog's proposal. A plan is the
-// engine's standard plan (dialog.PlanFor) for the balance.
-func (c *console) proposal(req recordReq, k handoff.Case, acct store.Account, debtID string) (dialog.Proposal, error) {
+// engine's standard plan for the account (its minimums included); the
+// session checks every deal against the policy before recording it.
+func (c *console) proposal(req recordReq, k handoff.Case, sess *bot.Session, acct store.Account, debtID string) (dialog.Proposal, error) {
 	var fields []FieldError
 	view := maskAccount(acct, debtID)
 	cur := view.Currency
@@ -795,8 +820,7 @@ func (c *console) proposal(req recordReq, k handoff.Case, acct store.Account, de
 			fields = append(fields, FieldError{Field: "every_days", Message: "1 to 92 days"})
 		}
 		if len(fields) == 0 {
-			da := dialog.Account{Debt: dialog.Debt{AmountDue: compliance.Money{Minor: view.AmountMinor, Currency: cur}}, Policy: dialog.Policy{InstallmentEveryDays: every}}
-			p = dialog.PlanFor(da, req.Count, first)
+			p = sess.PlanFor(req.Count, first, every)
 		}
 	default:
 		fields = append(fields, FieldError{Field: "kind", Message: "one of ptp, pay_now, plan, extension"})
@@ -828,7 +852,7 @@ func (c *console) record(w http.ResponseWriter, r *http.Request, a agentCtx) {
 		c.writeError(w, r, err)
 		return
 	}
-	p, err := c.proposal(req, k, acct, cv.DebtID)
+	p, err := c.proposal(req, k, sess, acct, cv.DebtID)
 	if err != nil {
 		c.writeError(w, r, err)
 		return

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -41,12 +42,12 @@ func (c *console) ws(w http.ResponseWriter, r *http.Request) {
 		c.writeError(w, r, err)
 		return
 	}
-	cl, err := c.auth.signer.verify(consoleToken(r), c.s.clock.Now())
+	a, err := c.session(r.Context(), consoleToken(r))
 	if err != nil {
 		c.writeError(w, r, err)
 		return
 	}
-	a := agentCtx{cl}
+	tok := consoleToken(r)
 	q := r.URL.Query()
 	var (
 		convID, caseID string
@@ -193,6 +194,13 @@ func (c *console) ws(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-drain.C:
+			// A signed-out or revoked session (on any node) ends the
+			// console's live view too.
+			if _, err := c.session(ctx, tok); errors.Is(err, ErrAgentRevoked) || errors.Is(err, ErrAgentExpired) || errors.Is(err, ErrAgentToken) {
+				log.Info("console session ended", "err", err)
+				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, CodeRevoked), time.Now().Add(cfg.WriteWait))
+				return
+			}
 			if c.s.isDraining() {
 				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(cfg.WriteWait))
 				return

@@ -357,6 +357,18 @@ func TestRenderErrors(t *testing.T) {
 	if _, err := bad.Render(dialog.Act{Kind: "x"}, "en-US", a); !errors.Is(err, ErrTemplate) {
 		t.Errorf("missing field: err = %v", err)
 	}
+	// A link copied from the policy without filling it in never reaches a
+	// borrower; braces that are no placeholder pass.
+	unfilledLink := dialog.Act{Kind: dialog.ActClosePTP, Amount: money(24000, "USD"), Date: days(5),
+		Link: "https://pay.example.com/{account}?amount={amount}"}
+	if s, err := r.Render(unfilledLink, "en-US", a); !errors.Is(err, ErrUnfilled) {
+		t.Errorf("unfilled link: %q, err = %v", s, err)
+	}
+	braces := unfilledLink
+	braces.Link = "https://pay.example.com/r?q={1}&x={}"
+	if _, err := r.Render(braces, "en-US", a); err != nil {
+		t.Errorf("braces that are no placeholder: %v", err)
+	}
 	// The package-level Render uses the embedded templates.
 	if s, err := Render(dialog.Act{Kind: dialog.ActGreeting}, "zh-CN", a); err != nil || !strings.Contains(s, "人工智能") {
 		t.Errorf("Render = %q, %v", s, err)
