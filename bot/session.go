@@ -491,6 +491,9 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 // say renders one act (phrased by a model when one is configured), passes
 // it through the guard, audits the decision and appends the bot's turn.
 func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dialog.Stage, last, sentiment string) error {
+	// The guard knows whose debt this is, so that nothing names the
+	// creditor before verification (nor does a model's wording).
+	act.Facts.Creditor = s.acct.Debt.Creditor
 	text, err := s.rt.render.Render(act, s.acct.Locale, s.acct)
 	src := compliance.SourceTemplate
 	var ph PhraseResult
