@@ -19,6 +19,7 @@ import (
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/prompts"
+	"github.com/collectagent/collectagent/redact"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -597,6 +598,9 @@ func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog
 			summary = ms
 		}
 	}
+	// The note goes to the agents' board: no verification answer or
+	// identity number in it, whoever wrote it.
+	summary.Text, summary.Situation = redact.Text(summary.Text, now), redact.Text(summary.Situation, now)
 	packet, _ := json.Marshal(map[string]any{
 		"summary":         summary,
 		"conversation_id": s.conv.ID,
