@@ -19,6 +19,7 @@ import (
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/prompts"
+	"github.com/collectagent/collectagent/redact"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -513,6 +514,9 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 // say renders one act (phrased by a model when one is configured), passes
 // it through the guard, audits the decision and appends the bot's turn.
 func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dialog.Stage, last, sentiment string) error {
+	// The guard knows whose debt this is, so that nothing names the
+	// creditor before verification (nor does a model's wording).
+	act.Facts.Creditor = s.acct.Debt.Creditor
 	text, err := s.rt.render.Render(act, s.acct.Locale, s.acct)
 	src := compliance.SourceTemplate
 	var ph PhraseResult
@@ -616,6 +620,9 @@ func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog
 			summary = ms
 		}
 	}
+	// The note goes to the agents' board: no verification answer or
+	// identity number in it, whoever wrote it.
+	summary.Text, summary.Situation = redact.Text(summary.Text, now), redact.Text(summary.Situation, now)
 	packet, _ := json.Marshal(map[string]any{
 		"summary":         summary,
 		"conversation_id": s.conv.ID,

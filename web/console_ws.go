@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/redact"
 )
 
 // consoleFrame is what the console's WebSocket sends: "hello" once,
@@ -169,6 +170,7 @@ func (c *console) ws(w http.ResponseWriter, r *http.Request) {
 		case <-gone:
 			return
 		case m := <-msgs:
+			m.Text = redact.Turn(m.From, m.Text, nil, "", c.s.clock.Now())
 			if !write(consoleFrame{Type: "message", Message: &m}) {
 				return
 			}
