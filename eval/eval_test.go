@@ -386,8 +386,8 @@ conversations:
     expect: {outcome: ptp, must_say: ["Another missing phrase"], must_not_say: ["November 27, 2026"]}
   - name: lines-after-end
     account: maria
-    lines: ["this is the wrong number", "hello?"]
-    expect: {outcome: wrong_party}
+    lines: ["07/21/1988", "stop contacting me", "hello?"]
+    expect: {outcome: cease}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -401,7 +401,7 @@ conversations:
 		"wrong-figures":   {"promise amount 240.00, want 100.00", "promise due 2026-11-27, want 2026-11-28"},
 		"wrong-outcome":   {"outcome wrong_party, want ptp", "0 promises recorded", "want one for dispute"},
 		"words":           {`line 1 "07/21/1988": reply lacks "Nonexistent phrase"`, `line 1 "07/21/1988": reply says "$240.00"`, `never said "Another missing phrase"`, `the bot said "November 27, 2026"`},
-		"lines-after-end": {`line 2 "hello?": the conversation had already ended`},
+		"lines-after-end": {`line 3 "hello?": the conversation had already ended`},
 	}
 	if len(rep.Results) != len(want) {
 		t.Fatalf("%d results", len(rep.Results))
