@@ -40,6 +40,7 @@ type stepSpec struct {
 	Sentiment    string    `json:"sentiment"`
 	Party        string    `json:"party"`
 	Validation   bool      `json:"validation"`
+	Channels     []string  `json:"channels"`
 	Note         string    `json:"note"`
 }
 
@@ -66,7 +67,7 @@ func (s stepSpec) input(a Account, today compliance.Date) Input {
 		return Input{Kind: s.Event, Today: today}
 	}
 	p := Parse{Intent: s.Intent, Alts: s.Alts, Negated: s.Negated, Installments: s.Installments, Sentiment: s.Sentiment,
-		Party: s.Party, Validation: s.Validation}
+		Party: s.Party, Validation: s.Validation, CeaseChannels: s.Channels}
 	if s.InDays != nil {
 		p.Date = today.AddDays(*s.InDays)
 	}
