@@ -115,8 +115,12 @@ func foldRune(r rune, out []rune) []rune {
 	if d, ok := digitValue(r); ok {
 		return append(out, '0'+d)
 	}
-	r = unicode.ToLower(r)
-	if s, ok := confusableASCII[r]; ok {
+	s, ok := confusableASCII[r] // "В" (Cyrillic Ve) looks like B, "в" like ʙ
+	if !ok {
+		r = unicode.ToLower(r)
+		s, ok = confusableASCII[r]
+	}
+	if ok {
 		for i := 0; i < len(s); i++ {
 			out = append(out, rune(s[i]))
 		}
@@ -204,7 +208,8 @@ func isClauseEnd(r rune) bool {
 func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 	out, at := buf[:0], pos[:0]
 	n := len(rs)
-	pending := byte(0) // ' ' or '|' to write before the next letter
+	pending := byte(0) // ' ', ',', '?' or '|' to write before the next letter
+	seg := 0           // words and wide letters since the last break
 	lastWide := false
 	for i := 0; i < n; {
 		r := rs[i]
@@ -251,8 +256,12 @@ func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 			if pending != 0 && len(out) > 0 && !(lastWide && pending == ' ') {
 				out = append(out, pending)
 				at = append(at, int32(i))
+				if pending != ' ' {
+					seg = 0
+				}
 			}
 			pending, lastWide = 0, false
+			seg++
 			for k := i; k < j; k++ {
 				c := rs[k]
 				var b byte
@@ -282,11 +291,13 @@ func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 			continue
 		}
 		if isWide(r) {
-			if pending == '|' && len(out) > 0 {
-				out = append(out, '|')
+			if pending != 0 && pending != ' ' && len(out) > 0 {
+				out = append(out, pending)
 				at = append(at, int32(i))
+				seg = 0
 			}
 			pending, lastWide = 0, true
+			seg++
 			m := len(out)
 			out = utf8.AppendRune(out, r)
 			for ; m < len(out); m++ {
@@ -295,19 +306,77 @@ func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 			i++
 			continue
 		}
-		// Anything else separates words; a clause end followed by a space
-		// (or CJK punctuation) ends a clause.
-		if isClauseEnd(r) && (r >= utf8.RuneSelf || r == '\n' || i+1 == n || rs[i+1] == ' ' || rs[i+1] == '\n' || isWide(rs[i+1])) {
-			// Between two Han characters only a sentence end counts.
-			if !(lastWide && (r == '，' || r == ',' || r == '、' || r == ':')) {
-				pending = '|'
+		// Anything else separates words. A question mark ends a clause as
+		// '?'; a clause end followed by a space (or CJK punctuation) ends
+		// a clause as '|'. Between two wide letters only a sentence end
+		// does: other punctuation there is a soft break (',') after two or
+		// more letters ("你不还，我们就…") and nothing after one ("坐，牢").
+		next := nextNonSpace(rs, i+1)
+		switch {
+		case r == '?' || r == '？':
+			pending = strongest(pending, '?')
+		case lastWide && next >= 0 && isWide(rs[next]) && r != '\n' && r != '。' && r != '！' && r != '；':
+			if isSeparatorMark(r) && seg >= 2 && wideRun(rs, next) >= 2 {
+				pending = strongest(pending, ',')
 			}
-		} else if pending == 0 {
-			pending = ' '
+		case isClauseEnd(r) && (r >= utf8.RuneSelf || r == '\n' || i+1 == n || rs[i+1] == ' ' || rs[i+1] == '\n' || isWide(rs[i+1])):
+			pending = strongest(pending, '|')
+		default:
+			pending = strongest(pending, ' ')
 		}
 		i++
 	}
 	return joinSpelled(out, at)
+}
+
+// strongest returns the stronger of two pending breaks: '|' over '?' over
+// ',' over ' '.
+func strongest(a, b byte) byte {
+	rank := func(c byte) int {
+		switch c {
+		case '|':
+			return 4
+		case '?':
+			return 3
+		case ',':
+			return 2
+		case ' ':
+			return 1
+		}
+		return 0
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
+// wideRun counts the wide letters from i up to the next other character.
+func wideRun(rs []rune, i int) int {
+	n := 0
+	for ; i < len(rs) && isWide(rs[i]); i++ {
+		n++
+	}
+	return n
+}
+
+func nextNonSpace(rs []rune, i int) int {
+	for ; i < len(rs); i++ {
+		if rs[i] != ' ' {
+			return i
+		}
+	}
+	return -1
+}
+
+// isSeparatorMark reports whether r is punctuation that separates clauses
+// or items (a comma, a full stop, a colon...), as opposed to a symbol.
+func isSeparatorMark(r rune) bool {
+	switch r {
+	case ',', '，', '、', '.', ';', ':', '：', '!':
+		return true
+	}
+	return false
 }
 
 func letterAfter(rs []rune, j int) bool {

@@ -17,6 +17,7 @@ import (
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/redact"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -361,7 +362,7 @@ func (c *console) view(k handoff.Case, now time.Time) caseView {
 		v.Offers = append(v.Offers, bot.FormatProposal(o))
 	}
 	if p.Summary != nil {
-		v.Summary, v.Situation = p.Summary.Text, p.Summary.Situation
+		v.Summary, v.Situation = redact.Text(p.Summary.Text, now), redact.Text(p.Summary.Situation, now)
 		if len(v.Offers) == 0 && len(p.Summary.Offers) > 0 {
 			v.Offers = append(v.Offers, p.Summary.Offers...)
 		}
@@ -499,14 +500,18 @@ type turnView struct {
 	At   string `json:"at"`
 }
 
-func (c *console) transcript(ctx context.Context, convID string) ([]turnView, error) {
+// transcript is a conversation's lines as agents see them: a borrower's
+// verification answers and identity numbers are withheld (redact), on
+// every case, claimed or not; the store keeps them for the audit.
+func (c *console) transcript(ctx context.Context, convID, locale string) ([]turnView, error) {
 	ts, err := c.s.store.ListTurns(ctx, convID)
 	if err != nil {
 		return nil, fmt.Errorf("transcript: %w", err)
 	}
 	out := make([]turnView, 0, len(ts))
+	now := c.s.clock.Now()
 	for _, t := range ts {
-		v := turnView{Seq: t.Seq, From: t.From, Text: t.Text, At: t.At.UTC().Format(time.RFC3339)}
+		v := turnView{Seq: t.Seq, From: t.From, Text: redact.Turn(t.From, t.Text, t.Meta, locale, now), At: t.At.UTC().Format(time.RFC3339)}
 		if t.From == bot.FromAgent && len(t.Meta) > 0 {
 			var m struct {
 				Name string `json:"name"`
@@ -561,7 +566,7 @@ func (c *console) detail(ctx context.Context, convID string, k *handoff.Case, re
 	if err != nil {
 		return detailView{}, fmt.Errorf("account: %w", err)
 	}
-	tr, err := c.transcript(ctx, convID)
+	tr, err := c.transcript(ctx, convID, cv.Locale)
 	if err != nil {
 		return detailView{}, err
 	}

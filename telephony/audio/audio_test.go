@@ -3,7 +3,7 @@ package audio
 import (
 	"bytes"
 	"context"
-		"encoding/binary"
+	"encoding/binary"
 	"math"
 	"os"
 	"os/exec"
@@ -223,7 +223,7 @@ func TestPlayoutReordersDeduplicatesAndConceals(t *testing.T) {
 func TestEnergyVADAndEndpointer(t *testing.T) {
 	v := NewEnergyVAD(EnergyConfig{})
 	e := NewEndpointer(Endpointing{EndOfTurn: 200 * time.Millisecond, MinSpeech: 60 * time.Millisecond, Commit: 200 * time.Millisecond})
-	quiet := sine(8000, 200, 30, time.Second)   // about -60 dBFS hum
+	quiet := sine(8000, 200, 30, time.Second)  // about -60 dBFS hum
 	loud := sine(8000, 300, 8000, time.Second) // about -15 dBFS
 	var events []EndpointEvent
 	var at []int
