@@ -441,6 +441,7 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 			Today:    r.today,
 			Currency: s.acct.Debt.AmountDue.Currency,
 			Stage:    s.state.Stage,
+			Names:    []string{s.acct.Name},
 		})
 		if err != nil {
 			// Understanding failed (a model down, say): the engine treats it

@@ -59,4 +59,8 @@ type Request struct {
 	Weekday  time.Weekday    `json:"-"` // of Today; derived when zero
 	Currency string          `json:"currency"`
 	Stage    dialog.Stage    `json:"stage"`
+	// Names are the account holder's names as the lender has them, so
+	// that "I'm Kevin's brother" or 我是陈静的爸爸 is read as someone
+	// else speaking.
+	Names []string `json:"names,omitempty"`
 }
