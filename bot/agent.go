@@ -113,7 +113,7 @@ func (s *Session) CheckAgentText(text string) compliance.Decision {
 // agentFacts are the figures an agent may state: the debt's own.
 func (s *Session) agentFacts() compliance.Facts {
 	d := s.acct.Debt
-	f := compliance.Facts{Verified: s.state.Verified, Amounts: []compliance.Money{d.AmountDue}, Dates: []compliance.Date{d.DueDate}}
+	f := compliance.Facts{Verified: s.state.Verified, Creditor: d.Creditor, Amounts: []compliance.Money{d.AmountDue}, Dates: []compliance.Date{d.DueDate}}
 	if d.DaysPastDue > 0 {
 		f.Counts = []int{d.DaysPastDue}
 	}
@@ -224,6 +224,7 @@ func (s *Session) AgentRecord(ctx context.Context, a Agent, p dialog.Proposal) (
 		// the payment link filled in by the engine.
 		o, act := dialog.Deal(s.acct, p, r.today)
 		act.Facts.Verified = s.state.Verified
+		act.Facts.Creditor = s.acct.Debt.Creditor
 		if err := r.outcome(o, a.ID); err != nil {
 			return Output{}, nil, err
 		}

@@ -105,23 +105,23 @@ func zhDigit(r rune) int64 {
 	switch r {
 	case '零', '〇':
 		return 0
-	case '一':
+	case '一', '壹', '幺':
 		return 1
-	case '二', '两':
+	case '二', '两', '贰', '貮':
 		return 2
-	case '三':
+	case '三', '叁':
 		return 3
-	case '四':
+	case '四', '肆':
 		return 4
-	case '五':
+	case '五', '伍':
 		return 5
-	case '六':
+	case '六', '陆':
 		return 6
-	case '七':
+	case '七', '柒':
 		return 7
-	case '八':
+	case '八', '捌':
 		return 8
-	case '九':
+	case '九', '玖':
 		return 9
 	}
 	return -1
@@ -129,11 +129,11 @@ func zhDigit(r rune) int64 {
 
 func zhUnit(r rune) int64 {
 	switch r {
-	case '十':
+	case '十', '拾':
 		return 10
-	case '百':
+	case '百', '佰':
 		return 100
-	case '千':
+	case '千', '仟':
 		return 1000
 	case '万':
 		return 10000
@@ -341,6 +341,11 @@ func (x *extractor) numericDate(i int) (int, bool) {
 		x.emit(FigureDate, i, j+1+nc, Figure{Date: Date{a, time.Month(b), c}})
 		return j + 1 + nc, true
 	}
+	if sep == '-' && na <= 2 && nb == 2 && !isDigit(x.at(j)) && x.at(j) != '-' && validDate(0, a, b) {
+		// "11-27": a month and a day
+		x.emit(FigureDate, i, j, Figure{Date: Date{Month: time.Month(a), Day: b}})
+		return j, true
+	}
 	if sep != '/' || na > 2 || isDigit(x.at(j)) || !validDate(0, a, b) {
 		return 0, false
 	}
@@ -465,6 +470,31 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 	if x.at(start-1) == '第' {
 		return end // an ordinal
 	}
+	// A currency sign after the number, with or without a space: "21$",
+	// "500 €".
+	if j := x.skipSpaces(end); j < len(x.rs) {
+		if cur := signCurrency(x.rs[j]); cur != "" {
+			x.emit(FigureMoney, start, j+1, Figure{Money: Money{Minor: h, Currency: cur}, Inexact: inexact})
+			return j + 1
+		}
+		// Chinese units after a space: "12 元", "4 期".
+		if j > end {
+			for _, u := range zhMoneyUnits {
+				if x.hasPrefix(j, u.word) {
+					e := j + utf8.RuneCountInString(u.word)
+					x.emit(FigureMoney, start, e, Figure{Money: Money{Minor: h, Currency: u.cur}, Inexact: inexact})
+					return e
+				}
+			}
+			for _, u := range zhCountUnits {
+				if x.hasPrefix(j, u) {
+					e := j + utf8.RuneCountInString(u)
+					x.emit(FigureCount, start, e, Figure{Hundredths: h, Inexact: inexact})
+					return e
+				}
+			}
+		}
+	}
 	// Units written right after the number.
 	switch r := x.at(end); {
 	case r == '%':
@@ -480,9 +510,22 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 	for _, u := range zhMoneyUnits {
 		if x.hasPrefix(end, u.word) {
 			e := end + utf8.RuneCountInString(u.word)
+			// "捌角捌分", "五毛": tenths and hundredths of a yuan.
+			if u.cur == "CNY" && h%100 == 0 {
+				h, e = x.zhCents(h, e)
+			}
 			x.emit(FigureMoney, start, e, Figure{Money: Money{Minor: h, Currency: u.cur}, Inexact: inexact})
 			return e
 		}
+	}
+	if x.at(end) == '点' || x.at(end) == '时' && !x.hasPrefix(end, "时间") {
+		// "9点", "9点半": a time of day
+		e := end + 1
+		if x.at(e) == '半' {
+			e++
+		}
+		x.emit(FigureTime, start, e, Figure{Hundredths: h})
+		return e
 	}
 	for _, u := range zhCountUnits {
 		if x.hasPrefix(end, u) {
@@ -543,6 +586,22 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 		x.emit(FigureMoney, start, we, Figure{Money: Money{Minor: h, Currency: currencyCodes[w]}, Inexact: inexact})
 		return we
 	case currencyWords[w] != "":
+		// "three hundred dollars and thirty cents"
+		if w2, we2 := x.readWord(x.skipSpaces(we)); w2 == "and" && h%100 == 0 {
+			j2 := x.skipSpaces(we2)
+			var c int64
+			var ce int
+			ok := false
+			if v, n := x.readInt(j2); n > 0 && n <= 2 {
+				c, ce, ok = int64(v), j2+n, true
+			} else if v, e, ok2 := x.readNumberWords(j2, false); ok2 && v < 100 {
+				c, ce, ok = v, e, true
+			}
+			if w3, we3 := x.readWord(x.skipSpaces(ce)); ok && (w3 == "cents" || w3 == "cent") {
+				x.emit(FigureMoney, start, we3, Figure{Money: Money{Minor: h + c, Currency: currencyWords[w]}, Inexact: inexact})
+				return we3
+			}
+		}
 		x.emit(FigureMoney, start, we, Figure{Money: Money{Minor: h, Currency: currencyWords[w]}, Inexact: inexact})
 		return we
 	case countWords[w]:
@@ -558,8 +617,76 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 			return e
 		}
 	}
+	// A number with no unit: money when it has cents or money words lead
+	// to it ("balance is 240", "还款 1.00"), else a bare number.
+	if h%100 != 0 || x.moneyContext(start) {
+		x.emit(FigureMoney, start, end, Figure{Money: Money{Minor: h}, Inexact: inexact})
+		return end
+	}
 	x.emit(FigureNumber, start, end, Figure{Hundredths: h, Inexact: inexact})
 	return end
+}
+
+func signCurrency(r rune) string {
+	switch r {
+	case '$':
+		return "USD"
+	case '¥':
+		return "CNY"
+	case '€':
+		return "EUR"
+	case '£':
+		return "GBP"
+	}
+	return ""
+}
+
+// moneyWordsEN and moneyWordsZH, within a few words before a bare number,
+// make it an amount.
+var moneyWordsEN = map[string]bool{
+	"balance": true, "pay": true, "paying": true, "paid": true, "payment": true, "payments": true,
+	"amount": true, "owe": true, "owed": true, "owes": true, "owing": true, "total": true,
+	"due": true, "installment": true, "installments": true, "instalment": true, "sum": true,
+	"cost": true, "costs": true, "fee": true, "fees": true, "price": true, "charge": true,
+	"debt": true, "outstanding": true, "remaining": true, "repay": true, "transfer": true,
+	"deposit": true, "settle": true, "worth": true, "cash": true, "money": true,
+}
+
+var moneyWordsZH = []string{"还款", "还", "付", "金额", "欠", "余额", "共计", "合计", "总计", "总共", "应还", "待还", "本金", "利息", "费用", "转账", "存入", "缴", "交", "每期", "首付", "价"}
+
+// moneyContext reports whether money words stand within four words (or
+// eight characters) before start, in the same clause.
+func (x *extractor) moneyContext(start int) bool {
+	i := start - 1
+	for words := 0; words < 4 && i >= 0; {
+		r := x.rs[i]
+		switch {
+		case r == ' ' || r == ':' || r == '$':
+			i--
+		case isLetterASC(r):
+			j := i
+			for j > 0 && isLetterASC(x.rs[j-1]) {
+				j--
+			}
+			if moneyWordsEN[string(x.rs[j:i+1])] {
+				return true
+			}
+			words++
+			i = j - 1
+		case isWide(r):
+			lo := max(0, i-7)
+			seg := string(x.rs[lo : i+1])
+			for _, w := range moneyWordsZH {
+				if strings.Contains(seg, w) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 var monthWords = map[string]time.Month{
@@ -785,6 +912,13 @@ func zhValue(run []rune) int64 {
 		}
 		num = 0
 	}
+	// "两千五" is 2500, "一万五" 15000: a last digit right after a unit of
+	// a hundred or more counts in the next lower unit.
+	if n := len(run); n >= 2 && zhDigit(run[n-1]) > 0 {
+		if u := zhUnit(run[n-2]); u >= 100 {
+			num *= u / 10
+		}
+	}
 	return total + section + num
 }
 
@@ -798,7 +932,11 @@ func (x *extractor) readZhRun(i int) int {
 }
 
 func (x *extractor) zhNumber(i int) int {
-	switch x.at(i - 1) {
+	prev := x.at(i - 1)
+	if prev == '期' && x.at(i-2) != '星' {
+		prev = 0 // "逾期一个月", "分期三期": not a weekday
+	}
+	switch prev {
 	case '第', '之', '统', '唯', '期', '周', '拜':
 		// ordinals, "之一", "统一", "唯一", weekdays ("星期一", "周五",
 		// "礼拜三"): no quantity
@@ -806,6 +944,14 @@ func (x *extractor) zhNumber(i int) int {
 	}
 	if zhUnit(x.rs[i]) > 10 {
 		return i + 1 // "百度", "千克", "万事": a unit with no digit
+	}
+	if x.hasPrefix(i, "一个月") || x.hasPrefix(i, "一个星期") || x.hasPrefix(i, "一个礼拜") || x.hasPrefix(i, "一个小时") {
+		e := i + 2
+		for x.at(e) != 0 && !x.hasPrefix(e, "月") && !x.hasPrefix(e, "期") && !x.hasPrefix(e, "拜") && !x.hasPrefix(e, "时") {
+			e++
+		}
+		x.emit(FigureCount, i, e+1, Figure{Hundredths: 100})
+		return e + 1
 	}
 	for _, idiom := range zhIdioms {
 		if x.hasPrefix(i, idiom) {
@@ -842,6 +988,24 @@ func (x *extractor) zhPercent(i int) int {
 	}
 	x.emit(FigurePercent, i, end, Figure{Hundredths: zhValue(x.rs[j:end]) * 100})
 	return end
+}
+
+// zhCents reads "捌角捌分", "5毛", "八分" after a yuan amount h ending at e.
+func (x *extractor) zhCents(h int64, e int) (int64, int) {
+	for _, unit := range []struct {
+		r    []rune
+		mult int64
+	}{{[]rune{'角', '毛'}, 10}, {[]rune{'分'}, 1}} {
+		v, ve := x.readZhOrDigits(e)
+		if ve == e || ve-e > 2 || v > 9 {
+			return h, e
+		}
+		if r := x.at(ve); r == unit.r[0] || len(unit.r) > 1 && r == unit.r[1] {
+			h += v * unit.mult
+			e = ve + 1
+		}
+	}
+	return h, e
 }
 
 // readZhOrDigits reads a number written in digits or Chinese numerals at i.
@@ -915,7 +1079,7 @@ func (f *Figure) matchesFacts(fs *Facts) bool {
 	switch f.Kind {
 	case FigureMoney:
 		for _, a := range fs.Amounts {
-			if a.Minor == f.Money.Minor && strings.EqualFold(a.Currency, f.Money.Currency) {
+			if a.Minor == f.Money.Minor && (f.Money.Currency == "" || strings.EqualFold(a.Currency, f.Money.Currency)) {
 				return true
 			}
 		}

@@ -38,6 +38,8 @@ type stepSpec struct {
 	Installments int        `json:"installments"`
 	Verify       string     `json:"verify"` // dob, id, id_lower, wrong_dob, wrong_id
 	Sentiment    string     `json:"sentiment"`
+	Party        string     `json:"party"`
+	Validation   bool       `json:"validation"`
 	Topic        Topic      `json:"topic"`
 	Reason       string     `json:"reason"`
 	Partial      bool       `json:"partial"`
@@ -64,10 +66,17 @@ func goldenAccounts() map[string]Account {
 	dec.ID, dec.Deceased = "a-4", true
 	bk := acctCN()
 	bk.ID, bk.Bankruptcy = "c-2", true
+	two := acctUS()
+	two.ID, two.Policy.VerifyFactors = "a-5", 2
+	ceased := acctCN()
+	ceased.ID, ceased.Cease = "c-3", true
+	locked := acctUS()
+	locked.ID, locked.PriorVerifyFailures = "a-6", 5
 	crisis := acctUS()
-	crisis.ID, crisis.CrisisResources = "a-5", "If you are in the US, you can call or text 988 at any time."
-	return map[string]Account{"us": acctUS(), "cn": acctCN(), "us_small": acctSmall(), "us_crisis": crisis,
-		"us_attorney": att, "us_deceased": dec, "cn_bankruptcy": bk}
+	crisis.ID, crisis.CrisisResources = "a-7", "If you are in the US, you can call or text 988 at any time."
+	return map[string]Account{"us": acctUS(), "cn": acctCN(), "us_small": acctSmall(),
+		"us_attorney": att, "us_deceased": dec, "cn_bankruptcy": bk,
+		"us_two_factors": two, "cn_ceased": ceased, "us_locked": locked, "us_crisis": crisis}
 }
 
 func (s stepSpec) input(a Account, today compliance.Date) Input {
@@ -75,7 +84,7 @@ func (s stepSpec) input(a Account, today compliance.Date) Input {
 		return Input{Kind: s.Event, Today: today}
 	}
 	p := Parse{Intent: s.Intent, Alts: s.Alts, Negated: s.Negated, Installments: s.Installments, Sentiment: s.Sentiment,
-		Topic: s.Topic, Reason: s.Reason, Partial: s.Partial}
+		Party: s.Party, Validation: s.Validation, Topic: s.Topic, Reason: s.Reason, Partial: s.Partial}
 	for _, ps := range s.Parts {
 		pt := Part{Num: ps.Num, Den: ps.Den, Rest: ps.Rest, Every: ps.Every, Count: ps.Count}
 		if ps.InDays != nil {
@@ -194,6 +203,16 @@ func transcript(t *testing.T, sc scenario, acctName string, a Account, today com
 				fmt.Fprintf(&b, " [%s %s]", in.Amount, in.DueDate)
 			}
 			b.WriteByte('\n')
+		}
+		for _, x := range r.Statements {
+			fmt.Fprintf(&b, "  = statement %s", x.Kind)
+			if len(x.Channels) > 0 {
+				fmt.Fprintf(&b, " channels=%s", strings.Join(x.Channels, ","))
+			}
+			b.WriteByte('\n')
+		}
+		if st.ThirdParty {
+			fmt.Fprintf(&b, "  = third party (%s)\n", st.Party)
 		}
 		if r.Escalation != nil {
 			reasons[r.Escalation.Reason] = true

@@ -67,6 +67,10 @@ func (e *engine) start() {
 }
 
 func (e *engine) resume() {
+	if e.st.ThirdParty {
+		e.thirdPartyMessage()
+		return
+	}
 	if e.st.Ended {
 		e.say(Act{Kind: ActConversationClosed})
 		return
@@ -95,6 +99,12 @@ func (e *engine) handBack() {
 }
 
 func (e *engine) message() {
+	if e.st.ThirdParty {
+		// Locked: the same permitted message, whatever is said, and no
+		// identity answer is ever checked.
+		e.thirdPartyMessage()
+		return
+	}
 	if e.st.Ended {
 		e.say(Act{Kind: ActConversationClosed})
 		return
@@ -136,17 +146,19 @@ func (e *engine) verifyTurn(p Parse) {
 	case distressed(p):
 		e.distress()
 	case p.Has(IntentWrongParty):
-		e.say(Act{Kind: ActWrongParty})
-		e.record(Outcome{Type: OutcomeWrongParty, Reason: ReasonWrongParty})
-		e.end()
+		e.thirdParty(p.Party)
 	case p.Has(IntentAbuse):
 		e.escalate(ReasonAbuse, ActAbuseAck)
 	case p.Has(IntentHuman):
 		e.escalate(ReasonHumanRequested, ActHumanHandoff)
 	case p.Has(IntentComplaint):
 		e.escalate(ReasonComplaint, ActComplaintAck)
+	case p.Has(IntentCease) && e.identifies(p):
+		// "07/21/1988. Stop contacting me": the borrower's own request,
+		// saved once the answer verifies them.
+		e.checkIdentity(p)
 	case p.Has(IntentCease):
-		e.cease()
+		e.cease(p)
 	case !p.DOB.IsZero() || p.IDLast4 != "":
 		e.checkIdentity(p)
 	case p.Has(IntentCallbackLater):
@@ -166,7 +178,29 @@ func (e *engine) verifyTurn(p Parse) {
 }
 
 func (e *engine) checkIdentity(p Parse) {
-	if e.identityMatches(p) {
+	if e.verifyLocked() {
+		e.lockVerification()
+		return
+	}
+	need := e.factorsNeeded()
+	matched, mismatch := e.matchFactors(p)
+	if need > 1 {
+		if !mismatch && len(matched) > 0 {
+			for _, f := range matched {
+				if !slices.Contains(e.st.Factors, f) {
+					e.st.Factors = append(slices.Clip(e.st.Factors), f)
+				}
+			}
+			if len(e.st.Factors) < need {
+				e.askFactor()
+				return
+			}
+		} else {
+			matched = nil
+		}
+	}
+	if len(matched) > 0 {
+		e.res.VerifyPassed = true
 		e.verified()
 		if rest, ok := afterIdentity(p); ok && !e.st.Ended {
 			// "07/21/1988, can I split it in 3?": answer the request
@@ -179,6 +213,12 @@ func (e *engine) checkIdentity(p Parse) {
 		return
 	}
 	e.st.VerifyFailures++
+	e.st.Factors = nil
+	e.res.VerifyFailed = true
+	if e.verifyLocked() {
+		e.lockVerification()
+		return
+	}
 	if e.st.VerifyFailures >= e.flow.Limits.VerifyAttempts {
 		e.say(Act{Kind: ActVerifyFailed})
 		e.record(Outcome{Type: OutcomeNone, Reason: ReasonVerificationFailed})
@@ -193,7 +233,8 @@ func (e *engine) checkIdentity(p Parse) {
 // a question, an escalation) rather than a courtesy ("yes, it's me").
 func afterIdentity(p Parse) (Parse, bool) {
 	rest := Parse{Negated: p.Negated, Date: p.Date, Amount: p.Amount, Installments: p.Installments,
-		Sentiment: p.Sentiment, Confidence: p.Confidence, Source: p.Source}
+		Sentiment: p.Sentiment, Confidence: p.Confidence, Source: p.Source,
+		Party: p.Party, Validation: p.Validation, CeaseChannels: p.CeaseChannels, Attorney: p.Attorney}
 	substantive := false
 	for _, i := range append([]Intent{p.Intent}, p.Alts...) {
 		switch i {
@@ -242,6 +283,13 @@ func (e *engine) verified() {
 func (e *engine) flagged() bool {
 	var reason string
 	switch a := e.acct; {
+	case a.Cease:
+		// The borrower asked us to stop: nothing about the debt, no
+		// negotiation; the chat ends (Reg F 1006.6(c); CN: 尊重停止联系的要求).
+		e.say(Act{Kind: ActCeaseOnFile})
+		e.record(Outcome{Type: OutcomeNone, Reason: ReasonCeaseOnFile})
+		e.end()
+		return true
 	case a.Attorney:
 		// Reg F 1006.6(b)(2): a represented consumer is contacted through
 		// the attorney, so the bot does not negotiate.
@@ -250,7 +298,9 @@ func (e *engine) flagged() bool {
 		reason = ReasonBankruptcy
 	case a.Deceased:
 		reason = ReasonDeceased
-	case a.Dispute:
+	case a.Dispute, a.Validation:
+		// Collection stops until the lender verifies the debt
+		// (FDCPA 809(b), Reg F 1006.34).
 		reason = ReasonDispute
 	default:
 		return false
@@ -268,27 +318,32 @@ func (e *engine) verifiedTurn(p Parse) {
 	if p.Reason != "" {
 		e.st.LateReason = p.Reason
 	}
+	if p.Has(IntentWrongParty) {
+		// "Actually this is her mother": whatever was verified, the
+		// speaker is not the borrower.
+		e.thirdParty(p.Party)
+		return
+	}
+	e.stateStatements(p)
 	switch {
 	case distressed(p):
 		e.distress()
 	case p.Has(IntentAbuse):
 		e.escalate(ReasonAbuse, ActAbuseAck)
 	case p.Has(IntentCease):
-		e.cease()
+		e.cease(p)
 	case p.Has(IntentAttorney):
 		e.escalate(ReasonAttorney, ActAttorneyAck)
 	case p.Has(IntentBankruptcy):
 		e.escalate(ReasonBankruptcy, ActBankruptcyAck)
+	case p.Has(IntentDispute) && p.Validation:
+		e.escalateAs(OutcomeDispute, ReasonDispute, ActValidationAck)
 	case p.Has(IntentDispute):
 		e.escalate(ReasonDispute, ActDisputeAck)
 	case p.Has(IntentComplaint):
 		e.escalate(ReasonComplaint, ActComplaintAck)
 	case p.Has(IntentHuman):
 		e.escalate(ReasonHumanRequested, ActHumanHandoff)
-	case p.Has(IntentWrongParty):
-		e.say(Act{Kind: ActWrongParty})
-		e.record(Outcome{Type: OutcomeWrongParty, Reason: ReasonWrongParty})
-		e.end()
 	case p.Has(IntentHardship) && !hasProposal(p):
 		// "I lost my job, can I do 3 payments?" is a plan request; hardship
 		// alone needs a person.
@@ -695,9 +750,11 @@ func (e *engine) escalate(reason string, kind ActKind) {
 	e.end()
 }
 
-func (e *engine) cease() {
-	e.say(Act{Kind: ActCeaseAck})
-	e.record(Outcome{Type: OutcomeCease, Reason: ReasonCease})
+func (e *engine) escalateAs(typ OutcomeType, reason string, kind ActKind) {
+	e.say(Act{Kind: kind})
+	esc := Escalation{Reason: reason, Priority: e.flow.priority(reason)}
+	e.res.Escalation = &esc
+	e.record(Outcome{Type: typ, Reason: reason})
 	e.end()
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -310,19 +311,56 @@ func TestWrongMethodIs405(t *testing.T) {
 	}
 }
 
-func TestDebugEndpointsNeedTheAPIKey(t *testing.T) {
+// TestDebugEndpointsOnlyOnTheAdminListener: /debug/vars and pprof (the
+// command line, memory) are not on the public listener even with the
+// lender's API key; the admin handler serves them, behind the admin key
+// when one is set (issue 9.12).
+func TestDebugEndpointsOnlyOnTheAdminListener(t *testing.T) {
 	e := newEnv(t, nil)
-	for _, path := range []string{"/debug/vars", "/debug/pprof/", "/debug/pprof/profile"} {
-		if code, _ := e.do("GET", path, nil, ""); code != http.StatusUnauthorized {
-			t.Fatalf("%s without a key: %d, want 401", path, code)
+	for _, path := range []string{"/debug/vars", "/debug/pprof/", "/debug/pprof/cmdline"} {
+		if code, _ := e.do("GET", path, nil, testKey); code != http.StatusNotFound {
+			t.Errorf("%s on the public listener with the API key: %d, want 404", path, code)
 		}
 	}
-	if code, _ := e.do("GET", "/debug/pprof/", nil, testKey); code != 200 {
-		t.Fatalf("pprof index with the key: %d", code)
+	admin := httptest.NewServer(e.srv.AdminHandler())
+	defer admin.Close()
+	res, err := admin.Client().Get(admin.URL + "/debug/vars")
+	if err != nil {
+		t.Fatal(err)
 	}
-	code, body := e.do("GET", "/debug/vars", nil, testKey)
 	var vars map[string]json.RawMessage
-	if err := json.Unmarshal(body, &vars); err != nil || code != 200 || vars["memstats"] == nil {
-		t.Fatalf("with the key: %d %v %d vars", code, err, len(vars))
+	err = json.NewDecoder(res.Body).Decode(&vars)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 || vars["memstats"] == nil {
+		t.Fatalf("admin /debug/vars: %d %v", res.StatusCode, err)
+	}
+
+	keyed := newEnv(t, func(c *Config) { c.AdminKey = "admin-key-0123456789" })
+	ka := httptest.NewServer(keyed.srv.AdminHandler())
+	defer ka.Close()
+	for key, want := range map[string]int{"": 401, testKey: 401, "admin-key-0123456789": 200} {
+		req, _ := http.NewRequest("GET", ka.URL+"/debug/pprof/", nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		res, err := ka.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("admin pprof with key %q: %d, want %d", key, res.StatusCode, want)
+		}
+	}
+}
+
+func TestAdminAddrOffLoopbackNeedsAKey(t *testing.T) {
+	c := Config{APIKeys: []string{testKey}, TokenSecret: strings.Repeat("s", 32), AdminAddr: "0.0.0.0:9091"}.WithDefaults()
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "web.admin_addr") {
+		t.Errorf("admin on 0.0.0.0 without a key: %v, want an error naming web.admin_addr", err)
+	}
+	c.AdminKey = "admin-key-0123456789"
+	if err := c.Validate(); err != nil {
+		t.Errorf("admin on 0.0.0.0 with a key: %v", err)
 	}
 }

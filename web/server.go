@@ -124,18 +124,12 @@ func (s *Server) routes() {
 	m.Handle("POST /v1/sessions", s.authed(s.postSession))
 	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
 	m.HandleFunc("GET /v1/chat", s.chat)
-	// Process and model metrics (expvar: memstats, "llm" when a model is
-	// configured), for operators only.
-	m.Handle("GET /debug/vars", s.authed(expvar.Handler().ServeHTTP))
-	m.Handle("GET /debug/pprof/", s.authed(pprof.Index))
-	m.Handle("GET /debug/pprof/profile", s.authed(pprof.Profile))
-	m.Handle("GET /debug/pprof/trace", s.authed(pprof.Trace))
 	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, ErrNoRoute) })
 	// A known path with another method is a JSON 405, not the mux's text.
 	for path, allow := range map[string]string{
 		"/healthz": "GET", "/readyz": "GET", "/v1/accounts": "POST", "/v1/accounts/{id}": "GET",
 		"/v1/accounts/{id}/promises": "GET", "/v1/accounts/{id}/plans": "GET", "/v1/sessions": "POST",
-		"/v1/conversations/{id}": "GET", "/v1/chat": "GET", "/debug/vars": "GET",
+		"/v1/conversations/{id}": "GET", "/v1/chat": "GET",
 	} {
 		if allow == "GET" {
 			allow = "GET, HEAD"
@@ -152,6 +146,33 @@ func (s *Server) routes() {
 	s.registerConsole(m)
 	m.Handle("/", s.page())
 	s.mux = m
+}
+
+// AdminHandler serves the operators' endpoints: process and model metrics
+// (expvar: memstats, "llm" when a model is configured) and pprof. They
+// show the process's command line and memory, so they are served on their
+// own listener (Config.AdminAddr, loopback by default), never on the
+// public one; with an AdminKey they also need it as a bearer token.
+func (s *Server) AdminHandler() http.Handler {
+	m := http.NewServeMux()
+	m.Handle("GET /debug/vars", expvar.Handler())
+	m.HandleFunc("GET /debug/pprof/", pprof.Index)
+	m.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	m.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	m.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	m.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	key := []byte(s.cfg.AdminKey)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(key) > 0 {
+			got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), key) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="collectagent admin"`)
+				s.writeError(w, r, ErrUnauthorized)
+				return
+			}
+		}
+		m.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP implements http.Handler.

@@ -133,6 +133,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 	}
 	str("COLLECT_ADDR", &cfg.Web.Addr)
+	str("COLLECT_ADMIN_ADDR", &cfg.Web.AdminAddr)
 	str("COLLECT_DATA", &cfg.Data)
 	str("COLLECT_DATABASE_URL", &cfg.DatabaseURL)
 	str("COLLECT_LOG_LEVEL", &cfg.LogLevel)

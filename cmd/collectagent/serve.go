@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -132,6 +133,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	checkFDLimit(cfg.Web.MaxConns, log)
+	stopAdmin := serveAdmin(cfg.Web, srv, stdout, log)
+	defer stopAdmin()
 
 	fmt.Fprintf(stdout, "collectagent serving on %s (store: %s)\n", ln.Addr(), where)
 	fmt.Fprintf(stdout, "chat page: %s\n", pageURL(ln.Addr()))
@@ -173,6 +177,31 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			log.Warn("second signal: exiting now")
 			return 1
 		}
+	}
+}
+
+// serveAdmin serves the operators' endpoints (/debug/vars, pprof) on
+// their own listener, loopback by default. A listener that cannot be
+// opened is logged, not fatal: the service runs without its metrics.
+func serveAdmin(cfg web.Config, srv *web.Server, stdout io.Writer, log *slog.Logger) func() {
+	if cfg.AdminAddr == "" || cfg.AdminAddr == web.AdminOff {
+		return func() {}
+	}
+	ln, err := net.Listen("tcp", cfg.AdminAddr)
+	if err != nil {
+		log.Error("admin listener not started: /debug/vars and pprof are unavailable", "addr", cfg.AdminAddr, "err", err)
+		return func() {}
+	}
+	hs := &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hs.Serve(ln)
+	}()
+	fmt.Fprintf(stdout, "admin (metrics, pprof): http://%s/debug/vars\n", ln.Addr())
+	return func() {
+		_ = hs.Close()
+		<-done
 	}
 }
 
