@@ -443,6 +443,7 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 			Currency: s.acct.Debt.AmountDue.Currency,
 			Stage:    s.state.Stage,
 			Expect:   s.state.Expect,
+			Names:    []string{s.acct.Name},
 		})
 		if err != nil {
 			// Understanding failed (a model down, say): the engine treats it

@@ -29,6 +29,13 @@ type NATSConfig struct {
 	Port int `yaml:"port"`
 	// Prefix of every subject, stream and bucket (default "collect").
 	Prefix string `yaml:"prefix"`
+	// Auth authenticates to the server (one of user and password, token,
+	// nkey seed file, credentials file; secrets are best given as
+	// COLLECT_NATS_PASSWORD / COLLECT_NATS_TOKEN); an embedded server that
+	// listens on a port requires the user and password or token of every
+	// node. TLS encrypts the connection to an external server.
+	Auth handoff.AuthConfig `yaml:"auth"`
+	TLS  handoff.TLSConfig  `yaml:"tls"`
 }
 
 // HandoffConfig times the escalation queue.
@@ -137,6 +144,16 @@ func handoffConfigErrors(n NATSConfig, h HandoffConfig) []string {
 	if h.PublishTimeout <= 0 {
 		msgs = append(msgs, "handoff.publish_timeout: must be positive")
 	}
+	hc := handoff.Config{URL: n.URL, StoreDir: "-", Auth: n.Auth, TLS: n.TLS}.WithDefaults()
+	if err := hc.Validate(); err != nil {
+		msg := strings.TrimPrefix(err.Error(), handoff.ErrConfig.Error()+": ")
+		switch {
+		case strings.HasPrefix(msg, "Auth:"):
+			msgs = append(msgs, "nats.auth:"+strings.TrimPrefix(msg, "Auth:"))
+		case strings.HasPrefix(msg, "TLS:"):
+			msgs = append(msgs, "nats.tls:"+strings.TrimPrefix(msg, "TLS:"))
+		}
+	}
 	return msgs
 }
 
@@ -152,6 +169,7 @@ func handoffOf(cfg *Config) handoff.Config {
 	hc.SLA = cfg.Handoff.SLA
 	hc.AckWait = cfg.Handoff.AckWait
 	hc.Name = "collectagent"
+	hc.Auth, hc.TLS = cfg.NATS.Auth, cfg.NATS.TLS
 	return hc
 }
 
