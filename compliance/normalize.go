@@ -27,22 +27,20 @@ import (
 //     ends are kept as '|' so that a negation or a pairing of concepts
 //     does not reach across sentences.
 
-var (
-	t2sOnce  sync.Once
-	t2sTable []rune // index r-0x3400: the simplified form, or 0
-)
-
 const t2sBase, t2sTop = 0x3400, 0x9FFF
 
-func t2s(r rune) rune {
-	t2sOnce.Do(func() {
-		t2sTable = make([]rune, t2sTop-t2sBase+1)
-		for i := 0; i < len(t2sPairs); i += 2 {
-			if from := t2sPairs[i]; from >= t2sBase && from <= t2sTop {
-				t2sTable[from-t2sBase] = t2sPairs[i+1]
-			}
+// t2sTable holds, at r-t2sBase, the simplified form of r, or 0.
+var t2sTable = func() []rune {
+	t := make([]rune, t2sTop-t2sBase+1)
+	for i := 0; i < len(t2sPairs); i += 2 {
+		if from := t2sPairs[i]; from >= t2sBase && from <= t2sTop {
+			t[from-t2sBase] = t2sPairs[i+1]
 		}
-	})
+	}
+	return t
+}()
+
+func t2s(r rune) rune {
 	if s := t2sTable[r-t2sBase]; s != 0 {
 		return s
 	}
@@ -68,14 +66,60 @@ func fold(text string, buf []rune) []rune {
 		}
 		return out
 	}
+	// NFKC only where it can change something: ASCII and the CJK unified
+	// ideographs are NFKC-stable, so only the runs between them are
+	// normalised. (A combining mark after a stable letter would compose
+	// with it under NFKC; fold drops marks and maps accented letters to
+	// their base, so the result is the same.)
 	bp := nfkcBufs.Get().(*[]byte)
-	nb := norm.NFKC.AppendString((*bp)[:0], text)
-	for _, r := range string(nb) { // no copy: the conversion in range is free
-		out = foldRune(r, out)
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			out = append(out, foldASCII(rune(c)))
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if f, ok := foldStable(r); ok {
+			out = append(out, f)
+			i += n
+			continue
+		}
+		j := i + n
+		for j < len(text) {
+			if text[j] < utf8.RuneSelf {
+				break
+			}
+			r2, n2 := utf8.DecodeRuneInString(text[j:])
+			if _, ok := foldStable(r2); ok {
+				break
+			}
+			j += n2
+		}
+		nb := norm.NFKC.AppendString((*bp)[:0], text[i:j])
+		for _, r := range string(nb) { // no copy: the conversion in range is free
+			out = foldRune(r, out)
+		}
+		*bp = nb
+		i = j
 	}
-	*bp = nb
 	nfkcBufs.Put(bp)
 	return out
+}
+
+// foldStable folds the common runes that NFKC leaves alone or maps
+// without context: CJK ideographs (to simplified), CJK punctuation, and
+// full-width ASCII (to ASCII, as NFKC does).
+func foldStable(r rune) (rune, bool) {
+	switch {
+	case r >= 0x4E00 && r <= t2sTop:
+		return t2s(r), true
+	case r >= 0x3001 && r <= 0x3035, r == 0x3037, r >= 0x303B && r <= 0x303F:
+		return r, true
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return foldASCII(r - 0xFEE0), true
+	}
+	return 0, false
 }
 
 func foldASCII(r rune) rune {

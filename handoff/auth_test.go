@@ -86,9 +86,19 @@ func TestConnectUserPasswordTLS(t *testing.T) {
 	url := runServer(t, &server.Options{Username: "collect", Password: "s3cret-pass", TLSConfig: tc, TLS: true})
 	base := handoff.Config{URL: url, Prefix: "authtest"}
 	for name, c := range map[string]handoff.Config{
-		"no auth":        func() handoff.Config { c := base; c.TLS.CAFile = ca; return c }(),
-		"wrong password": func() handoff.Config { c := base; c.TLS.CAFile = ca; c.Auth.User, c.Auth.Password = "collect", "nope"; return c }(),
-		"unknown CA":     func() handoff.Config { c := base; c.TLS.Enabled = true; c.Auth.User, c.Auth.Password = "collect", "s3cret-pass"; return c }(),
+		"no auth": func() handoff.Config { c := base; c.TLS.CAFile = ca; return c }(),
+		"wrong password": func() handoff.Config {
+			c := base
+			c.TLS.CAFile = ca
+			c.Auth.User, c.Auth.Password = "collect", "nope"
+			return c
+		}(),
+		"unknown CA": func() handoff.Config {
+			c := base
+			c.TLS.Enabled = true
+			c.Auth.User, c.Auth.Password = "collect", "s3cret-pass"
+			return c
+		}(),
 	} {
 		if err := connect(t, c); !errors.Is(err, handoff.ErrConnect) {
 			t.Errorf("%s: %v, want ErrConnect", name, err)
