@@ -77,3 +77,17 @@ func TestBadTextRefusedPostgres(t *testing.T) {
 	})
 	testBadTextRefused(t, newEnvStore(t, st, clock, nil))
 }
+
+// TestFormulaCellsRefused: free text that a spreadsheet would run as a
+// formula is refused by the API as by the CSV import (issue 9.11).
+func TestFormulaCellsRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	a := maria("formula-1")
+	a.Name = "=HYPERLINK(\"http://evil.example\",\"x\")"
+	a.Debts[0].Creditor = "@SUM(1+1)"
+	code, b := e.do("POST", "/v1/accounts", AccountsRequest{Accounts: []AccountIn{a}}, testKey)
+	eb := decodeError(t, b)
+	if code != http.StatusUnprocessableEntity || (eb.Error.Field != "accounts[0].name" && eb.Error.Field != "accounts[0].debts[0].creditor") {
+		t.Errorf("formula cells: %d %s, want 422 naming the field", code, b)
+	}
+}
