@@ -351,7 +351,7 @@ func TestLookupsUseIndexes(t *testing.T) {
 	defer s.Close()
 	for q, want := range map[string]string{
 		`SELECT ` + convCols + ` FROM conversations WHERE account_id = ? AND mode = ? ORDER BY created_at DESC, id DESC LIMIT ?`: "conversations_account_mode",
-		`SELECT id FROM escalations WHERE conversation_id = ? AND status = ? ORDER BY created_at, id LIMIT ?`:                   "escalations_conversation_status",
+		`SELECT id FROM escalations WHERE conversation_id = ? AND status = ? ORDER BY created_at, id LIMIT ?`:                    "escalations_conversation_status",
 	} {
 		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, "a", "b", 10)
 		if err != nil {
