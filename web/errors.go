@@ -120,6 +120,8 @@ func classify(err error) apiError {
 		return apiError{Status: http.StatusUnprocessableEntity, Code: CodeInvalid, Message: err.Error()}
 	case errors.Is(err, store.ErrConflict):
 		return apiError{Status: http.StatusConflict, Code: CodeConflict, Message: "the conversation moved on; reconnect"}
+	case errors.Is(err, ErrFrameText):
+		return apiError{Status: http.StatusBadRequest, Code: CodeBadFrame, Message: "malformed frame: text must be UTF-8 without NUL characters"}
 	case errors.Is(err, ErrBadFrame):
 		return apiError{Status: http.StatusBadRequest, Code: CodeBadFrame, Message: "malformed frame: want a JSON object with a type"}
 	case errors.Is(err, ErrUnknownType):
