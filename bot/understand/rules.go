@@ -32,6 +32,8 @@ type Rules struct {
 	intents matcher
 	roles   matcher
 	typo    *typoIndex
+	party   *partyReader
+	rights  *rightsReader
 	pool    sync.Pool
 }
 
@@ -53,6 +55,14 @@ func Compile() (*Rules, error) {
 func compileFS(fsys fs.FS) (*Rules, error) {
 	r := &Rules{}
 	if err := r.compile(fsys); err != nil {
+		return nil, fmt.Errorf("understand: compile: %w", err)
+	}
+	pr, err := compileParty()
+	if err != nil {
+		return nil, fmt.Errorf("understand: compile: %w", err)
+	}
+	r.party = pr
+	if r.rights, err = compileRights(); err != nil {
 		return nil, fmt.Errorf("understand: compile: %w", err)
 	}
 	r.pool.New = func() any { return new(analysis) }
@@ -78,11 +88,20 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 	if req.Today.IsZero() || !validDate(req.Today.Year, int(req.Today.Month), req.Today.Day) {
 		return dialog.Parse{}, fmt.Errorf("understand: %w", ErrNoToday)
 	}
+	// The lexicons are simplified Chinese: 還款 reads as 还款.
+	req.Text = compliance.Simplified(req.Text)
 	a := r.pool.Get().(*analysis)
 	a.run(r, &req, loc)
 	p := a.result()
 	a.release()
 	r.pool.Put(a)
+	en, zh := englishForm(req.Text, req.Names), chineseForm(req.Text, req.Names)
+	p = r.rights.apply(p, en, zh)
+	if party := r.party.detect(en, zh); party != "" {
+		p = withParty(p, party)
+	} else if p.Has(dialog.IntentWrongParty) {
+		p.Party = dialog.PartyWrongNumber
+	}
 	return p, nil
 }
 

@@ -161,6 +161,10 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	str("COLLECT_AUDIT_KEY", &cfg.auditKey)
 	str("COLLECT_AUDIT_KEY_FILE", &cfg.Audit.KeyFile)
 	str("COLLECT_AUDIT_CHECKPOINTS", &cfg.Audit.Path)
+	str("COLLECT_NATS_USER", &cfg.NATS.Auth.User)
+	str("COLLECT_NATS_PASSWORD", &cfg.NATS.Auth.Password)
+	str("COLLECT_NATS_TOKEN", &cfg.NATS.Auth.Token)
+	str("COLLECT_NATS_CREDS", &cfg.NATS.Auth.CredsFile)
 	if v := getenv("COLLECT_DEMO"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/collectagent/collectagent/handoff"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -206,5 +208,42 @@ func TestConfigLLMErrorsNameTheField(t *testing.T) {
 				t.Errorf("the error shows the key: %v", err)
 			}
 		})
+	}
+}
+
+// TestDeployConfig: the production compose file's node configuration
+// loads and asks for an authenticated TLS connection to the NATS cluster.
+func TestDeployConfig(t *testing.T) {
+	env := map[string]string{
+		"COLLECT_API_KEY": "deploy-key-0123456789", "COLLECT_TOKEN_SECRET": strings.Repeat("d", 32),
+		"COLLECT_NATS_PASSWORD": "nats-pass", "COLLECT_DATABASE_URL": "postgres://collect:pw@postgres:5432/collect",
+	}
+	cfg, err := loadConfig("../../deploy/collectagent.yaml", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	hc := handoffOf(&cfg)
+	if hc.Auth.User != "collect" || hc.Auth.Password != "nats-pass" || hc.TLS.CAFile == "" || !strings.HasPrefix(hc.URL, "tls://") {
+		t.Errorf("NATS connection %+v %+v %q: want user, password and TLS", hc.Auth, hc.TLS, hc.URL)
+	}
+	if cfg.Web.AdminAddr != "127.0.0.1:9091" {
+		t.Errorf("admin listener %q, want loopback", cfg.Web.AdminAddr)
+	}
+}
+
+// TestNATSAuthConfigErrors: two ways of authenticating at once, or a user
+// without a password, is a configuration error naming nats.auth.
+func TestNATSAuthConfigErrors(t *testing.T) {
+	n := NATSConfig{URL: "nats://x:4222"}
+	n.Auth.User, n.Auth.Token = "u", "t"
+	if msgs := handoffConfigErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
+		t.Errorf("user and token: %v", msgs)
+	}
+	n.Auth = handoff.AuthConfig{User: "u"}
+	if msgs := handoffConfigErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
+		t.Errorf("user without password: %v", msgs)
 	}
 }
