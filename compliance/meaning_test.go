@@ -28,7 +28,7 @@ func TestGuardMeaning(t *testing.T) {
 		{"pinyin", "bu huan qian jiu zuo lao", "坐牢"},
 		{"pinyin joined", "zuolao", "坐牢"},
 		{"zh spacing and punctuation", "你会坐，牢", "坐牢"},
-		{"pinyin initials next to Chinese", "jc 已经在路上了", "警察"},
+		{"pinyin initials next to Chinese", "jc 已经在路上了", "(jc)"},
 
 		// concepts: who x what
 		{"paraphrase jail", "Keep ignoring us and you'll end up behind bars.", "threat"},
