@@ -125,3 +125,15 @@ func TestFoldNormalises(t *testing.T) {
 		}
 	}
 }
+
+// Disguises of spelling: each reads as the plain word.
+func TestGuardDisguises(t *testing.T) {
+	for _, text := range []string{
+		"a. r. r. e. s. t.", "ᴀʀʀᴇsᴛᴇᴅ", "🅰🆁🆁🅴🆂🆃", "ⓐⓡⓡⓔⓢⓣⓔⓓ", "𝖆𝖗𝖗𝖊𝖘𝖙", "αrrεst", "J_A_I_L", "jaaail",
+		"p0l1c3 will come", "arrest\u0336", "ar\u00adrest", "\u202earrest", "坐_牢", "警 察 会 上 门", "警察會上門", "ZUO LAO",
+	} {
+		if d := usGuard.Check(Utterance{Text: text, Locale: "en-US", Facts: verifiedFacts()}); d.Allowed {
+			t.Errorf("%q allowed", text)
+		}
+	}
+}

@@ -159,6 +159,9 @@ func foldRune(r rune, out []rune) []rune {
 	if d, ok := digitValue(r); ok {
 		return append(out, '0'+d)
 	}
+	if a := lookAlike(r); a != 0 {
+		return append(out, a)
+	}
 	s, ok := confusableASCII[r] // "В" (Cyrillic Ve) looks like B, "в" like ʙ
 	if !ok {
 		r = unicode.ToLower(r)
@@ -171,6 +174,77 @@ func foldRune(r rune, out []rune) []rune {
 		return out
 	}
 	return append(out, r)
+}
+
+// lookAlike maps the letters that "fancy text" generators use and the
+// confusables skeleton leaves out to the ASCII letter they pass for: small
+// capitals (ᴀʀʀᴇsᴛ), squared and negative circled letters (🅰🆁🆁🅴🆂🆃),
+// regional indicators, and the Greek and Cyrillic letters that look like
+// Latin ones without being confusable in UTS #39 (ε, η, ν, в, к, м, н, т).
+func lookAlike(r rune) rune {
+	switch {
+	case r >= 0x1F130 && r <= 0x1F149: // squared Latin capitals
+		return 'a' + r - 0x1F130
+	case r >= 0x1F150 && r <= 0x1F169: // negative circled Latin capitals
+		return 'a' + r - 0x1F150
+	case r >= 0x1F170 && r <= 0x1F189: // negative squared Latin capitals
+		return 'a' + r - 0x1F170
+	case r >= 0x1F1E6 && r <= 0x1F1FF: // regional indicators
+		return 'a' + r - 0x1F1E6
+	}
+	switch r {
+	case 'ᴀ':
+		return 'a'
+	case 'ʙ', 'в', 'В', 'β', 'ь':
+		return 'b'
+	case 'ᴄ':
+		return 'c'
+	case 'ᴅ':
+		return 'd'
+	case 'ᴇ', 'ε', 'Ε', 'є':
+		return 'e'
+	case 'ꜰ':
+		return 'f'
+	case 'ɢ':
+		return 'g'
+	case 'ʜ', 'н', 'Н':
+		return 'h'
+	case 'ɪ', 'ι':
+		return 'i'
+	case 'ᴊ':
+		return 'j'
+	case 'ᴋ', 'к', 'К', 'κ':
+		return 'k'
+	case 'ʟ':
+		return 'l'
+	case 'ᴍ', 'м', 'М':
+		return 'm'
+	case 'ɴ', 'η', 'п':
+		return 'n'
+	case 'ᴏ':
+		return 'o'
+	case 'ᴘ', 'ρ':
+		return 'p'
+	case 'ʀ', 'г':
+		return 'r'
+	case 'ꜱ':
+		return 's'
+	case 'ᴛ', 'т', 'Т', 'τ':
+		return 't'
+	case 'ᴜ', 'υ', 'и', 'μ':
+		return 'u'
+	case 'ᴠ', 'ν':
+		return 'v'
+	case 'ᴡ', 'ω', 'ш':
+		return 'w'
+	case 'χ':
+		return 'x'
+	case 'ʏ', 'γ', 'у':
+		return 'y'
+	case 'ᴢ':
+		return 'z'
+	}
+	return 0
 }
 
 // digitValue reads a decimal digit of any script (Unicode Nd): the
@@ -306,6 +380,7 @@ func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 			}
 			pending, lastWide = 0, false
 			seg++
+			wordStart := len(out)
 			for k := i; k < j; k++ {
 				c := rs[k]
 				var b byte
@@ -326,6 +401,11 @@ func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 					}
 					b = l
 				default:
+					continue
+				}
+				// A letter repeated reads once ("jaaail", "arrest" and
+				// "arest" alike): the lexicons are read the same way.
+				if letters && len(out) > wordStart && out[len(out)-1] == b && b >= 'a' && b <= 'z' {
 					continue
 				}
 				out = append(out, b)
@@ -451,12 +531,13 @@ func isInnerSeparator(r rune) bool {
 // joinSpelled removes the spaces inside runs of three or more one-letter
 // ASCII words.
 func joinSpelled(b []byte, at []int32) ([]byte, []int32) {
+	brk := func(c byte) bool { return c == ' ' || c == '|' || c == ',' || c == '?' }
 	single := func(i int) bool { // b[i] is a one-letter word
-		return isASCIIAlnum(b[i]) && (i == 0 || b[i-1] == ' ') && (i+1 == len(b) || b[i+1] == ' ')
+		return isASCIIAlnum(b[i]) && (i == 0 || brk(b[i-1])) && (i+1 == len(b) || brk(b[i+1]))
 	}
 	found := false
 	for i := 0; i+4 < len(b); i++ {
-		if single(i) && b[i+1] == ' ' && single(i+2) && b[i+3] == ' ' && single(i+4) {
+		if single(i) && brk(b[i+1]) && single(i+2) && brk(b[i+3]) && single(i+4) {
 			found = true
 			break
 		}
@@ -466,24 +547,29 @@ func joinSpelled(b []byte, at []int32) ([]byte, []int32) {
 	}
 	drop := make([]bool, len(b))
 	for i := 1; i+1 < len(b); i++ {
-		if b[i] != ' ' || !single(i-1) || !single(i+1) {
+		if !brk(b[i]) || !single(i-1) || !single(i+1) {
 			continue
 		}
 		run := 2
-		if i >= 3 && b[i-2] == ' ' && single(i-3) {
+		if i >= 3 && brk(b[i-2]) && single(i-3) {
 			run++
 		}
-		if i+3 < len(b) && b[i+2] == ' ' && single(i+3) {
+		if i+3 < len(b) && brk(b[i+2]) && single(i+3) {
 			run++
 		}
 		drop[i] = run >= 3
 	}
 	w := 0
 	for i := range b {
-		if !drop[i] {
-			b[w], at[w] = b[i], at[i]
-			w++
+		if drop[i] {
+			continue
 		}
+		// "a r r e s t" joins as "arest", the way the lexicons read.
+		if i > 0 && drop[i-1] && w > 0 && b[w-1] == b[i] && b[i] >= 'a' && b[i] <= 'z' {
+			continue
+		}
+		b[w], at[w] = b[i], at[i]
+		w++
 	}
 	return b[:w], at[:w]
 }
