@@ -78,6 +78,7 @@ type harness struct {
 	tr    *fakeTransport
 	stt   *speech.FakeRecognizer
 	err   chan error
+	ctx   context.Context
 }
 
 func newHarness(t *testing.T, cfg Config, stt *speech.FakeRecognizer, reply func(Input) Reply) *harness {
@@ -88,7 +89,9 @@ func newHarness(t *testing.T, cfg Config, stt *speech.FakeRecognizer, reply func
 	}
 	cfg.InputQueue = 0
 	h.c = New(cfg, d)
-	go func() { h.err <- h.c.Run(context.Background()) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	h.ctx = ctx
+	go func() { h.err <- h.c.Run(ctx); cancel() }()
 	t.Cleanup(func() {
 		h.c.Hangup()
 		<-h.c.Done()
@@ -127,10 +130,11 @@ func (h *harness) step(n int, loud bool) {
 		if err := h.c.Audio(f); err != nil {
 			return
 		}
-		before, _, _, _ := h.tr.snapshot()
 		h.settle()
 		h.clock.Advance(20 * time.Millisecond)
-		waitFor(h.t, func() bool { n, _, _, _ := h.tr.snapshot(); return n > before || h.ended() })
+		// The writer has taken the tick and finished with it.
+		waitFor(h.t, func() bool { return h.clock.Pending() == 0 || h.ended() })
+		h.c.w.do(h.ctx, func() {})
 	}
 }
 

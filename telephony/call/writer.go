@@ -54,6 +54,7 @@ type writer struct {
 	clock   Clock
 	tr      Transport
 	cmds    chan writerCmd
+	calls   chan func()
 	notes   chan writerNote
 	queue   []*playItem
 	paused  bool
@@ -67,6 +68,7 @@ func newWriter(clock Clock, tr Transport) *writer {
 		clock:   clock,
 		tr:      tr,
 		cmds:    make(chan writerCmd, 64),
+		calls:   make(chan func()),
 		notes:   make(chan writerNote, 64),
 		pacer:   audio.Pacer{Now: clock.Now},
 		silence: make([]int16, audio.SamplesPerFrame(8000)),
@@ -80,6 +82,16 @@ func (w *writer) note(ctx context.Context, n writerNote) {
 	}
 }
 
+// do runs f on the writer's goroutine and waits: a barrier for tests.
+func (w *writer) do(ctx context.Context, f func()) {
+	ran := make(chan struct{})
+	select {
+	case w.calls <- func() { f(); close(ran) }:
+		<-ran
+	case <-ctx.Done():
+	}
+}
+
 func (w *writer) run(ctx context.Context) error {
 	t := w.clock.NewTicker(audio.FrameDuration)
 	defer t.Stop()
@@ -87,8 +99,13 @@ func (w *writer) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case f := <-w.calls:
+			f()
 		case c := <-w.cmds:
 			w.apply(ctx, c)
+			if w.err != nil {
+				return w.err
+			}
 		case tick := <-t.C():
 			if err := w.pacer.Tick(tick, func(int64) error { return w.emit(ctx) }); err != nil {
 				return err
@@ -100,7 +117,15 @@ func (w *writer) run(ctx context.Context) error {
 func (w *writer) apply(ctx context.Context, c writerCmd) {
 	switch c.kind {
 	case cmdPlay:
+		idle := len(w.queue) == 0 && !w.paused
 		w.queue = append(w.queue, &playItem{id: c.id, frames: c.frames})
+		if idle {
+			// Start speaking now rather than at the next tick: up to
+			// 20 ms off every reply.
+			if _, err := w.pacer.Early(func(int64) error { return w.emit(ctx) }); err != nil {
+				w.err = err
+			}
+		}
 	case cmdPause:
 		if !w.paused {
 			w.paused = true
