@@ -117,7 +117,9 @@ func TestLoadCalls(t *testing.T) {
 					cfg := call.DefaultConfig("en-US")
 					cfg.Silence = time.Hour
 					stt := speech.NewFakeRecognizer()
-					stt.Func = func(speech.Audio, speech.Hints) speech.Transcript { return speech.Transcript{Text: "hello", Confidence: 1} }
+					stt.Func = func(speech.Audio, speech.Hints) speech.Transcript {
+						return speech.Transcript{Text: "hello", Confidence: 1}
+					}
 					return call.New(cfg, call.Deps{Conversation: echoConv{}, Transport: tr, STT: stt, TTS: speech.FakeSynthesizer{PerCharMs: 40}})
 				})
 				l.bot = b
