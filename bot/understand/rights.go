@@ -192,12 +192,12 @@ func without(p dialog.Parse, i dialog.Intent) dialog.Parse {
 }
 
 var (
-	phoneRe     = regexp.MustCompile(`\+?\d[\d\-\s().]{6,}\d`)
-	enLawyerRe  = regexp.MustCompile(`(?i)\b(?:attorney|lawyer|counsel)(?:'s name)?(?:\s+is|\s*[,:]|\s+named|\s+called)?\s+((?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
-	enNameIsRe  = regexp.MustCompile(`\b(?:his|her|their) name is\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
-	enLawyerIs  = regexp.MustCompile(`\b(?:[Mm]y|[Oo]ur) (?:attorney|lawyer),?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
-	zhFirmRe    = regexp.MustCompile(`[\p{Han}]{2,10}律师事务所`)
-	zhLawyerRe  = regexp.MustCompile(`([\p{Han}])律师`)
+	phoneRe    = regexp.MustCompile(`\+?\d[\d\-\s().]{6,}\d`)
+	enLawyerRe = regexp.MustCompile(`(?i)\b(?:attorney|lawyer|counsel)(?:'s name)?(?:\s+is|\s*[,:]|\s+named|\s+called)?\s+((?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
+	enNameIsRe = regexp.MustCompile(`\b(?:his|her|their) name is\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
+	enLawyerIs = regexp.MustCompile(`\b(?:[Mm]y|[Oo]ur) (?:attorney|lawyer),?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
+	zhFirmRe   = regexp.MustCompile(`[\p{Han}]{2,10}律师事务所`)
+	zhLawyerRe = regexp.MustCompile(`([\p{Han}])律师`)
 )
 
 // attorneyDetails picks what a message gives about the attorney: a name
