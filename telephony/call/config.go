@@ -53,6 +53,8 @@ type Deps struct {
 	// TTS may be nil: replies are captions only.
 	TTS   speech.Synthesizer
 	VAD   audio.VAD
-	Clock Clock
+	// Recorder may be nil: nothing is recorded.
+	Recorder Recorder
+	Clock    Clock
 	Log   *slog.Logger
 }

@@ -61,10 +61,12 @@ type writer struct {
 	pacer   audio.Pacer
 	silence []int16
 	err     error
+	rec     Recorder
 }
 
-func newWriter(clock Clock, tr Transport) *writer {
+func newWriter(clock Clock, tr Transport, rec Recorder) *writer {
 	return &writer{
+		rec:     rec,
 		clock:   clock,
 		tr:      tr,
 		cmds:    make(chan writerCmd, 64),
@@ -140,8 +142,17 @@ func (w *writer) apply(ctx context.Context, c writerCmd) {
 }
 
 func (w *writer) emit(ctx context.Context) error {
+	f := w.next(ctx)
+	if w.rec != nil {
+		w.rec.Bot(f, w.clock.Now())
+	}
+	return w.tr.WriteFrame(f)
+}
+
+// next returns the frame to send now.
+func (w *writer) next(ctx context.Context) []int16 {
 	if w.paused || len(w.queue) == 0 {
-		return w.tr.WriteFrame(w.silence)
+		return w.silence
 	}
 	it := w.queue[0]
 	if !it.started {
@@ -158,7 +169,7 @@ func (w *writer) emit(ctx context.Context) error {
 		w.note(ctx, writerNote{kind: noteDone, id: it.id, at: w.clock.Now()})
 	}
 	if f == nil {
-		return w.tr.WriteFrame(w.silence)
+		return w.silence
 	}
-	return w.tr.WriteFrame(f)
+	return f
 }
