@@ -89,8 +89,14 @@ func newHarness(t *testing.T, cfg Config, stt *speech.FakeRecognizer, reply func
 }
 
 func newHarnessRec(t *testing.T, cfg Config, stt *speech.FakeRecognizer, rec Recorder, reply func(Input) Reply) *harness {
-	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: &fakeConv{reply: reply}, tr: &fakeTransport{}, stt: stt, err: make(chan error, 1)}
-	d := Deps{Conversation: h.conv, Transport: h.tr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock, Recorder: rec}
+	fc := &fakeConv{reply: reply}
+	return newHarnessConv(t, cfg, stt, rec, fc, fc)
+}
+
+// newHarnessConv runs the call against conv, whose inputs fc records.
+func newHarnessConv(t *testing.T, cfg Config, stt *speech.FakeRecognizer, rec Recorder, conv Conversation, fc *fakeConv) *harness {
+	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: fc, tr: &fakeTransport{}, stt: stt, err: make(chan error, 1)}
+	d := Deps{Conversation: conv, Transport: h.tr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock, Recorder: rec}
 	if stt != nil {
 		d.STT = stt
 	}
@@ -476,6 +482,52 @@ func TestRecordingStartsAfterTheNotice(t *testing.T) {
 		}
 		if loud < 15 { // bot: 19 frames of question and reply; caller: 25
 			t.Errorf("%s: only %d loud frames", key, loud)
+		}
+	}
+}
+
+// blockingConv holds its first spoken turn until released.
+type blockingConv struct {
+	fakeConv
+	release chan struct{}
+	once    sync.Once
+}
+
+func (b *blockingConv) Turn(ctx context.Context, in Input) (Reply, error) {
+	if in.Kind == Speech {
+		b.once.Do(func() { <-b.release })
+	}
+	return b.fakeConv.Turn(ctx, in)
+}
+
+func TestSpeechWhileThinkingSupersedesTheReply(t *testing.T) {
+	cfg := testConfig()
+	bc := &blockingConv{release: make(chan struct{})}
+	bc.reply = func(in Input) Reply {
+		if in.Kind == Speech {
+			return Reply{Segments: []Segment{{Text: "Reply to " + in.Text}}}
+		}
+		return Reply{Segments: []Segment{{Text: "Hi."}}}
+	}
+	h := newHarnessConv(t, cfg, speech.NewFakeRecognizer("friday", "uh-huh", "actually monday"), nil, bc, &bc.fakeConv)
+	h.until(100, func() bool { return len(h.conv.Inputs()) == 1 && !h.botSpeaking() })
+	h.step(10, true)
+	h.step(35, false) // "friday": the turn is held
+	h.step(10, true)
+	h.step(35, false) // "uh-huh" while thinking: ignored
+	h.step(10, true)
+	h.step(35, false) // "actually monday"
+	close(bc.release)
+	h.until(200, func() bool { return len(h.inputs(Speech)) == 2 })
+	in := h.inputs(Speech)[1]
+	if in.Text != "actually monday" || len(in.Unheard) != 1 || in.Unheard[0].Text != "Reply to friday" {
+		t.Fatalf("second input %+v", in)
+	}
+	h.until(200, func() bool { return !h.botSpeaking() })
+	_, _, _, msgs := h.tr.snapshot()
+	for _, m := range msgs {
+		if m.Text == "Reply to friday" {
+			t.Fatal("the superseded reply was played")
 		}
 	}
 }
