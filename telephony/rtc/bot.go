@@ -48,6 +48,12 @@ type Bot struct {
 // answer (ICE gathering complete, so no trickle is needed). newCall
 // builds the call's controller around the bot's transport.
 func Answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *slog.Logger, newCall func(call.Transport) *call.Controller) (*Bot, webrtc.SessionDescription, error) {
+	return answer(api, cfg, offer, log, newCall, nil)
+}
+
+// answer answers offer; with onCandidate set it returns at once and
+// trickles the local candidates through it (nil ends them).
+func answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *slog.Logger, newCall func(call.Transport) *call.Controller, onCandidate func(*webrtc.ICECandidateInit)) (*Bot, webrtc.SessionDescription, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -115,6 +121,20 @@ func Answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *s
 	if err != nil {
 		return fail(err)
 	}
+	if onCandidate != nil {
+		pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+			if c == nil {
+				onCandidate(nil)
+				return
+			}
+			init := c.ToJSON()
+			onCandidate(&init)
+		})
+		if err := pc.SetLocalDescription(ans); err != nil {
+			return fail(err)
+		}
+		return b, ans, nil
+	}
 	gathered := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(ans); err != nil {
 		return fail(err)
@@ -122,6 +142,9 @@ func Answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *s
 	<-gathered
 	return b, *pc.LocalDescription(), nil
 }
+
+// AddCandidate adds a remote ICE candidate (trickle).
+func (b *Bot) AddCandidate(c webrtc.ICECandidateInit) error { return b.pc.AddICECandidate(c) }
 
 // Controller returns the call's controller.
 func (b *Bot) Controller() *call.Controller { return b.ctrl }
