@@ -150,7 +150,7 @@ func New(cfg Config, d Deps) *Controller {
 		playing: -1,
 	}
 	c.keypadOnly = d.STT == nil
-	c.w = newWriter(d.Clock, d.Transport)
+	c.w = newWriter(d.Clock, d.Transport, d.Recorder)
 	return c
 }
 
@@ -345,6 +345,9 @@ func (c *Controller) noticePlaying() bool {
 }
 
 func (c *Controller) onFrame(f []int16) {
+	if c.d.Recorder != nil {
+		c.d.Recorder.Caller(f, c.d.Clock.Now())
+	}
 	isSpeech := c.d.VAD.Speech(f)
 	ev := c.ep.Push(isSpeech)
 	var fr [frameSamples]int16
@@ -639,7 +642,12 @@ func (c *Controller) onNote(n writerNote) {
 	}
 }
 
+// segmentDone: segment id has been heard in full (or shown, with no
+// synthesiser).
 func (c *Controller) segmentDone(id int) {
+	if s, ok := c.segs[id]; ok && s.StartsRecording && c.d.Recorder != nil {
+		c.d.Recorder.Start(c.d.Clock.Now())
+	}
 	delete(c.segs, id)
 	for i, o := range c.outstanding {
 		if o == id {

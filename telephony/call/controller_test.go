@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectagent/collectagent/telephony/audio"
+	"github.com/collectagent/collectagent/telephony/record"
 	"github.com/collectagent/collectagent/telephony/speech"
 )
 
@@ -78,17 +81,24 @@ type harness struct {
 	tr    *fakeTransport
 	stt   *speech.FakeRecognizer
 	err   chan error
+	ctx   context.Context
 }
 
 func newHarness(t *testing.T, cfg Config, stt *speech.FakeRecognizer, reply func(Input) Reply) *harness {
+	return newHarnessRec(t, cfg, stt, nil, reply)
+}
+
+func newHarnessRec(t *testing.T, cfg Config, stt *speech.FakeRecognizer, rec Recorder, reply func(Input) Reply) *harness {
 	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: &fakeConv{reply: reply}, tr: &fakeTransport{}, stt: stt, err: make(chan error, 1)}
-	d := Deps{Conversation: h.conv, Transport: h.tr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock}
+	d := Deps{Conversation: h.conv, Transport: h.tr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock, Recorder: rec}
 	if stt != nil {
 		d.STT = stt
 	}
 	cfg.InputQueue = 0
 	h.c = New(cfg, d)
-	go func() { h.err <- h.c.Run(context.Background()) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	h.ctx = ctx
+	go func() { h.err <- h.c.Run(ctx); cancel() }()
 	t.Cleanup(func() {
 		h.c.Hangup()
 		<-h.c.Done()
@@ -127,10 +137,11 @@ func (h *harness) step(n int, loud bool) {
 		if err := h.c.Audio(f); err != nil {
 			return
 		}
-		before, _, _, _ := h.tr.snapshot()
 		h.settle()
 		h.clock.Advance(20 * time.Millisecond)
-		waitFor(h.t, func() bool { n, _, _, _ := h.tr.snapshot(); return n > before || h.ended() })
+		// The writer has taken the tick and finished with it.
+		waitFor(h.t, func() bool { return h.clock.Pending() == 0 || h.ended() })
+		h.c.w.do(h.ctx, func() {})
 	}
 }
 
@@ -412,5 +423,59 @@ func TestReplyLatencyIsMeasured(t *testing.T) {
 	// On the fake clock the only delay is waiting for the next 20 ms tick.
 	if l := h.c.Stats().ReplyLatency[0]; l < 0 || l > 40*time.Millisecond {
 		t.Fatalf("latency %v", l)
+	}
+}
+
+func TestRecordingStartsAfterTheNotice(t *testing.T) {
+	rec := record.NewRecorder()
+	h := newHarnessRec(t, testConfig(), speech.NewFakeRecognizer("yes"), rec, func(in Input) Reply {
+		if in.Kind == Start {
+			return Reply{Segments: []Segment{
+				{Text: "I am an automated assistant.", Uninterruptible: true},
+				{Text: "This call is recorded.", Uninterruptible: true, StartsRecording: true},
+				{Text: "Is this Ann?"},
+			}}
+		}
+		return Reply{Segments: []Segment{{Text: "Thanks."}}, End: true}
+	})
+	start := h.clock.Now()
+	h.until(300, func() bool { return !h.botSpeaking() && len(h.conv.Inputs()) == 1 })
+	h.step(25, true)
+	h.until(300, h.ended)
+	dir := record.Dir{Root: t.TempDir()}
+	r, err := rec.Close(context.Background(), dir, "conv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The two notices (50 characters at 20 ms) are not in the recording;
+	// the question, the answer and the reply are.
+	total := h.clock.Now().Sub(start)
+	if r.Duration < total-1200*time.Millisecond || r.Duration > total-900*time.Millisecond {
+		t.Fatalf("recorded %v of a %v call", r.Duration, total)
+	}
+	for _, key := range []string{r.Caller, r.Bot, r.Mix} {
+		rc, err := dir.Get(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		a, err := speech.ReadWAV(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var loud int
+		for _, f := range audio.Frames(a.PCM, 8000) {
+			var s float64
+			for _, x := range f {
+				s += float64(x) * float64(x)
+			}
+			if math.Sqrt(s/160) > 1000 {
+				loud++
+			}
+		}
+		if loud < 15 { // bot: 19 frames of question and reply; caller: 25
+			t.Errorf("%s: only %d loud frames", key, loud)
+		}
 	}
 }
