@@ -88,3 +88,50 @@ func joinCh(cs []string) string {
 	}
 	return out
 }
+
+func TestPartyThroughOwnRelation(t *testing.T) {
+	r := NewRules()
+	today := compliance.Date{Year: 2026, Month: 11, Day: 23}
+	for text, party := range map[string]string{
+		"I'm calling about my son's loan, how much is left":    dialog.PartyThirdParty,
+		"is Ruth in some kind of trouble?":                     dialog.PartyThirdParty,
+		"我儿子的欠款还有多少":                                           dialog.PartyThirdParty,
+		"替我老公问一下还要还多少":                                         dialog.PartyThirdParty,
+		"李强怎么了？":                                               dialog.PartyThirdParty,
+		"没这个人，别发了":                                             dialog.PartyWrongNumber,
+		"冇呢個人":                                                 dialog.PartyWrongNumber,
+		"I just got this number last month":                    dialog.PartyWrongNumber,
+		"I'm paying for my son's school this month, so Friday": "",
+		"nah, that's wrong":                                    "",
+	} {
+		p, err := r.Understand(context.Background(), Request{Text: text, Locale: "en-US", Today: today, Stage: dialog.StageVerify, Names: []string{"Ruth Miller", "李强"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Party != party {
+			t.Errorf("%q: party %q, want %q (%+v)", text, p.Party, party, p)
+		}
+	}
+}
+
+func TestPartyMoreForms(t *testing.T) {
+	r := NewRules()
+	today := compliance.Date{Year: 2026, Month: 11, Day: 23}
+	for text, party := range map[string]string{
+		"my wife is the one who took out that loan": dialog.PartyThirdParty,
+		"is this about Ruth?":                       dialog.PartyThirdParty,
+		"钱是我老公借的，你跟我说":                              dialog.PartyThirdParty,
+		"the person you're looking for moved away":  dialog.PartyWrongNumber,
+		"I'm not her, sorry":                        dialog.PartyWrongNumber,
+		"我不是借款人":                                    dialog.PartyWrongNumber,
+		"my wife got a new job so I can pay Friday": "",
+	} {
+		p, err := r.Understand(context.Background(), Request{Text: text, Locale: "en-US", Today: today, Stage: dialog.StageVerify, Names: []string{"Ruth Miller", "李强"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Party != party {
+			t.Errorf("%q: party %q, want %q (%+v)", text, p.Party, party, p)
+		}
+	}
+}
