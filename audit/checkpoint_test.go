@@ -220,10 +220,10 @@ func waitFor(t *testing.T, cond func() bool) {
 // TestAppendRecords: the hand-written encoding reads back as RecordsOf.
 func TestAppendRecords(t *testing.T) {
 	c := store.TurnCommit{
-		Turns:      []store.Turn{{Seq: 1, From: "borrower", Text: "hi \"there\"\n"}, {Seq: 2, From: "agent", Text: "你好"}},
-		Promises:   []store.Promise{{ID: "p-1", DebtID: "d", AmountMinor: 5000, Currency: "USD", DueDate: "2026-11-27", CreatedBy: "ag\"ent\x01<é>"}},
-		Plans:      []store.Plan{{ID: "l-1", Currency: "CNY", TotalMinor: 300, Installments: []store.PlanInstallment{{AmountMinor: 100, DueDate: "2026-11-27"}, {AmountMinor: 200, DueDate: "2026-12-27"}}, CreatedBy: "bot"}},
-		Statements: []store.Statement{{ID: "s-1", Kind: "cease", Channels: []string{"chat"}, Channel: "chat", TurnSeq: 1, Details: []byte(`{"text":"x"}`)}, {ID: "s-2", Kind: "dispute", Channel: "voice"}},
+		Turns:       []store.Turn{{Seq: 1, From: "borrower", Text: "hi \"there\"\n"}, {Seq: 2, From: "agent", Text: "你好"}},
+		Promises:    []store.Promise{{ID: "p-1", DebtID: "d", AmountMinor: 5000, Currency: "USD", DueDate: "2026-11-27", CreatedBy: "ag\"ent\x01<é>"}},
+		Plans:       []store.Plan{{ID: "l-1", Currency: "CNY", TotalMinor: 300, Installments: []store.PlanInstallment{{AmountMinor: 100, DueDate: "2026-11-27"}, {AmountMinor: 200, DueDate: "2026-12-27"}}, CreatedBy: "bot"}},
+		Statements:  []store.Statement{{ID: "s-1", Kind: "cease", Channels: []string{"chat"}, Channel: "chat", TurnSeq: 1, Details: []byte(`{"text":"x"}`)}, {ID: "s-2", Kind: "dispute", Channel: "voice"}},
 		StopContact: &store.StopContact{Channels: []string{"chat", "voice"}},
 	}
 	b, ok := AppendRecords(nil, &c)
