@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pion/webrtc/v4"
@@ -96,7 +97,9 @@ func answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *s
 		dc.OnMessage(func(m webrtc.DataChannelMessage) { b.onData(m) })
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed || s == webrtc.PeerConnectionStateDisconnected {
+		// Disconnected may recover (ICE restarts on its own); failed and
+		// closed do not.
+		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed {
 			b.ctrl.Hangup()
 		}
 	})
@@ -152,9 +155,29 @@ func (b *Bot) Controller() *call.Controller { return b.ctrl }
 // Run runs the call until it ends, then closes the connection.
 func (b *Bot) Run(ctx context.Context) error {
 	err := b.ctrl.Run(ctx)
+	b.drain()
 	b.pc.Close()
 	b.readers.Wait()
 	return err
+}
+
+// drain gives the data channel up to a second to deliver what is queued
+// (the hangup frame) before the connection closes.
+func (b *Bot) drain() {
+	b.mu.Lock()
+	dc, open := b.dc, b.open
+	b.mu.Unlock()
+	if !open || dc.ReadyState() != webrtc.DataChannelStateOpen {
+		return
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for range 100 {
+		if dc.BufferedAmount() == 0 {
+			return
+		}
+		<-t.C
+	}
 }
 
 func (b *Bot) onData(m webrtc.DataChannelMessage) {

@@ -204,3 +204,46 @@ func FuzzParseSignal(f *testing.F) {
 		}
 	})
 }
+
+type byeConv struct{}
+
+func (byeConv) Turn(ctx context.Context, in call.Input) (call.Reply, error) {
+	return call.Reply{Segments: []call.Segment{{Text: "Goodbye."}}, End: true}, nil
+}
+
+// TestBotEndsTheCall: when the conversation ends the call, the caller
+// hears the goodbye and gets the hangup frame before the connection closes.
+func TestBotEndsTheCall(t *testing.T) {
+	api, _ := NewAPI(Config{Loopback: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var bot *Bot
+	caller, err := Dial(api, Config{Loopback: true}, func(offer webrtc.SessionDescription) (webrtc.SessionDescription, error) {
+		b, ans, err := Answer(api, Config{Loopback: true}, offer, nil, func(tr call.Transport) *call.Controller {
+			return call.New(call.DefaultConfig("en-US"), call.Deps{Conversation: byeConv{}, Transport: tr, TTS: speech.FakeSynthesizer{}})
+		})
+		bot = b
+		return ans, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	tk := time.NewTicker(audio.FrameDuration)
+	defer tk.Stop()
+	go caller.Run(ctx, tk.C)
+	if err := bot.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the hangup frame", 5*time.Second, func() bool {
+		for _, f := range caller.Messages() {
+			if f.Type == "hangup" && f.Text == "completed" {
+				return true
+			}
+		}
+		return false
+	})
+	if !hasCaption(caller.Messages(), "bot", "Goodbye.") {
+		t.Fatal("no goodbye caption")
+	}
+}
