@@ -167,6 +167,9 @@ func (a *analysis) matchIntents() {
 			if x == y || g.start > h.start || g.end < h.end || g.end-g.start <= h.end-h.start {
 				continue
 			}
+			if (h.intent == iReason) != (g.intent == iReason) {
+				continue // a reason stands beside what else the words say (中风了 is hardship and illness)
+			}
 			// A negator inside "can't pay", 不行 or 还不了 still negates.
 			if (h.intent == iNeg || h.intent == iPostNeg) && (g.intent == iCannotPay || g.intent == iDeny || g.intent == iPostNeg) {
 				continue

@@ -89,8 +89,14 @@ func newHarness(t *testing.T, cfg Config, stt *speech.FakeRecognizer, reply func
 }
 
 func newHarnessRec(t *testing.T, cfg Config, stt *speech.FakeRecognizer, rec Recorder, reply func(Input) Reply) *harness {
-	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: &fakeConv{reply: reply}, tr: &fakeTransport{}, stt: stt, err: make(chan error, 1)}
-	d := Deps{Conversation: h.conv, Transport: h.tr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock, Recorder: rec}
+	fc := &fakeConv{reply: reply}
+	return newHarnessConv(t, cfg, stt, rec, fc, fc)
+}
+
+// newHarnessConv runs the call against conv, whose inputs fc records.
+func newHarnessConv(t *testing.T, cfg Config, stt *speech.FakeRecognizer, rec Recorder, conv Conversation, fc *fakeConv) *harness {
+	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: fc, tr: &fakeTransport{}, stt: stt, err: make(chan error, 1)}
+	d := Deps{Conversation: conv, Transport: h.tr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock, Recorder: rec}
 	if stt != nil {
 		d.STT = stt
 	}
@@ -477,5 +483,98 @@ func TestRecordingStartsAfterTheNotice(t *testing.T) {
 		if loud < 15 { // bot: 19 frames of question and reply; caller: 25
 			t.Errorf("%s: only %d loud frames", key, loud)
 		}
+	}
+}
+
+// blockingConv holds its first spoken turn until released.
+type blockingConv struct {
+	fakeConv
+	release chan struct{}
+	once    sync.Once
+}
+
+func (b *blockingConv) Turn(ctx context.Context, in Input) (Reply, error) {
+	if in.Kind == Speech {
+		b.once.Do(func() { <-b.release })
+	}
+	return b.fakeConv.Turn(ctx, in)
+}
+
+func TestSpeechWhileThinkingSupersedesTheReply(t *testing.T) {
+	cfg := testConfig()
+	bc := &blockingConv{release: make(chan struct{})}
+	bc.reply = func(in Input) Reply {
+		if in.Kind == Speech {
+			return Reply{Segments: []Segment{{Text: "Reply to " + in.Text}}}
+		}
+		return Reply{Segments: []Segment{{Text: "Hi."}}}
+	}
+	h := newHarnessConv(t, cfg, speech.NewFakeRecognizer("friday", "uh-huh", "actually monday"), nil, bc, &bc.fakeConv)
+	h.until(100, func() bool { return len(h.conv.Inputs()) == 1 && !h.botSpeaking() })
+	h.step(10, true)
+	h.step(35, false) // "friday": the turn is held
+	h.step(10, true)
+	h.step(35, false) // "uh-huh" while thinking: ignored
+	h.step(10, true)
+	h.step(35, false) // "actually monday"
+	close(bc.release)
+	h.until(200, func() bool { return len(h.inputs(Speech)) == 2 })
+	in := h.inputs(Speech)[1]
+	if in.Text != "actually monday" || len(in.Unheard) != 1 || in.Unheard[0].Text != "Reply to friday" {
+		t.Fatalf("second input %+v", in)
+	}
+	h.until(200, func() bool { return !h.botSpeaking() })
+	_, _, _, msgs := h.tr.snapshot()
+	for _, m := range msgs {
+		if m.Text == "Reply to friday" {
+			t.Fatal("the superseded reply was played")
+		}
+	}
+}
+
+// TestReplyArrivingWhileTheCallerTalksIsHeld: a reply ready while the
+// caller is mid-utterance waits for that utterance; words replace it, a
+// backchannel lets it play.
+func TestReplyArrivingWhileTheCallerTalksIsHeld(t *testing.T) {
+	for _, tc := range []struct {
+		second string
+		played bool
+	}{{"actually monday", false}, {"uh-huh", true}} {
+		t.Run(tc.second, func(t *testing.T) {
+			bc := &blockingConv{release: make(chan struct{})}
+			bc.reply = func(in Input) Reply {
+				if in.Kind == Speech {
+					return Reply{Segments: []Segment{{Text: "Reply to " + in.Text}}}
+				}
+				return Reply{Segments: []Segment{{Text: "Hi."}}}
+			}
+			h := newHarnessConv(t, testConfig(), speech.NewFakeRecognizer("friday", tc.second), nil, bc, &bc.fakeConv)
+			h.until(100, func() bool { return len(h.conv.Inputs()) == 1 && !h.botSpeaking() })
+			h.step(10, true)
+			h.step(35, false) // "friday": its turn is held
+			h.step(10, true)  // the caller starts again...
+			close(bc.release) // ...and the reply to "friday" arrives
+			h.settle()
+			h.step(10, true)
+			if h.botSpeaking() {
+				t.Fatal("the reply played over the caller")
+			}
+			h.step(35, false)
+			h.until(300, func() bool { return !h.botSpeaking() && len(h.conv.Inputs()) >= 2 })
+			h.step(5, false)
+			_, _, _, msgs := h.tr.snapshot()
+			played := slices.ContainsFunc(msgs, func(m Message) bool { return m.Text == "Reply to friday" })
+			if played != tc.played {
+				t.Fatalf("reply played %v, want %v", played, tc.played)
+			}
+			sp := h.inputs(Speech)
+			if !tc.played {
+				if len(sp) != 2 || sp[1].Text != tc.second || len(sp[1].Unheard) != 1 || sp[1].Unheard[0].Text != "Reply to friday" {
+					t.Fatalf("inputs %+v", sp)
+				}
+			} else if len(sp) != 1 || h.c.Stats().FalseInterruptions != 1 {
+				t.Fatalf("inputs %+v, stats %+v", sp, h.c.Stats())
+			}
+		})
 	}
 }
