@@ -105,7 +105,9 @@ func (a *analysis) run(r *Rules, req *Request, loc uint8) {
 	a.today = req.Today
 	a.wd = int(req.Today.Time().Weekday())
 
-	a.norm = normalize(a.norm, req.Text, &a.st)
+	// Traditional characters are read as simplified ones (禮拜五還 is
+	// 礼拜五还); strings.Map allocates only when something changes.
+	a.norm = normalize(a.norm, compliance.Simplified(req.Text), &a.st)
 	a.text = string(a.norm)
 	a.toks = tokenize(a.toks, a.text)
 	r.lookup(a.toks)
@@ -165,6 +167,9 @@ func (a *analysis) matchIntents() {
 			if x == y || g.start > h.start || g.end < h.end || g.end-g.start <= h.end-h.start {
 				continue
 			}
+			if (h.intent == iReason) != (g.intent == iReason) {
+				continue // a reason stands beside what else the words say (中风了 is hardship and illness)
+			}
 			// A negator inside "can't pay", 不行 or 还不了 still negates.
 			if (h.intent == iNeg || h.intent == iPostNeg) && (g.intent == iCannotPay || g.intent == iDeny || g.intent == iPostNeg) {
 				continue
@@ -199,7 +204,7 @@ func (a *analysis) matchIntents() {
 		lo, hi := a.window(x, h.start-maxLen, h.end)
 		for y := lo; y < hi; y++ {
 			g := &a.hits[y]
-			if g.intent == iCease && g.start < h.end && h.start < g.end {
+			if (g.intent == iCease || g.intent == iComplaint) && g.start < h.end && h.start < g.end {
 				g.off = true
 			}
 		}
@@ -258,7 +263,7 @@ func (a *analysis) collectIntents() {
 			continue
 		}
 		switch h.intent {
-		case iPartial, iRecovered, iHaving:
+		case iPartial, iRecovered, iHaving, iIf:
 			a.has[h.intent] = true
 		case iQuestion:
 			if a.topic == 0 {
@@ -422,8 +427,8 @@ func (a *analysis) result() dialog.Parse {
 				if negDate == nil {
 					negDate = m
 				}
-			} else if posDate == nil {
-				posDate = m
+			} else if posDate == nil || m.start == posDate.end {
+				posDate = m // "Friday the 4th": the second names the day more precisely
 			}
 		case mAmount:
 			if m.negated {
@@ -468,6 +473,7 @@ func (a *analysis) result() dialog.Parse {
 	if has[iHaving] {
 		// "$12 in my account", 就剩15块: what they have is not an offer.
 		has[iHardship] = true
+		has[iPromise], has[iPayNow], has[iPlan] = false, false, false
 		posAmt, negAmt = nil, nil
 		p.Amount = compliance.Money{}
 	} else if parts := a.findParts(); len(parts) > 0 {
@@ -477,6 +483,13 @@ func (a *analysis) result() dialog.Parse {
 		posAmt, posDate = nil, nil
 	}
 	a.expected(&p, &posAmt, &posDate)
+	if t := topicNames[a.topic]; (t == dialog.TopicFees || t == dialog.TopicConsequence) && has[iIf] && len(p.Parts) == 0 {
+		// "Is there a discount if I pay today?", 现在还了还会上征信吗: a
+		// question about a way to pay, not an offer to pay.
+		has[iPromise], has[iPayNow], has[iPlan], has[iCannotPay] = false, false, false, false
+		posAmt, posDate, negAmt, negDate = nil, nil, nil, nil
+		p.Amount, p.Date, p.Installments = compliance.Money{}, compliance.Date{}, 0
+	}
 	if has[iRecovered] && reasonNames[a.reason] == dialog.LateIllness {
 		has[iHardship] = false // an illness that is over
 	}
@@ -487,6 +500,9 @@ func (a *analysis) result() dialog.Parse {
 		p.Reason = reasonNames[a.reason]
 	}
 	p.Partial = has[iPartial] && posAmt == nil
+	if posAmt != nil && posDate == nil && len(p.Parts) == 0 && a.hasExtra(xNow) && !has[iCannotPay] {
+		has[iPayNow] = true // "I'll pay 250.50 right now", 现在能先还888
+	}
 
 	// Intents implied by slots.
 	derive := func(i intentID) {
@@ -650,4 +666,14 @@ func (a *analysis) window(x, from, to int) (int, int) {
 		hi++
 	}
 	return lo, hi
+}
+
+// hasExtra reports whether a schedule word of kind k was found.
+func (a *analysis) hasExtra(k extraKind) bool {
+	for i := range a.extras {
+		if a.extras[i].kind == k {
+			return true
+		}
+	}
+	return false
 }
