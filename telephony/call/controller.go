@@ -283,7 +283,10 @@ func (c *Controller) Run(ctx context.Context) error {
 			}
 		case <-timerC(c.pauseTimer):
 			c.pauseTimer = nil
-			if c.paused {
+			if c.paused && c.ep.InSpeech() {
+				// Still talking: never resume over the caller.
+				c.pauseTimer = c.d.Clock.NewTimer(c.cfg.ResumeAfter)
+			} else if c.paused {
 				// Neither words nor Commit-long speech: a false
 				// interruption. Carry on where we stopped.
 				c.resume()
@@ -391,10 +394,7 @@ func (c *Controller) onFrame(f []int16) {
 			if c.noticePlaying() {
 				c.uttNotice = true
 			} else {
-				c.paused = true
-				c.command(writerCmd{kind: cmdPause})
-				stopTimer(&c.pauseTimer)
-				c.pauseTimer = c.d.Clock.NewTimer(c.cfg.ResumeAfter)
+				c.pauseForCaller()
 			}
 		}
 	case audio.SpeechCommit:
@@ -441,6 +441,14 @@ func (c *Controller) onSTT(r sttResult) {
 		c.stat(func(s *Stats) { s.KeptDuringNotice++ })
 	}
 	c.submit(Input{Kind: Speech, Text: text, Confidence: r.tr.Confidence, At: r.at, SpokenDuringNotice: r.duringNotice})
+}
+
+// pauseForCaller holds playback for a possible interruption.
+func (c *Controller) pauseForCaller() {
+	c.paused = true
+	c.command(writerCmd{kind: cmdPause})
+	stopTimer(&c.pauseTimer)
+	c.pauseTimer = c.d.Clock.NewTimer(c.cfg.ResumeAfter)
 }
 
 // resume continues playback after a false interruption.
@@ -568,6 +576,12 @@ func (c *Controller) onTurn(r turnResult) {
 		rs.fromSpeechEnd = r.in.At
 	}
 	c.speak(r.reply.Segments, rs)
+	if c.ep.InSpeech() && c.speaking() && !c.endAfter && !c.keypadOnly && !c.paused {
+		// The caller is talking as the reply arrives: hold it as if they
+		// had barged in. Their utterance decides: a backchannel or noise
+		// lets it play, words replace it.
+		c.pauseForCaller()
+	}
 	c.idle()
 }
 
