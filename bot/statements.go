@@ -3,9 +3,12 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
@@ -208,4 +211,65 @@ func (r *Runtime) contactRequest(ctx context.Context, a store.Account, channel, 
 		req.Attempts = append(req.Attempts, compliance.ContactAttempt{At: at.At, Channel: ch, DebtID: at.DebtID, Result: at.Result})
 	}
 	return req, nil
+}
+
+// MaxClearReasonRunes bounds the reason given for clearing a statement.
+const MaxClearReasonRunes = 500
+
+// AccountChain is the audit chain of an account's own events (a cleared
+// statement), beside the chains of its conversations.
+func AccountChain(accountID string) string { return "account:" + accountID }
+
+// ClearStatement clears one of an account's statements (the lender
+// verified the debt and answered the dispute, the attorney withdrew, the
+// bankruptcy was dismissed): who cleared it and why are saved with it and
+// sealed onto the account's audit chain in the same transaction. It fails
+// with ErrInvalid without a reason, ErrNotFound when the account has no
+// such statement and ErrDone when it was cleared already.
+func (r *Runtime) ClearStatement(ctx context.Context, accountID, id, by, reason string) (store.Statement, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return store.Statement{}, fmt.Errorf("%w: a reason is required", ErrInvalid)
+	case utf8.RuneCountInString(reason) > MaxClearReasonRunes:
+		return store.Statement{}, fmt.Errorf("%w: reason longer than %d characters", ErrInvalid, MaxClearReasonRunes)
+	}
+	for attempt := 0; ; attempt++ {
+		sts, err := r.deps.Store.ListStatements(ctx, accountID)
+		if err != nil {
+			return store.Statement{}, fmt.Errorf("clear statement: %w", err)
+		}
+		i := slices.IndexFunc(sts, func(s store.Statement) bool { return s.ID == id })
+		if i < 0 {
+			return store.Statement{}, fmt.Errorf("statement %q of account %q: %w", id, accountID, ErrNotFound)
+		}
+		if !sts[i].Active() {
+			return store.Statement{}, fmt.Errorf("statement %q: cleared already: %w", id, ErrDone)
+		}
+		chain := AccountChain(accountID)
+		head, err := r.deps.Store.LastAudit(ctx, chain)
+		if err != nil {
+			return store.Statement{}, fmt.Errorf("clear statement: audit: %w", err)
+		}
+		var prev *compliance.AuditRecord
+		if head.Seq > 0 {
+			rec := auditRecord(head)
+			prev = &rec
+		}
+		now := r.deps.Clock.Now().UTC()
+		data, _ := json.Marshal(map[string]any{
+			"id": id, "kind": sts[i].Kind, "conversation_id": sts[i].ConversationID, "by": by, "reason": reason,
+		})
+		rec := compliance.Seal(prev, compliance.AuditRecord{Chain: chain, Kind: "statement.cleared", Data: data, At: now})
+		out, err := r.deps.Store.ClearStatement(ctx, store.StatementClear{
+			AccountID: accountID, ID: id, By: by, Reason: reason, At: now, Audit: []store.AuditEvent{auditEvent(rec)},
+		})
+		if errors.Is(err, store.ErrConflict) && attempt == 0 {
+			continue // cleared meanwhile, or the chain moved on: look again
+		}
+		if err != nil {
+			return store.Statement{}, fmt.Errorf("clear statement: %w", err)
+		}
+		return out, nil
+	}
 }

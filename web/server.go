@@ -124,6 +124,8 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/accounts/{id}", s.authed(s.getAccount))
 	m.Handle("GET /v1/accounts/{id}/promises", s.authed(s.getPromises))
 	m.Handle("GET /v1/accounts/{id}/plans", s.authed(s.getPlans))
+	m.Handle("GET /v1/accounts/{id}/statements", s.authed(s.getStatements))
+	m.Handle("POST /v1/accounts/{id}/statements/{sid}/clear", s.authed(s.clearStatement))
 	m.Handle("POST /v1/sessions", s.authed(s.postSession))
 	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
 	m.HandleFunc("GET /v1/chat", s.chat)

@@ -38,7 +38,9 @@ func TestSLAExpiryNeverCallsAFlaggedAccount(t *testing.T) {
 			onQueue(t, r.h.queue, s.ConversationID)
 
 			r.clock.Advance(3 * time.Minute)
-			offer := c.until(func(f cframe) bool { return f.Type == "message" && f.From == "bot" && strings.Contains(f.Text, "reply to you here") })
+			offer := c.until(func(f cframe) bool {
+				return f.Type == "message" && f.From == "bot" && strings.Contains(f.Text, "reply to you here")
+			})
 			if strings.Contains(offer.Text, "call you back") {
 				t.Fatalf("a call was offered: %q", offer.Text)
 			}
