@@ -345,7 +345,11 @@ func (e *engine) verifiedTurn(p Parse) {
 			p.Intent, p.Alts = IntentCease, append([]Intent{p.Intent}, p.Alts...)
 		}
 	}
-	e.stateStatements(p)
+	if !distressed(p) {
+		// A person in crisis goes to a person at once; what else the
+		// message says is theirs to take up.
+		e.stateStatements(p)
+	}
 	switch {
 	case distressed(p):
 		e.distress()
@@ -402,8 +406,12 @@ func (e *engine) confirmTurn(p Parse) {
 	case p.Has(IntentAffirm) && !p.Has(IntentDeny) && !p.Negated && len(p.Parts) == 0 && matches(p, pr):
 		e.accept(pr)
 	case restates(p, pr):
-		// "I'll pay it then", "ok paying today": the borrower says again
-		// what was read back, with nothing new.
+		// "I'll pay it then": the borrower says again what was read back,
+		// with nothing new; only an explicit yes records, so read it back.
+		e.say(e.proposalAct(confirmKind(pr.Kind), pr))
+	case pr.Kind == ProposalPlan && pr.Counter && p.Installments == len(pr.Installments) && !p.Negated && !p.Has(IntentDeny) &&
+		p.Date.IsZero() && p.Amount.IsZero() && len(p.Parts) == 0:
+		// "那6期吧" after a counter-offer of 6 payments takes it.
 		e.accept(pr)
 	case p.Has(IntentDeny) && !hasProposal(p):
 		e.st.Pending = nil
@@ -412,6 +420,11 @@ func (e *engine) confirmTurn(p Parse) {
 	case hasProposal(p) || p.Negated:
 		e.st.Pending = nil
 		e.st.Stage = StageNegotiate
+		if pr.Kind == ProposalPTP && !p.Amount.IsZero() && p.Date.IsZero() && len(p.Parts) == 0 && !p.Negated && p.Installments == 0 {
+			// "不对 是1200": a corrected amount keeps the date read back.
+			p.Date = pr.Date
+			p.Intent = IntentPromise
+		}
 		e.negotiateTurn(p)
 	case p.Has(IntentAskBalance):
 		e.say(e.balanceAct())
@@ -529,6 +542,10 @@ func (e *engine) negotiateTurn(p Parse) {
 		!p.Amount.IsZero() && p.Date.IsZero() && p.Installments == 0:
 		// "250" after "how much can you pay by Friday?"
 		e.partAmount(p.Amount)
+	case p.Intent == IntentPayNow && !p.Amount.IsZero() && p.Date.IsZero() && p.Installments == 0:
+		// "I'll pay 250.50 right now": part of the balance, today.
+		e.st.Draft = &Draft{Kind: ProposalPayNow, Date: e.in.Today}
+		e.partAmount(p.Amount)
 	case p.Intent == IntentPayNow:
 		e.propose(ActConfirmPayNow, Proposal{Kind: ProposalPayNow, Amount: e.due(), Date: e.in.Today})
 	case p.Intent == IntentExtension:
@@ -643,6 +660,12 @@ func (e *engine) promise(p Parse) {
 	}
 	if amt.Minor < minAmt.Minor {
 		e.counter(ActCounterPTPAmount, Proposal{Kind: ProposalPTP, Amount: minAmt, Date: d.Date})
+		return
+	}
+	if d.Date == today && amt.Minor < due.Minor {
+		// "150 today": part of the balance, paid now. (The whole balance
+		// "today" stays a promise for today.)
+		e.propose(ActConfirmPayPart, Proposal{Kind: ProposalPayNow, Amount: amt, Date: today})
 		return
 	}
 	e.propose(ActConfirmPTP, Proposal{Kind: ProposalPTP, Amount: amt, Date: d.Date})

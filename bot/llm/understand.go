@@ -85,7 +85,27 @@ func (c *Client) Understand(ctx context.Context, req understand.Request) (dialog
 	if c.finish(ctx, OpUnderstand, "", info, err, dropped) != "" {
 		return rp, nil
 	}
-	return p, nil
+	return keepRights(p, rp), nil
+}
+
+// keepRights carries what the rules read about who is speaking and what
+// they state (the party, a validation request, a stop request's
+// channels, an attorney's details) into the model's parse when it holds
+// the same intent: the schema has no field for them.
+func keepRights(p, rp dialog.Parse) dialog.Parse {
+	if p.Has(dialog.IntentWrongParty) && p.Party == "" {
+		p.Party = rp.Party
+	}
+	if p.Has(dialog.IntentDispute) && rp.Validation {
+		p.Validation = true
+	}
+	if p.Has(dialog.IntentCease) && len(p.CeaseChannels) == 0 {
+		p.CeaseChannels = rp.CeaseChannels
+	}
+	if p.Has(dialog.IntentAttorney) && p.Attorney == "" {
+		p.Attorney = rp.Attorney
+	}
+	return p
 }
 
 // rulesSure reports whether hybrid mode may keep the rules' parse.
@@ -331,6 +351,18 @@ func (c *Client) check(mp modelParse, req understand.Request, masked string, ti 
 			p.Installments = rp.Installments
 		}
 	}
+
+	// What only the rules read: the reason for lateness, a question's
+	// topic, a schedule of several payments, a part payment without an
+	// amount. The model's parse keeps them where it agrees on the kind.
+	p.Reason = rp.Reason
+	if p.Has(dialog.IntentQuestion) {
+		p.Topic = rp.Topic
+	}
+	if len(rp.Parts) > 0 && (p.Intent == rp.Intent || p.Intent == dialog.IntentPlan || p.Intent == dialog.IntentPromise) {
+		p.Parts = rp.Parts
+	}
+	p.Partial = rp.Partial && p.Amount.IsZero()
 
 	switch s := strings.ToLower(strings.TrimSpace(mp.Sentiment)); s {
 	case "neutral", "negative", "angry", "distressed":
