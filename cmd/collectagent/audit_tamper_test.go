@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -356,5 +358,56 @@ func TestAuditVerifyTampering(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestOpenCheckpoints: serve checkpoints into the data directory with a
+// key from COLLECT_AUDIT_KEY or audit.key_file, refuses a short key, runs
+// without checkpoints (and says so) when there is none, and never logs the
+// key.
+func TestOpenCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	load := func(env map[string]string) Config {
+		cfg, err := loadConfig("", func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Data = dir
+		return cfg
+	}
+	cfg := load(nil)
+	if cp, err := openCheckpoints(&cfg, log); cp != nil || err != nil {
+		t.Fatalf("no key: %v %v", cp, err)
+	}
+	if !strings.Contains(logs.String(), "audit checkpoints off") {
+		t.Errorf("no warning without a key: %s", logs.String())
+	}
+	cfg = load(map[string]string{"COLLECT_AUDIT_KEY": "too short"})
+	if _, err := openCheckpoints(&cfg, log); err == nil || !errors.Is(err, errConfig) || strings.Contains(err.Error(), "too short") {
+		t.Fatalf("short key: %v", err)
+	}
+	keyFile := filepath.Join(dir, "audit.key")
+	if err := os.WriteFile(keyFile, []byte(testAuditKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []map[string]string{{"COLLECT_AUDIT_KEY": testAuditKey}, {"COLLECT_AUDIT_KEY_FILE": keyFile}} {
+		cfg = load(env)
+		cp, err := openCheckpoints(&cfg, log)
+		if err != nil || cp == nil {
+			t.Fatalf("%v: %v", env, err)
+		}
+		cp.Observe([]store.AuditEvent{{Chain: "c", Seq: 1, Hash: "h"}})
+		if err := cp.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, audit.FileName))
+	if err != nil || bytes.Count(b, []byte("\n")) != 2 {
+		t.Fatalf("checkpoint file: %q %v", b, err)
+	}
+	if strings.Contains(logs.String(), testAuditKey) || bytes.Contains(b, []byte(testAuditKey)) {
+		t.Fatal("the key was written out")
 	}
 }
