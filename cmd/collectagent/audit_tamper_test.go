@@ -129,17 +129,23 @@ func postgresAuditDB(t *testing.T, dir string) auditDB {
 // closes the checkpointer. It returns the conversation ids.
 func auditedConversations(t *testing.T, st store.Store, cpPath string) []string {
 	t.Helper()
+	clock := &tamperClock{}
 	ctx := context.Background()
 	key, err := audit.NewKey([]byte(testAuditKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &tamperClock{t: time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)}
+	clock.t = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 	cp, err := audit.Open(audit.Config{Path: cpPath, Interval: time.Hour}, key, audit.Deps{Clock: clock.Now, Node: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wst := audit.WrapStore(st, cp)
+	rt, err := bot.NewRuntime(bot.Config{DefaultPolicy: defaultPolicy("us"), Policies: map[string]dialog.Policy{"us": defaultPolicy("us")}},
+		bot.Deps{Store: wst, Understander: understand.NewRules(), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var accts []store.Account
 	for _, id := range []string{"a-1", "a-2"} {
 		accts = append(accts, store.Account{
@@ -149,11 +155,6 @@ func auditedConversations(t *testing.T, st store.Store, cpPath string) []string 
 		})
 	}
 	if err := wst.UpsertAccounts(ctx, accts); err != nil {
-		t.Fatal(err)
-	}
-	rt, err := bot.NewRuntime(bot.Config{DefaultPolicy: defaultPolicy("us"), Policies: map[string]dialog.Policy{"us": defaultPolicy("us")}},
-		bot.Deps{Store: wst, Understander: understand.NewRules(), Clock: clock})
-	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -189,13 +190,16 @@ func auditedConversations(t *testing.T, st store.Store, cpPath string) []string 
 	return ids
 }
 
-// verifyCmd runs `collectagent audit verify` and returns its exit code,
-// stdout and stderr.
+// verifyCmd runs `collectagent audit verify` with the test key in a key
+// file and returns its exit code, stdout and stderr.
 func verifyCmd(t *testing.T, args []string) (int, string, string) {
 	t.Helper()
-	t.Setenv("COLLECT_AUDIT_KEY", testAuditKey)
+	keyFile := filepath.Join(t.TempDir(), "audit.key")
+	if err := os.WriteFile(keyFile, []byte(testAuditKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var out, errb bytes.Buffer
-	code := runAudit(context.Background(), append([]string{"verify"}, args...), &out, &errb)
+	code := runAudit(context.Background(), append([]string{"verify", "--key-file", keyFile}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -335,6 +339,7 @@ func TestAuditVerifyTampering(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
 					dir := t.TempDir()
 					db := be.db(t, dir)
 					cpPath := filepath.Join(dir, audit.FileName)
