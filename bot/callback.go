@@ -159,7 +159,7 @@ func (s *Session) callbackText(cb Callback) string {
 		return undated
 	}
 	day := compliance.DateOf(cb.At.In(s.loc))
-	text := fmt.Sprintf(callbackTexts["dated"][loc], formatDay(day, loc))
+	text := fmt.Sprintf(callbackTexts["dated"][loc], respond.FormatDate(loc, day))
 	dec := s.guard.Check(compliance.Utterance{
 		Text: text, Locale: loc, Stage: string(s.state.Stage), Source: compliance.SourceTemplate,
 		Facts: compliance.Facts{Verified: true, Creditor: s.acct.Debt.Creditor, Dates: []compliance.Date{day}},
@@ -169,14 +169,6 @@ func (s *Session) callbackText(cb Callback) string {
 		return undated
 	}
 	return text
-}
-
-// formatDay writes a date the way the renderer does.
-func formatDay(d compliance.Date, locale string) string {
-	if locale == respond.LocaleZH {
-		return fmt.Sprintf("%d年%d月%d日", d.Year, int(d.Month), d.Day)
-	}
-	return fmt.Sprintf("%s %d, %d", d.Month, d.Day, d.Year)
 }
 
 // markCallback records the callback on an escalation: status "expired",
