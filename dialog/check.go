@@ -16,6 +16,13 @@ import (
 // ErrOffPolicy that names the rule broken.
 func CheckProposal(acct Account, p Proposal, today compliance.Date) error {
 	e := &engine{acct: &acct, in: Input{Today: today}}
+	return e.check(p)
+}
+
+// check is CheckProposal on the engine's account and day: the engine runs
+// it on its own deals too before recording them.
+func (e *engine) check(p Proposal) error {
+	acct, today := e.acct, e.in.Today
 	due := e.due()
 	off := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrOffPolicy}, args...)...)
@@ -25,8 +32,10 @@ func CheckProposal(acct Account, p Proposal, today compliance.Date) error {
 	}
 	switch p.Kind {
 	case ProposalPayNow:
-		if p.Amount.Minor != due.Minor {
-			return off("pay now must be the balance %s, not %s", due, p.Amount)
+		// The balance, or a part of it now that the policy's minimum
+		// promise allows.
+		if minAmt := e.minPromise(); p.Amount.Minor < minAmt.Minor || p.Amount.Minor > due.Minor {
+			return off("paying now must be between %s and the balance %s, not %s", minAmt, due, p.Amount)
 		}
 	case ProposalPTP, ProposalExtension:
 		latest := e.latestPromise()

@@ -488,6 +488,13 @@ func confirmKind(k ProposalKind) ActKind {
 // accept records the confirmed proposal and closes with a summary and how
 // to pay.
 func (e *engine) accept(pr Proposal) {
+	if err := e.check(pr); err != nil {
+		// Every deal passes the one policy check, the bot's as an
+		// agent's; one that no longer does (read back on an earlier day)
+		// goes to a person rather than being recorded.
+		e.escalate(ReasonOffPolicy, ActOffPolicyHandoff)
+		return
+	}
 	o, act := e.deal(pr)
 	e.record(o)
 	e.say(act)
