@@ -263,7 +263,7 @@ func (a *analysis) collectIntents() {
 			continue
 		}
 		switch h.intent {
-		case iPartial, iRecovered, iHaving, iIf, iAsk, iIntense:
+		case iPartial, iRecovered, iHaving, iIf, iAsk, iIntense, iBecause:
 			a.has[h.intent] = true
 		case iQuestion:
 			if a.topic == 0 {
@@ -563,7 +563,7 @@ func (a *analysis) result() dialog.Parse {
 		found[0], nf = iQuestion, 1
 		a.derived[iQuestion] = true
 	}
-	if nf == 0 && a.req.Expect == dialog.ExpectReason && len(a.toks) > 2 {
+	if nf == 0 && (a.req.Expect == dialog.ExpectReason && len(a.toks) > 2 || has[iBecause] && len(a.toks) > 3) {
 		// Whatever answers "what made it hard to pay?" is the reason,
 		// even in words the lexicons do not know.
 		found[0], nf = iReason, 1

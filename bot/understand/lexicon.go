@@ -66,6 +66,9 @@ const (
 	// pIntense strengthens an inability to pay ("I really can't",
 	// 真的还不上): with nothing offered, that is hardship.
 	pIntense = "_intense"
+	// pBecause introduces an explanation ("because", 因为): with nothing
+	// else understood, the message is a reason for lateness.
+	pBecause = "_because"
 )
 
 // Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
@@ -189,6 +192,7 @@ const (
 	iIf
 	iAsk
 	iIntense
+	iBecause
 	iCount
 )
 
@@ -243,6 +247,8 @@ func pseudoOrIntent(name string) (intentID, bool) {
 		return iAsk, true
 	case pIntense:
 		return iIntense, true
+	case pBecause:
+		return iBecause, true
 	case pNeg:
 		return iNeg, true
 	case pPostNeg:
