@@ -2,7 +2,9 @@ package web
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -310,19 +312,38 @@ func TestWrongMethodIs405(t *testing.T) {
 	}
 }
 
-func TestDebugEndpointsNeedTheAPIKey(t *testing.T) {
+func TestDebugEndpointsAreNotPublic(t *testing.T) {
 	e := newEnv(t, nil)
-	for _, path := range []string{"/debug/vars", "/debug/pprof/", "/debug/pprof/profile"} {
-		if code, _ := e.do("GET", path, nil, ""); code != http.StatusUnauthorized {
-			t.Fatalf("%s without a key: %d, want 401", path, code)
+	for _, path := range []string{"/debug/vars", "/debug/pprof/", "/debug/pprof/profile", "/metrics"} {
+		if code, _ := e.do("GET", path, nil, testKey); code != http.StatusNotFound {
+			t.Errorf("%s on the public listener: %d, want 404 (admin listener only)", path, code)
 		}
 	}
-	if code, _ := e.do("GET", "/debug/pprof/", nil, testKey); code != 200 {
-		t.Fatalf("pprof index with the key: %d", code)
+}
+
+func TestAdminHandler(t *testing.T) {
+	srv := httptest.NewServer(AdminHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "# metrics\n")
+	})))
+	defer srv.Close()
+	get := func(path string) (int, []byte) {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, b
 	}
-	code, body := e.do("GET", "/debug/vars", nil, testKey)
+	if code, b := get("/metrics"); code != 200 || string(b) != "# metrics\n" {
+		t.Errorf("/metrics: %d %q", code, b)
+	}
+	if code, _ := get("/debug/pprof/"); code != 200 {
+		t.Errorf("pprof index: %d", code)
+	}
+	code, body := get("/debug/vars")
 	var vars map[string]json.RawMessage
 	if err := json.Unmarshal(body, &vars); err != nil || code != 200 || vars["memstats"] == nil {
-		t.Fatalf("with the key: %d %v %d vars", code, err, len(vars))
+		t.Fatalf("/debug/vars: %d %v %d vars", code, err, len(vars))
 	}
 }

@@ -54,6 +54,17 @@ type Config struct {
 	// times the escalation queue (handoff.go).
 	NATS    NATSConfig    `yaml:"nats" validate:"-"`    // validated by handoffConfigErrors
 	Handoff HandoffConfig `yaml:"handoff" validate:"-"` // validated by handoffConfigErrors
+	// Admin is the operator's listener (/metrics, /debug/vars,
+	// /debug/pprof/): loopback by default, never behind the public proxy.
+	Admin AdminConfig `yaml:"admin"`
+}
+
+// AdminConfig places the admin listener.
+type AdminConfig struct {
+	// Addr is its listen address (default 127.0.0.1:9090; COLLECT_ADMIN_ADDR).
+	// "off" runs none. In a container, ":9090" lets Prometheus on the
+	// private network scrape it; do not publish the port.
+	Addr string `yaml:"addr" validate:"required"`
 }
 
 // defaultPolicy is the portfolio policy of accounts without one: promises
@@ -88,6 +99,7 @@ func defaultConfig() Config {
 		SQLite:  sqlite.DefaultConfig(),
 		LLM:     llm.Defaults(),
 		Handoff: defaultHandoffConfig(),
+		Admin:   AdminConfig{Addr: "127.0.0.1:9090"},
 	}
 }
 
@@ -146,6 +158,14 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	str("COLLECT_LLM_BASE_URL", &cfg.LLM.BaseURL)
 	str("COLLECT_LLM_MODEL", &cfg.LLM.Model)
 	str("COLLECT_NATS_URL", &cfg.NATS.URL)
+	str("COLLECT_ADMIN_ADDR", &cfg.Admin.Addr)
+	if v := getenv("COLLECT_NATS_REPLICAS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%w: COLLECT_NATS_REPLICAS: want a number 1..5", errConfig)
+		}
+		cfg.NATS.Replicas = n
+	}
 	if v := getenv("COLLECT_DEMO"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -269,7 +289,7 @@ func (cfg *Config) newLogger(w io.Writer) *slog.Logger {
 	if cfg.LogFormat == "json" {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(logmask.Handler(h))
+	return slog.New(oneComponent(logmask.Handler(h)))
 }
 
 // validateStore checks only what opening the store needs (import).

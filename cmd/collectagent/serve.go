@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/collectagent/collectagent/metrics"
 	"github.com/collectagent/collectagent/web"
 )
 
@@ -38,6 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.String("nats-url", "", "external NATS server or cluster; an embedded one stores JetStream under --data when empty (COLLECT_NATS_URL)")
 	fs.Bool("demo", false, "seed demo borrowers (en-US and zh-CN) and enable the demo chat page (COLLECT_DEMO)")
 	fs.String("log-level", "", "debug, info, warn or error (COLLECT_LOG_LEVEL)")
+	fs.String("admin-addr", "", "admin listener for /metrics, /debug/vars and pprof (default 127.0.0.1:9090; \"off\" for none; COLLECT_ADMIN_ADDR)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: collectagent serve [--addr :8080] [--data DIR] [--config FILE] [--demo] [--database-url URL]\n\nFlags:")
 		fs.PrintDefaults()
@@ -67,6 +70,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		"nats-url":     func(v string) { cfg.NATS.URL = v },
 		"demo":         func(v string) { cfg.Demo = v == "true" },
 		"log-level":    func(v string) { cfg.LogLevel = v },
+		"admin-addr":   func(v string) { cfg.Admin.Addr = v },
 	})
 	demoKey := ""
 	if cfg.Demo && len(cfg.Web.APIKeys) == 0 {
@@ -78,6 +82,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	log := cfg.newLogger(stderr)
+	build := readBuildInfo()
+	mx := metrics.New(build.Version)
 
 	st, where, err := openStore(ctx, &cfg, log)
 	if err != nil {
@@ -85,6 +91,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer st.Close()
+	// Every commit is timed and what it recorded counted (metrics).
+	st = mx.Store(st)
 	// NATS before the runtime (its publisher) and closed after the web
 	// server drained (deferred calls run in reverse): stop accepting,
 	// finish turns, then NATS, then the store.
@@ -109,6 +117,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	publishLLM(model)
+	mx.Model(model.Stats)
+	mx.NATS(ho.node.Conn())
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watchDone := make(chan struct{})
+	go func() { defer close(watchDone); mx.Queue(ho.queue, time.Now)(watchCtx) }()
+	defer func() { stopWatch(); <-watchDone }()
 	stopStats := logLLMStats(model, log, cfg.StatsLogInterval)
 	defer stopStats()
 	if cfg.Demo {
@@ -120,11 +134,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cfg.Web.DemoAccounts = ids
 	}
 	printAgents := demoAgents(&cfg)
-	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log, Bridge: bridge})
+	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2
 	}
+	mx.GaugeFunc("chat_connections", "Chat WebSockets (conversations being held) open on this node.", func() float64 { return float64(srv.OpenChats()) })
+	mx.GaugeFunc("http_connections", "TCP connections open on the public listener.", func() float64 { return float64(srv.OpenConns()) })
+	// A node whose admin port is taken still serves borrowers: the
+	// failure is logged and shown, not fatal.
+	admin, err := startAdmin(cfg.Admin.Addr, mx, log)
+	if err != nil {
+		log.Error("admin listener not started; no /metrics on this node", "err", err)
+		fmt.Fprintf(stdout, "admin: not listening: %v\n", err)
+	}
+	defer admin.close()
 	ln, err := net.Listen("tcp", cfg.Web.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: listen: %v\n", err)
@@ -138,10 +162,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintln(stdout, describeLLM(cfg.LLM))
 	fmt.Fprintln(stdout, describeNATS(ho.cfg, ho.sys))
 	printAgents(stdout, ln.Addr())
+	if admin.addr != nil {
+		fmt.Fprintf(stdout, "admin: http://%s/metrics (also /debug/vars, /debug/pprof/)\n", admin.addr)
+	}
 	if demoKey != "" {
 		fmt.Fprintf(stdout, "demo API key: %s\n", demoKey)
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "demo", cfg.Demo, "llm", cfg.LLM)
+	log.Info("serving", "addr", ln.Addr().String(), "demo", cfg.Demo, "llm", cfg.LLM, "version", build.Version, "commit", build.Commit)
 
 	// Wait for the first signal (or a failed listener). Main's context is
 	// cancelled by the same signal; this channel counts them.
@@ -199,3 +226,37 @@ func randomKey() string {
 type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
+
+// adminServer is the operator's listener (web.AdminHandler).
+type adminServer struct {
+	addr net.Addr // nil when off
+	srv  *http.Server
+}
+
+// startAdmin listens on addr ("off": not at all) and serves /metrics,
+// /debug/vars and pprof there.
+func startAdmin(addr string, mx *metrics.Metrics, log *slog.Logger) (*adminServer, error) {
+	if addr == "off" {
+		return &adminServer{}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return &adminServer{}, fmt.Errorf("admin listen: %w", err)
+	}
+	a := &adminServer{addr: ln.Addr(), srv: &http.Server{
+		Handler:           web.AdminHandler(mx.Handler()),
+		ReadHeaderTimeout: 5 * time.Second,
+		// pprof's profile and trace run for their ?seconds= (30 s by
+		// default); no write timeout would let them finish.
+		IdleTimeout: time.Minute,
+		ErrorLog:    slog.NewLogLogger(log.With("component", "admin").Handler(), slog.LevelWarn),
+	}}
+	go func() { _ = a.srv.Serve(ln) }()
+	return a, nil
+}
+
+func (a *adminServer) close() {
+	if a.srv != nil {
+		_ = a.srv.Close()
+	}
+}

@@ -44,6 +44,7 @@ type serveProc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	url    string
+	admin  string // the admin listener's base URL
 	stderr *syncBuffer
 	exited chan error
 }
@@ -67,8 +68,16 @@ func (s *syncBuffer) String() string {
 
 func startServe(t *testing.T, bin, data string) *serveProc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
+	return startServeEnv(t, bin, nil, "--data", data)
+}
+
+// startServeEnv starts serve with extra environment variables and flags;
+// the admin listener is on a free loopback port.
+func startServeEnv(t *testing.T, bin string, env []string, args ...string) *serveProc {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), "COLLECT_API_KEY="+crashKey, "COLLECT_TOKEN_SECRET="+crashSecret, "COLLECT_DEMO=false")
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -79,11 +88,16 @@ func startServe(t *testing.T, bin, data string) *serveProc {
 		t.Fatal(err)
 	}
 	urls := make(chan string, 1)
+	admins := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if u, ok := strings.CutPrefix(sc.Text(), "chat page: "); ok {
 				urls <- strings.TrimSuffix(u, "/")
+			}
+			if u, ok := strings.CutPrefix(sc.Text(), "admin: "); ok {
+				u, _, _ = strings.Cut(u, " ")
+				admins <- strings.TrimSuffix(u, "/metrics")
 			}
 		}
 		p.exited <- cmd.Wait()
@@ -99,6 +113,11 @@ func startServe(t *testing.T, bin, data string) *serveProc {
 		t.Fatalf("serve exited before listening: %v\n%s", err, p.stderr.String())
 	case <-time.After(60 * time.Second):
 		t.Fatalf("serve did not print its URL\n%s", p.stderr.String())
+	}
+	select {
+	case p.admin = <-admins:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve did not print its admin URL\n%s", p.stderr.String())
 	}
 	return p
 }
