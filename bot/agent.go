@@ -113,7 +113,7 @@ func (s *Session) CheckAgentText(text string) compliance.Decision {
 // agentFacts are the figures an agent may state: the debt's own.
 func (s *Session) agentFacts() compliance.Facts {
 	d := s.acct.Debt
-	f := compliance.Facts{Verified: s.state.Verified, Amounts: []compliance.Money{d.AmountDue}, Dates: []compliance.Date{d.DueDate}}
+	f := compliance.Facts{Verified: s.state.Verified, Creditor: d.Creditor, Amounts: []compliance.Money{d.AmountDue}, Dates: []compliance.Date{d.DueDate}}
 	if d.DaysPastDue > 0 {
 		f.Counts = []int{d.DaysPastDue}
 	}
@@ -180,6 +180,18 @@ func (s *Session) AgentSay(ctx context.Context, a Agent, text, messageID string)
 	return out, nil
 }
 
+// PlanFor is the engine's standard plan of n payments on this
+// conversation's account, the first on first and the rest every everyDays
+// (0: the policy's interval). It is only a draft: AgentRecord checks it
+// against the policy like any other deal.
+func (s *Session) PlanFor(n int, first compliance.Date, everyDays int) dialog.Proposal {
+	acct := s.acct
+	if everyDays > 0 {
+		acct.Policy.InstallmentEveryDays = everyDays
+	}
+	return dialog.PlanFor(acct, n, first)
+}
+
 // AgentRecord records a promise or a plan an agent agreed with the
 // borrower, inside the same policy the bot negotiates within
 // (dialog.CheckProposal); an off-policy proposal fails with an error
@@ -208,25 +220,11 @@ func (s *Session) AgentRecord(ctx context.Context, a Agent, p dialog.Proposal) (
 		if err := dialog.CheckProposal(s.acct, p, r.today); err != nil {
 			return Output{}, nil, err
 		}
-		o := dialog.Outcome{Type: dialog.OutcomePTP, Amount: p.Amount, DueDate: p.Date}
-		act := dialog.Act{Kind: dialog.ActClosePTP, Amount: p.Amount, Date: p.Date}
-		switch p.Kind {
-		case dialog.ProposalPayNow:
-			o = dialog.Outcome{Type: dialog.OutcomePayNow, Amount: p.Amount, DueDate: r.today}
-			act = dialog.Act{Kind: dialog.ActClosePayNow, Amount: p.Amount}
-		case dialog.ProposalPlan:
-			var total int64
-			for _, in := range p.Installments {
-				total += in.Amount.Minor
-			}
-			amt := compliance.Money{Minor: total, Currency: p.Amount.Currency}
-			o = dialog.Outcome{Type: dialog.OutcomePlan, Amount: amt, Installments: p.Installments}
-			act = dialog.Act{Kind: dialog.ActClosePlan, Amount: amt, Installments: p.Installments, Count: len(p.Installments)}
-		case dialog.ProposalExtension:
-			o.Reason = dialog.ReasonExtension
-		}
-		act.Link = s.acct.Policy.PaymentURL
-		act.Facts = closingFacts(act, s.state.Verified)
+		// The same outcome and confirmation the bot records on a yes, with
+		// the payment link filled in by the engine.
+		o, act := dialog.Deal(s.acct, p, r.today)
+		act.Facts.Verified = s.state.Verified
+		act.Facts.Creditor = s.acct.Debt.Creditor
 		if err := r.outcome(o, a.ID); err != nil {
 			return Output{}, nil, err
 		}
@@ -234,8 +232,13 @@ func (s *Session) AgentRecord(ctx context.Context, a Agent, p dialog.Proposal) (
 		if err != nil {
 			return Output{}, nil, fmt.Errorf("confirmation: %w", err)
 		}
-		if dec := s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Stage: string(s.state.Stage), Source: compliance.SourceTemplate, Facts: act.Facts}); !dec.Allowed {
-			text = s.guard.SafeText(s.acct.Locale, true)
+		dec := s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Stage: string(s.state.Stage), Source: compliance.SourceTemplate, Facts: act.Facts})
+		kind := "guard.passed"
+		if !dec.Allowed {
+			text, kind = s.guard.SafeText(s.acct.Locale, true), "guard.blocked"
+		}
+		if err := r.addAudit(kind, map[string]any{"act": act.Kind, "source": compliance.SourceTemplate, "agent_id": a.ID, "violations": dec.Violations, "text": text}); err != nil {
+			return Output{}, nil, err
 		}
 		r.turn(FromAgent, a.Name, text, "", map[string]any{"agent_id": a.ID, "act": act.Kind})
 		st := s.state
@@ -243,22 +246,6 @@ func (s *Session) AgentRecord(ctx context.Context, a Agent, p dialog.Proposal) (
 		st.Offers = append(append([]dialog.Proposal(nil), st.Offers...), p)
 		return r.commit(&st)
 	})
-}
-
-// closingFacts lists what a closing confirmation states.
-func closingFacts(a dialog.Act, verified bool) compliance.Facts {
-	f := compliance.Facts{Verified: verified, Amounts: []compliance.Money{a.Amount}}
-	if !a.Date.IsZero() {
-		f.Dates = append(f.Dates, a.Date)
-	}
-	for _, in := range a.Installments {
-		f.Amounts = append(f.Amounts, in.Amount)
-		f.Dates = append(f.Dates, in.DueDate)
-	}
-	if a.Count > 0 {
-		f.Counts = append(f.Counts, a.Count)
-	}
-	return f
 }
 
 // HandBack returns the conversation to the bot, which picks up at the right

@@ -173,7 +173,7 @@ func (s *Session) callbackText(cb Callback) string {
 	text := fmt.Sprintf(callbackTexts["dated"][loc], formatDay(day, loc))
 	dec := s.guard.Check(compliance.Utterance{
 		Text: text, Locale: loc, Stage: string(s.state.Stage), Source: compliance.SourceTemplate,
-		Facts: compliance.Facts{Verified: true, Dates: []compliance.Date{day}},
+		Facts: compliance.Facts{Verified: true, Creditor: s.acct.Debt.Creditor, Dates: []compliance.Date{day}},
 	})
 	if !dec.Allowed {
 		s.log.Warn("callback day stopped by the guard; offering without it", "violations", len(dec.Violations))

@@ -109,12 +109,10 @@ func (r *record) outcome(o dialog.Outcome, createdBy string) error {
 			}
 		}
 		r.c.Plans = append(r.c.Plans, pl)
-	case dialog.OutcomeCease:
-		// A request to stop contact is honoured on the channel it came
-		// through, in the same transaction as its acknowledgement
-		// (Reg F 1006.6(c), 1006.14(h); CN guideline: respect refusals).
-		r.c.StopContact = &store.StopContact{AccountID: conv.AccountID, Channels: stopChannels(conv.Channel)}
 	}
+	// A cease is saved as a statement on the account (statements.go), for
+	// every channel unless the borrower named some, in this transaction;
+	// one heard before verification only ends this conversation.
 	return nil
 }
 

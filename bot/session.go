@@ -19,6 +19,7 @@ import (
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/prompts"
+	"github.com/collectagent/collectagent/redact"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -242,6 +243,11 @@ func (s *Session) load(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
+	as, err := s.rt.readAccountState(ctx, a.ID, c.ID)
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	as.apply(&acct, c.Channel)
 	guard, ok := s.rt.guards[acct.Policy.Pack]
 	if !ok {
 		return fmt.Errorf("open: pack %q: %w", acct.Policy.Pack, ErrConfig)
@@ -365,7 +371,10 @@ func (s *Session) step(ctx context.Context, kind dialog.EventKind, m *Message) (
 		if m != nil && m.MessageID != "" && s.seen[m.MessageID] {
 			return Output{Status: s.Status()}, nil, nil
 		}
-		if s.conv.Mode == store.ModeEnded {
+		// A conversation locked into third-party handling goes on answering
+		// with the permitted message only, so that whoever is typing never
+		// gets anything else.
+		if s.conv.Mode == store.ModeEnded && !(s.state.ThirdParty && m != nil) {
 			return Output{}, nil, ErrEnded
 		}
 		return s.prepare(ctx, kind, m)
@@ -413,7 +422,7 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 	}
 	// While a person holds (or is about to hold) the conversation, the bot
 	// only records what the borrower says.
-	if m != nil && r.conv.Mode != store.ModeBot {
+	if m != nil && r.conv.Mode != store.ModeBot && !(r.conv.Mode == store.ModeEnded && s.state.ThirdParty) {
 		return r.commit(nil)
 	}
 
@@ -458,6 +467,15 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 		// the turn (understanding and phrasing), for replay and audit.
 		r.setMeta(0, map[string]any{"parse": in.Parse, "model_calls": ti.Trace.Calls()})
 	}
+	if len(res.Statements) > 0 {
+		var seq int64
+		if m != nil {
+			seq = r.c.Turns[0].Seq
+		}
+		if err := r.statements(res.Statements, seq); err != nil {
+			return Output{}, nil, err
+		}
+	}
 	if res.Outcome != nil {
 		if err := r.outcome(*res.Outcome, FromBot); err != nil {
 			return Output{}, nil, err
@@ -479,6 +497,11 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 	if res.Ended && r.conv.Mode == store.ModeBot {
 		r.end()
 	}
+	if res.VerifyFailed || res.VerifyPassed {
+		if err := r.addAudit("verification", map[string]any{"passed": res.VerifyPassed, "failures": next.VerifyFailures}); err != nil {
+			return Output{}, nil, err
+		}
+	}
 	if kind == dialog.EventStart {
 		r.c.Contact = &store.ContactAttempt{
 			ID: newID("a"), AccountID: r.conv.AccountID, DebtID: r.conv.DebtID, Channel: r.conv.Channel,
@@ -491,6 +514,9 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 // say renders one act (phrased by a model when one is configured), passes
 // it through the guard, audits the decision and appends the bot's turn.
 func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dialog.Stage, last, sentiment string) error {
+	// The guard knows whose debt this is, so that nothing names the
+	// creditor before verification (nor does a model's wording).
+	act.Facts.Creditor = s.acct.Debt.Creditor
 	text, err := s.rt.render.Render(act, s.acct.Locale, s.acct)
 	src := compliance.SourceTemplate
 	var ph PhraseResult
@@ -594,6 +620,9 @@ func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog
 			summary = ms
 		}
 	}
+	// The note goes to the agents' board: no verification answer or
+	// identity number in it, whoever wrote it.
+	summary.Text, summary.Situation = redact.Text(summary.Text, now), redact.Text(summary.Situation, now)
 	packet, _ := json.Marshal(map[string]any{
 		"summary":         summary,
 		"conversation_id": s.conv.ID,
@@ -634,16 +663,6 @@ func TurnName(t store.Turn) string {
 	}
 	_ = json.Unmarshal(t.Meta, &m)
 	return m.Name
-}
-
-// stopChannels is what a cease request on a conversation channel stops.
-func stopChannels(channel string) []string {
-	switch channel {
-	case "voice", "phone":
-		return []string{"voice"}
-	default:
-		return []string{"chat"}
-	}
 }
 
 // zone returns the borrower's time zone, falling back on the locale's

@@ -345,7 +345,10 @@ func TestBadMessages(t *testing.T) {
 	}
 }
 
-func TestCeaseSetsDoNotContact(t *testing.T) {
+// A verified borrower's cease is saved on the account, for every channel,
+// with the turn that stated it; a later session on the account says only
+// that it will not continue, and ends.
+func TestCeaseIsAccountState(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	rt := r.runtime(t)
@@ -357,11 +360,34 @@ func TestCeaseSetsDoNotContact(t *testing.T) {
 	if out.Status.Outcome != "cease" || out.Status.Mode != "ended" {
 		t.Fatalf("status %+v", out.Status)
 	}
-	a, err := r.st.GetAccount(ctx, "a-1")
-	if err != nil || !a.DoNotContact.Chat {
-		t.Fatalf("do-not-contact not recorded: %+v %v", a.DoNotContact, err)
+	sts, err := r.st.ListStatements(ctx, "a-1")
+	if err != nil || len(sts) != 1 || sts[0].Kind != store.StatementCease || len(sts[0].Channels) != 0 ||
+		sts[0].ConversationID != c.ID || sts[0].Channel != "chat" || sts[0].TurnSeq == 0 {
+		t.Fatalf("statements %+v, %v", sts, err)
 	}
-	if _, err := rt.Begin(ctx, "a-1", "chat"); !errorsIs(err, bot.ErrNotAllowed) {
-		t.Fatalf("a new chat after cease: %v", err)
+	turns, _ := r.st.ListTurns(ctx, c.ID)
+	if got := turns[sts[0].TurnSeq-1]; got.From != bot.FromBorrower || got.Text != "stop contacting me" {
+		t.Errorf("statement turn %+v", got)
+	}
+	c2, err := rt.Begin(ctx, "a-1", "chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := rt.Open(ctx, c2.ID)
+	s2.Start(ctx)
+	out = say(t, s2, "07/21/1988")
+	if out.Status.Mode != "ended" || strings.Contains(joined(out), "240") || !strings.Contains(joined(out), "stop contacting you") {
+		t.Fatalf("a new session after cease: %+v %q", out.Status, joined(out))
+	}
+	// Before verification, a request to stop ends the chat but is not
+	// the account's.
+	c3, _ := rt.Begin(ctx, "a-2", "chat")
+	s3, _ := rt.Open(ctx, c3.ID)
+	s3.Start(ctx)
+	if out := say(t, s3, "别再联系我"); out.Status.Outcome != "cease" {
+		t.Fatalf("unverified cease: %+v", out.Status)
+	}
+	if sts, _ := r.st.ListStatements(ctx, "a-2"); len(sts) != 0 {
+		t.Errorf("an unverified cease was saved: %+v", sts)
 	}
 }

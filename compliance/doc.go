@@ -4,7 +4,7 @@
 // the contact rules (hours, frequency, consent, do-not-contact) and the
 // hash-chained audit trail.
 //
-// It imports only the standard library. It knows nothing of networks,
+// It imports only the standard library and golang.org/x/text. It knows nothing of networks,
 // storage, dialogs or models: callers hand it text and facts and it decides.
 //
 // Packs are data (packs/us.json, packs/cn.json, with the shared banned-phrase

@@ -8,6 +8,10 @@ type Facts struct {
 	// nothing about the debt may be said (Reg F 1006.6(d), CN guideline:
 	// no disclosure to third parties).
 	Verified bool `json:"verified"`
+	// Creditor is the name of the creditor of the debt. Before
+	// verification the utterance may not name it (it would tell a third
+	// party whose debt this is).
+	Creditor string `json:"creditor,omitempty"`
 	// Amounts, Dates, Percents and Counts are the only figures the utterance
 	// may contain.
 	Amounts  []Money `json:"amounts,omitempty"`

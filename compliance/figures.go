@@ -105,23 +105,23 @@ func zhDigit(r rune) int64 {
 	switch r {
 	case '零', '〇':
 		return 0
-	case '一':
+	case '一', '壹', '幺':
 		return 1
-	case '二', '两':
+	case '二', '两', '贰', '貮':
 		return 2
-	case '三':
+	case '三', '叁':
 		return 3
-	case '四':
+	case '四', '肆':
 		return 4
-	case '五':
+	case '五', '伍':
 		return 5
-	case '六':
+	case '六', '陆':
 		return 6
-	case '七':
+	case '七', '柒':
 		return 7
-	case '八':
+	case '八', '捌':
 		return 8
-	case '九':
+	case '九', '玖':
 		return 9
 	}
 	return -1
@@ -129,11 +129,11 @@ func zhDigit(r rune) int64 {
 
 func zhUnit(r rune) int64 {
 	switch r {
-	case '十':
+	case '十', '拾':
 		return 10
-	case '百':
+	case '百', '佰':
 		return 100
-	case '千':
+	case '千', '仟':
 		return 1000
 	case '万':
 		return 10000
@@ -465,6 +465,31 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 	if x.at(start-1) == '第' {
 		return end // an ordinal
 	}
+	// A currency sign after the number, with or without a space: "21$",
+	// "500 €".
+	if j := x.skipSpaces(end); j < len(x.rs) {
+		if cur := signCurrency(x.rs[j]); cur != "" {
+			x.emit(FigureMoney, start, j+1, Figure{Money: Money{Minor: h, Currency: cur}, Inexact: inexact})
+			return j + 1
+		}
+		// Chinese units after a space: "12 元", "4 期".
+		if j > end {
+			for _, u := range zhMoneyUnits {
+				if x.hasPrefix(j, u.word) {
+					e := j + utf8.RuneCountInString(u.word)
+					x.emit(FigureMoney, start, e, Figure{Money: Money{Minor: h, Currency: u.cur}, Inexact: inexact})
+					return e
+				}
+			}
+			for _, u := range zhCountUnits {
+				if x.hasPrefix(j, u) {
+					e := j + utf8.RuneCountInString(u)
+					x.emit(FigureCount, start, e, Figure{Hundredths: h, Inexact: inexact})
+					return e
+				}
+			}
+		}
+	}
 	// Units written right after the number.
 	switch r := x.at(end); {
 	case r == '%':
@@ -558,8 +583,76 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 			return e
 		}
 	}
+	// A number with no unit: money when it has cents or money words lead
+	// to it ("balance is 240", "还款 1.00"), else a bare number.
+	if h%100 != 0 || x.moneyContext(start) {
+		x.emit(FigureMoney, start, end, Figure{Money: Money{Minor: h}, Inexact: inexact})
+		return end
+	}
 	x.emit(FigureNumber, start, end, Figure{Hundredths: h, Inexact: inexact})
 	return end
+}
+
+func signCurrency(r rune) string {
+	switch r {
+	case '$':
+		return "USD"
+	case '¥':
+		return "CNY"
+	case '€':
+		return "EUR"
+	case '£':
+		return "GBP"
+	}
+	return ""
+}
+
+// moneyWordsEN and moneyWordsZH, within a few words before a bare number,
+// make it an amount.
+var moneyWordsEN = map[string]bool{
+	"balance": true, "pay": true, "paying": true, "paid": true, "payment": true, "payments": true,
+	"amount": true, "owe": true, "owed": true, "owes": true, "owing": true, "total": true,
+	"due": true, "installment": true, "installments": true, "instalment": true, "sum": true,
+	"cost": true, "costs": true, "fee": true, "fees": true, "price": true, "charge": true,
+	"debt": true, "outstanding": true, "remaining": true, "repay": true, "transfer": true,
+	"deposit": true, "settle": true, "worth": true, "cash": true, "money": true,
+}
+
+var moneyWordsZH = []string{"还款", "还", "付", "金额", "欠", "余额", "共计", "合计", "总计", "总共", "应还", "待还", "本金", "利息", "费用", "转账", "存入", "缴", "交", "每期", "首付", "价"}
+
+// moneyContext reports whether money words stand within four words (or
+// eight characters) before start, in the same clause.
+func (x *extractor) moneyContext(start int) bool {
+	i := start - 1
+	for words := 0; words < 4 && i >= 0; {
+		r := x.rs[i]
+		switch {
+		case r == ' ' || r == ':' || r == '$':
+			i--
+		case isLetterASC(r):
+			j := i
+			for j > 0 && isLetterASC(x.rs[j-1]) {
+				j--
+			}
+			if moneyWordsEN[string(x.rs[j:i+1])] {
+				return true
+			}
+			words++
+			i = j - 1
+		case isWide(r):
+			lo := max(0, i-7)
+			seg := string(x.rs[lo : i+1])
+			for _, w := range moneyWordsZH {
+				if strings.Contains(seg, w) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 var monthWords = map[string]time.Month{
@@ -785,6 +878,13 @@ func zhValue(run []rune) int64 {
 		}
 		num = 0
 	}
+	// "两千五" is 2500, "一万五" 15000: a last digit right after a unit of
+	// a hundred or more counts in the next lower unit.
+	if n := len(run); n >= 2 && zhDigit(run[n-1]) > 0 {
+		if u := zhUnit(run[n-2]); u >= 100 {
+			num *= u / 10
+		}
+	}
 	return total + section + num
 }
 
@@ -915,7 +1015,7 @@ func (f *Figure) matchesFacts(fs *Facts) bool {
 	switch f.Kind {
 	case FigureMoney:
 		for _, a := range fs.Amounts {
-			if a.Minor == f.Money.Minor && strings.EqualFold(a.Currency, f.Money.Currency) {
+			if a.Minor == f.Money.Minor && (f.Money.Currency == "" || strings.EqualFold(a.Currency, f.Money.Currency)) {
 				return true
 			}
 		}

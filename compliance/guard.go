@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 )
@@ -19,6 +20,7 @@ const (
 type Guard struct {
 	pack *Pack
 	m    *matcher
+	c    *concepts
 	// disclosures per canonical locale, for the exact-template check.
 	disclosures map[string][]string
 	bufs        sync.Pool
@@ -33,6 +35,11 @@ type guardBuf struct {
 	figs  []Figure
 	seen  []bool
 	hits  []hit
+	// concept terms, negation cues, their look-alikes and inert phrases
+	chits              []conceptHit
+	neg, notNeg, inert []hit
+	cred               []byte
+	reported           []hit // spans already reported as banned
 }
 
 // hit is one phrase found at [start, end) of the phrase form.
@@ -56,6 +63,10 @@ func (g *Guard) covered(hits []hit, i int) bool {
 // NewGuard compiles p's lexicons into a guard.
 func NewGuard(p *Pack) *Guard {
 	g := &Guard{pack: p, disclosures: map[string][]string{}}
+	cf, pf, err := loadConceptFile()
+	if err != nil {
+		panic(err) // embedded data, checked by the tests
+	}
 	var phr []phrase
 	add := func(words []string, kind phraseKind, category, source string) {
 		for _, w := range words {
@@ -68,7 +79,16 @@ func NewGuard(p *Pack) *Guard {
 		src := b.Sources[p.Name]
 		add(b.EN, phraseBanned, b.Category, src)
 		add(b.ZH, phraseBanned, b.Category, src)
+		for _, w := range b.ZH {
+			for _, py := range pinyinForms(pf, w) {
+				if ph, ok := newPhrase(py, phraseBanned, b.Category, src); ok {
+					ph.orig = w + " (" + py + ")"
+					phr = append(phr, ph)
+				}
+			}
+		}
 	}
+	phr, g.c = addConcepts(cf, pf, p.Name, phr)
 	add(p.PreVerification.EN, phraseDebt, "debt", p.PreVerification.Source)
 	add(p.PreVerification.ZH, phraseDebt, "debt", p.PreVerification.Source)
 	for _, k := range p.Offers.Kinds {
@@ -128,10 +148,13 @@ func (g *Guard) Check(u Utterance) Decision {
 	b.text, b.pos = phraseForm(b.runes, b.text, b.pos)
 	clear(b.seen)
 	hasSkip := false
-	b.hits = b.hits[:0]
+	b.hits, b.chits = b.hits[:0], b.chits[:0]
+	b.neg, b.notNeg, b.inert, b.reported = b.neg[:0], b.notNeg[:0], b.inert[:0], b.reported[:0]
 	g.m.scan(b.text, func(id, start, end int) {
 		p := &g.m.phr[id]
-		if p.kind == phraseNotFigure {
+		h := hit{id: int32(id), start: int32(start), end: int32(end)}
+		switch p.kind {
+		case phraseNotFigure:
 			if !hasSkip {
 				b.skip = growBools(b.skip, len(b.runes))
 				hasSkip = true
@@ -140,10 +163,28 @@ func (g *Guard) Check(u Utterance) Decision {
 				b.skip[r] = true
 			}
 			return
+		case phraseConcept:
+			if len(b.chits) < maxConceptHits {
+				b.chits = append(b.chits, conceptHit{id: int32(id), group: p.group, start: int32(start), end: int32(end)})
+			}
+			return
+		case phraseNegation:
+			b.neg = append(b.neg, h)
+			return
+		case phraseNotNegation:
+			b.notNeg = append(b.notNeg, h)
+			return
+		case phraseInert:
+			b.inert = append(b.inert, h)
+			return
+		case phraseBanned:
+			// every occurrence: the first may be negated, a later one not
+			b.hits = append(b.hits, h)
+			return
 		}
 		if !b.seen[id] {
 			b.seen[id] = true
-			b.hits = append(b.hits, hit{id: int32(id), start: int32(start), end: int32(end)})
+			b.hits = append(b.hits, h)
 		}
 	})
 	for i, h := range b.hits {
@@ -153,7 +194,11 @@ func (g *Guard) Check(u Utterance) Decision {
 		}
 		switch p.kind {
 		case phraseBanned:
+			if p.category != "insult" && g.c.negatedAt(b.text, int(h.start), b.neg, b.notNeg) {
+				continue // "we will not take legal action"
+			}
 			add(RuleBannedPhrase, p.category+": \""+p.orig+"\" ("+p.source+")")
+			b.reported = append(b.reported, h)
 		case phraseDebt:
 			if !f.Verified {
 				add(RulePreVerification, "debt word \""+p.orig+"\" before verification ("+p.source+")")
@@ -163,6 +208,21 @@ func (g *Guard) Check(u Utterance) Decision {
 				add(RuleOffPolicyOffer, p.category+": \""+p.orig+"\" ("+p.source+")")
 			}
 		}
+	}
+	if len(b.chits) > 0 {
+		g.c.analyse(b.text, g.m.phr, b.chits, b.neg, b.notNeg, b.inert)
+		g.c.match(b.text, g.m.phr, b.chits, func(r *compiledRule, a *conceptHit) {
+			for _, o := range b.reported {
+				if o.start < a.end && a.start < o.end {
+					return // the same words, already reported
+				}
+			}
+			b.reported = append(b.reported, hit{id: a.id, start: a.start, end: a.end})
+			add(RuleBannedPhrase, r.Category+": "+r.ID+" \""+g.m.phr[a.id].orig+"\" ("+r.source+")")
+		})
+	}
+	if !f.Verified && f.Creditor != "" && g.namesCreditor(b, f.Creditor) {
+		add(RulePreVerification, "the creditor's name before verification ("+g.pack.PreVerification.Source+")")
 	}
 
 	var skip []bool
@@ -181,6 +241,32 @@ func (g *Guard) Check(u Utterance) Decision {
 		}
 	}
 	return Decision{Allowed: len(vs) == 0, Violations: vs}
+}
+
+// maxConceptHits bounds the concept terms one check looks at.
+const maxConceptHits = 256
+
+// namesCreditor reports whether the phrase form of the text contains the
+// creditor's name, read the same way (so "Dem0 Fіnance" is Demo Finance).
+func (g *Guard) namesCreditor(b *guardBuf, creditor string) bool {
+	rs := fold(creditor, nil)
+	b.cred, _ = phraseForm(rs, b.cred[:0], nil)
+	name := b.cred
+	if len(name) == 0 {
+		return false
+	}
+	for i := 0; i+len(name) <= len(b.text); i++ {
+		j := bytes.Index(b.text[i:], name)
+		if j < 0 {
+			return false
+		}
+		s, e := i+j, i+j+len(name)
+		if (s == 0 || !isASCIIAlnum(b.text[s-1]) || !isASCIIAlnum(name[0])) && (e == len(b.text) || !isASCIIAlnum(b.text[e]) || !isASCIIAlnum(name[len(name)-1])) {
+			return true
+		}
+		i = s
+	}
+	return false
 }
 
 func growBools(b []bool, n int) []bool {

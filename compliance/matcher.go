@@ -6,10 +6,14 @@ import "strings"
 type phraseKind uint8
 
 const (
-	phraseBanned    phraseKind = iota // banned: always a violation
-	phraseDebt                        // reveals a debt: a violation before verification
-	phraseOffer                       // makes an offer: a violation unless Facts.Offers has the kind
-	phraseNotFigure                   // a fixed expression whose numbers are not figures
+	phraseBanned      phraseKind = iota // banned: always a violation
+	phraseDebt                          // reveals a debt: a violation before verification
+	phraseOffer                         // makes an offer: a violation unless Facts.Offers has the kind
+	phraseNotFigure                     // a fixed expression whose numbers are not figures
+	phraseConcept                       // a term of a concept group (concepts.json)
+	phraseNegation                      // a negation cue
+	phraseNotNegation                   // a look-alike of a negation cue that negates nothing
+	phraseInert                         // a phrase whose concept terms mean nothing
 )
 
 // phrase is one entry of the guard's lexicons, normalised for matching.
@@ -21,6 +25,11 @@ type phrase struct {
 	source    string
 	leftWord  bool // must start at a word boundary
 	rightWord bool // must end at a word boundary
+	// Concept terms: the group, the term as written (without pinyin) and
+	// whether it needs a possessive before it.
+	group      int16
+	term       string
+	possessive bool
 }
 
 func newPhrase(orig string, kind phraseKind, category, source string) (phrase, bool) {

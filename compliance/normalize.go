@@ -1,48 +1,147 @@
 package compliance
 
+//go:generate go run ./internal/unigen
+
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
-// fold returns text as runes with width and case folded, the way both the
-// phrase matcher and the figure extractor read it:
-//   - full-width ASCII (U+FF01-FF5E) becomes ASCII, the ideographic space
-//     and every other space becomes ' ', ￥ becomes ¥;
-//   - letters are lower-cased;
-//   - zero-width characters and soft hyphens are dropped (they hide words);
-//   - curly apostrophes become '.
+// The guard reads a text in two forms, built in two stages:
+//
+//  1. fold (this file) gives the runes both the phrase matcher and the
+//     figure extractor read: Unicode NFKC (full-width forms, mathematical
+//     alphanumerics, circled and super-script digits, ligatures), lower
+//     case, the UTS #39 confusables skeleton of letters that look like
+//     ASCII (Cyrillic а, Greek ο), decimal digits of every script as ASCII
+//     digits, traditional Chinese characters as simplified ones, format
+//     characters (zero-width, bidi controls) and combining marks dropped,
+//     every space as ' '.
+//  2. phraseForm reads words out of the folded runes for the phrase
+//     matcher: leetspeak inside words ("arr3st", "j@il"), separators and
+//     emoji between letters ("arr.est", "j-a-i-l", "坐🔒牢") and spelled-out
+//     letters ("a r r e s t") are undone; l, 1, | and ! read as i; clause
+//     ends are kept as '|' so that a negation or a pairing of concepts
+//     does not reach across sentences.
+
+var (
+	t2sOnce  sync.Once
+	t2sTable []rune // index r-0x3400: the simplified form, or 0
+)
+
+const t2sBase, t2sTop = 0x3400, 0x9FFF
+
+func t2s(r rune) rune {
+	t2sOnce.Do(func() {
+		t2sTable = make([]rune, t2sTop-t2sBase+1)
+		for i := 0; i < len(t2sPairs); i += 2 {
+			if from := t2sPairs[i]; from >= t2sBase && from <= t2sTop {
+				t2sTable[from-t2sBase] = t2sPairs[i+1]
+			}
+		}
+	})
+	if s := t2sTable[r-t2sBase]; s != 0 {
+		return s
+	}
+	return r
+}
+
+var nfkcBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// fold returns text as runes, normalised as described above. Invalid UTF-8
+// reads as U+FFFD.
 func fold(text string, buf []rune) []rune {
 	out := buf[:0]
-	for _, r := range text {
-		switch {
-		case r < utf8.RuneSelf:
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			} else if r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' {
-				r = ' '
-			}
-		case r >= 0xFF01 && r <= 0xFF5E:
-			r -= 0xFEE0
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-		case r == 0x3000 || r == 0x00A0 || (r >= 0x2000 && r <= 0x200A) || r == 0x202F || r == 0x205F:
-			r = ' '
-		case r == 0x200B || r == 0x200C || r == 0x200D || r == 0x2060 || r == 0xFEFF || r == 0x00AD:
-			continue
-		case r == 0xFFE5:
-			r = '¥'
-		case r == '\u2018' || r == '\u2019' || r == '\u02BC':
-			r = '\''
-		case r >= 0x3000 && r <= 0x9FFF:
-			// CJK punctuation, kana and ideographs have no case
-		default:
-			r = unicode.ToLower(r)
+	ascii := true
+	for i := 0; i < len(text); i++ {
+		if text[i] >= utf8.RuneSelf {
+			ascii = false
+			break
 		}
-		out = append(out, r)
 	}
+	if ascii {
+		for i := 0; i < len(text); i++ {
+			out = append(out, foldASCII(rune(text[i])))
+		}
+		return out
+	}
+	bp := nfkcBufs.Get().(*[]byte)
+	nb := norm.NFKC.AppendString((*bp)[:0], text)
+	for _, r := range string(nb) { // no copy: the conversion in range is free
+		out = foldRune(r, out)
+	}
+	*bp = nb
+	nfkcBufs.Put(bp)
 	return out
+}
+
+func foldASCII(r rune) rune {
+	if 'A' <= r && r <= 'Z' {
+		return r + 'a' - 'A'
+	}
+	if r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' {
+		// Line ends are clause ends for the phrase form.
+		if r == '\n' || r == '\r' {
+			return '\n'
+		}
+		return ' '
+	}
+	return r
+}
+
+func foldRune(r rune, out []rune) []rune {
+	switch {
+	case r < utf8.RuneSelf:
+		return append(out, foldASCII(r))
+	case r >= 0x4E00 && r <= t2sTop, r >= t2sBase && r < 0x4DC0:
+		return append(out, t2s(r))
+	case r >= 0x3000 && r <= 0x33FF: // CJK punctuation, kana
+		if r == 0x3000 {
+			r = ' '
+		}
+		return append(out, r)
+	case r == 0x00A0 || r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Zs, r):
+		return append(out, ' ')
+	case r == 0x00AD || r == 0x034F || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r):
+		return out // zero-width, bidi controls, soft hyphen, combining marks: they hide words
+	case r == '\u2018' || r == '\u2019' || r == '\u02BC' || r == '\u2032':
+		return append(out, '\'')
+	case r == 0xFFE5:
+		return append(out, '¥')
+	}
+	if d, ok := digitValue(r); ok {
+		return append(out, '0'+d)
+	}
+	r = unicode.ToLower(r)
+	if s, ok := confusableASCII[r]; ok {
+		for i := 0; i < len(s); i++ {
+			out = append(out, rune(s[i]))
+		}
+		return out
+	}
+	return append(out, r)
+}
+
+// digitValue reads a decimal digit of any script (Unicode Nd): the
+// decimal blocks are runs of ten starting at the zero.
+func digitValue(r rune) (rune, bool) {
+	if !unicode.Is(unicode.Nd, r) {
+		return 0, false
+	}
+	for _, rg := range unicode.Nd.R16 {
+		if rune(rg.Lo) <= r && r <= rune(rg.Hi) {
+			return (r - rune(rg.Lo)) % 10, true
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		if rune(rg.Lo) <= r && r <= rune(rg.Hi) {
+			return (r - rune(rg.Lo)) % 10, true
+		}
+	}
+	return 0, false
 }
 
 func isASCIIAlnum(b byte) bool {
@@ -63,50 +162,182 @@ func isWide(r rune) bool {
 	return unicode.IsLetter(r)
 }
 
-// phraseForm turns folded runes into the text the phrase matcher reads:
-// ASCII letters and digits and non-ASCII letters are kept, apostrophes are
-// dropped ("can't" reads "cant"), everything else is one space; no space is
-// kept next to a wide letter ("坐 牢" reads "坐牢"); runs of three or more
-// single letters are joined ("a r r e s t" reads "arrest"). pos maps each
-// byte of the result to the index of the rune it came from.
+// leet maps the characters that stand for letters inside a word.
+func leet(r rune) (byte, bool) {
+	switch r {
+	case '0':
+		return 'o', true
+	case '1', '!', '|':
+		return 'i', true
+	case '3':
+		return 'e', true
+	case '4', '@':
+		return 'a', true
+	case '5', '$':
+		return 's', true
+	case '7', '+':
+		return 't', true
+	case '8':
+		return 'b', true
+	case '9':
+		return 'g', true
+	}
+	return 0, false
+}
+
+// isClauseEnd reports whether r ends a clause when followed by a space or
+// the end of the text (ASCII) or anywhere (CJK).
+func isClauseEnd(r rune) bool {
+	switch r {
+	case '.', '!', '?', ';', ',', ':', '\n', '。', '！', '？', '；', '…':
+		return true
+	}
+	return false
+}
+
+// phraseForm turns folded runes into the text the phrase matcher reads.
+// ASCII words are lower-case letters and digits separated by one space;
+// a word with a letter in it reads its leet characters as letters and l as
+// i; separators without white space between two letters are dropped;
+// wide letters carry no spaces around them; a clause end is '|'. pos maps
+// each byte of the result to the index of the rune it came from.
 func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 	out, at := buf[:0], pos[:0]
-	space := true // a space was (or would be) written last; suppress more
-	pendingSpace := false
+	n := len(rs)
+	pending := byte(0) // ' ' or '|' to write before the next letter
 	lastWide := false
-	for i, r := range rs {
-		switch {
-		case r < utf8.RuneSelf && isASCIIAlnum(byte(r)):
-			if pendingSpace && !lastWide {
-				out = append(out, ' ')
+	for i := 0; i < n; {
+		r := rs[i]
+		// An ASCII word: letters, digits and the leet characters between
+		// them, up to a space or a separator followed by a space.
+		if r < utf8.RuneSelf && (isASCIIAlnum(byte(r)) || r == '@' || r == '$' || r == '\'') {
+			j := i
+			letters := false
+			for j < n {
+				c := rs[j]
+				if c < utf8.RuneSelf && isASCIIAlnum(byte(c)) {
+					if 'a' <= c && c <= 'z' {
+						letters = true
+					}
+					j++
+					continue
+				}
+				if c == '\'' || c == '@' || c == '$' || c == '!' || c == '|' || c == '+' {
+					j++
+					continue
+				}
+				// A separator run between two word characters, with no space.
+				k := j
+				for k < n && isInnerSeparator(rs[k]) {
+					k++
+				}
+				if k > j && k < n && rs[k] < utf8.RuneSelf && isASCIIAlnum(byte(rs[k])) && !(isDigit(rs[j-1]) && isDigit(rs[k])) {
+					j = k
+					continue
+				}
+				break
+			}
+			// Trailing '!' and '|' end the word rather than spell a letter.
+			for j > i && (rs[j-1] == '!' || rs[j-1] == '|' || rs[j-1] == '$' || rs[j-1] == '+') && !letterAfter(rs, j) {
+				j--
+			}
+			if j == i {
+				j = i + 1
+				if rs[i] == '\'' {
+					i = j
+					continue
+				}
+			}
+			if pending != 0 && len(out) > 0 && !(lastWide && pending == ' ') {
+				out = append(out, pending)
 				at = append(at, int32(i))
 			}
-			pendingSpace, space, lastWide = false, false, false
-			out = append(out, byte(r))
-			at = append(at, int32(i))
-		case r == '\'':
-			// dropped
-		case isWide(r):
-			pendingSpace = false
-			space, lastWide = false, true
-			n := len(out)
-			out = utf8.AppendRune(out, r)
-			for ; n < len(out); n++ {
-				at = append(at, int32(i))
+			pending, lastWide = 0, false
+			for k := i; k < j; k++ {
+				c := rs[k]
+				var b byte
+				switch {
+				case c < utf8.RuneSelf && isASCIIAlnum(byte(c)):
+					b = byte(c)
+					if letters {
+						if l, ok := leet(c); ok {
+							b = l
+						} else if b == 'l' {
+							b = 'i'
+						}
+					}
+				case letters:
+					l, ok := leet(c)
+					if !ok {
+						continue
+					}
+					b = l
+				default:
+					continue
+				}
+				out = append(out, b)
+				at = append(at, int32(k))
 			}
-		default:
-			if !space {
-				pendingSpace = true
-			}
+			i = j
+			continue
 		}
+		if isWide(r) {
+			if pending == '|' && len(out) > 0 {
+				out = append(out, '|')
+				at = append(at, int32(i))
+			}
+			pending, lastWide = 0, true
+			m := len(out)
+			out = utf8.AppendRune(out, r)
+			for ; m < len(out); m++ {
+				at = append(at, int32(i))
+			}
+			i++
+			continue
+		}
+		// Anything else separates words; a clause end followed by a space
+		// (or CJK punctuation) ends a clause.
+		if isClauseEnd(r) && (r >= utf8.RuneSelf || r == '\n' || i+1 == n || rs[i+1] == ' ' || rs[i+1] == '\n' || isWide(rs[i+1])) {
+			// Between two Han characters only a sentence end counts.
+			if !(lastWide && (r == '，' || r == ',' || r == '、' || r == ':')) {
+				pending = '|'
+			}
+		} else if pending == 0 {
+			pending = ' '
+		}
+		i++
 	}
 	return joinSpelled(out, at)
+}
+
+func letterAfter(rs []rune, j int) bool {
+	return j < len(rs) && rs[j] < utf8.RuneSelf && isASCIIAlnum(byte(rs[j]))
+}
+
+func allDigits(rs []rune) bool {
+	for _, r := range rs {
+		if r < utf8.RuneSelf && isASCIIAlnum(byte(r)) && !isDigit(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isInnerSeparator reports whether r, between two letters with no space,
+// only hides a word: punctuation, symbols, emoji.
+func isInnerSeparator(r rune) bool {
+	if r == ' ' || r == '\n' {
+		return false
+	}
+	if r < utf8.RuneSelf {
+		return !isASCIIAlnum(byte(r))
+	}
+	return !isWide(r) && !unicode.IsDigit(r)
 }
 
 // joinSpelled removes the spaces inside runs of three or more one-letter
 // ASCII words.
 func joinSpelled(b []byte, at []int32) ([]byte, []int32) {
-	// Fast path: look for "x y z" at all.
 	single := func(i int) bool { // b[i] is a one-letter word
 		return isASCIIAlnum(b[i]) && (i == 0 || b[i-1] == ' ') && (i+1 == len(b) || b[i+1] == ' ')
 	}
@@ -125,7 +356,6 @@ func joinSpelled(b []byte, at []int32) ([]byte, []int32) {
 		if b[i] != ' ' || !single(i-1) || !single(i+1) {
 			continue
 		}
-		// Join only inside a run of at least three singles.
 		run := 2
 		if i >= 3 && b[i-2] == ' ' && single(i-3) {
 			run++

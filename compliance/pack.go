@@ -150,13 +150,16 @@ type lexiconFile struct {
 	Categories []BannedCategory `json:"categories"`
 }
 
+// lexiconFiles are the embedded data files that are not packs.
+var lexiconFiles = map[string]bool{"lexicon": true, "concepts": true, "pinyin": true}
+
 // PackNames lists the embedded packs.
 func PackNames() []string {
 	ents, _ := packFS.ReadDir("packs")
 	var names []string
 	for _, e := range ents {
 		n := strings.TrimSuffix(e.Name(), ".json")
-		if n != e.Name() && n != "lexicon" {
+		if n != e.Name() && !lexiconFiles[n] {
 			names = append(names, n)
 		}
 	}
@@ -168,7 +171,7 @@ func PackNames() []string {
 // ErrUnknownPack for a name it does not have and ErrBadPack when the data
 // does not hold together.
 func LoadPack(name string) (*Pack, error) {
-	if name == "" || name == "lexicon" || strings.ContainsAny(name, "/\\.") {
+	if name == "" || lexiconFiles[name] || strings.ContainsAny(name, "/\\.") {
 		return nil, fmt.Errorf("load pack %q: %w", name, ErrUnknownPack)
 	}
 	b, err := packFS.ReadFile("packs/" + name + ".json")
@@ -284,6 +287,13 @@ func (p *Pack) validate() error {
 	}
 	if p.PreVerification.Source == "" || p.Offers.Source == "" {
 		return bad("pre_verification.source and offers.source are required")
+	}
+	cf, _, err := loadConceptFile()
+	if err != nil {
+		return err
+	}
+	if err := validateConcepts(cf, p.Name); err != nil {
+		return err
 	}
 	return nil
 }

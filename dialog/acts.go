@@ -15,7 +15,13 @@ const (
 	ActVerifyFailed ActKind = "verify_failed" // neutral; ends the chat
 	ActVerifyFirst  ActKind = "verify_first"  // neutral; asked about the debt before verifying
 	ActVerified     ActKind = "verified"
-	ActWrongParty   ActKind = "wrong_party" // neutral; ends the chat
+	ActWrongParty   ActKind = "wrong_party" // neutral; a wrong number, ends the chat
+	// ActThirdParty is the pack's permitted message to someone who is not
+	// the borrower: ask them to have the borrower contact us, nothing else.
+	ActThirdParty   ActKind = "third_party"   // neutral
+	ActAskFactor    ActKind = "ask_factor"    // neutral; one factor matched, ask for the other
+	ActVerifyLocked ActKind = "verify_locked" // neutral; too many failed answers on the account
+	ActCeaseOnFile  ActKind = "cease_on_file" // the verified borrower asked us to stop; nothing more is said
 
 	// Information and prompts.
 	ActBalance            ActKind = "balance"
@@ -49,9 +55,11 @@ const (
 	ActClosePlan   ActKind = "close_plan"
 
 	// Endings and handoffs: each tells the borrower what happens next.
-	ActCeaseAck             ActKind = "cease_ack"    // neutral
-	ActCallbackAck          ActKind = "callback_ack" // neutral
+	ActCeaseAck             ActKind = "cease_ack"     // neutral; this channel (or the ones named)
+	ActCeaseAllAck          ActKind = "cease_all_ack" // neutral; every channel
+	ActCallbackAck          ActKind = "callback_ack"  // neutral
 	ActDisputeAck           ActKind = "dispute_ack"
+	ActValidationAck        ActKind = "validation_ack"
 	ActAttorneyAck          ActKind = "attorney_ack"
 	ActBankruptcyAck        ActKind = "bankruptcy_ack"
 	ActHardshipAck          ActKind = "hardship_ack"
@@ -68,13 +76,14 @@ const (
 var allActKinds = []ActKind{
 	ActGreeting, ActRecordingNotice, ActMiniMiranda,
 	ActAskVerify, ActVerifyRetry, ActVerifyFailed, ActVerifyFirst, ActVerified, ActWrongParty,
+	ActThirdParty, ActAskFactor, ActVerifyLocked, ActCeaseOnFile, ActCeaseAllAck,
 	ActBalance, ActAskResolution, ActAskAlternative, ActCannotPayAck, ActPaymentLink,
 	ActNotUnderstood, ActWelcomeBack, ActStillThere, ActConversationClosed,
 	ActAskPromiseDate, ActAskPlanCount, ActConfirmPayNow, ActConfirmPTP, ActConfirmPlan,
 	ActConfirmExtension, ActCounterPTPDate, ActCounterPTPAmount, ActCounterPlanCount,
 	ActCounterPlanDate, ActPlanUnavailable, ActExtensionUnavailable, ActNeedYesNo,
 	ActClosePayNow, ActClosePTP, ActClosePlan,
-	ActCeaseAck, ActCallbackAck, ActDisputeAck, ActAttorneyAck, ActBankruptcyAck,
+	ActCeaseAck, ActCallbackAck, ActDisputeAck, ActValidationAck, ActAttorneyAck, ActBankruptcyAck,
 	ActHardshipAck, ActAlreadyPaidAck, ActHumanHandoff, ActComplaintAck, ActAbuseAck,
 	ActDistressSupport, ActMisunderstoodHandoff, ActOffPolicyHandoff, ActAccountFlagHandoff,
 }
@@ -116,7 +125,10 @@ const (
 	ReasonVerificationFailed = "verification_failed"
 	ReasonCallbackLater      = "callback_later"
 	ReasonCease              = "cease"
-	ReasonWrongParty         = "wrong_party"
+	ReasonThirdParty         = PartyThirdParty
+	ReasonWrongNumber        = PartyWrongNumber
+	ReasonVerificationLocked = "verification_locked"
+	ReasonCeaseOnFile        = "cease_on_file"
 	ReasonExtension          = "extension"
 )
 

@@ -9,8 +9,11 @@ import (
 // CheckProposal tells whether a proposal made outside the engine (a human
 // agent recording a promise or a plan from the console) is inside the
 // account's policy on day today: the same limits the engine negotiates
-// within. It returns nil, or an error wrapping ErrOffPolicy that names the
-// rule broken.
+// within (the latest promise date, the smallest promise including the
+// debt's minimum payment, the number of payments, the smallest payment,
+// the first-payment window and the longest gap between payments; no
+// payment below one minor unit). It returns nil, or an error wrapping
+// ErrOffPolicy that names the rule broken.
 func CheckProposal(acct Account, p Proposal, today compliance.Date) error {
 	e := &engine{acct: &acct, in: Input{Today: today}}
 	due := e.due()
@@ -45,20 +48,24 @@ func CheckProposal(acct Account, p Proposal, today compliance.Date) error {
 			return off("%d installments, the policy allows 2 to %d", n, maxN)
 		}
 		firstBy := today.AddDays(acct.Policy.FirstInstallmentWithin)
+		minInst, every := e.minInstallment(), e.every()
 		var total int64
 		prev := compliance.Date{}
 		for i, in := range p.Installments {
 			if in.Amount.Currency != "" && in.Amount.Currency != due.Currency {
 				return off("installment %d: currency %s, the debt is in %s", i+1, in.Amount.Currency, due.Currency)
 			}
-			if in.Amount.Minor <= 0 || in.Amount.Minor < acct.Policy.MinInstallment.Minor {
-				return off("installment %d: %s is below the minimum installment %s", i+1, in.Amount, acct.Policy.MinInstallment)
+			if in.Amount.Minor < minInst.Minor {
+				return off("installment %d: %s is below the minimum installment %s", i+1, in.Amount, minInst)
 			}
 			if in.DueDate.IsZero() || in.DueDate.Before(today) || (!prev.IsZero() && !in.DueDate.After(prev)) {
 				return off("installment %d: date %s must be after today and after the previous payment", i+1, in.DueDate)
 			}
 			if i == 0 && in.DueDate.After(firstBy) {
 				return off("the first payment must be on or before %s", firstBy)
+			}
+			if !prev.IsZero() && prev.DaysUntil(in.DueDate) > every {
+				return off("installment %d: %d days after the previous payment, the policy allows at most %d", i+1, prev.DaysUntil(in.DueDate), every)
 			}
 			total += in.Amount.Minor
 			prev = in.DueDate
@@ -70,6 +77,18 @@ func CheckProposal(acct Account, p Proposal, today compliance.Date) error {
 		return off("unknown proposal kind %q", p.Kind)
 	}
 	return nil
+}
+
+// Deal is what recording an agreed proposal produces: the outcome to save
+// and the closing act that confirms it to the borrower, its payment link
+// filled in from the policy. The engine closes its own deals with the same
+// builder, so an agent's confirmation says what the bot's would. Check the
+// proposal with CheckProposal first.
+func Deal(acct Account, p Proposal, today compliance.Date) (Outcome, Act) {
+	e := &engine{acct: &acct, in: Input{Today: today}}
+	o, act := e.deal(p)
+	act.Facts.Verified = true // a deal is only made with the verified borrower
+	return o, act
 }
 
 // PlanFor returns the engine's standard plan of n payments for the

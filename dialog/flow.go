@@ -31,6 +31,10 @@ type Limits struct {
 	// OffPolicyAsks requests outside policy escalate to a person; the ones
 	// before it get a counter-offer.
 	OffPolicyAsks int `json:"off_policy_asks"`
+	// AccountVerifyAttempts failed identity answers across the sessions
+	// of an account (since its last successful verification) lock
+	// verification in chat until a person unlocks it.
+	AccountVerifyAttempts int `json:"account_verify_attempts"`
 }
 
 // PackFlow lists a pack's exact disclosures, in the order they are said.
@@ -40,6 +44,10 @@ type PackFlow struct {
 	// OnVerified are said right after verification, before any debt detail
 	// (US: the mini-Miranda, Reg F 1006.18(e)).
 	OnVerified []ActKind `json:"on_verified"`
+	// CeaseByChannel lets a borrower stop contact on some channels only
+	// ("don't call me, texts are fine"); without it every cease stops
+	// every channel.
+	CeaseByChannel bool `json:"cease_by_channel"`
 }
 
 // ParseFlow decodes and validates flow data (JSON). Unknown fields are
@@ -72,6 +80,9 @@ func (f Flow) Validate() error {
 	}
 	if f.Limits.OffPolicyAsks < 1 {
 		return bad("limits.off_policy_asks must be at least 1")
+	}
+	if f.Limits.AccountVerifyAttempts < f.Limits.VerifyAttempts {
+		return bad("limits.account_verify_attempts must be at least limits.verify_attempts")
 	}
 	for _, r := range allEscalationReasons {
 		p, ok := f.Priorities[r]

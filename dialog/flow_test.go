@@ -107,14 +107,18 @@ func TestMinPromise(t *testing.T) {
 		due     int64
 		amount  int64
 		percent int
+		minPay  int64
 		want    int64
 	}{
-		{"percent rounds up", 10001, 0, 25, 2501},
-		{"amount wins", 24000, 10000, 25, 10000},
-		{"percent wins", 24000, 1000, 25, 6000},
-		{"full balance only", 24000, 0, 100, 24000},
-		{"never above balance", 5000, 10000, 0, 5000},
-		{"no minimum", 24000, 0, 0, 0},
+		{"percent rounds up", 10001, 0, 25, 0, 2501},
+		{"amount wins", 24000, 10000, 25, 0, 10000},
+		{"percent wins", 24000, 1000, 25, 0, 6000},
+		{"full balance only", 24000, 0, 100, 0, 24000},
+		{"never above balance", 5000, 10000, 0, 0, 5000},
+		{"no minimum is one cent", 24000, 0, 0, 0, 1},
+		{"debt minimum payment wins", 24000, 1000, 0, 5000, 5000},
+		{"percent above debt minimum", 24000, 0, 25, 5000, 6000},
+		{"debt minimum never above balance", 3000, 0, 0, 5000, 3000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,6 +126,7 @@ func TestMinPromise(t *testing.T) {
 			a.Debt.AmountDue = usd(tt.due)
 			a.Policy.MinPromiseAmount = usd(tt.amount)
 			a.Policy.MinPromisePercent = tt.percent
+			a.Debt.MinPayment = usd(tt.minPay)
 			e := engine{acct: &a}
 			if got := e.minPromise(); got != usd(tt.want) {
 				t.Fatalf("minPromise = %v, want %d", got, tt.want)

@@ -38,6 +38,8 @@ type stepSpec struct {
 	Installments int       `json:"installments"`
 	Verify       string    `json:"verify"` // dob, id, id_lower, wrong_dob, wrong_id
 	Sentiment    string    `json:"sentiment"`
+	Party        string    `json:"party"`
+	Validation   bool      `json:"validation"`
 	Note         string    `json:"note"`
 }
 
@@ -48,15 +50,23 @@ func goldenAccounts() map[string]Account {
 	dec.ID, dec.Deceased = "a-4", true
 	bk := acctCN()
 	bk.ID, bk.Bankruptcy = "c-2", true
+	two := acctUS()
+	two.ID, two.Policy.VerifyFactors = "a-5", 2
+	ceased := acctCN()
+	ceased.ID, ceased.Cease = "c-3", true
+	locked := acctUS()
+	locked.ID, locked.PriorVerifyFailures = "a-6", 5
 	return map[string]Account{"us": acctUS(), "cn": acctCN(), "us_small": acctSmall(),
-		"us_attorney": att, "us_deceased": dec, "cn_bankruptcy": bk}
+		"us_attorney": att, "us_deceased": dec, "cn_bankruptcy": bk,
+		"us_two_factors": two, "cn_ceased": ceased, "us_locked": locked}
 }
 
 func (s stepSpec) input(a Account, today compliance.Date) Input {
 	if s.Event != "" && s.Event != EventMessage {
 		return Input{Kind: s.Event, Today: today}
 	}
-	p := Parse{Intent: s.Intent, Alts: s.Alts, Negated: s.Negated, Installments: s.Installments, Sentiment: s.Sentiment}
+	p := Parse{Intent: s.Intent, Alts: s.Alts, Negated: s.Negated, Installments: s.Installments, Sentiment: s.Sentiment,
+		Party: s.Party, Validation: s.Validation}
 	if s.InDays != nil {
 		p.Date = today.AddDays(*s.InDays)
 	}
@@ -165,6 +175,16 @@ func transcript(t *testing.T, sc scenario, acctName string, a Account, today com
 				fmt.Fprintf(&b, " [%s %s]", in.Amount, in.DueDate)
 			}
 			b.WriteByte('\n')
+		}
+		for _, x := range r.Statements {
+			fmt.Fprintf(&b, "  = statement %s", x.Kind)
+			if len(x.Channels) > 0 {
+				fmt.Fprintf(&b, " channels=%s", strings.Join(x.Channels, ","))
+			}
+			b.WriteByte('\n')
+		}
+		if st.ThirdParty {
+			fmt.Fprintf(&b, "  = third party (%s)\n", st.Party)
 		}
 		if r.Escalation != nil {
 			reasons[r.Escalation.Reason] = true

@@ -11,14 +11,14 @@ import (
 // shipped data parses, these tests pin the engine's behaviour to known data.
 func testFlow() Flow {
 	return Flow{
-		Limits: Limits{VerifyAttempts: 3, Misunderstandings: 3, OffPolicyAsks: 3},
+		Limits: Limits{VerifyAttempts: 3, Misunderstandings: 3, OffPolicyAsks: 3, AccountVerifyAttempts: 5},
 		Priorities: map[string]int{
 			ReasonDistress: 1, ReasonAbuse: 2, ReasonComplaint: 2, ReasonHardship: 2,
 			ReasonAttorney: 3, ReasonBankruptcy: 3, ReasonDeceased: 3, ReasonDispute: 3,
 			ReasonHumanRequested: 3, ReasonAlreadyPaid: 4, ReasonOffPolicy: 4, ReasonMisunderstood: 4,
 		},
 		Packs: map[string]PackFlow{
-			"us": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, OnVerified: []ActKind{ActMiniMiranda}},
+			"us": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, OnVerified: []ActKind{ActMiniMiranda}, CeaseByChannel: true},
 			"cn": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}},
 		},
 		FallbackPack: "us",

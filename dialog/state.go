@@ -42,6 +42,15 @@ type State struct {
 	Verified bool  `json:"verified"`
 	// VerifyFailures counts identity answers that did not match.
 	VerifyFailures int `json:"verify_failures"`
+	// Factors are the identity factors matched so far ("dob", "id"),
+	// when the policy asks for more than one.
+	Factors []string `json:"factors,omitempty"`
+	// ThirdParty locks the conversation into third-party handling: the
+	// speaker said they are not the borrower, so nothing about the debt
+	// is said and no identity answer is accepted from then on. Party is
+	// PartyThirdParty or PartyWrongNumber.
+	ThirdParty bool   `json:"third_party,omitempty"`
+	Party      string `json:"party,omitempty"`
 	// Misunderstood counts consecutive messages the engine could not use.
 	Misunderstood int `json:"misunderstood"`
 	// OffPolicy counts requests outside policy that got a counter-offer.

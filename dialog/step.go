@@ -67,6 +67,10 @@ func (e *engine) start() {
 }
 
 func (e *engine) resume() {
+	if e.st.ThirdParty {
+		e.thirdPartyMessage()
+		return
+	}
 	if e.st.Ended {
 		e.say(Act{Kind: ActConversationClosed})
 		return
@@ -95,6 +99,12 @@ func (e *engine) handBack() {
 }
 
 func (e *engine) message() {
+	if e.st.ThirdParty {
+		// Locked: the same permitted message, whatever is said, and no
+		// identity answer is ever checked.
+		e.thirdPartyMessage()
+		return
+	}
 	if e.st.Ended {
 		e.say(Act{Kind: ActConversationClosed})
 		return
@@ -127,17 +137,19 @@ func (e *engine) verifyTurn(p Parse) {
 	case distressed(p):
 		e.escalate(ReasonDistress, ActDistressSupport)
 	case p.Has(IntentWrongParty):
-		e.say(Act{Kind: ActWrongParty})
-		e.record(Outcome{Type: OutcomeWrongParty, Reason: ReasonWrongParty})
-		e.end()
+		e.thirdParty(p.Party)
 	case p.Has(IntentAbuse):
 		e.escalate(ReasonAbuse, ActAbuseAck)
 	case p.Has(IntentHuman):
 		e.escalate(ReasonHumanRequested, ActHumanHandoff)
 	case p.Has(IntentComplaint):
 		e.escalate(ReasonComplaint, ActComplaintAck)
+	case p.Has(IntentCease) && e.identifies(p):
+		// "07/21/1988. Stop contacting me": the borrower's own request,
+		// saved once the answer verifies them.
+		e.checkIdentity(p)
 	case p.Has(IntentCease):
-		e.cease()
+		e.cease(p)
 	case !p.DOB.IsZero() || p.IDLast4 != "":
 		e.checkIdentity(p)
 	case p.Has(IntentCallbackLater):
@@ -155,7 +167,29 @@ func (e *engine) verifyTurn(p Parse) {
 }
 
 func (e *engine) checkIdentity(p Parse) {
-	if e.identityMatches(p) {
+	if e.verifyLocked() {
+		e.lockVerification()
+		return
+	}
+	need := e.factorsNeeded()
+	matched, mismatch := e.matchFactors(p)
+	if need > 1 {
+		if !mismatch && len(matched) > 0 {
+			for _, f := range matched {
+				if !slices.Contains(e.st.Factors, f) {
+					e.st.Factors = append(slices.Clip(e.st.Factors), f)
+				}
+			}
+			if len(e.st.Factors) < need {
+				e.askFactor()
+				return
+			}
+		} else {
+			matched = nil
+		}
+	}
+	if len(matched) > 0 {
+		e.res.VerifyPassed = true
 		e.verified()
 		if rest, ok := afterIdentity(p); ok && !e.st.Ended {
 			// "07/21/1988, can I split it in 3?": answer the request
@@ -168,6 +202,12 @@ func (e *engine) checkIdentity(p Parse) {
 		return
 	}
 	e.st.VerifyFailures++
+	e.st.Factors = nil
+	e.res.VerifyFailed = true
+	if e.verifyLocked() {
+		e.lockVerification()
+		return
+	}
 	if e.st.VerifyFailures >= e.flow.Limits.VerifyAttempts {
 		e.say(Act{Kind: ActVerifyFailed})
 		e.record(Outcome{Type: OutcomeNone, Reason: ReasonVerificationFailed})
@@ -182,7 +222,8 @@ func (e *engine) checkIdentity(p Parse) {
 // a question, an escalation) rather than a courtesy ("yes, it's me").
 func afterIdentity(p Parse) (Parse, bool) {
 	rest := Parse{Negated: p.Negated, Date: p.Date, Amount: p.Amount, Installments: p.Installments,
-		Sentiment: p.Sentiment, Confidence: p.Confidence, Source: p.Source}
+		Sentiment: p.Sentiment, Confidence: p.Confidence, Source: p.Source,
+		Party: p.Party, Validation: p.Validation, CeaseChannels: p.CeaseChannels, Attorney: p.Attorney}
 	substantive := false
 	for _, i := range append([]Intent{p.Intent}, p.Alts...) {
 		switch i {
@@ -231,6 +272,13 @@ func (e *engine) verified() {
 func (e *engine) flagged() bool {
 	var reason string
 	switch a := e.acct; {
+	case a.Cease:
+		// The borrower asked us to stop: nothing about the debt, no
+		// negotiation; the chat ends (Reg F 1006.6(c); CN: 尊重停止联系的要求).
+		e.say(Act{Kind: ActCeaseOnFile})
+		e.record(Outcome{Type: OutcomeNone, Reason: ReasonCeaseOnFile})
+		e.end()
+		return true
 	case a.Attorney:
 		// Reg F 1006.6(b)(2): a represented consumer is contacted through
 		// the attorney, so the bot does not negotiate.
@@ -239,7 +287,9 @@ func (e *engine) flagged() bool {
 		reason = ReasonBankruptcy
 	case a.Deceased:
 		reason = ReasonDeceased
-	case a.Dispute:
+	case a.Dispute, a.Validation:
+		// Collection stops until the lender verifies the debt
+		// (FDCPA 809(b), Reg F 1006.34).
 		reason = ReasonDispute
 	default:
 		return false
@@ -254,27 +304,32 @@ func (e *engine) flagged() bool {
 
 // verifiedTurn handles a message from the verified borrower.
 func (e *engine) verifiedTurn(p Parse) {
+	if p.Has(IntentWrongParty) {
+		// "Actually this is her mother": whatever was verified, the
+		// speaker is not the borrower.
+		e.thirdParty(p.Party)
+		return
+	}
+	e.stateStatements(p)
 	switch {
 	case distressed(p):
 		e.escalate(ReasonDistress, ActDistressSupport)
 	case p.Has(IntentAbuse):
 		e.escalate(ReasonAbuse, ActAbuseAck)
 	case p.Has(IntentCease):
-		e.cease()
+		e.cease(p)
 	case p.Has(IntentAttorney):
 		e.escalate(ReasonAttorney, ActAttorneyAck)
 	case p.Has(IntentBankruptcy):
 		e.escalate(ReasonBankruptcy, ActBankruptcyAck)
+	case p.Has(IntentDispute) && p.Validation:
+		e.escalateAs(OutcomeDispute, ReasonDispute, ActValidationAck)
 	case p.Has(IntentDispute):
 		e.escalate(ReasonDispute, ActDisputeAck)
 	case p.Has(IntentComplaint):
 		e.escalate(ReasonComplaint, ActComplaintAck)
 	case p.Has(IntentHuman):
 		e.escalate(ReasonHumanRequested, ActHumanHandoff)
-	case p.Has(IntentWrongParty):
-		e.say(Act{Kind: ActWrongParty})
-		e.record(Outcome{Type: OutcomeWrongParty, Reason: ReasonWrongParty})
-		e.end()
 	case p.Has(IntentHardship) && !hasProposal(p):
 		// "I lost my job, can I do 3 payments?" is a plan request; hardship
 		// alone needs a person.
@@ -371,22 +426,39 @@ func confirmKind(k ProposalKind) ActKind {
 // accept records the confirmed proposal and closes with a summary and how
 // to pay.
 func (e *engine) accept(pr Proposal) {
+	o, act := e.deal(pr)
+	e.record(o)
+	e.say(act)
+	e.end()
+}
+
+// deal is the outcome an agreed proposal records and the closing act that
+// confirms it: one builder for the bot's deals and an agent's (Deal), so
+// both state the same figures and the same filled-in payment link.
+func (e *engine) deal(pr Proposal) (Outcome, Act) {
 	switch pr.Kind {
 	case ProposalPayNow:
-		e.record(Outcome{Type: OutcomePayNow, Amount: pr.Amount, DueDate: pr.Date})
-		e.say(e.proposalAct(ActClosePayNow, pr))
+		if pr.Date.IsZero() {
+			pr.Date = e.in.Today
+		}
+		return Outcome{Type: OutcomePayNow, Amount: pr.Amount, DueDate: pr.Date}, e.proposalAct(ActClosePayNow, pr)
 	case ProposalPlan:
-		e.record(Outcome{Type: OutcomePlan, Amount: pr.Amount, DueDate: pr.Date,
-			Installments: slices.Clone(pr.Installments)})
-		e.say(e.proposalAct(ActClosePlan, pr))
+		var total int64
+		for _, in := range pr.Installments {
+			total += in.Amount.Minor
+		}
+		pr.Amount = compliance.Money{Minor: total, Currency: e.due().Currency}
+		if len(pr.Installments) > 0 {
+			pr.Date = pr.Installments[0].DueDate
+		}
+		return Outcome{Type: OutcomePlan, Amount: pr.Amount, DueDate: pr.Date,
+			Installments: slices.Clone(pr.Installments)}, e.proposalAct(ActClosePlan, pr)
 	case ProposalExtension:
-		e.record(Outcome{Type: OutcomePTP, Reason: ReasonExtension, Amount: pr.Amount, DueDate: pr.Date})
-		e.say(e.proposalAct(ActClosePTP, Proposal{Kind: ProposalPTP, Amount: pr.Amount, Date: pr.Date}))
+		return Outcome{Type: OutcomePTP, Reason: ReasonExtension, Amount: pr.Amount, DueDate: pr.Date},
+			e.proposalAct(ActClosePTP, Proposal{Kind: ProposalPTP, Amount: pr.Amount, Date: pr.Date})
 	default:
-		e.record(Outcome{Type: OutcomePTP, Amount: pr.Amount, DueDate: pr.Date})
-		e.say(e.proposalAct(ActClosePTP, pr))
+		return Outcome{Type: OutcomePTP, Amount: pr.Amount, DueDate: pr.Date}, e.proposalAct(ActClosePTP, pr)
 	}
-	e.end()
 }
 
 // negotiateTurn handles a message in the intent and negotiation stages.
@@ -631,9 +703,11 @@ func (e *engine) escalate(reason string, kind ActKind) {
 	e.end()
 }
 
-func (e *engine) cease() {
-	e.say(Act{Kind: ActCeaseAck})
-	e.record(Outcome{Type: OutcomeCease, Reason: ReasonCease})
+func (e *engine) escalateAs(typ OutcomeType, reason string, kind ActKind) {
+	e.say(Act{Kind: kind})
+	esc := Escalation{Reason: reason, Priority: e.flow.priority(reason)}
+	e.res.Escalation = &esc
+	e.record(Outcome{Type: typ, Reason: reason})
 	e.end()
 }
 
@@ -689,13 +763,18 @@ func (e *engine) latestPromise() compliance.Date {
 	return e.in.Today.AddDays(e.acct.Policy.MaxDaysToPromise)
 }
 
-// minPromise is the smallest promise the policy accepts: the larger of the
-// minimum amount and the minimum percentage of the balance (rounded up),
-// never more than the balance.
+// smallestUnit is the smallest amount of any currency the system keeps:
+// one minor unit (a cent, a fen). No payment is ever smaller.
+const smallestUnit = 1
+
+// minPromise is the smallest promise the policy accepts: the largest of
+// the minimum amount, the minimum percentage of the balance (rounded up),
+// the debt's own minimum payment and one minor unit, never more than the
+// balance.
 func (e *engine) minPromise() compliance.Money {
 	due := e.due()
 	pol := e.acct.Policy
-	m := pol.MinPromiseAmount.Minor
+	m := max(pol.MinPromiseAmount.Minor, e.acct.Debt.MinPayment.Minor, smallestUnit)
 	if pct := int64(pol.MinPromisePercent); pct > 0 {
 		if v := (due.Minor*pct + 99) / 100; v > m {
 			m = v
@@ -707,17 +786,32 @@ func (e *engine) minPromise() compliance.Money {
 	return compliance.Money{Minor: m, Currency: due.Currency}
 }
 
+// minInstallment is the smallest payment of a plan: the larger of the
+// policy's minimum installment and the debt's minimum payment, and at
+// least one minor unit (a $0.05 balance is never split into $0.00
+// payments).
+func (e *engine) minInstallment() compliance.Money {
+	m := max(e.acct.Policy.MinInstallment.Minor, e.acct.Debt.MinPayment.Minor, smallestUnit)
+	return compliance.Money{Minor: m, Currency: e.due().Currency}
+}
+
 // maxInstallments is the largest plan the policy allows for this balance:
-// no more than MaxInstallments, each at least MinInstallment.
+// no more than MaxInstallments, each at least minInstallment.
 func (e *engine) maxInstallments() int {
-	pol := e.acct.Policy
-	n := pol.MaxInstallments
-	if mi := pol.MinInstallment.Minor; mi > 0 {
-		if byAmount := e.due().Minor / mi; byAmount < int64(n) {
-			n = int(byAmount)
-		}
+	n := e.acct.Policy.MaxInstallments
+	if byAmount := e.due().Minor / e.minInstallment().Minor; byAmount < int64(n) {
+		n = int(max(byAmount, 0))
 	}
 	return n
+}
+
+// every is the policy's interval between plan payments, also the longest
+// gap a plan may leave between two payments.
+func (e *engine) every() int {
+	if every := e.acct.Policy.InstallmentEveryDays; every >= 1 {
+		return every
+	}
+	return 30 // ValidatePolicy rejects this; keep dates distinct anyway
 }
 
 // buildPlan splits the balance into n payments in minor units, the
@@ -725,10 +819,7 @@ func (e *engine) maxInstallments() int {
 // InstallmentEveryDays.
 func (e *engine) buildPlan(n int, first compliance.Date) Proposal {
 	due := e.due()
-	every := e.acct.Policy.InstallmentEveryDays
-	if every < 1 {
-		every = 30 // ValidatePolicy rejects this; keep dates distinct anyway
-	}
+	every := e.every()
 	base := due.Minor / int64(n)
 	inst := make([]Installment, n)
 	for i := range inst {

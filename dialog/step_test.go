@@ -68,8 +68,9 @@ func TestVerification(t *testing.T) {
 		{"pass on third try", us, []Input{
 			msg(Parse{IDLast4: "0000"}), msg(Parse{IDLast4: "1111"}), dobOf(us),
 		}, []ActKind{ActVerified, ActMiniMiranda, ActBalance, ActAskResolution}, true, false, "", "", ""},
-		{"wrong party", us, []Input{say(IntentWrongParty)}, []ActKind{ActWrongParty}, false, true, OutcomeWrongParty, ReasonWrongParty, ""},
-		{"wrong party as alternative", us, []Input{msg(Parse{Intent: IntentDeny, Alts: []Intent{IntentWrongParty}})}, []ActKind{ActWrongParty}, false, true, OutcomeWrongParty, ReasonWrongParty, ""},
+		{"wrong party", us, []Input{say(IntentWrongParty)}, []ActKind{ActThirdParty}, false, true, OutcomeWrongParty, ReasonThirdParty, ""},
+		{"wrong number", us, []Input{msg(Parse{Intent: IntentWrongParty, Party: PartyWrongNumber})}, []ActKind{ActWrongParty}, false, true, OutcomeWrongParty, ReasonWrongNumber, ""},
+		{"wrong party as alternative", us, []Input{msg(Parse{Intent: IntentDeny, Alts: []Intent{IntentWrongParty}})}, []ActKind{ActThirdParty}, false, true, OutcomeWrongParty, ReasonThirdParty, ""},
 		{"human before verify", us, []Input{say(IntentHuman)}, []ActKind{ActHumanHandoff}, false, true, OutcomeEscalated, ReasonHumanRequested, ReasonHumanRequested},
 		{"distress before verify", cn, []Input{say(IntentDistress)}, []ActKind{ActDistressSupport}, false, true, OutcomeEscalated, ReasonDistress, ReasonDistress},
 		{"distressed sentiment", cn, []Input{msg(Parse{Sentiment: "distressed"})}, []ActKind{ActDistressSupport}, false, true, OutcomeEscalated, ReasonDistress, ReasonDistress},
@@ -215,7 +216,7 @@ func TestIntentsAfterVerification(t *testing.T) {
 		priority int
 	}{
 		{"dispute", Parse{Intent: IntentDispute}, ActDisputeAck, OutcomeDispute, ReasonDispute, ReasonDispute, 3},
-		{"cease", Parse{Intent: IntentCease}, ActCeaseAck, OutcomeCease, ReasonCease, "", 0},
+		{"cease", Parse{Intent: IntentCease}, ActCeaseAllAck, OutcomeCease, ReasonCease, "", 0},
 		{"attorney", Parse{Intent: IntentAttorney}, ActAttorneyAck, OutcomeEscalated, ReasonAttorney, ReasonAttorney, 3},
 		{"bankruptcy", Parse{Intent: IntentBankruptcy}, ActBankruptcyAck, OutcomeEscalated, ReasonBankruptcy, ReasonBankruptcy, 3},
 		{"hardship", Parse{Intent: IntentHardship}, ActHardshipAck, OutcomeEscalated, ReasonHardship, ReasonHardship, 2},
@@ -226,7 +227,7 @@ func TestIntentsAfterVerification(t *testing.T) {
 		{"distress beside a promise", Parse{Intent: IntentPromise, Date: today.AddDays(2), Alts: []Intent{IntentDistress}}, ActDistressSupport, OutcomeEscalated, ReasonDistress, ReasonDistress, 1},
 		{"already paid", Parse{Intent: IntentAlreadyPaid}, ActAlreadyPaidAck, OutcomeEscalated, ReasonAlreadyPaid, ReasonAlreadyPaid, 4},
 		{"callback later", Parse{Intent: IntentCallbackLater}, ActCallbackAck, OutcomeNone, ReasonCallbackLater, "", 0},
-		{"wrong party late", Parse{Intent: IntentWrongParty}, ActWrongParty, OutcomeWrongParty, ReasonWrongParty, "", 0},
+		{"wrong party late", Parse{Intent: IntentWrongParty}, ActThirdParty, OutcomeWrongParty, ReasonThirdParty, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -63,8 +63,20 @@ type Parse struct {
 	IDLast4      string           `json:"id_last4,omitempty"`
 	Name         string           `json:"name,omitempty"`
 	Sentiment    string           `json:"sentiment,omitempty"` // "neutral", "negative", "angry", "distressed"
-	Confidence   float64          `json:"confidence"`
-	Source       string           `json:"source,omitempty"` // "rules", "llm"
+	// Party says who the speaker is when IntentWrongParty is found:
+	// PartyThirdParty (someone who knows the borrower: a relative, a
+	// roommate, someone asking on their behalf) or PartyWrongNumber.
+	Party string `json:"party,omitempty"`
+	// Validation is set on a dispute that asks for proof of the debt.
+	Validation bool `json:"validation,omitempty"`
+	// CeaseChannels limits a cease to the channels named ("voice", "sms",
+	// "chat", "email"); empty means every channel.
+	CeaseChannels []string `json:"cease_channels,omitempty"`
+	// Attorney is the attorney's details as the message gives them (name,
+	// firm, phone).
+	Attorney   string  `json:"attorney,omitempty"`
+	Confidence float64 `json:"confidence"`
+	Source     string  `json:"source,omitempty"` // "rules", "llm"
 }
 
 // Has reports whether p carries intent i, as main intent or alternative.
@@ -82,7 +94,10 @@ func (p Parse) Has(i Intent) bool {
 
 // Policy is the lender's negotiation policy for a portfolio.
 type Policy struct {
-	MaxDaysToPromise       int              `json:"max_days_to_promise" yaml:"max_days_to_promise" validate:"min=0,max=90"`
+	MaxDaysToPromise int `json:"max_days_to_promise" yaml:"max_days_to_promise" validate:"min=0,max=90"`
+	// VerifyFactors is how many identity factors (date of birth, ID last
+	// 4) must match before anything about the debt is said; 0 means 1.
+	VerifyFactors          int              `json:"verify_factors,omitempty" yaml:"verify_factors" validate:"min=0,max=2"`
 	MinPromiseAmount       compliance.Money `json:"min_promise_amount" yaml:"min_promise_amount"`                            // in the debt's currency
 	MinPromisePercent      int              `json:"min_promise_percent" yaml:"min_promise_percent" validate:"min=0,max=100"` // of amount due; 100 = full balance only
 	MaxInstallments        int              `json:"max_installments" yaml:"max_installments" validate:"min=1,max=36"`
@@ -121,6 +136,14 @@ type Account struct {
 	Dispute    bool `json:"dispute,omitempty"`
 	Bankruptcy bool `json:"bankruptcy,omitempty"`
 	Deceased   bool `json:"deceased,omitempty"`
+	// Cease is set when the borrower asked that the conversation's channel
+	// (or every channel) not be used; Validation when they asked for
+	// proof of the debt that has not been given.
+	Cease      bool `json:"cease,omitempty"`
+	Validation bool `json:"validation,omitempty"`
+	// PriorVerifyFailures counts failed identity answers in the account's
+	// earlier sessions since its last successful verification.
+	PriorVerifyFailures int `json:"prior_verify_failures,omitempty"`
 }
 
 // EventKind is what happened that the engine must react to.
@@ -213,4 +236,37 @@ type Result struct {
 	Outcome    *Outcome    `json:"outcome,omitempty"`
 	Escalation *Escalation `json:"escalation,omitempty"`
 	Ended      bool        `json:"ended,omitempty"`
+	// Statements are what the verified borrower stated about their rights
+	// in this step; the runtime saves them on the account with the turn.
+	Statements []Statement `json:"statements,omitempty"`
+	// VerifyFailed is set when an identity answer did not match.
+	VerifyFailed bool `json:"verify_failed,omitempty"`
+	// VerifyPassed is set when the right party was verified.
+	VerifyPassed bool `json:"verify_passed,omitempty"`
 }
+
+// Statement kinds (Statement.Kind).
+const (
+	StatementCease      = "cease"
+	StatementDispute    = "dispute"
+	StatementValidation = "validation"
+	StatementAttorney   = "attorney"
+	StatementBankruptcy = "bankruptcy"
+)
+
+// Statement is something the borrower stated about their rights.
+type Statement struct {
+	Kind string `json:"kind"`
+	// Channels limits a cease; empty means every channel.
+	Channels []string `json:"channels,omitempty"`
+	// Details are what the borrower gave with it (an attorney's name and
+	// phone).
+	Details string `json:"details,omitempty"`
+}
+
+// Who the speaker is when they are not the borrower (Parse.Party, and
+// the reason of a wrong_party outcome).
+const (
+	PartyThirdParty  = "third_party"
+	PartyWrongNumber = "wrong_number"
+)

@@ -386,8 +386,8 @@ conversations:
     expect: {outcome: ptp, must_say: ["Another missing phrase"], must_not_say: ["November 27, 2026"]}
   - name: lines-after-end
     account: maria
-    lines: ["this is the wrong number", "hello?"]
-    expect: {outcome: wrong_party}
+    lines: ["07/21/1988", "stop contacting me", "hello?"]
+    expect: {outcome: cease}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -401,7 +401,7 @@ conversations:
 		"wrong-figures":   {"promise amount 240.00, want 100.00", "promise due 2026-11-27, want 2026-11-28"},
 		"wrong-outcome":   {"outcome wrong_party, want ptp", "0 promises recorded", "want one for dispute"},
 		"words":           {`line 1 "07/21/1988": reply lacks "Nonexistent phrase"`, `line 1 "07/21/1988": reply says "$240.00"`, `never said "Another missing phrase"`, `the bot said "November 27, 2026"`},
-		"lines-after-end": {`line 2 "hello?": the conversation had already ended`},
+		"lines-after-end": {`line 3 "hello?": the conversation had already ended`},
 	}
 	if len(rep.Results) != len(want) {
 		t.Fatalf("%d results", len(rep.Results))
@@ -535,35 +535,29 @@ func TestRecordRules(t *testing.T) {
 	}
 }
 
-// TestLeakRule checks that anything naming the debt said before
-// verification fails the conversation: a creditor whose name the greeting
-// happens to contain stands in for a leaking bot.
+// TestLeakRule checks that a creditor name said before verification never
+// reaches the speaker: a creditor whose name the greeting happens to
+// contain stands in for a leaking bot. The guard knows the creditor
+// (Facts.Creditor) and replaces the greeting, so nothing is disclosed, and
+// the replacement fails the conversation.
 func TestLeakRule(t *testing.T) {
 	head := strings.Replace(validHead, "creditor: Demo Finance", "creditor: automated assistant", 1)
-	s, err := Parse("leak.yaml", []byte(head+`conversations: [{name: leak, account: maria, lines: ["this is the wrong number"], expect: {outcome: wrong_party}}]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Run(context.Background(), s, Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := rep.Results[0]
-	if res.Pass || !strings.Contains(strings.Join(res.Failures, "\n"), `opening: said "automated assistant" to a third party`) || res.Disclosures != 1 {
-		t.Errorf("pass %v, disclosures %d, failures %q", res.Pass, res.Disclosures, res.Failures)
-	}
-	// The same words to a speaker who may yet be the borrower are said
-	// before verification.
-	s, err = Parse("leak.yaml", []byte(head+`conversations: [{name: leak, account: maria, lines: ["hello"], expect: {outcome: none, mode: bot}}]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err = Run(context.Background(), s, Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res = rep.Results[0]
-	if res.Pass || !strings.Contains(strings.Join(res.Failures, "\n"), `said "automated assistant" before the borrower was verified`) || res.Disclosures != 1 {
-		t.Errorf("pass %v, disclosures %d, failures %q", res.Pass, res.Disclosures, res.Failures)
+	for _, line := range []string{"this is the wrong number", "hello"} {
+		outcome := `{outcome: wrong_party}`
+		if line == "hello" {
+			outcome = `{outcome: none, mode: bot}`
+		}
+		s, err := Parse("leak.yaml", []byte(head+`conversations: [{name: leak, account: maria, lines: ["`+line+`"], expect: `+outcome+`}]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Run(context.Background(), s, Options{Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := rep.Results[0]
+		if res.Pass || res.Disclosures != 0 || !strings.Contains(strings.Join(res.Failures, "\n"), "the creditor's name before verification") {
+			t.Errorf("%q: pass %v, disclosures %d, failures %q", line, res.Pass, res.Disclosures, res.Failures)
+		}
 	}
 }

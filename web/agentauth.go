@@ -131,6 +131,9 @@ func HashToken(token string) string {
 
 // agentClaims is what a console token carries.
 type agentClaims struct {
+	// Session names the server-side record (console_sessions.go) without
+	// which the token is refused.
+	Session string `json:"s"`
 	User    string `json:"u"`
 	Name    string `json:"n"`
 	Role    string `json:"r"`
@@ -180,7 +183,7 @@ func (s agentSigner) verify(tok string, now time.Time) (agentClaims, error) {
 		return agentClaims{}, fmt.Errorf("payload: %w", ErrAgentToken)
 	}
 	var c agentClaims
-	if err := json.Unmarshal(b, &c); err != nil || c.User == "" || (c.Role != RoleAgent && c.Role != RoleSupervisor) {
+	if err := json.Unmarshal(b, &c); err != nil || c.User == "" || c.Session == "" || (c.Role != RoleAgent && c.Role != RoleSupervisor) {
 		return agentClaims{}, fmt.Errorf("claims: %w", ErrAgentToken)
 	}
 	if !now.Before(time.Unix(c.Expires, 0)) {

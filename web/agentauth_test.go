@@ -37,12 +37,12 @@ func TestConsoleTokens(t *testing.T) {
 	s := newAgentSigner([]byte(strings.Repeat("k", 32)))
 	other := newAgentSigner([]byte(strings.Repeat("j", 32)))
 	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
-	good, err := s.mint(agentClaims{User: "ann", Name: "Ann", Role: RoleAgent, Expires: now.Add(time.Hour).Unix()})
+	good, err := s.mint(agentClaims{Session: "cs-1", User: "ann", Name: "Ann", Role: RoleAgent, Expires: now.Add(time.Hour).Unix()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, _ := s.mint(agentClaims{User: "ann", Name: "Ann", Role: "admin", Expires: now.Add(time.Hour).Unix()})
-	foreign, _ := other.mint(agentClaims{User: "ann", Name: "Ann", Role: RoleSupervisor, Expires: now.Add(time.Hour).Unix()})
+	bad, _ := s.mint(agentClaims{Session: "cs-1", User: "ann", Name: "Ann", Role: "admin", Expires: now.Add(time.Hour).Unix()})
+	foreign, _ := other.mint(agentClaims{Session: "cs-1", User: "ann", Name: "Ann", Role: RoleSupervisor, Expires: now.Add(time.Hour).Unix()})
 	chat, _ := tokenSigner{secret: []byte(strings.Repeat("k", 32))}.mint(tokenClaims{Conversation: "c", Account: "a", Expires: now.Add(time.Hour).Unix()})
 	tests := []struct {
 		name, tok string
@@ -71,7 +71,7 @@ func TestConsoleTokens(t *testing.T) {
 func FuzzConsoleToken(f *testing.F) {
 	s := newAgentSigner([]byte(strings.Repeat("k", 32)))
 	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
-	good, _ := s.mint(agentClaims{User: "ann", Name: "Ann", Role: RoleAgent, Expires: now.Add(time.Hour).Unix()})
+	good, _ := s.mint(agentClaims{Session: "cs-1", User: "ann", Name: "Ann", Role: RoleAgent, Expires: now.Add(time.Hour).Unix()})
 	for _, seed := range []string{good, "", "a1.", "a1..", "v1.e30.x", good + "x"} {
 		f.Add(seed)
 	}

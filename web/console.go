@@ -17,6 +17,7 @@ import (
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/redact"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -35,13 +36,14 @@ const (
 
 // console serves the agent console: its page, API and WebSocket.
 type console struct {
-	s       *Server
-	cfg     ConsoleConfig
-	auth    *agentAuth
-	node    *handoff.Node
-	q       *handoff.Queue
-	deliver func(ctx context.Context, convID string, out bot.Output) error
-	log     *slog.Logger
+	s        *Server
+	cfg      ConsoleConfig
+	auth     *agentAuth
+	sessions *sessionBook
+	node     *handoff.Node
+	q        *handoff.Queue
+	deliver  func(ctx context.Context, convID string, out bot.Output) error
+	log      *slog.Logger
 }
 
 // newConsole returns the console over the chat's handoff bridge, or nil
@@ -62,7 +64,19 @@ func newConsole(s *Server, cfg ConsoleConfig, b *Bridge, secret []byte) (*consol
 	if err != nil {
 		return nil, err
 	}
-	return &console{s: s, cfg: cfg, auth: auth, node: b.node, q: b.queue, deliver: b.Deliver, log: s.log.With("component", "console")}, nil
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	book, err := openSessionBook(ctx, b.node.JetStream(), b.node.Config().Prefix, cfg.TokenTTL)
+	if err != nil {
+		return nil, err
+	}
+	c := &console{s: s, cfg: cfg, auth: auth, sessions: book, node: b.node, q: b.queue, deliver: b.Deliver, log: s.log.With("component", "console")}
+	// A configuration change (a user removed or given another role)
+	// applies to the sessions already open.
+	if err := book.reconcile(ctx, auth.users); err != nil {
+		c.log.Warn("console sessions not reconciled with the configuration", "err", err)
+	}
+	return c, nil
 }
 
 // registerConsole adds the console's routes to m. Without a console they
@@ -75,6 +89,9 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 	}
 	m.HandleFunc("GET /agent", c.page)
 	m.HandleFunc("POST /v1/agent/signin", c.signIn)
+	m.HandleFunc("POST /v1/agent/signout", c.authed(c.signOut))
+	m.HandleFunc("GET /v1/agent/sessions", c.authed(c.listSessions))
+	m.HandleFunc("POST /v1/agent/sessions/{id}/revoke", c.authed(c.revokeSession))
 	m.HandleFunc("GET /v1/agent/me", c.authed(c.me))
 	m.HandleFunc("GET /v1/agent/queue", c.authed(c.queue))
 	m.HandleFunc("GET /v1/agent/cases/{id}", c.authed(c.caseDetail))
@@ -100,6 +117,7 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 		"/v1/agent/cases/{id}/record": "POST", "/v1/agent/cases/{id}/handback": "POST", "/v1/agent/cases/{id}/close": "POST",
 		"/v1/agent/conversations": "GET", "/v1/agent/conversations/{id}": "GET", "/v1/agent/ws": "GET",
 		"/v1/agent/callbacks": "GET", "/v1/agent/callbacks/{id}/done": "POST",
+		"/v1/agent/signout": "POST", "/v1/agent/sessions": "GET", "/v1/agent/sessions/{id}/revoke": "POST",
 	} {
 		if allow == "GET" {
 			allow = "GET, HEAD"
@@ -142,6 +160,8 @@ func (c *console) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		a = apiError{Status: http.StatusUnauthorized, Code: CodeSignIn, Message: "wrong user or password"}
 	case errors.Is(err, ErrAgentToken):
 		a = apiError{Status: http.StatusUnauthorized, Code: CodeTokenInvalid, Message: "missing or invalid console token; sign in"}
+	case errors.Is(err, ErrAgentRevoked):
+		a = apiError{Status: http.StatusUnauthorized, Code: CodeRevoked, Message: "console session ended; sign in again"}
 	case errors.Is(err, ErrAgentExpired):
 		a = apiError{Status: http.StatusUnauthorized, Code: CodeTokenExpired, Message: "console token expired; sign in again"}
 	case errors.Is(err, ErrRole):
@@ -196,13 +216,13 @@ func (a agentCtx) supervisor() bool { return a.Role == RoleSupervisor }
 // authed requires a valid console token.
 func (c *console) authed(h func(http.ResponseWriter, *http.Request, agentCtx)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		cl, err := c.auth.signer.verify(consoleToken(r), c.s.clock.Now())
+		a, err := c.session(r.Context(), consoleToken(r))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="collectagent console"`)
 			c.writeError(w, r, err)
 			return
 		}
-		h(w, r, agentCtx{cl})
+		h(w, r, a)
 	}
 }
 
@@ -266,7 +286,12 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	exp := now.Add(c.cfg.TokenTTL)
-	tok, err := c.auth.signer.mint(agentClaims{User: u.ID, Name: u.Name, Role: u.Role, Expires: exp.Unix()})
+	sess := consoleSession{ID: newSessionID(), User: u.ID, Name: u.Name, Role: u.Role, Address: ip, CreatedAt: now.UTC(), ExpiresAt: exp.UTC()}
+	if err := c.sessions.put(r.Context(), sess); err != nil {
+		c.writeError(w, r, err)
+		return
+	}
+	tok, err := c.auth.signer.mint(agentClaims{Session: sess.ID, User: u.ID, Name: u.Name, Role: u.Role, Expires: exp.Unix()})
 	if err != nil {
 		c.writeError(w, r, err)
 		return
@@ -337,7 +362,7 @@ func (c *console) view(k handoff.Case, now time.Time) caseView {
 		v.Offers = append(v.Offers, bot.FormatProposal(o))
 	}
 	if p.Summary != nil {
-		v.Summary, v.Situation = p.Summary.Text, p.Summary.Situation
+		v.Summary, v.Situation = redact.Text(p.Summary.Text, now), redact.Text(p.Summary.Situation, now)
 		if len(v.Offers) == 0 && len(p.Summary.Offers) > 0 {
 			v.Offers = append(v.Offers, p.Summary.Offers...)
 		}
@@ -475,14 +500,18 @@ type turnView struct {
 	At   string `json:"at"`
 }
 
-func (c *console) transcript(ctx context.Context, convID string) ([]turnView, error) {
+// transcript is a conversation's lines as agents see them: a borrower's
+// verification answers and identity numbers are withheld (redact), on
+// every case, claimed or not; the store keeps them for the audit.
+func (c *console) transcript(ctx context.Context, convID, locale string) ([]turnView, error) {
 	ts, err := c.s.store.ListTurns(ctx, convID)
 	if err != nil {
 		return nil, fmt.Errorf("transcript: %w", err)
 	}
 	out := make([]turnView, 0, len(ts))
+	now := c.s.clock.Now()
 	for _, t := range ts {
-		v := turnView{Seq: t.Seq, From: t.From, Text: t.Text, At: t.At.UTC().Format(time.RFC3339)}
+		v := turnView{Seq: t.Seq, From: t.From, Text: redact.Turn(t.From, t.Text, t.Meta, locale, now), At: t.At.UTC().Format(time.RFC3339)}
 		if t.From == bot.FromAgent && len(t.Meta) > 0 {
 			var m struct {
 				Name string `json:"name"`
@@ -537,7 +566,7 @@ func (c *console) detail(ctx context.Context, convID string, k *handoff.Case, re
 	if err != nil {
 		return detailView{}, fmt.Errorf("account: %w", err)
 	}
-	tr, err := c.transcript(ctx, convID)
+	tr, err := c.transcript(ctx, convID, cv.Locale)
 	if err != nil {
 		return detailView{}, err
 	}
@@ -755,8 +784,9 @@ type recordReq struct {
 }
 
 // proposal turns the form into the dialog's proposal. A plan is the
-// engine's standard plan (dialog.PlanFor) for the balance.
-func (c *console) proposal(req recordReq, k handoff.Case, acct store.Account, debtID string) (dialog.Proposal, error) {
+// engine's standard plan for the account (its minimums included); the
+// session checks every deal against the policy before recording it.
+func (c *console) proposal(req recordReq, k handoff.Case, sess *bot.Session, acct store.Account, debtID string) (dialog.Proposal, error) {
 	var fields []FieldError
 	view := maskAccount(acct, debtID)
 	cur := view.Currency
@@ -795,8 +825,7 @@ func (c *console) proposal(req recordReq, k handoff.Case, acct store.Account, de
 			fields = append(fields, FieldError{Field: "every_days", Message: "1 to 92 days"})
 		}
 		if len(fields) == 0 {
-			da := dialog.Account{Debt: dialog.Debt{AmountDue: compliance.Money{Minor: view.AmountMinor, Currency: cur}}, Policy: dialog.Policy{InstallmentEveryDays: every}}
-			p = dialog.PlanFor(da, req.Count, first)
+			p = sess.PlanFor(req.Count, first, every)
 		}
 	default:
 		fields = append(fields, FieldError{Field: "kind", Message: "one of ptp, pay_now, plan, extension"})
@@ -828,7 +857,7 @@ func (c *console) record(w http.ResponseWriter, r *http.Request, a agentCtx) {
 		c.writeError(w, r, err)
 		return
 	}
-	p, err := c.proposal(req, k, acct, cv.DebtID)
+	p, err := c.proposal(req, k, sess, acct, cv.DebtID)
 	if err != nil {
 		c.writeError(w, r, err)
 		return

@@ -199,8 +199,14 @@ func (e *consoleEnv) signIn(id string) string {
 // once the case is on the board.
 func (e *consoleEnv) escalate(accountID string) (*websocket.Conn, string, string) {
 	e.t.Helper()
-	e.addAccounts(maria(accountID))
-	s := e.mint(accountID)
+	return e.escalateAccount(maria(accountID))
+}
+
+// escalateAccount is escalate for an account of the test's own making.
+func (e *consoleEnv) escalateAccount(a AccountIn) (*websocket.Conn, string, string) {
+	e.t.Helper()
+	e.addAccounts(a)
+	s := e.mint(a.ID)
 	c := e.mustDial(s.Token)
 	untilStatus(e.t, c)
 	say(e.t, c, "07/21/1988")

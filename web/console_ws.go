@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/redact"
 )
 
 // consoleFrame is what the console's WebSocket sends: "hello" once,
@@ -41,12 +43,12 @@ func (c *console) ws(w http.ResponseWriter, r *http.Request) {
 		c.writeError(w, r, err)
 		return
 	}
-	cl, err := c.auth.signer.verify(consoleToken(r), c.s.clock.Now())
+	a, err := c.session(r.Context(), consoleToken(r))
 	if err != nil {
 		c.writeError(w, r, err)
 		return
 	}
-	a := agentCtx{cl}
+	tok := consoleToken(r)
 	q := r.URL.Query()
 	var (
 		convID, caseID string
@@ -168,6 +170,7 @@ func (c *console) ws(w http.ResponseWriter, r *http.Request) {
 		case <-gone:
 			return
 		case m := <-msgs:
+			m.Text = redact.Turn(m.From, m.Text, nil, "", c.s.clock.Now())
 			if !write(consoleFrame{Type: "message", Message: &m}) {
 				return
 			}
@@ -193,6 +196,13 @@ func (c *console) ws(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-drain.C:
+			// A signed-out or revoked session (on any node) ends the
+			// console's live view too.
+			if _, err := c.session(ctx, tok); errors.Is(err, ErrAgentRevoked) || errors.Is(err, ErrAgentExpired) || errors.Is(err, ErrAgentToken) {
+				log.Info("console session ended", "err", err)
+				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, CodeRevoked), time.Now().Add(cfg.WriteWait))
+				return
+			}
 			if c.s.isDraining() {
 				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(cfg.WriteWait))
 				return

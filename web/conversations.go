@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/redact"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -97,7 +98,10 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, EndedAt: c.EndedAt,
 	}
 	for _, t := range turns {
-		out.Transcript = append(out.Transcript, TurnOut{Seq: t.Seq, From: t.From, Text: t.Text, At: t.At})
+		// Verification answers and identity numbers are withheld; the
+		// store keeps them for the audit.
+		text := redact.Turn(t.From, t.Text, t.Meta, c.Locale, s.clock.Now())
+		out.Transcript = append(out.Transcript, TurnOut{Seq: t.Seq, From: t.From, Text: text, At: t.At})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

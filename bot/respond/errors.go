@@ -7,4 +7,5 @@ var (
 	ErrUnknownLocale = errors.New("respond: unknown locale")
 	ErrNoTemplate    = errors.New("respond: no template for act kind")
 	ErrTemplate      = errors.New("respond: template failed")
+	ErrUnfilled      = errors.New("respond: a placeholder was left unfilled")
 )

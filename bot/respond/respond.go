@@ -95,7 +95,30 @@ func (r *Renderer) Render(act dialog.Act, locale string, acct dialog.Account) (s
 	if err := t.Execute(buf, &d); err != nil {
 		return "", fmt.Errorf("render %s/%s: %w: %w", locale, act.Kind, ErrTemplate, err)
 	}
+	// A placeholder left in a value (a payment link copied from the policy
+	// unfilled) must never reach a borrower.
+	if i := bytes.IndexByte(buf.Bytes(), '{'); i >= 0 && unfilled(buf.Bytes()[i:]) {
+		return "", fmt.Errorf("render %s/%s: %w", locale, act.Kind, ErrUnfilled)
+	}
 	return buf.String(), nil
+}
+
+// unfilled reports whether b holds a {name} placeholder.
+func unfilled(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, '{')
+		if i < 0 {
+			return false
+		}
+		b = b[i+1:]
+		j := 0
+		for j < len(b) && (b[j] == '_' || b[j] >= 'a' && b[j] <= 'z') {
+			j++
+		}
+		if j > 0 && j < len(b) && b[j] == '}' {
+			return true
+		}
+	}
 }
 
 // DataFor formats act's fields for locale (empty: the account's): the

@@ -101,14 +101,21 @@ func conversations(a dialog.Account) map[string][]turn {
 			say("a little in 3 days", dialog.Parse{Intent: dialog.IntentPromise, Date: days(3), Amount: money(due.Minor/20, "")}), yes},
 		"counter_plan": {start, dob, say("12 payments", dialog.Parse{Intent: dialog.IntentPlan, Installments: 12}), no,
 			say("2 payments starting in 3 weeks", dialog.Parse{Intent: dialog.IntentPlan, Installments: 2, Date: days(20)}), yes},
-		"flagged":   {start, dob},
-		"extension": {start, dob, intent("can I have more time", dialog.IntentExtension), intent("hmm", dialog.IntentUnknown), yes},
+		"flagged":          {start, dob},
+		"ceased":           {start, dob},
+		"two_factors":      {start, dob, say("(ID last 4)", dialog.Parse{Intent: dialog.IntentIdentify, IDLast4: a.IDLast4})},
+		"locked":           {start, dob},
+		"cease_unverified": {start, intent("stop texting me", dialog.IntentCease)},
+		"extension":        {start, dob, intent("can I have more time", dialog.IntentExtension), intent("hmm", dialog.IntentUnknown), yes},
 		"questions": {start, intent("what is this about", dialog.IntentAskBalance), intent("???", dialog.IntentUnknown), dob,
 			intent("how much again", dialog.IntentAskBalance), intent("I can't pay", dialog.IntentCannotPay),
 			say("I can't pay Friday", dialog.Parse{Intent: dialog.IntentPromise, Date: days(4), Negated: true}),
 			intent("later", dialog.IntentCallbackLater), intent("hello?", dialog.IntentGreet)},
 		"verify_failed": {start, wrong, wrong, wrong},
-		"wrong_party":   {start, intent("wrong number", dialog.IntentWrongParty)},
+		"wrong_party":   {start, say("wrong number", dialog.Parse{Intent: dialog.IntentWrongParty, Party: dialog.PartyWrongNumber})},
+		"third_party": {start, say("this is her mother", dialog.Parse{Intent: dialog.IntentWrongParty, Party: dialog.PartyThirdParty}),
+			intent("how much does she owe", dialog.IntentAskBalance)},
+		"validation":    {start, dob, say("send me proof I owe this", dialog.Parse{Intent: dialog.IntentDispute, Validation: true})},
 		"small_plan":    {start, dob, say("split in 2", dialog.Parse{Intent: dialog.IntentPlan, Installments: 2}), yes},
 		"resume":        {start, ev(dialog.EventTimeout), ev(dialog.EventResume), dob, intent("a person please", dialog.IntentHuman), ev(dialog.EventHandBack), say("2 payments", dialog.Parse{Installments: 2}), yes},
 		"misunderstood": {start, dob, intent("asdf", dialog.IntentUnknown), intent("qwer", dialog.IntentUnknown), intent("zxcv", dialog.IntentUnknown)},
@@ -165,6 +172,12 @@ func accountFor(cname string, a dialog.Account) dialog.Account {
 		a.Debt.AmountDue.Minor = a.Policy.MinInstallment.Minor + a.Policy.MinInstallment.Minor/2
 	case "flagged":
 		a.Attorney = true
+	case "ceased":
+		a.Cease = true
+	case "two_factors":
+		a.Policy.VerifyFactors = 2
+	case "locked":
+		a.PriorVerifyFailures = 10
 	}
 	return a
 }
@@ -343,6 +356,18 @@ func TestRenderErrors(t *testing.T) {
 	}
 	if _, err := bad.Render(dialog.Act{Kind: "x"}, "en-US", a); !errors.Is(err, ErrTemplate) {
 		t.Errorf("missing field: err = %v", err)
+	}
+	// A link copied from the policy without filling it in never reaches a
+	// borrower; braces that are no placeholder pass.
+	unfilledLink := dialog.Act{Kind: dialog.ActClosePTP, Amount: money(24000, "USD"), Date: days(5),
+		Link: "https://pay.example.com/{account}?amount={amount}"}
+	if s, err := r.Render(unfilledLink, "en-US", a); !errors.Is(err, ErrUnfilled) {
+		t.Errorf("unfilled link: %q, err = %v", s, err)
+	}
+	braces := unfilledLink
+	braces.Link = "https://pay.example.com/r?q={1}&x={}"
+	if _, err := r.Render(braces, "en-US", a); err != nil {
+		t.Errorf("braces that are no placeholder: %v", err)
 	}
 	// The package-level Render uses the embedded templates.
 	if s, err := Render(dialog.Act{Kind: dialog.ActGreeting}, "zh-CN", a); err != nil || !strings.Contains(s, "人工智能") {

@@ -33,8 +33,11 @@ type fakeModel struct {
 	rules *understand.Rules
 	fail  bool
 	// lie, when set, is put before every phrased text: a model that
-	// claims what the engine never said.
-	lie string
+	// claims what the engine never said. lies, when set, are put before
+	// the phrased texts in turn.
+	lie    string
+	lies   []string
+	phrase int // phrase requests answered
 
 	mu    sync.Mutex
 	ops   map[string]int // requests by operation
@@ -140,7 +143,14 @@ func (f *fakeModel) serve(w http.ResponseWriter, r *http.Request) {
 		if !req.Stream {
 			f.t.Errorf("fake model: a phrase request that does not stream")
 		}
-		streamBack(w, f.lie+between(user, "<original_message>\n", "\n</original_message>"))
+		lie := f.lie
+		f.mu.Lock()
+		if len(f.lies) > 0 {
+			lie = f.lies[f.phrase%len(f.lies)]
+		}
+		f.phrase++
+		f.mu.Unlock()
+		streamBack(w, lie+between(user, "<original_message>\n", "\n</original_message>"))
 	}
 }
 

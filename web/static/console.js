@@ -524,7 +524,12 @@
     applyLang();
     document.querySelectorAll("[data-lang]").forEach((b) => b.addEventListener("click", () => { st.lang = b.dataset.lang; applyLang(); }));
     $("signin-form").addEventListener("submit", signIn);
-    $("signout").addEventListener("click", () => signOut(""));
+    $("signout").addEventListener("click", () => {
+      // The server ends the session on every node; the page forgets it
+      // whatever the answer.
+      if (st.token) fetch("/v1/agent/signout", { method: "POST", headers: { Authorization: "Bearer " + st.token } }).catch(() => {});
+      signOut("");
+    });
     $("claim").addEventListener("click", claim);
     $("composer").addEventListener("submit", send);
     $("text").addEventListener("input", onType);

@@ -1,0 +1,408 @@
+package compliance
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// The guard's second lexicon (packs/concepts.json) names concepts, not
+// phrases: who (police, court, lawyer, employer, family, neighbours,
+// contacts, social media) and what (arrest, jail, sue, visit, inform,
+// shame, seize, borrow). A rule pairs groups of terms found in one clause
+// near each other ("we will inform" + "your employer", "the cops" + "pick
+// you up") and, with polarity, lets a negated statement pass ("we will not
+// contact your employer").
+
+type conceptFile struct {
+	Comment     string               `json:"comment"`
+	Negation    termLists            `json:"negation"`
+	NotNegation termLists            `json:"not_negation"`
+	Inert       termLists            `json:"inert"`
+	Fillers     charLists            `json:"fillers"`
+	Possessive  charLists            `json:"possessive"`
+	Groups      map[string]termLists `json:"groups"`
+	Rules       []ConceptRule        `json:"rules"`
+}
+
+type termLists struct {
+	Comment string   `json:"comment,omitempty"`
+	EN      []string `json:"en"`
+	ZH      []string `json:"zh"`
+}
+
+// charLists are English words and Chinese characters.
+type charLists struct {
+	Comment string   `json:"comment,omitempty"`
+	EN      []string `json:"en"`
+	ZH      string   `json:"zh"`
+}
+
+// ConceptRule is one concept the guard blocks: a hit for every slot (each
+// slot a set of term groups) in one clause, the later ones at most Window
+// bytes of the phrase form after the first slot's hit or Back bytes before
+// it. With Polarity, a negated hit does not count. Terms, when set,
+// restricts the first slot to those terms.
+type ConceptRule struct {
+	ID       string            `json:"id"`
+	Category string            `json:"category"`
+	Slots    [][]string        `json:"slots"`
+	Window   int               `json:"window,omitempty"`
+	Back     int               `json:"back,omitempty"`
+	Order    bool              `json:"order,omitempty"`
+	Polarity bool              `json:"polarity"`
+	Terms    []string          `json:"terms,omitempty"`
+	Sources  map[string]string `json:"sources"`
+}
+
+type pinyinFile struct {
+	Pinyin map[string][]string `json:"pinyin"`
+}
+
+// compiledRule is a ConceptRule with group names resolved.
+type compiledRule struct {
+	ConceptRule
+	slots  [][]int16 // group ids per slot
+	terms  map[string]bool
+	source string
+}
+
+// concepts is the compiled concept lexicon of one guard.
+type concepts struct {
+	groups    []string
+	rules     []compiledRule
+	fillersEN map[string]bool
+	fillersZH string
+	possEN    map[string]bool
+	possZH    string
+}
+
+func loadConceptFile() (*conceptFile, *pinyinFile, error) {
+	b, err := packFS.ReadFile("packs/concepts.json")
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: concepts: %v", ErrBadPack, err)
+	}
+	var cf conceptFile
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cf); err != nil {
+		return nil, nil, fmt.Errorf("%w: concepts: %v", ErrBadPack, err)
+	}
+	pb, err := packFS.ReadFile("packs/pinyin.json")
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: pinyin: %v", ErrBadPack, err)
+	}
+	var pf pinyinFile
+	if err := json.Unmarshal(pb, &pf); err != nil {
+		return nil, nil, fmt.Errorf("%w: pinyin: %v", ErrBadPack, err)
+	}
+	return &cf, &pf, nil
+}
+
+// validateConcepts checks that every rule names known groups and a source
+// for the pack.
+func validateConcepts(cf *conceptFile, pack string) error {
+	for _, r := range cf.Rules {
+		if r.ID == "" || r.Category == "" || len(r.Slots) == 0 {
+			return fmt.Errorf("%w: concept rule %q: id, category and slots are required", ErrBadPack, r.ID)
+		}
+		if r.Sources[pack] == "" {
+			return fmt.Errorf("%w: concept rule %q: no source for pack %q", ErrBadPack, r.ID, pack)
+		}
+		for _, s := range r.Slots {
+			for _, g := range s {
+				if _, ok := cf.Groups[g]; !ok {
+					return fmt.Errorf("%w: concept rule %q: unknown group %q", ErrBadPack, r.ID, g)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// addConcepts appends the concept file's phrases to phr and returns the
+// compiled concepts.
+func addConcepts(cf *conceptFile, pf *pinyinFile, pack string, phr []phrase) ([]phrase, *concepts) {
+	c := &concepts{fillersEN: map[string]bool{}, possEN: map[string]bool{}, fillersZH: cf.Fillers.ZH, possZH: cf.Possessive.ZH}
+	for _, w := range cf.Fillers.EN {
+		c.fillersEN[string(phraseKey(w))] = true
+	}
+	for _, w := range cf.Possessive.EN {
+		c.possEN[string(phraseKey(w))] = true
+	}
+	names := make([]string, 0, len(cf.Groups))
+	for n := range cf.Groups {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	c.groups = names
+	gid := map[string]int16{}
+	for i, n := range names {
+		gid[n] = int16(i)
+	}
+	add := func(words []string, kind phraseKind, group int16, zh bool) {
+		for _, w := range words {
+			poss := strings.HasPrefix(w, "~")
+			w = strings.TrimPrefix(w, "~")
+			if ph, ok := newPhrase(w, kind, "", ""); ok {
+				ph.group, ph.possessive, ph.term = group, poss, w
+				phr = append(phr, ph)
+			}
+			if !zh {
+				continue
+			}
+			for _, py := range pinyinForms(pf, w) {
+				if ph, ok := newPhrase(py, kind, "", ""); ok {
+					ph.group, ph.possessive, ph.term, ph.orig = group, poss, w, w+" ("+py+")"
+					phr = append(phr, ph)
+				}
+			}
+		}
+	}
+	for _, n := range names {
+		g := cf.Groups[n]
+		add(g.EN, phraseConcept, gid[n], false)
+		add(g.ZH, phraseConcept, gid[n], true)
+	}
+	add(cf.Negation.EN, phraseNegation, -1, false)
+	add(cf.Negation.ZH, phraseNegation, -1, false)
+	add(cf.NotNegation.EN, phraseNotNegation, -1, false)
+	add(cf.NotNegation.ZH, phraseNotNegation, -1, false)
+	add(cf.Inert.EN, phraseInert, -1, false)
+	add(cf.Inert.ZH, phraseInert, -1, false)
+	for _, r := range cf.Rules {
+		cr := compiledRule{ConceptRule: r, source: r.Sources[pack]}
+		for _, s := range r.Slots {
+			ids := make([]int16, len(s))
+			for i, g := range s {
+				ids[i] = gid[g]
+			}
+			cr.slots = append(cr.slots, ids)
+		}
+		if cr.Window == 0 {
+			cr.Window = 48
+		}
+		if cr.Back == 0 && !cr.Order {
+			cr.Back = cr.Window
+		}
+		if len(r.Terms) > 0 {
+			cr.terms = map[string]bool{}
+			for _, t := range r.Terms {
+				cr.terms[t] = true
+			}
+		}
+		c.rules = append(c.rules, cr)
+	}
+	return phr, c
+}
+
+// phraseKey is the phrase form of a word list entry.
+func phraseKey(w string) []byte {
+	b, _ := phraseForm(fold(w, nil), nil, nil)
+	return b
+}
+
+// conceptHit is one concept term found in a text.
+type conceptHit struct {
+	id         int32 // phrase id
+	group      int16
+	start, end int32
+	negated    bool
+	dead       bool // inside an inert phrase
+}
+
+// analyse marks hits that are negated, inert or lack their possessive,
+// given the negation, not-negation and inert spans found in text.
+func (c *concepts) analyse(text []byte, phr []phrase, hits []conceptHit, neg, notNeg, inert []hit) {
+	for i := range hits {
+		h := &hits[i]
+		for _, s := range inert {
+			if s.start <= h.start && h.end <= s.end {
+				h.dead = true
+				break
+			}
+		}
+		if !h.dead && phr[h.id].possessive && !c.possessiveBefore(text, int(h.start)) {
+			h.dead = true
+		}
+		h.negated = c.negatedAt(text, int(h.start), neg, notNeg)
+	}
+}
+
+// negatedAt reports whether a negation cue governs the term starting at
+// start: it ends before start in the same clause with only fillers in
+// between, and is no part of a not-negation phrase.
+func (c *concepts) negatedAt(text []byte, start int, neg, notNeg []hit) bool {
+	for _, n := range neg {
+		if int(n.end) > start || start-int(n.end) > 48 {
+			continue
+		}
+		covered := false
+		for _, x := range notNeg {
+			if x.start <= n.start && n.end <= x.end {
+				covered = true
+				break
+			}
+		}
+		if covered {
+			continue
+		}
+		if c.onlyFillers(text[n.end:start]) {
+			return true
+		}
+	}
+	return false
+}
+
+// onlyFillers reports whether b holds only spaces, filler words and filler
+// characters, at most four of them.
+func (c *concepts) onlyFillers(b []byte) bool {
+	count := 0
+	for i := 0; i < len(b); {
+		switch {
+		case b[i] == ' ':
+			i++
+		case b[i] == '|':
+			return false
+		case b[i] < utf8.RuneSelf:
+			j := i
+			for j < len(b) && b[j] != ' ' && b[j] != '|' && b[j] < utf8.RuneSelf {
+				j++
+			}
+			if !c.fillersEN[string(b[i:j])] {
+				return false
+			}
+			count++
+			i = j
+		default:
+			r, n := utf8.DecodeRune(b[i:])
+			if !strings.ContainsRune(c.fillersZH, r) {
+				return false
+			}
+			count++
+			i += n
+		}
+		if count > 4 {
+			return false
+		}
+	}
+	return true
+}
+
+// possessiveBefore reports whether a possessive ("your", "你") stands at
+// most one word or two characters before start.
+func (c *concepts) possessiveBefore(text []byte, start int) bool {
+	i := start
+	for w := 0; w < 2 && i > 0; w++ {
+		for i > 0 && text[i-1] == ' ' {
+			i--
+		}
+		if i == 0 || text[i-1] == '|' {
+			return false
+		}
+		if text[i-1] >= utf8.RuneSelf {
+			r, n := utf8.DecodeLastRune(text[:i])
+			if strings.ContainsRune(c.possZH, r) {
+				return true
+			}
+			i -= n
+			continue
+		}
+		j := i
+		for j > 0 && text[j-1] != ' ' && text[j-1] != '|' && text[j-1] < utf8.RuneSelf {
+			j--
+		}
+		if c.possEN[string(text[j:i])] {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+// sameClause reports whether no clause end lies between a and b.
+func sameClause(text []byte, a, b int) bool {
+	if a > b {
+		a, b = b, a
+	}
+	for i := a; i < b && i < len(text); i++ {
+		if text[i] == '|' {
+			return false
+		}
+	}
+	return true
+}
+
+// match returns the first rule that the hits satisfy, with the anchor
+// hit, or -1.
+func (c *concepts) match(text []byte, phr []phrase, hits []conceptHit, fn func(r *compiledRule, anchor *conceptHit)) {
+	for ri := range c.rules {
+		r := &c.rules[ri]
+		for ai := range hits {
+			a := &hits[ai]
+			if a.dead || !inGroups(a.group, r.slots[0]) || (r.Polarity && a.negated) {
+				continue
+			}
+			if r.terms != nil && !r.terms[phr[a.id].term] {
+				continue
+			}
+			ok := true
+			for _, slot := range r.slots[1:] {
+				found := false
+				for bi := range hits {
+					b := &hits[bi]
+					if bi == ai || b.dead || !inGroups(b.group, slot) || (r.Polarity && b.negated) {
+						continue
+					}
+					if b.start == a.start && b.end == a.end {
+						continue
+					}
+					if b.start >= a.start {
+						if int(b.start-a.end) > r.Window {
+							continue
+						}
+					} else if r.Order || int(a.start-b.end) > r.Back {
+						continue
+					}
+					if !sameClause(text, int(a.start), int(b.start)) {
+						continue
+					}
+					found = true
+					break
+				}
+				if !found {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				fn(r, a)
+				break
+			}
+		}
+	}
+}
+
+func inGroups(g int16, gs []int16) bool {
+	for _, x := range gs {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// pinyinForms returns the pinyin of a Chinese term, spaced ("zuo lao") and
+// joined ("zuolao").
+func pinyinForms(pf *pinyinFile, term string) []string {
+	var out []string
+	for _, py := range pf.Pinyin[strings.TrimSuffix(term, "*")] {
+		out = append(out, py)
+		if j := strings.ReplaceAll(py, " ", ""); j != py {
+			out = append(out, j)
+		}
+	}
+	return out
+}

@@ -1,0 +1,127 @@
+package compliance
+
+import (
+	"strings"
+	"testing"
+)
+
+// The guard reads meaning, not strings: evasions of spelling and script,
+// paraphrases and both languages are caught; negated statements and the
+// words of ordinary replies pass.
+func TestGuardMeaning(t *testing.T) {
+	tests := []struct {
+		name     string
+		text     string
+		category string // a part of the violation detail; "" means allowed
+	}{
+		// normalisation
+		{"cyrillic homoglyphs", "You will be аrrеstеd tomorrow.", "arrest"},
+		{"math alphanumerics", "You will be 𝐚𝐫𝐫𝐞𝐬𝐭𝐞𝐝.", "arrest"},
+		{"leetspeak", "you will get arr3sted", "arrest"},
+		{"leet symbols", "straight to j@il", "jail"},
+		{"separators", "you'll be arr.est.ed", "arrest"},
+		{"emoji between letters", "you'll go to ja🔒il", "jail"},
+		{"zero width", "go to pri\u200bson", "prison"},
+		{"fullwidth", "ＹＯＵ　ＷＩＬＬ　ＧＯ　ＴＯ　ＪＡＩＬ", "jail"},
+		{"combining marks", "a\u0338rrest", "arrest"},
+		{"traditional chinese", "我們會通知你們單位", "third_party_contact"},
+		{"pinyin", "bu huan qian jiu zuo lao", "坐牢"},
+		{"pinyin joined", "zuolao", "坐牢"},
+		{"zh spacing and punctuation", "你会坐，牢", "坐牢"},
+
+		// concepts: who x what
+		{"paraphrase jail", "Keep ignoring us and you'll end up behind bars.", "threat_arrest"},
+		{"cops pick you up", "The cops will pick you up.", "threat_arrest"},
+		{"inform employer", "We will inform your employer about this.", "third_party_contact"},
+		{"call your mom", "Maybe we should call your mom.", "third_party_contact"},
+		{"passive", "Your boss will be notified today.", "third_party_contact"},
+		{"neighbours", "Your neighbors will hear about this.", "neighbor"},
+		{"visit home", "We'll send someone to your house.", "threat_visit"},
+		{"social media", "We'll post about this on Facebook.", "threat_shame"},
+		{"seize", "We will garnish your wages.", "garnish"},
+		{"impersonation", "This is the police department calling.", "impersonation"},
+		{"false legal", "A case has been filed with the court.", "false_legal"},
+		{"zh jail variant", "你等着座牢吧", "座牢"},
+		{"zh police station", "不还就让你进局子", "进局子"},
+		{"zh company", "我们会通知你公司", "third_party_contact"},
+		{"zh boss", "我去告诉你老板", "third_party_contact"},
+		{"zh parents", "给你爸妈打电话", "third_party_contact"},
+		{"zh borrow", "去借点网贷还上", "pressure_to_borrow"},
+		{"en borrow", "Why don't you just borrow it from your parents?", "pressure_to_borrow"},
+		{"zh contacts", "再不还就爆你通讯录", "通讯录"},
+		{"zh visit", "我们明天派人去你家", "threat_visit"},
+		{"not negated after a negated clause", "We won't sue, but we will tell your employer.", "employer"},
+		{"look-alike negation", "We won't hesitate to contact your employer.", "employer"},
+		{"zh condition is no negation", "不还钱就通知你家人", "通知你家人"},
+
+		// negation and ordinary words pass
+		{"negated employer", "We will not contact your employer.", ""},
+		{"negated family", "Your family will never be contacted about this.", ""},
+		{"nobody visits", "Nobody will visit your home.", ""},
+		{"zh negated", "我们不会联系你的家人。", ""},
+		{"zh negated visit", "我们绝对不会上门。", ""},
+		{"no jail", "You will not go to jail over this.", ""},
+		{"pay online", "You can pay online or call us anytime.", ""},
+		{"hardship", "I'm sorry about your job; we can set up a plan that works for you.", ""},
+		{"zh hurry", "请抓紧时间处理，有问题可以随时联系我们。", ""},
+		{"family emergency", "If you have a family emergency, just let us know.", ""},
+		{"call you at home", "Would you like us to call you back this evening?", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for name, g := range guards() {
+				d := g.Check(Utterance{Text: tt.text, Locale: "en-US", Source: SourceAgent, Facts: verifiedFacts()})
+				if tt.category == "" {
+					if !d.Allowed {
+						t.Fatalf("%s: %q blocked: %+v", name, tt.text, d.Violations)
+					}
+					continue
+				}
+				found := false
+				for _, v := range d.Violations {
+					found = found || strings.Contains(v.Detail, tt.category)
+				}
+				if d.Allowed || !found {
+					t.Fatalf("%s: %q = %+v, want a violation naming %q", name, tt.text, d, tt.category)
+				}
+			}
+		})
+	}
+}
+
+// Before verification the creditor may not be named, however written.
+func TestGuardCreditorBeforeVerification(t *testing.T) {
+	for _, tt := range []struct {
+		text, creditor string
+		verified, ok   bool
+	}{
+		{"Please pay Demo Finance soon.", "Demo Finance", false, false},
+		{"Please contact Dem0 Fіnance soon.", "Demo Finance", false, false},
+		{"Hi, this is a message for Ms. Wang.", "Demo Finance", false, true},
+		{"你欠示范金融的钱该还了", "示范金融", false, false},
+		{"请联系示範金融", "示范金融", false, false},
+		{"Your balance with Demo Finance is $240.00.", "Demo Finance", true, true},
+		{"We demonstrate finance skills.", "Demo Finance", false, true},
+	} {
+		d := usGuard.Check(Utterance{Text: tt.text, Locale: "en-US", Facts: Facts{Verified: tt.verified, Creditor: tt.creditor, Amounts: []Money{usd(24000)}}})
+		if d.Allowed != tt.ok {
+			t.Errorf("%q (verified %v) allowed = %v, want %v: %+v", tt.text, tt.verified, d.Allowed, tt.ok, d.Violations)
+		}
+	}
+}
+
+func TestFoldNormalises(t *testing.T) {
+	for in, want := range map[string]string{
+		"ＡＢＣ１２３":      "abc123",
+		"𝐚𝐫𝐫𝐞𝐬𝐭 $𝟓𝟎𝟎": "arrest $500",
+		"раy":         "pay", // Cyrillic р, а
+		"٥٠٠":         "500",
+		"通知你們單位":      "通知你们单位",
+		"a\u200bb":    "ab",
+		"①":           "1",
+	} {
+		if got := string(fold(in, nil)); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package dialog
+
+import "slices"
+
+// Who is speaking and what they state about their rights: third-party
+// handling, identity factors, and the statements saved on the account.
+
+// thirdParty locks the conversation into third-party handling: the
+// speaker said they are not the borrower (a relative, a roommate, someone
+// asking on their behalf, a wrong number). From now on the bot says only
+// the pack's permitted message, accepts no identity answer and names
+// nothing about the debt (FDCPA 805(b), Reg F 1006.6(d); CN: 不得向第三人
+// 透露债务信息). Whatever was verified before no longer holds.
+func (e *engine) thirdParty(party string) {
+	if party != PartyWrongNumber {
+		party = PartyThirdParty
+	}
+	e.st.ThirdParty, e.st.Party = true, party
+	e.st.Verified, e.st.Factors = false, nil
+	e.thirdPartyMessage()
+	e.record(Outcome{Type: OutcomeWrongParty, Reason: party})
+	e.end()
+}
+
+// thirdPartyMessage is all a locked conversation ever says.
+func (e *engine) thirdPartyMessage() {
+	if e.st.Party == PartyWrongNumber {
+		e.say(Act{Kind: ActWrongParty})
+		return
+	}
+	e.say(Act{Kind: ActThirdParty})
+}
+
+// Identity factors.
+const (
+	factorDOB = "dob"
+	factorID  = "id"
+)
+
+// factorsNeeded is how many factors must match: the policy's setting,
+// at most the number the account has on file.
+func (e *engine) factorsNeeded() int {
+	need := max(1, e.acct.Policy.VerifyFactors)
+	have := 0
+	if !e.acct.DOB.IsZero() {
+		have++
+	}
+	if e.acct.IDLast4 != "" {
+		have++
+	}
+	return max(1, min(need, have))
+}
+
+// matchFactors compares the factors p gives with the account's: the ones
+// that matched, and whether any given factor did not.
+func (e *engine) matchFactors(p Parse) (matched []string, mismatch bool) {
+	if !p.DOB.IsZero() {
+		if !e.acct.DOB.IsZero() && p.DOB == e.acct.DOB {
+			matched = append(matched, factorDOB)
+		} else {
+			mismatch = true
+		}
+	}
+	if p.IDLast4 != "" {
+		if e.identityMatches(Parse{IDLast4: p.IDLast4}) {
+			matched = append(matched, factorID)
+		} else {
+			mismatch = true
+		}
+	}
+	return matched, mismatch
+}
+
+// verifyLocked reports whether the account's failed identity answers,
+// over its sessions, have reached the flow's limit.
+func (e *engine) verifyLocked() bool {
+	lim := e.flow.Limits.AccountVerifyAttempts
+	return lim > 0 && e.acct.PriorVerifyFailures+e.st.VerifyFailures >= lim
+}
+
+// lockVerification ends a conversation whose account may not be verified
+// in chat any more.
+func (e *engine) lockVerification() {
+	e.say(Act{Kind: ActVerifyLocked})
+	e.record(Outcome{Type: OutcomeNone, Reason: ReasonVerificationLocked})
+	e.end()
+}
+
+// ask for the factor still missing.
+func (e *engine) askFactor() {
+	a := Act{Kind: ActAskFactor}
+	if !slices.Contains(e.st.Factors, factorID) {
+		a.Count = idDigits
+		a.Facts.Counts = []int{idDigits}
+	}
+	e.say(a)
+}
+
+// stateStatements records what the verified borrower states about their
+// rights in p, all of it (one message may both dispute and ask us to
+// stop). Before verification, or from a third party, nothing is saved on
+// the account.
+func (e *engine) stateStatements(p Parse) {
+	if !e.st.Verified || e.st.ThirdParty {
+		return
+	}
+	add := func(s Statement) {
+		for _, x := range e.res.Statements {
+			if x.Kind == s.Kind {
+				return
+			}
+		}
+		e.res.Statements = append(e.res.Statements, s)
+	}
+	if p.Has(IntentCease) {
+		s := Statement{Kind: StatementCease}
+		// Reg F 1006.14(h): a consumer may restrict the media used; a pack
+		// without channel-limited requests treats every cease as total.
+		if e.flow.pack(e.acct.Policy.Pack).CeaseByChannel {
+			s.Channels = slices.Clone(p.CeaseChannels)
+		}
+		add(s)
+	}
+	if p.Has(IntentDispute) {
+		// Reg F 1006.34/.38, FDCPA 809(b): a request for proof is a
+		// validation request; collection stops until it is answered.
+		if p.Validation {
+			add(Statement{Kind: StatementValidation})
+		} else {
+			add(Statement{Kind: StatementDispute})
+		}
+	}
+	if p.Has(IntentAttorney) {
+		add(Statement{Kind: StatementAttorney, Details: p.Attorney})
+	}
+	if p.Has(IntentBankruptcy) {
+		add(Statement{Kind: StatementBankruptcy})
+	}
+}
+
+// cease ends the conversation on a request to stop contact: the verified
+// borrower's request is saved (every channel, or the ones they named
+// where the pack allows it); anyone else's only ends this chat.
+func (e *engine) cease(p Parse) {
+	all := true
+	for _, s := range e.res.Statements {
+		if s.Kind == StatementCease && len(s.Channels) > 0 {
+			all = false
+		}
+	}
+	if e.st.Verified && all {
+		e.say(Act{Kind: ActCeaseAllAck})
+	} else {
+		e.say(Act{Kind: ActCeaseAck})
+	}
+	e.record(Outcome{Type: OutcomeCease, Reason: ReasonCease})
+	e.end()
+}
+
+// identifies reports whether p's identity answer verifies the speaker
+// now (every factor it gives matches, and enough have).
+func (e *engine) identifies(p Parse) bool {
+	if e.verifyLocked() {
+		return false
+	}
+	matched, mismatch := e.matchFactors(p)
+	if mismatch || len(matched) == 0 {
+		return false
+	}
+	n := len(e.st.Factors)
+	for _, f := range matched {
+		if !slices.Contains(e.st.Factors, f) {
+			n++
+		}
+	}
+	return n >= e.factorsNeeded()
+}
