@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -312,38 +311,56 @@ func TestWrongMethodIs405(t *testing.T) {
 	}
 }
 
-func TestDebugEndpointsAreNotPublic(t *testing.T) {
+// TestDebugEndpointsOnlyOnTheAdminListener: /debug/vars and pprof (the
+// command line, memory) are not on the public listener even with the
+// lender's API key; the admin handler serves them, behind the admin key
+// when one is set (issue 9.12).
+func TestDebugEndpointsOnlyOnTheAdminListener(t *testing.T) {
 	e := newEnv(t, nil)
-	for _, path := range []string{"/debug/vars", "/debug/pprof/", "/debug/pprof/profile", "/metrics"} {
+	for _, path := range []string{"/debug/vars", "/debug/pprof/", "/debug/pprof/cmdline", "/metrics"} {
 		if code, _ := e.do("GET", path, nil, testKey); code != http.StatusNotFound {
-			t.Errorf("%s on the public listener: %d, want 404 (admin listener only)", path, code)
+			t.Errorf("%s on the public listener with the API key: %d, want 404", path, code)
+		}
+	}
+	admin := httptest.NewServer(e.srv.AdminHandler())
+	defer admin.Close()
+	res, err := admin.Client().Get(admin.URL + "/debug/vars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vars map[string]json.RawMessage
+	err = json.NewDecoder(res.Body).Decode(&vars)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 || vars["memstats"] == nil {
+		t.Fatalf("admin /debug/vars: %d %v", res.StatusCode, err)
+	}
+
+	keyed := newEnv(t, func(c *Config) { c.AdminKey = "admin-key-0123456789" })
+	ka := httptest.NewServer(keyed.srv.AdminHandler())
+	defer ka.Close()
+	for key, want := range map[string]int{"": 401, testKey: 401, "admin-key-0123456789": 200} {
+		req, _ := http.NewRequest("GET", ka.URL+"/debug/pprof/", nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		res, err := ka.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("admin pprof with key %q: %d, want %d", key, res.StatusCode, want)
 		}
 	}
 }
 
-func TestAdminHandler(t *testing.T) {
-	srv := httptest.NewServer(AdminHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "# metrics\n")
-	})))
-	defer srv.Close()
-	get := func(path string) (int, []byte) {
-		res, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, b
+func TestAdminAddrOffLoopbackNeedsAKey(t *testing.T) {
+	c := Config{APIKeys: []string{testKey}, TokenSecret: strings.Repeat("s", 32), AdminAddr: "0.0.0.0:9091"}.WithDefaults()
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "web.admin_addr") {
+		t.Errorf("admin on 0.0.0.0 without a key: %v, want an error naming web.admin_addr", err)
 	}
-	if code, b := get("/metrics"); code != 200 || string(b) != "# metrics\n" {
-		t.Errorf("/metrics: %d %q", code, b)
-	}
-	if code, _ := get("/debug/pprof/"); code != 200 {
-		t.Errorf("pprof index: %d", code)
-	}
-	code, body := get("/debug/vars")
-	var vars map[string]json.RawMessage
-	if err := json.Unmarshal(body, &vars); err != nil || code != 200 || vars["memstats"] == nil {
-		t.Fatalf("/debug/vars: %d %v %d vars", code, err, len(vars))
+	c.AdminKey = "admin-key-0123456789"
+	if err := c.Validate(); err != nil {
+		t.Errorf("admin on 0.0.0.0 with a key: %v", err)
 	}
 }

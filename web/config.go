@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net"
 	"time"
 )
 
@@ -74,6 +75,12 @@ type Config struct {
 	// CloseGrace is how long Shutdown waits for a client to answer the
 	// close frame before dropping the connection.
 	CloseGrace time.Duration `yaml:"close_grace" validate:"min=0"`
+	// AdminAddr is the listen address of the operators' endpoints
+	// (/debug/vars, /debug/pprof/): loopback by default, "off" for none.
+	// They are never on Addr. Any other than a loopback address needs
+	// AdminKey, sent as a bearer token.
+	AdminAddr string `yaml:"admin_addr"`
+	AdminKey  string `yaml:"admin_key" validate:"omitempty,min=16"`
 	// Console configures the agent console (console.go); it is
 	// validated when the server starts.
 	Console ConsoleConfig `yaml:"console" validate:"-"`
@@ -83,6 +90,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Addr:          ":8080",
+		AdminAddr:     "127.0.0.1:9091",
 		TokenTTL:      30 * time.Minute,
 		MaxFrame:      4096,
 		MaxBody:       16 << 20,
@@ -116,6 +124,9 @@ func (c Config) WithDefaults() Config {
 	d := DefaultConfig()
 	if c.Addr == "" {
 		c.Addr = d.Addr
+	}
+	if c.AdminAddr == "" {
+		c.AdminAddr = d.AdminAddr
 	}
 	if c.TokenTTL == 0 {
 		c.TokenTTL = d.TokenTTL
@@ -194,5 +205,25 @@ func (c Config) Validate() error {
 	if err := validateConfig(c, "web"); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
+	if c.AdminAddr != "" && c.AdminAddr != AdminOff {
+		host, _, err := net.SplitHostPort(c.AdminAddr)
+		if err != nil {
+			return fmt.Errorf("%w: web.admin_addr: %w", ErrBadConfig, err)
+		}
+		if !isLoopback(host) && c.AdminKey == "" {
+			return fmt.Errorf("%w: web.admin_addr: %s is not a loopback address; set web.admin_key", ErrBadConfig, c.AdminAddr)
+		}
+	}
 	return nil
+}
+
+// AdminOff as AdminAddr serves no operators' endpoints.
+const AdminOff = "off"
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

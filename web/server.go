@@ -6,10 +6,12 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"expvar"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +32,9 @@ type Deps struct {
 	// Observer receives request and turn measurements (metrics); nil
 	// records none.
 	Observer Observer
+	// Metrics, when set, is served at /metrics on the admin listener
+	// (AdminHandler).
+	Metrics http.Handler
 }
 
 type systemClock struct{}
@@ -42,8 +47,9 @@ type Server struct {
 	cfg      Config
 	store    store.Store
 	rt       *bot.Runtime
-	bridge   *Bridge  // nil without a handoff
-	observer Observer // nil records nothing
+	bridge   *Bridge      // nil without a handoff
+	observer Observer     // nil records nothing
+	metrics  http.Handler // nil: no /metrics
 	clock    bot.Clock
 	log      *slog.Logger
 	tokens   tokenSigner
@@ -77,6 +83,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		rt:       deps.Runtime,
 		bridge:   deps.Bridge,
 		observer: deps.Observer,
+		metrics:  deps.Metrics,
 		clock:    deps.Clock,
 		log:      deps.Logger,
 		conns:    make(map[*chatConn]struct{}),
@@ -153,6 +160,37 @@ func (s *Server) routes() {
 	s.registerConsole(m)
 	m.Handle("/", s.page())
 	s.mux = m
+}
+
+// AdminHandler serves the operators' endpoints: Prometheus metrics
+// (/metrics, when Deps.Metrics is set), process and model metrics
+// (expvar: memstats, "llm" when a model is configured) and pprof. They
+// show the process's command line and memory, so they are served on their
+// own listener (Config.AdminAddr, loopback by default), never on the
+// public one; with an AdminKey they also need it as a bearer token.
+func (s *Server) AdminHandler() http.Handler {
+	m := http.NewServeMux()
+	if s.metrics != nil {
+		m.Handle("GET /metrics", s.metrics)
+	}
+	m.Handle("GET /debug/vars", expvar.Handler())
+	m.HandleFunc("GET /debug/pprof/", pprof.Index)
+	m.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	m.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	m.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	m.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	key := []byte(s.cfg.AdminKey)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(key) > 0 {
+			got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), key) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="collectagent admin"`)
+				s.writeError(w, r, ErrUnauthorized)
+				return
+			}
+		}
+		m.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP implements http.Handler.

@@ -54,17 +54,6 @@ type Config struct {
 	// times the escalation queue (handoff.go).
 	NATS    NATSConfig    `yaml:"nats" validate:"-"`    // validated by handoffConfigErrors
 	Handoff HandoffConfig `yaml:"handoff" validate:"-"` // validated by handoffConfigErrors
-	// Admin is the operator's listener (/metrics, /debug/vars,
-	// /debug/pprof/): loopback by default, never behind the public proxy.
-	Admin AdminConfig `yaml:"admin"`
-}
-
-// AdminConfig places the admin listener.
-type AdminConfig struct {
-	// Addr is its listen address (default 127.0.0.1:9090; COLLECT_ADMIN_ADDR).
-	// "off" runs none. In a container, ":9090" lets Prometheus on the
-	// private network scrape it; do not publish the port.
-	Addr string `yaml:"addr" validate:"required"`
 }
 
 // defaultPolicy is the portfolio policy of accounts without one: promises
@@ -99,7 +88,6 @@ func defaultConfig() Config {
 		SQLite:  sqlite.DefaultConfig(),
 		LLM:     llm.Defaults(),
 		Handoff: defaultHandoffConfig(),
-		Admin:   AdminConfig{Addr: "127.0.0.1:9090"},
 	}
 }
 
@@ -145,6 +133,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 	}
 	str("COLLECT_ADDR", &cfg.Web.Addr)
+	str("COLLECT_ADMIN_ADDR", &cfg.Web.AdminAddr)
 	str("COLLECT_DATA", &cfg.Data)
 	str("COLLECT_DATABASE_URL", &cfg.DatabaseURL)
 	str("COLLECT_LOG_LEVEL", &cfg.LogLevel)
@@ -158,7 +147,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	str("COLLECT_LLM_BASE_URL", &cfg.LLM.BaseURL)
 	str("COLLECT_LLM_MODEL", &cfg.LLM.Model)
 	str("COLLECT_NATS_URL", &cfg.NATS.URL)
-	str("COLLECT_ADMIN_ADDR", &cfg.Admin.Addr)
+	str("COLLECT_ADMIN_KEY", &cfg.Web.AdminKey)
 	if v := getenv("COLLECT_NATS_REPLICAS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {

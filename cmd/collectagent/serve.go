@@ -40,7 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.String("nats-url", "", "external NATS server or cluster; an embedded one stores JetStream under --data when empty (COLLECT_NATS_URL)")
 	fs.Bool("demo", false, "seed demo borrowers (en-US and zh-CN) and enable the demo chat page (COLLECT_DEMO)")
 	fs.String("log-level", "", "debug, info, warn or error (COLLECT_LOG_LEVEL)")
-	fs.String("admin-addr", "", "admin listener for /metrics, /debug/vars and pprof (default 127.0.0.1:9090; \"off\" for none; COLLECT_ADMIN_ADDR)")
+	fs.String("admin-addr", "", "admin listener for /metrics, /debug/vars and pprof (default 127.0.0.1:9091; \"off\" for none; COLLECT_ADMIN_ADDR)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: collectagent serve [--addr :8080] [--data DIR] [--config FILE] [--demo] [--database-url URL]\n\nFlags:")
 		fs.PrintDefaults()
@@ -70,7 +70,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		"nats-url":     func(v string) { cfg.NATS.URL = v },
 		"demo":         func(v string) { cfg.Demo = v == "true" },
 		"log-level":    func(v string) { cfg.LogLevel = v },
-		"admin-addr":   func(v string) { cfg.Admin.Addr = v },
+		"admin-addr":   func(v string) { cfg.Web.AdminAddr = v },
 	})
 	demoKey := ""
 	if cfg.Demo && len(cfg.Web.APIKeys) == 0 {
@@ -134,21 +134,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cfg.Web.DemoAccounts = ids
 	}
 	printAgents := demoAgents(&cfg)
-	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx})
+	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx, Metrics: mx.Handler()})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2
 	}
 	mx.GaugeFunc("chat_connections", "Chat WebSockets (conversations being held) open on this node.", func() float64 { return float64(srv.OpenChats()) })
 	mx.GaugeFunc("http_connections", "TCP connections open on the public listener.", func() float64 { return float64(srv.OpenConns()) })
-	// A node whose admin port is taken still serves borrowers: the
-	// failure is logged and shown, not fatal.
-	admin, err := startAdmin(cfg.Admin.Addr, mx, log)
-	if err != nil {
-		log.Error("admin listener not started; no /metrics on this node", "err", err)
-		fmt.Fprintf(stdout, "admin: not listening: %v\n", err)
-	}
-	defer admin.close()
+
 	ln, err := net.Listen("tcp", cfg.Web.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: listen: %v\n", err)
@@ -156,15 +149,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	checkFDLimit(cfg.Web.MaxConns, log)
+	stopAdmin := serveAdmin(cfg.Web, srv, stdout, log)
+	defer stopAdmin()
 
 	fmt.Fprintf(stdout, "collectagent serving on %s (store: %s)\n", ln.Addr(), where)
 	fmt.Fprintf(stdout, "chat page: %s\n", pageURL(ln.Addr()))
 	fmt.Fprintln(stdout, describeLLM(cfg.LLM))
 	fmt.Fprintln(stdout, describeNATS(ho.cfg, ho.sys))
 	printAgents(stdout, ln.Addr())
-	if admin.addr != nil {
-		fmt.Fprintf(stdout, "admin: http://%s/metrics (also /debug/vars, /debug/pprof/)\n", admin.addr)
-	}
+
 	if demoKey != "" {
 		fmt.Fprintf(stdout, "demo API key: %s\n", demoKey)
 	}
@@ -203,6 +197,31 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 }
 
+// serveAdmin serves the operators' endpoints (/debug/vars, pprof) on
+// their own listener, loopback by default. A listener that cannot be
+// opened is logged, not fatal: the service runs without its metrics.
+func serveAdmin(cfg web.Config, srv *web.Server, stdout io.Writer, log *slog.Logger) func() {
+	if cfg.AdminAddr == "" || cfg.AdminAddr == web.AdminOff {
+		return func() {}
+	}
+	ln, err := net.Listen("tcp", cfg.AdminAddr)
+	if err != nil {
+		log.Error("admin listener not started: /metrics, /debug/vars and pprof are unavailable", "addr", cfg.AdminAddr, "err", err)
+		return func() {}
+	}
+	hs := &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.With("component", "admin").Handler(), slog.LevelWarn)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hs.Serve(ln)
+	}()
+	fmt.Fprintf(stdout, "admin (metrics, pprof): http://%s/metrics\n", ln.Addr())
+	return func() {
+		_ = hs.Close()
+		<-done
+	}
+}
+
 // pageURL is the chat page's URL for a listen address.
 func pageURL(a net.Addr) string {
 	host, port, err := net.SplitHostPort(a.String())
@@ -226,37 +245,3 @@ func randomKey() string {
 type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
-
-// adminServer is the operator's listener (web.AdminHandler).
-type adminServer struct {
-	addr net.Addr // nil when off
-	srv  *http.Server
-}
-
-// startAdmin listens on addr ("off": not at all) and serves /metrics,
-// /debug/vars and pprof there.
-func startAdmin(addr string, mx *metrics.Metrics, log *slog.Logger) (*adminServer, error) {
-	if addr == "off" {
-		return &adminServer{}, nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return &adminServer{}, fmt.Errorf("admin listen: %w", err)
-	}
-	a := &adminServer{addr: ln.Addr(), srv: &http.Server{
-		Handler:           web.AdminHandler(mx.Handler()),
-		ReadHeaderTimeout: 5 * time.Second,
-		// pprof's profile and trace run for their ?seconds= (30 s by
-		// default); no write timeout would let them finish.
-		IdleTimeout: time.Minute,
-		ErrorLog:    slog.NewLogLogger(log.With("component", "admin").Handler(), slog.LevelWarn),
-	}}
-	go func() { _ = a.srv.Serve(ln) }()
-	return a, nil
-}
-
-func (a *adminServer) close() {
-	if a.srv != nil {
-		_ = a.srv.Close()
-	}
-}
