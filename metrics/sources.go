@@ -49,6 +49,33 @@ func (c *modelCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *modelCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.stats()
+	// Every operation, breaker and fallback reason is exposed from the
+	// start (at zero), so dashboards and alerts see the series before the
+	// first call.
+	if s.Ops == nil {
+		s.Ops = map[string]llm.OpStats{}
+	}
+	if s.Breakers == nil {
+		s.Breakers = map[string]string{}
+	}
+	if s.Fallbacks == nil {
+		s.Fallbacks = map[string]uint64{}
+	}
+	for _, op := range []string{llm.OpUnderstand, llm.OpPhrase, llm.OpSummarize} {
+		if _, ok := s.Ops[op]; !ok {
+			s.Ops[op] = llm.OpStats{}
+		}
+		if _, ok := s.Breakers[op]; !ok {
+			s.Breakers[op] = "closed"
+		}
+	}
+	for _, r := range []string{llm.FallbackBreakerOpen, llm.FallbackTimeout, llm.FallbackRateLimited, llm.FallbackServer,
+		llm.FallbackRequest, llm.FallbackTransport, llm.FallbackBadOutput, llm.FallbackStream, llm.FallbackPlaceholder,
+		llm.FallbackCanceled, llm.FallbackFigure} {
+		if _, ok := s.Fallbacks[r]; !ok {
+			s.Fallbacks[r] = 0
+		}
+	}
 	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}

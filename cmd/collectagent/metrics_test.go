@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -151,6 +154,9 @@ func TestServeMetricsAfterAConversation(t *testing.T) {
 		}
 	}
 
+	// The Grafana dashboard shows only series the node exposes.
+	checkDashboard(t, fams)
+
 	// The request log: routes, not paths (no account or conversation id),
 	// and exactly one component per line.
 	log := p.stderr.String()
@@ -167,5 +173,45 @@ func TestServeMetricsAfterAConversation(t *testing.T) {
 		if n := len(comp.FindAllString(line, -1)); n != 1 {
 			t.Errorf("%d component keys in %q", n, line)
 		}
+	}
+}
+
+// checkDashboard fails when the provisioned Grafana dashboard queries a
+// metric the node does not expose (histograms by their _bucket series).
+func checkDashboard(t *testing.T, fams map[string]*dto.MetricFamily) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "deploy/grafana/dashboards/collectagent.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("dashboard JSON: %v", err)
+	}
+	name := regexp.MustCompile(`\b(collectagent_[a-z_]+|go_[a-z_]+|process_[a-z_]+)\b`)
+	used := 0
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			for _, n := range name.FindAllString(tg.Expr, -1) {
+				used++
+				base := n
+				if f, ok := fams[strings.TrimSuffix(n, "_bucket")]; ok && f.GetType() == dto.MetricType_HISTOGRAM {
+					base = strings.TrimSuffix(n, "_bucket")
+				}
+				if _, ok := fams[base]; !ok {
+					t.Errorf("dashboard panel %q queries %s, which /metrics does not expose", p.Title, n)
+				}
+			}
+		}
+	}
+	if used < 20 {
+		t.Errorf("the dashboard queries only %d series", used)
 	}
 }

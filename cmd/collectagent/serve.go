@@ -31,20 +31,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "YAML configuration file")
-	fs.String("addr", "", "listen address (default :8080; COLLECT_ADDR)")
-	fs.String("data", "", "data directory for the SQLite file (default ./data; COLLECT_DATA)")
-	fs.String("database-url", "", "PostgreSQL URL; SQLite under --data when empty (COLLECT_DATABASE_URL)")
-	fs.String("nats-url", "", "external NATS server or cluster; an embedded one stores JetStream under --data when empty (COLLECT_NATS_URL)")
-	fs.Bool("demo", false, "seed demo borrowers (en-US and zh-CN) and enable the demo chat page (COLLECT_DEMO)")
-	fs.String("log-level", "", "debug, info, warn or error (COLLECT_LOG_LEVEL)")
-	fs.String("admin-addr", "", "admin listener for /metrics, /debug/vars and pprof (default 127.0.0.1:9091; \"off\" for none; COLLECT_ADMIN_ADDR)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: collectagent serve [--addr :8080] [--data DIR] [--config FILE] [--demo] [--database-url URL]\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	fs, cfgPath := serveFlags(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -245,3 +232,23 @@ func randomKey() string {
 type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
+
+// serveFlags defines serve's flags; the compose test parses the compose
+// file's commands with it.
+func serveFlags(stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "YAML configuration file")
+	fs.String("addr", "", "listen address (default :8080; COLLECT_ADDR)")
+	fs.String("data", "", "data directory for the SQLite file (default ./data; COLLECT_DATA)")
+	fs.String("database-url", "", "PostgreSQL URL; SQLite under --data when empty (COLLECT_DATABASE_URL)")
+	fs.String("nats-url", "", "external NATS server or cluster; an embedded one stores JetStream under --data when empty (COLLECT_NATS_URL)")
+	fs.Bool("demo", false, "seed demo borrowers (en-US and zh-CN) and enable the demo chat page (COLLECT_DEMO)")
+	fs.String("log-level", "", "debug, info, warn or error (COLLECT_LOG_LEVEL)")
+	fs.String("admin-addr", "", "admin listener for /metrics, /debug/vars and pprof (default 127.0.0.1:9091; \"off\" for none; COLLECT_ADMIN_ADDR)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: collectagent serve [--addr :8080] [--data DIR] [--config FILE] [--demo] [--database-url URL]\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	return fs, cfgPath
+}
