@@ -16,6 +16,10 @@ type Config struct {
 	// portfolio is not in Policies.
 	DefaultPolicy dialog.Policy            `yaml:"default_policy"`
 	Policies      map[string]dialog.Policy `yaml:"policies"`
+	// CrisisResources maps a locale ("en-US", "zh-CN") to what the lender
+	// gives a borrower in crisis (a crisis line, a website), said right
+	// after the bot hands them to a person. Empty: none configured.
+	CrisisResources map[string]string `yaml:"crisis_resources"`
 }
 
 // Deps are the runtime's collaborators, wired by cmd/collectagent.

@@ -313,11 +313,12 @@ func (r *Runtime) dialogAccount(a store.Account, debtID string) (dialog.Account,
 			DaysPastDue: d.DaysPastDue,
 			MinPayment:  compliance.Money{Minor: d.MinPaymentMinor, Currency: d.Currency},
 		},
-		Policy:     pol,
-		Attorney:   a.Flags.Attorney,
-		Dispute:    a.Flags.Dispute,
-		Bankruptcy: a.Flags.Bankruptcy,
-		Deceased:   a.Flags.Deceased,
+		Policy:          pol,
+		Attorney:        a.Flags.Attorney,
+		Dispute:         a.Flags.Dispute,
+		Bankruptcy:      a.Flags.Bankruptcy,
+		Deceased:        a.Flags.Deceased,
+		CrisisResources: r.cfg.CrisisResources[normLocale(a.Locale)],
 	}, nil
 }
 
@@ -441,6 +442,8 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 			Today:    r.today,
 			Currency: s.acct.Debt.AmountDue.Currency,
 			Stage:    s.state.Stage,
+			Expect:   s.state.Expect,
+			Names:    []string{s.acct.Name},
 		})
 		if err != nil {
 			// Understanding failed (a model down, say): the engine treats it
@@ -466,6 +469,13 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 		// The borrower's turn carries the parse and every model call of
 		// the turn (understanding and phrasing), for replay and audit.
 		r.setMeta(0, map[string]any{"parse": in.Parse, "model_calls": ti.Trace.Calls()})
+	}
+	if next.LateReason != "" && next.LateReason != s.state.LateReason {
+		// The reason for lateness is kept with the conversation (its
+		// state), audited, and handed to agents in the handoff packet.
+		if err := r.addAudit("late_reason", map[string]any{"reason": next.LateReason}); err != nil {
+			return Output{}, nil, err
+		}
 	}
 	if len(res.Statements) > 0 {
 		var seq int64
@@ -634,6 +644,7 @@ func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog
 		"verified":        st.Verified,
 		"disclosures":     st.Disclosed,
 		"offers":          st.Offers,
+		"late_reason":     st.LateReason,
 		"stage":           st.Stage,
 		"created_at":      now.UTC(),
 	})

@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -58,3 +59,97 @@ func BenchmarkExtractFigures(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGuardStages measures each stage of Check on the same replies:
+// fold (NFKC, confusables, digits, traditional to simplified), the phrase
+// form (leetspeak, separators, clause breaks), the phrase scan (one
+// Aho-Corasick pass over every lexicon), the concept rules (negation,
+// possessives, pairing) and the figure extractor.
+func BenchmarkGuardStages(b *testing.B) {
+	for _, lang := range []string{"en", "zh"} {
+		text := benchReplies[lang]
+		g := usGuard
+		runes := fold(text, nil)
+		form, pos := phraseForm(runes, nil, nil)
+		var chits []conceptHit
+		var neg, negAfter, notNeg, inert []hit
+		g.m.scan(form, func(id, start, end int) {
+			h := hit{id: int32(id), start: int32(start), end: int32(end)}
+			switch p := &g.m.phr[id]; p.kind {
+			case phraseConcept:
+				chits = append(chits, conceptHit{id: int32(id), group: p.group, start: int32(start), end: int32(end)})
+			case phraseNegation:
+				neg = append(neg, h)
+			case phraseNegAfter:
+				negAfter = append(negAfter, h)
+			case phraseNotNegation:
+				notNeg = append(notNeg, h)
+			case phraseInert:
+				inert = append(inert, h)
+			}
+		})
+		b.Run(lang+"/fold", func(b *testing.B) {
+			buf := make([]rune, 0, len(runes))
+			for loopCPU(b) {
+				buf = fold(text, buf)
+			}
+		})
+		b.Run(lang+"/phrase_form", func(b *testing.B) {
+			var bb []byte
+			var pp []int32
+			for loopCPU(b) {
+				bb, pp = phraseForm(runes, bb, pp)
+			}
+			_ = pos
+		})
+		b.Run(lang+"/scan", func(b *testing.B) {
+			n := 0
+			for loopCPU(b) {
+				g.m.scan(form, func(id, start, end int) { n++ })
+			}
+		})
+		b.Run(lang+"/concepts", func(b *testing.B) {
+			work := make([]conceptHit, len(chits))
+			for loopCPU(b) {
+				copy(work, chits)
+				g.c.analyse(form, g.m.phr, work, neg, negAfter, notNeg, inert)
+				g.c.match(form, g.m.phr, work, func(*compiledRule, *conceptHit) {})
+			}
+		})
+		b.Run(lang+"/figures", func(b *testing.B) {
+			var figs []Figure
+			for loopCPU(b) {
+				figs = extractFigures(runes, nil, figs[:0])
+			}
+		})
+	}
+}
+
+// loopCPU is b.Loop that also reports the process CPU time per operation
+// when the loop ends: on a loaded machine ns/op counts the time other
+// processes held the CPU.
+func loopCPU(b *testing.B) bool {
+	st := cpuStates[b]
+	if st == nil {
+		st = &cpuState{}
+		st.cpu0, st.ok = processCPU()
+		cpuStates[b] = st
+	}
+	if b.Loop() {
+		st.n++
+		return true
+	}
+	if cpu1, ok := processCPU(); st.ok && ok && st.n > 0 {
+		b.ReportMetric(float64(cpu1-st.cpu0)/float64(st.n), "cpu-ns/op")
+	}
+	delete(cpuStates, b)
+	return false
+}
+
+type cpuState struct {
+	cpu0 time.Duration
+	ok   bool
+	n    int
+}
+
+var cpuStates = map[*testing.B]*cpuState{}

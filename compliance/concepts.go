@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -21,7 +22,8 @@ type conceptFile struct {
 	Negation    termLists            `json:"negation"`
 	NotNegation termLists            `json:"not_negation"`
 	Inert       termLists            `json:"inert"`
-	Fillers     charLists            `json:"fillers"`
+	NegAfter    termLists            `json:"negation_after"`
+	Scope       negationScope        `json:"scope"`
 	Possessive  charLists            `json:"possessive"`
 	Groups      map[string]termLists `json:"groups"`
 	Rules       []ConceptRule        `json:"rules"`
@@ -38,6 +40,15 @@ type charLists struct {
 	Comment string   `json:"comment,omitempty"`
 	EN      []string `json:"en"`
 	ZH      string   `json:"zh"`
+}
+
+// negationScope says how far a negation reaches.
+type negationScope struct {
+	Comment string   `json:"comment,omitempty"`
+	ENWords int      `json:"en_words"`
+	ZHChars int      `json:"zh_chars"`
+	ENEnd   []string `json:"en_end"`
+	ZHEnd   []string `json:"zh_end"`
 }
 
 // ConceptRule is one concept the guard blocks: a hit for every slot (each
@@ -71,12 +82,12 @@ type compiledRule struct {
 
 // concepts is the compiled concept lexicon of one guard.
 type concepts struct {
-	groups    []string
-	rules     []compiledRule
-	fillersEN map[string]bool
-	fillersZH string
-	possEN    map[string]bool
-	possZH    string
+	groups []string
+	rules  []compiledRule
+	scope  negationScope
+	endEN  map[string]bool
+	possEN map[string]bool
+	possZH string
 }
 
 func loadConceptFile() (*conceptFile, *pinyinFile, error) {
@@ -125,9 +136,9 @@ func validateConcepts(cf *conceptFile, pack string) error {
 // addConcepts appends the concept file's phrases to phr and returns the
 // compiled concepts.
 func addConcepts(cf *conceptFile, pf *pinyinFile, pack string, phr []phrase) ([]phrase, *concepts) {
-	c := &concepts{fillersEN: map[string]bool{}, possEN: map[string]bool{}, fillersZH: cf.Fillers.ZH, possZH: cf.Possessive.ZH}
-	for _, w := range cf.Fillers.EN {
-		c.fillersEN[string(phraseKey(w))] = true
+	c := &concepts{scope: cf.Scope, endEN: map[string]bool{}, possEN: map[string]bool{}, possZH: cf.Possessive.ZH}
+	for _, w := range cf.Scope.ENEnd {
+		c.endEN[string(phraseKey(w))] = true
 	}
 	for _, w := range cf.Possessive.EN {
 		c.possEN[string(phraseKey(w))] = true
@@ -168,6 +179,8 @@ func addConcepts(cf *conceptFile, pf *pinyinFile, pack string, phr []phrase) ([]
 	}
 	add(cf.Negation.EN, phraseNegation, -1, false)
 	add(cf.Negation.ZH, phraseNegation, -1, false)
+	add(cf.NegAfter.EN, phraseNegAfter, -1, false)
+	add(cf.NegAfter.ZH, phraseNegAfter, -1, false)
 	add(cf.NotNegation.EN, phraseNotNegation, -1, false)
 	add(cf.NotNegation.ZH, phraseNotNegation, -1, false)
 	add(cf.Inert.EN, phraseInert, -1, false)
@@ -215,7 +228,7 @@ type conceptHit struct {
 
 // analyse marks hits that are negated, inert or lack their possessive,
 // given the negation, not-negation and inert spans found in text.
-func (c *concepts) analyse(text []byte, phr []phrase, hits []conceptHit, neg, notNeg, inert []hit) {
+func (c *concepts) analyse(text []byte, phr []phrase, hits []conceptHit, neg, negAfter, notNeg, inert []hit) {
 	for i := range hits {
 		h := &hits[i]
 		for _, s := range inert {
@@ -227,65 +240,104 @@ func (c *concepts) analyse(text []byte, phr []phrase, hits []conceptHit, neg, no
 		if !h.dead && phr[h.id].possessive && !c.possessiveBefore(text, int(h.start)) {
 			h.dead = true
 		}
-		h.negated = c.negatedAt(text, int(h.start), neg, notNeg)
+		h.negated = c.negatedAt(text, int(h.start), int(h.end), neg, negAfter, notNeg)
 	}
 }
 
-// negatedAt reports whether a negation cue governs the term starting at
-// start: it ends before start in the same clause with only fillers in
-// between, and is no part of a not-negation phrase.
-func (c *concepts) negatedAt(text []byte, start int, neg, notNeg []hit) bool {
+// negatedAt reports whether a negation governs the term at [start, end):
+// a cue before it in its scope (same clause, at most so many words, no
+// word that starts a new statement in between) that is no part of a
+// not-negation phrase, or a negation right after it ("Jail? Absolutely
+// not.", "打折是不行的").
+func (c *concepts) negatedAt(text []byte, start, end int, neg, negAfter, notNeg []hit) bool {
 	for _, n := range neg {
-		if int(n.end) > start || start-int(n.end) > 48 {
+		if int(n.end) > start || start-int(n.end) > 64 {
 			continue
 		}
 		covered := false
 		for _, x := range notNeg {
-			if x.start <= n.start && n.end <= x.end {
+			if x.start <= n.start && n.end <= x.end && x.end > n.end-1 {
 				covered = true
 				break
 			}
 		}
-		if covered {
+		if !covered && c.inScope(text[n.end:start]) {
+			return true
+		}
+	}
+	for _, a := range negAfter {
+		if int(a.start) < end || int(a.start)-end > 24 {
 			continue
 		}
-		if c.onlyFillers(text[n.end:start]) {
+		seg := text[end:a.start]
+		q := 0
+		ok := true
+		for _, b := range seg {
+			switch b {
+			case '?':
+				q++
+			case '|', ',':
+				ok = false
+			}
+		}
+		if ok && q <= 1 && c.inScope(bytesWithout(seg, '?')) {
 			return true
 		}
 	}
 	return false
 }
 
-// onlyFillers reports whether b holds only spaces, filler words and filler
-// characters, at most four of them.
-func (c *concepts) onlyFillers(b []byte) bool {
-	count := 0
+// bytesWithout returns b without the byte x (b itself when it has none).
+func bytesWithout(b []byte, x byte) []byte {
+	if bytes.IndexByte(b, x) < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c != x {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// inScope reports whether the words in b between a negation and a term
+// leave the term in the negation's scope.
+func (c *concepts) inScope(b []byte) bool {
+	words, chars := 0, 0
 	for i := 0; i < len(b); {
 		switch {
 		case b[i] == ' ':
 			i++
-		case b[i] == '|':
+		case b[i] == '|' || b[i] == '?' || b[i] == ',':
 			return false
 		case b[i] < utf8.RuneSelf:
 			j := i
-			for j < len(b) && b[j] != ' ' && b[j] != '|' && b[j] < utf8.RuneSelf {
+			for j < len(b) && b[j] != ' ' && b[j] < utf8.RuneSelf && b[j] != '|' && b[j] != '?' && b[j] != ',' {
 				j++
 			}
-			if !c.fillersEN[string(b[i:j])] {
+			if c.endEN[string(b[i:j])] {
 				return false
 			}
-			count++
+			words++
 			i = j
 		default:
-			r, n := utf8.DecodeRune(b[i:])
-			if !strings.ContainsRune(c.fillersZH, r) {
-				return false
-			}
-			count++
+			_, n := utf8.DecodeRune(b[i:])
+			chars++
 			i += n
 		}
-		if count > 4 {
-			return false
+	}
+	if words > c.scope.ENWords || chars > c.scope.ZHChars {
+		return false
+	}
+	if chars > 0 {
+		for _, t := range c.scope.ZHEnd {
+			if k := bytes.Index(b, []byte(t)); k >= 0 {
+				if t == "就" && bytes.HasPrefix(b[k+len(t):], []byte("此")) {
+					continue
+				}
+				return false
+			}
 		}
 	}
 	return true
@@ -299,7 +351,7 @@ func (c *concepts) possessiveBefore(text []byte, start int) bool {
 		for i > 0 && text[i-1] == ' ' {
 			i--
 		}
-		if i == 0 || text[i-1] == '|' {
+		if i == 0 || text[i-1] == '|' || text[i-1] == '?' || text[i-1] == ',' {
 			return false
 		}
 		if text[i-1] >= utf8.RuneSelf {
@@ -311,7 +363,7 @@ func (c *concepts) possessiveBefore(text []byte, start int) bool {
 			continue
 		}
 		j := i
-		for j > 0 && text[j-1] != ' ' && text[j-1] != '|' && text[j-1] < utf8.RuneSelf {
+		for j > 0 && text[j-1] != ' ' && text[j-1] != '|' && text[j-1] != '?' && text[j-1] != ',' && text[j-1] < utf8.RuneSelf {
 			j--
 		}
 		if c.possEN[string(text[j:i])] {
@@ -328,7 +380,7 @@ func sameClause(text []byte, a, b int) bool {
 		a, b = b, a
 	}
 	for i := a; i < b && i < len(text); i++ {
-		if text[i] == '|' {
+		if text[i] == '|' || text[i] == '?' {
 			return false
 		}
 	}
@@ -400,7 +452,9 @@ func pinyinForms(pf *pinyinFile, term string) []string {
 	var out []string
 	for _, py := range pf.Pinyin[strings.TrimSuffix(term, "*")] {
 		out = append(out, py)
-		if j := strings.ReplaceAll(py, " ", ""); j != py {
+		// Joined only when long enough not to be an English word
+		// ("ma de" joined is "made").
+		if j := strings.ReplaceAll(py, " ", ""); j != py && len(j) >= 6 {
 			out = append(out, j)
 		}
 	}

@@ -341,6 +341,11 @@ func (x *extractor) numericDate(i int) (int, bool) {
 		x.emit(FigureDate, i, j+1+nc, Figure{Date: Date{a, time.Month(b), c}})
 		return j + 1 + nc, true
 	}
+	if sep == '-' && na <= 2 && nb == 2 && !isDigit(x.at(j)) && x.at(j) != '-' && validDate(0, a, b) {
+		// "11-27": a month and a day
+		x.emit(FigureDate, i, j, Figure{Date: Date{Month: time.Month(a), Day: b}})
+		return j, true
+	}
 	if sep != '/' || na > 2 || isDigit(x.at(j)) || !validDate(0, a, b) {
 		return 0, false
 	}
@@ -505,9 +510,22 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 	for _, u := range zhMoneyUnits {
 		if x.hasPrefix(end, u.word) {
 			e := end + utf8.RuneCountInString(u.word)
+			// "捌角捌分", "五毛": tenths and hundredths of a yuan.
+			if u.cur == "CNY" && h%100 == 0 {
+				h, e = x.zhCents(h, e)
+			}
 			x.emit(FigureMoney, start, e, Figure{Money: Money{Minor: h, Currency: u.cur}, Inexact: inexact})
 			return e
 		}
+	}
+	if x.at(end) == '点' || x.at(end) == '时' && !x.hasPrefix(end, "时间") {
+		// "9点", "9点半": a time of day
+		e := end + 1
+		if x.at(e) == '半' {
+			e++
+		}
+		x.emit(FigureTime, start, e, Figure{Hundredths: h})
+		return e
 	}
 	for _, u := range zhCountUnits {
 		if x.hasPrefix(end, u) {
@@ -568,6 +586,22 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 		x.emit(FigureMoney, start, we, Figure{Money: Money{Minor: h, Currency: currencyCodes[w]}, Inexact: inexact})
 		return we
 	case currencyWords[w] != "":
+		// "three hundred dollars and thirty cents"
+		if w2, we2 := x.readWord(x.skipSpaces(we)); w2 == "and" && h%100 == 0 {
+			j2 := x.skipSpaces(we2)
+			var c int64
+			var ce int
+			ok := false
+			if v, n := x.readInt(j2); n > 0 && n <= 2 {
+				c, ce, ok = int64(v), j2+n, true
+			} else if v, e, ok2 := x.readNumberWords(j2, false); ok2 && v < 100 {
+				c, ce, ok = v, e, true
+			}
+			if w3, we3 := x.readWord(x.skipSpaces(ce)); ok && (w3 == "cents" || w3 == "cent") {
+				x.emit(FigureMoney, start, we3, Figure{Money: Money{Minor: h + c, Currency: currencyWords[w]}, Inexact: inexact})
+				return we3
+			}
+		}
 		x.emit(FigureMoney, start, we, Figure{Money: Money{Minor: h, Currency: currencyWords[w]}, Inexact: inexact})
 		return we
 	case countWords[w]:
@@ -898,7 +932,11 @@ func (x *extractor) readZhRun(i int) int {
 }
 
 func (x *extractor) zhNumber(i int) int {
-	switch x.at(i - 1) {
+	prev := x.at(i - 1)
+	if prev == '期' && x.at(i-2) != '星' {
+		prev = 0 // "逾期一个月", "分期三期": not a weekday
+	}
+	switch prev {
 	case '第', '之', '统', '唯', '期', '周', '拜':
 		// ordinals, "之一", "统一", "唯一", weekdays ("星期一", "周五",
 		// "礼拜三"): no quantity
@@ -906,6 +944,14 @@ func (x *extractor) zhNumber(i int) int {
 	}
 	if zhUnit(x.rs[i]) > 10 {
 		return i + 1 // "百度", "千克", "万事": a unit with no digit
+	}
+	if x.hasPrefix(i, "一个月") || x.hasPrefix(i, "一个星期") || x.hasPrefix(i, "一个礼拜") || x.hasPrefix(i, "一个小时") {
+		e := i + 2
+		for x.at(e) != 0 && !x.hasPrefix(e, "月") && !x.hasPrefix(e, "期") && !x.hasPrefix(e, "拜") && !x.hasPrefix(e, "时") {
+			e++
+		}
+		x.emit(FigureCount, i, e+1, Figure{Hundredths: 100})
+		return e + 1
 	}
 	for _, idiom := range zhIdioms {
 		if x.hasPrefix(i, idiom) {
@@ -942,6 +988,24 @@ func (x *extractor) zhPercent(i int) int {
 	}
 	x.emit(FigurePercent, i, end, Figure{Hundredths: zhValue(x.rs[j:end]) * 100})
 	return end
+}
+
+// zhCents reads "捌角捌分", "5毛", "八分" after a yuan amount h ending at e.
+func (x *extractor) zhCents(h int64, e int) (int64, int) {
+	for _, unit := range []struct {
+		r    []rune
+		mult int64
+	}{{[]rune{'角', '毛'}, 10}, {[]rune{'分'}, 1}} {
+		v, ve := x.readZhOrDigits(e)
+		if ve == e || ve-e > 2 || v > 9 {
+			return h, e
+		}
+		if r := x.at(ve); r == unit.r[0] || len(unit.r) > 1 && r == unit.r[1] {
+			h += v * unit.mult
+			e = ve + 1
+		}
+	}
+	return h, e
 }
 
 // readZhOrDigits reads a number written in digits or Chinese numerals at i.

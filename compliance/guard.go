@@ -36,10 +36,11 @@ type guardBuf struct {
 	seen  []bool
 	hits  []hit
 	// concept terms, negation cues, their look-alikes and inert phrases
-	chits              []conceptHit
-	neg, notNeg, inert []hit
-	cred               []byte
-	reported           []hit // spans already reported as banned
+	chits         []conceptHit
+	neg, negAfter []hit
+	notNeg, inert []hit
+	cred          []byte
+	reported      []hit // spans already reported as banned
 }
 
 // hit is one phrase found at [start, end) of the phrase form.
@@ -149,7 +150,7 @@ func (g *Guard) Check(u Utterance) Decision {
 	clear(b.seen)
 	hasSkip := false
 	b.hits, b.chits = b.hits[:0], b.chits[:0]
-	b.neg, b.notNeg, b.inert, b.reported = b.neg[:0], b.notNeg[:0], b.inert[:0], b.reported[:0]
+	b.neg, b.negAfter, b.notNeg, b.inert, b.reported = b.neg[:0], b.negAfter[:0], b.notNeg[:0], b.inert[:0], b.reported[:0]
 	g.m.scan(b.text, func(id, start, end int) {
 		p := &g.m.phr[id]
 		h := hit{id: int32(id), start: int32(start), end: int32(end)}
@@ -170,6 +171,9 @@ func (g *Guard) Check(u Utterance) Decision {
 			return
 		case phraseNegation:
 			b.neg = append(b.neg, h)
+			return
+		case phraseNegAfter:
+			b.negAfter = append(b.negAfter, h)
 			return
 		case phraseNotNegation:
 			b.notNeg = append(b.notNeg, h)
@@ -194,7 +198,7 @@ func (g *Guard) Check(u Utterance) Decision {
 		}
 		switch p.kind {
 		case phraseBanned:
-			if p.category != "insult" && g.c.negatedAt(b.text, int(h.start), b.neg, b.notNeg) {
+			if p.category != "insult" && g.c.negatedAt(b.text, int(h.start), int(h.end), b.neg, b.negAfter, b.notNeg) {
 				continue // "we will not take legal action"
 			}
 			add(RuleBannedPhrase, p.category+": \""+p.orig+"\" ("+p.source+")")
@@ -204,13 +208,13 @@ func (g *Guard) Check(u Utterance) Decision {
 				add(RulePreVerification, "debt word \""+p.orig+"\" before verification ("+p.source+")")
 			}
 		case phraseOffer:
-			if !containsString(f.Offers, p.category) {
+			if !containsString(f.Offers, p.category) && !g.c.negatedAt(b.text, int(h.start), int(h.end), b.neg, b.negAfter, b.notNeg) {
 				add(RuleOffPolicyOffer, p.category+": \""+p.orig+"\" ("+p.source+")")
 			}
 		}
 	}
 	if len(b.chits) > 0 {
-		g.c.analyse(b.text, g.m.phr, b.chits, b.neg, b.notNeg, b.inert)
+		g.c.analyse(b.text, g.m.phr, b.chits, b.neg, b.negAfter, b.notNeg, b.inert)
 		g.c.match(b.text, g.m.phr, b.chits, func(r *compiledRule, a *conceptHit) {
 			for _, o := range b.reported {
 				if o.start < a.end && a.start < o.end {
@@ -230,8 +234,20 @@ func (g *Guard) Check(u Utterance) Decision {
 		skip = b.skip
 	}
 	b.figs = extractFigures(b.runes, skip, b.figs[:0])
+	// Two times of day or more are opening hours ("8 am to 8 pm",
+	// "早上9点到晚上8点"): they state nothing about the debt. A single one
+	// (a callback time) must be a fact.
+	times := 0
+	for i := range b.figs {
+		if b.figs[i].Kind == FigureTime {
+			times++
+		}
+	}
 	for i := range b.figs {
 		fg := &b.figs[i]
+		if fg.Kind == FigureTime && times >= 2 {
+			continue
+		}
 		if !f.Verified && (fg.Kind == FigureMoney || fg.Kind == FigureDate) {
 			add(RulePreVerification, fg.String()+" before verification ("+g.pack.PreVerification.Source+")")
 			continue
@@ -251,17 +267,31 @@ const maxConceptHits = 256
 func (g *Guard) namesCreditor(b *guardBuf, creditor string) bool {
 	rs := fold(creditor, nil)
 	b.cred, _ = phraseForm(rs, b.cred[:0], nil)
-	name := b.cred
-	if len(name) == 0 {
+	if len(b.cred) == 0 {
 		return false
 	}
-	for i := 0; i+len(name) <= len(b.text); i++ {
-		j := bytes.Index(b.text[i:], name)
+	if containsWord(b.text, b.cred) {
+		return true
+	}
+	// "D.e.m.o.F.i.n.a.n.c.e" reads "demofinance": the name without spaces.
+	joined := b.cred[:0:0]
+	for _, c := range b.cred {
+		if c != ' ' {
+			joined = append(joined, c)
+		}
+	}
+	return len(joined) >= 6 && len(joined) < len(b.cred) && containsWord(b.text, joined)
+}
+
+// containsWord reports whether name occurs in text at word boundaries.
+func containsWord(text, name []byte) bool {
+	for i := 0; i+len(name) <= len(text); i++ {
+		j := bytes.Index(text[i:], name)
 		if j < 0 {
 			return false
 		}
 		s, e := i+j, i+j+len(name)
-		if (s == 0 || !isASCIIAlnum(b.text[s-1]) || !isASCIIAlnum(name[0])) && (e == len(b.text) || !isASCIIAlnum(b.text[e]) || !isASCIIAlnum(name[len(name)-1])) {
+		if (s == 0 || !isASCIIAlnum(text[s-1]) || !isASCIIAlnum(name[0])) && (e == len(text) || !isASCIIAlnum(text[e]) || !isASCIIAlnum(name[len(name)-1])) {
 			return true
 		}
 		i = s

@@ -12,6 +12,7 @@ const (
 	phraseNotFigure                     // a fixed expression whose numbers are not figures
 	phraseConcept                       // a term of a concept group (concepts.json)
 	phraseNegation                      // a negation cue
+	phraseNegAfter                      // a negation that follows what it negates
 	phraseNotNegation                   // a look-alike of a negation cue that negates nothing
 	phraseInert                         // a phrase whose concept terms mean nothing
 )

@@ -30,14 +30,14 @@ func TestGuardMeaning(t *testing.T) {
 		{"zh spacing and punctuation", "你会坐，牢", "坐牢"},
 
 		// concepts: who x what
-		{"paraphrase jail", "Keep ignoring us and you'll end up behind bars.", "threat_arrest"},
-		{"cops pick you up", "The cops will pick you up.", "threat_arrest"},
+		{"paraphrase jail", "Keep ignoring us and you'll end up behind bars.", "threat"},
+		{"cops pick you up", "The cops will pick you up.", "threat"},
 		{"inform employer", "We will inform your employer about this.", "third_party_contact"},
 		{"call your mom", "Maybe we should call your mom.", "third_party_contact"},
 		{"passive", "Your boss will be notified today.", "third_party_contact"},
 		{"neighbours", "Your neighbors will hear about this.", "neighbor"},
-		{"visit home", "We'll send someone to your house.", "threat_visit"},
-		{"social media", "We'll post about this on Facebook.", "threat_shame"},
+		{"visit home", "We'll send someone to your house.", "visit"},
+		{"social media", "We'll post about this on Facebook.", "shame"},
 		{"seize", "We will garnish your wages.", "garnish"},
 		{"impersonation", "This is the police department calling.", "impersonation"},
 		{"false legal", "A case has been filed with the court.", "false_legal"},
@@ -49,7 +49,7 @@ func TestGuardMeaning(t *testing.T) {
 		{"zh borrow", "去借点网贷还上", "pressure_to_borrow"},
 		{"en borrow", "Why don't you just borrow it from your parents?", "pressure_to_borrow"},
 		{"zh contacts", "再不还就爆你通讯录", "通讯录"},
-		{"zh visit", "我们明天派人去你家", "threat_visit"},
+		{"zh visit", "我们明天派人去你家", "visit"},
 		{"not negated after a negated clause", "We won't sue, but we will tell your employer.", "employer"},
 		{"look-alike negation", "We won't hesitate to contact your employer.", "employer"},
 		{"zh condition is no negation", "不还钱就通知你家人", "通知你家人"},
@@ -122,6 +122,18 @@ func TestFoldNormalises(t *testing.T) {
 	} {
 		if got := string(fold(in, nil)); got != want {
 			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Disguises of spelling: each reads as the plain word.
+func TestGuardDisguises(t *testing.T) {
+	for _, text := range []string{
+		"a. r. r. e. s. t.", "ᴀʀʀᴇsᴛᴇᴅ", "🅰🆁🆁🅴🆂🆃", "ⓐⓡⓡⓔⓢⓣⓔⓓ", "𝖆𝖗𝖗𝖊𝖘𝖙", "αrrεst", "J_A_I_L", "jaaail",
+		"p0l1c3 will come", "arrest\u0336", "ar\u00adrest", "\u202earrest", "坐_牢", "警 察 会 上 门", "警察會上門", "ZUO LAO",
+	} {
+		if d := usGuard.Check(Utterance{Text: text, Locale: "en-US", Facts: verifiedFacts()}); d.Allowed {
+			t.Errorf("%q allowed", text)
 		}
 	}
 }

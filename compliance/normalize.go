@@ -27,22 +27,20 @@ import (
 //     ends are kept as '|' so that a negation or a pairing of concepts
 //     does not reach across sentences.
 
-var (
-	t2sOnce  sync.Once
-	t2sTable []rune // index r-0x3400: the simplified form, or 0
-)
-
 const t2sBase, t2sTop = 0x3400, 0x9FFF
 
-func t2s(r rune) rune {
-	t2sOnce.Do(func() {
-		t2sTable = make([]rune, t2sTop-t2sBase+1)
-		for i := 0; i < len(t2sPairs); i += 2 {
-			if from := t2sPairs[i]; from >= t2sBase && from <= t2sTop {
-				t2sTable[from-t2sBase] = t2sPairs[i+1]
-			}
+// t2sTable holds, at r-t2sBase, the simplified form of r, or 0.
+var t2sTable = func() []rune {
+	t := make([]rune, t2sTop-t2sBase+1)
+	for i := 0; i < len(t2sPairs); i += 2 {
+		if from := t2sPairs[i]; from >= t2sBase && from <= t2sTop {
+			t[from-t2sBase] = t2sPairs[i+1]
 		}
-	})
+	}
+	return t
+}()
+
+func t2s(r rune) rune {
 	if s := t2sTable[r-t2sBase]; s != 0 {
 		return s
 	}
@@ -68,14 +66,60 @@ func fold(text string, buf []rune) []rune {
 		}
 		return out
 	}
+	// NFKC only where it can change something: ASCII and the CJK unified
+	// ideographs are NFKC-stable, so only the runs between them are
+	// normalised. (A combining mark after a stable letter would compose
+	// with it under NFKC; fold drops marks and maps accented letters to
+	// their base, so the result is the same.)
 	bp := nfkcBufs.Get().(*[]byte)
-	nb := norm.NFKC.AppendString((*bp)[:0], text)
-	for _, r := range string(nb) { // no copy: the conversion in range is free
-		out = foldRune(r, out)
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			out = append(out, foldASCII(rune(c)))
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if f, ok := foldStable(r); ok {
+			out = append(out, f)
+			i += n
+			continue
+		}
+		j := i + n
+		for j < len(text) {
+			if text[j] < utf8.RuneSelf {
+				break
+			}
+			r2, n2 := utf8.DecodeRuneInString(text[j:])
+			if _, ok := foldStable(r2); ok {
+				break
+			}
+			j += n2
+		}
+		nb := norm.NFKC.AppendString((*bp)[:0], text[i:j])
+		for _, r := range string(nb) { // no copy: the conversion in range is free
+			out = foldRune(r, out)
+		}
+		*bp = nb
+		i = j
 	}
-	*bp = nb
 	nfkcBufs.Put(bp)
 	return out
+}
+
+// foldStable folds the common runes that NFKC leaves alone or maps
+// without context: CJK ideographs (to simplified), CJK punctuation, and
+// full-width ASCII (to ASCII, as NFKC does).
+func foldStable(r rune) (rune, bool) {
+	switch {
+	case r >= 0x4E00 && r <= t2sTop:
+		return t2s(r), true
+	case r >= 0x3001 && r <= 0x3035, r == 0x3037, r >= 0x303B && r <= 0x303F:
+		return r, true
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return foldASCII(r - 0xFEE0), true
+	}
+	return 0, false
 }
 
 func foldASCII(r rune) rune {
@@ -115,14 +159,92 @@ func foldRune(r rune, out []rune) []rune {
 	if d, ok := digitValue(r); ok {
 		return append(out, '0'+d)
 	}
-	r = unicode.ToLower(r)
-	if s, ok := confusableASCII[r]; ok {
+	if a := lookAlike(r); a != 0 {
+		return append(out, a)
+	}
+	s, ok := confusableASCII[r] // "В" (Cyrillic Ve) looks like B, "в" like ʙ
+	if !ok {
+		r = unicode.ToLower(r)
+		s, ok = confusableASCII[r]
+	}
+	if ok {
 		for i := 0; i < len(s); i++ {
 			out = append(out, rune(s[i]))
 		}
 		return out
 	}
 	return append(out, r)
+}
+
+// lookAlike maps the letters that "fancy text" generators use and the
+// confusables skeleton leaves out to the ASCII letter they pass for: small
+// capitals (ᴀʀʀᴇsᴛ), squared and negative circled letters (🅰🆁🆁🅴🆂🆃),
+// regional indicators, and the Greek and Cyrillic letters that look like
+// Latin ones without being confusable in UTS #39 (ε, η, ν, в, к, м, н, т).
+func lookAlike(r rune) rune {
+	switch {
+	case r >= 0x1F130 && r <= 0x1F149: // squared Latin capitals
+		return 'a' + r - 0x1F130
+	case r >= 0x1F150 && r <= 0x1F169: // negative circled Latin capitals
+		return 'a' + r - 0x1F150
+	case r >= 0x1F170 && r <= 0x1F189: // negative squared Latin capitals
+		return 'a' + r - 0x1F170
+	case r >= 0x1F1E6 && r <= 0x1F1FF: // regional indicators
+		return 'a' + r - 0x1F1E6
+	}
+	switch r {
+	case 'ᴀ':
+		return 'a'
+	case 'ʙ', 'в', 'В', 'β', 'ь':
+		return 'b'
+	case 'ᴄ':
+		return 'c'
+	case 'ᴅ':
+		return 'd'
+	case 'ᴇ', 'ε', 'Ε', 'є':
+		return 'e'
+	case 'ꜰ':
+		return 'f'
+	case 'ɢ':
+		return 'g'
+	case 'ʜ', 'н', 'Н':
+		return 'h'
+	case 'ɪ', 'ι':
+		return 'i'
+	case 'ᴊ':
+		return 'j'
+	case 'ᴋ', 'к', 'К', 'κ':
+		return 'k'
+	case 'ʟ':
+		return 'l'
+	case 'ᴍ', 'м', 'М':
+		return 'm'
+	case 'ɴ', 'η', 'п':
+		return 'n'
+	case 'ᴏ':
+		return 'o'
+	case 'ᴘ', 'ρ':
+		return 'p'
+	case 'ʀ', 'г':
+		return 'r'
+	case 'ꜱ':
+		return 's'
+	case 'ᴛ', 'т', 'Т', 'τ':
+		return 't'
+	case 'ᴜ', 'υ', 'и', 'μ':
+		return 'u'
+	case 'ᴠ', 'ν':
+		return 'v'
+	case 'ᴡ', 'ω', 'ш':
+		return 'w'
+	case 'χ':
+		return 'x'
+	case 'ʏ', 'γ', 'у':
+		return 'y'
+	case 'ᴢ':
+		return 'z'
+	}
+	return 0
 }
 
 // digitValue reads a decimal digit of any script (Unicode Nd): the
@@ -204,7 +326,8 @@ func isClauseEnd(r rune) bool {
 func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 	out, at := buf[:0], pos[:0]
 	n := len(rs)
-	pending := byte(0) // ' ' or '|' to write before the next letter
+	pending := byte(0) // ' ', ',', '?' or '|' to write before the next letter
+	seg := 0           // words and wide letters since the last break
 	lastWide := false
 	for i := 0; i < n; {
 		r := rs[i]
@@ -251,8 +374,13 @@ func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 			if pending != 0 && len(out) > 0 && !(lastWide && pending == ' ') {
 				out = append(out, pending)
 				at = append(at, int32(i))
+				if pending != ' ' {
+					seg = 0
+				}
 			}
 			pending, lastWide = 0, false
+			seg++
+			wordStart := len(out)
 			for k := i; k < j; k++ {
 				c := rs[k]
 				var b byte
@@ -275,6 +403,11 @@ func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 				default:
 					continue
 				}
+				// A letter repeated reads once ("jaaail", "arrest" and
+				// "arest" alike): the lexicons are read the same way.
+				if letters && len(out) > wordStart && out[len(out)-1] == b && b >= 'a' && b <= 'z' {
+					continue
+				}
 				out = append(out, b)
 				at = append(at, int32(k))
 			}
@@ -282,11 +415,13 @@ func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 			continue
 		}
 		if isWide(r) {
-			if pending == '|' && len(out) > 0 {
-				out = append(out, '|')
+			if pending != 0 && pending != ' ' && len(out) > 0 {
+				out = append(out, pending)
 				at = append(at, int32(i))
+				seg = 0
 			}
 			pending, lastWide = 0, true
+			seg++
 			m := len(out)
 			out = utf8.AppendRune(out, r)
 			for ; m < len(out); m++ {
@@ -295,19 +430,77 @@ func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 			i++
 			continue
 		}
-		// Anything else separates words; a clause end followed by a space
-		// (or CJK punctuation) ends a clause.
-		if isClauseEnd(r) && (r >= utf8.RuneSelf || r == '\n' || i+1 == n || rs[i+1] == ' ' || rs[i+1] == '\n' || isWide(rs[i+1])) {
-			// Between two Han characters only a sentence end counts.
-			if !(lastWide && (r == '，' || r == ',' || r == '、' || r == ':')) {
-				pending = '|'
+		// Anything else separates words. A question mark ends a clause as
+		// '?'; a clause end followed by a space (or CJK punctuation) ends
+		// a clause as '|'. Between two wide letters only a sentence end
+		// does: other punctuation there is a soft break (',') after two or
+		// more letters ("你不还，我们就…") and nothing after one ("坐，牢").
+		next := nextNonSpace(rs, i+1)
+		switch {
+		case r == '?' || r == '？':
+			pending = strongest(pending, '?')
+		case lastWide && next >= 0 && isWide(rs[next]) && r != '\n' && r != '。' && r != '！' && r != '；':
+			if isSeparatorMark(r) && seg >= 2 && wideRun(rs, next) >= 2 {
+				pending = strongest(pending, ',')
 			}
-		} else if pending == 0 {
-			pending = ' '
+		case isClauseEnd(r) && (r >= utf8.RuneSelf || r == '\n' || i+1 == n || rs[i+1] == ' ' || rs[i+1] == '\n' || isWide(rs[i+1])):
+			pending = strongest(pending, '|')
+		default:
+			pending = strongest(pending, ' ')
 		}
 		i++
 	}
 	return joinSpelled(out, at)
+}
+
+// strongest returns the stronger of two pending breaks: '|' over '?' over
+// ',' over ' '.
+func strongest(a, b byte) byte {
+	rank := func(c byte) int {
+		switch c {
+		case '|':
+			return 4
+		case '?':
+			return 3
+		case ',':
+			return 2
+		case ' ':
+			return 1
+		}
+		return 0
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
+// wideRun counts the wide letters from i up to the next other character.
+func wideRun(rs []rune, i int) int {
+	n := 0
+	for ; i < len(rs) && isWide(rs[i]); i++ {
+		n++
+	}
+	return n
+}
+
+func nextNonSpace(rs []rune, i int) int {
+	for ; i < len(rs); i++ {
+		if rs[i] != ' ' {
+			return i
+		}
+	}
+	return -1
+}
+
+// isSeparatorMark reports whether r is punctuation that separates clauses
+// or items (a comma, a full stop, a colon...), as opposed to a symbol.
+func isSeparatorMark(r rune) bool {
+	switch r {
+	case ',', '，', '、', '.', ';', ':', '：', '!':
+		return true
+	}
+	return false
 }
 
 func letterAfter(rs []rune, j int) bool {
@@ -338,12 +531,13 @@ func isInnerSeparator(r rune) bool {
 // joinSpelled removes the spaces inside runs of three or more one-letter
 // ASCII words.
 func joinSpelled(b []byte, at []int32) ([]byte, []int32) {
+	brk := func(c byte) bool { return c == ' ' || c == '|' || c == ',' || c == '?' }
 	single := func(i int) bool { // b[i] is a one-letter word
-		return isASCIIAlnum(b[i]) && (i == 0 || b[i-1] == ' ') && (i+1 == len(b) || b[i+1] == ' ')
+		return isASCIIAlnum(b[i]) && (i == 0 || brk(b[i-1])) && (i+1 == len(b) || brk(b[i+1]))
 	}
 	found := false
 	for i := 0; i+4 < len(b); i++ {
-		if single(i) && b[i+1] == ' ' && single(i+2) && b[i+3] == ' ' && single(i+4) {
+		if single(i) && brk(b[i+1]) && single(i+2) && brk(b[i+3]) && single(i+4) {
 			found = true
 			break
 		}
@@ -353,24 +547,29 @@ func joinSpelled(b []byte, at []int32) ([]byte, []int32) {
 	}
 	drop := make([]bool, len(b))
 	for i := 1; i+1 < len(b); i++ {
-		if b[i] != ' ' || !single(i-1) || !single(i+1) {
+		if !brk(b[i]) || !single(i-1) || !single(i+1) {
 			continue
 		}
 		run := 2
-		if i >= 3 && b[i-2] == ' ' && single(i-3) {
+		if i >= 3 && brk(b[i-2]) && single(i-3) {
 			run++
 		}
-		if i+3 < len(b) && b[i+2] == ' ' && single(i+3) {
+		if i+3 < len(b) && brk(b[i+2]) && single(i+3) {
 			run++
 		}
 		drop[i] = run >= 3
 	}
 	w := 0
 	for i := range b {
-		if !drop[i] {
-			b[w], at[w] = b[i], at[i]
-			w++
+		if drop[i] {
+			continue
 		}
+		// "a r r e s t" joins as "arest", the way the lexicons read.
+		if i > 0 && drop[i-1] && w > 0 && b[w-1] == b[i] && b[i] >= 'a' && b[i] <= 'z' {
+			continue
+		}
+		b[w], at[w] = b[i], at[i]
+		w++
 	}
 	return b[:w], at[:w]
 }

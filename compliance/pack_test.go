@@ -108,6 +108,9 @@ func TestImportsStdlibOnly(t *testing.T) {
 	}
 	fset := token.NewFileSet()
 	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue // tests may read their corpora with a YAML parser
+		}
 		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

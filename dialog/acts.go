@@ -29,9 +29,8 @@ const (
 	ActAskAlternative     ActKind = "ask_alternative" // after a declined proposal
 	ActCannotPayAck       ActKind = "cannot_pay_ack"
 	ActPaymentLink        ActKind = "payment_link"
-	ActNotUnderstood      ActKind = "not_understood" // neutral
-	ActWelcomeBack        ActKind = "welcome_back"   // neutral
-	ActStillThere         ActKind = "still_there"    // neutral
+	ActWelcomeBack        ActKind = "welcome_back" // neutral
+	ActStillThere         ActKind = "still_there"  // neutral
 	ActConversationClosed ActKind = "conversation_closed"
 
 	// Negotiation.
@@ -48,6 +47,32 @@ const (
 	ActPlanUnavailable      ActKind = "plan_unavailable"
 	ActExtensionUnavailable ActKind = "extension_unavailable"
 	ActNeedYesNo            ActKind = "need_yes_no"
+	ActAskPromiseAmount     ActKind = "ask_promise_amount" // how much, by the date given
+	ActConfirmPayPart       ActKind = "confirm_pay_part"   // part of the balance, now
+	ActAskPartDate          ActKind = "ask_part_date"      // when the rest of a schedule is paid
+	ActCounterSchedule      ActKind = "counter_schedule"   // the nearest plan inside policy
+
+	// Specific clarifying questions, tied to what the bot is waiting for,
+	// said instead of a bare "I didn't understand".
+	ActClarifyIdentity ActKind = "clarify_identity" // neutral
+	ActClarifyChoice   ActKind = "clarify_choice"
+	ActClarifyDate     ActKind = "clarify_date"
+	ActClarifyAmount   ActKind = "clarify_amount"
+	ActClarifyCount    ActKind = "clarify_count"
+
+	// Answers to the borrower's questions, from the engine's facts.
+	ActAnswerWho         ActKind = "answer_who" // neutral
+	ActAnswerBot         ActKind = "answer_bot" // neutral
+	ActAnswerLegit       ActKind = "answer_legit"
+	ActAnswerLegitFirst  ActKind = "answer_legit_first" // neutral
+	ActAnswerBreakdown   ActKind = "answer_breakdown"
+	ActAnswerFees        ActKind = "answer_fees"
+	ActAnswerConsequence ActKind = "answer_consequence"
+	ActAnswerWriting     ActKind = "answer_writing"
+
+	// The reason for lateness.
+	ActAskReason ActKind = "ask_reason"
+	ActReasonAck ActKind = "reason_ack"
 
 	// Closing after a recorded outcome.
 	ActClosePayNow ActKind = "close_pay_now"
@@ -68,6 +93,7 @@ const (
 	ActComplaintAck         ActKind = "complaint_ack"         // neutral
 	ActAbuseAck             ActKind = "abuse_ack"             // neutral
 	ActDistressSupport      ActKind = "distress_support"      // neutral
+	ActCrisisResources      ActKind = "crisis_resources"      // neutral; the lender's configured text
 	ActMisunderstoodHandoff ActKind = "misunderstood_handoff" // neutral
 	ActOffPolicyHandoff     ActKind = "off_policy_handoff"
 	ActAccountFlagHandoff   ActKind = "account_flag_handoff"
@@ -78,14 +104,18 @@ var allActKinds = []ActKind{
 	ActAskVerify, ActVerifyRetry, ActVerifyFailed, ActVerifyFirst, ActVerified, ActWrongParty,
 	ActThirdParty, ActAskFactor, ActVerifyLocked, ActCeaseOnFile, ActCeaseAllAck,
 	ActBalance, ActAskResolution, ActAskAlternative, ActCannotPayAck, ActPaymentLink,
-	ActNotUnderstood, ActWelcomeBack, ActStillThere, ActConversationClosed,
+	ActWelcomeBack, ActStillThere, ActConversationClosed,
 	ActAskPromiseDate, ActAskPlanCount, ActConfirmPayNow, ActConfirmPTP, ActConfirmPlan,
 	ActConfirmExtension, ActCounterPTPDate, ActCounterPTPAmount, ActCounterPlanCount,
 	ActCounterPlanDate, ActPlanUnavailable, ActExtensionUnavailable, ActNeedYesNo,
+	ActAskPromiseAmount, ActConfirmPayPart, ActAskPartDate, ActCounterSchedule,
+	ActClarifyIdentity, ActClarifyChoice, ActClarifyDate, ActClarifyAmount, ActClarifyCount,
+	ActAnswerWho, ActAnswerBot, ActAnswerLegit, ActAnswerLegitFirst, ActAnswerBreakdown,
+	ActAnswerFees, ActAnswerConsequence, ActAnswerWriting, ActAskReason, ActReasonAck,
 	ActClosePayNow, ActClosePTP, ActClosePlan,
 	ActCeaseAck, ActCallbackAck, ActDisputeAck, ActValidationAck, ActAttorneyAck, ActBankruptcyAck,
 	ActHardshipAck, ActAlreadyPaidAck, ActHumanHandoff, ActComplaintAck, ActAbuseAck,
-	ActDistressSupport, ActMisunderstoodHandoff, ActOffPolicyHandoff, ActAccountFlagHandoff,
+	ActDistressSupport, ActCrisisResources, ActMisunderstoodHandoff, ActOffPolicyHandoff, ActAccountFlagHandoff,
 }
 
 // ActKinds returns every act kind the engine can emit, in a fixed order.

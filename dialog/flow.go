@@ -20,6 +20,9 @@ type Flow struct {
 	// FallbackPack is used for a policy whose pack is not in Packs; it
 	// should be the strictest pack.
 	FallbackPack string `json:"fallback_pack"`
+	// AskReason makes the bot ask why the borrower is late when they say
+	// they cannot pay and have not said why.
+	AskReason bool `json:"ask_reason"`
 }
 
 // Limits bound how long the engine tries before giving up or handing over.
@@ -44,6 +47,9 @@ type PackFlow struct {
 	// OnVerified are said right after verification, before any debt detail
 	// (US: the mini-Miranda, Reg F 1006.18(e)).
 	OnVerified []ActKind `json:"on_verified"`
+	// AnswerUnverified lists the question topics the bot may answer
+	// before the right party is verified; their answers name no debt.
+	AnswerUnverified []Topic `json:"answer_unverified"`
 	// CeaseByChannel lets a borrower stop contact on some channels only
 	// ("don't call me, texts are fine"); without it every cease stops
 	// every channel.

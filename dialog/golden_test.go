@@ -29,18 +29,34 @@ type scenario struct {
 // stepSpec is one input, written relative to the account and today so one
 // scenario runs against accounts in both locales.
 type stepSpec struct {
-	Event        EventKind `json:"event"` // default: message
-	Intent       Intent    `json:"intent"`
-	Alts         []Intent  `json:"alts"`
-	Negated      bool      `json:"negated"`
-	InDays       *int      `json:"in_days"`    // Parse.Date = today + n
-	AmountPct    int       `json:"amount_pct"` // Parse.Amount = pct of the balance
-	Installments int       `json:"installments"`
-	Verify       string    `json:"verify"` // dob, id, id_lower, wrong_dob, wrong_id
-	Sentiment    string    `json:"sentiment"`
-	Party        string    `json:"party"`
-	Validation   bool      `json:"validation"`
-	Note         string    `json:"note"`
+	Event        EventKind  `json:"event"` // default: message
+	Intent       Intent     `json:"intent"`
+	Alts         []Intent   `json:"alts"`
+	Negated      bool       `json:"negated"`
+	InDays       *int       `json:"in_days"`    // Parse.Date = today + n
+	AmountPct    int        `json:"amount_pct"` // Parse.Amount = pct of the balance
+	Installments int        `json:"installments"`
+	Verify       string     `json:"verify"` // dob, id, id_lower, wrong_dob, wrong_id
+	Sentiment    string     `json:"sentiment"`
+	Party        string     `json:"party"`
+	Validation   bool       `json:"validation"`
+	Topic        Topic      `json:"topic"`
+	Reason       string     `json:"reason"`
+	Partial      bool       `json:"partial"`
+	Parts        []partSpec `json:"parts"`
+	Note         string     `json:"note"`
+}
+
+// partSpec is one part of a proposed schedule, relative to today and the
+// balance.
+type partSpec struct {
+	InDays    *int `json:"in_days"`
+	AmountPct int  `json:"amount_pct"`
+	Num       int  `json:"num"`
+	Den       int  `json:"den"`
+	Rest      bool `json:"rest"`
+	Every     int  `json:"every"`
+	Count     int  `json:"count"`
 }
 
 func goldenAccounts() map[string]Account {
@@ -56,9 +72,11 @@ func goldenAccounts() map[string]Account {
 	ceased.ID, ceased.Cease = "c-3", true
 	locked := acctUS()
 	locked.ID, locked.PriorVerifyFailures = "a-6", 5
+	crisis := acctUS()
+	crisis.ID, crisis.CrisisResources = "a-7", "If you are in the US, you can call or text 988 at any time."
 	return map[string]Account{"us": acctUS(), "cn": acctCN(), "us_small": acctSmall(),
 		"us_attorney": att, "us_deceased": dec, "cn_bankruptcy": bk,
-		"us_two_factors": two, "cn_ceased": ceased, "us_locked": locked}
+		"us_two_factors": two, "cn_ceased": ceased, "us_locked": locked, "us_crisis": crisis}
 }
 
 func (s stepSpec) input(a Account, today compliance.Date) Input {
@@ -66,7 +84,17 @@ func (s stepSpec) input(a Account, today compliance.Date) Input {
 		return Input{Kind: s.Event, Today: today}
 	}
 	p := Parse{Intent: s.Intent, Alts: s.Alts, Negated: s.Negated, Installments: s.Installments, Sentiment: s.Sentiment,
-		Party: s.Party, Validation: s.Validation}
+		Party: s.Party, Validation: s.Validation, Topic: s.Topic, Reason: s.Reason, Partial: s.Partial}
+	for _, ps := range s.Parts {
+		pt := Part{Num: ps.Num, Den: ps.Den, Rest: ps.Rest, Every: ps.Every, Count: ps.Count}
+		if ps.InDays != nil {
+			pt.Date = today.AddDays(*ps.InDays)
+		}
+		if ps.AmountPct > 0 {
+			pt.Amount = compliance.Money{Minor: a.Debt.AmountDue.Minor * int64(ps.AmountPct) / 100, Currency: a.Debt.AmountDue.Currency}
+		}
+		p.Parts = append(p.Parts, pt)
+	}
 	if s.InDays != nil {
 		p.Date = today.AddDays(*s.InDays)
 	}

@@ -18,10 +18,12 @@ func testFlow() Flow {
 			ReasonHumanRequested: 3, ReasonAlreadyPaid: 4, ReasonOffPolicy: 4, ReasonMisunderstood: 4,
 		},
 		Packs: map[string]PackFlow{
-			"us": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, OnVerified: []ActKind{ActMiniMiranda}, CeaseByChannel: true},
-			"cn": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}},
+			"us": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, OnVerified: []ActKind{ActMiniMiranda}, CeaseByChannel: true,
+				AnswerUnverified: []Topic{TopicWho, TopicBot, TopicLegit}},
+			"cn": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, AnswerUnverified: []Topic{TopicWho, TopicBot, TopicLegit}},
 		},
 		FallbackPack: "us",
+		AskReason:    true,
 	}
 }
 

@@ -32,6 +32,8 @@ type Draft struct {
 	Amount       compliance.Money `json:"amount,omitzero"`
 	Date         compliance.Date  `json:"date,omitzero"`
 	Installments int              `json:"installments,omitempty"`
+	// Parts is a proposed schedule waiting for a missing date.
+	Parts []Part `json:"parts,omitempty"`
 }
 
 // State is one conversation's position in the script. It is plain data,
@@ -65,6 +67,11 @@ type State struct {
 	Offers []Proposal `json:"offers,omitempty"`
 	// Outcome is the last recorded outcome.
 	Outcome *Outcome `json:"outcome,omitempty"`
+	// Expect is what the bot's last question waits for.
+	Expect Expect `json:"expect,omitempty"`
+	// LateReason is the borrower's stated reason for lateness (a Late*
+	// code), the latest one heard.
+	LateReason string `json:"late_reason,omitempty"`
 	// Ended is set when the bot's part of the conversation is over (closed,
 	// ended, or handed to a person).
 	Ended bool `json:"ended"`

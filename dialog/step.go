@@ -126,6 +126,15 @@ func (e *engine) message() {
 	e.verifiedTurn(p)
 }
 
+// distress hands a borrower in crisis to a person at once, with the
+// lender's crisis resources for their locale when configured.
+func (e *engine) distress() {
+	e.escalate(ReasonDistress, ActDistressSupport)
+	if r := e.acct.CrisisResources; r != "" {
+		e.say(Act{Kind: ActCrisisResources, Note: r, Facts: compliance.Facts{Counts: noteCounts(r)}})
+	}
+}
+
 func distressed(p Parse) bool {
 	return p.Has(IntentDistress) || p.Sentiment == "distressed"
 }
@@ -135,7 +144,7 @@ func distressed(p Parse) bool {
 func (e *engine) verifyTurn(p Parse) {
 	switch {
 	case distressed(p):
-		e.escalate(ReasonDistress, ActDistressSupport)
+		e.distress()
 	case p.Has(IntentWrongParty):
 		e.thirdParty(p.Party)
 	case p.Has(IntentAbuse):
@@ -154,6 +163,8 @@ func (e *engine) verifyTurn(p Parse) {
 		e.checkIdentity(p)
 	case p.Has(IntentCallbackLater):
 		e.callbackLater()
+	case p.Has(IntentQuestion) && !hasProposal(p):
+		e.answerUnverified(p.Topic)
 	case p.Intent == IntentUnknown || p.Intent == IntentIdentify:
 		e.misunderstood()
 	case p.Intent == IntentAffirm || p.Intent == IntentDeny || p.Intent == IntentGreet:
@@ -304,6 +315,9 @@ func (e *engine) flagged() bool {
 
 // verifiedTurn handles a message from the verified borrower.
 func (e *engine) verifiedTurn(p Parse) {
+	if p.Reason != "" {
+		e.st.LateReason = p.Reason
+	}
 	if p.Has(IntentWrongParty) {
 		// "Actually this is her mother": whatever was verified, the
 		// speaker is not the borrower.
@@ -313,7 +327,7 @@ func (e *engine) verifiedTurn(p Parse) {
 	e.stateStatements(p)
 	switch {
 	case distressed(p):
-		e.escalate(ReasonDistress, ActDistressSupport)
+		e.distress()
 	case p.Has(IntentAbuse):
 		e.escalate(ReasonAbuse, ActAbuseAck)
 	case p.Has(IntentCease):
@@ -340,6 +354,11 @@ func (e *engine) verifiedTurn(p Parse) {
 		e.callbackLater()
 	case e.st.Stage == StageConfirm && e.st.Pending != nil:
 		e.confirmTurn(p)
+	case p.Intent == IntentQuestion && !hasProposal(p):
+		e.answer(p.Topic)
+		e.reprompt()
+	case p.Intent == IntentReason && !hasProposal(p) && !p.Partial:
+		e.reasonTurn(p)
 	default:
 		e.negotiateTurn(p)
 	}
@@ -351,7 +370,7 @@ func hasProposal(p Parse) bool {
 	case IntentPayNow, IntentPromise, IntentPlan, IntentExtension:
 		return true
 	}
-	return p.Installments > 0 || !p.Date.IsZero() || !p.Amount.IsZero()
+	return p.Installments > 0 || !p.Date.IsZero() || !p.Amount.IsZero() || len(p.Parts) > 0
 }
 
 // confirmTurn handles the answer to a read-back: only an explicit yes
@@ -359,7 +378,11 @@ func hasProposal(p Parse) bool {
 func (e *engine) confirmTurn(p Parse) {
 	pr := *e.st.Pending
 	switch {
-	case p.Has(IntentAffirm) && !p.Has(IntentDeny) && !p.Negated && matches(p, pr):
+	case p.Has(IntentAffirm) && !p.Has(IntentDeny) && !p.Negated && len(p.Parts) == 0 && matches(p, pr):
+		e.accept(pr)
+	case restates(p, pr):
+		// "I'll pay it then", "ok paying today": the borrower says again
+		// what was read back, with nothing new.
 		e.accept(pr)
 	case p.Has(IntentDeny) && !hasProposal(p):
 		e.st.Pending = nil
@@ -375,6 +398,11 @@ func (e *engine) confirmTurn(p Parse) {
 	case p.Has(IntentAskHowToPay):
 		e.say(e.paymentLinkAct(pr.firstAmount()))
 		e.say(e.proposalAct(confirmKind(pr.Kind), pr))
+	case p.Has(IntentQuestion):
+		e.answer(p.Topic)
+		e.reprompt()
+	case p.Intent == IntentReason:
+		e.reprompt()
 	default:
 		e.misunderstood()
 	}
@@ -468,8 +496,18 @@ func (e *engine) negotiateTurn(p Parse) {
 		p = bareCount(p)
 	}
 	switch {
+	case len(p.Parts) > 0 && !p.Negated:
+		e.schedule(p.Parts)
+	case d != nil && len(d.Parts) > 0 && !p.Date.IsZero() && !p.Negated:
+		e.scheduleDate(p.Date)
 	case p.Negated:
 		e.negated(p)
+	case p.Partial && p.Amount.IsZero() && (p.Has(IntentPayNow) || p.Has(IntentPromise) || !p.Date.IsZero()):
+		e.askPartAmount(p)
+	case d != nil && (d.Kind == ProposalPayNow || d.Kind == ProposalPTP) && !d.Date.IsZero() && d.Amount.IsZero() &&
+		!p.Amount.IsZero() && p.Date.IsZero() && p.Installments == 0:
+		// "250" after "how much can you pay by Friday?"
+		e.partAmount(p.Amount)
 	case p.Intent == IntentPayNow:
 		e.propose(ActConfirmPayNow, Proposal{Kind: ProposalPayNow, Amount: e.due(), Date: e.in.Today})
 	case p.Intent == IntentExtension:
@@ -491,17 +529,17 @@ func (e *engine) negotiateTurn(p Parse) {
 	case p.Has(IntentExtension):
 		e.extension()
 	case p.Has(IntentCannotPay) || p.Intent == IntentDeny:
-		e.st.Draft = nil
-		e.st.Stage = StageIntent
-		e.say(Act{Kind: ActCannotPayAck})
-		e.say(e.resolutionAct(ActAskResolution))
+		e.cannotPay(p)
 	case p.Has(IntentAskBalance):
 		e.say(e.balanceAct())
 		e.reprompt()
 	case p.Has(IntentAskHowToPay):
 		e.say(e.paymentLinkAct(e.due()))
 		e.reprompt()
-	case p.Intent == IntentGreet || p.Intent == IntentIdentify:
+	case p.Has(IntentQuestion):
+		e.answer(p.Topic)
+		e.reprompt()
+	case p.Intent == IntentGreet || p.Intent == IntentIdentify || p.Intent == IntentReason:
 		e.reprompt()
 	default:
 		e.misunderstood()
@@ -533,11 +571,21 @@ func (e *engine) negated(p Parse) {
 		e.st.Stage = StageNegotiate
 		e.say(e.askPromiseDateAct(compliance.Money{}))
 	default:
-		e.st.Draft = nil
-		e.st.Stage = StageIntent
-		e.say(Act{Kind: ActCannotPayAck})
-		e.say(e.resolutionAct(ActAskResolution))
+		e.cannotPay(p)
 	}
+}
+
+// cannotPay acknowledges that the borrower cannot pay and, when the
+// script says so and no reason is known yet, asks why before asking how.
+func (e *engine) cannotPay(p Parse) {
+	e.st.Draft = nil
+	e.st.Stage = StageIntent
+	e.say(Act{Kind: ActCannotPayAck})
+	if e.flow.AskReason && e.st.LateReason == "" && p.Has(IntentCannotPay) {
+		e.say(Act{Kind: ActAskReason})
+		return
+	}
+	e.say(e.resolutionAct(ActAskResolution))
 }
 
 func (e *engine) promise(p Parse) {
@@ -665,12 +713,7 @@ func (e *engine) misunderstood() {
 		e.escalate(ReasonMisunderstood, ActMisunderstoodHandoff)
 		return
 	}
-	if e.st.Stage == StageConfirm {
-		e.say(Act{Kind: ActNeedYesNo})
-	} else {
-		e.say(Act{Kind: ActNotUnderstood})
-	}
-	e.reprompt()
+	e.clarify()
 }
 
 // reprompt repeats the question the conversation is waiting on.
@@ -682,8 +725,12 @@ func (e *engine) reprompt() {
 		e.askVerify(ActAskVerify)
 	case e.st.Stage == StageConfirm && e.st.Pending != nil:
 		e.say(e.proposalAct(confirmKind(e.st.Pending.Kind), *e.st.Pending))
+	case e.st.Draft != nil && len(e.st.Draft.Parts) > 0:
+		e.askScheduleDate()
 	case e.st.Draft != nil && e.st.Draft.Kind == ProposalPlan:
 		e.say(e.askPlanCountAct())
+	case e.st.Draft != nil && !e.st.Draft.Date.IsZero() && e.st.Draft.Amount.IsZero():
+		e.say(e.askPartAmountAct(*e.st.Draft))
 	case e.st.Draft != nil:
 		e.say(e.askPromiseDateAct(e.st.Draft.Amount))
 	default:
@@ -727,6 +774,7 @@ func (e *engine) end() {
 	e.st.Ended = true
 	e.st.Stage = StageClosed
 	e.st.Pending, e.st.Draft = nil, nil
+	e.st.Expect = ExpectNone
 	e.res.Ended = true
 }
 
@@ -734,6 +782,12 @@ func (e *engine) end() {
 func (e *engine) say(a Act) {
 	a.Facts.Verified = e.st.Verified
 	e.res.Acts = append(e.res.Acts, a)
+	if x, ok := expects[a.Kind]; ok {
+		if x == ExpectYesNo && e.st.Pending != nil && e.st.Pending.Kind == ProposalPlan {
+			x = ExpectCount // "ok then 6", "make it 5" answer a plan's read-back
+		}
+		e.st.Expect = x
+	}
 }
 
 func (e *engine) disclose(k ActKind) {

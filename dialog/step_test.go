@@ -81,10 +81,10 @@ func TestVerification(t *testing.T) {
 		{"balance waits for verify", us, []Input{say(IntentAskBalance)}, []ActKind{ActVerifyFirst, ActAskVerify}, false, false, "", "", ""},
 		{"promise waits for verify", cn, []Input{msg(Parse{Intent: IntentPromise, Date: today.AddDays(3)})}, []ActKind{ActVerifyFirst, ActAskVerify}, false, false, "", "", ""},
 		{"yes re-asks", us, []Input{say(IntentAffirm)}, []ActKind{ActAskVerify}, false, false, "", "", ""},
-		{"not understood", us, []Input{say(IntentUnknown)}, []ActKind{ActNotUnderstood, ActAskVerify}, false, false, "", "", ""},
-		{"identify without answer", us, []Input{say(IntentIdentify)}, []ActKind{ActNotUnderstood, ActAskVerify}, false, false, "", "", ""},
+		{"not understood", us, []Input{say(IntentUnknown)}, []ActKind{ActClarifyIdentity}, false, false, "", "", ""},
+		{"identify without answer", us, []Input{say(IntentIdentify)}, []ActKind{ActClarifyIdentity}, false, false, "", "", ""},
 		{"three not understood", us, []Input{say(IntentUnknown), say(IntentUnknown), say(IntentUnknown)}, []ActKind{ActMisunderstoodHandoff}, false, true, OutcomeEscalated, ReasonMisunderstood, ReasonMisunderstood},
-		{"understood message resets count", us, []Input{say(IntentUnknown), say(IntentUnknown), say(IntentAffirm), say(IntentUnknown)}, []ActKind{ActNotUnderstood, ActAskVerify}, false, false, "", "", ""},
+		{"understood message resets count", us, []Input{say(IntentUnknown), say(IntentUnknown), say(IntentAffirm), say(IntentUnknown)}, []ActKind{ActClarifyIdentity}, false, false, "", "", ""},
 		{"callback later", us, []Input{say(IntentCallbackLater)}, []ActKind{ActCallbackAck}, false, true, OutcomeNone, ReasonCallbackLater, ""},
 	}
 	for _, tt := range tests {
@@ -644,11 +644,11 @@ func TestNegotiationMisc(t *testing.T) {
 	}{
 		{"ask balance restates", say(IntentAskBalance), []ActKind{ActBalance, ActAskResolution}},
 		{"how to pay", say(IntentAskHowToPay), []ActKind{ActPaymentLink, ActAskResolution}},
-		{"cannot pay", say(IntentCannotPay), []ActKind{ActCannotPayAck, ActAskResolution}},
+		{"cannot pay asks why", say(IntentCannotPay), []ActKind{ActCannotPayAck, ActAskReason}},
 		{"no", say(IntentDeny), []ActKind{ActCannotPayAck, ActAskResolution}},
 		{"hello", say(IntentGreet), []ActKind{ActAskResolution}},
-		{"unclear", say(IntentUnknown), []ActKind{ActNotUnderstood, ActAskResolution}},
-		{"unclear yes", say(IntentAffirm), []ActKind{ActNotUnderstood, ActAskResolution}},
+		{"unclear", say(IntentUnknown), []ActKind{ActClarifyChoice}},
+		{"unclear yes", say(IntentAffirm), []ActKind{ActClarifyChoice}},
 		{"pay now", say(IntentPayNow), []ActKind{ActConfirmPayNow}},
 		{"pay now as alternative", msg(Parse{Intent: IntentAffirm, Alts: []Intent{IntentPayNow}}), []ActKind{ActConfirmPayNow}},
 		{"timeout", Input{Kind: EventTimeout, Today: today}, []ActKind{ActStillThere}},

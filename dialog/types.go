@@ -46,6 +46,84 @@ const (
 	IntentAskHowToPay   Intent = "ask_how_to_pay"
 	IntentAlreadyPaid   Intent = "already_paid"
 	IntentCallbackLater Intent = "callback_later"
+	// IntentQuestion is a question the engine answers from its facts and
+	// the lender's configuration (Parse.Topic says which), then returns to
+	// where the conversation was.
+	IntentQuestion Intent = "question"
+	// IntentReason states why the borrower is late (Parse.Reason).
+	IntentReason Intent = "reason"
+)
+
+// Topic is what a borrower's question is about (Parse.Topic).
+type Topic string
+
+// Question topics.
+const (
+	TopicNone        Topic = ""
+	TopicWho         Topic = "who"         // who are you, what is this about
+	TopicDebt        Topic = "debt"        // which debt, who is the creditor, when was it due
+	TopicBreakdown   Topic = "breakdown"   // why this much, interest, how it is made up
+	TopicFees        Topic = "fees"        // waive fees or interest, discounts
+	TopicConsequence Topic = "consequence" // what happens if I don't pay
+	TopicLegit       Topic = "legit"       // is this a scam, how do I know you are genuine
+	TopicWriting     Topic = "writing"     // a letter, a receipt, something in writing
+	TopicBot         Topic = "bot"         // am I talking to a person
+	TopicOptions     Topic = "options"     // the latest date, how many payments
+)
+
+// Late reasons (Parse.Reason, State.LateReason): why the borrower is late.
+const (
+	LateJobLoss           = "job_loss"
+	LateReducedIncome     = "reduced_income"
+	LateIllness           = "illness"
+	LatePaydayTiming      = "payday_timing"
+	LateUnexpectedExpense = "unexpected_expense"
+	LateFamily            = "family"
+	LateForgot            = "forgot"
+	LateDispute           = "dispute"
+	LateOther             = "other"
+)
+
+// LateReasons returns every late-reason code, in a fixed order.
+func LateReasons() []string {
+	return []string{LateJobLoss, LateReducedIncome, LateIllness, LatePaydayTiming,
+		LateUnexpectedExpense, LateFamily, LateForgot, LateDispute, LateOther}
+}
+
+// Part is one element of a schedule the borrower proposes: a payment
+// (an amount, a share of the balance, or the rest, on a date) or a
+// recurring payment (Every > 0: Amount every Every days, Count times or
+// until the balance is paid, from Date).
+type Part struct {
+	Amount compliance.Money `json:"amount,omitzero"`
+	// Num/Den is a share of the balance ("half": 1/2); zero when absent.
+	Num int `json:"num,omitempty"`
+	Den int `json:"den,omitempty"`
+	// Rest is "the rest", "the other half", 剩下的.
+	Rest bool            `json:"rest,omitempty"`
+	Date compliance.Date `json:"date,omitzero"`
+	// Every is the interval in days of a recurring payment (7, 14; 30
+	// means monthly, on the same day of the month).
+	Every int `json:"every,omitempty"`
+	// Count is how many times a recurring payment is made (0: until paid).
+	Count int `json:"count,omitempty"`
+}
+
+// Expect is what the bot's last question waits for; understanding reads a
+// short answer against it first ("6" after "how many payments?" is a
+// count, after "how much?" an amount).
+type Expect string
+
+// Expectations.
+const (
+	ExpectNone     Expect = ""
+	ExpectIdentity Expect = "identity" // date of birth or ID digits
+	ExpectChoice   Expect = "choice"   // one of the offered ways to pay
+	ExpectDate     Expect = "date"     // a date to pay by
+	ExpectAmount   Expect = "amount"   // how much
+	ExpectCount    Expect = "count"    // how many payments (or yes/no to a plan)
+	ExpectYesNo    Expect = "yes_no"   // a read-back
+	ExpectReason   Expect = "reason"   // why the borrower is late
 )
 
 // Parse is what understanding (rules or a model) makes of one borrower
@@ -62,7 +140,17 @@ type Parse struct {
 	DOB          compliance.Date  `json:"dob,omitzero"`
 	IDLast4      string           `json:"id_last4,omitempty"`
 	Name         string           `json:"name,omitempty"`
-	Sentiment    string           `json:"sentiment,omitempty"` // "neutral", "negative", "angry", "distressed"
+	// Parts is a schedule of several payments the borrower proposed
+	// ("half on Friday and the rest on the 15th", "$50 a week").
+	Parts []Part `json:"parts,omitempty"`
+	// Topic is what a question (IntentQuestion) asks about.
+	Topic Topic `json:"topic,omitempty"`
+	// Reason is the stated reason for lateness (a Late* code).
+	Reason string `json:"reason,omitempty"`
+	// Partial is set when the borrower offers part of the balance without
+	// saying how much ("I can put something down Friday").
+	Partial   bool   `json:"partial,omitempty"`
+	Sentiment string `json:"sentiment,omitempty"` // "neutral", "negative", "angry", "distressed"
 	// Party says who the speaker is when IntentWrongParty is found:
 	// PartyThirdParty (someone who knows the borrower: a relative, a
 	// roommate, someone asking on their behalf) or PartyWrongNumber.
@@ -136,6 +224,9 @@ type Account struct {
 	Dispute    bool `json:"dispute,omitempty"`
 	Bankruptcy bool `json:"bankruptcy,omitempty"`
 	Deceased   bool `json:"deceased,omitempty"`
+	// CrisisResources is what the lender configured to give a borrower in
+	// crisis, in the borrower's locale ("" when none).
+	CrisisResources string `json:"crisis_resources,omitempty"`
 	// Cease is set when the borrower asked that the conversation's channel
 	// (or every channel) not be used; Validation when they asked for
 	// proof of the debt that has not been given.
@@ -184,8 +275,10 @@ type Act struct {
 	// Days is a span in days the act states (an extension's length, or
 	// how far out a promise may be); Link is the payment link, already
 	// filled in from Policy.PaymentURL.
-	Days  int              `json:"days,omitempty"`
-	Link  string           `json:"link,omitempty"`
+	Days int    `json:"days,omitempty"`
+	Link string `json:"link,omitempty"`
+	// Note is configured text the act carries verbatim (crisis resources).
+	Note  string           `json:"note,omitempty"`
 	Facts compliance.Facts `json:"facts"`
 }
 

@@ -614,6 +614,16 @@ func judgeEnd(ctx context.Context, st store.Store, sess *bot.Session, e Expect, 
 	if want := e.mode(); conv.Mode != want {
 		fail("mode %s, want %s", conv.Mode, want)
 	}
+	if e.LateReason != "" {
+		// The reason for lateness is kept with the conversation's state.
+		var ds dialog.State
+		if len(conv.State) > 0 {
+			_ = json.Unmarshal(conv.State, &ds)
+		}
+		if ds.LateReason != e.LateReason {
+			fail("late reason %q, want %q", ds.LateReason, e.LateReason)
+		}
+	}
 	if e.Reason != "" && o.Reason != e.Reason {
 		fail("reason %q, want %q", o.Reason, e.Reason)
 	}

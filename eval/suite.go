@@ -405,8 +405,8 @@ type Expect struct {
 	// attorney, bankruptcy): the active statements recorded in
 	// conversations and the flags the account was imported with.
 	AccountState *[]string `yaml:"account_state"`
-	// LateReason is the recorded reason for lateness (see lateReasons).
-	// It is validated here; it is judged once the runtime records it.
+	// LateReason is the recorded reason for lateness (see lateReasons),
+	// judged when set.
 	LateReason string `yaml:"late_reason"`
 	// Payments are the recorded plan's payments in order (or a promise's
 	// one payment).
@@ -422,7 +422,7 @@ type Payment struct {
 }
 
 // lateReasons are the reasons for lateness a suite may expect.
-var lateReasons = []string{"job_loss", "reduced_income", "illness", "payday_timing", "unexpected_expense", "family", "forgot", "dispute", "other"}
+var lateReasons = dialog.LateReasons()
 
 // expectedStatements is what the conversation expects the account to
 // hold: AccountState when given, otherwise what its outcome and

@@ -55,6 +55,42 @@ type Config struct {
 	// pause between reconnect attempts (reconnects never give up).
 	ConnectTimeout time.Duration `yaml:"connect_timeout" validate:"min=0"`
 	ReconnectWait  time.Duration `yaml:"reconnect_wait" validate:"min=0"`
+	// Auth authenticates the connection, TLS encrypts it.
+	Auth AuthConfig `yaml:"auth"`
+	TLS  TLSConfig  `yaml:"tls"`
+}
+
+// AuthConfig is one way of authenticating to NATS: a user and password,
+// a token, an nkey seed file, or a credentials file (user JWT and nkey
+// seed, as `nsc` writes them). At most one is set. With an embedded
+// server that listens on a port, a user and password or a token are
+// required of every client, the node's own in-process connection too.
+type AuthConfig struct {
+	User         string `yaml:"user"`
+	Password     string `yaml:"password"`
+	Token        string `yaml:"token"`
+	NKeySeedFile string `yaml:"nkey_seed_file"`
+	CredsFile    string `yaml:"creds_file"`
+}
+
+func (a AuthConfig) kinds() int {
+	n := 0
+	for _, set := range []bool{a.User != "" || a.Password != "", a.Token != "", a.NKeySeedFile != "", a.CredsFile != ""} {
+		if set {
+			n++
+		}
+	}
+	return n
+}
+
+// TLSConfig turns on TLS to an external server: CAFile verifies the
+// server (the system roots when empty), CertFile and KeyFile are the
+// client's certificate when the server asks for one.
+type TLSConfig struct {
+	Enabled  bool   `yaml:"enabled"`
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
 }
 
 // Defaults of Config.
@@ -154,6 +190,18 @@ func (c Config) Validate() error {
 	}
 	if c.URL == "" && c.StoreDir == "" {
 		return fmt.Errorf("%w: StoreDir: required for the embedded server", ErrConfig)
+	}
+	if c.Auth.kinds() > 1 {
+		return fmt.Errorf("%w: Auth: set one of user and password, token, nkey seed file, credentials file", ErrConfig)
+	}
+	if (c.Auth.User == "") != (c.Auth.Password == "") {
+		return fmt.Errorf("%w: Auth: a user needs a password and a password a user", ErrConfig)
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		return fmt.Errorf("%w: TLS: a client certificate needs its key and a key its certificate", ErrConfig)
+	}
+	if c.URL == "" && (c.Auth.NKeySeedFile != "" || c.Auth.CredsFile != "") {
+		return fmt.Errorf("%w: Auth: nkeys and credentials files need an external server (URL)", ErrConfig)
 	}
 	if c.DedupeWindow > c.BridgeMaxAge {
 		return fmt.Errorf("%w: DedupeWindow: %s is longer than BridgeMaxAge %s", ErrConfig, c.DedupeWindow, c.BridgeMaxAge)

@@ -79,6 +79,27 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config, deps Deps) (*Node, err
 	return n, nil
 }
 
+// Ensure creates whatever of the node's streams, case bucket and intake
+// consumer the server lacks (it lost its data, say) and reports whether
+// anything was missing. Queues call it after every reconnect; the store
+// is the source of truth for what the recreated streams should hold
+// (cmd/collectagent publishes open escalations again).
+func (n *Node) Ensure(ctx context.Context) (recreated bool, err error) {
+	if _, err := n.js.Stream(ctx, n.names.handoff); errors.Is(err, jetstream.ErrStreamNotFound) {
+		recreated = true
+	}
+	if _, err := n.js.KeyValue(ctx, n.names.cases); errors.Is(err, jetstream.ErrBucketNotFound) {
+		recreated = true
+	}
+	if err := n.setup(ctx); err != nil {
+		return recreated, err
+	}
+	if recreated {
+		n.log.Warn("NATS had lost the handoff's streams or case board; recreated them")
+	}
+	return recreated, nil
+}
+
 func (n *Node) setup(ctx context.Context) error {
 	c, nm := n.cfg, n.names
 	streams := []jetstream.StreamConfig{{
@@ -128,7 +149,11 @@ func (n *Node) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: bucket %s: %w", ErrStream, nm.cases, err)
 	}
-	n.cases = kv
+	if n.cases == nil {
+		// A KeyValue handle names its bucket; the one made at Open serves
+		// a recreated bucket too.
+		n.cases = kv
+	}
 	_, err = n.js.CreateOrUpdateConsumer(ctx, nm.handoff, jetstream.ConsumerConfig{
 		Durable:       nm.intake,
 		Description:   "takes escalations into the case board",

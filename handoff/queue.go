@@ -80,9 +80,11 @@ type Queue struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	intake jetstream.ConsumeContext
+	intake jetstream.ConsumeContext // guarded by mu
 	ready  chan struct{}
-	once   sync.Once
+	// withIntake: the queue takes escalations in (not NoIntake).
+	withIntake bool
+	once       sync.Once
 
 	readyOnce sync.Once
 
@@ -120,22 +122,12 @@ func (n *Node) StartQueue(ctx context.Context, opts QueueOptions) (*Queue, error
 		q.Close()
 		return nil, ctx.Err()
 	}
-	if !opts.NoIntake {
-		cons, err := n.js.Consumer(ctx, n.names.handoff, n.names.intake)
-		if err != nil {
+	q.withIntake = !opts.NoIntake
+	if q.withIntake {
+		if err := q.startIntake(ctx); err != nil {
 			q.Close()
-			return nil, fmt.Errorf("%w: intake consumer: %w", ErrStream, err)
+			return nil, err
 		}
-		cc, err := cons.Consume(q.take, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			if !errors.Is(err, jetstream.ErrNoHeartbeat) {
-				n.log.Debug("intake consume", "err", err)
-			}
-		}))
-		if err != nil {
-			q.Close()
-			return nil, fmt.Errorf("%w: intake: %w", ErrStream, err)
-		}
-		q.intake = cc
 	}
 	n.mu.Lock()
 	n.queues = append(n.queues, q)
@@ -143,13 +135,43 @@ func (n *Node) StartQueue(ctx context.Context, opts QueueOptions) (*Queue, error
 	return q, nil
 }
 
+// startIntake (re)starts consuming the work queue; a consumer that was
+// running is stopped (its unacknowledged messages come back after
+// AckWait).
+func (q *Queue) startIntake(ctx context.Context) error {
+	n := q.n
+	cons, err := n.js.Consumer(ctx, n.names.handoff, n.names.intake)
+	if err != nil {
+		return fmt.Errorf("%w: intake consumer: %w", ErrStream, err)
+	}
+	cc, err := cons.Consume(q.take, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		if !errors.Is(err, jetstream.ErrNoHeartbeat) {
+			n.log.Debug("intake consume", "err", err)
+		}
+	}))
+	if err != nil {
+		return fmt.Errorf("%w: intake: %w", ErrStream, err)
+	}
+	q.mu.Lock()
+	old := q.intake
+	q.intake = cc
+	q.mu.Unlock()
+	if old != nil {
+		old.Stop()
+	}
+	return nil
+}
+
 // Close stops the intake and the watch. Idempotent.
 func (q *Queue) Close() error {
 	q.once.Do(func() {
-		if q.intake != nil {
-			q.intake.Stop()
+		q.mu.Lock()
+		intake := q.intake
+		q.mu.Unlock()
+		if intake != nil {
+			intake.Stop()
 			select {
-			case <-q.intake.Closed():
+			case <-intake.Closed():
 			case <-time.After(opTimeout):
 			}
 		}
@@ -175,13 +197,30 @@ func (q *Queue) follow(w jetstream.KeyWatcher) {
 	defer func() { _ = w.Stop() }()
 	var snapshot map[string]Case // non-nil while a fresh watch loads
 	var retry <-chan time.Time
+	failing := false
 	restart := func() {
-		nw, err := q.kv.WatchAll(q.ctx)
+		// The server may have lost its data: recreate what is missing
+		// (and the intake with it) before watching again.
+		recreated, err := q.n.Ensure(q.ctx)
+		if err == nil && recreated && q.withIntake {
+			err = q.startIntake(q.ctx)
+		}
+		var nw jetstream.KeyWatcher
+		if err == nil {
+			nw, err = q.kv.WatchAll(q.ctx)
+		}
 		if err != nil {
-			q.n.log.Warn("board watch not restarted; retrying", "err", err)
+			// Once a warning, then quietly while it keeps failing.
+			if !failing {
+				q.n.log.Warn("board watch not restarted; retrying", "err", err)
+			} else {
+				q.n.log.Debug("board watch not restarted; retrying", "err", err)
+			}
+			failing = true
 			retry = time.After(250 * time.Millisecond)
 			return
 		}
+		failing = false
 		_ = w.Stop()
 		w, snapshot, retry = nw, map[string]Case{}, nil
 	}

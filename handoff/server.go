@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -39,6 +40,10 @@ func StartEmbedded(cfg Config, log *slog.Logger) (*server.Server, error) {
 	if cfg.Port == 0 {
 		opts.DontListen = true
 	}
+	// Other nodes that join a listening embedded server authenticate
+	// like any client.
+	opts.Username, opts.Password = cfg.Auth.User, cfg.Auth.Password
+	opts.Authorization = cfg.Auth.Token
 	ns, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrServer, err)
@@ -87,6 +92,11 @@ func Connect(ctx context.Context, cfg Config, srv *server.Server, log *slog.Logg
 			log.Warn("nats async error", "subject", subj, "err", err)
 		}),
 	}
+	auth, err := authOptions(cfg, srv == nil)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, auth...)
 	url := cfg.URL
 	if srv != nil {
 		opts = append(opts, nats.InProcessServer(srv))
@@ -103,6 +113,41 @@ func Connect(ctx context.Context, cfg Config, srv *server.Server, log *slog.Logg
 		return nil, fmt.Errorf("%w: %w", ErrConnect, err)
 	}
 	return nc, nil
+}
+
+// authOptions are the connection options of cfg's authentication and,
+// to an external server, TLS (an in-process connection has no wire).
+func authOptions(cfg Config, external bool) ([]nats.Option, error) {
+	var opts []nats.Option
+	a := cfg.Auth
+	switch {
+	case a.User != "":
+		opts = append(opts, nats.UserInfo(a.User, a.Password))
+	case a.Token != "":
+		opts = append(opts, nats.Token(a.Token))
+	case a.CredsFile != "":
+		if _, err := os.Stat(a.CredsFile); err != nil {
+			return nil, fmt.Errorf("%w: credentials file: %w", ErrConfig, err)
+		}
+		opts = append(opts, nats.UserCredentials(a.CredsFile))
+	case a.NKeySeedFile != "":
+		o, err := nats.NkeyOptionFromSeed(a.NKeySeedFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: nkey seed file: %w", ErrConfig, err)
+		}
+		opts = append(opts, o)
+	}
+	t := cfg.TLS
+	if external && (t.Enabled || t.CAFile != "" || t.CertFile != "") {
+		opts = append(opts, nats.Secure())
+		if t.CAFile != "" {
+			opts = append(opts, nats.RootCAs(t.CAFile))
+		}
+		if t.CertFile != "" {
+			opts = append(opts, nats.ClientCert(t.CertFile, t.KeyFile))
+		}
+	}
+	return opts, nil
 }
 
 // serverLogger forwards the embedded server's log to slog.

@@ -294,12 +294,14 @@ func (l *link) loop(ctx context.Context, changes <-chan struct{}) {
 func (l *link) receive(ctx context.Context, m handoff.Message) {
 	switch m.Type {
 	case handoff.TypeMessage:
-		seq := turnSeq(l.convID, m.ID)
-		if seq > 0 {
-			// A turn another node committed: this node's session is stale.
-			l.c.stale.Store(true)
-		}
-		_ = l.c.writeMessage(MessageFrame{Type: FrameMessage, From: m.From, Name: m.Name, Text: m.Text, Seq: seq}, m.ID)
+		// Words from NATS never reach the borrower as they came: anyone
+		// who can publish on the server could write them. A message only
+		// says that a turn was committed; refresh shows the conversation's
+		// turns read back from the store, where every agent's line was
+		// guarded and audited by the node that accepted it. A message
+		// naming no stored turn shows nothing.
+		l.c.stale.Store(true)
+		l.refresh(ctx)
 	case handoff.TypeStatus:
 		l.c.stale.Store(true)
 		l.refresh(ctx)
@@ -416,4 +418,25 @@ func outcomeOf(c store.Conversation) string {
 var unqueuedNotice = map[string]string{
 	"en-US": "We can't reach our team's queue right now. Your request is saved, and a person will follow up with you as soon as possible.",
 	"zh-CN": "目前暂时无法连接到人工队列。您的请求已保存，工作人员会尽快跟进联系您。",
+}
+
+// storedTurn reads back the turn a bridge message names, so what is shown
+// is what the store holds (guarded and audited when it was committed),
+// never the text the message carried. ok is false when the message names
+// no stored turn of the conversation.
+func storedTurn(ctx context.Context, st store.Store, convID string, m handoff.Message) (store.Turn, bool) {
+	seq := turnSeq(convID, m.ID)
+	if seq <= 0 {
+		return store.Turn{}, false
+	}
+	ts, err := st.ListTurns(ctx, convID)
+	if err != nil {
+		return store.Turn{}, false
+	}
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Seq == seq {
+			return ts[i], true
+		}
+	}
+	return store.Turn{}, false
 }

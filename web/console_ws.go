@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/redact"
 )
@@ -170,7 +171,15 @@ func (c *console) ws(w http.ResponseWriter, r *http.Request) {
 		case <-gone:
 			return
 		case m := <-msgs:
-			m.Text = redact.Turn(m.From, m.Text, nil, "", c.s.clock.Now())
+			if m.Type == handoff.TypeMessage {
+				// Shown as stored, not as published (see storedTurn).
+				t, ok := storedTurn(ctx, c.s.store, convID, m)
+				if !ok {
+					log.Warn("bridge message names no stored turn; dropped", "id", m.ID)
+					continue
+				}
+				m.From, m.Name, m.Text = t.From, bot.TurnName(t), redact.Turn(t.From, t.Text, t.Meta, "", c.s.clock.Now())
+			}
 			if !write(consoleFrame{Type: "message", Message: &m}) {
 				return
 			}

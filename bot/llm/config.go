@@ -88,8 +88,13 @@ type Config struct {
 	// PhraseSkip lists act kinds always sent as their template, on top of
 	// the disclosures (which never are phrased).
 	PhraseSkip []string `yaml:"phrase_skip" json:"phrase_skip,omitempty"`
-	// MaskNames keeps the borrower's names out of what is sent.
+	// MaskNames is kept so older configurations still load: names are
+	// masked unless SendNames is set.
 	MaskNames bool `yaml:"mask_names" json:"mask_names"`
+	// SendNames sends the borrower's names to the model as they are. Off
+	// by default: every identity form (names, dates of birth, ID and card
+	// numbers, phones, e-mails) is masked.
+	SendNames bool `yaml:"send_names" json:"send_names"`
 
 	// HybridBelow is the rules' confidence under which hybrid mode asks
 	// the model (it also asks when the rules found several intents).
@@ -168,7 +173,7 @@ func (c Config) String() string {
 	if c.APIKey != "" {
 		key = "set"
 	}
-	return fmt.Sprintf("llm{mode=%s base_url=%s model=%s api_key=%s phrase=%t mask_names=%t}", c.Mode, redactURL(c.BaseURL), c.Model, key, c.Phrase, c.MaskNames)
+	return fmt.Sprintf("llm{mode=%s base_url=%s model=%s api_key=%s phrase=%t send_names=%t}", c.Mode, redactURL(c.BaseURL), c.Model, key, c.Phrase, c.SendNames)
 }
 
 // LogValue implements slog.LogValuer: the key is never logged.
@@ -179,7 +184,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("model", c.Model),
 		slog.Bool("api_key_set", c.APIKey != ""),
 		slog.Bool("phrase", c.Phrase),
-		slog.Bool("mask_names", c.MaskNames),
+		slog.Bool("send_names", c.SendNames),
 	)
 }
 

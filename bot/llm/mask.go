@@ -52,13 +52,15 @@ var (
 	reEmail       = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 	reLink        = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"'，。）)]+`)
 	reCNID        = regexp.MustCompile(`\d{17}[\dXx]|\d{6}[ -]\d{8}[ -]\d{3}[\dXx]`)
-	reSSN         = regexp.MustCompile(`\d{3}-\d{2}-\d{4}`)
+	reSSN         = regexp.MustCompile(`\d{3}[- ]\d{2}[- ]\d{4}`)
 	reCard        = regexp.MustCompile(`\d(?:[ -]?\d){12,18}`)
 	rePhone       = regexp.MustCompile(`(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]?\d{4}|(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}|\+\d{8,15}|\d{10,11}`)
 	reLongNum     = regexp.MustCompile(`\d{8,}`)
 	reDateYMD     = regexp.MustCompile(`(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?`)
-	reDateMDY     = regexp.MustCompile(`(\d{1,2})[/-](\d{1,2})[/-](\d{4})`)
-	reDateWords   = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})\b`)
+	reDateMDY     = regexp.MustCompile(`(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})`)
+	reDateZHNum   = regexp.MustCompile(`([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})[日号]?`)
+	reCueID4      = regexp.MustCompile(`(?i)(?:\blast\s*(?:4|four)(?:\s*digits)?|\bends?\s+(?:in|with)|\bssn\b|\bid\b(?:\s*number)?|尾号|后四位|身份证(?:号)?(?:码)?)(?:\s*(?:is|are|:|：|是|为))?\s*(\d{3}[\dXx])`)
+	reDateWords   = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+'?(\d{4}|\d{2})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+'?(\d{4}|\d{2})\b`)
 	reID4         = regexp.MustCompile(`\d{3}[\dXx]`)
 	reNameEN      = regexp.MustCompile(`(?i:my name is|my name's|this is|name:)\s+(\p{Lu}\p{L}+(?:[ '-]\p{Lu}\p{L}+){0,2})`)
 	reNameZH      = regexp.MustCompile(`(?:我叫|我的名字是|我的名字叫|本人)\s*(\p{Han}{2,3})`)
@@ -72,6 +74,7 @@ var monthIndex = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5
 // the text has what it looks for (an @, enough digits), which keeps the
 // common message cheap.
 func (m *masker) mask(text string, o maskOpts) string {
+	text = foldDigits(text)
 	if strings.IndexByte(text, '[') >= 0 {
 		text = rePlaceholder.ReplaceAllStringFunc(text, func(s string) string {
 			return "［" + s[1:len(s)-1] + "］"
@@ -91,7 +94,7 @@ func (m *masker) mask(text string, o maskOpts) string {
 	if digits >= 17 && run >= 6 {
 		text = m.replace(text, reCNID, maskID, digitEdges)
 	}
-	if digits >= 9 && strings.IndexByte(text, '-') >= 0 {
+	if digits >= 9 && strings.ContainsAny(text, "- ") {
 		text = m.replace(text, reSSN, maskID, digitEdges)
 	}
 	if digits >= 13 {
@@ -99,12 +102,21 @@ func (m *masker) mask(text string, o maskOpts) string {
 			return digitEdges(s, i, j) && runeNear(s, i-1, true) != '+' && luhn(s[i:j])
 		})
 	}
-	if digits >= 5 && run >= 4 {
+	if digits >= 4 {
 		text = m.maskDates(text, o)
+	}
+	if strings.Contains(text, "年") {
+		text = m.replaceSub(text, reDateZHNum, func(g []string) bool {
+			return dobOf(o)(zhNumber(g[1]), zhNumber(g[2]), zhNumber(g[3]))
+		})
 	}
 	if digits >= 8 {
 		text = m.replace(text, rePhone, maskPhone, digitEdges)
 		text = m.replace(text, reLongNum, maskNum, digitEdges)
+	}
+	if digits >= 3 {
+		// An ID's last four named as such, at any stage.
+		text = m.replaceGroup(text, reCueID4, maskID4)
 	}
 	if o.verify && digits >= 3 {
 		text = m.replace(text, reID4, maskID4, func(s string, i, j int) bool {
@@ -173,19 +185,7 @@ func (m *masker) replace(text string, re *regexp.Regexp, kind string, ok func(s 
 // any past full date at the verify stage. Promise dates stay: the model
 // needs them and they identify no one.
 func (m *masker) maskDates(text string, o maskOpts) string {
-	isDOB := func(y, mo, d int) bool {
-		if mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1900 {
-			return false
-		}
-		if o.today.IsZero() {
-			return true
-		}
-		dt := compliance.Date{Year: y, Month: time.Month(mo), Day: d}
-		if o.verify && dt.Before(o.today) {
-			return true
-		}
-		return y <= o.today.Year-10
-	}
+	isDOB := dobOf(o)
 	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
 	text = m.replaceSub(text, reDateYMD, func(g []string) bool { return isDOB(atoi(g[1]), atoi(g[2]), atoi(g[3])) })
 	text = m.replaceSub(text, reDateMDY, func(g []string) bool {
@@ -201,6 +201,97 @@ func (m *masker) maskDates(text string, o maskOpts) string {
 		}
 		return isDOB(atoi(g[6]), monthIndex[strings.ToLower(g[5])], atoi(g[4]))
 	})
+	return text
+}
+
+// dobOf says whether a full date is a date of birth: ten years back or
+// more, or any past date at the verify stage. A two-digit year is the
+// latest such year not after today's.
+func dobOf(o maskOpts) func(y, mo, d int) bool {
+	return func(y, mo, d int) bool {
+		if y < 100 {
+			this := time.Now().Year()
+			if !o.today.IsZero() {
+				this = o.today.Year
+			}
+			y += this / 100 * 100
+			if y > this {
+				y -= 100
+			}
+		}
+		if mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1900 {
+			return false
+		}
+		if o.today.IsZero() {
+			return true
+		}
+		dt := compliance.Date{Year: y, Month: time.Month(mo), Day: d}
+		if o.verify && dt.Before(o.today) {
+			return true
+		}
+		return y <= o.today.Year-10
+	}
+}
+
+// zhNumber reads a year written digit by digit (一九八八) or a month or
+// day in Chinese numerals (七, 十二, 二十一); 0 when it is neither.
+func zhNumber(s string) int {
+	digit := map[rune]int{'〇': 0, '零': 0, '一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
+	r := []rune(s)
+	if len(r) == 4 {
+		n := 0
+		for _, c := range r {
+			d, ok := digit[c]
+			if !ok {
+				return 0
+			}
+			n = n*10 + d
+		}
+		return n
+	}
+	n, cur := 0, 0
+	for _, c := range r {
+		if c == '十' {
+			if cur == 0 {
+				cur = 1
+			}
+			n += cur * 10
+			cur = 0
+			continue
+		}
+		d, ok := digit[c]
+		if !ok {
+			return 0
+		}
+		cur = d
+	}
+	return n + cur
+}
+
+// foldDigits turns full-width digits into ASCII ones, so "１９８８" is
+// masked like "1988".
+func foldDigits(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r >= '０' && r <= '９' }) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' {
+			return '0' + (r - '０')
+		}
+		return r
+	}, s)
+}
+
+// replaceGroup masks the first group of every match of re.
+func (m *masker) replaceGroup(text string, re *regexp.Regexp, kind string) string {
+	locs := re.FindAllStringSubmatchIndex(text, -1)
+	for k := len(locs) - 1; k >= 0; k-- {
+		l := locs[k]
+		if digitAt(text, l[3], false) {
+			continue
+		}
+		text = text[:l[2]] + m.placeholder(kind, text[l[2]:l[3]]) + text[l[3]:]
+	}
 	return text
 }
 

@@ -49,6 +49,14 @@ func TestMask(t *testing.T) {
 		{"zh name", "我是王芳，叫我芳就行", namesZH, "我是[NAME_1]，叫我芳就行"},
 		{"zh name introduced", "我叫李小明", namesZH, "我叫[NAME_1]"},
 		{"name inside a word stays", "Marianne called", names, "Marianne called"},
+		{"dob dots", "born 21.07.1988", base, "born [DOB_1]"},
+		{"dob two-digit year", "dob 7/21/88", base, "dob [DOB_1]"},
+		{"dob of the month", "the 21st of July 1988", base, "the [DOB_1]"},
+		{"dob zh numerals", "我生日是一九八八年七月二十一日", base, "我生日是[DOB_1]"},
+		{"promise zh numerals stays", "我二〇二六年十一月二十七日还", base, "我二〇二六年十一月二十七日还"},
+		{"ssn spaced", "ssn 123 45 6789", base, "ssn [ID_1]"},
+		{"id last 4 named, any stage", "my ID ends in 4417", base, "my ID ends in [ID4_1]"},
+		{"zh id last 4 named, any stage", "尾号441X", base, "尾号[ID4_1]"},
 		{"link", "Pay at https://pay.example.com/a-1?amount=240.00 today.", links, "Pay at [LINK_1] today."},
 		{"link kept without links", "Pay at https://pay.example.com/a-1", base, "Pay at https://pay.example.com/a-1"},
 	}
@@ -113,4 +121,13 @@ func FuzzMask(f *testing.F) {
 			t.Fatalf("restore(mask(%q)) = %q, want %q", s, back, defused)
 		}
 	})
+}
+
+// TestMaskFullWidth: full-width digits are masked like ASCII ones (the
+// restored text has ASCII digits).
+func TestMaskFullWidth(t *testing.T) {
+	m := newMasker()
+	if got := m.mask("生日１９８８-０７-２１", maskOpts{today: today}); got != "生日[DOB_1]" {
+		t.Errorf("mask = %q", got)
+	}
 }

@@ -32,10 +32,10 @@ func (c *Client) Phrase(ctx context.Context, req bot.PhraseRequest) (string, err
 	ti := bot.TurnInfoFrom(ctx)
 	today := compliance.DateOf(c.clock.Now())
 	m := newMasker()
-	tmpl := m.mask(req.Template, maskOpts{today: today, names: ti.Names, mask: c.cfg.MaskNames, links: true})
+	tmpl := m.mask(req.Template, maskOpts{today: today, names: ti.Names, mask: !c.cfg.SendNames, links: true})
 	links := m.placeholdersOf(maskLink)
 	last := m.mask(req.LastMessage, maskOpts{
-		today: today, verify: req.Stage == dialog.StageVerify, names: ti.Names, mask: c.cfg.MaskNames,
+		today: today, verify: req.Stage == dialog.StageVerify, names: ti.Names, mask: !c.cfg.SendNames,
 	})
 	b := c.cfg.BudgetFor(ti.Channel)
 	var info callInfo

@@ -50,7 +50,7 @@ func (c *Client) Summarize(ctx context.Context, transcript []bot.Reply, facts bo
 		t := truncate(strings.TrimSpace(r.Text), summaryLineRunes)
 		raw.WriteString(t)
 		raw.WriteByte('\n')
-		fmt.Fprintf(&tb, "%s: %s\n", r.From, escapeData(m.mask(t, maskOpts{today: today, names: ti.Names, mask: c.cfg.MaskNames})))
+		fmt.Fprintf(&tb, "%s: %s\n", r.From, escapeData(m.mask(t, maskOpts{today: today, names: ti.Names, mask: !c.cfg.SendNames})))
 	}
 	for _, o := range ext.Offers {
 		raw.WriteString(o)

@@ -70,7 +70,7 @@ func (c *Client) Understand(ctx context.Context, req understand.Request) (dialog
 	ti := bot.TurnInfoFrom(ctx)
 	m := newMasker()
 	masked := m.mask(req.Text, maskOpts{
-		today: req.Today, verify: req.Stage == dialog.StageVerify, names: ti.Names, mask: c.cfg.MaskNames,
+		today: req.Today, verify: req.Stage == dialog.StageVerify, names: ti.Names, mask: !c.cfg.SendNames,
 	})
 	var info callInfo
 	resp, err := c.complete(ctx, c.cfg.BudgetFor(ti.Channel).Understand, c.understandRequest(req, masked), &info)

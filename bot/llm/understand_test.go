@@ -566,3 +566,19 @@ func FuzzParseModelJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestIdentityMaskedByDefault: with the default configuration (no
+// mask_names), neither the borrower's name nor any form of a date of
+// birth or ID digits reaches the model (issue 9.13).
+func TestIdentityMaskedByDefault(t *testing.T) {
+	f := newFake(t, toolCall(parseArgs(map[string]any{"intent": "identify"})))
+	c := newTestClient(t, testConfig(f, ModeLLM), nil)
+	ctx, _ := turnCtx(usd(24000), "Maria Lopez")
+	text := "Maria here, born 21.07.1988 (or 7/21/88, 一九八八年七月二十一日, １９８８-０７-２１), my ID ends in 4417, ssn 123 45 6789"
+	if _, err := c.Understand(ctx, reqEN(text)); err != nil {
+		t.Fatal(err)
+	}
+	if x := containsAny(string(f.last().Raw), "Maria", "1988", "7/21/88", "一九八八", "１９８８", "4417", "6789"); x != "" {
+		t.Errorf("request body carries %q", x)
+	}
+}

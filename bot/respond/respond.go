@@ -23,12 +23,14 @@ type Renderer struct {
 // the account's creditor name); amounts and dates are already formatted for
 // the locale.
 type Data struct {
-	Amount       string
-	Date         string
-	Count        int
-	Days         int
-	Link         string
-	Creditor     string
+	Amount   string
+	Date     string
+	Count    int
+	Days     int
+	Link     string
+	Creditor string
+	// Note is configured text an act carries verbatim (crisis resources).
+	Note         string
 	Installments []InstallmentData
 }
 
@@ -132,6 +134,7 @@ func DataFor(act dialog.Act, locale string, acct dialog.Account) Data {
 		Days:     act.Days,
 		Link:     act.Link,
 		Creditor: acct.Debt.Creditor,
+		Note:     act.Note,
 	}
 	if !act.Amount.IsZero() {
 		d.Amount = FormatMoney(locale, act.Amount)

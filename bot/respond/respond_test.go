@@ -128,6 +128,29 @@ func conversations(a dialog.Account) map[string][]turn {
 		c["verified_"+string(i)] = []turn{start, dob, intent("("+string(i)+")", i)}
 	}
 	c["pre_verify_distress"] = []turn{start, intent("(distress)", dialog.IntentDistress)}
+	q := func(note string, t dialog.Topic) turn {
+		return say(note, dialog.Parse{Intent: dialog.IntentQuestion, Topic: t})
+	}
+	half := dialog.Part{Num: 1, Den: 2, Date: days(2)}
+	c["schedule"] = []turn{start, dob, say("half Tuesday, the rest later", dialog.Parse{Intent: dialog.IntentPlan,
+		Parts: []dialog.Part{half, {Rest: true}}}), say("the 4th", dialog.Parse{Date: days(12)}), yes}
+	c["schedule_counter"] = []turn{start, dob, say("a tenth every week", dialog.Parse{Intent: dialog.IntentPlan,
+		Parts: []dialog.Part{{Amount: money(due.Minor/10, ""), Every: 7}}}), yes}
+	c["part_amount"] = []turn{start, dob, say("something Friday", dialog.Parse{Intent: dialog.IntentPromise, Date: days(5), Partial: true}),
+		intent("hmm", dialog.IntentUnknown), say("half", dialog.Parse{Amount: money(due.Minor/2, "")}), yes}
+	c["part_now"] = []turn{start, dob, say("part now", dialog.Parse{Intent: dialog.IntentPayNow, Partial: true}),
+		say("a quarter", dialog.Parse{Amount: money(due.Minor/4, "")}), yes}
+	c["clarify"] = []turn{start, intent("???", dialog.IntentUnknown), dob, intent("a plan", dialog.IntentPlan), intent("hmm", dialog.IntentUnknown),
+		intent("I'll pay", dialog.IntentPromise), intent("hmm", dialog.IntentUnknown)}
+	c["questions_unverified"] = []turn{start, q("who is this", dialog.TopicWho), q("are you a bot", dialog.TopicBot),
+		q("is this a scam", dialog.TopicLegit), q("why so much", dialog.TopicBreakdown)}
+	c["questions_verified"] = []turn{start, dob, q("who do I owe", dialog.TopicDebt), q("why so much", dialog.TopicBreakdown),
+		q("waive the fees", dialog.TopicFees), q("what if I don't pay", dialog.TopicConsequence), q("is this a scam", dialog.TopicLegit),
+		q("in writing", dialog.TopicWriting), q("latest date", dialog.TopicOptions), q("are you a bot", dialog.TopicBot)}
+	c["reason"] = []turn{start, dob, say("I can't pay", dialog.Parse{Intent: dialog.IntentCannotPay, Negated: true}),
+		say("my car broke down", dialog.Parse{Intent: dialog.IntentReason, Reason: dialog.LateUnexpectedExpense})}
+	crisis := say("(distress)", dialog.Parse{Intent: dialog.IntentDistress, Sentiment: "distressed"})
+	c["crisis"] = []turn{start, crisis}
 	return c
 }
 
@@ -172,6 +195,8 @@ func accountFor(cname string, a dialog.Account) dialog.Account {
 		a.Debt.AmountDue.Minor = a.Policy.MinInstallment.Minor + a.Policy.MinInstallment.Minor/2
 	case "flagged":
 		a.Attorney = true
+	case "crisis":
+		a.CrisisResources = "If you are in crisis, call or text 988, or 12356 in mainland China, at any time."
 	case "ceased":
 		a.Cease = true
 	case "two_factors":

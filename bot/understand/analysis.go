@@ -10,6 +10,7 @@ import (
 // hit is one intent phrase found in a message.
 type hit struct {
 	intent     intentID
+	sub        uint8 // topic or reason
 	start, end int
 	typo       bool
 	loc        uint8
@@ -71,6 +72,10 @@ type analysis struct {
 	hitLoc  [iCount]uint8
 	derived [iCount]bool
 	name    string
+	extras  []extra // schedule words (the rest, half, a week, now)
+	topic   uint8   // of the first question phrase
+	reason  uint8   // of the first reason phrase
+	exp     mention // a slot read from the pending question
 }
 
 func (a *analysis) release() {
@@ -89,6 +94,8 @@ func (a *analysis) run(r *Rules, req *Request, loc uint8) {
 	a.flags = a.flags[:0]
 	a.hits = a.hits[:0]
 	a.ments = a.ments[:0]
+	a.extras = a.extras[:0]
+	a.topic, a.reason = 0, 0
 	a.st = textStats{}
 	a.has = [iCount]bool{}
 	a.hitTypo = [iCount]bool{}
@@ -138,7 +145,7 @@ func (a *analysis) matchIntents() {
 			if i+len(p.toks) > len(a.toks) || !matchAt(a.toks, i, p) {
 				continue
 			}
-			h := hit{intent: p.intent, start: i, end: i + len(p.toks), loc: p.loc}
+			h := hit{intent: p.intent, sub: p.sub, start: i, end: i + len(p.toks), loc: p.loc}
 			for k := h.start; k < h.end; k++ {
 				if a.toks[k].typo {
 					h.typo = true
@@ -179,6 +186,21 @@ func (a *analysis) matchIntents() {
 			if !g.off && g.intent == iCannotPay && g.start < h.end && h.start < g.end {
 				h.off = true
 				break
+			}
+		}
+	}
+	// "stop rushing me", 别催了: irritation, not a request to stop
+	// contact; an emotional phrase switches off a cease phrase it overlaps.
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off || h.intent != iEmotion {
+			continue
+		}
+		lo, hi := a.window(x, h.start-maxLen, h.end)
+		for y := lo; y < hi; y++ {
+			g := &a.hits[y]
+			if g.intent == iCease && g.start < h.end && h.start < g.end {
+				g.off = true
 			}
 		}
 	}
@@ -232,7 +254,22 @@ func (a *analysis) collectIntents() {
 	first := 0 // hits and mentions are both in order of start
 	for x := range a.hits {
 		h := &a.hits[x]
-		if h.off || h.intent >= iNeg {
+		if h.off {
+			continue
+		}
+		switch h.intent {
+		case iPartial, iRecovered, iHaving:
+			a.has[h.intent] = true
+		case iQuestion:
+			if a.topic == 0 {
+				a.topic = h.sub
+			}
+		case iReason:
+			if a.reason == 0 {
+				a.reason = h.sub
+			}
+		}
+		if h.intent >= iNeg {
 			continue
 		}
 		if h.intent == iAffirm || h.intent == iDeny || h.intent == iGreet {
@@ -344,7 +381,7 @@ var priority = []intentID{
 	iDistress, iAbuse, iCease, iAttorney, iBankruptcy, iDispute, iWrongParty,
 	iComplaint, iHuman,
 	iAlreadyPaid, iPlan, iPayNow, iPromise, iExtension, iHardship, iCannotPay,
-	iCallbackLater, iIdentify, iAskBalance, iAskHowToPay, iDeny, iAffirm, iGreet,
+	iCallbackLater, iIdentify, iAskBalance, iAskHowToPay, iQuestion, iReason, iDeny, iAffirm, iGreet,
 }
 
 // escalations is the number of leading priority entries that always win.
@@ -427,9 +464,31 @@ func (a *analysis) result() dialog.Parse {
 		}
 	}
 	p.Name = a.name
+	has := &a.has
+	if has[iHaving] {
+		// "$12 in my account", 就剩15块: what they have is not an offer.
+		has[iHardship] = true
+		posAmt, negAmt = nil, nil
+		p.Amount = compliance.Money{}
+	} else if parts := a.findParts(); len(parts) > 0 {
+		p.Parts = parts
+		has[iPlan] = true
+		p.Amount, p.Date = compliance.Money{}, compliance.Date{}
+		posAmt, posDate = nil, nil
+	}
+	a.expected(&p, &posAmt, &posDate)
+	if has[iRecovered] && reasonNames[a.reason] == dialog.LateIllness {
+		has[iHardship] = false // an illness that is over
+	}
+	if a.topic > 0 {
+		p.Topic = topicNames[a.topic]
+	}
+	if a.reason > 0 {
+		p.Reason = reasonNames[a.reason]
+	}
+	p.Partial = has[iPartial] && posAmt == nil
 
 	// Intents implied by slots.
-	has := &a.has
 	derive := func(i intentID) {
 		if !has[i] {
 			has[i], a.derived[i] = true, true
@@ -445,7 +504,7 @@ func (a *analysis) result() dialog.Parse {
 		derive(iPromise)
 	}
 	if posAmt != nil && posDate == nil && !has[iPlan] && !has[iPayNow] && !has[iExtension] && !has[iAlreadyPaid] &&
-		!has[iDispute] && !has[iAskBalance] && !has[iCannotPay] && !has[iPromise] {
+		!has[iDispute] && !has[iAskBalance] && !has[iCannotPay] && !has[iPromise] && !has[iHardship] && !has[iQuestion] {
 		derive(iPromise)
 	}
 	if negated {

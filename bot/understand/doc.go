@@ -59,4 +59,11 @@ type Request struct {
 	Weekday  time.Weekday    `json:"-"` // of Today; derived when zero
 	Currency string          `json:"currency"`
 	Stage    dialog.Stage    `json:"stage"`
+	// Expect is what the bot's last question waits for: a short answer
+	// ("6", "the 4th", "250") is read against it first.
+	Expect dialog.Expect `json:"expect,omitempty"`
+	// Names are the account holder's names as the lender has them, so
+	// that "I'm Kevin's brother" or 我是陈静的爸爸 is read as someone
+	// else speaking.
+	Names []string `json:"names,omitempty"`
 }

@@ -45,7 +45,25 @@ const (
 	pPostNeg = "_postneg" // negator after a slot ("doesn't work", 不行)
 	pBreak   = "_break"   // clause break ("but", 但是)
 	pIgnore  = "_ignore"  // absorbs look-alikes (银行 holds 行)
+	// pEmotion is irritation ("stop rushing me", 别催了): it switches off
+	// a cease phrase it covers, since it is not a request to stop contact.
+	pEmotion = "_emotion"
+	// pPartial offers part of the balance without an amount ("something",
+	// 一部分).
+	pPartial = "_partial"
+	// pRecovered says an illness is over ("all better now", 已经好了).
+	pRecovered = "_recovered"
+	// pHaving states what little the borrower has ("$12 in my account",
+	// 就剩15块): a hardship, and its amount is not an offer.
+	pHaving = "_having"
 )
+
+// Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
+// in the lexicons.
+var topicNames = []dialog.Topic{"", dialog.TopicWho, dialog.TopicDebt, dialog.TopicBreakdown, dialog.TopicFees,
+	dialog.TopicConsequence, dialog.TopicLegit, dialog.TopicWriting, dialog.TopicBot, dialog.TopicOptions}
+
+var reasonNames = append([]string{""}, dialog.LateReasons()...)
 
 // role names a grammar role; values are carried beside it.
 type role uint8
@@ -92,6 +110,15 @@ const (
 	roleAtTime
 	roleOrdNoun
 	roleCount
+	roleRest    // the rest, the other half, 剩下的
+	roleFrac    // a share of the balance: half (2), a third (3), a quarter (4)
+	roleEvery   // a cadence: a week (7), every other week (14), a month (30)
+	roleFest    // a named day: 双十二 (1212), Christmas (1225), ...
+	roleMid     // the middle of the month (15): 月中, mid-month
+	roleEarly   // the start of next month: 月初, early next month
+	roleWeekend // the weekend: its Saturday (6 this week, 13 next)
+	roleNow     // now, ahora, 现在: a payment today
+	roleTimes   // 次, times: the unit of a count of recurring payments
 )
 
 var roleNames = map[string]role{
@@ -106,6 +133,9 @@ var roleNames = map[string]role{
 	"name": roleName, "and": roleAnd, "a": roleA, "dom": roleDom,
 	"monsuffix": roleMonSuffix, "yearsuffix": roleYearSuffix, "pass": rolePass,
 	"onby": roleOnBy, "at": roleAtTime, "ordnoun": roleOrdNoun,
+	"rest": roleRest, "frac": roleFrac, "every": roleEvery, "fest": roleFest,
+	"mid": roleMid, "early": roleEarly, "weekend": roleWeekend, "now": roleNow,
+	"times": roleTimes,
 }
 
 // intent indexes: the dialog intents plus the pseudo-intents, as bits.
@@ -136,10 +166,16 @@ const (
 	iAskHowToPay
 	iAlreadyPaid
 	iCallbackLater
+	iQuestion
+	iReason
 	iNeg
 	iPostNeg
 	iBreak
 	iIgnore
+	iEmotion
+	iPartial
+	iRecovered
+	iHaving
 	iCount
 )
 
@@ -153,11 +189,41 @@ var intentOf = [iCount]dialog.Intent{
 	iComplaint: dialog.IntentComplaint, iAbuse: dialog.IntentAbuse,
 	iDistress: dialog.IntentDistress, iAskBalance: dialog.IntentAskBalance,
 	iAskHowToPay: dialog.IntentAskHowToPay, iAlreadyPaid: dialog.IntentAlreadyPaid,
-	iCallbackLater: dialog.IntentCallbackLater,
+	iCallbackLater: dialog.IntentCallbackLater, iQuestion: dialog.IntentQuestion,
+	iReason: dialog.IntentReason,
 }
 
-func intentByName(name string) (intentID, bool) {
+func intentByName(name string) (intentID, uint8, bool) {
+	if t, ok := strings.CutPrefix(name, "question:"); ok {
+		for i, n := range topicNames {
+			if i > 0 && string(n) == t {
+				return iQuestion, uint8(i), true
+			}
+		}
+		return iNone, 0, false
+	}
+	if r, ok := strings.CutPrefix(name, "reason:"); ok {
+		for i, n := range reasonNames {
+			if i > 0 && n == r {
+				return iReason, uint8(i), true
+			}
+		}
+		return iNone, 0, false
+	}
+	id, ok := pseudoOrIntent(name)
+	return id, 0, ok
+}
+
+func pseudoOrIntent(name string) (intentID, bool) {
 	switch name {
+	case pEmotion:
+		return iEmotion, true
+	case pPartial:
+		return iPartial, true
+	case pRecovered:
+		return iRecovered, true
+	case pHaving:
+		return iHaving, true
 	case pNeg:
 		return iNeg, true
 	case pPostNeg:
@@ -168,6 +234,9 @@ func intentByName(name string) (intentID, bool) {
 		return iIgnore, true
 	}
 	for i := iAffirm; i < iNeg; i++ {
+		if i == iQuestion || i == iReason {
+			continue // only with a sub-kind
+		}
 		if string(intentOf[i]) == name {
 			return i, true
 		}
@@ -179,6 +248,7 @@ func intentByName(name string) (intentID, bool) {
 type phrase struct {
 	toks       []int32
 	intent     intentID // for intent phrases
+	sub        uint8    // the topic or reason of a question or reason phrase
 	role       role     // for role phrases
 	val        int64    // role value (days, weekday, month, number, currency index)
 	standalone bool     // must not touch other Han characters
@@ -218,12 +288,12 @@ func (r *Rules) compile(fsys fs.FS) error {
 			return fmt.Errorf("parse %s: %w: %w", f.name, ErrBadLexicon, err)
 		}
 		for name, list := range lf.Intents {
-			id, ok := intentByName(name)
+			id, sub, ok := intentByName(name)
 			if !ok {
 				return fmt.Errorf("%s: unknown intent %q: %w", f.name, name, ErrBadLexicon)
 			}
 			for _, p := range list {
-				intentEntries = append(intentEntries, entry{p, f.loc, phrase{intent: id}})
+				intentEntries = append(intentEntries, entry{p, f.loc, phrase{intent: id, sub: sub}})
 			}
 		}
 		for key, list := range lf.Roles {
@@ -277,7 +347,7 @@ func (r *Rules) compile(fsys fs.FS) error {
 			if len(toks) == 0 {
 				return m, fmt.Errorf("empty phrase %q: %w", e.text, ErrBadLexicon)
 			}
-			key := fmt.Sprint(toks, e.ph.intent, e.ph.role, e.ph.val, standalone)
+			key := fmt.Sprint(toks, e.ph.intent, e.ph.sub, e.ph.role, e.ph.val, standalone)
 			if i, ok := seen[key]; ok {
 				m.phrases[i].loc |= e.loc
 				continue

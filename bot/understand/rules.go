@@ -32,6 +32,7 @@ type Rules struct {
 	intents matcher
 	roles   matcher
 	typo    *typoIndex
+	party   *partyReader
 	pool    sync.Pool
 }
 
@@ -55,6 +56,11 @@ func compileFS(fsys fs.FS) (*Rules, error) {
 	if err := r.compile(fsys); err != nil {
 		return nil, fmt.Errorf("understand: compile: %w", err)
 	}
+	pr, err := compileParty()
+	if err != nil {
+		return nil, fmt.Errorf("understand: compile: %w", err)
+	}
+	r.party = pr
 	r.pool.New = func() any { return new(analysis) }
 	return r, nil
 }
@@ -83,6 +89,11 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 	p := a.result()
 	a.release()
 	r.pool.Put(a)
+	if party := r.party.detect(req.Text, req.Names); party != "" {
+		p = withParty(p, party)
+	} else if p.Has(dialog.IntentWrongParty) {
+		p.Party = dialog.PartyWrongNumber
+	}
 	return p, nil
 }
 

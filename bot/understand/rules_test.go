@@ -345,11 +345,12 @@ var table = []tcase{
 	{text: "真的活不下去了", loc: zh, want: want{intent: distress}},
 	// hardship
 	{text: "I lost my job", loc: en, want: want{intent: hardship, sentiment: "negative"}},
-	{text: "I'm sick", loc: en, want: want{intent: hardship}},
+	{text: "I'm sick", loc: en, want: want{intent: dialog.IntentReason}}, // a reason, not hardship alone
+	{text: "I'm sick and can't work", loc: en, want: want{intent: hardship}},
 	{text: "I'm in the hospital", loc: en, want: want{intent: hardship}},
 	{text: "我失业了", loc: zh, want: want{intent: hardship}},
-	{text: "我生病了", loc: zh, want: want{intent: hardship}},
-	{text: "住院了", loc: zh, want: want{intent: hardship}},
+	{text: "我生病了", loc: zh, want: want{intent: dialog.IntentReason}},
+	{text: "住院了，没有收入", loc: zh, want: want{intent: hardship}},
 	// questions and the rest
 	{text: "how much do I owe?", loc: en, want: want{intent: askBal}},
 	{text: "what's my balance", loc: en, want: want{intent: askBal}},
@@ -417,7 +418,7 @@ var table = []tcase{
 
 	// nothing understood
 	{text: "I'm not sure", loc: en, want: want{intent: unknown}},
-	{text: "你是谁", loc: zh, want: want{intent: unknown}},
+	{text: "你是谁", loc: zh, want: want{intent: dialog.IntentQuestion}},
 	{text: "asdf qwerty", loc: en, want: want{intent: unknown}},
 	{text: "", loc: en, want: want{intent: unknown}},
 	{text: "？？？", loc: zh, want: want{intent: unknown}},

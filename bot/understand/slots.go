@@ -47,11 +47,21 @@ func (a *analysis) scanSlots() {
 			i++ // every slot starts with a number or a lexicon word, outside ignored phrases
 			continue
 		}
+		if x, ok := a.scanExtra(i); ok && x.end > i {
+			a.extras = append(a.extras, x)
+			i = x.end
+			continue
+		}
 		m, ok := a.slotAt(i)
 		if ok && m.end > i {
 			m.start = i
 			a.ments = append(a.ments, m)
 			i = m.end
+			continue
+		}
+		if x, ok := a.scanExtraAfter(i); ok && x.end > i {
+			a.extras = append(a.extras, x)
+			i = x.end
 			continue
 		}
 		i++
@@ -69,7 +79,7 @@ func (a *analysis) bareCount() bool {
 	for e > s && a.toks[e-1].kind == kBreak {
 		e--
 	}
-	if s == e || a.req.Stage == dialog.StageVerify {
+	if s == e || a.req.Stage == dialog.StageVerify || a.req.Expect == dialog.ExpectAmount || a.req.Expect == dialog.ExpectDate {
 		return false
 	}
 	n, ok := a.number(s)

@@ -2,7 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
+	"math/big"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,6 +19,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -100,6 +109,7 @@ func TestComposeFile(t *testing.T) {
 	// and authentication, parsed by nats-server itself from the file the
 	// containers mount.
 	natsNodes := []string{"nats-1", "nats-2", "nats-3"}
+	certs := writeTestCerts(t, t.TempDir(), natsNodes)
 	for _, name := range natsNodes {
 		t.Run(name, func(t *testing.T) {
 			s, ok := p.Services[name]
@@ -113,6 +123,12 @@ func TestComposeFile(t *testing.T) {
 			if !slices.Equal(s.Command, []string{"-c", "/etc/nats/nats.conf"}) {
 				t.Errorf("command %q", s.Command)
 			}
+			if mounts(s)["/certs"] != "nats-certs" {
+				t.Errorf("certificates not mounted: %v", mounts(s))
+			}
+			if d, ok := s.DependsOn["certs"]; !ok || d.Condition != "service_completed_successfully" {
+				t.Errorf("does not wait for its certificates: %+v", s.DependsOn)
+			}
 			if mounts(s)["/data"] != name {
 				t.Errorf("JetStream store not on the volume %s: %v", name, mounts(s))
 			}
@@ -123,12 +139,24 @@ func TestComposeFile(t *testing.T) {
 			for k, v := range env {
 				t.Setenv(k, v)
 			}
-			opts, err := server.ProcessConfigFile(conf)
+			// The file as mounted, its /certs at test certificates.
+			raw, err := os.ReadFile(conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			local := filepath.Join(t.TempDir(), "nats.conf")
+			if err := os.WriteFile(local, []byte(strings.ReplaceAll(string(raw), "/certs/", certs+"/")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			opts, err := server.ProcessConfigFile(local)
 			if err != nil {
 				t.Fatalf("nats-server rejects the config: %v", err)
 			}
 			if opts.ServerName != name || !opts.JetStream || opts.Cluster.Name != "collect" || opts.Cluster.Port != 6222 {
 				t.Errorf("server %q jetstream %v cluster %q port %d", opts.ServerName, opts.JetStream, opts.Cluster.Name, opts.Cluster.Port)
+			}
+			if opts.TLSConfig == nil || opts.Cluster.TLSConfig == nil {
+				t.Errorf("TLS on clients %v, on routes %v: want both", opts.TLSConfig != nil, opts.Cluster.TLSConfig != nil)
 			}
 			if opts.Username != composeSecrets["NATS_USER"] || opts.Password != composeSecrets["NATS_PASSWORD"] {
 				t.Errorf("client auth %q/%q, want the environment's", opts.Username, opts.Password)
@@ -196,8 +224,10 @@ func TestComposeFile(t *testing.T) {
 			if len(s.Ports) > 0 {
 				t.Errorf("an app node publishes ports %v; only the proxy may", s.Ports)
 			}
-			if len(s.Volumes) > 0 {
-				t.Errorf("an app node mounts %v; it is configured by environment only", s.Volumes)
+			for _, v := range s.Volumes {
+				if v.Source != "nats-certs" || !v.ReadOnly {
+					t.Errorf("an app node mounts %s:%s; it is configured by environment only (the NATS CA read-only aside)", v.Source, v.Target)
+				}
 			}
 			env := mapping(s.Environment)
 			for k := range env {
@@ -222,9 +252,15 @@ func TestComposeFile(t *testing.T) {
 					t.Fatal(err)
 				}
 				hosts = append(hosts, pu.Host)
-				if pw, _ := pu.User.Password(); pw != composeSecrets["NATS_PASSWORD"] {
-					t.Errorf("NATS URL %s without the client password", pu.Host)
+				if pu.Scheme != "tls" || pu.User != nil {
+					t.Errorf("NATS URL %s: want tls:// with no credentials in it", pu.Redacted())
 				}
+			}
+			if !cfg.NATS.TLS.Enabled || cfg.NATS.TLS.CAFile != "/certs/ca.pem" {
+				t.Errorf("NATS TLS %+v, want on with the cluster's CA", cfg.NATS.TLS)
+			}
+			if cfg.NATS.Auth.User != composeSecrets["NATS_USER"] || cfg.NATS.Auth.Password != composeSecrets["NATS_PASSWORD"] {
+				t.Errorf("NATS auth user %q, password set %v", cfg.NATS.Auth.User, cfg.NATS.Auth.Password != "")
 			}
 			if !slices.Equal(hosts, []string{"nats-1:4222", "nats-2:4222", "nats-3:4222"}) {
 				t.Errorf("NATS seeds %v", hosts)
@@ -475,4 +511,53 @@ func TestDockerfile(t *testing.T) {
 			}
 		}
 	}
+}
+
+// writeTestCerts writes ca.pem, nats.pem and nats-key.pem (a certificate
+// for hosts and localhost, signed by the CA) into dir, as the certs
+// service does, and returns dir.
+func writeTestCerts(t *testing.T, dir string, hosts []string) string {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "nats"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		DNSNames: append(slices.Clone(hosts), "localhost"), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, blk := range map[string]*pem.Block{
+		"ca.pem": {Type: "CERTIFICATE", Bytes: caDER}, "nats.pem": {Type: "CERTIFICATE", Bytes: der},
+		"nats-key.pem": {Type: "EC PRIVATE KEY", Bytes: keyDER},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(blk), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -147,6 +147,18 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	str("COLLECT_LLM_BASE_URL", &cfg.LLM.BaseURL)
 	str("COLLECT_LLM_MODEL", &cfg.LLM.Model)
 	str("COLLECT_NATS_URL", &cfg.NATS.URL)
+	str("COLLECT_NATS_USER", &cfg.NATS.Auth.User)
+	str("COLLECT_NATS_PASSWORD", &cfg.NATS.Auth.Password)
+	str("COLLECT_NATS_TOKEN", &cfg.NATS.Auth.Token)
+	str("COLLECT_NATS_CREDS", &cfg.NATS.Auth.CredsFile)
+	if v := getenv("COLLECT_NATS_TLS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%w: COLLECT_NATS_TLS: want true or false", errConfig)
+		}
+		cfg.NATS.TLS.Enabled = b
+	}
+	str("COLLECT_NATS_TLS_CA", &cfg.NATS.TLS.CAFile)
 	str("COLLECT_ADMIN_KEY", &cfg.Web.AdminKey)
 	if v := getenv("COLLECT_NATS_REPLICAS"); v != "" {
 		n, err := strconv.Atoi(v)

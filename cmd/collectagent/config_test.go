@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/collectagent/collectagent/handoff"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -206,5 +208,23 @@ func TestConfigLLMErrorsNameTheField(t *testing.T) {
 				t.Errorf("the error shows the key: %v", err)
 			}
 		})
+	}
+}
+
+// The production compose file's node configuration (environment only,
+// an authenticated TLS connection to the NATS cluster) is checked by
+// TestComposeFile.
+
+// TestNATSAuthConfigErrors: two ways of authenticating at once, or a user
+// without a password, is a configuration error naming nats.auth.
+func TestNATSAuthConfigErrors(t *testing.T) {
+	n := NATSConfig{URL: "nats://x:4222"}
+	n.Auth.User, n.Auth.Token = "u", "t"
+	if msgs := handoffConfigErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
+		t.Errorf("user and token: %v", msgs)
+	}
+	n.Auth = handoff.AuthConfig{User: "u"}
+	if msgs := handoffConfigErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
+		t.Errorf("user without password: %v", msgs)
 	}
 }

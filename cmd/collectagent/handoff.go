@@ -32,6 +32,13 @@ type NATSConfig struct {
 	// Replicas of every stream and KV bucket: 1 (default) on one server,
 	// 3 on a three-node cluster (COLLECT_NATS_REPLICAS).
 	Replicas int `yaml:"replicas"`
+	// Auth authenticates to the server (one of user and password, token,
+	// nkey seed file, credentials file; secrets are best given as
+	// COLLECT_NATS_PASSWORD / COLLECT_NATS_TOKEN); an embedded server that
+	// listens on a port requires the user and password or token of every
+	// node. TLS encrypts the connection to an external server.
+	Auth handoff.AuthConfig `yaml:"auth"`
+	TLS  handoff.TLSConfig  `yaml:"tls"`
 }
 
 // HandoffConfig times the escalation queue.
@@ -146,6 +153,16 @@ func handoffConfigErrors(n NATSConfig, h HandoffConfig) []string {
 	if h.PublishTimeout <= 0 {
 		msgs = append(msgs, "handoff.publish_timeout: must be positive")
 	}
+	hc := handoff.Config{URL: n.URL, StoreDir: "-", Auth: n.Auth, TLS: n.TLS}.WithDefaults()
+	if err := hc.Validate(); err != nil {
+		msg := strings.TrimPrefix(err.Error(), handoff.ErrConfig.Error()+": ")
+		switch {
+		case strings.HasPrefix(msg, "Auth:"):
+			msgs = append(msgs, "nats.auth:"+strings.TrimPrefix(msg, "Auth:"))
+		case strings.HasPrefix(msg, "TLS:"):
+			msgs = append(msgs, "nats.tls:"+strings.TrimPrefix(msg, "TLS:"))
+		}
+	}
 	return msgs
 }
 
@@ -162,6 +179,7 @@ func handoffOf(cfg *Config) handoff.Config {
 	hc.SLA = cfg.Handoff.SLA
 	hc.AckWait = cfg.Handoff.AckWait
 	hc.Name = "collectagent"
+	hc.Auth, hc.TLS = cfg.NATS.Auth, cfg.NATS.TLS
 	return hc
 }
 
@@ -305,7 +323,16 @@ func (h *handoffNode) run(rt *bot.Runtime, st store.Store, br *web.Bridge) error
 		// recovering) is retried while connected.
 		var retry <-chan time.Time
 		for {
-			n, err := requeue(ctx, st, h.pub, h.queue, h.log)
+			// The server may have lost its data: recreate the streams
+			// and the board, then put back what the store says is open.
+			_, err := h.node.Ensure(ctx)
+			if err == nil {
+				err = reclaim(ctx, rt, st, br, h.queue, h.log)
+			}
+			n := 0
+			if err == nil {
+				n, err = requeue(ctx, st, h.pub, h.queue, h.log)
+			}
 			retry = nil
 			switch {
 			case err != nil:
@@ -385,6 +412,42 @@ func (h *handoffNode) onCaseEvent(ctx context.Context, rt *bot.Runtime, st store
 				if err := st.UpdateEscalation(ctx, e); err != nil {
 					return err
 				}
+			}
+		}
+	}
+	return nil
+}
+
+// reclaim puts back in the queue the conversations an agent held whose
+// case is no longer on the board (the NATS server lost its data): the
+// borrower is told they wait for a person again, the escalation is queued
+// in the store, and requeue publishes it.
+func reclaim(ctx context.Context, rt *bot.Runtime, st store.Store, br *web.Bridge, q *handoff.Queue, log *slog.Logger) error {
+	es, err := st.ListEscalations(ctx, store.EscalationFilter{Status: "accepted"})
+	if err != nil {
+		return fmt.Errorf("list claimed escalations: %w", err)
+	}
+	for _, e := range es {
+		if _, err := q.Get(ctx, e.ID); err == nil {
+			continue
+		} else if !errors.Is(err, handoff.ErrNotFound) {
+			return fmt.Errorf("board: %w", err)
+		}
+		sess, err := rt.Open(ctx, e.ConversationID)
+		if err != nil {
+			if errors.Is(err, bot.ErrNotFound) {
+				continue
+			}
+			return err
+		}
+		out, err := sess.Requeue(ctx, "")
+		if err != nil {
+			return fmt.Errorf("requeue %s: %w", e.ConversationID, err)
+		}
+		log.Warn("a claimed case was lost from the board; back in the queue", "escalation", e.ID)
+		if len(out.Replies) > 0 && br != nil {
+			if err := br.Deliver(ctx, e.ConversationID, out); err != nil {
+				log.Warn("requeue notice not delivered live", "err", err)
 			}
 		}
 	}

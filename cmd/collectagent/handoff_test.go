@@ -39,6 +39,7 @@ type hrig struct {
 	st    store.Store
 	clock *handofftest.Clock
 	h     *handoffNode
+	rt    *bot.Runtime
 	ts    *httptest.Server
 }
 
@@ -82,7 +83,7 @@ func newHRig(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc) *hrig {
 		_ = srv.Shutdown(ctx)
 		ts.Close()
 	})
-	return &hrig{t: t, st: st, clock: clock, h: h, ts: ts}
+	return &hrig{t: t, st: st, clock: clock, h: h, rt: rt, ts: ts}
 }
 
 func testLog(t *testing.T) *slog.Logger {
@@ -384,4 +385,76 @@ func TestHandoffConfigFromYAML(t *testing.T) {
 	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "handoff.business_hours") {
 		t.Fatalf("bad hours: %v", err)
 	}
+}
+
+// TestNATSDataLossRecovers: the NATS server comes back without its data
+// (streams, case board and consumer gone). The node recreates them, the
+// store's open escalations are published again (a waiting case, and a
+// claimed one, whose borrower is told they wait for a person again), and
+// a new escalation reaches the queue: nothing freezes (issue 9.8).
+func TestNATSDataLossRecovers(t *testing.T) {
+	ctx := context.Background()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	scfg := handoff.Config{Port: port, StoreDir: t.TempDir()}
+	ns, err := handoff.StartEmbedded(scfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := ns.ClientURL()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	nc, err := handoff.Connect(ctx, handoff.Config{URL: url, ReconnectWait: 20 * time.Millisecond}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	r := newHRig(t, nc, handoff.FixedSLA(-1))
+
+	waiting, ws := r.chat("loss-1")
+	waiting.say("07/21/1988")
+	waiting.send("I want to talk to a real person")
+	wcase := onQueue(t, r.h.queue, ws.ConversationID)
+
+	held, hs := r.chat("loss-2")
+	held.say("07/21/1988")
+	held.send("I want to talk to a real person")
+	hcase := onQueue(t, r.h.queue, hs.ConversationID)
+	if _, err := r.h.queue.Claim(ctx, "ann", hcase.ID); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := r.rt.Open(ctx, hs.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.Join(ctx, bot.Agent{ID: "ann", Name: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The server restarts on an empty store directory.
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	scfg.StoreDir = t.TempDir()
+	if ns, err = handoff.StartEmbedded(scfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	onQueue(t, r.h.queue, ws.ConversationID)
+	back := onQueue(t, r.h.queue, hs.ConversationID)
+	if back.ID != hcase.ID || wcase.ID == "" {
+		t.Fatalf("the claimed case came back as %s, want %s", back.ID, hcase.ID)
+	}
+	held.until(func(f cframe) bool { return f.Type == "status" && f.Mode == store.ModeWaitingAgent })
+	es, err := r.st.ListEscalations(ctx, store.EscalationFilter{ConversationID: hs.ConversationID})
+	if err != nil || len(es) != 1 || es[0].Status != "queued" {
+		t.Fatalf("the claimed escalation in the store: %+v %v", es, err)
+	}
+
+	// New escalations reach the queue.
+	fresh, fs := r.chat("loss-3")
+	fresh.say("07/21/1988")
+	fresh.send("I want to talk to a real person")
+	onQueue(t, r.h.queue, fs.ConversationID)
 }

@@ -66,10 +66,6 @@ func writeConfusables(b *strings.Builder) {
 		if !unicode.IsLetter(r) && !unicode.IsNumber(r) {
 			continue // symbols (¥, ∪) keep their meaning
 		}
-		lower := unicode.ToLower(r)
-		if lower != r {
-			continue // the table is read after lower-casing
-		}
 		sk := confusables.Skeleton(s)
 		var out []rune
 		for _, c := range sk {
@@ -92,7 +88,7 @@ func writeConfusables(b *strings.Builder) {
 			pairs = append(pairs, pair{r, to})
 		}
 	}
-	fmt.Fprintf(b, "// confusableASCII maps a lower-case letter or digit to the ASCII of its\n// UTS #39 confusables skeleton (%d characters).\nvar confusableASCII = map[rune]string{\n", len(pairs))
+	fmt.Fprintf(b, "// confusableASCII maps a letter or digit to the lower-case ASCII of its\n// UTS #39 confusables skeleton (%d characters).\nvar confusableASCII = map[rune]string{\n", len(pairs))
 	for i, p := range pairs {
 		fmt.Fprintf(b, "0x%04X: %q,", p.r, p.to)
 		if i%6 == 5 {

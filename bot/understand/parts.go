@@ -1,0 +1,259 @@
+package understand
+
+import (
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+)
+
+// extraKind is a schedule word found between the slot mentions.
+type extraKind uint8
+
+const (
+	xRest  extraKind = iota + 1 // the rest, 剩下的
+	xFrac                       // half, a third, 四分之一
+	xEvery                      // a week, every other Friday, 每周五
+	xNow                        // now, ahora, 现在
+	xTimes                      // 四次: a count of recurring payments
+)
+
+// extra is one schedule word with its token span.
+type extra struct {
+	kind       extraKind
+	start, end int
+	num, den   int // xFrac
+	days       int // xEvery
+	wd         int // xEvery: the weekday it is pinned to, or -1
+	n          int // xTimes
+}
+
+// scanExtra reads a schedule word at i (before the slots are tried, so
+// that "a week" in "$50 a week" is a cadence, not a date).
+func (a *analysis) scanExtra(i int) (extra, bool) {
+	r, toks := a.r, a.toks
+	if e, v, ok := r.roleAt(toks, i, roleEvery); ok {
+		x := extra{kind: xEvery, start: i, end: e, days: int(v), wd: -1}
+		// every Friday, 每周五, 每个周五, every other friday
+		if e2, wd, ok := r.roleAt(toks, e, roleWeekday); ok {
+			x.wd, x.end = int(wd), e2
+		} else if wd, ok := a.zhWeekday(e); ok && toks[e].kind == kHan && x.days == 7 {
+			x.wd, x.end = wd, e+1
+		} else if e2, _, ok := r.roleAt(toks, e, roleWkPrefix); ok {
+			if wd, ok := a.zhWeekday(e2); ok {
+				x.wd, x.end = wd, e2+1
+			}
+		}
+		return x, true
+	}
+	if e, _, ok := r.roleAt(toks, i, roleRest); ok {
+		return extra{kind: xRest, start: i, end: e}, true
+	}
+	if e, v, ok := r.roleAt(toks, i, roleFrac); ok {
+		return extra{kind: xFrac, start: i, end: e, num: 1, den: int(v)}, true
+	}
+	// 四分之一, 三分之二
+	if toks[i].kind == kHan {
+		if den, e, ok := a.smallInt(i, 10); ok && den >= 2 && e+2 < len(toks) && toks[e].r == '分' && toks[e+1].r == '之' {
+			if num, e2, ok := a.smallInt(e+2, 10); ok && num >= 1 && num < den {
+				return extra{kind: xFrac, start: i, end: e2, num: num, den: den}, true
+			}
+		}
+	}
+	return extra{}, false
+}
+
+// scanExtraAfter reads the schedule words tried after the slots: now,
+// and a count of times (四次, 4 times).
+func (a *analysis) scanExtraAfter(i int) (extra, bool) {
+	r, toks := a.r, a.toks
+	if e, _, ok := r.roleAt(toks, i, roleNow); ok {
+		return extra{kind: xNow, start: i, end: e}, true
+	}
+	if n, e, ok := a.smallInt(i, 36); ok && n >= 2 {
+		if e2, _, ok := r.roleAt(toks, e, roleTimes); ok {
+			return extra{kind: xTimes, start: i, end: e2, n: n}, true
+		}
+	}
+	return extra{}, false
+}
+
+// part is a schedule part being built.
+type partB struct {
+	p       dialog.Part
+	amt     bool // has an amount, a share or the rest
+	dated   bool
+	aligned bool // the date only pins a recurring payment to a weekday
+}
+
+// findParts reads a schedule of several payments: each amount (or share,
+// or "the rest") pairs with the date next to it, in either order; a
+// cadence makes a payment recurring. It returns nil unless the message
+// proposes more than one payment.
+func (a *analysis) findParts() []dialog.Part {
+	if len(a.extras) == 0 && len(a.ments) < 3 {
+		return nil // two mentions are one payment at most
+	}
+	for x := range a.ments {
+		if a.ments[x].negated {
+			return nil
+		}
+	}
+	var parts []partB
+	var cur partB
+	count, countAt := 0, -1
+	flush := func() {
+		if cur.amt || cur.dated || cur.p.Every > 0 {
+			parts = append(parts, cur)
+		}
+		cur = partB{}
+	}
+	mi, xi := 0, 0
+	// nextIsAmount: the next slot is an amount (a cadence written
+	// before it: 每周还300).
+	nextIsAmount := func() bool { return mi < len(a.ments) && a.ments[mi].kind == mAmount }
+	for mi < len(a.ments) || xi < len(a.extras) {
+		useM := xi >= len(a.extras) || (mi < len(a.ments) && a.ments[mi].start < a.extras[xi].start)
+		if useM {
+			m := &a.ments[mi]
+			mi++
+			switch m.kind {
+			case mAmount:
+				if cur.amt {
+					flush()
+				}
+				cur.p.Amount = compliance.Money{Minor: m.minor, Currency: m.cur}
+				cur.amt = true
+			case mDate:
+				if cur.dated && !cur.aligned {
+					flush()
+				}
+				cur.p.Date, cur.dated, cur.aligned = m.date, true, false
+			case mInst:
+				count, countAt = m.n, len(parts)
+				if cur.amt || cur.dated {
+					countAt++
+				}
+			}
+			continue
+		}
+		x := a.extras[xi]
+		xi++
+		switch x.kind {
+		case xRest, xFrac:
+			if cur.amt {
+				flush()
+			}
+			cur.amt = true
+			if x.kind == xRest {
+				cur.p.Rest = true
+			} else {
+				cur.p.Num, cur.p.Den = x.num, x.den
+			}
+		case xNow:
+			if cur.dated && !cur.aligned {
+				flush()
+			}
+			cur.p.Date, cur.dated, cur.aligned = a.today, true, false
+		case xEvery:
+			if cur.p.Every > 0 {
+				continue
+			}
+			if cur.amt && cur.dated && nextIsAmount() {
+				flush()
+			}
+			cur.p.Every = x.days
+			if x.wd >= 0 && !cur.dated {
+				cur.p.Date, cur.dated, cur.aligned = a.upcoming(x.wd), true, true
+			}
+		case xTimes:
+			count, countAt = x.n, len(parts)
+		}
+	}
+	flush()
+	if count >= 2 && count <= 36 {
+		// "4 payments of 215 every other Friday", "今天888 然后每周五500 四次"
+		rec := -1
+		for i := range parts {
+			if parts[i].p.Every > 0 {
+				rec = i
+			}
+		}
+		switch {
+		case rec >= 0:
+			parts[rec].p.Count = count
+		case len(parts) == 1 && parts[0].p.Amount.Minor > 0 && countAt == 0:
+			// "4 payments of 215" (the count before the amount), at the
+			// policy's interval
+			parts[0].p.Count = count
+		}
+	}
+	out := make([]dialog.Part, 0, len(parts))
+	amounts := 0
+	for _, b := range parts {
+		if b.amt {
+			amounts++
+		}
+		out = append(out, b.p)
+	}
+	switch {
+	case len(out) == 1 && (out[0].Every > 0 || out[0].Count > 0) && out[0].Amount.Minor > 0:
+		return out
+	case len(out) >= 2 && amounts == len(out):
+		return out
+	case len(out) >= 2 && amounts == 0 && count == len(out):
+		// "2 payments: Friday and the 4th"
+		for i := range out {
+			if out[i].Date.IsZero() {
+				return nil
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// expected reads a short answer against what the bot's question waits
+// for: after "how many payments?" a bare number is a count ("ok 5 then",
+// "six please"), after "by what date?" a day of the month ("28").
+func (a *analysis) expected(p *dialog.Parse, posAmt, posDate **mention) {
+	if len(p.Parts) > 0 || *posDate != nil {
+		return
+	}
+	switch a.req.Expect {
+	case dialog.ExpectCount:
+		if p.Installments != 0 {
+			return
+		}
+		if m := *posAmt; m != nil {
+			if v := m.minor / 100; m.weak && m.minor%100 == 0 && v >= 1 && v <= 36 {
+				p.Installments, p.Amount, *posAmt = int(v), compliance.Money{}, nil
+			}
+			return
+		}
+		if len(a.toks) > 6 {
+			return
+		}
+		for i := range a.toks {
+			if a.toks[i].kind == kNum {
+				return // a number already read as something else
+			}
+			if n, ok := a.number(i); ok && n.n == 1 {
+				if v, ok := n.integer(); ok && v >= 1 && v <= 36 {
+					p.Installments = v
+					return
+				}
+			}
+		}
+	case dialog.ExpectDate:
+		m := *posAmt
+		if m == nil || !m.weak || m.minor%100 != 0 {
+			return
+		}
+		if d := int(m.minor / 100); d >= 1 && d <= 31 {
+			if dt, ok := a.dom(d); ok {
+				a.exp = mention{kind: mDate, date: dt, start: m.start, end: m.end}
+				p.Date, p.Amount = dt, compliance.Money{}
+				*posAmt, *posDate = nil, &a.exp
+			}
+		}
+	}
+}

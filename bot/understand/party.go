@@ -1,0 +1,351 @@
+package understand
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+)
+
+// Who is speaking. A speaker who is not the borrower shows it in a few
+// ways, in any wording: they say who they are relative to the account
+// holder (I'm her mom, 我是他同事), name the holder as their own relation
+// (he's my son, 他是我儿子), say the holder is away (she's not home,
+// 他不在), act or ask for the holder (she asked me to, 帮她问), hold the
+// holder's phone (my sister's phone, 这是我爸的手机, 捡到的), talk about the
+// holder's debt in the third person (how much she owes), or say the number
+// is not the holder's (wrong number, 打错了, this is my number now). The
+// word classes are data (party.json); this file combines them.
+//
+// Pronouns are resolved the simple way: once the speaker mentions a
+// relation of their own ("my wife", 我老婆), he/she most likely refers to
+// that person, so signs that rest on a pronoun alone no longer count; a
+// self-identification or the borrower's own name still does.
+
+//go:embed party.json
+var partyJSON []byte
+
+type partyWords struct {
+	Family       []string `json:"family"`
+	Roles        []string `json:"roles"`
+	ArticleRoles []string `json:"article_roles"`
+	Absent       []string `json:"absent"`
+	Relay        []string `json:"relay"`
+	Device       []string `json:"device"`
+	Money        []string `json:"money"`
+	Wrong        []string `json:"wrong"`
+}
+
+// partyRule is one compiled sign; pronoun rules rest on he/she alone.
+type partyRule struct {
+	re      *regexp.Regexp
+	pronoun bool
+}
+
+// partyReader holds the compiled signs of both languages.
+type partyReader struct {
+	third, wrong     []partyRule
+	zhThird, zhWrong []partyRule
+	firstRel         *regexp.Regexp // "my wife": he/she now refer to them
+	zhFirstRel       *regexp.Regexp
+}
+
+// Name placeholders: the borrower's names are replaced before matching.
+const (
+	enName = "xname"
+	zhName = "Ⓝ"
+)
+
+func alt(words []string) string {
+	ws := append([]string(nil), words...)
+	// Longest first, so that "mother in law" wins over "mother".
+	sort.Slice(ws, func(i, j int) bool { return len(ws[i]) > len(ws[j]) })
+	for i, w := range ws {
+		ws[i] = regexp.QuoteMeta(w)
+	}
+	return "(?:" + strings.Join(ws, "|") + ")"
+}
+
+func compileParty() (*partyReader, error) {
+	var f struct {
+		EN partyWords `json:"en"`
+		ZH partyWords `json:"zh"`
+	}
+	if err := json.Unmarshal(partyJSON, &f); err != nil {
+		return nil, fmt.Errorf("party.json: %w", err)
+	}
+	pr := &partyReader{}
+	var errs []string
+	add := func(dst *[]partyRule, pronoun bool, pats ...string) {
+		for _, p := range pats {
+			re, err := regexp.Compile(p)
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			*dst = append(*dst, partyRule{re: re, pronoun: pronoun})
+		}
+	}
+
+	// English, on lower-case words separated by single spaces, apostrophes
+	// dropped (she's -> shes, kevin's -> kevins), the borrower's names
+	// replaced by xname (xnames for a possessive).
+	e := f.EN
+	rel := alt(append(append([]string{}, e.Family...), e.Roles...))
+	self := `(?:this is|its|it is|im|i am|i m|here is)`
+	fill := `(?:(?:actually|just|only|the|a|an|one of|mr|mrs|ms|miss|dr|uh|um|oh|ok|yeah|hi|hello)\s+)*`
+	poss := `(?:his|her|their|xnames|[a-z]{3,}s)`
+	subj := `(?:he|she|hes|shes)`
+	add(&pr.third, false,
+		`\b`+self+`\s+`+fill+poss+`\s+(?:[a-z]+\s+){0,2}?`+rel+`\b`,
+		`\b`+self+`\s+(?:actually\s+|just\s+)?(?:a|an|the)\s+`+alt(e.ArticleRoles)+`\b`,
+		`\b(?:his|her|xnames)\s+`+rel+`\s+(?:here|speaking)\b`,
+		`\b(?:he is|she is|hes|shes|xname is|xnames)\s+(?:my|our)\s+(?:[a-z]+\s+)?`+rel+`\b`,
+		`\bxname\s+works?\s+(?:for|with)\s+me\b`,
+		`\b(?:live|lives|living)\s+next door\b`,
+		`\bmy\s+`+rel+`s?\s+(?:`+alt(e.Device)+`|number|line)\b`,
+		`\bxnames?\s+(?:(?:is|s|was|has|been|just|currently|still|right now|rn)\s+){0,3}`+alt(e.Absent)+`\b`,
+		`\bxname\s+`+alt(e.Relay)+`\s+(?:me|to)\b`,
+		`\bxnames\s+(?:old\s+)?`+alt(e.Device)+`\b`,
+		`\bon (?:his|her|xnames) behalf\b`, `\bon behalf of\b`,
+		`\b(?:managing|manage|handling|handle|handles|check|checking)\s+(?:this\s+)?(?:for\s+)?(?:his|her|xnames|him|her)\b`,
+		`\bxnames\s+`+alt(e.Money)+`\b`,
+		`\bxname\s+(?:still\s+)?(?:owes|owe|owed|doesnt owe|does not owe|dont owe|has to pay|needs to pay|in (?:some kind of |any |some )?trouble)\b`,
+	)
+	add(&pr.third, true,
+		`\b`+subj+`\s+(?:(?:is|s|was|has|been|just|currently|still|right now|rn)\s+){0,3}`+alt(e.Absent)+`\b`,
+		`\b(?:he|she)\s+`+alt(e.Relay)+`\s+(?:me|to)\b`,
+		`\b(?:tell|give|pass|forward|show|let)\s+(?:it\s+)?(?:back\s+)?(?:to\s+)?(?:him|her)\b`,
+		`\bfor (?:him|her)\b`,
+		`\b(?:his|her)\s+(?:old\s+)?`+alt(e.Device)+`\b`, `\b`+alt(e.Device)+` of (?:his|hers)\b`,
+		`\b(?:his|her)\s+`+alt(e.Money)+`\b`,
+		`\b(?:he|she)\s+(?:still\s+)?(?:owes|owe|owed|doesnt owe|does not owe|has to pay|needs to pay|in (?:some kind of |any |some )?trouble)\b`,
+	)
+	add(&pr.wrong, false,
+		`\b`+alt(e.Wrong)+`\b`,
+		`\bdont know (?:him|her|them|who|any|anyone|anybody|this person|that person|xname)\b`,
+		`\b(?:im|i am) not xname\b`, `\bthis (?:is not|isnt) xname\b`, `\bxname who\b`, `\bwho(?: is|s)? xname\b`,
+		`\b(?:doesnt|does not|no longer|dont|do not) (?:have|use|own) this (?:number|phone)\b`,
+		`\bthis is (?:the|a) (?:landline|number|line|phone) (?:for|of|at)\b`,
+		`\bnot (?:his|her|xnames) (?:number|phone)\b`,
+		`\b(?:doesnt|does not|no longer) live here\b`,
+		`^(?:no\s+)?(?:its\s+|thats\s+|that is\s+|this is\s+|it is\s+)?not me$`,
+	)
+	pr.firstRel = regexp.MustCompile(`\bmy\s+` + rel + `\b`)
+
+	// Chinese, simplified, Cantonese mapped to Mandarin, without spaces;
+	// the borrower's names (full, given, 孙哥/刘总/小刘) replaced by Ⓝ.
+	z := f.ZH
+	zrel := alt(append(append([]string{}, z.Family...), z.Roles...))
+	cl := `[^，。！？,.!?；;～~]`
+	add(&pr.zhThird, false,
+		`我(?:是|系)(?:(?:他|她|ta|Ⓝ)+的?|\p{Han}{1,3}的)`+cl+`{0,3}?`+zrel,
+		`(?:他|她|Ⓝ)(?:是|系)我(?:的)?`+zrel,
+		`Ⓝ`+cl+`{0,3}?`+alt(z.Absent), `机主`, `捡到`,
+		`(?:是|系)?我(?:的)?`+zrel+`的?(?:手机|电话|号码|号)`,
+		`Ⓝ的?(?:手机|电话)(?:在我|放我|落|忘)`, `以前是(?:他|她|Ⓝ)`,
+		alt(z.Relay)+`Ⓝ`, `Ⓝ(?:让|叫|托|要)我`,
+		`(?:问|问问|问下|问一下)(?:我)?(?:的)?`+zrel,
+		`转告`, `跟我说(?:就行|就好|就可以|吧)`, `直接跟我说`, `有事跟我说`, `做主`,
+		`(?:找|问)Ⓝ(?:有)?(?:啥|什么)事`, `Ⓝ的事`, `Ⓝ(?:还)?(?:欠|要还|还要还|还欠|的欠款|的账|的债)`,
+	)
+	add(&pr.zhThird, true,
+		`(?:他|她|ta)`+cl+`{0,3}?`+alt(z.Absent),
+		`(?:他|她)的?(?:手机|电话)(?:在我|放我|落|忘)`,
+		`(?:替|帮|代)(?:他|她)`, `(?:他|她)(?:让|叫|托|要)我`,
+		`(?:找|问)(?:他|她)(?:有)?(?:啥|什么)事`, `(?:他|她)的事`,
+		`(?:他|她)(?:还)?(?:欠|要还|还要还|还欠|的欠款|的账|的债)`,
+	)
+	add(&pr.zhWrong, false,
+		alt(z.Wrong), `谁是Ⓝ`, `Ⓝ是谁`, `我不是(?:Ⓝ|他|她|本人)`,
+		`(?:号|号码|手机号|电话)(?:已经|早就)?不是(?:他|她|Ⓝ)的`,
+		`(?:号|号码|手机号|电话)(?:现在)?(?:是|归)我(?:的|用)`, `我用了`,
+		`^不是我[了啊呀吧]*[。！!.]*$`, `^我不是[了啊呀吧]*[。！!.]*$`,
+	)
+	pr.zhFirstRel = regexp.MustCompile(`我(?:的)?` + zrel)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("party patterns: %s", strings.Join(errs, "; "))
+	}
+	return pr, nil
+}
+
+// Cantonese written forms, mapped to the Mandarin the patterns use.
+var cantonese = strings.NewReplacer("唔喺度", "不在", "唔喺", "不在", "喺", "在", "佢哋", "他们", "佢", "他", "係", "是", "咩", "什么", "嘅", "的", "我哋", "我们")
+
+// detect returns dialog.PartyThirdParty, dialog.PartyWrongNumber or "".
+func (pr *partyReader) detect(text string, names []string) string {
+	en := englishForm(text, names)
+	zh := chineseForm(text, names)
+	third := func(rules []partyRule, s string, first *regexp.Regexp) bool {
+		if s == "" {
+			return false
+		}
+		mine := first.MatchString(s)
+		for _, r := range rules {
+			if r.pronoun && mine {
+				continue
+			}
+			if r.re.MatchString(s) {
+				return true
+			}
+		}
+		return false
+	}
+	wrong := func(rules []partyRule, s string) bool {
+		for _, r := range rules {
+			if s != "" && r.re.MatchString(s) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case third(pr.third, en, pr.firstRel) || third(pr.zhThird, zh, pr.zhFirstRel):
+		return dialog.PartyThirdParty
+	case wrong(pr.wrong, en) || wrong(pr.zhWrong, zh):
+		return dialog.PartyWrongNumber
+	}
+	return ""
+}
+
+// englishForm lower-cases text, drops apostrophes, turns other marks into
+// spaces and replaces the borrower's names with xname (xnames for the
+// possessive).
+func englishForm(text string, names []string) string {
+	var b strings.Builder
+	space := true
+	for _, r := range strings.ToLower(text) {
+		switch {
+		case r == '\'' || r == '’' || r == '‘' || r == '`':
+			continue
+		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(r)
+			space = false
+		default:
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+		}
+	}
+	s := " " + strings.TrimSpace(b.String()) + " "
+	if strings.TrimSpace(s) == "" {
+		return ""
+	}
+	for _, n := range enNames(names) {
+		s = strings.ReplaceAll(s, " "+n+"s ", " "+enName+"s ")
+		s = strings.ReplaceAll(s, " "+n+" ", " "+enName+" ")
+	}
+	return strings.TrimSpace(s)
+}
+
+// enNames are the words of the borrower's names that stand for them:
+// each Latin name part of three letters or more.
+func enNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		for _, w := range strings.Fields(strings.ToLower(n)) {
+			w = strings.NewReplacer("'", "", "’", "", ".", "").Replace(w)
+			if len(w) >= 3 && isLatinName(w) {
+				out = append(out, w)
+			}
+		}
+	}
+	// Longer first: "marcuss" before "marcus".
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+func isLatinName(w string) bool {
+	for _, r := range w {
+		if r > 127 || !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// chineseForm simplifies the text's Chinese, maps Cantonese, drops
+// spaces, lower-cases Latin letters and replaces the borrower's names
+// with Ⓝ; "" when the text has no Han character.
+func chineseForm(text string, names []string) string {
+	han := false
+	for _, r := range text {
+		if unicode.Is(unicode.Han, r) {
+			han = true
+			break
+		}
+	}
+	if !han {
+		return ""
+	}
+	s := cantonese.Replace(compliance.Simplified(text))
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+	for _, n := range zhNames(names) {
+		s = strings.ReplaceAll(s, n, zhName)
+	}
+	return s
+}
+
+// zhNames are the ways the borrower's Chinese name is said: the full
+// name, a given name of two characters or more, and the surname with a
+// title or prefix (孙哥, 刘总, 小刘, 老陈).
+func zhNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		rs := []rune(strings.TrimSpace(n))
+		if len(rs) < 2 || !unicode.Is(unicode.Han, rs[0]) {
+			continue
+		}
+		out = append(out, string(rs))
+		if len(rs) >= 3 {
+			out = append(out, string(rs[1:]))
+		}
+		sur := string(rs[0])
+		for _, t := range []string{"哥", "姐", "总", "老师", "先生", "女士", "小姐", "师傅", "经理"} {
+			out = append(out, sur+t)
+		}
+		out = append(out, "小"+sur, "老"+sur)
+	}
+	sort.Slice(out, func(i, j int) bool { return len([]rune(out[i])) > len([]rune(out[j])) })
+	return out
+}
+
+// withParty makes the parse say who is speaking: the wrong-party intent
+// leads (after distress, which always comes first), the others follow.
+func withParty(p dialog.Parse, party string) dialog.Parse {
+	p.Party = party
+	if p.Intent == dialog.IntentWrongParty || (p.Intent == dialog.IntentDistress && p.Has(dialog.IntentWrongParty)) {
+		return p
+	}
+	alts := make([]dialog.Intent, 0, len(p.Alts)+1)
+	if p.Intent != dialog.IntentUnknown {
+		alts = append(alts, p.Intent)
+	}
+	for _, a := range p.Alts {
+		if a != dialog.IntentWrongParty {
+			alts = append(alts, a)
+		}
+	}
+	if p.Intent == dialog.IntentDistress {
+		p.Alts = append([]dialog.Intent{dialog.IntentWrongParty}, alts[1:]...)
+		return p
+	}
+	p.Intent, p.Alts = dialog.IntentWrongParty, alts
+	if len(p.Alts) == 0 {
+		p.Alts = nil
+	}
+	p.Confidence = max(p.Confidence, 0.85)
+	return p
+}
