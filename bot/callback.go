@@ -15,10 +15,6 @@ import (
 // the borrower back.
 const CallbackChannel = compliance.ChannelVoice
 
-// callbackLookback is how far back contact attempts are read for the
-// pack's frequency caps (the widest is 7 days, Reg F 1006.14(b)(2)).
-const callbackLookback = 8 * 24 * time.Hour
-
 // Callback is what OfferCallback decided, also written into the
 // escalation's packet under "callback" for the agents' task list.
 type Callback struct {
@@ -119,32 +115,25 @@ func (s *Session) OfferCallback(ctx context.Context) (Output, error) {
 	return out, nil
 }
 
-// callbackTime asks the pack when the borrower may be called.
+// callbackTime asks the pack when the borrower may be called, from the
+// account as the store has it now: a statement made in this very
+// conversation (an attorney, a bankruptcy, a stop request) already stops
+// the call.
 func (s *Session) callbackTime(ctx context.Context, now time.Time) Callback {
-	a := s.sacct
 	cb := Callback{Channel: CallbackChannel, Offered: now.UTC()}
-	req := compliance.ContactRequest{
-		Channel:      CallbackChannel,
-		DebtID:       s.conv.DebtID,
-		Now:          now,
-		Location:     s.loc,
-		Consent:      map[string]bool{compliance.ChannelChat: a.Consent.Chat, compliance.ChannelVoice: a.Consent.Voice, compliance.ChannelSMS: a.Consent.SMS},
-		DoNotContact: map[string]bool{compliance.ChannelChat: a.DoNotContact.Chat, compliance.ChannelVoice: a.DoNotContact.Voice, compliance.ChannelSMS: a.DoNotContact.SMS, compliance.ChannelEmail: a.DoNotContact.Email},
-		Flags:        compliance.AccountFlags{Attorney: a.Flags.Attorney, Bankruptcy: a.Flags.Bankruptcy, Deceased: a.Flags.Deceased},
-	}
-	atts, err := s.rt.deps.Store.ListContactAttempts(ctx, a.ID, now.Add(-callbackLookback))
+	a, err := s.rt.deps.Store.GetAccount(ctx, s.conv.AccountID)
 	if err != nil {
-		// Without the attempts the caps cannot be checked: no call.
-		s.log.Warn("callback: contact attempts unavailable", "err", err)
-		cb.Reason = "attempts_unavailable"
+		s.log.Warn("callback: account unavailable", "err", err)
+		cb.Reason = "account_unavailable"
 		return cb
 	}
-	for _, at := range atts {
-		ch := at.Channel
-		if ch == "phone" {
-			ch = compliance.ChannelVoice
-		}
-		req.Attempts = append(req.Attempts, compliance.ContactAttempt{At: at.At, Channel: ch, DebtID: at.DebtID, Result: at.Result})
+	req, err := s.rt.contactRequest(ctx, a, CallbackChannel, s.conv.DebtID, now, s.loc)
+	if err != nil {
+		// Without the statements and attempts the rules cannot be
+		// checked: no call.
+		s.log.Warn("callback: contact state unavailable", "err", err)
+		cb.Reason = "attempts_unavailable"
+		return cb
 	}
 	d := s.guard.Pack().MayContact(req)
 	cb.Reason, cb.Source = d.Reason, d.Source

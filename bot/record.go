@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
@@ -124,8 +125,19 @@ func (r *record) end() {
 }
 
 // commit finishes the commit: the new state (when given) and the next
-// version.
+// version. The chain seals what the commit stores (each turn's text by
+// hash, promises, plans, statements, do-not-contact) in one records event,
+// last, so that editing the transcript or a deal shows in audit verify.
 func (r *record) commit(state *dialog.State) (Output, *store.TurnCommit, error) {
+	if recs, ok := audit.RecordsOf(&r.c); ok {
+		b, err := recs.Marshal()
+		if err != nil {
+			return Output{}, nil, err
+		}
+		rec := compliance.Seal(r.audit, compliance.AuditRecord{Chain: r.conv.ID, Kind: audit.KindRecords, Data: b, At: r.now.UTC()})
+		r.audit = &rec
+		r.c.Audit = append(r.c.Audit, auditEvent(rec))
+	}
 	if state != nil {
 		st, err := json.Marshal(*state)
 		if err != nil {

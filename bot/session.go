@@ -372,6 +372,11 @@ func (s *Session) step(ctx context.Context, kind dialog.EventKind, m *Message) (
 		if m != nil && m.MessageID != "" && s.seen[m.MessageID] {
 			return Output{Status: s.Status()}, nil, nil
 		}
+		// Another connection started the conversation first (the commit
+		// conflicted and the session reloaded): the greeting is said.
+		if kind == dialog.EventStart && s.seq > 0 {
+			return Output{Status: s.Status()}, nil, nil
+		}
 		// A conversation locked into third-party handling goes on answering
 		// with the permitted message only, so that whoever is typing never
 		// gets anything else.

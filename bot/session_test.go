@@ -379,13 +379,13 @@ func TestCeaseIsAccountState(t *testing.T) {
 	if out.Status.Mode != "ended" || strings.Contains(joined(out), "240") || !strings.Contains(joined(out), "stop contacting you") {
 		t.Fatalf("a new session after cease: %+v %q", out.Status, joined(out))
 	}
-	// Before verification, a request to stop ends the chat but is not
-	// the account's.
+	// Before verification, a request to stop is not the account's: the
+	// bot asks who it is speaking with.
 	c3, _ := rt.Begin(ctx, "a-2", "chat")
 	s3, _ := rt.Open(ctx, c3.ID)
 	s3.Start(ctx)
-	if out := say(t, s3, "别再联系我"); out.Status.Outcome != "cease" {
-		t.Fatalf("unverified cease: %+v", out.Status)
+	if out := say(t, s3, "别再联系我"); out.Status.Outcome != "" || out.Status.Mode != "bot" || strings.Contains(joined(out), "860") {
+		t.Fatalf("unverified cease: %+v %q", out.Status, joined(out))
 	}
 	if sts, _ := r.st.ListStatements(ctx, "a-2"); len(sts) != 0 {
 		t.Errorf("an unverified cease was saved: %+v", sts)

@@ -3,9 +3,14 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
 
+	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
 )
@@ -123,4 +128,148 @@ func (r *record) statements(ss []dialog.Statement, turnSeq int64) error {
 		}
 	}
 	return nil
+}
+
+// ContactFlags are the account states that stop contact on channel: the
+// flags the lender imported and the borrower's active statements (a
+// cease covering the channel, a dispute or pending validation request, an
+// attorney, a bankruptcy).
+func ContactFlags(a store.Account, active []store.Statement, channel string) compliance.AccountFlags {
+	f := compliance.AccountFlags{Attorney: a.Flags.Attorney, Bankruptcy: a.Flags.Bankruptcy, Deceased: a.Flags.Deceased, Dispute: a.Flags.Dispute}
+	for _, s := range active {
+		if !s.Active() {
+			continue
+		}
+		switch s.Kind {
+		case store.StatementCease:
+			if Covers(s, channel) {
+				f.CeaseRequested = true
+			}
+		case store.StatementDispute, store.StatementValidation:
+			f.Dispute = true
+		case store.StatementAttorney:
+			f.Attorney = true
+		case store.StatementBankruptcy:
+			f.Bankruptcy = true
+		}
+	}
+	return f
+}
+
+// contactLookback is how far back contact attempts are read for the
+// packs' frequency caps (the widest is 7 days, Reg F 1006.14(b)(2)).
+const contactLookback = 8 * 24 * time.Hour
+
+// MayContact decides, through the account's compliance pack, whether the
+// account may be contacted on channel now (for debtID, "" for any): its
+// consent and do-not-contact, the lender's flags, the borrower's
+// statements as they stand in the store, its time zone and its recent
+// attempts. Every outbound contact (a callback, a campaign) asks here
+// first.
+func (r *Runtime) MayContact(ctx context.Context, accountID, channel, debtID string) (compliance.ContactDecision, error) {
+	a, err := r.deps.Store.GetAccount(ctx, accountID)
+	if err != nil {
+		return compliance.ContactDecision{}, fmt.Errorf("may contact: %w", err)
+	}
+	pol := r.policyFor(a.Portfolio)
+	g, ok := r.guards[pol.Pack]
+	if !ok {
+		return compliance.ContactDecision{}, fmt.Errorf("may contact: pack %q: %w", pol.Pack, ErrConfig)
+	}
+	now := r.deps.Clock.Now()
+	req, err := r.contactRequest(ctx, a, channel, debtID, now, r.zone(a.Timezone, normLocale(a.Locale)))
+	if err != nil {
+		return compliance.ContactDecision{}, err
+	}
+	return g.Pack().MayContact(req), nil
+}
+
+// contactRequest builds the pack's question for an outbound contact.
+func (r *Runtime) contactRequest(ctx context.Context, a store.Account, channel, debtID string, now time.Time, loc *time.Location) (compliance.ContactRequest, error) {
+	sts, err := r.deps.Store.ListStatements(ctx, a.ID)
+	if err != nil {
+		return compliance.ContactRequest{}, fmt.Errorf("contact: statements: %w", err)
+	}
+	req := compliance.ContactRequest{
+		Channel:      channel,
+		DebtID:       debtID,
+		Now:          now,
+		Location:     loc,
+		Consent:      map[string]bool{compliance.ChannelChat: a.Consent.Chat, compliance.ChannelVoice: a.Consent.Voice, compliance.ChannelSMS: a.Consent.SMS},
+		DoNotContact: map[string]bool{compliance.ChannelChat: a.DoNotContact.Chat, compliance.ChannelVoice: a.DoNotContact.Voice, compliance.ChannelSMS: a.DoNotContact.SMS, compliance.ChannelEmail: a.DoNotContact.Email},
+		Flags:        ContactFlags(a, sts, channel),
+	}
+	atts, err := r.deps.Store.ListContactAttempts(ctx, a.ID, now.Add(-contactLookback))
+	if err != nil {
+		return compliance.ContactRequest{}, fmt.Errorf("contact: attempts: %w", err)
+	}
+	for _, at := range atts {
+		ch := at.Channel
+		if ch == "phone" {
+			ch = compliance.ChannelVoice
+		}
+		req.Attempts = append(req.Attempts, compliance.ContactAttempt{At: at.At, Channel: ch, DebtID: at.DebtID, Result: at.Result})
+	}
+	return req, nil
+}
+
+// MaxClearReasonRunes bounds the reason given for clearing a statement.
+const MaxClearReasonRunes = 500
+
+// AccountChain is the audit chain of an account's own events (a cleared
+// statement), beside the chains of its conversations.
+func AccountChain(accountID string) string { return "account:" + accountID }
+
+// ClearStatement clears one of an account's statements (the lender
+// verified the debt and answered the dispute, the attorney withdrew, the
+// bankruptcy was dismissed): who cleared it and why are saved with it and
+// sealed onto the account's audit chain in the same transaction. It fails
+// with ErrInvalid without a reason, ErrNotFound when the account has no
+// such statement and ErrDone when it was cleared already.
+func (r *Runtime) ClearStatement(ctx context.Context, accountID, id, by, reason string) (store.Statement, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return store.Statement{}, fmt.Errorf("%w: a reason is required", ErrInvalid)
+	case utf8.RuneCountInString(reason) > MaxClearReasonRunes:
+		return store.Statement{}, fmt.Errorf("%w: reason longer than %d characters", ErrInvalid, MaxClearReasonRunes)
+	}
+	for attempt := 0; ; attempt++ {
+		sts, err := r.deps.Store.ListStatements(ctx, accountID)
+		if err != nil {
+			return store.Statement{}, fmt.Errorf("clear statement: %w", err)
+		}
+		i := slices.IndexFunc(sts, func(s store.Statement) bool { return s.ID == id })
+		if i < 0 {
+			return store.Statement{}, fmt.Errorf("statement %q of account %q: %w", id, accountID, ErrNotFound)
+		}
+		if !sts[i].Active() {
+			return store.Statement{}, fmt.Errorf("statement %q: cleared already: %w", id, ErrDone)
+		}
+		chain := AccountChain(accountID)
+		head, err := r.deps.Store.LastAudit(ctx, chain)
+		if err != nil {
+			return store.Statement{}, fmt.Errorf("clear statement: audit: %w", err)
+		}
+		var prev *compliance.AuditRecord
+		if head.Seq > 0 {
+			rec := auditRecord(head)
+			prev = &rec
+		}
+		now := r.deps.Clock.Now().UTC()
+		data, _ := json.Marshal(map[string]any{
+			"id": id, "kind": sts[i].Kind, "conversation_id": sts[i].ConversationID, "by": by, "reason": reason,
+		})
+		rec := compliance.Seal(prev, compliance.AuditRecord{Chain: chain, Kind: "statement.cleared", Data: data, At: now})
+		out, err := r.deps.Store.ClearStatement(ctx, store.StatementClear{
+			AccountID: accountID, ID: id, By: by, Reason: reason, At: now, Audit: []store.AuditEvent{auditEvent(rec)},
+		})
+		if errors.Is(err, store.ErrConflict) && attempt == 0 {
+			continue // cleared meanwhile, or the chain moved on: look again
+		}
+		if err != nil {
+			return store.Statement{}, fmt.Errorf("clear statement: %w", err)
+		}
+		return out, nil
+	}
 }

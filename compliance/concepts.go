@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -167,6 +168,12 @@ func addConcepts(cf *conceptFile, pf *pinyinFile, pack string, phr []phrase) ([]
 			for _, py := range pinyinForms(pf, w) {
 				if ph, ok := newPhrase(py, kind, "", ""); ok {
 					ph.group, ph.possessive, ph.term, ph.orig = group, poss, w, w+" ("+py+")"
+					phr = append(phr, ph)
+				}
+			}
+			for _, in := range pinyinInitials(pf, w) {
+				if ph, ok := newPhrase(in, kind, "", ""); ok {
+					ph.group, ph.possessive, ph.term, ph.orig, ph.nearWide = group, poss, w, w+" ("+in+")", true
 					phr = append(phr, ph)
 				}
 			}
@@ -459,4 +466,43 @@ func pinyinForms(pf *pinyinFile, term string) []string {
 		}
 	}
 	return out
+}
+
+// pinyinInitials returns the initials of a Chinese term's pinyin ("jc" for
+// 警察, "zl" for 坐牢), the way chat abbreviates it. They are read only
+// next to Chinese characters ("jc 已经在路上了"), where they cannot be
+// English.
+func pinyinInitials(pf *pinyinFile, term string) []string {
+	var out []string
+	for _, py := range pf.Pinyin[strings.TrimSuffix(term, "*")] {
+		syl := strings.Fields(py)
+		if len(syl) < 2 || len(syl) > 4 {
+			continue
+		}
+		var b strings.Builder
+		for _, s := range syl {
+			b.WriteByte(s[0])
+		}
+		if in := b.String(); !slices.Contains(out, in) {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// wideNeighbour reports whether a Chinese character stands right before
+// or after text[start:end], a space apart at most.
+func wideNeighbour(text []byte, start, end int) bool {
+	i := start - 1
+	if i >= 0 && text[i] == ' ' {
+		i--
+	}
+	if i >= 0 && text[i] >= utf8.RuneSelf {
+		return true
+	}
+	j := end
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	return j < len(text) && text[j] >= utf8.RuneSelf
 }

@@ -41,6 +41,9 @@ const (
 	FlagBankruptcy = "bankruptcy"
 	FlagAttorney   = "attorney"
 	FlagCease      = "cease"
+	// FlagDispute: the borrower disputes the debt or asked for proof of
+	// it; collection waits for verification.
+	FlagDispute = "dispute"
 )
 
 // ContactAttempt is one earlier attempt to reach the borrower.
@@ -57,6 +60,9 @@ type AccountFlags struct {
 	Bankruptcy     bool `json:"bankruptcy,omitempty"`
 	Deceased       bool `json:"deceased,omitempty"`
 	CeaseRequested bool `json:"cease_requested,omitempty"`
+	// Dispute is set while the debt is disputed or a request for
+	// validation is unanswered.
+	Dispute bool `json:"dispute,omitempty"`
 }
 
 func (f AccountFlags) has(flag string) bool {
@@ -69,6 +75,8 @@ func (f AccountFlags) has(flag string) bool {
 		return f.Attorney
 	case FlagCease:
 		return f.CeaseRequested
+	case FlagDispute:
+		return f.Dispute
 	}
 	return false
 }

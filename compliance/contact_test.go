@@ -104,7 +104,15 @@ func TestMayContact(t *testing.T) {
 		{"cn 2 connected today", "cn", ContactRequest{Now: shaNoon, Attempts: calls(sha, ResultConnected, "d1", 9, 23, 23)}, ReasonOK, time.Time{}},
 		{"cn 3 connected today", "cn", ContactRequest{Now: shaNoon, Attempts: calls(sha, ResultConnected, "d1", 9, 23, 23, 23)}, "daily_connected_cap", at(sha, 2026, 11, 24, 8, 0)},
 		{"cn conversation counts", "cn", ContactRequest{Now: shaNoon, Attempts: append(calls(sha, ResultConnected, "d1", 9, 23, 23), calls(sha, ResultConversation, "d1", 10, 23)...)}, "daily_connected_cap", at(sha, 2026, 11, 24, 8, 0)},
-		{"cn unanswered calls do not count", "cn", ContactRequest{Now: shaNoon, Attempts: calls(sha, ResultNoAnswer, "d1", 9, 23, 23, 23, 23, 23)}, ReasonOK, time.Time{}},
+		{"cn unanswered calls do not count as connected", "cn", ContactRequest{Now: shaNoon, Attempts: calls(sha, ResultNoAnswer, "d1", 9, 23, 23, 23, 23, 23)}, ReasonOK, time.Time{}},
+		// cn: at most 6 unanswered attempts a day to one number (CBA 2026)
+		{"cn 6 unanswered today", "cn", ContactRequest{Now: shaNoon, Attempts: append(calls(sha, ResultNoAnswer, "d1", 9, 23, 23, 23, 23), calls(sha, ResultVoicemail, "d2", 10, 23, 23)...)}, "daily_unanswered_cap", at(sha, 2026, 11, 24, 8, 0)},
+		{"cn 6 unanswered yesterday", "cn", ContactRequest{Now: shaNoon, Attempts: calls(sha, ResultNoAnswer, "d1", 9, 22, 22, 22, 22, 22, 22)}, ReasonOK, time.Time{}},
+		{"cn unanswered cap is for calls", "cn", ContactRequest{Channel: ChannelSMS, Now: shaNoon, Attempts: calls(sha, ResultNoAnswer, "d1", 9, 23, 23, 23, 23, 23, 23)}, ReasonOK, time.Time{}},
+		{"us has no daily unanswered cap", "us", ContactRequest{Now: noon, DebtID: "d9", Attempts: calls(chi, ResultNoAnswer, "d1", 9, 23, 23, 23, 23, 23, 23)}, ReasonOK, time.Time{}},
+		// a disputed debt, or one whose validation is pending, is not collected on
+		{"us dispute", "us", ContactRequest{Now: noon, Flags: AccountFlags{Dispute: true}}, "dispute", time.Time{}},
+		{"cn dispute", "cn", ContactRequest{Channel: ChannelSMS, Now: shaNoon, Flags: AccountFlags{Dispute: true}}, "dispute", time.Time{}},
 		{"cn across debts", "cn", ContactRequest{Now: shaNoon, DebtID: "d2", Attempts: calls(sha, ResultConnected, "d1", 9, 23, 23, 23)}, "daily_connected_cap", at(sha, 2026, 11, 24, 8, 0)},
 		{"cn 3 connected yesterday", "cn", ContactRequest{Now: shaNoon, Attempts: calls(sha, ResultConnected, "d1", 9, 22, 22, 22)}, ReasonOK, time.Time{}},
 		{"cn chat not capped", "cn", ContactRequest{Channel: ChannelChat, Now: shaNoon, Attempts: calls(sha, ResultConnected, "d1", 9, 23, 23, 23)}, ReasonOK, time.Time{}},

@@ -80,7 +80,7 @@ func rate(n, d int) float64 {
 // split is held to a floor under them (it is reported, never tuned on).
 var corpusThresholds = map[string]struct{ minBlocked, minPassed float64 }{
 	"dev":  {0.97, 0.98},
-	"test": {0.85, 0.95},
+	"test": {0.89, 0.95},
 }
 
 func TestGuardCorpus(t *testing.T) {

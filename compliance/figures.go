@@ -1092,7 +1092,11 @@ func (f *Figure) matchesFacts(fs *Facts) bool {
 	case FigurePercent:
 		return whole && containsInt(fs.Percents, v)
 	case FigureCount:
-		return whole && containsInt(fs.Counts, v)
+		if whole && containsInt(fs.Counts, v) {
+			return true
+		}
+		// "two weeks" states fourteen days.
+		return whole && f.inWeeks() && containsInt(fs.Counts, 7*v)
 	case FigureNumber:
 		if whole && containsInt(fs.Counts, v) {
 			return true
@@ -1111,6 +1115,11 @@ func (f *Figure) matchesFacts(fs *Facts) bool {
 		}
 	}
 	return false
+}
+
+// inWeeks reports whether a count is of weeks.
+func (f *Figure) inWeeks() bool {
+	return strings.Contains(f.Text, "week") || strings.Contains(f.Text, "周") || strings.Contains(f.Text, "星期") || strings.Contains(f.Text, "礼拜")
 }
 
 func containsInt(xs []int, v int) bool {

@@ -87,6 +87,12 @@ func NewGuard(p *Pack) *Guard {
 					phr = append(phr, ph)
 				}
 			}
+			for _, in := range pinyinInitials(pf, w) {
+				if ph, ok := newPhrase(in, phraseBanned, b.Category, src); ok {
+					ph.orig, ph.nearWide = w+" ("+in+")", true
+					phr = append(phr, ph)
+				}
+			}
 		}
 	}
 	phr, g.c = addConcepts(cf, pf, p.Name, phr)
@@ -153,6 +159,9 @@ func (g *Guard) Check(u Utterance) Decision {
 	b.neg, b.negAfter, b.notNeg, b.inert, b.reported = b.neg[:0], b.negAfter[:0], b.notNeg[:0], b.inert[:0], b.reported[:0]
 	g.m.scan(b.text, func(id, start, end int) {
 		p := &g.m.phr[id]
+		if p.nearWide && !wideNeighbour(b.text, start, end) {
+			return // pinyin initials count only next to Chinese
+		}
 		h := hit{id: int32(id), start: int32(start), end: int32(end)}
 		switch p.kind {
 		case phraseNotFigure:

@@ -31,6 +31,7 @@ type phrase struct {
 	group      int16
 	term       string
 	possessive bool
+	nearWide   bool // pinyin initials: a hit only next to a Chinese character
 }
 
 func newPhrase(orig string, kind phraseKind, category, source string) (phrase, bool) {

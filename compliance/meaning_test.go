@@ -28,6 +28,7 @@ func TestGuardMeaning(t *testing.T) {
 		{"pinyin", "bu huan qian jiu zuo lao", "坐牢"},
 		{"pinyin joined", "zuolao", "坐牢"},
 		{"zh spacing and punctuation", "你会坐，牢", "坐牢"},
+		{"pinyin initials next to Chinese", "jc 已经在路上了", "(jc)"},
 
 		// concepts: who x what
 		{"paraphrase jail", "Keep ignoring us and you'll end up behind bars.", "threat"},
@@ -66,6 +67,7 @@ func TestGuardMeaning(t *testing.T) {
 		{"zh hurry", "请抓紧时间处理，有问题可以随时联系我们。", ""},
 		{"family emergency", "If you have a family emergency, just let us know.", ""},
 		{"call you at home", "Would you like us to call you back this evening?", ""},
+		{"initials in English", "Our agent JC will help you.", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

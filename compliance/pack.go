@@ -74,7 +74,7 @@ type ChannelRule struct {
 
 // FlagRule blocks all contact while an account flag is set.
 type FlagRule struct {
-	Flag   string `json:"flag"` // "deceased", "bankruptcy", "attorney", "cease"
+	Flag   string `json:"flag"` // "deceased", "bankruptcy", "attorney", "cease", "dispute"
 	Reason string `json:"reason"`
 	Source string `json:"source"`
 }

@@ -42,8 +42,18 @@ func TestLoadPack(t *testing.T) {
 	if a := us.Contact.AfterConversation; a == nil || a.Days != 7 {
 		t.Errorf("us after conversation %+v", a)
 	}
-	if c := cn.Contact.Caps; len(c) != 1 || c[0].Max != 3 || c[0].Days != 1 || !slices.Equal(c[0].Results, []string{ResultConnected, ResultConversation}) {
+	if c := cn.Contact.Caps; len(c) != 2 || c[0].Max != 3 || c[0].Days != 1 || !slices.Equal(c[0].Results, []string{ResultConnected, ResultConversation}) ||
+		c[1].Max != 6 || c[1].Days != 1 || c[1].PerDebt || !slices.Equal(c[1].Results, []string{ResultNoAnswer, ResultVoicemail}) || !strings.Contains(c[1].Source, "CBA") {
 		t.Errorf("cn caps %+v", c)
+	}
+	for _, p := range []*Pack{us, cn} {
+		found := false
+		for _, f := range p.Contact.Flags {
+			found = found || (f.Flag == FlagDispute && f.Source != "")
+		}
+		if !found {
+			t.Errorf("%s: no sourced dispute rule", p.Name)
+		}
 	}
 	for _, p := range []*Pack{us, cn} {
 		for _, loc := range []string{"en-US", "zh-CN"} {

@@ -21,7 +21,11 @@ const (
 	ActThirdParty   ActKind = "third_party"   // neutral
 	ActAskFactor    ActKind = "ask_factor"    // neutral; one factor matched, ask for the other
 	ActVerifyLocked ActKind = "verify_locked" // neutral; too many failed answers on the account
-	ActCeaseOnFile  ActKind = "cease_on_file" // the verified borrower asked us to stop; nothing more is said
+	ActCeaseOnFile  ActKind = "cease_on_file" // the borrower asked us to stop; nothing more is said
+	// ActCeaseVerifyFirst answers a stop request from someone not yet
+	// verified: only the account holder's request can be recorded.
+	ActCeaseVerifyFirst ActKind = "cease_verify_first" // neutral
+	ActConfirmCease     ActKind = "confirm_cease"      // after verification, before anything about the debt
 
 	// Information and prompts.
 	ActBalance            ActKind = "balance"
@@ -102,7 +106,7 @@ const (
 var allActKinds = []ActKind{
 	ActGreeting, ActRecordingNotice, ActMiniMiranda,
 	ActAskVerify, ActVerifyRetry, ActVerifyFailed, ActVerifyFirst, ActVerified, ActWrongParty,
-	ActThirdParty, ActAskFactor, ActVerifyLocked, ActCeaseOnFile, ActCeaseAllAck,
+	ActThirdParty, ActAskFactor, ActVerifyLocked, ActCeaseOnFile, ActCeaseAllAck, ActCeaseVerifyFirst, ActConfirmCease,
 	ActBalance, ActAskResolution, ActAskAlternative, ActCannotPayAck, ActPaymentLink,
 	ActWelcomeBack, ActStillThere, ActConversationClosed,
 	ActAskPromiseDate, ActAskPlanCount, ActConfirmPayNow, ActConfirmPTP, ActConfirmPlan,

@@ -90,11 +90,11 @@ func (e *engine) reasonTurn(p Parse) {
 		return
 	}
 	e.say(Act{Kind: ActReasonAck})
-	if e.st.Draft == nil && e.st.Pending == nil && !p.Date.IsZero() {
-		e.promise(p)
-		return
-	}
 	e.reprompt()
+	if e.st.Draft == nil && e.st.Pending == nil && !p.Date.IsZero() && !p.Date.Before(e.in.Today) {
+		// "I don't get paid till Friday": "I'll pay it then" means Friday.
+		e.st.Draft = &Draft{Kind: ProposalPTP, Date: p.Date}
+	}
 }
 
 // clarify asks a specific question about what the bot is waiting for,

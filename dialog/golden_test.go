@@ -40,6 +40,7 @@ type stepSpec struct {
 	Sentiment    string     `json:"sentiment"`
 	Party        string     `json:"party"`
 	Validation   bool       `json:"validation"`
+	Channels     []string   `json:"channels"`
 	Topic        Topic      `json:"topic"`
 	Reason       string     `json:"reason"`
 	Partial      bool       `json:"partial"`
@@ -84,7 +85,7 @@ func (s stepSpec) input(a Account, today compliance.Date) Input {
 		return Input{Kind: s.Event, Today: today}
 	}
 	p := Parse{Intent: s.Intent, Alts: s.Alts, Negated: s.Negated, Installments: s.Installments, Sentiment: s.Sentiment,
-		Party: s.Party, Validation: s.Validation, Topic: s.Topic, Reason: s.Reason, Partial: s.Partial}
+		Party: s.Party, Validation: s.Validation, CeaseChannels: s.Channels, Topic: s.Topic, Reason: s.Reason, Partial: s.Partial}
 	for _, ps := range s.Parts {
 		pt := Part{Num: ps.Num, Den: ps.Den, Rest: ps.Rest, Every: ps.Every, Count: ps.Count}
 		if ps.InDays != nil {

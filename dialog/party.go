@@ -175,3 +175,12 @@ func (e *engine) identifies(p Parse) bool {
 	}
 	return n >= e.factorsNeeded()
 }
+
+// ceaseOnFile answers any message on an account whose borrower asked us
+// to stop: the conversation ends there.
+func (e *engine) ceaseOnFile() {
+	e.st.PendingCease = false
+	e.say(Act{Kind: ActCeaseOnFile})
+	e.record(Outcome{Type: OutcomeCease, Reason: ReasonCeaseOnFile})
+	e.end()
+}

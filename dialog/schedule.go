@@ -141,11 +141,19 @@ func (e *engine) expand(parts []Part) ([]Installment, int) {
 	prev := compliance.Date{}
 	pi := 0
 	addPay := func(amt int64, d compliance.Date) {
-		if !d.IsZero() && !prev.IsZero() && !d.After(prev) && prev.DaysUntil(d) > -7 && e.in.Today.DaysUntil(d) < 7 {
-			// "80 Friday and 80 the Friday after": a weekday already
-			// used is the next one.
-			for !d.After(prev) {
-				d = d.AddDays(7)
+		if !d.IsZero() && !prev.IsZero() && !d.After(prev) {
+			if prev.DaysUntil(d) > -7 && e.in.Today.DaysUntil(d) < 7 {
+				// "80 Friday and 80 the Friday after": a weekday already
+				// used is the next one.
+				for !d.After(prev) {
+					d = d.AddDays(7)
+				}
+			} else {
+				// "417 on the 11th and 416.50 on the 25th": a day of the
+				// month before the payment it follows is next month's.
+				for k := 0; k < 12 && !d.After(prev); k++ {
+					d = addMonth(d)
+				}
 			}
 		}
 		out = append(out, Installment{Amount: compliance.Money{Minor: amt, Currency: cur}, DueDate: d})

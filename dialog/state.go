@@ -53,6 +53,10 @@ type State struct {
 	// PartyThirdParty or PartyWrongNumber.
 	ThirdParty bool   `json:"third_party,omitempty"`
 	Party      string `json:"party,omitempty"`
+	// PendingCease is a request to stop contact heard before
+	// verification: once verified, the borrower is asked to confirm it
+	// before anything about the debt is said.
+	PendingCease bool `json:"pending_cease,omitempty"`
 	// Misunderstood counts consecutive messages the engine could not use.
 	Misunderstood int `json:"misunderstood"`
 	// OffPolicy counts requests outside policy that got a counter-offer.

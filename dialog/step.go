@@ -119,6 +119,13 @@ func (e *engine) message() {
 	e.prevMisunderstood = e.st.Misunderstood
 	e.st.Misunderstood = 0
 	p := e.in.Parse
+	if e.acct.Cease && !p.Has(IntentWrongParty) {
+		// The borrower asked us to stop: whatever comes in on this
+		// channel gets the same answer, verified or not (Reg F 1006.6(c);
+		// CN: 尊重停止联系的要求).
+		e.ceaseOnFile()
+		return
+	}
 	if !e.st.Verified {
 		e.verifyTurn(p)
 		return
@@ -158,7 +165,10 @@ func (e *engine) verifyTurn(p Parse) {
 		// saved once the answer verifies them.
 		e.checkIdentity(p)
 	case p.Has(IntentCease):
-		e.cease(p)
+		// Not yet known to be the borrower: nothing is saved; ask who it is.
+		e.st.PendingCease = true
+		e.say(Act{Kind: ActCeaseVerifyFirst})
+		e.askVerify(ActAskVerify)
 	case !p.DOB.IsZero() || p.IDLast4 != "":
 		e.checkIdentity(p)
 	case p.Has(IntentCallbackLater):
@@ -273,8 +283,12 @@ func (e *engine) verified() {
 	for _, k := range e.flow.pack(e.acct.Policy.Pack).OnVerified {
 		e.disclose(k)
 	}
-	e.say(e.balanceAct())
 	e.st.Stage = StageIntent
+	if e.st.PendingCease {
+		e.say(Act{Kind: ActConfirmCease})
+		return
+	}
+	e.say(e.balanceAct())
 	e.say(e.resolutionAct(ActAskResolution))
 }
 
@@ -284,11 +298,7 @@ func (e *engine) flagged() bool {
 	var reason string
 	switch a := e.acct; {
 	case a.Cease:
-		// The borrower asked us to stop: nothing about the debt, no
-		// negotiation; the chat ends (Reg F 1006.6(c); CN: 尊重停止联系的要求).
-		e.say(Act{Kind: ActCeaseOnFile})
-		e.record(Outcome{Type: OutcomeNone, Reason: ReasonCeaseOnFile})
-		e.end()
+		e.ceaseOnFile()
 		return true
 	case a.Attorney:
 		// Reg F 1006.6(b)(2): a represented consumer is contacted through
@@ -323,6 +333,17 @@ func (e *engine) verifiedTurn(p Parse) {
 		// speaker is not the borrower.
 		e.thirdParty(p.Party)
 		return
+	}
+	if e.st.PendingCease {
+		e.st.PendingCease = false
+		switch {
+		case p.Has(IntentDeny) && !p.Has(IntentCease):
+			e.say(e.balanceAct())
+			e.say(e.resolutionAct(ActAskResolution))
+			return
+		case p.Has(IntentAffirm) && !p.Has(IntentCease):
+			p.Intent, p.Alts = IntentCease, append([]Intent{p.Intent}, p.Alts...)
+		}
 	}
 	e.stateStatements(p)
 	switch {

@@ -76,7 +76,7 @@ func TestVerification(t *testing.T) {
 		{"distressed sentiment", cn, []Input{msg(Parse{Sentiment: "distressed"})}, []ActKind{ActDistressSupport}, false, true, OutcomeEscalated, ReasonDistress, ReasonDistress},
 		{"abuse before verify", us, []Input{say(IntentAbuse)}, []ActKind{ActAbuseAck}, false, true, OutcomeEscalated, ReasonAbuse, ReasonAbuse},
 		{"complaint before verify", us, []Input{say(IntentComplaint)}, []ActKind{ActComplaintAck}, false, true, OutcomeEscalated, ReasonComplaint, ReasonComplaint},
-		{"cease before verify", us, []Input{say(IntentCease)}, []ActKind{ActCeaseAck}, false, true, OutcomeCease, ReasonCease, ""},
+		{"cease before verify", us, []Input{say(IntentCease)}, []ActKind{ActCeaseVerifyFirst, ActAskVerify}, false, false, "", "", ""},
 		{"dispute waits for verify", us, []Input{say(IntentDispute)}, []ActKind{ActVerifyFirst, ActAskVerify}, false, false, "", "", ""},
 		{"balance waits for verify", us, []Input{say(IntentAskBalance)}, []ActKind{ActVerifyFirst, ActAskVerify}, false, false, "", "", ""},
 		{"promise waits for verify", cn, []Input{msg(Parse{Intent: IntentPromise, Date: today.AddDays(3)})}, []ActKind{ActVerifyFirst, ActAskVerify}, false, false, "", "", ""},

@@ -61,7 +61,17 @@ func ValidateAccounts(req AccountsRequest) error {
 			ve.Fields = append(ve.Fields, FieldError{Field: fmt.Sprintf("accounts[%d].id", i), Message: fmt.Sprintf("repeats accounts[%d].id", j)})
 		}
 		accts[a.ID] = i
+		for name, v := range map[string]string{"id": a.ID, "name": a.Name, "portfolio": a.Portfolio} {
+			if msg := formulaLead(v); msg != "" {
+				ve.Fields = append(ve.Fields, FieldError{Field: fmt.Sprintf("accounts[%d].%s", i, name), Message: msg})
+			}
+		}
 		for k, d := range a.Debts {
+			for name, v := range map[string]string{"id": d.ID, "creditor": d.Creditor} {
+				if msg := formulaLead(v); msg != "" {
+					ve.Fields = append(ve.Fields, FieldError{Field: fmt.Sprintf("accounts[%d].debts[%d].%s", i, k, name), Message: msg})
+				}
+			}
 			if _, dup := debts[d.ID]; dup {
 				ve.Fields = append(ve.Fields, FieldError{Field: fmt.Sprintf("accounts[%d].debts[%d].id", i, k), Message: "repeats another debt's id"})
 			}
@@ -72,6 +82,20 @@ func ValidateAccounts(req AccountsRequest) error {
 		return ve
 	}
 	return nil
+}
+
+// formulaLead says why s would be a formula when a spreadsheet opens an
+// export of it (OWASP "CSV injection"): free text may not start with
+// =, +, -, @, a tab or a carriage return. Empty when s is safe.
+func formulaLead(s string) string {
+	if s == "" {
+		return ""
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return fmt.Sprintf("starts with %q: a spreadsheet would read it as a formula", s[:1])
+	}
+	return ""
 }
 
 // ToStore converts a validated request to store records, amounts in minor

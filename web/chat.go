@@ -244,6 +244,12 @@ func (c *chatConn) greet(ctx context.Context, sess *bot.Session) error {
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
+	if len(out.Replies) == 0 && len(hist) == 0 {
+		// Another connection greeted first: show its greeting, read back
+		// with the session (writeMessage drops what was shown).
+		more, _ := sess.History(ctx)
+		out.Replies = more
+	}
 	c.deliver(out, sess)
 	return nil
 }

@@ -75,6 +75,9 @@ type Config struct {
 	// CloseGrace is how long Shutdown waits for a client to answer the
 	// close frame before dropping the connection.
 	CloseGrace time.Duration `yaml:"close_grace" validate:"min=0"`
+	// MaxConversationsPerDay bounds the conversations one account may
+	// begin in 24 hours through POST /v1/sessions (and the demo's).
+	MaxConversationsPerDay int `yaml:"max_conversations_per_day" validate:"min=1,max=10000"`
 	// AdminAddr is the listen address of the operators' endpoints
 	// (/debug/vars, /debug/pprof/): loopback by default, "off" for none.
 	// They are never on Addr. Any other than a loopback address needs
@@ -89,14 +92,16 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
-		Addr:          ":8080",
-		AdminAddr:     "127.0.0.1:9091",
-		TokenTTL:      30 * time.Minute,
-		MaxFrame:      4096,
-		MaxBody:       16 << 20,
-		MaxSmallBody:  64 << 10,
-		MaxSignInBody: 4 << 10,
-		MaxSignIns:    8,
+		Addr:      ":8080",
+		AdminAddr: "127.0.0.1:9091",
+
+		MaxConversationsPerDay: 50,
+		TokenTTL:               30 * time.Minute,
+		MaxFrame:               4096,
+		MaxBody:                16 << 20,
+		MaxSmallBody:           64 << 10,
+		MaxSignInBody:          4 << 10,
+		MaxSignIns:             8,
 
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -124,6 +129,9 @@ func (c Config) WithDefaults() Config {
 	d := DefaultConfig()
 	if c.Addr == "" {
 		c.Addr = d.Addr
+	}
+	if c.MaxConversationsPerDay == 0 {
+		c.MaxConversationsPerDay = d.MaxConversationsPerDay
 	}
 	if c.AdminAddr == "" {
 		c.AdminAddr = d.AdminAddr

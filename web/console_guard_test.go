@@ -52,8 +52,15 @@ func TestConsoleGuardReadsMeaning(t *testing.T) {
 	// A kind line with the account's own figures goes through, and it is
 	// the first agent line the borrower sees.
 	e.mustCall("POST", "/v1/agent/cases/"+caseID+"/messages", ann, map[string]string{"text": "Hi Maria, your balance is $240.00 and we won't contact your employer.", "id": "ok-1"}, http.StatusOK, nil)
-	if f := untilText(t, bc, "agent", "Hi Maria"); !strings.Contains(f.Text, "$240.00") {
-		t.Fatalf("borrower saw %q", f.Text)
+	for {
+		f := readFrame(t, bc)
+		if f.Type != FrameMessage || f.From != "agent" {
+			continue
+		}
+		if !strings.Contains(f.Text, "Hi Maria") || !strings.Contains(f.Text, "$240.00") {
+			t.Fatalf("the borrower saw %q before the allowed line", f.Text)
+		}
+		break
 	}
 }
 

@@ -11,23 +11,24 @@ import (
 // Errors of the HTTP and WebSocket edge. Handlers wrap them with %w;
 // classify turns any error into what the client sees.
 var (
-	ErrUnauthorized = errors.New("web: missing or wrong API key")
-	ErrTokenMissing = errors.New("web: missing session token")
-	ErrTokenInvalid = errors.New("web: invalid session token")
-	ErrTokenExpired = errors.New("web: session token expired")
-	ErrOrigin       = errors.New("web: origin not allowed")
-	ErrBadJSON      = errors.New("web: malformed JSON")
-	ErrBodyTooLarge = errors.New("web: request body too large")
-	ErrInvalid      = errors.New("web: invalid input")
-	ErrNoRoute      = errors.New("web: no such endpoint")
-	ErrBadFrame     = errors.New("web: malformed frame")
-	ErrUnknownType  = errors.New("web: unknown frame type")
-	ErrRateLimited  = errors.New("web: rate limited")
-	ErrShuttingDown = errors.New("web: server shutting down")
-	ErrNotDemo      = errors.New("web: not a demo account")
-	ErrBadConfig    = errors.New("web: invalid configuration")
-	ErrNotWebSocket = errors.New("web: not a WebSocket upgrade")
-	ErrMethod       = errors.New("web: method not allowed")
+	ErrUnauthorized         = errors.New("web: missing or wrong API key")
+	ErrTokenMissing         = errors.New("web: missing session token")
+	ErrTokenInvalid         = errors.New("web: invalid session token")
+	ErrTokenExpired         = errors.New("web: session token expired")
+	ErrOrigin               = errors.New("web: origin not allowed")
+	ErrBadJSON              = errors.New("web: malformed JSON")
+	ErrBodyTooLarge         = errors.New("web: request body too large")
+	ErrInvalid              = errors.New("web: invalid input")
+	ErrNoRoute              = errors.New("web: no such endpoint")
+	ErrBadFrame             = errors.New("web: malformed frame")
+	ErrUnknownType          = errors.New("web: unknown frame type")
+	ErrRateLimited          = errors.New("web: rate limited")
+	ErrShuttingDown         = errors.New("web: server shutting down")
+	ErrNotDemo              = errors.New("web: not a demo account")
+	ErrBadConfig            = errors.New("web: invalid configuration")
+	ErrNotWebSocket         = errors.New("web: not a WebSocket upgrade")
+	ErrMethod               = errors.New("web: method not allowed")
+	ErrTooManyConversations = errors.New("web: too many conversations for this account today")
 )
 
 // FieldError is one invalid input field, named by its JSON path
@@ -87,6 +88,7 @@ const (
 	CodeInternal       = "internal"
 	CodeOverCapacity   = "over_capacity"
 	CodeTooManyConns   = "too_many_connections"
+	CodeLimit          = "limit_reached"
 )
 
 // classify maps an error to what the client sees. It is the one place
@@ -120,6 +122,8 @@ func classify(err error) apiError {
 		return apiError{Status: http.StatusUnprocessableEntity, Code: CodeInvalid, Message: err.Error()}
 	case errors.Is(err, store.ErrConflict):
 		return apiError{Status: http.StatusConflict, Code: CodeConflict, Message: "the conversation moved on; reconnect"}
+	case errors.Is(err, ErrFrameText):
+		return apiError{Status: http.StatusBadRequest, Code: CodeBadFrame, Message: "malformed frame: text must be UTF-8 without NUL characters"}
 	case errors.Is(err, ErrBadFrame):
 		return apiError{Status: http.StatusBadRequest, Code: CodeBadFrame, Message: "malformed frame: want a JSON object with a type"}
 	case errors.Is(err, ErrUnknownType):
@@ -136,6 +140,10 @@ func classify(err error) apiError {
 		return apiError{Status: http.StatusUpgradeRequired, Code: CodeUpgrade, Message: "connect with a WebSocket client"}
 	case errors.Is(err, ErrMethod):
 		return apiError{Status: http.StatusMethodNotAllowed, Code: CodeMethod, Message: "method not allowed"}
+	case errors.Is(err, store.ErrLimit):
+		return apiError{Status: http.StatusUnprocessableEntity, Code: CodeLimit, Message: "the conversation is too long; start a new one"}
+	case errors.Is(err, ErrTooManyConversations):
+		return apiError{Status: http.StatusTooManyRequests, Code: CodeLimit, Message: "too many conversations for this account today; retry after the Retry-After seconds"}
 	case errors.Is(err, ErrOverCapacity):
 		return apiError{Status: http.StatusServiceUnavailable, Code: CodeOverCapacity, Message: "server at capacity; retry after the Retry-After seconds"}
 	case errors.Is(err, ErrTooManyForToken):

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Frame types.
@@ -59,8 +60,14 @@ func ParseClientFrame(b []byte) (ClientFrame, error) {
 	if len(b) == 0 || b[0] != '{' {
 		return ClientFrame{}, fmt.Errorf("%w: not a JSON object", ErrBadFrame)
 	}
+	if !utf8.Valid(b) {
+		return ClientFrame{}, ErrFrameText
+	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		return ClientFrame{}, fmt.Errorf("%w: %s", ErrBadFrame, jsonErrText(err))
+	}
+	if !goodText(f.Text) || !goodText(f.ID) || !goodText(f.Type) {
+		return f, ErrFrameText
 	}
 	switch f.Type {
 	case "":

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"expvar"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/store"
@@ -132,6 +135,8 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/accounts/{id}", s.authed(s.getAccount))
 	m.Handle("GET /v1/accounts/{id}/promises", s.authed(s.getPromises))
 	m.Handle("GET /v1/accounts/{id}/plans", s.authed(s.getPlans))
+	m.Handle("GET /v1/accounts/{id}/statements", s.authed(s.getStatements))
+	m.Handle("POST /v1/accounts/{id}/statements/{sid}/clear", s.authed(s.clearStatement))
 	m.Handle("POST /v1/sessions", s.authed(s.postSession))
 	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
 	m.HandleFunc("GET /v1/chat", s.chat)
@@ -198,6 +203,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	s.logged(w, r, func(w http.ResponseWriter, r *http.Request) {
 		if !s.limitBody(w, r) {
+			return
+		}
+		if err := checkRequestText(r.URL.Path, r.URL.RawQuery, r.URL.Query()); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 		s.mux.ServeHTTP(w, r)
@@ -367,8 +376,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // decodeJSON reads r's body into v, bounded by MaxBody.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
-	dec := json.NewDecoder(body)
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return ErrBodyTooLarge
+		}
+		return fmt.Errorf("%w: %w", ErrBadJSON, err)
+	}
+	// The decoder would quietly turn bytes that are not UTF-8 into U+FFFD.
+	if !utf8.Valid(b) {
+		return fmt.Errorf("%w: the body is not UTF-8", ErrBadJSON)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -383,7 +403,7 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 	if dec.More() {
 		return fmt.Errorf("%w: trailing data after the JSON value", ErrBadJSON)
 	}
-	return nil
+	return checkText(v)
 }
 
 // jsonErrText keeps the decoder's message but not its package prefix.

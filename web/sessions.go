@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/collectagent/collectagent/store"
 )
 
 // SessionRequest is the body of POST /v1/sessions.
@@ -42,6 +44,11 @@ func (s *Server) mintSession(w http.ResponseWriter, r *http.Request, req Session
 		s.writeError(w, r, ErrShuttingDown)
 		return
 	}
+	if err := s.checkConversationBound(r, req.AccountID); err != nil {
+		retryAfter(w, time.Hour)
+		s.writeError(w, r, err)
+		return
+	}
 	conv, err := s.rt.Begin(r.Context(), req.AccountID, req.Channel)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("begin conversation: %w", err))
@@ -55,4 +62,22 @@ func (s *Server) mintSession(w http.ResponseWriter, r *http.Request, req Session
 	}
 	s.log.Info("session minted", "conversation", conv.ID, "channel", req.Channel)
 	writeJSON(w, http.StatusCreated, SessionResponse{Token: tok, ConversationID: conv.ID, ExpiresAt: exp.UTC()})
+}
+
+// checkConversationBound refuses a new conversation when the account began
+// MaxConversationsPerDay in the last 24 hours (read through the account's
+// index, newest first, never more rows than the bound).
+func (s *Server) checkConversationBound(r *http.Request, accountID string) error {
+	n := s.cfg.MaxConversationsPerDay
+	cs, err := s.store.ListConversations(r.Context(), store.ConversationFilter{AccountID: accountID, Limit: n})
+	if err != nil {
+		return fmt.Errorf("count conversations: %w", err)
+	}
+	if len(cs) < n {
+		return nil
+	}
+	if since := s.clock.Now().Add(-24 * time.Hour); cs[n-1].CreatedAt.After(since) {
+		return fmt.Errorf("account %s: %w", accountID, ErrTooManyConversations)
+	}
+	return nil
 }

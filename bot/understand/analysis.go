@@ -105,7 +105,9 @@ func (a *analysis) run(r *Rules, req *Request, loc uint8) {
 	a.today = req.Today
 	a.wd = int(req.Today.Time().Weekday())
 
-	a.norm = normalize(a.norm, req.Text, &a.st)
+	// Traditional characters are read as simplified ones (禮拜五還 is
+	// 礼拜五还); strings.Map allocates only when something changes.
+	a.norm = normalize(a.norm, compliance.Simplified(req.Text), &a.st)
 	a.text = string(a.norm)
 	a.toks = tokenize(a.toks, a.text)
 	r.lookup(a.toks)
@@ -199,7 +201,7 @@ func (a *analysis) matchIntents() {
 		lo, hi := a.window(x, h.start-maxLen, h.end)
 		for y := lo; y < hi; y++ {
 			g := &a.hits[y]
-			if g.intent == iCease && g.start < h.end && h.start < g.end {
+			if (g.intent == iCease || g.intent == iComplaint) && g.start < h.end && h.start < g.end {
 				g.off = true
 			}
 		}
@@ -258,7 +260,7 @@ func (a *analysis) collectIntents() {
 			continue
 		}
 		switch h.intent {
-		case iPartial, iRecovered, iHaving:
+		case iPartial, iRecovered, iHaving, iIf:
 			a.has[h.intent] = true
 		case iQuestion:
 			if a.topic == 0 {
@@ -422,8 +424,8 @@ func (a *analysis) result() dialog.Parse {
 				if negDate == nil {
 					negDate = m
 				}
-			} else if posDate == nil {
-				posDate = m
+			} else if posDate == nil || m.start-posDate.end <= 1 && m.start > posDate.start {
+				posDate = m // "Friday the 4th": the second names the day more precisely
 			}
 		case mAmount:
 			if m.negated {
@@ -468,6 +470,7 @@ func (a *analysis) result() dialog.Parse {
 	if has[iHaving] {
 		// "$12 in my account", 就剩15块: what they have is not an offer.
 		has[iHardship] = true
+		has[iPromise], has[iPayNow], has[iPlan] = false, false, false
 		posAmt, negAmt = nil, nil
 		p.Amount = compliance.Money{}
 	} else if parts := a.findParts(); len(parts) > 0 {
@@ -477,6 +480,13 @@ func (a *analysis) result() dialog.Parse {
 		posAmt, posDate = nil, nil
 	}
 	a.expected(&p, &posAmt, &posDate)
+	if t := topicNames[a.topic]; (t == dialog.TopicFees || t == dialog.TopicConsequence) && has[iIf] && len(p.Parts) == 0 {
+		// "Is there a discount if I pay today?", 现在还了还会上征信吗: a
+		// question about a way to pay, not an offer to pay.
+		has[iPromise], has[iPayNow], has[iPlan], has[iCannotPay] = false, false, false, false
+		posAmt, posDate, negAmt, negDate = nil, nil, nil, nil
+		p.Amount, p.Date, p.Installments = compliance.Money{}, compliance.Date{}, 0
+	}
 	if has[iRecovered] && reasonNames[a.reason] == dialog.LateIllness {
 		has[iHardship] = false // an illness that is over
 	}

@@ -25,7 +25,7 @@
 //
 // Slots:
 //   - Dates resolve against Request.Today and are never before it. A bare
-//     weekday is its next occurrence, today included; "next Wednesday" and
+//     weekday is its next occurrence after today (today is "today"); "next Wednesday" and
 //     下周三 are the Wednesday of the following Monday-to-Sunday week; a day
 //     of the month that has passed ("the 5th", 5号) is next month's.
 //   - A full date with a year is a date of birth when it lies ten years or

@@ -56,6 +56,9 @@ const (
 	// pHaving states what little the borrower has ("$12 in my account",
 	// 就剩15块): a hardship, and its amount is not an offer.
 	pHaving = "_having"
+	// pIf marks a condition ("if I pay today", 的话): a question about
+	// fees or consequences with it is not an offer.
+	pIf = "_if"
 )
 
 // Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
@@ -176,6 +179,7 @@ const (
 	iPartial
 	iRecovered
 	iHaving
+	iIf
 	iCount
 )
 
@@ -224,6 +228,8 @@ func pseudoOrIntent(name string) (intentID, bool) {
 		return iRecovered, true
 	case pHaving:
 		return iHaving, true
+	case pIf:
+		return iIf, true
 	case pNeg:
 		return iNeg, true
 	case pPostNeg:

@@ -82,6 +82,10 @@ type partB struct {
 	amt     bool // has an amount, a share or the rest
 	dated   bool
 	aligned bool // the date only pins a recurring payment to a weekday
+	seen    bool
+	at      int // where its first item was seen
+	atEnd   int
+	gap     int // tokens between its amount and its date
 }
 
 // findParts reads a schedule of several payments: each amount (or share,
@@ -97,78 +101,13 @@ func (a *analysis) findParts() []dialog.Part {
 			return nil
 		}
 	}
-	var parts []partB
-	var cur partB
-	count, countAt := 0, -1
-	flush := func() {
-		if cur.amt || cur.dated || cur.p.Every > 0 {
-			parts = append(parts, cur)
-		}
-		cur = partB{}
-	}
-	mi, xi := 0, 0
-	// nextIsAmount: the next slot is an amount (a cadence written
-	// before it: 每周还300).
-	nextIsAmount := func() bool { return mi < len(a.ments) && a.ments[mi].kind == mAmount }
-	for mi < len(a.ments) || xi < len(a.extras) {
-		useM := xi >= len(a.extras) || (mi < len(a.ments) && a.ments[mi].start < a.extras[xi].start)
-		if useM {
-			m := &a.ments[mi]
-			mi++
-			switch m.kind {
-			case mAmount:
-				if cur.amt {
-					flush()
-				}
-				cur.p.Amount = compliance.Money{Minor: m.minor, Currency: m.cur}
-				cur.amt = true
-			case mDate:
-				if cur.dated && !cur.aligned {
-					flush()
-				}
-				cur.p.Date, cur.dated, cur.aligned = m.date, true, false
-			case mInst:
-				count, countAt = m.n, len(parts)
-				if cur.amt || cur.dated {
-					countAt++
-				}
-			}
-			continue
-		}
-		x := a.extras[xi]
-		xi++
-		switch x.kind {
-		case xRest, xFrac:
-			if cur.amt {
-				flush()
-			}
-			cur.amt = true
-			if x.kind == xRest {
-				cur.p.Rest = true
-			} else {
-				cur.p.Num, cur.p.Den = x.num, x.den
-			}
-		case xNow:
-			if cur.dated && !cur.aligned {
-				flush()
-			}
-			cur.p.Date, cur.dated, cur.aligned = a.today, true, false
-		case xEvery:
-			if cur.p.Every > 0 {
-				continue
-			}
-			if cur.amt && cur.dated && nextIsAmount() {
-				flush()
-			}
-			cur.p.Every = x.days
-			if x.wd >= 0 && !cur.dated {
-				cur.p.Date, cur.dated, cur.aligned = a.upcoming(x.wd), true, true
-			}
-		case xTimes:
-			count, countAt = x.n, len(parts)
+	parts, count, countAt := a.pair(pairGreedy)
+	best := score(parts)
+	for _, mode := range [...]pairMode{pairAmountFirst, pairDateFirst} {
+		if ps, c, ca := a.pair(mode); score(ps) > best {
+			parts, count, countAt, best = ps, c, ca, score(ps)
 		}
 	}
-	flush()
 	if count >= 2 && count <= 36 {
 		// "4 payments of 215 every other Friday", "今天888 然后每周五500 四次"
 		rec := -1
@@ -186,17 +125,32 @@ func (a *analysis) findParts() []dialog.Part {
 			parts[0].p.Count = count
 		}
 	}
-	out := make([]dialog.Part, 0, len(parts))
 	amounts := 0
 	for _, b := range parts {
 		if b.amt {
 			amounts++
 		}
+	}
+	out := make([]dialog.Part, 0, len(parts))
+	for _, b := range parts {
+		if !b.amt && b.p.Every == 0 && amounts >= 2 && count == 0 {
+			continue // a date said in passing ("next check is this Friday")
+		}
 		out = append(out, b.p)
+	}
+	if len(out) < len(parts) {
+		amounts = len(out)
+		for _, p := range out {
+			if p.Amount.Minor == 0 && p.Den == 0 && !p.Rest {
+				amounts--
+			}
+		}
 	}
 	switch {
 	case len(out) == 1 && (out[0].Every > 0 || out[0].Count > 0) && out[0].Amount.Minor > 0:
 		return out
+	case len(out) == 1 && out[0].Den > 0 && out[0].Every == 0 && !out[0].Date.IsZero():
+		return out // "half on Friday", "a quarter of it tomorrow"
 	case len(out) >= 2 && amounts == len(out):
 		return out
 	case len(out) >= 2 && amounts == 0 && count == len(out):
@@ -233,8 +187,11 @@ func (a *analysis) expected(p *dialog.Parse, posAmt, posDate **mention) {
 			return
 		}
 		for i := range a.toks {
-			if a.toks[i].kind == kNum {
-				return // a number already read as something else
+			if t := &a.toks[i]; t.kind == kNum {
+				if v := int(t.val / 100); !t.frac && !t.group && t.ndig <= 2 && v >= 1 && v <= 36 {
+					p.Installments = v
+				}
+				return
 			}
 			if n, ok := a.number(i); ok && n.n == 1 {
 				if v, ok := n.integer(); ok && v >= 1 && v <= 36 {
@@ -254,6 +211,145 @@ func (a *analysis) expected(p *dialog.Parse, posAmt, posDate **mention) {
 				p.Date, p.Amount = dt, compliance.Money{}
 				*posAmt, *posDate = nil, &a.exp
 			}
+		}
+	}
+}
+
+// pairMode is how findParts pairs amounts with dates.
+type pairMode uint8
+
+const (
+	pairGreedy      pairMode = iota // either order, a new amount or date starts a new payment
+	pairAmountFirst                 // "100 Friday and 140 on the 4th"
+	pairDateFirst                   // 今天先还120 7号还剩下的
+)
+
+// score rates a pairing: two for each complete payment, less one for
+// each incomplete one, two when it is the last (an amount or a date left
+// over at the end means the pairing ran out of step).
+func score(parts []partB) int {
+	n := 0
+	for _, p := range parts {
+		if p.amt && (p.dated || p.p.Every > 0) {
+			n += 200 - min(p.gap, 99) // nearer pairs read more naturally
+		} else {
+			n -= 100
+		}
+	}
+	return n
+}
+
+// pair reads the schedule items in order and groups them into payments.
+func (a *analysis) pair(mode pairMode) ([]partB, int, int) {
+	var parts []partB
+	var cur partB
+	count, countAt := 0, -1
+	flush := func() {
+		if cur.amt || cur.dated || cur.p.Every > 0 {
+			parts = append(parts, cur)
+		}
+		cur = partB{}
+	}
+	mi, xi := 0, 0
+	// nextIsAmount: the next slot is an amount (a cadence written
+	// before it: 每周还300).
+	nextIsAmount := func() bool { return mi < len(a.ments) && a.ments[mi].kind == mAmount }
+	// the previous item, for "Friday the 4th" and 剩下的700
+	lastEnd, lastDate, lastRest := -1, false, false
+	for mi < len(a.ments) || xi < len(a.extras) {
+		useM := xi >= len(a.extras) || (mi < len(a.ments) && a.ments[mi].start < a.extras[xi].start)
+		if useM {
+			m := &a.ments[mi]
+			mi++
+			switch m.kind {
+			case mAmount:
+				if cur.p.Rest && lastRest && m.start-lastEnd <= 1 {
+					// 剩下的700, "the other 400": the rest, stated
+					cur.p.Rest, cur.p.Amount = false, compliance.Money{Minor: m.minor, Currency: m.cur}
+					break
+				}
+				if cur.amt || (mode == pairAmountFirst && cur.dated && !cur.aligned) || (mode == pairDateFirst && !cur.dated) {
+					flush()
+				}
+				cur.p.Amount = compliance.Money{Minor: m.minor, Currency: m.cur}
+				cur.amt = true
+				cur.mark(m.start, m.end, a)
+			case mDate:
+				// "Friday the 4th": a date right after another names the
+				// same day more precisely.
+				adjacent := lastDate && m.start-lastEnd <= 1
+				if (cur.dated && !cur.aligned && !adjacent) || (mode == pairAmountFirst && !cur.amt && !adjacent && !cur.aligned && cur.p.Every == 0) ||
+					(mode == pairDateFirst && cur.amt && !adjacent) {
+					flush()
+				}
+				cur.p.Date, cur.dated, cur.aligned = m.date, true, false
+				cur.mark(m.start, m.end, a)
+			case mInst:
+				count, countAt = m.n, len(parts)
+				if cur.amt || cur.dated {
+					countAt++
+				}
+			}
+			lastEnd, lastDate, lastRest = m.end, m.kind == mDate, false
+			continue
+		}
+		x := a.extras[xi]
+		xi++
+		lastEnd, lastDate, lastRest = x.end, false, x.kind == xRest
+		switch x.kind {
+		case xRest, xFrac:
+			if cur.amt || (mode == pairAmountFirst && cur.dated && !cur.aligned) || (mode == pairDateFirst && !cur.dated) {
+				flush()
+			}
+			cur.amt = true
+			cur.mark(x.start, x.end, a)
+			if x.kind == xRest {
+				cur.p.Rest = true
+			} else {
+				cur.p.Num, cur.p.Den = x.num, x.den
+			}
+		case xNow:
+			if (cur.dated && !cur.aligned) || (mode == pairAmountFirst && !cur.amt) || (mode == pairDateFirst && cur.amt) {
+				flush()
+			}
+			cur.p.Date, cur.dated, cur.aligned = a.today, true, false
+			cur.mark(x.start, x.end, a)
+			lastDate = true
+		case xEvery:
+			if cur.p.Every > 0 || (!cur.amt && !nextIsAmount()) {
+				continue // "I get paid every other Friday": no amount goes with it
+			}
+			if cur.amt && cur.dated && nextIsAmount() {
+				flush()
+			}
+			cur.p.Every = x.days
+			if x.wd >= 0 && !cur.dated {
+				cur.p.Date, cur.dated, cur.aligned = a.upcomingOrToday(x.wd), true, true
+			}
+		case xTimes:
+			count, countAt = x.n, len(parts)
+		}
+	}
+	flush()
+	flush()
+	return parts, count, countAt
+}
+
+// mark records where an item of the payment was seen: the first sets its
+// place, the second the distance to it (a clause break counts as far).
+func (b *partB) mark(start, end int, a *analysis) {
+	if !b.seen {
+		b.seen, b.at, b.atEnd = true, start, end
+		return
+	}
+	lo, hi := b.atEnd, start
+	if start < b.at {
+		lo, hi = end, b.at
+	}
+	b.gap = max(hi-lo, 0)
+	for k := lo; k < hi && k < len(a.toks); k++ {
+		if a.toks[k].kind == kBreak {
+			b.gap += 5
 		}
 	}
 }

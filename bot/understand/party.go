@@ -130,6 +130,8 @@ func compileParty() (*partyReader, error) {
 	add(&pr.wrong, false,
 		`\b`+alt(e.Wrong)+`\b`,
 		`\bdont know (?:him|her|them|who|any|anyone|anybody|this person|that person|xname)\b`,
+		`\b(?:got|have|texting|calling|messaging) the wrong (?:number|num|person|guy|girl|lady|people|phone|one|house|family)\b`,
+		`\b(?:got|have) the wrong$`,
 		`\b(?:im|i am) not xname\b`, `\bthis (?:is not|isnt) xname\b`, `\bxname who\b`, `\bwho(?: is|s)? xname\b`,
 		`\b(?:doesnt|does not|no longer|dont|do not) (?:have|use|own) this (?:number|phone)\b`,
 		`\bthis is (?:the|a) (?:landline|number|line|phone) (?:for|of|at)\b`,
@@ -179,9 +181,7 @@ func compileParty() (*partyReader, error) {
 var cantonese = strings.NewReplacer("唔喺度", "不在", "唔喺", "不在", "喺", "在", "佢哋", "他们", "佢", "他", "係", "是", "咩", "什么", "嘅", "的", "我哋", "我们")
 
 // detect returns dialog.PartyThirdParty, dialog.PartyWrongNumber or "".
-func (pr *partyReader) detect(text string, names []string) string {
-	en := englishForm(text, names)
-	zh := chineseForm(text, names)
+func (pr *partyReader) detect(en, zh string) string {
 	third := func(rules []partyRule, s string, first *regexp.Regexp) bool {
 		if s == "" {
 			return false

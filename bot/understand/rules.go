@@ -33,6 +33,7 @@ type Rules struct {
 	roles   matcher
 	typo    *typoIndex
 	party   *partyReader
+	rights  *rightsReader
 	pool    sync.Pool
 }
 
@@ -61,6 +62,9 @@ func compileFS(fsys fs.FS) (*Rules, error) {
 		return nil, fmt.Errorf("understand: compile: %w", err)
 	}
 	r.party = pr
+	if r.rights, err = compileRights(); err != nil {
+		return nil, fmt.Errorf("understand: compile: %w", err)
+	}
 	r.pool.New = func() any { return new(analysis) }
 	return r, nil
 }
@@ -84,12 +88,16 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 	if req.Today.IsZero() || !validDate(req.Today.Year, int(req.Today.Month), req.Today.Day) {
 		return dialog.Parse{}, fmt.Errorf("understand: %w", ErrNoToday)
 	}
+	// The lexicons are simplified Chinese: 還款 reads as 还款.
+	req.Text = compliance.Simplified(req.Text)
 	a := r.pool.Get().(*analysis)
 	a.run(r, &req, loc)
 	p := a.result()
 	a.release()
 	r.pool.Put(a)
-	if party := r.party.detect(req.Text, req.Names); party != "" {
+	en, zh := englishForm(req.Text, req.Names), chineseForm(req.Text, req.Names)
+	p = r.rights.apply(p, en, zh)
+	if party := r.party.detect(en, zh); party != "" {
 		p = withParty(p, party)
 	} else if p.Has(dialog.IntentWrongParty) {
 		p.Party = dialog.PartyWrongNumber

@@ -121,7 +121,7 @@ var table = []tcase{
 	{text: "next Wednesday", loc: en, today: wednesday, want: want{intent: promise, date: "2026-12-02"}},
 	{text: "this Friday", loc: en, today: wednesday, want: want{intent: promise, date: "2026-11-27"}},
 	{text: "Monday", loc: en, today: wednesday, want: want{intent: promise, date: "2026-11-30"}},
-	{text: "on Sunday", loc: en, want: want{intent: promise, date: "2026-11-22"}},
+	{text: "on Sunday", loc: en, want: want{intent: promise, date: "2026-11-29"}}, // said on a Sunday: the next one,
 	{text: "the 28th", loc: en, want: want{intent: promise, date: "2026-11-28"}},
 	{text: "28th", loc: en, want: want{intent: promise, date: "2026-11-28"}},
 	{text: "on the 5th", loc: en, want: want{intent: promise, date: "2026-12-05"}},

@@ -53,6 +53,9 @@ func (a *analysis) scanSlots() {
 			continue
 		}
 		m, ok := a.slotAt(i)
+		if ok && m.end > i && m.kind == mDate && i > 0 && (a.toks[i-1].text == "since" || a.toks[i-1].text == "自从") {
+			m.kind = mNone // "unemployed since the 1st" is not a date to pay by
+		}
 		if ok && m.end > i {
 			m.start = i
 			a.ments = append(a.ments, m)
@@ -305,9 +308,77 @@ func (a *analysis) classify(y, mo, d, end int) (mention, bool) {
 	return mention{kind: mNone, end: end}, true
 }
 
+// twoDigitYear maps a year written with two digits to the past century
+// it most likely means (a birth year): 88 is 1988, 05 is 2005.
+func (a *analysis) twoDigitYear(v int) int {
+	y := 2000 + v
+	if y > a.today.Year {
+		y -= 100
+	}
+	return y
+}
+
+// yearFirst reads 91年4月5日, 八七年十月十二号, 民国81年5月5日: a year of
+// two or four digits (or Han numerals) before 年, then month and day.
+func (a *analysis) yearFirst(i int) (mention, bool) {
+	r, toks := a.r, a.toks
+	start := i
+	minguo := false
+	if i+1 < len(toks) && toks[i].r == '民' && toks[i+1].r == '国' {
+		minguo, i = true, i+2
+	}
+	n, ok := a.number(i)
+	if !ok || n.form == fWords {
+		return mention{}, false
+	}
+	v, ok := n.integer()
+	if !ok {
+		return mention{}, false
+	}
+	digits := n.n
+	if n.form == fDigits {
+		digits = int(n.tok.ndig)
+	}
+	e, _, ok := r.roleAt(toks, n.end, roleYearSuffix)
+	if !ok {
+		return mention{}, false
+	}
+	var y int
+	switch {
+	case minguo && v >= 1 && v <= 150:
+		y = v + 1911
+	case digits == 4 && n.form == fHan:
+		y = v
+	case digits == 2 && v <= 99:
+		y = a.twoDigitYear(v)
+	default:
+		return mention{}, false
+	}
+	_ = start
+	mo, e2, ok := a.smallInt(e, 12)
+	if !ok {
+		return mention{kind: mNone, end: e}, true // "84年的": a year alone
+	}
+	e3, _, ok := r.roleAt(toks, e2, roleMonSuffix)
+	if !ok {
+		return mention{}, false
+	}
+	d, e4, ok := a.dayOf(e3)
+	if !ok {
+		return mention{}, false
+	}
+	if e5, _, ok := r.roleAt(toks, e4, roleDom); ok {
+		e4 = e5
+	}
+	return a.classify(y, mo, d, e4)
+}
+
 // fullDate reads a date with a year: 1988-07-21, 07/21/1988, 7/21/1988,
 // July 21, 1988, 21 July 1988, 1988年7月21日, 19880721.
 func (a *analysis) fullDate(i int) (mention, bool) {
+	if m, ok := a.yearFirst(i); ok {
+		return m, true
+	}
 	t := &a.toks[i]
 	if t.kind == kNum && !t.frac && !t.group {
 		switch {
@@ -354,12 +425,20 @@ func (a *analysis) fullDate(i int) (mention, bool) {
 					if y+100 <= a.today.Year {
 						y += 100
 					}
+				case 1:
+					if x <= 31 {
+						return mention{}, false
+					}
 				default:
 					return mention{}, false
 				}
 				mo, d := x, z
 				if x > 12 && z <= 12 {
 					mo, d = z, x
+				}
+				if x > 31 && t.ndig == 2 && a.toks[i+4].ndig <= 2 {
+					// 84-3-3, 80/1/25: a two-digit year first
+					y, mo, d = a.twoDigitYear(x), z, int(a.toks[i+4].val/100)
 				}
 				return a.classify(y, mo, d, i+5)
 			}
@@ -441,7 +520,12 @@ func (a *analysis) idLast4(i int) (mention, bool) {
 // installment unit (so the number before it is not an ID or a bare amount).
 func (a *analysis) followedByUnit(i int) bool {
 	for _, ro := range [...]role{roleCur, roleTime, roleInst, roleDayUnit, roleWeekUnit, roleMonthUnit, roleDom, roleMonSuffix, roleYearSuffix} {
-		if _, _, ok := a.r.roleAt(a.toks, i, ro); ok {
+		if e, _, ok := a.r.roleAt(a.toks, i, ro); ok {
+			if ro == roleWeekUnit && e < len(a.toks) && a.toks[e].kind == kHan {
+				if _, wd := a.zhWeekday(e); wd {
+					return false // 200 礼拜四: a weekday, not "200 weeks"
+				}
+			}
 			return true
 		}
 	}
@@ -483,6 +567,13 @@ func (a *analysis) installments(i int) (mention, bool) {
 	start := i
 	if e, _, ok := a.r.roleAt(a.toks, i, roleIn); ok {
 		start = e
+		// "can I pay in 2": a small number closing the message after
+		// "pay in" is a count of payments.
+		if i > 0 && a.toks[i-1].text == "pay" && e < len(a.toks) && a.toks[e].kind == kNum && !a.toks[e].frac {
+			if v := int(a.toks[e].val / 100); v >= 2 && v <= 12 && a.toks[e].ndig <= 2 && (e+1 == len(a.toks) || a.toks[e+1].kind == kBreak) {
+				return mk(v, e+1)
+			}
+		}
 	}
 	if n, e, ok := a.smallInt(start, 1000); ok {
 		// only unconditional units here: 次/个月 need 分 in front
@@ -503,8 +594,20 @@ func (a *analysis) installments(i int) (mention, bool) {
 // are the Wednesday of the following Monday-to-Sunday week.
 func monIndex(wd int) int { return (wd + 6) % 7 }
 
-func (a *analysis) upcoming(wd int) compliance.Date {
+// upcomingOrToday is the next such weekday, today included (a recurring
+// payment "every Friday" said on a Friday starts today).
+func (a *analysis) upcomingOrToday(wd int) compliance.Date {
 	return a.today.AddDays((wd - a.wd + 7) % 7)
+}
+
+// upcoming is the next such weekday; "Monday" said on a Monday is the
+// next one (today would be "today").
+func (a *analysis) upcoming(wd int) compliance.Date {
+	n := (wd - a.wd + 7) % 7
+	if n == 0 {
+		n = 7
+	}
+	return a.today.AddDays(n)
 }
 
 func (a *analysis) thisWeek(wd int) compliance.Date {
@@ -627,8 +730,11 @@ func (a *analysis) relDate(i int) (mention, bool) {
 	if e, v, ok := r.roleAt(toks, i, roleRel); ok {
 		return a.dateMention(a.today.AddDays(int(v)), e)
 	}
+	if m, ok := a.namedDate(i); ok {
+		return m, true
+	}
 	// next Wednesday, next week; 下周三, 下周
-	for _, ro := range [...]role{roleNext, roleNextWeek} {
+	for _, ro := range [...]role{roleNextWeek, roleNext} {
 		if e, _, ok := r.roleAt(toks, i, ro); ok {
 			if e2, wd, ok := r.roleAt(toks, e, roleWeekday); ok {
 				return a.dateMention(a.nextWeek(int(wd)), e2)
@@ -938,7 +1044,7 @@ func (a *analysis) scaled(n *num) bool {
 		return false
 	}
 	t := &a.toks[n.end]
-	if t.kind != kHan && t.text != "k" {
+	if t.kind != kHan && t.text != "k" && t.text != "hundred" && t.text != "thousand" && t.text != "grand" {
 		return false
 	}
 	e, v, ok := a.r.roleAt(a.toks, n.end, roleMult)
@@ -949,4 +1055,84 @@ func (a *analysis) scaled(n *num) bool {
 	n.end = e
 	n.tok = nil
 	return true
+}
+
+// namedDate reads the dates that have a name rather than a number:
+// festivals (双十二, Christmas, Black Friday), the weekend, the middle
+// and the start of the month (月中, 月初, early next month).
+func (a *analysis) namedDate(i int) (mention, bool) {
+	r, toks := a.r, a.toks
+	if e, v, ok := r.roleAt(toks, i, roleFest); ok {
+		if dt, ok := a.festival(int(v)); ok {
+			return a.dateMention(dt, e)
+		}
+	}
+	if e, v, ok := r.roleAt(toks, i, roleWeekend); ok {
+		if v == 1 {
+			return a.dateMention(a.nextWeek(6), e)
+		}
+		return a.dateMention(a.thisWeek(6), e)
+	}
+	if e, v, ok := r.roleAt(toks, i, roleMid); ok {
+		if v == 1 {
+			if dt, ok := a.inNextMonth(15); ok {
+				return a.dateMention(dt, e)
+			}
+		}
+		if dt, ok := a.dom(15); ok {
+			return a.dateMention(dt, e)
+		}
+	}
+	if e, v, ok := r.roleAt(toks, i, roleEarly); ok {
+		if v == 1 || a.today.Day > 1 {
+			if dt, ok := a.inNextMonth(1); ok {
+				return a.dateMention(dt, e)
+			}
+		}
+		return a.dateMention(a.today, e)
+	}
+	return mention{}, false
+}
+
+// lunarNewYear is the first day of the Chinese New Year (春节), by year.
+var lunarNewYear = map[int]compliance.Date{
+	2026: {Year: 2026, Month: time.February, Day: 17},
+	2027: {Year: 2027, Month: time.February, Day: 6},
+	2028: {Year: 2028, Month: time.January, Day: 26},
+	2029: {Year: 2029, Month: time.February, Day: 13},
+	2030: {Year: 2030, Month: time.February, Day: 3},
+}
+
+// festival resolves a named day: MMDD for fixed dates, 1 Thanksgiving
+// (the fourth Thursday of November), 2 Black Friday, 3 Cyber Monday,
+// 4 the Chinese New Year. The next one on or after today.
+func (a *analysis) festival(code int) (compliance.Date, bool) {
+	if code >= 101 {
+		return a.monthDay(code/100, code%100)
+	}
+	for _, y := range [...]int{a.today.Year, a.today.Year + 1} {
+		var d compliance.Date
+		switch code {
+		case 1, 2, 3:
+			first := compliance.Date{Year: y, Month: time.November, Day: 1}
+			off := (int(time.Thursday) - int(first.Time().Weekday()) + 7) % 7
+			d = first.AddDays(off + 21)
+			if code == 2 {
+				d = d.AddDays(1)
+			} else if code == 3 {
+				d = d.AddDays(4)
+			}
+		case 4:
+			var ok bool
+			if d, ok = lunarNewYear[y]; !ok {
+				continue
+			}
+		default:
+			return compliance.Date{}, false
+		}
+		if !d.Before(a.today) {
+			return d, true
+		}
+	}
+	return compliance.Date{}, false
 }

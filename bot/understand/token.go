@@ -151,6 +151,20 @@ func tokenize(toks []token, s string) []token {
 		c := s[i]
 		switch {
 		case c == ' ' || c == '\t' || c == '\r':
+			// A space between Chinese words (or a number and a Chinese
+			// word) separates phrases the way a comma does: 四百 三十号
+			// is 400 and the 30th, not 430.
+			if n := len(toks); n > 0 && (toks[n-1].kind == kHan || toks[n-1].kind == kNum) {
+				j := i + 1
+				for j < len(s) && s[j] == ' ' {
+					j++
+				}
+				if j < len(s) && (s[j] >= utf8.RuneSelf || isDigit(s[j])) && (toks[n-1].kind == kHan || s[j] >= utf8.RuneSelf) {
+					if r, _ := utf8.DecodeRuneInString(s[j:]); isDigit(s[j]) || unicode.Is(unicode.Han, r) {
+						toks = append(toks, token{text: " ", start: i, end: i + 1, id: -1, kind: kBreak})
+					}
+				}
+			}
 			i++
 		case isLower(c):
 			j := i + 1

@@ -8,23 +8,37 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
+	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/store"
 )
 
-// runAudit is `collectagent audit verify`: it recomputes every audit chain
-// (one per conversation, plus "system") and reports the first broken link
-// of each. Exit 0 when every chain holds, 1 when one is broken.
+// runAudit is `collectagent audit verify`. It checks, and names what is
+// wrong with:
+//
+//   - every audit chain (one per conversation, plus "system"), link by
+//     link: an event edited or deleted in the middle without re-sealing;
+//   - what each conversation's chain sealed against what the store holds:
+//     turns (text by hash), promises, plans and borrower statements that
+//     are missing, altered or stored without being sealed;
+//   - with the checkpoint key, the chains against the signed checkpoints:
+//     a chain cut short, a chain deleted whole, events edited and re-sealed,
+//     and events appended after the last checkpoint.
+//
+// Exit 0 when everything holds, 1 when anything is wrong, 2 on bad usage.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "YAML configuration file")
-	fs.String("data", "", "data directory of the SQLite file (default ./data; COLLECT_DATA)")
+	fs.String("data", "", "data directory of the SQLite file and the checkpoint file (default ./data; COLLECT_DATA)")
 	fs.String("database-url", "", "PostgreSQL URL (COLLECT_DATABASE_URL)")
+	fs.String("key-file", "", "file holding the checkpoint key (audit.key_file; or COLLECT_AUDIT_KEY)")
+	checkpoints := fs.String("checkpoints", "", "checkpoint files, comma-separated, e.g. one per node (default the data directory's "+audit.FileName+")")
 	chain := fs.String("chain", "", "verify only this chain (a conversation id); default all")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: collectagent audit verify [--data DIR | --database-url URL] [--chain ID]\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "usage: collectagent audit verify [--data DIR | --database-url URL] [--key-file FILE] [--checkpoints FILES] [--chain ID]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if len(args) == 0 || args[0] != "verify" {
@@ -45,10 +59,25 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	setFlags(fs, map[string]func(string){
 		"data":         func(v string) { cfg.Data = v },
 		"database-url": func(v string) { cfg.DatabaseURL = v },
+		"key-file":     func(v string) { cfg.Audit.KeyFile, cfg.auditKey = v, "" },
 	})
 	if err := cfg.validateStore(); err != nil {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		return 2
+	}
+	key, err := cfg.checkpointKey()
+	if err != nil {
+		fmt.Fprintf(stderr, "audit: %v\n", err)
+		return 2
+	}
+	var files []string
+	for _, f := range strings.Split(*checkpoints, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			files = append(files, f)
+		}
+	}
+	if len(files) == 0 {
+		files = []string{cfg.checkpointPath()}
 	}
 	st, _, err := openStore(ctx, &cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -56,36 +85,166 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer st.Close()
-	evs, err := st.ListAudit(ctx, *chain)
+	rep, err := verifyAudit(ctx, st, key, files, *chain)
 	if err != nil {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		return 1
 	}
-	chains, events, broken := verifyChains(evs, stderr)
-	fmt.Fprintf(stdout, "audit: %d chains, %d events, %d broken\n", chains, events, broken)
-	if broken > 0 {
+	for _, f := range rep.findings {
+		fmt.Fprintf(stderr, "audit: %s\n", f)
+	}
+	ck := fmt.Sprintf("%d checkpoint lines", rep.lines)
+	if key.IsZero() {
+		ck = "checkpoints not checked (no key: audit.key_file or COLLECT_AUDIT_KEY)"
+	}
+	fmt.Fprintf(stdout, "audit: %d chains, %d events, %d broken, %d conversations, %d turns, %s, %d problems\n",
+		rep.chains, rep.events, rep.broken, rep.convs, rep.turns, ck, len(rep.findings))
+	if len(rep.findings) > 0 {
 		return 1
 	}
 	return 0
 }
 
-// verifyChains checks events ordered by chain then seq, chain by chain,
-// and writes one line per broken chain.
-func verifyChains(evs []store.AuditEvent, w io.Writer) (chains, events, broken int) {
+type auditReport struct {
+	chains, events, broken, convs, turns, lines int
+	findings                                    []audit.Finding
+}
+
+// verifyAudit runs every check of `audit verify` on st; only (a chain's)
+// when chain is set.
+func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []string, chain string) (auditReport, error) {
+	var rep auditReport
+	evs, err := st.ListAudit(ctx, chain)
+	if err != nil {
+		return rep, err
+	}
+	chains := map[string][]store.AuditEvent{}
 	for i := 0; i < len(evs); {
 		j := i
-		recs := make([]compliance.AuditRecord, 0, 8)
-		for ; j < len(evs) && evs[j].Chain == evs[i].Chain; j++ {
-			e := evs[j]
-			recs = append(recs, compliance.AuditRecord{Chain: e.Chain, Seq: e.Seq, Kind: e.Kind, Data: e.Data, At: e.At, PrevHash: e.PrevHash, Hash: e.Hash})
+		for j < len(evs) && evs[j].Chain == evs[i].Chain {
+			j++
 		}
-		chains++
-		events += len(recs)
-		if err := compliance.VerifyChain(recs); err != nil {
-			broken++
-			fmt.Fprintf(w, "audit: %v\n", err)
+		c := evs[i].Chain
+		chains[c] = evs[i:j]
+		rep.chains++
+		rep.events += j - i
+		if err := compliance.VerifyChain(records(evs[i:j])); err != nil {
+			rep.broken++
+			var ce *compliance.ChainError
+			what, problem := "chain", err.Error()
+			if errors.As(err, &ce) {
+				what, problem = fmt.Sprintf("event %d", ce.Seq), "broken link: "+ce.Reason
+			}
+			rep.findings = append(rep.findings, audit.Finding{Chain: c, What: what, Problem: problem})
 		}
 		i = j
 	}
-	return chains, events, broken
+
+	// What the conversations' chains sealed against what the store holds.
+	var convs []store.Conversation
+	if chain != "" {
+		c, err := st.GetConversation(ctx, chain)
+		switch {
+		case err == nil:
+			convs = append(convs, c)
+		case !errors.Is(err, store.ErrNotFound):
+			return rep, err
+		}
+	} else if convs, err = st.ListConversations(ctx, store.ConversationFilter{}); err != nil {
+		return rep, err
+	}
+	accounts := map[string]*accountRecords{}
+	for _, c := range convs {
+		s, err := storedFor(ctx, st, accounts, c)
+		if err != nil {
+			return rep, err
+		}
+		rep.convs++
+		rep.turns += len(s.Turns)
+		rep.findings = append(rep.findings, audit.CheckRecords(c.ID, chains[c.ID], s)...)
+	}
+
+	// The chains against the signed checkpoints.
+	if key.IsZero() {
+		return rep, nil
+	}
+	var present []string
+	for _, f := range files {
+		if _, err := os.Stat(f); err == nil {
+			present = append(present, f)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return rep, err
+		} else {
+			rep.findings = append(rep.findings, audit.Finding{What: "checkpoint file " + f, Problem: "missing (deleted, or checkpoints never ran)"})
+		}
+	}
+	cps, fs, err := audit.ReadFiles(key, present...)
+	if err != nil {
+		return rep, err
+	}
+	rep.lines = cps.Lines
+	rep.findings = append(rep.findings, fs...)
+	if chain != "" {
+		for c := range cps.Chains {
+			if c != chain {
+				delete(cps.Chains, c)
+			}
+		}
+	}
+	rep.findings = append(rep.findings, audit.CheckHeads(cps, chains)...)
+	return rep, nil
+}
+
+// accountRecords are an account's promises, plans and statements, read
+// once for all its conversations.
+type accountRecords struct {
+	promises   []store.Promise
+	plans      []store.Plan
+	statements []store.Statement
+}
+
+func storedFor(ctx context.Context, st store.Store, cache map[string]*accountRecords, c store.Conversation) (audit.Stored, error) {
+	var s audit.Stored
+	var err error
+	if s.Turns, err = st.ListTurns(ctx, c.ID); err != nil {
+		return s, err
+	}
+	a, ok := cache[c.AccountID]
+	if !ok {
+		a = &accountRecords{}
+		if a.promises, err = st.ListPromises(ctx, c.AccountID); err != nil {
+			return s, err
+		}
+		if a.plans, err = st.ListPlans(ctx, c.AccountID); err != nil {
+			return s, err
+		}
+		if a.statements, err = st.ListStatements(ctx, c.AccountID); err != nil {
+			return s, err
+		}
+		cache[c.AccountID] = a
+	}
+	for _, p := range a.promises {
+		if p.ConversationID == c.ID {
+			s.Promises = append(s.Promises, p)
+		}
+	}
+	for _, p := range a.plans {
+		if p.ConversationID == c.ID {
+			s.Plans = append(s.Plans, p)
+		}
+	}
+	for _, x := range a.statements {
+		if x.ConversationID == c.ID {
+			s.Statements = append(s.Statements, x)
+		}
+	}
+	return s, nil
+}
+
+func records(evs []store.AuditEvent) []compliance.AuditRecord {
+	recs := make([]compliance.AuditRecord, len(evs))
+	for i, e := range evs {
+		recs[i] = compliance.AuditRecord{Chain: e.Chain, Seq: e.Seq, Kind: e.Kind, Data: e.Data, At: e.At, PrevHash: e.PrevHash, Hash: e.Hash}
+	}
+	return recs
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/go-playground/validator/v10"
 	"gopkg.in/yaml.v3"
 
+	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/llm"
 	"github.com/collectagent/collectagent/dialog"
@@ -54,6 +56,14 @@ type Config struct {
 	// times the escalation queue (handoff.go).
 	NATS    NATSConfig    `yaml:"nats" validate:"-"`    // validated by handoffConfigErrors
 	Handoff HandoffConfig `yaml:"handoff" validate:"-"` // validated by handoffConfigErrors
+	// Audit checkpoints the heads of the audit chains, signed, to an
+	// append-only file outside the database. The key is in
+	// audit.key_file or COLLECT_AUDIT_KEY, never in this file.
+	Audit audit.Config `yaml:"audit"`
+
+	// auditKey is COLLECT_AUDIT_KEY: the checkpoint key itself. It is
+	// never logged or printed.
+	auditKey string
 }
 
 // defaultPolicy is the portfolio policy of accounts without one: promises
@@ -88,6 +98,7 @@ func defaultConfig() Config {
 		SQLite:  sqlite.DefaultConfig(),
 		LLM:     llm.Defaults(),
 		Handoff: defaultHandoffConfig(),
+		Audit:   audit.DefaultConfig(),
 	}
 }
 
@@ -147,6 +158,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	str("COLLECT_LLM_BASE_URL", &cfg.LLM.BaseURL)
 	str("COLLECT_LLM_MODEL", &cfg.LLM.Model)
 	str("COLLECT_NATS_URL", &cfg.NATS.URL)
+	str("COLLECT_AUDIT_KEY", &cfg.auditKey)
+	str("COLLECT_AUDIT_KEY_FILE", &cfg.Audit.KeyFile)
+	str("COLLECT_AUDIT_CHECKPOINTS", &cfg.Audit.Path)
 	str("COLLECT_NATS_USER", &cfg.NATS.Auth.User)
 	str("COLLECT_NATS_PASSWORD", &cfg.NATS.Auth.Password)
 	str("COLLECT_NATS_TOKEN", &cfg.NATS.Auth.Token)
@@ -182,6 +196,40 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		cfg.Web.TokenTTL = d
 	}
 	return nil
+}
+
+// checkpointKey is the audit checkpoint key: COLLECT_AUDIT_KEY, else the
+// contents of audit.key_file; the zero Key when neither is set. Errors
+// never quote the key.
+func (cfg *Config) checkpointKey() (audit.Key, error) {
+	if cfg.auditKey != "" {
+		k, err := audit.NewKey([]byte(cfg.auditKey))
+		if err != nil {
+			return audit.Key{}, fmt.Errorf("%w: COLLECT_AUDIT_KEY: %w", errConfig, err)
+		}
+		return k, nil
+	}
+	if cfg.Audit.KeyFile == "" {
+		return audit.Key{}, nil
+	}
+	b, err := os.ReadFile(cfg.Audit.KeyFile)
+	if err != nil {
+		return audit.Key{}, fmt.Errorf("%w: audit.key_file: %w", errConfig, err)
+	}
+	k, err := audit.NewKey(b)
+	if err != nil {
+		return audit.Key{}, fmt.Errorf("%w: audit.key_file: %w", errConfig, err)
+	}
+	return k, nil
+}
+
+// checkpointPath is the checkpoint file: audit.path, or its default name
+// in the data directory.
+func (cfg *Config) checkpointPath() string {
+	if cfg.Audit.Path != "" {
+		return cfg.Audit.Path
+	}
+	return filepath.Join(cfg.Data, audit.FileName)
 }
 
 // setFlags applies the flags the user set on fs (not their defaults).

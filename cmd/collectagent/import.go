@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/web"
@@ -176,6 +177,11 @@ func parseAccountsCSV(r io.Reader) ([]store.Account, error) {
 		if len(rec) != len(header) {
 			return nil, fmt.Errorf("%w: row %d: has %d fields, header has %d", errBadCSV, line, len(rec), len(header))
 		}
+		for i, v := range rec {
+			if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+				return nil, fmt.Errorf("%w: row %d: field %s: not UTF-8 or has a NUL character", errBadCSV, line, strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))))
+			}
+		}
 		var perr error
 		boolean := func(name string) bool {
 			v, err := parseBool(get(name))
@@ -308,12 +314,19 @@ func parseBool(s string) (bool, error) {
 	return false, errors.New("want true or false")
 }
 
+// majorAmount is a plain decimal amount: digits, optionally grouped by
+// thousands with commas, and at most two decimals. No sign, exponent,
+// hexadecimal, "Inf" or "NaN", which strconv.ParseFloat would take.
+var majorAmount = regexp.MustCompile(`^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$`)
+
 // parseMajor parses a major-unit amount ("240", "240.50", "1,240.00").
 func parseMajor(s string) (float64, error) {
-	s = strings.ReplaceAll(s, ",", "")
-	v, err := strconv.ParseFloat(s, 64)
+	if !majorAmount.MatchString(s) {
+		return 0, errors.New("not a decimal amount (like 240, 240.50 or 1,240.00)")
+	}
+	v, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
 	if err != nil {
-		return 0, errors.New("not a number")
+		return 0, errors.New("not a decimal amount (like 240, 240.50 or 1,240.00)")
 	}
 	return v, nil
 }

@@ -59,7 +59,17 @@ func TestParseAccountsCSVBadRow(t *testing.T) {
 			"row 3: field currency:"},
 		{"bad amount", header + goodRow +
 			"a-2,James,1979-02-03,9051,en-US,America/New_York,,,us,true,,,true,a-2-d1,Demo,lots,USD,2026-11-01,5,\n",
-			"row 3: field amount_due: not a number"},
+			"row 3: field amount_due: not a decimal amount"},
+		{"hexadecimal float amount", header + strings.Replace(goodRow, "240.00", "0x1p4", 1), "row 2: field amount_due: not a decimal amount"},
+		{"exponent amount", header + strings.Replace(goodRow, "240.00", "2.4e2", 1), "row 2: field amount_due: not a decimal amount"},
+		{"infinite amount", header + strings.Replace(goodRow, "240.00", "Inf", 1), "row 2: field amount_due: not a decimal amount"},
+		{"three decimals", header + strings.Replace(goodRow, "240.00", "240.005", 1), "row 2: field amount_due: not a decimal amount"},
+		{"bad grouping", header + strings.Replace(goodRow, "240.00", "\"1,2,3\"", 1), "row 2: field amount_due: not a decimal amount"},
+		{"formula name", header + strings.Replace(goodRow, "Maria Lopez", "=HYPERLINK(A1)", 1), "row 2: field name: starts with \"=\""},
+		{"formula creditor", header + strings.Replace(goodRow, "Demo Finance", "@SUM(A1)", 1), "row 2: field creditor: starts with \"@\""},
+		{"formula plus", header + strings.Replace(goodRow, "Demo Finance", "+1+cmd", 1), "row 2: field creditor: starts with \"+\""},
+		{"NUL in a cell", header + strings.Replace(goodRow, "Maria Lopez", "Maria\x00Lopez", 1), "row 2: field name: not UTF-8 or has a NUL"},
+		{"not UTF-8", header + strings.Replace(goodRow, "Maria Lopez", "Maria\xffLopez", 1), "row 2: field name: not UTF-8"},
 		{"bad boolean", header +
 			"a-2,James,1979-02-03,9051,en-US,America/New_York,,,us,maybe,,,true,a-2-d1,Demo,75.25,USD,2026-11-01,5,\n",
 			"row 2: field consent_chat: want true or false"},
@@ -75,6 +85,10 @@ func TestParseAccountsCSVBadRow(t *testing.T) {
 		{"empty", "", "empty file"},
 		{"header only", header, "no rows"},
 		{"bad id last 4", header + strings.Replace(goodRow, ",4417,", ",44A7,", 1), "row 2: field id_last4:"},
+	}
+	// Grouped thousands are still fine.
+	if accts, err := parseAccountsCSV(strings.NewReader(header + strings.Replace(goodRow, "240.00", "\"1,240.50\"", 1))); err != nil || accts[0].Debts[0].AmountMinor != 124050 {
+		t.Fatalf("1,240.50: %v %+v", err, accts)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

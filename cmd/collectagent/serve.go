@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/metrics"
 	"github.com/collectagent/collectagent/web"
 )
@@ -78,6 +79,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer st.Close()
+	// Checkpoints of the audit chains: closed (a last checkpoint written)
+	// after the web server drained and NATS closed, before the store.
+	cp, err := openCheckpoints(&cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		if errors.Is(err, errConfig) {
+			return 2
+		}
+		return 1
+	}
+	if cp != nil {
+		defer func() {
+			if err := cp.Close(); err != nil {
+				log.Error("audit: last checkpoint failed", "err", err)
+			}
+		}()
+		st = audit.WrapStore(st, cp)
+	}
 	// Every commit is timed and what it recorded counted (metrics).
 	st = mx.Store(st)
 	// NATS before the runtime (its publisher) and closed after the web

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/llm"
 	"github.com/collectagent/collectagent/bot/understand"
@@ -39,6 +40,35 @@ func openStore(ctx context.Context, cfg *Config, log *slog.Logger) (store.Store,
 		return nil, "", fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return st, "sqlite " + path, nil
+}
+
+func auditConfigAt(c audit.Config, path string) audit.Config {
+	c.Path = path
+	return c
+}
+
+// openCheckpoints starts the audit checkpointer of cfg, or returns nil
+// (with a warning) when no key is configured.
+func openCheckpoints(cfg *Config, log *slog.Logger) (*audit.Checkpointer, error) {
+	key, err := cfg.checkpointKey()
+	if err != nil {
+		return nil, err
+	}
+	if key.IsZero() {
+		log.Warn("audit checkpoints off: no key (audit.key_file or COLLECT_AUDIT_KEY); audit verify cannot tell a chain cut short or re-sealed")
+		return nil, nil
+	}
+	path := cfg.checkpointPath()
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("audit checkpoints: %w", err)
+	}
+	node, _ := os.Hostname()
+	cp, err := audit.Open(auditConfigAt(cfg.Audit, path), key, audit.Deps{Logger: log.With("component", "audit"), Node: node})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("audit checkpoints on", "path", path, "interval", cfg.Audit.Interval, "max_events", cfg.Audit.MaxEvents)
+	return cp, nil
 }
 
 // newLLM builds the model client of cfg on the rule-based understanding.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -335,5 +336,39 @@ func TestCancelledBeforeQueued(t *testing.T) {
 	}
 	if _, err := s.GetAccount(context.Background(), "a"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("cancelled write was stored: %v", err)
+	}
+}
+
+// TestLookupsUseIndexes: an account's conversations in a mode and a
+// conversation's escalations in a status read their own index, not every
+// row of the mode or the status (issue 9.14).
+func TestLookupsUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "plan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for q, want := range map[string]string{
+		`SELECT ` + convCols + ` FROM conversations WHERE account_id = ? AND mode = ? ORDER BY created_at DESC, id DESC LIMIT ?`: "conversations_account_mode",
+		`SELECT id FROM escalations WHERE conversation_id = ? AND status = ? ORDER BY created_at, id LIMIT ?`:                    "escalations_conversation_status",
+	} {
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, "a", "b", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan += detail + "; "
+		}
+		rows.Close()
+		if !strings.Contains(plan, want) {
+			t.Errorf("%s\nplan %q, want index %s", q, plan, want)
+		}
 	}
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitTurnIdempotentMessageID", testIdempotentMessageID},
 		{"CommitTurnConcurrentConversations", testConcurrentConversations},
 		{"CommitTurnRace", testCommitTurnRace},
+		{"CommitTurnBounded", testCommitTurnBounded},
 		{"Escalations", testEscalations},
 		{"ContactAttempts", testContactAttempts},
 		{"StopContact", testStopContact},
@@ -990,4 +991,21 @@ func testStatements(t *testing.T, s store.Store) {
 	if len(got) != 2 || !got[0].Active() || got[1].Active() {
 		t.Fatalf("after clearing st-2: %+v", got)
 	}
+}
+
+// testCommitTurnBounded: a conversation holds at most store.MaxTurns
+// turns; the commit past it is refused whole with ErrLimit.
+func testCommitTurnBounded(t *testing.T, s store.Store) {
+	seedAccounts(t, s, "acct-bound")
+	c := seedConversation(t, s, "conv-bound", "acct-bound")
+	c.Version = 2
+	c.UpdatedAt = at(time.Hour)
+	ok := store.TurnCommit{Conversation: c, Turns: []store.Turn{{Seq: store.MaxTurns, From: "bot", Text: "last", At: c.UpdatedAt}}}
+	must(t, s.CommitTurn(ctx(t), ok), "CommitTurn at the bound")
+	c.Version = 3
+	over := store.TurnCommit{Conversation: c, Turns: []store.Turn{{Seq: store.MaxTurns + 1, From: "borrower", Text: "one more", At: c.UpdatedAt}}}
+	wantErr(t, s.CommitTurn(ctx(t), over), store.ErrLimit, "CommitTurn past the bound")
+	got, err := s.GetConversation(ctx(t), c.ID)
+	must(t, err, "GetConversation")
+	equal(t, got.Version, int64(2), "version after the refused commit")
 }

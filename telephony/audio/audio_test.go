@@ -316,3 +316,10 @@ func TestPacerRunStopsWhenTicksClose(t *testing.T) {
 		t.Fatalf("err %v, %d frames", err, n)
 	}
 }
+
+func TestEnergyVADHearsSpeechFromTheFirstFrame(t *testing.T) {
+	v := NewEnergyVAD(EnergyConfig{})
+	if !v.Speech(sine(8000, 300, 8000, FrameDuration)) {
+		t.Fatal("a call that opens with speech is not heard")
+	}
+}

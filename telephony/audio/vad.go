@@ -63,8 +63,10 @@ func (v *EnergyVAD) Speech(frame []int16) bool {
 	p := float64(sum) / float64(len(frame))
 	v.lastPower = p
 	if !v.primed {
+		// Start from a floor that lets the absolute level decide: a call
+		// may open with the caller already talking.
 		v.primed = true
-		v.noise = p
+		v.noise = v.minPower / v.margin
 	}
 	speech := p > v.minPower && p > v.noise*v.margin
 	if p < v.noise {

@@ -162,6 +162,9 @@ func TurnCommit(c store.TurnCommit, now time.Time) (store.TurnCommit, error) {
 		if t.Seq < 1 {
 			return c, fmt.Errorf("commit: turns[%d].seq %d < 1: %w", i, t.Seq, store.ErrInvalid)
 		}
+		if t.Seq > store.MaxTurns {
+			return c, fmt.Errorf("commit: turns[%d].seq %d: more than %d turns in one conversation: %w", i, t.Seq, store.MaxTurns, store.ErrLimit)
+		}
 		t.At = Time(OrNow(t.At, now))
 		out.Turns[i] = t
 	}

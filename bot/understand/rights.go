@@ -1,0 +1,189 @@
+package understand
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/collectagent/collectagent/dialog"
+)
+
+// What a borrower states about their rights: a request to stop contact
+// (on every channel, or only the ones named when another is allowed), a
+// request for proof of the debt, and statements the message itself
+// denies. The patterns are data (rights.json); they read the same
+// normalised forms as the party reader.
+
+//go:embed rights.json
+var rightsJSON []byte
+
+type rightsReader struct {
+	cease, zhCease         []*regexp.Regexp
+	allowance, zhAllowance []*regexp.Regexp
+	channels               map[string][]*regexp.Regexp
+	validation, zhValid    []*regexp.Regexp
+	dispute, zhDispute     []*regexp.Regexp
+	notValidation          []*regexp.Regexp
+	negated                map[dialog.Intent][]*regexp.Regexp
+}
+
+func compileRights() (*rightsReader, error) {
+	var f struct {
+		ContactVerbs   []string            `json:"contact_verbs"`
+		ZhContactVerbs []string            `json:"zh_contact_verbs"`
+		Cease          []string            `json:"cease"`
+		ZhCease        []string            `json:"zh_cease"`
+		Allowance      []string            `json:"allowance"`
+		ZhAllowance    []string            `json:"zh_allowance"`
+		Channels       map[string][]string `json:"channels"`
+		Validation     []string            `json:"validation"`
+		NotValidation  []string            `json:"not_validation"`
+		Dispute        []string            `json:"dispute"`
+		ZhDispute      []string            `json:"zh_dispute"`
+		ZhValidation   []string            `json:"zh_validation"`
+		Negated        map[string][]string `json:"negated"`
+	}
+	if err := json.Unmarshal(rightsJSON, &f); err != nil {
+		return nil, fmt.Errorf("rights.json: %w", err)
+	}
+	expand := strings.NewReplacer("{CV}", alt(f.ContactVerbs), "{ZCV}", alt(f.ZhContactVerbs))
+	var errs []string
+	comp := func(pats []string) []*regexp.Regexp {
+		var out []*regexp.Regexp
+		for _, p := range pats {
+			re, err := regexp.Compile(expand.Replace(p))
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			out = append(out, re)
+		}
+		return out
+	}
+	rr := &rightsReader{
+		cease: comp(f.Cease), zhCease: comp(f.ZhCease),
+		allowance: comp(f.Allowance), zhAllowance: comp(f.ZhAllowance),
+		validation: comp(f.Validation), zhValid: comp(f.ZhValidation), notValidation: comp(f.NotValidation),
+		dispute: comp(f.Dispute), zhDispute: comp(f.ZhDispute),
+		channels: map[string][]*regexp.Regexp{}, negated: map[dialog.Intent][]*regexp.Regexp{},
+	}
+	for ch, pats := range f.Channels {
+		rr.channels[ch] = comp(pats)
+	}
+	for intent, pats := range f.Negated {
+		rr.negated[dialog.Intent(intent)] = comp(pats)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("rights patterns: %s", strings.Join(errs, "; "))
+	}
+	return rr, nil
+}
+
+func anyMatch(res []*regexp.Regexp, s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// apply reads the message's rights statements into p: a stop request
+// (with its channels), a validation request (a dispute asking for proof),
+// and drops statements the message denies.
+func (rr *rightsReader) apply(p dialog.Parse, en, zh string) dialog.Parse {
+	// Denying the debt: never borrowed, not mine, someone used my name.
+	if !p.Has(dialog.IntentDispute) && (anyMatch(rr.dispute, en) || anyMatch(rr.zhDispute, zh)) {
+		p = with(p, dialog.IntentDispute)
+	}
+	// Statements the message itself denies are not made.
+	for intent, res := range rr.negated {
+		if p.Has(intent) && (anyMatch(res, en) || anyMatch(res, zh)) {
+			p = without(p, intent)
+		}
+	}
+
+	cease := anyMatch(rr.cease, en) || anyMatch(rr.zhCease, zh)
+	if cease && hasOffer(p) {
+		// "stop blowing up my phone, I'll pay on the 30th", 别催了明天就还:
+		// annoyance next to a way to pay, not a request to stop.
+		cease = false
+	}
+	switch {
+	case cease && !p.Has(dialog.IntentCease):
+		p = with(p, dialog.IntentCease)
+	case !cease && p.Has(dialog.IntentCease):
+		p = without(p, dialog.IntentCease)
+	}
+	if cease && (anyMatch(rr.allowance, en) || anyMatch(rr.zhAllowance, zh)) {
+		// "don't call me, texts are fine": the request names its channels.
+		var stopped []string
+		for _, ch := range []string{"voice", "sms", "email", "chat"} {
+			if anyMatch(rr.channels[ch], en) || anyMatch(rr.channels[ch], zh) {
+				stopped = append(stopped, ch)
+			}
+		}
+		// A channel the message allows is not stopped; "texts are fine"
+		// names sms too, so keep only the first-named kind of contact.
+		if len(stopped) > 0 && len(stopped) < 4 {
+			p.CeaseChannels = stopped[:1]
+		}
+	}
+
+	valid := (anyMatch(rr.validation, en) && !anyMatch(rr.notValidation, en)) || anyMatch(rr.zhValid, zh)
+	if valid {
+		p.Validation = true
+		if !p.Has(dialog.IntentDispute) {
+			p = with(p, dialog.IntentDispute)
+		}
+	}
+	return p
+}
+
+// hasOffer reports whether p carries a concrete way to pay.
+func hasOffer(p dialog.Parse) bool {
+	if p.Has(dialog.IntentPromise) || p.Has(dialog.IntentPlan) || p.Has(dialog.IntentPayNow) || p.Has(dialog.IntentExtension) {
+		return true
+	}
+	return p.Installments > 0 || !p.Date.IsZero()
+}
+
+// with adds intent i to p: as the main intent when p had none or a
+// lesser one (statements about rights come before negotiation), else as
+// an alternative.
+func with(p dialog.Parse, i dialog.Intent) dialog.Parse {
+	switch p.Intent {
+	case dialog.IntentUnknown:
+		p.Intent = i
+	case dialog.IntentDistress, dialog.IntentAbuse, dialog.IntentWrongParty, dialog.IntentCease,
+		dialog.IntentAttorney, dialog.IntentBankruptcy, dialog.IntentDispute:
+		p.Alts = append(slices.Clone(p.Alts), i)
+	default:
+		p.Alts = append([]dialog.Intent{p.Intent}, p.Alts...)
+		p.Intent = i
+	}
+	p.Confidence = max(p.Confidence, 0.8)
+	return p
+}
+
+// without removes intent i from p, promoting the first alternative.
+func without(p dialog.Parse, i dialog.Intent) dialog.Parse {
+	alts := slices.DeleteFunc(slices.Clone(p.Alts), func(a dialog.Intent) bool { return a == i })
+	if p.Intent == i {
+		p.Intent = dialog.IntentUnknown
+		if len(alts) > 0 {
+			p.Intent, alts = alts[0], alts[1:]
+		}
+	}
+	if len(alts) == 0 {
+		alts = nil
+	}
+	p.Alts = alts
+	return p
+}

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/collectagent/collectagent/audit"
+	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/store"
+	"github.com/collectagent/collectagent/store/postgres"
+	"github.com/collectagent/collectagent/store/sqlite"
+)
+
+const testAuditKey = "an audit checkpoint key of at least 32 bytes"
+
+// tamperClock is a weekday morning for the borrowers (UTC).
+type tamperClock struct{ t time.Time }
+
+func (c *tamperClock) Now() time.Time { return c.t }
+
+// auditDB is one store under test, reopened as the command would open it.
+type auditDB struct {
+	open func(t *testing.T) store.Store
+	// exec runs SQL on the database behind the store (as someone with
+	// write access to it would), $1-style placeholders.
+	exec func(t *testing.T, q string, args ...any)
+	// args select the database for `audit verify`.
+	args []string
+}
+
+var placeholder = regexp.MustCompile(`\$\d+`)
+
+func sqliteAuditDB(t *testing.T, dir string) auditDB {
+	path := filepath.Join(dir, "collectagent.db")
+	return auditDB{
+		open: func(t *testing.T) store.Store {
+			st, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		},
+		exec: func(t *testing.T, q string, args ...any) {
+			t.Helper()
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(placeholder.ReplaceAllString(q, "?"), args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		},
+		args: []string{"--data", dir},
+	}
+}
+
+func postgresAuditDB(t *testing.T, dir string) auditDB {
+	url := os.Getenv("COLLECT_TEST_POSTGRES_URL")
+	if url == "" {
+		if os.Getenv("COLLECT_TEST_REQUIRE_ALL") == "1" {
+			t.Fatal("COLLECT_TEST_POSTGRES_URL is not set and COLLECT_TEST_REQUIRE_ALL=1")
+		}
+		t.Skip("COLLECT_TEST_POSTGRES_URL is not set")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "audittest_" + hex.EncodeToString(b[:])
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	inSchema := url + sep + "search_path=" + schema
+	ctx := context.Background()
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Errorf("cleanup: %v", err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	return auditDB{
+		open: func(t *testing.T) store.Store {
+			st, err := postgres.Open(ctx, url, postgres.WithSchema(schema))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		},
+		exec: func(t *testing.T, q string, args ...any) {
+			t.Helper()
+			conn, err := pgx.Connect(ctx, inSchema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			if _, err := conn.Exec(ctx, q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		},
+		args: []string{"--data", dir, "--database-url", inSchema},
+	}
+}
+
+// auditedConversations plays two promise-to-pay conversations through a
+// runtime on st wrapped by a checkpointer, checkpointing after every turn
+// (as a server does when turns are further apart than its interval), and
+// closes the checkpointer. It returns the conversation ids.
+func auditedConversations(t *testing.T, st store.Store, cpPath string) []string {
+	t.Helper()
+	ctx := context.Background()
+	key, err := audit.NewKey([]byte(testAuditKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &tamperClock{t: time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)}
+	cp, err := audit.Open(audit.Config{Path: cpPath, Interval: time.Hour}, key, audit.Deps{Clock: clock.Now, Node: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wst := audit.WrapStore(st, cp)
+	var accts []store.Account
+	for _, id := range []string{"a-1", "a-2"} {
+		accts = append(accts, store.Account{
+			ID: id, Name: "Maria Lopez", DateOfBirth: "1988-07-21", IDLast4: "4417", Locale: "en-US",
+			Timezone: "America/Chicago", Portfolio: "us", Consent: store.Consent{Chat: true, Recording: true},
+			Debts: []store.Debt{{ID: id + "-d1", AccountID: id, Creditor: "Demo Finance", AmountMinor: 24000, Currency: "USD", DueDate: "2026-11-13", DaysPastDue: 10}},
+		})
+	}
+	if err := wst.UpsertAccounts(ctx, accts); err != nil {
+		t.Fatal(err)
+	}
+	rt, err := bot.NewRuntime(bot.Config{DefaultPolicy: defaultPolicy("us"), Policies: map[string]dialog.Policy{"us": defaultPolicy("us")}},
+		bot.Deps{Store: wst, Understander: understand.NewRules(), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range accts {
+		conv, err := rt.Begin(ctx, a.ID, "chat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := rt.Open(ctx, conv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range []string{"07/21/1988", "I can pay the full amount on Friday", "yes"} {
+			clock.t = clock.t.Add(20 * time.Second)
+			if err := cp.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Handle(ctx, bot.Message{Text: line}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s.Status().Outcome != "ptp" {
+			t.Fatalf("conversation %s ended %+v", conv.ID, s.Status())
+		}
+		ids = append(ids, conv.ID)
+	}
+	if err := cp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// verifyCmd runs `collectagent audit verify` and returns its exit code,
+// stdout and stderr.
+func verifyCmd(t *testing.T, args []string) (int, string, string) {
+	t.Helper()
+	t.Setenv("COLLECT_AUDIT_KEY", testAuditKey)
+	var out, errb bytes.Buffer
+	code := runAudit(context.Background(), append([]string{"verify"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// events reads a chain back, for a tamperer who recomputes hashes.
+func events(t *testing.T, db auditDB, chain string) []store.AuditEvent {
+	t.Helper()
+	st := db.open(t)
+	defer st.Close()
+	evs, err := st.ListAudit(context.Background(), chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// reseal recomputes every hash of the chain from seq from on, the way
+// someone who edited an event would, and writes them back.
+func reseal(t *testing.T, db auditDB, chain string, from int64) {
+	t.Helper()
+	evs := events(t, db, chain)
+	var prev *compliance.AuditRecord
+	for _, e := range evs {
+		r := compliance.AuditRecord{Chain: e.Chain, Seq: e.Seq, Kind: e.Kind, Data: e.Data, At: e.At, PrevHash: e.PrevHash, Hash: e.Hash}
+		if e.Seq >= from {
+			r = compliance.Seal(prev, r)
+			db.exec(t, `UPDATE audit_events SET prev_hash = $1, hash = $2 WHERE chain = $3 AND seq = $4`, r.PrevHash, r.Hash, chain, r.Seq)
+		}
+		prev = &r
+	}
+}
+
+// TestAuditVerifyTampering plays real conversations into SQLite and
+// PostgreSQL with checkpoints on, then tampers with the database (or the
+// checkpoint file) one way per case and runs `audit verify`, which must
+// fail and name what is missing or altered.
+func TestAuditVerifyTampering(t *testing.T) {
+	type tamper struct {
+		name string
+		do   func(t *testing.T, db auditDB, cpPath string, convs []string)
+		want []string // every one must appear in the report
+	}
+	cases := []tamper{
+		{"last event deleted", func(t *testing.T, db auditDB, _ string, c []string) {
+			evs := events(t, db, c[0])
+			db.exec(t, `DELETE FROM audit_events WHERE chain = $1 AND seq = $2`, c[0], evs[len(evs)-1].Seq)
+		}, []string{"removed from the end"}},
+		{"whole chain deleted", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `DELETE FROM audit_events WHERE chain = $1`, c[1])
+		}, []string{"whole chain: missing: deleted", "turn 1: stored but not sealed"}},
+		{"conversation deleted with its chain", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `DELETE FROM audit_events WHERE chain = $1`, c[1])
+			db.exec(t, `DELETE FROM promises WHERE conversation_id = $1`, c[1])
+			db.exec(t, `DELETE FROM conversations WHERE id = $1`, c[1])
+		}, []string{"whole chain: missing: deleted"}},
+		{"event edited and re-sealed", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `UPDATE audit_events SET data = $1 WHERE chain = $2 AND seq = 2`, `{"act":"greeting","source":"template","text":"edited"}`, c[0])
+			reseal(t, db, c[0], 2)
+		}, []string{"altered: seq", "re-sealed"}},
+		{"forged event appended", func(t *testing.T, db auditDB, _ string, c []string) {
+			evs := events(t, db, c[0])
+			last := evs[len(evs)-1]
+			prev := compliance.AuditRecord{Chain: last.Chain, Seq: last.Seq, Kind: last.Kind, Data: last.Data, At: last.At, PrevHash: last.PrevHash, Hash: last.Hash}
+			r := compliance.Seal(&prev, compliance.AuditRecord{Kind: "handoff.completed", Data: []byte(`{"agent_id":"mallory"}`), At: last.At.Add(time.Minute)})
+			st := db.open(t)
+			defer st.Close()
+			if err := st.AppendAudit(context.Background(), []store.AuditEvent{{Chain: r.Chain, Seq: r.Seq, Kind: r.Kind, Data: r.Data, At: r.At, PrevHash: r.PrevHash, Hash: r.Hash}}); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"not checkpointed", "appended by someone without the key"}},
+		{"turn text edited", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `UPDATE turns SET text = $1 WHERE conversation_id = $2 AND seq = 4`, "I never said that", c[0])
+		}, []string{"turn 4: altered: the text differs"}},
+		{"turn deleted", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `DELETE FROM turns WHERE conversation_id = $1 AND seq = 2`, c[0])
+		}, []string{"turn 2: missing"}},
+		{"promise amount edited", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `UPDATE promises SET amount_minor = 100 WHERE conversation_id = $1`, c[1])
+		}, []string{"promise", "altered: amount"}},
+		{"turn edited, its seal edited and the chain re-sealed", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `UPDATE turns SET text = $1 WHERE conversation_id = $2 AND seq = 4`, "I never said that", c[0])
+			for _, e := range events(t, db, c[0]) {
+				if e.Kind != audit.KindRecords {
+					continue
+				}
+				var r audit.Records
+				if err := json.Unmarshal(e.Data, &r); err != nil {
+					t.Fatal(err)
+				}
+				for i := range r.Turns {
+					if r.Turns[i].Seq == 4 {
+						r.Turns[i].SHA256 = audit.TextHash("I never said that")
+						b, _ := json.Marshal(r)
+						db.exec(t, `UPDATE audit_events SET data = $1 WHERE chain = $2 AND seq = $3`, string(b), c[0], e.Seq)
+						reseal(t, db, c[0], e.Seq)
+						return
+					}
+				}
+			}
+			t.Fatal("turn 4 is not sealed")
+		}, []string{"altered: seq"}},
+		{"checkpoint line forged", func(t *testing.T, _ auditDB, cpPath string, c []string) {
+			f, err := os.OpenFile(cpPath, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			body := `{"n":99,"at":"2026-11-23T16:00:00Z","prev":"","heads":[{"chain":"x","seq":1,"hash":"00"}]}`
+			if _, err := f.WriteString(`{"body":` + body + `,"mac":"` + strings.Repeat("ab", 32) + `"}` + "\n"); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"signature does not verify"}},
+		{"checkpoint line removed", func(t *testing.T, _ auditDB, cpPath string, c []string) {
+			b, err := os.ReadFile(cpPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.SplitAfter(string(b), "\n")
+			if len(lines) < 4 {
+				t.Fatalf("only %d checkpoint lines", len(lines))
+			}
+			lines = append(lines[:2], lines[3:]...)
+			if err := os.WriteFile(cpPath, []byte(strings.Join(lines, "")), 0o640); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"does not follow checkpoint"}},
+		{"checkpoint file deleted", func(t *testing.T, _ auditDB, cpPath string, c []string) {
+			if err := os.Remove(cpPath); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"checkpoint file", "missing", "not checkpointed"}},
+	}
+	backends := []struct {
+		name string
+		db   func(t *testing.T, dir string) auditDB
+	}{{"sqlite", sqliteAuditDB}, {"postgres", postgresAuditDB}}
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					dir := t.TempDir()
+					db := be.db(t, dir)
+					cpPath := filepath.Join(dir, audit.FileName)
+					st := db.open(t)
+					convs := auditedConversations(t, st, cpPath)
+					st.Close()
+					code, out, errs := verifyCmd(t, db.args)
+					if code != 0 || !strings.Contains(out, "0 problems") {
+						t.Fatalf("before tampering: exit %d\n%s%s", code, out, errs)
+					}
+					tc.do(t, db, cpPath, convs)
+					code, out, errs = verifyCmd(t, db.args)
+					if code != 1 {
+						t.Fatalf("after tampering: exit %d, want 1\n%s%s", code, out, errs)
+					}
+					for _, w := range tc.want {
+						if !strings.Contains(errs, w) {
+							t.Errorf("report does not say %q:\n%s%s", w, out, errs)
+						}
+					}
+				})
+			}
+		})
+	}
+}

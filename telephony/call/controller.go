@@ -1,0 +1,725 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/collectagent/collectagent/telephony/audio"
+	"github.com/collectagent/collectagent/telephony/speech"
+)
+
+// ErrClosed: the call is over.
+var ErrClosed = errors.New("call: closed")
+
+const frameSamples = 160 // 20 ms at 8 kHz
+
+// Stats are a call's measurements.
+type Stats struct {
+	// ReplyLatency: end of the caller's speech detected → first frame of
+	// the reply sent, per spoken turn. With instant providers this is
+	// what the call machinery itself adds.
+	ReplyLatency []time.Duration
+	// BargeIn: speech onset detected (MinSpeech after it began) →
+	// playback paused.
+	BargeIn            []time.Duration
+	Interruptions      int
+	FalseInterruptions int
+	// KeptDuringNotice counts utterances and keys kept while an
+	// uninterruptible segment played.
+	KeptDuringNotice int
+	Pacer            audio.PacerStats
+	// Ended says why the call ended.
+	Ended string
+}
+
+type segInfo struct {
+	Segment
+	gen   int
+	reply *replyState
+}
+
+type replyState struct {
+	// fromSpeechEnd is when the caller's speech that caused this reply
+	// ended; zero for other replies.
+	fromSpeechEnd time.Time
+	measured      bool
+}
+
+type sttResult struct {
+	tr           speech.Transcript
+	err          error
+	at           time.Time
+	maybeBargeIn bool
+	duringNotice bool
+}
+
+type turnResult struct {
+	in    Input
+	reply Reply
+	err   error
+}
+
+type ttsResult struct {
+	id     int
+	gen    int
+	frames [][]int16
+	err    error
+}
+
+// Controller runs one call.
+type Controller struct {
+	cfg Config
+	d   Deps
+	log *slog.Logger
+
+	frames  chan [frameSamples]int16
+	digits  chan rune
+	events  chan Event
+	results chan any
+	calls   chan func()
+	done    chan struct{}
+	hangup  chan struct{}
+	hangOne sync.Once
+
+	statsMu sync.Mutex
+	stats   Stats
+
+	w *writer
+
+	// Everything below is owned by the Run goroutine.
+	ctx         context.Context
+	ep          *audio.Endpointer
+	keypadOnly  bool
+	preroll     [][frameSamples]int16
+	utt         []int16
+	uttNotice   bool
+	onsetAt     time.Time
+	paused      bool
+	pauseTimer  Timer
+	turnBusy    bool
+	sttBusy     int
+	pending     []Input
+	unheard     []Segment
+	gen         int
+	nextID      int
+	segs        map[int]*segInfo
+	outstanding []int // segment ids given to TTS or the writer, in order
+	playing     int
+	endAfter    bool
+	endReason   string
+	expect      speech.Expect
+	silences    int
+	silenceT    Timer
+	digitBuf    string
+	digitT      Timer
+	maxT        Timer
+	wg          sync.WaitGroup
+	ttsCancel   context.CancelFunc
+	finished    bool
+}
+
+// New returns a controller; Run starts it.
+func New(cfg Config, d Deps) *Controller {
+	if d.Clock == nil {
+		d.Clock = SystemClock{}
+	}
+	if d.VAD == nil {
+		d.VAD = audio.NewEnergyVAD(audio.EnergyConfig{})
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	c := &Controller{
+		cfg:     cfg,
+		d:       d,
+		log:     d.Log,
+		frames:  make(chan [frameSamples]int16, cfg.InputQueue),
+		digits:  make(chan rune, 16),
+		events:  make(chan Event, 16),
+		results: make(chan any, 16),
+		calls:   make(chan func()),
+		done:    make(chan struct{}),
+		hangup:  make(chan struct{}),
+		ep:      audio.NewEndpointer(cfg.Endpointing),
+		segs:    map[int]*segInfo{},
+		playing: -1,
+	}
+	c.keypadOnly = d.STT == nil
+	c.w = newWriter(d.Clock, d.Transport)
+	return c
+}
+
+// Audio hands the controller one 20 ms frame of the caller's 8 kHz audio,
+// in order (after the playout buffer). It copies the frame.
+func (c *Controller) Audio(frame []int16) error {
+	var f [frameSamples]int16
+	copy(f[:], frame)
+	select {
+	case c.frames <- f:
+		return nil
+	case <-c.done:
+		return ErrClosed
+	}
+}
+
+// Digit hands the controller a key the caller pressed (RFC 4733 or the
+// app's keypad).
+func (c *Controller) Digit(r rune) error {
+	select {
+	case c.digits <- r:
+		return nil
+	case <-c.done:
+		return ErrClosed
+	}
+}
+
+// Deliver passes an event from the conversation (the live layer's output
+// side): an agent's words, a status, the end.
+func (c *Controller) Deliver(ev Event) error {
+	select {
+	case c.events <- ev:
+		return nil
+	case <-c.done:
+		return ErrClosed
+	}
+}
+
+// do runs f on the call's goroutine and waits for it: a barrier for tests
+// and a way to read state without sharing it.
+func (c *Controller) do(f func()) bool {
+	ran := make(chan struct{})
+	select {
+	case c.calls <- func() { f(); close(ran) }:
+		<-ran
+		return true
+	case <-c.done:
+		return false
+	}
+}
+
+// Hangup ends the call from the caller's side.
+func (c *Controller) Hangup() { c.hangOne.Do(func() { close(c.hangup) }) }
+
+// Done is closed when Run has returned.
+func (c *Controller) Done() <-chan struct{} { return c.done }
+
+// Stats returns the call's measurements so far.
+func (c *Controller) Stats() Stats {
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	s := c.stats
+	s.ReplyLatency = append([]time.Duration(nil), s.ReplyLatency...)
+	s.BargeIn = append([]time.Duration(nil), s.BargeIn...)
+	return s
+}
+
+func (c *Controller) stat(f func(*Stats)) {
+	c.statsMu.Lock()
+	f(&c.stats)
+	c.statsMu.Unlock()
+}
+
+// Run runs the call until it ends (the conversation ends it, the caller
+// hangs up, the limits are reached) or ctx is done.
+func (c *Controller) Run(ctx context.Context) error {
+	defer close(c.done)
+	ctx, cancel := context.WithCancel(ctx)
+	c.ctx = ctx
+	var werr error
+	var wwg sync.WaitGroup
+	wwg.Add(1)
+	go func() {
+		defer wwg.Done()
+		werr = c.w.run(ctx)
+		if werr != nil {
+			c.Hangup()
+		}
+	}()
+	defer func() {
+		cancel()
+		c.wg.Wait()
+		wwg.Wait()
+		c.stat(func(s *Stats) { s.Pacer = c.w.pacer.Stats() })
+	}()
+	if c.cfg.MaxDuration > 0 {
+		c.maxT = c.d.Clock.NewTimer(c.cfg.MaxDuration)
+		defer c.maxT.Stop()
+	}
+	c.startTurn(Input{Kind: Start, At: c.d.Clock.Now(), KeypadOnly: c.keypadOnly})
+	for !c.finished {
+		select {
+		case <-ctx.Done():
+			c.finish("cancelled")
+		case <-c.hangup:
+			if werr != nil {
+				c.finish(fmt.Sprintf("transport: %v", werr))
+			} else {
+				c.finish("caller hung up")
+			}
+		case f := <-c.calls:
+			f()
+		case f := <-c.frames:
+			c.onFrame(f[:])
+		case r := <-c.digits:
+			c.onDigit(r)
+		case ev := <-c.events:
+			c.onEvent(ev)
+		case n := <-c.w.notes:
+			c.onNote(n)
+		case r := <-c.results:
+			switch r := r.(type) {
+			case sttResult:
+				c.onSTT(r)
+			case turnResult:
+				c.onTurn(r)
+			case ttsResult:
+				c.onTTS(r)
+			}
+		case <-timerC(c.pauseTimer):
+			c.pauseTimer = nil
+			if c.paused {
+				// Neither words nor Commit-long speech: a false
+				// interruption. Carry on where we stopped.
+				c.resume()
+			}
+		case <-timerC(c.silenceT):
+			c.silenceT = nil
+			c.onSilence()
+		case <-timerC(c.digitT):
+			c.digitT = nil
+			c.submitDigits()
+		case <-timerC(c.maxT):
+			c.maxT = nil
+			c.onTimeLimit()
+		}
+	}
+	return nil
+}
+
+func timerC(t Timer) <-chan time.Time {
+	if t == nil {
+		return nil
+	}
+	return t.C()
+}
+
+func stopTimer(t *Timer) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
+	}
+}
+
+func (c *Controller) finish(reason string) {
+	if c.finished {
+		return
+	}
+	c.finished = true
+	c.stat(func(s *Stats) { s.Ended = reason })
+	c.d.Transport.Send(Message{Kind: Hangup, Text: reason, At: c.d.Clock.Now()})
+}
+
+// post delivers a worker goroutine's result to the Run loop.
+func (c *Controller) post(r any) {
+	select {
+	case c.results <- r:
+	case <-c.ctx.Done():
+	}
+}
+
+func (c *Controller) speaking() bool { return len(c.outstanding) > 0 }
+
+// noticePlaying reports whether the caller may not interrupt now: an
+// uninterruptible segment is playing, or the reply ends the call.
+func (c *Controller) noticePlaying() bool {
+	if c.endAfter && c.speaking() {
+		return true
+	}
+	s, ok := c.segs[c.playing]
+	return ok && s.Uninterruptible
+}
+
+func (c *Controller) onFrame(f []int16) {
+	isSpeech := c.d.VAD.Speech(f)
+	ev := c.ep.Push(isSpeech)
+	var fr [frameSamples]int16
+	copy(fr[:], f)
+	if c.ep.InSpeech() || ev == audio.SpeechEnd {
+		if ev == audio.SpeechStart {
+			c.utt = c.utt[:0]
+			for _, p := range c.preroll {
+				c.utt = append(c.utt, p[:]...)
+			}
+		}
+		c.utt = append(c.utt, f...)
+	}
+	// Keep the frames of the minimum-speech window, which precede the
+	// start event, so the recogniser hears the utterance's beginning.
+	keep := int(c.cfg.Endpointing.MinSpeech/audio.FrameDuration) + 2
+	c.preroll = append(c.preroll, fr)
+	if len(c.preroll) > keep {
+		c.preroll = c.preroll[1:]
+	}
+	if c.keypadOnly {
+		return
+	}
+	now := c.d.Clock.Now()
+	switch ev {
+	case audio.SpeechStart:
+		c.onsetAt = now
+		c.silences = 0
+		stopTimer(&c.silenceT)
+		c.uttNotice = false
+		if c.speaking() && !c.paused {
+			if c.noticePlaying() {
+				c.uttNotice = true
+			} else {
+				c.paused = true
+				c.w.cmds <- writerCmd{kind: cmdPause}
+				stopTimer(&c.pauseTimer)
+				c.pauseTimer = c.d.Clock.NewTimer(c.cfg.ResumeAfter)
+			}
+		}
+	case audio.SpeechCommit:
+		if c.paused {
+			c.interrupt()
+		}
+	case audio.SpeechEnd:
+		pcm := append([]int16(nil), c.utt...)
+		maybe := c.paused
+		notice := c.uttNotice
+		c.sttBusy++
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			tr, err := c.d.STT.Transcribe(c.ctx, speech.Audio{PCM: pcm, Rate: 8000}, speech.Hints{Lang: c.cfg.Lang, Expect: c.expect})
+			c.post(sttResult{tr: tr, err: err, at: now, maybeBargeIn: maybe, duringNotice: notice})
+		}()
+	}
+}
+
+func (c *Controller) onSTT(r sttResult) {
+	c.sttBusy--
+	if r.err != nil {
+		c.log.Warn("speech recognition failed", "err", r.err)
+	}
+	text := strings.TrimSpace(r.tr.Text)
+	if r.maybeBargeIn && c.paused {
+		if IsBackchannel(text) {
+			c.resume()
+			c.stat(func(s *Stats) { s.FalseInterruptions++ })
+			if text != "" {
+				c.caption("caller", text)
+			}
+			return
+		}
+		c.interrupt()
+	}
+	if text == "" {
+		c.idle()
+		return
+	}
+	c.caption("caller", text)
+	if r.duringNotice {
+		c.stat(func(s *Stats) { s.KeptDuringNotice++ })
+	}
+	c.submit(Input{Kind: Speech, Text: text, Confidence: r.tr.Confidence, At: r.at, SpokenDuringNotice: r.duringNotice})
+}
+
+// resume continues playback after a false interruption.
+func (c *Controller) resume() {
+	c.paused = false
+	stopTimer(&c.pauseTimer)
+	c.w.cmds <- writerCmd{kind: cmdResume}
+}
+
+// interrupt commits a barge-in: what was not yet heard is dropped and
+// reported with the next input.
+func (c *Controller) interrupt() {
+	c.paused = false
+	stopTimer(&c.pauseTimer)
+	c.w.cmds <- writerCmd{kind: cmdFlush}
+	for _, id := range c.outstanding {
+		if s, ok := c.segs[id]; ok {
+			c.unheard = append(c.unheard, s.Segment)
+			delete(c.segs, id)
+		}
+	}
+	c.outstanding = nil
+	c.playing = -1
+	c.gen++
+	if c.ttsCancel != nil {
+		c.ttsCancel()
+		c.ttsCancel = nil
+	}
+	c.stat(func(s *Stats) { s.Interruptions++ })
+}
+
+func (c *Controller) onDigit(r rune) {
+	c.silences = 0
+	stopTimer(&c.silenceT)
+	c.caption("caller", "•") // keys may be a date of birth: never echo them
+	if c.speaking() {
+		if c.noticePlaying() {
+			c.stat(func(s *Stats) { s.KeptDuringNotice++ })
+		} else {
+			c.interrupt() // a key press is an explicit barge-in
+		}
+	}
+	stopTimer(&c.digitT)
+	if r == '#' {
+		c.submitDigits()
+		return
+	}
+	c.digitBuf += string(r)
+	if !c.expect.Digits {
+		c.submitDigits()
+		return
+	}
+	c.digitT = c.d.Clock.NewTimer(c.cfg.DigitTimeout)
+}
+
+func (c *Controller) submitDigits() {
+	stopTimer(&c.digitT)
+	if c.digitBuf == "" {
+		return
+	}
+	d := c.digitBuf
+	c.digitBuf = ""
+	c.submit(Input{Kind: Digits, Digits: d, At: c.d.Clock.Now()})
+}
+
+// submit starts a turn now, or keeps the input for when the call is free:
+// a turn in flight, or a reply (a notice) still playing.
+func (c *Controller) submit(in Input) {
+	if c.turnBusy || c.speaking() {
+		c.pending = append(c.pending, in)
+		return
+	}
+	c.startTurn(in)
+}
+
+func (c *Controller) startTurn(in Input) {
+	stopTimer(&c.silenceT)
+	in.Unheard, c.unheard = c.unheard, nil
+	c.turnBusy = true
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		rep, err := c.d.Conversation.Turn(c.ctx, in)
+		c.post(turnResult{in: in, reply: rep, err: err})
+	}()
+}
+
+func (c *Controller) onTurn(r turnResult) {
+	c.turnBusy = false
+	if r.err != nil {
+		if c.ctx.Err() == nil {
+			c.log.Error("conversation turn failed", "kind", r.in.Kind.String(), "err", r.err)
+		}
+		c.finish("conversation error")
+		return
+	}
+	c.expect = r.reply.Expect
+	if r.reply.End || r.in.Final || r.in.Kind == TimeLimit {
+		c.endAfter = true
+		c.endReason = "completed"
+		if r.in.Kind == Silence {
+			c.endReason = "silence"
+		} else if r.in.Kind == TimeLimit {
+			c.endReason = "time limit"
+		}
+	}
+	rs := &replyState{}
+	if r.in.Kind == Speech {
+		rs.fromSpeechEnd = r.in.At
+	}
+	c.speak(r.reply.Segments, rs)
+	c.idle()
+}
+
+// speak synthesises segments in order and queues them for the writer.
+func (c *Controller) speak(segs []Segment, rs *replyState) {
+	if len(segs) == 0 {
+		return
+	}
+	type job struct {
+		id   int
+		text string
+	}
+	var jobs []job
+	for _, s := range segs {
+		id := c.nextID
+		c.nextID++
+		c.segs[id] = &segInfo{Segment: s, gen: c.gen, reply: rs}
+		c.outstanding = append(c.outstanding, id)
+		jobs = append(jobs, job{id, s.Text})
+	}
+	if c.d.TTS == nil {
+		// Captions only: the segment is "heard" when shown.
+		for _, j := range jobs {
+			c.caption("bot", j.text)
+			c.segmentDone(j.id)
+		}
+		return
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	if c.ttsCancel != nil {
+		prev := c.ttsCancel
+		c.ttsCancel = func() { prev(); cancel() }
+	} else {
+		c.ttsCancel = cancel
+	}
+	gen := c.gen
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		for _, j := range jobs {
+			a, err := c.d.TTS.Synthesize(ctx, j.text, c.cfg.Lang)
+			var frames [][]int16
+			if err == nil {
+				pcm := a.PCM
+				if a.Rate != 8000 {
+					pcm = audio.Resample(pcm, a.Rate, 8000)
+				}
+				frames = audio.Frames(pcm, 8000)
+			}
+			c.post(ttsResult{id: j.id, gen: gen, frames: frames, err: err})
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	}()
+}
+
+func (c *Controller) onTTS(r ttsResult) {
+	s, ok := c.segs[r.id]
+	if !ok || r.gen != c.gen {
+		return // flushed by a barge-in
+	}
+	if r.err != nil || len(r.frames) == 0 {
+		if r.err != nil {
+			c.log.Warn("speech synthesis failed", "err", r.err)
+		}
+		c.caption("bot", s.Text)
+		c.segmentDone(r.id)
+		return
+	}
+	c.w.cmds <- writerCmd{kind: cmdPlay, id: r.id, frames: r.frames}
+}
+
+func (c *Controller) onNote(n writerNote) {
+	switch n.kind {
+	case noteStarted:
+		s, ok := c.segs[n.id]
+		if !ok {
+			return
+		}
+		c.playing = n.id
+		c.caption("bot", s.Text)
+		if rs := s.reply; rs != nil && !rs.measured && !rs.fromSpeechEnd.IsZero() {
+			rs.measured = true
+			d := n.at.Sub(rs.fromSpeechEnd)
+			c.stat(func(st *Stats) { st.ReplyLatency = append(st.ReplyLatency, d) })
+		}
+	case noteDone:
+		if _, ok := c.segs[n.id]; ok {
+			c.segmentDone(n.id)
+		}
+	case notePaused:
+		if !c.onsetAt.IsZero() {
+			d := n.at.Sub(c.onsetAt)
+			c.stat(func(st *Stats) { st.BargeIn = append(st.BargeIn, d) })
+		}
+	}
+}
+
+func (c *Controller) segmentDone(id int) {
+	delete(c.segs, id)
+	for i, o := range c.outstanding {
+		if o == id {
+			c.outstanding = append(c.outstanding[:i], c.outstanding[i+1:]...)
+			break
+		}
+	}
+	if c.playing == id {
+		c.playing = -1
+	}
+	if !c.speaking() {
+		if c.ttsCancel != nil {
+			c.ttsCancel()
+			c.ttsCancel = nil
+		}
+		c.idle()
+	}
+}
+
+// idle runs whenever something finished: it ends the call, starts a kept
+// input, or arms the silence timer, as the state allows.
+func (c *Controller) idle() {
+	if c.turnBusy || c.speaking() || c.finished {
+		return
+	}
+	if c.endAfter {
+		c.finish(c.endReason)
+		return
+	}
+	if len(c.pending) > 0 {
+		in := c.pending[0]
+		c.pending = c.pending[1:]
+		c.startTurn(in)
+		return
+	}
+	if c.sttBusy > 0 || c.ep.InSpeech() || c.digitBuf != "" {
+		return
+	}
+	if c.silenceT == nil && c.cfg.Silence > 0 {
+		c.silenceT = c.d.Clock.NewTimer(c.cfg.Silence)
+	}
+}
+
+func (c *Controller) onSilence() {
+	if c.turnBusy || c.speaking() || c.ep.InSpeech() {
+		return
+	}
+	c.silences++
+	c.startTurn(Input{Kind: Silence, Silences: c.silences, Final: c.silences > c.cfg.SilencePrompts, At: c.d.Clock.Now()})
+}
+
+func (c *Controller) onTimeLimit() {
+	if c.speaking() {
+		c.interrupt()
+		c.unheard = nil
+	}
+	c.pending = nil
+	c.endAfter, c.endReason = true, "time limit"
+	if c.turnBusy {
+		// The reply in flight will be the last; the controller ends after it.
+		return
+	}
+	c.startTurn(Input{Kind: TimeLimit, At: c.d.Clock.Now()})
+}
+
+func (c *Controller) onEvent(ev Event) {
+	if ev.Status != "" {
+		c.d.Transport.Send(Message{Kind: Status, Text: ev.Status, At: c.d.Clock.Now()})
+	}
+	if len(ev.Segments) > 0 {
+		stopTimer(&c.silenceT)
+		c.speak(ev.Segments, &replyState{})
+	}
+	if ev.End {
+		c.endAfter = true
+		c.endReason = "conversation ended"
+		c.idle()
+	}
+}
+
+func (c *Controller) caption(who, text string) {
+	c.d.Transport.Send(Message{Kind: Caption, Who: who, Text: text, At: c.d.Clock.Now()})
+}
