@@ -38,18 +38,25 @@ import (
 // processes configured by environment only, with replicas 3.
 
 const (
-	envNATSNode    = "COLLECT_TEST_NATS_NODE" // the helper process's config file
-	clusterUser    = "collect-client"
-	clusterPass    = "cluster-client-pass-0123"
-	clusterRoute   = "collect-route"
-	clusterRPass   = "cluster-route-pass-0123"
-	clusterAPIKey  = "cluster-test-key-0123456789"
-	clusterSecret  = "cluster-test-secret-0123456789abcdef"
-	clusterPrefix  = "collect"
-	escalateText   = "I want to talk to a real person"
-	clusterRunTime = 24 * time.Second
-	killAfter      = 8 * time.Second
+	envNATSNode   = "COLLECT_TEST_NATS_NODE" // the helper process's config file
+	clusterUser   = "collect-client"
+	clusterPass   = "cluster-client-pass-0123"
+	clusterRoute  = "collect-route"
+	clusterRPass  = "cluster-route-pass-0123"
+	clusterAPIKey = "cluster-test-key-0123456789"
+	clusterSecret = "cluster-test-secret-0123456789abcdef"
+	clusterPrefix = "collect"
+	escalateText  = "I want to talk to a real person"
 )
+
+// The run's length, when the kills come, and the borrowers per node's
+// load generator; lighter under the race detector.
+var clusterRunTime, killAfter, clusterBorrowers = func() (time.Duration, time.Duration, int) {
+	if raceEnabled {
+		return 14 * time.Second, 5 * time.Second, 4
+	}
+	return 24 * time.Second, 8 * time.Second, 16
+}()
 
 // TestNATSNodeProcess is the child process of one NATS server; it only
 // runs when TestClusterTopology starts it.
@@ -411,7 +418,7 @@ func TestClusterTopology(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			results[i], errs[i] = loadgen.Run(context.Background(), loadgen.Config{
-				URL: p.url, APIKey: clusterAPIKey, Conversations: 16, Duration: clusterRunTime - 4*time.Second,
+				URL: p.url, APIKey: clusterAPIKey, Conversations: clusterBorrowers, Duration: clusterRunTime - 4*time.Second,
 				Think: 100 * time.Millisecond, Ramp: time.Second, TurnTimeout: 10 * time.Second,
 				MaxTime: clusterRunTime + 20*time.Second, Seed: uint64(i + 1),
 			})

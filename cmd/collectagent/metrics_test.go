@@ -168,6 +168,10 @@ func TestServeMetricsAfterAConversation(t *testing.T) {
 			t.Errorf("log holds %q:\n%s", id, log)
 		}
 	}
+	// The embedded NATS server's banner and notices stay at debug.
+	if strings.Contains(log, "component=nats-server") {
+		t.Errorf("NATS server lines at info level:\n%s", log)
+	}
 	comp := regexp.MustCompile(`\bcomponent=`)
 	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
 		if n := len(comp.FindAllString(line, -1)); n != 1 {
