@@ -402,8 +402,12 @@ func (e *engine) confirmTurn(p Parse) {
 	case p.Has(IntentAffirm) && !p.Has(IntentDeny) && !p.Negated && len(p.Parts) == 0 && matches(p, pr):
 		e.accept(pr)
 	case restates(p, pr):
-		// "I'll pay it then", "ok paying today": the borrower says again
-		// what was read back, with nothing new.
+		// "I'll pay it then": the borrower says again what was read back,
+		// with nothing new; only an explicit yes records, so read it back.
+		e.say(e.proposalAct(confirmKind(pr.Kind), pr))
+	case pr.Kind == ProposalPlan && pr.Counter && p.Installments == len(pr.Installments) && !p.Negated && !p.Has(IntentDeny) &&
+		p.Date.IsZero() && p.Amount.IsZero() && len(p.Parts) == 0:
+		// "那6期吧" after a counter-offer of 6 payments takes it.
 		e.accept(pr)
 	case p.Has(IntentDeny) && !hasProposal(p):
 		e.st.Pending = nil
@@ -412,6 +416,11 @@ func (e *engine) confirmTurn(p Parse) {
 	case hasProposal(p) || p.Negated:
 		e.st.Pending = nil
 		e.st.Stage = StageNegotiate
+		if pr.Kind == ProposalPTP && !p.Amount.IsZero() && p.Date.IsZero() && len(p.Parts) == 0 && !p.Negated && p.Installments == 0 {
+			// "不对 是1200": a corrected amount keeps the date read back.
+			p.Date = pr.Date
+			p.Intent = IntentPromise
+		}
 		e.negotiateTurn(p)
 	case p.Has(IntentAskBalance):
 		e.say(e.balanceAct())
@@ -528,6 +537,10 @@ func (e *engine) negotiateTurn(p Parse) {
 	case d != nil && (d.Kind == ProposalPayNow || d.Kind == ProposalPTP) && !d.Date.IsZero() && d.Amount.IsZero() &&
 		!p.Amount.IsZero() && p.Date.IsZero() && p.Installments == 0:
 		// "250" after "how much can you pay by Friday?"
+		e.partAmount(p.Amount)
+	case p.Intent == IntentPayNow && !p.Amount.IsZero() && p.Date.IsZero() && p.Installments == 0:
+		// "I'll pay 250.50 right now": part of the balance, today.
+		e.st.Draft = &Draft{Kind: ProposalPayNow, Date: e.in.Today}
 		e.partAmount(p.Amount)
 	case p.Intent == IntentPayNow:
 		e.propose(ActConfirmPayNow, Proposal{Kind: ProposalPayNow, Amount: e.due(), Date: e.in.Today})

@@ -84,6 +84,8 @@ type PolicySpec struct {
 	AllowExtension         *bool   `yaml:"allow_extension"`
 	ExtensionDays          *int    `yaml:"extension_days"`
 	PaymentURL             *string `yaml:"payment_url"`
+	// VerifyFactors is how many identity factors must match (1 or 2).
+	VerifyFactors *int `yaml:"verify_factors"`
 }
 
 // DefaultPolicy is the demo portfolio policy of a pack: promises up to 14
@@ -119,6 +121,7 @@ func (p PolicySpec) policy() dialog.Policy {
 	setInt(&pol.FirstInstallmentWithin, p.FirstInstallmentWithin)
 	setInt(&pol.InstallmentEveryDays, p.InstallmentEveryDays)
 	setInt(&pol.ExtensionDays, p.ExtensionDays)
+	setInt(&pol.VerifyFactors, p.VerifyFactors)
 	if p.MinPromiseAmount != nil {
 		pol.MinPromiseAmount.Minor = p.MinPromiseAmount.Minor
 	}

@@ -85,7 +85,27 @@ func (c *Client) Understand(ctx context.Context, req understand.Request) (dialog
 	if c.finish(ctx, OpUnderstand, "", info, err, dropped) != "" {
 		return rp, nil
 	}
-	return p, nil
+	return keepRights(p, rp), nil
+}
+
+// keepRights carries what the rules read about who is speaking and what
+// they state (the party, a validation request, a stop request's
+// channels, an attorney's details) into the model's parse when it holds
+// the same intent: the schema has no field for them.
+func keepRights(p, rp dialog.Parse) dialog.Parse {
+	if p.Has(dialog.IntentWrongParty) && p.Party == "" {
+		p.Party = rp.Party
+	}
+	if p.Has(dialog.IntentDispute) && rp.Validation {
+		p.Validation = true
+	}
+	if p.Has(dialog.IntentCease) && len(p.CeaseChannels) == 0 {
+		p.CeaseChannels = rp.CeaseChannels
+	}
+	if p.Has(dialog.IntentAttorney) && p.Attorney == "" {
+		p.Attorney = rp.Attorney
+	}
+	return p
 }
 
 // rulesSure reports whether hybrid mode may keep the rules' parse.

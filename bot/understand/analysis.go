@@ -424,7 +424,7 @@ func (a *analysis) result() dialog.Parse {
 				if negDate == nil {
 					negDate = m
 				}
-			} else if posDate == nil || m.start-posDate.end <= 1 && m.start > posDate.start {
+			} else if posDate == nil || m.start == posDate.end {
 				posDate = m // "Friday the 4th": the second names the day more precisely
 			}
 		case mAmount:
@@ -497,6 +497,9 @@ func (a *analysis) result() dialog.Parse {
 		p.Reason = reasonNames[a.reason]
 	}
 	p.Partial = has[iPartial] && posAmt == nil
+	if posAmt != nil && posDate == nil && len(p.Parts) == 0 && a.hasExtra(xNow) && !has[iCannotPay] {
+		has[iPayNow] = true // "I'll pay 250.50 right now", 现在能先还888
+	}
 
 	// Intents implied by slots.
 	derive := func(i intentID) {
@@ -660,4 +663,14 @@ func (a *analysis) window(x, from, to int) (int, int) {
 		hi++
 	}
 	return lo, hi
+}
+
+// hasExtra reports whether a schedule word of kind k was found.
+func (a *analysis) hasExtra(k extraKind) bool {
+	for i := range a.extras {
+		if a.extras[i].kind == k {
+			return true
+		}
+	}
+	return false
 }

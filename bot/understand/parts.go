@@ -44,6 +44,19 @@ func (a *analysis) scanExtra(i int) (extra, bool) {
 		}
 		return x, true
 	}
+	// 四个周五: four Fridays in a row
+	if toks[i].kind == kHan || toks[i].kind == kNum {
+		if n, e, ok := a.smallInt(i, 36); ok && n >= 2 {
+			if e < len(toks) && toks[e].r == '个' {
+				e++
+			}
+			if e2, _, ok := r.roleAt(toks, e, roleWkPrefix); ok {
+				if wd, ok := a.zhWeekday(e2); ok {
+					return extra{kind: xEvery, start: i, end: e2 + 1, days: 7, wd: wd, n: n}, true
+				}
+			}
+		}
+	}
 	if e, _, ok := r.roleAt(toks, i, roleRest); ok {
 		return extra{kind: xRest, start: i, end: e}, true
 	}
@@ -107,6 +120,9 @@ func (a *analysis) findParts() []dialog.Part {
 		if ps, c, ca := a.pair(mode); score(ps) > best {
 			parts, count, countAt, best = ps, c, ca, score(ps)
 		}
+	}
+	if ps, ok := a.eachOnDates(count); ok {
+		return ps
 	}
 	if count >= 2 && count <= 36 {
 		// "4 payments of 215 every other Friday", "今天888 然后每周五500 四次"
@@ -277,7 +293,7 @@ func (a *analysis) pair(mode pairMode) ([]partB, int, int) {
 			case mDate:
 				// "Friday the 4th": a date right after another names the
 				// same day more precisely.
-				adjacent := lastDate && m.start-lastEnd <= 1
+				adjacent := lastDate && m.start == lastEnd
 				if (cur.dated && !cur.aligned && !adjacent) || (mode == pairAmountFirst && !cur.amt && !adjacent && !cur.aligned && cur.p.Every == 0) ||
 					(mode == pairDateFirst && cur.amt && !adjacent) {
 					flush()
@@ -316,13 +332,16 @@ func (a *analysis) pair(mode pairMode) ([]partB, int, int) {
 			cur.mark(x.start, x.end, a)
 			lastDate = true
 		case xEvery:
-			if cur.p.Every > 0 || (!cur.amt && !nextIsAmount()) {
+			if cur.p.Every > 0 || (!cur.amt && !nextIsAmount() && x.n == 0) {
 				continue // "I get paid every other Friday": no amount goes with it
 			}
 			if cur.amt && cur.dated && nextIsAmount() {
 				flush()
 			}
 			cur.p.Every = x.days
+			if x.n > 0 {
+				count, countAt = x.n, len(parts)
+			}
 			if x.wd >= 0 && !cur.dated {
 				cur.p.Date, cur.dated, cur.aligned = a.upcomingOrToday(x.wd), true, true
 			}
@@ -352,4 +371,33 @@ func (b *partB) mark(start, end int, a *analysis) {
 			b.gap += 5
 		}
 	}
+}
+
+// eachOnDates reads "2 payments of 900, 11/27 and 12/4": one amount, a
+// count, and exactly that many dates.
+func (a *analysis) eachOnDates(count int) ([]dialog.Part, bool) {
+	if count < 2 || len(a.extras) > 0 {
+		return nil, false
+	}
+	var amt *mention
+	var dates []compliance.Date
+	for x := range a.ments {
+		switch m := &a.ments[x]; m.kind {
+		case mAmount:
+			if amt != nil {
+				return nil, false
+			}
+			amt = m
+		case mDate:
+			dates = append(dates, m.date)
+		}
+	}
+	if amt == nil || len(dates) != count {
+		return nil, false
+	}
+	out := make([]dialog.Part, count)
+	for i, d := range dates {
+		out[i] = dialog.Part{Amount: compliance.Money{Minor: amt.minor, Currency: amt.cur}, Date: d}
+	}
+	return out, true
 }

@@ -117,6 +117,15 @@ func compileParty() (*partyReader, error) {
 		`\b(?:managing|manage|handling|handle|handles|check|checking)\s+(?:this\s+)?(?:for\s+)?(?:his|her|xnames|him|her)\b`,
 		`\bxnames\s+`+alt(e.Money)+`\b`,
 		`\bxname\s+(?:still\s+)?(?:owes|owe|owed|doesnt owe|does not owe|dont owe|has to pay|needs to pay|in (?:some kind of |any |some )?trouble)\b`,
+		// The holder's debt, or asking for them, through the speaker's own
+		// relation: "my son's loan", "calling about my mom".
+		`\bmy\s+`+rel+`s?\s+(?:loan|loans|debt|debts|account|bill|bills|balance|payment|payments|card|credit)\b`,
+		`\b(?:asking|calling|writing|texting|checking|messaging|answering|replying|here)\s+(?:for|on behalf of|about)\s+my\s+`+rel+`\b`,
+		// The holder by name as the subject of a question about them.
+		`\b(?:is|does|did|has|was|can|will)\s+xname\s+(?:in|ok|okay|there|home|around|alright|available|coming|going|gonna|sick|dead|supposed|able|still|at|out|owe|owes|paying|pay|behind|late)\b`,
+		`\b(?:where is|wheres|whats wrong with|what happened to)\s+xname\b`,
+		`\bmy\s+`+rel+`\s+(?:is|has|had|took|opened|got|signed)\b(?:\s+\w+){0,6}?\s+(?:loan|account|debt|card)\b`,
+		`\b(?:about|regarding)\s+xnames?\b`,
 	)
 	add(&pr.third, true,
 		`\b`+subj+`\s+(?:(?:is|s|was|has|been|just|currently|still|right now|rn)\s+){0,3}`+alt(e.Absent)+`\b`,
@@ -137,6 +146,11 @@ func compileParty() (*partyReader, error) {
 		`\bthis is (?:the|a) (?:landline|number|line|phone) (?:for|of|at)\b`,
 		`\bnot (?:his|her|xnames) (?:number|phone)\b`,
 		`\b(?:doesnt|does not|no longer) live here\b`,
+		`\bno xname here\b`, `\bno one (?:here )?(?:by|named|called) that\b`,
+		`\b(?:this|that) (?:is not|isnt) xnames? (?:phone|number)\b`,
+		`\bjust got this (?:number|phone)\b`, `\bnew (?:phone|number) who\b`,
+		`\bthe (?:person|guy|lady|woman|man|one) you(?:re| are)? (?:looking for|trying to reach|want|after)\b`,
+		`\b(?:im|i am|this is) not (?:him|her|them|the person|the one)\b`, `\bnot the (?:account holder|borrower|account owner|owner)\b`,
 		`^(?:no\s+)?(?:its\s+|thats\s+|that is\s+|this is\s+|it is\s+)?not me$`,
 	)
 	pr.firstRel = regexp.MustCompile(`\bmy\s+` + rel + `\b`)
@@ -156,6 +170,10 @@ func compileParty() (*partyReader, error) {
 		`(?:问|问问|问下|问一下)(?:我)?(?:的)?`+zrel,
 		`转告`, `跟我说(?:就行|就好|就可以|吧)`, `直接跟我说`, `有事跟我说`, `做主`,
 		`(?:找|问)Ⓝ(?:有)?(?:啥|什么)事`, `Ⓝ的事`, `Ⓝ(?:还)?(?:欠|要还|还要还|还欠|的欠款|的账|的债)`,
+		`Ⓝ(?:怎么了|出什么事|出啥事|犯什么事|惹什么|怎么回事)`, `找Ⓝ(?:干|做|有|啥|什么|干嘛|干啥)`,
+		`(?:账|钱|贷款|债|欠款)是我(?:的)?`+zrel, `我(?:的)?`+zrel+`借的`,
+		// Through the speaker's own relation: 我儿子的欠款, 替我老公问.
+		`我(?:的)?`+zrel+`的?(?:欠款|贷款|账|债|钱|账单|借款)`, `(?:替|帮|代)我(?:的)?`+zrel,
 	)
 	add(&pr.zhThird, true,
 		`(?:他|她|ta)`+cl+`{0,3}?`+alt(z.Absent),
@@ -169,6 +187,7 @@ func compileParty() (*partyReader, error) {
 		`(?:号|号码|手机号|电话)(?:已经|早就)?不是(?:他|她|Ⓝ)的`,
 		`(?:号|号码|手机号|电话)(?:现在)?(?:是|归)我(?:的|用)`, `我用了`,
 		`^不是我[了啊呀吧]*[。！!.]*$`, `^我不是[了啊呀吧]*[。！!.]*$`,
+		`没这个人`, `我不(?:叫|姓)`, `(?:你们|你)要?找的人`, `我不是(?:借款人|机主|账户本人)`, `不是机主`, `(?:号|号码|手机号)是(?:新办|新买|刚办|刚换|新换)的`, `刚换的号`, `这是我的(?:号|号码|手机)`,
 	)
 	pr.zhFirstRel = regexp.MustCompile(`我(?:的)?` + zrel)
 	if len(errs) > 0 {
@@ -178,7 +197,7 @@ func compileParty() (*partyReader, error) {
 }
 
 // Cantonese written forms, mapped to the Mandarin the patterns use.
-var cantonese = strings.NewReplacer("唔喺度", "不在", "唔喺", "不在", "喺", "在", "佢哋", "他们", "佢", "他", "係", "是", "咩", "什么", "嘅", "的", "我哋", "我们")
+var cantonese = strings.NewReplacer("唔喺度", "不在", "唔喺", "不在", "喺", "在", "佢哋", "他们", "佢", "他", "係", "是", "咩", "什么", "嘅", "的", "我哋", "我们", "冇", "没有", "呢個", "这个", "呢个", "这个", "唔識", "不认识", "唔识", "不认识")
 
 // detect returns dialog.PartyThirdParty, dialog.PartyWrongNumber or "".
 func (pr *partyReader) detect(en, zh string) string {

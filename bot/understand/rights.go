@@ -97,7 +97,7 @@ func anyMatch(res []*regexp.Regexp, s string) bool {
 // apply reads the message's rights statements into p: a stop request
 // (with its channels), a validation request (a dispute asking for proof),
 // and drops statements the message denies.
-func (rr *rightsReader) apply(p dialog.Parse, en, zh string) dialog.Parse {
+func (rr *rightsReader) apply(p dialog.Parse, raw, en, zh string) dialog.Parse {
 	// Denying the debt: never borrowed, not mine, someone used my name.
 	if !p.Has(dialog.IntentDispute) && (anyMatch(rr.dispute, en) || anyMatch(rr.zhDispute, zh)) {
 		p = with(p, dialog.IntentDispute)
@@ -143,6 +143,9 @@ func (rr *rightsReader) apply(p dialog.Parse, en, zh string) dialog.Parse {
 			p = with(p, dialog.IntentDispute)
 		}
 	}
+	if p.Has(dialog.IntentAttorney) && p.Attorney == "" {
+		p.Attorney = attorneyDetails(raw)
+	}
 	return p
 }
 
@@ -186,4 +189,50 @@ func without(p dialog.Parse, i dialog.Intent) dialog.Parse {
 	}
 	p.Alts = alts
 	return p
+}
+
+var (
+	phoneRe    = regexp.MustCompile(`\+?\d[\d\-\s().]{6,}\d`)
+	enLawyerRe = regexp.MustCompile(`(?i)\b(?:attorney|lawyer|counsel)(?:'s name)?(?:\s+is|\s*[,:]|\s+named|\s+called)?\s+((?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
+	enNameIsRe = regexp.MustCompile(`\b(?:his|her|their) name is\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
+	enLawyerIs = regexp.MustCompile(`\b(?:[Mm]y|[Oo]ur) (?:attorney|lawyer),?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
+	zhFirmRe   = regexp.MustCompile(`[\p{Han}]{2,10}律师事务所`)
+	zhLawyerRe = regexp.MustCompile(`([\p{Han}])律师`)
+)
+
+// attorneyDetails picks what a message gives about the attorney: a name
+// and a phone number ("My lawyer is David Osei, 312-555-0177";
+// "张律师，电话13600001111"); "" when it gives neither.
+func attorneyDetails(raw string) string {
+	var parts []string
+	for _, re := range []*regexp.Regexp{enLawyerIs, enLawyerRe, enNameIsRe} {
+		if m := re.FindStringSubmatch(raw); m != nil {
+			name := strings.TrimSpace(m[1])
+			if w := strings.ToLower(strings.Fields(name)[0]); w != "i" && w != "is" && w != "and" && w != "the" {
+				parts = append(parts, "name: "+name)
+				break
+			}
+		}
+	}
+	if len(parts) == 0 {
+		// 张律师, 赵律师: a surname before 律师, not a verb (委托律师,
+		// 请了律师, 代理律师) or a word (的律师, 我律师).
+		var zh []string
+		if f := zhFirmRe.FindString(raw); f != "" {
+			zh = append(zh, strings.TrimLeft(f, "是在的找"))
+		}
+		for _, m := range zhLawyerRe.FindAllStringSubmatch(raw, -1) {
+			if !strings.Contains("托请找的我理给了位个名交是有师请跟和问", m[1]) {
+				zh = append(zh, m[1]+"律师")
+				break
+			}
+		}
+		if len(zh) > 0 {
+			parts = append(parts, "name: "+strings.Join(zh, " "))
+		}
+	}
+	if m := phoneRe.FindString(raw); m != "" {
+		parts = append(parts, "phone: "+strings.TrimSpace(m))
+	}
+	return strings.Join(parts, "; ")
 }

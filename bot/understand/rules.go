@@ -96,7 +96,7 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 	a.release()
 	r.pool.Put(a)
 	en, zh := englishForm(req.Text, req.Names), chineseForm(req.Text, req.Names)
-	p = r.rights.apply(p, en, zh)
+	p = r.rights.apply(p, req.Text, en, zh)
 	if party := r.party.detect(en, zh); party != "" {
 		p = withParty(p, party)
 	} else if p.Has(dialog.IntentWrongParty) {

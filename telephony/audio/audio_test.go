@@ -323,3 +323,29 @@ func TestEnergyVADHearsSpeechFromTheFirstFrame(t *testing.T) {
 		t.Fatal("a call that opens with speech is not heard")
 	}
 }
+
+func TestPacerEarlyTakesTheNextSlot(t *testing.T) {
+	start := time.Unix(1000, 0)
+	now := start
+	p := &Pacer{Now: func() time.Time { return now }}
+	var emitted []int64
+	emit := func(n int64) error { emitted = append(emitted, n); return nil }
+	if ok, _ := p.Early(emit); ok {
+		t.Fatal("early before the first tick")
+	}
+	p.Tick(now, emit) // frame 0
+	now = start.Add(5 * time.Millisecond)
+	if ok, _ := p.Early(emit); !ok { // frame 1, 15 ms early
+		t.Fatal("early refused while idle")
+	}
+	if ok, _ := p.Early(emit); ok {
+		t.Fatal("a second early frame would run ahead of real time")
+	}
+	now = start.Add(20 * time.Millisecond)
+	p.Tick(now, emit) // frame 1's slot: nothing
+	now = start.Add(40 * time.Millisecond)
+	p.Tick(now, emit) // frame 2
+	if len(emitted) != 3 || emitted[2] != 2 || p.Stats().Early != 1 || p.Stats().Late != 0 {
+		t.Fatalf("emitted %v, stats %+v", emitted, p.Stats())
+	}
+}

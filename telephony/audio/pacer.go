@@ -36,6 +36,8 @@ type PacerStats struct {
 	MaxLateness time.Duration
 	// Restarts counts schedule restarts after stalls longer than MaxCatchUp.
 	Restarts int64
+	// Early counts frames sent ahead of their slot by Early.
+	Early int64
 }
 
 // Stats returns what the pacer has emitted so far. Call it after Run
@@ -100,4 +102,34 @@ func (p *Pacer) Tick(tick time.Time, emit func(n int64) error) error {
 		}
 	}
 	return nil
+}
+
+// Early emits the next frame now, ahead of its slot, when the pacer is
+// not already ahead of schedule. A sender that has been idle (sending
+// silence) uses it to start speaking without waiting up to a frame for
+// the next tick: the far end receives one packet early, which its jitter
+// buffer absorbs, and the next tick skips that frame's slot.
+func (p *Pacer) Early(emit func(n int64) error) (bool, error) {
+	interval := p.Interval
+	if interval <= 0 {
+		interval = FrameDuration
+	}
+	now := p.Now
+	if now == nil {
+		now = time.Now
+	}
+	if p.start.IsZero() {
+		return false, nil
+	}
+	due := int64(now().Sub(p.start) / interval)
+	if p.next > due+1 {
+		return false, nil
+	}
+	if err := emit(p.next); err != nil {
+		return false, err
+	}
+	p.next++
+	p.stats.Frames++
+	p.stats.Early++
+	return true, nil
 }

@@ -140,3 +140,16 @@ func (f *FakeClock) Advance(d time.Duration) {
 	}
 	f.now = end
 }
+
+// Pending counts ticks fired by running tickers and not yet received.
+func (f *FakeClock) Pending() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, w := range f.waiters {
+		if w.period > 0 && !w.stopped {
+			n += len(w.c)
+		}
+	}
+	return n
+}

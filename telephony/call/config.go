@@ -51,8 +51,10 @@ type Deps struct {
 	// STT may be nil: the call is keypad only.
 	STT speech.Recognizer
 	// TTS may be nil: replies are captions only.
-	TTS   speech.Synthesizer
-	VAD   audio.VAD
-	Clock Clock
-	Log   *slog.Logger
+	TTS speech.Synthesizer
+	VAD audio.VAD
+	// Recorder may be nil: nothing is recorded.
+	Recorder Recorder
+	Clock    Clock
+	Log      *slog.Logger
 }

@@ -121,6 +121,7 @@ type Controller struct {
 	wg          sync.WaitGroup
 	ttsCancel   context.CancelFunc
 	finished    bool
+	superseded  bool
 }
 
 // New returns a controller; Run starts it.
@@ -150,7 +151,7 @@ func New(cfg Config, d Deps) *Controller {
 		playing: -1,
 	}
 	c.keypadOnly = d.STT == nil
-	c.w = newWriter(d.Clock, d.Transport)
+	c.w = newWriter(d.Clock, d.Transport, d.Recorder)
 	return c
 }
 
@@ -301,6 +302,14 @@ func (c *Controller) Run(ctx context.Context) error {
 	return nil
 }
 
+// command steers the writer; it gives up when the call is going away.
+func (c *Controller) command(cmd writerCmd) {
+	select {
+	case c.w.cmds <- cmd:
+	case <-c.ctx.Done():
+	}
+}
+
 func timerC(t Timer) <-chan time.Time {
 	if t == nil {
 		return nil
@@ -345,6 +354,9 @@ func (c *Controller) noticePlaying() bool {
 }
 
 func (c *Controller) onFrame(f []int16) {
+	if c.d.Recorder != nil {
+		c.d.Recorder.Caller(f, c.d.Clock.Now())
+	}
 	isSpeech := c.d.VAD.Speech(f)
 	ev := c.ep.Push(isSpeech)
 	var fr [frameSamples]int16
@@ -380,7 +392,7 @@ func (c *Controller) onFrame(f []int16) {
 				c.uttNotice = true
 			} else {
 				c.paused = true
-				c.w.cmds <- writerCmd{kind: cmdPause}
+				c.command(writerCmd{kind: cmdPause})
 				stopTimer(&c.pauseTimer)
 				c.pauseTimer = c.d.Clock.NewTimer(c.cfg.ResumeAfter)
 			}
@@ -435,7 +447,7 @@ func (c *Controller) onSTT(r sttResult) {
 func (c *Controller) resume() {
 	c.paused = false
 	stopTimer(&c.pauseTimer)
-	c.w.cmds <- writerCmd{kind: cmdResume}
+	c.command(writerCmd{kind: cmdResume})
 }
 
 // interrupt commits a barge-in: what was not yet heard is dropped and
@@ -443,7 +455,7 @@ func (c *Controller) resume() {
 func (c *Controller) interrupt() {
 	c.paused = false
 	stopTimer(&c.pauseTimer)
-	c.w.cmds <- writerCmd{kind: cmdFlush}
+	c.command(writerCmd{kind: cmdFlush})
 	for _, id := range c.outstanding {
 		if s, ok := c.segs[id]; ok {
 			c.unheard = append(c.unheard, s.Segment)
@@ -497,6 +509,15 @@ func (c *Controller) submitDigits() {
 // submit starts a turn now, or keeps the input for when the call is free:
 // a turn in flight, or a reply (a notice) still playing.
 func (c *Controller) submit(in Input) {
+	if c.turnBusy && in.Kind == Speech && !in.SpokenDuringNotice {
+		if IsBackchannel(in.Text) {
+			return // "uh-huh" while the bot thinks takes no turn
+		}
+		// The caller went on talking while the bot was thinking: the
+		// reply in flight answers what they said before. It is not
+		// played; the next input reports it unheard.
+		c.superseded = true
+	}
 	if c.turnBusy || c.speaking() {
 		c.pending = append(c.pending, in)
 		return
@@ -526,6 +547,13 @@ func (c *Controller) onTurn(r turnResult) {
 		return
 	}
 	c.expect = r.reply.Expect
+	if c.superseded && !r.reply.End && !r.in.Final && r.in.Kind != TimeLimit {
+		c.superseded = false
+		c.unheard = append(c.unheard, r.reply.Segments...)
+		c.idle()
+		return
+	}
+	c.superseded = false
 	if r.reply.End || r.in.Final || r.in.Kind == TimeLimit {
 		c.endAfter = true
 		c.endReason = "completed"
@@ -610,7 +638,7 @@ func (c *Controller) onTTS(r ttsResult) {
 		c.segmentDone(r.id)
 		return
 	}
-	c.w.cmds <- writerCmd{kind: cmdPlay, id: r.id, frames: r.frames}
+	c.command(writerCmd{kind: cmdPlay, id: r.id, frames: r.frames})
 }
 
 func (c *Controller) onNote(n writerNote) {
@@ -639,7 +667,12 @@ func (c *Controller) onNote(n writerNote) {
 	}
 }
 
+// segmentDone: segment id has been heard in full (or shown, with no
+// synthesiser).
 func (c *Controller) segmentDone(id int) {
+	if s, ok := c.segs[id]; ok && s.StartsRecording && c.d.Recorder != nil {
+		c.d.Recorder.Start(c.d.Clock.Now())
+	}
 	delete(c.segs, id)
 	for i, o := range c.outstanding {
 		if o == id {

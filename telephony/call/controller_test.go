@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectagent/collectagent/telephony/audio"
+	"github.com/collectagent/collectagent/telephony/record"
 	"github.com/collectagent/collectagent/telephony/speech"
 )
 
@@ -78,17 +81,30 @@ type harness struct {
 	tr    *fakeTransport
 	stt   *speech.FakeRecognizer
 	err   chan error
+	ctx   context.Context
 }
 
 func newHarness(t *testing.T, cfg Config, stt *speech.FakeRecognizer, reply func(Input) Reply) *harness {
-	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: &fakeConv{reply: reply}, tr: &fakeTransport{}, stt: stt, err: make(chan error, 1)}
-	d := Deps{Conversation: h.conv, Transport: h.tr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock}
+	return newHarnessRec(t, cfg, stt, nil, reply)
+}
+
+func newHarnessRec(t *testing.T, cfg Config, stt *speech.FakeRecognizer, rec Recorder, reply func(Input) Reply) *harness {
+	fc := &fakeConv{reply: reply}
+	return newHarnessConv(t, cfg, stt, rec, fc, fc)
+}
+
+// newHarnessConv runs the call against conv, whose inputs fc records.
+func newHarnessConv(t *testing.T, cfg Config, stt *speech.FakeRecognizer, rec Recorder, conv Conversation, fc *fakeConv) *harness {
+	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: fc, tr: &fakeTransport{}, stt: stt, err: make(chan error, 1)}
+	d := Deps{Conversation: conv, Transport: h.tr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock, Recorder: rec}
 	if stt != nil {
 		d.STT = stt
 	}
 	cfg.InputQueue = 0
 	h.c = New(cfg, d)
-	go func() { h.err <- h.c.Run(context.Background()) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	h.ctx = ctx
+	go func() { h.err <- h.c.Run(ctx); cancel() }()
 	t.Cleanup(func() {
 		h.c.Hangup()
 		<-h.c.Done()
@@ -127,10 +143,11 @@ func (h *harness) step(n int, loud bool) {
 		if err := h.c.Audio(f); err != nil {
 			return
 		}
-		before, _, _, _ := h.tr.snapshot()
 		h.settle()
 		h.clock.Advance(20 * time.Millisecond)
-		waitFor(h.t, func() bool { n, _, _, _ := h.tr.snapshot(); return n > before || h.ended() })
+		// The writer has taken the tick and finished with it.
+		waitFor(h.t, func() bool { return h.clock.Pending() == 0 || h.ended() })
+		h.c.w.do(h.ctx, func() {})
 	}
 }
 
@@ -412,5 +429,105 @@ func TestReplyLatencyIsMeasured(t *testing.T) {
 	// On the fake clock the only delay is waiting for the next 20 ms tick.
 	if l := h.c.Stats().ReplyLatency[0]; l < 0 || l > 40*time.Millisecond {
 		t.Fatalf("latency %v", l)
+	}
+}
+
+func TestRecordingStartsAfterTheNotice(t *testing.T) {
+	rec := record.NewRecorder()
+	h := newHarnessRec(t, testConfig(), speech.NewFakeRecognizer("yes"), rec, func(in Input) Reply {
+		if in.Kind == Start {
+			return Reply{Segments: []Segment{
+				{Text: "I am an automated assistant.", Uninterruptible: true},
+				{Text: "This call is recorded.", Uninterruptible: true, StartsRecording: true},
+				{Text: "Is this Ann?"},
+			}}
+		}
+		return Reply{Segments: []Segment{{Text: "Thanks."}}, End: true}
+	})
+	start := h.clock.Now()
+	h.until(300, func() bool { return !h.botSpeaking() && len(h.conv.Inputs()) == 1 })
+	h.step(25, true)
+	h.until(300, h.ended)
+	dir := record.Dir{Root: t.TempDir()}
+	r, err := rec.Close(context.Background(), dir, "conv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The two notices (50 characters at 20 ms) are not in the recording;
+	// the question, the answer and the reply are.
+	total := h.clock.Now().Sub(start)
+	if r.Duration < total-1200*time.Millisecond || r.Duration > total-900*time.Millisecond {
+		t.Fatalf("recorded %v of a %v call", r.Duration, total)
+	}
+	for _, key := range []string{r.Caller, r.Bot, r.Mix} {
+		rc, err := dir.Get(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		a, err := speech.ReadWAV(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var loud int
+		for _, f := range audio.Frames(a.PCM, 8000) {
+			var s float64
+			for _, x := range f {
+				s += float64(x) * float64(x)
+			}
+			if math.Sqrt(s/160) > 1000 {
+				loud++
+			}
+		}
+		if loud < 15 { // bot: 19 frames of question and reply; caller: 25
+			t.Errorf("%s: only %d loud frames", key, loud)
+		}
+	}
+}
+
+// blockingConv holds its first spoken turn until released.
+type blockingConv struct {
+	fakeConv
+	release chan struct{}
+	once    sync.Once
+}
+
+func (b *blockingConv) Turn(ctx context.Context, in Input) (Reply, error) {
+	if in.Kind == Speech {
+		b.once.Do(func() { <-b.release })
+	}
+	return b.fakeConv.Turn(ctx, in)
+}
+
+func TestSpeechWhileThinkingSupersedesTheReply(t *testing.T) {
+	cfg := testConfig()
+	bc := &blockingConv{release: make(chan struct{})}
+	bc.reply = func(in Input) Reply {
+		if in.Kind == Speech {
+			return Reply{Segments: []Segment{{Text: "Reply to " + in.Text}}}
+		}
+		return Reply{Segments: []Segment{{Text: "Hi."}}}
+	}
+	h := newHarnessConv(t, cfg, speech.NewFakeRecognizer("friday", "uh-huh", "actually monday"), nil, bc, &bc.fakeConv)
+	h.until(100, func() bool { return len(h.conv.Inputs()) == 1 && !h.botSpeaking() })
+	h.step(10, true)
+	h.step(35, false) // "friday": the turn is held
+	h.step(10, true)
+	h.step(35, false) // "uh-huh" while thinking: ignored
+	h.step(10, true)
+	h.step(35, false) // "actually monday"
+	close(bc.release)
+	h.until(200, func() bool { return len(h.inputs(Speech)) == 2 })
+	in := h.inputs(Speech)[1]
+	if in.Text != "actually monday" || len(in.Unheard) != 1 || in.Unheard[0].Text != "Reply to friday" {
+		t.Fatalf("second input %+v", in)
+	}
+	h.until(200, func() bool { return !h.botSpeaking() })
+	_, _, _, msgs := h.tr.snapshot()
+	for _, m := range msgs {
+		if m.Text == "Reply to friday" {
+			t.Fatal("the superseded reply was played")
+		}
 	}
 }

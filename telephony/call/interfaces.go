@@ -90,6 +90,9 @@ type Segment struct {
 	// Uninterruptible segments (required disclosures) play in full; what
 	// the caller says meanwhile is kept and answered afterwards.
 	Uninterruptible bool
+	// StartsRecording marks the recording notice: recording of both legs
+	// begins once it has played.
+	StartsRecording bool
 }
 
 // Reply is the conversation's answer to one Input.
@@ -136,4 +139,12 @@ type Transport interface {
 	// WriteFrame sends one 20 ms frame of 8 kHz linear PCM.
 	WriteFrame(frame []int16) error
 	Send(m Message)
+}
+
+// Recorder keeps the call's audio. Caller is called from the call's
+// goroutine, Bot from its writer: implementations must allow both at once.
+type Recorder interface {
+	Start(at time.Time)
+	Caller(frame []int16, at time.Time)
+	Bot(frame []int16, at time.Time)
 }

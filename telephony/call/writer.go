@@ -54,19 +54,23 @@ type writer struct {
 	clock   Clock
 	tr      Transport
 	cmds    chan writerCmd
+	calls   chan func()
 	notes   chan writerNote
 	queue   []*playItem
 	paused  bool
 	pacer   audio.Pacer
 	silence []int16
 	err     error
+	rec     Recorder
 }
 
-func newWriter(clock Clock, tr Transport) *writer {
+func newWriter(clock Clock, tr Transport, rec Recorder) *writer {
 	return &writer{
+		rec:     rec,
 		clock:   clock,
 		tr:      tr,
 		cmds:    make(chan writerCmd, 64),
+		calls:   make(chan func()),
 		notes:   make(chan writerNote, 64),
 		pacer:   audio.Pacer{Now: clock.Now},
 		silence: make([]int16, audio.SamplesPerFrame(8000)),
@@ -80,6 +84,16 @@ func (w *writer) note(ctx context.Context, n writerNote) {
 	}
 }
 
+// do runs f on the writer's goroutine and waits: a barrier for tests.
+func (w *writer) do(ctx context.Context, f func()) {
+	ran := make(chan struct{})
+	select {
+	case w.calls <- func() { f(); close(ran) }:
+		<-ran
+	case <-ctx.Done():
+	}
+}
+
 func (w *writer) run(ctx context.Context) error {
 	t := w.clock.NewTicker(audio.FrameDuration)
 	defer t.Stop()
@@ -87,8 +101,13 @@ func (w *writer) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case f := <-w.calls:
+			f()
 		case c := <-w.cmds:
 			w.apply(ctx, c)
+			if w.err != nil {
+				return w.err
+			}
 		case tick := <-t.C():
 			if err := w.pacer.Tick(tick, func(int64) error { return w.emit(ctx) }); err != nil {
 				return err
@@ -100,7 +119,15 @@ func (w *writer) run(ctx context.Context) error {
 func (w *writer) apply(ctx context.Context, c writerCmd) {
 	switch c.kind {
 	case cmdPlay:
+		idle := len(w.queue) == 0 && !w.paused
 		w.queue = append(w.queue, &playItem{id: c.id, frames: c.frames})
+		if idle {
+			// Start speaking now rather than at the next tick: up to
+			// 20 ms off every reply.
+			if _, err := w.pacer.Early(func(int64) error { return w.emit(ctx) }); err != nil {
+				w.err = err
+			}
+		}
 	case cmdPause:
 		if !w.paused {
 			w.paused = true
@@ -115,8 +142,17 @@ func (w *writer) apply(ctx context.Context, c writerCmd) {
 }
 
 func (w *writer) emit(ctx context.Context) error {
+	f := w.next(ctx)
+	if w.rec != nil {
+		w.rec.Bot(f, w.clock.Now())
+	}
+	return w.tr.WriteFrame(f)
+}
+
+// next returns the frame to send now.
+func (w *writer) next(ctx context.Context) []int16 {
 	if w.paused || len(w.queue) == 0 {
-		return w.tr.WriteFrame(w.silence)
+		return w.silence
 	}
 	it := w.queue[0]
 	if !it.started {
@@ -133,7 +169,7 @@ func (w *writer) emit(ctx context.Context) error {
 		w.note(ctx, writerNote{kind: noteDone, id: it.id, at: w.clock.Now()})
 	}
 	if f == nil {
-		return w.tr.WriteFrame(w.silence)
+		return w.silence
 	}
-	return w.tr.WriteFrame(f)
+	return f
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pion/webrtc/v4"
@@ -48,6 +49,12 @@ type Bot struct {
 // answer (ICE gathering complete, so no trickle is needed). newCall
 // builds the call's controller around the bot's transport.
 func Answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *slog.Logger, newCall func(call.Transport) *call.Controller) (*Bot, webrtc.SessionDescription, error) {
+	return answer(api, cfg, offer, log, newCall, nil)
+}
+
+// answer answers offer; with onCandidate set it returns at once and
+// trickles the local candidates through it (nil ends them).
+func answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *slog.Logger, newCall func(call.Transport) *call.Controller, onCandidate func(*webrtc.ICECandidateInit)) (*Bot, webrtc.SessionDescription, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -90,7 +97,9 @@ func Answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *s
 		dc.OnMessage(func(m webrtc.DataChannelMessage) { b.onData(m) })
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed || s == webrtc.PeerConnectionStateDisconnected {
+		// Disconnected may recover (ICE restarts on its own); failed and
+		// closed do not.
+		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed {
 			b.ctrl.Hangup()
 		}
 	})
@@ -115,6 +124,20 @@ func Answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *s
 	if err != nil {
 		return fail(err)
 	}
+	if onCandidate != nil {
+		pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+			if c == nil {
+				onCandidate(nil)
+				return
+			}
+			init := c.ToJSON()
+			onCandidate(&init)
+		})
+		if err := pc.SetLocalDescription(ans); err != nil {
+			return fail(err)
+		}
+		return b, ans, nil
+	}
 	gathered := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(ans); err != nil {
 		return fail(err)
@@ -123,15 +146,38 @@ func Answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *s
 	return b, *pc.LocalDescription(), nil
 }
 
+// AddCandidate adds a remote ICE candidate (trickle).
+func (b *Bot) AddCandidate(c webrtc.ICECandidateInit) error { return b.pc.AddICECandidate(c) }
+
 // Controller returns the call's controller.
 func (b *Bot) Controller() *call.Controller { return b.ctrl }
 
 // Run runs the call until it ends, then closes the connection.
 func (b *Bot) Run(ctx context.Context) error {
 	err := b.ctrl.Run(ctx)
+	b.drain()
 	b.pc.Close()
 	b.readers.Wait()
 	return err
+}
+
+// drain gives the data channel up to a second to deliver what is queued
+// (the hangup frame) before the connection closes.
+func (b *Bot) drain() {
+	b.mu.Lock()
+	dc, open := b.dc, b.open
+	b.mu.Unlock()
+	if !open || dc.ReadyState() != webrtc.DataChannelStateOpen {
+		return
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for range 100 {
+		if dc.BufferedAmount() == 0 {
+			return
+		}
+		<-t.C
+	}
 }
 
 func (b *Bot) onData(m webrtc.DataChannelMessage) {

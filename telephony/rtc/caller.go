@@ -112,6 +112,9 @@ func Dial(api *webrtc.API, cfg Config, answer func(webrtc.SessionDescription) (w
 	return c, nil
 }
 
+// AddCandidate adds a remote ICE candidate (trickle).
+func (c *Caller) AddCandidate(ci webrtc.ICECandidateInit) error { return c.pc.AddICECandidate(ci) }
+
 // Play queues 8 kHz audio to send after what is queued.
 func (c *Caller) Play(pcm []int16) {
 	c.mu.Lock()

@@ -1,0 +1,137 @@
+package understand
+
+import (
+	"context"
+	"testing"
+
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+)
+
+// Rights statements read as mechanisms: stop requests (and their
+// channels), proof requests, denials, negated statements, attorney
+// details, third parties and wrong numbers, in both languages.
+func TestRightsAndParty(t *testing.T) {
+	r := NewRules()
+	today := compliance.Date{Year: 2026, Month: 11, Day: 23}
+	type want struct {
+		intent     dialog.Intent // must be present (main or alternative)
+		absent     dialog.Intent // must not be present
+		party      string
+		validation bool
+		channels   string
+		attorney   string
+	}
+	for _, tt := range []struct {
+		text, locale string
+		names        []string
+		w            want
+	}{
+		{"quit bothering me, no more calls or texts ever", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"please don't call me anymore, texting is fine", "en-US", nil, want{intent: dialog.IntentCease, channels: "voice"}},
+		{"ugh stop pinging me, I'll pay on Friday", "en-US", nil, want{absent: dialog.IntentCease}},
+		{"I'm not going to stop answering, I'll pay tomorrow", "en-US", nil, want{absent: dialog.IntentCease}},
+		{"以后任何方式都不要再联系我", "zh-CN", nil, want{intent: dialog.IntentCease}},
+		{"别催了，后天就还", "zh-CN", nil, want{absent: dialog.IntentCease}},
+		{"send me a copy of the signed agreement first", "en-US", nil, want{intent: dialog.IntentDispute, validation: true}},
+		{"can you email me the details", "en-US", nil, want{absent: dialog.IntentDispute}},
+		{"把借款合同发给我看看", "zh-CN", nil, want{intent: dialog.IntentDispute, validation: true}},
+		{"someone has been using my identity, I never opened this", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"I'm not saying I don't owe it, I'll pay Friday", "en-US", nil, want{absent: dialog.IntentDispute}},
+		{"我不是要找律师，想分3期", "zh-CN", nil, want{absent: dialog.IntentAttorney}},
+		{"My lawyer is David Osei, 312-555-0177. Talk to him.", "en-US", nil, want{intent: dialog.IntentAttorney, attorney: "name: David Osei; phone: 312-555-0177"}},
+		{"我已委托律师全权处理，张律师，电话13600001111", "zh-CN", nil, want{intent: dialog.IntentAttorney, attorney: "name: 张律师; phone: 13600001111"}},
+		{"hi its her grandson, she's napping. whats this about", "en-US", []string{"Ruth Miller"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"Ruth's neighbor here, she asked me to check her messages", "en-US", []string{"Ruth Miller"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"my husband said he'll pay Friday", "en-US", []string{"Ruth Miller"}, want{absent: dialog.IntentWrongParty}},
+		{"who is ruth? you have the wrong number", "en-US", []string{"Ruth Miller"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		{"這是我老公的手機，他在開會", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"李强是我儿子，有什么事跟我说就行", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"我老婆说你们发短信了，我是李强，周五还", "zh-CN", []string{"李强"}, want{absent: dialog.IntentWrongParty}},
+		{"这个号码我用了三年了，没有叫李强的", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+	} {
+		t.Run(tt.text, func(t *testing.T) {
+			p, err := r.Understand(context.Background(), Request{Text: tt.text, Locale: tt.locale, Today: today, Stage: dialog.StageIntent, Names: tt.names})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := tt.w
+			if w.intent != "" && !p.Has(w.intent) {
+				t.Errorf("no %s in %+v", w.intent, p)
+			}
+			if w.absent != "" && p.Has(w.absent) {
+				t.Errorf("%s in %+v", w.absent, p)
+			}
+			if p.Party != w.party && w.intent == dialog.IntentWrongParty {
+				t.Errorf("party %q, want %q", p.Party, w.party)
+			}
+			if p.Validation != w.validation {
+				t.Errorf("validation %v", p.Validation)
+			}
+			if got := joinCh(p.CeaseChannels); got != w.channels {
+				t.Errorf("channels %q, want %q", got, w.channels)
+			}
+			if w.attorney != "" && p.Attorney != w.attorney {
+				t.Errorf("attorney %q, want %q", p.Attorney, w.attorney)
+			}
+		})
+	}
+}
+
+func joinCh(cs []string) string {
+	out := ""
+	for i, c := range cs {
+		if i > 0 {
+			out += ","
+		}
+		out += c
+	}
+	return out
+}
+
+func TestPartyThroughOwnRelation(t *testing.T) {
+	r := NewRules()
+	today := compliance.Date{Year: 2026, Month: 11, Day: 23}
+	for text, party := range map[string]string{
+		"I'm calling about my son's loan, how much is left":    dialog.PartyThirdParty,
+		"is Ruth in some kind of trouble?":                     dialog.PartyThirdParty,
+		"我儿子的欠款还有多少":                                           dialog.PartyThirdParty,
+		"替我老公问一下还要还多少":                                         dialog.PartyThirdParty,
+		"李强怎么了？":                                               dialog.PartyThirdParty,
+		"没这个人，别发了":                                             dialog.PartyWrongNumber,
+		"冇呢個人":                                                 dialog.PartyWrongNumber,
+		"I just got this number last month":                    dialog.PartyWrongNumber,
+		"I'm paying for my son's school this month, so Friday": "",
+		"nah, that's wrong":                                    "",
+	} {
+		p, err := r.Understand(context.Background(), Request{Text: text, Locale: "en-US", Today: today, Stage: dialog.StageVerify, Names: []string{"Ruth Miller", "李强"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Party != party {
+			t.Errorf("%q: party %q, want %q (%+v)", text, p.Party, party, p)
+		}
+	}
+}
+
+func TestPartyMoreForms(t *testing.T) {
+	r := NewRules()
+	today := compliance.Date{Year: 2026, Month: 11, Day: 23}
+	for text, party := range map[string]string{
+		"my wife is the one who took out that loan": dialog.PartyThirdParty,
+		"is this about Ruth?":                       dialog.PartyThirdParty,
+		"钱是我老公借的，你跟我说":                              dialog.PartyThirdParty,
+		"the person you're looking for moved away":  dialog.PartyWrongNumber,
+		"I'm not her, sorry":                        dialog.PartyWrongNumber,
+		"我不是借款人":                                    dialog.PartyWrongNumber,
+		"my wife got a new job so I can pay Friday": "",
+	} {
+		p, err := r.Understand(context.Background(), Request{Text: text, Locale: "en-US", Today: today, Stage: dialog.StageVerify, Names: []string{"Ruth Miller", "李强"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Party != party {
+			t.Errorf("%q: party %q, want %q (%+v)", text, p.Party, party, p)
+		}
+	}
+}

@@ -1,0 +1,215 @@
+package rtc
+
+import (
+	"context"
+	"math"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/collectagent/collectagent/telephony/audio"
+	"github.com/collectagent/collectagent/telephony/call"
+	"github.com/collectagent/collectagent/telephony/speech"
+)
+
+type echoConv struct{}
+
+func (echoConv) Turn(ctx context.Context, in call.Input) (call.Reply, error) {
+	return call.Reply{Segments: []call.Segment{{Text: "Thank you, I heard you."}}}, nil
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// runQueueWait sums how long this process's threads were ready to run but
+// waited for a CPU (/proc/PID/task/*/schedstat, second field).
+func runQueueWait() time.Duration {
+	dirs, _ := os.ReadDir("/proc/self/task")
+	var total int64
+	for _, d := range dirs {
+		b, err := os.ReadFile("/proc/self/task/" + d.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		if len(f) >= 2 {
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			total += v
+		}
+	}
+	return time.Duration(total)
+}
+
+func rssKiB() int {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	return 0
+}
+
+// TestLoadCalls runs COLLECT_VOICE_LOAD_CALLS simultaneous WebRTC calls
+// (caller and bot peers in this process, loopback, instant fake speech
+// providers) for COLLECT_VOICE_LOAD_SECONDS (20 by default). Each caller
+// speaks for a second every five; each bot answers. It reports frame
+// lateness of the bots' writers, CPU and memory per call, and fails if a
+// call does not connect or a bot's audio does not arrive.
+//
+//	COLLECT_VOICE_LOAD_CALLS=100 go test -run TestLoadCalls -v -timeout 10m ./telephony/rtc/
+func TestLoadCalls(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("COLLECT_VOICE_LOAD_CALLS"))
+	if n <= 0 {
+		t.Skip("set COLLECT_VOICE_LOAD_CALLS to run the load measurement")
+	}
+	secs, _ := strconv.Atoi(os.Getenv("COLLECT_VOICE_LOAD_SECONDS"))
+	if secs <= 0 {
+		secs = 20
+	}
+	loadavg, _ := os.ReadFile("/proc/loadavg")
+	api, err := NewAPI(Config{Loopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runtime.GC()
+	rss0 := rssKiB()
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+
+	speechBurst := make([]int16, 8000)
+	for i := range speechBurst {
+		speechBurst[i] = int16(6000 * math.Sin(2*math.Pi*220*float64(i)/8000))
+	}
+	type leg struct {
+		caller *Caller
+		bot    *Bot
+		done   chan error
+	}
+	legs := make([]*leg, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	dialStart := time.Now()
+	for i := range legs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			l := &leg{done: make(chan error, 1)}
+			c, err := Dial(api, Config{Loopback: true}, func(offer webrtc.SessionDescription) (webrtc.SessionDescription, error) {
+				b, ans, err := Answer(api, Config{Loopback: true}, offer, nil, func(tr call.Transport) *call.Controller {
+					cfg := call.DefaultConfig("en-US")
+					cfg.Silence = time.Hour
+					stt := speech.NewFakeRecognizer()
+					stt.Func = func(speech.Audio, speech.Hints) speech.Transcript {
+						return speech.Transcript{Text: "hello", Confidence: 1}
+					}
+					return call.New(cfg, call.Deps{Conversation: echoConv{}, Transport: tr, STT: stt, TTS: speech.FakeSynthesizer{PerCharMs: 40}})
+				})
+				l.bot = b
+				return ans, err
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			l.caller = c
+			legs[i] = l
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	t.Logf("%d calls dialled in %v", n, time.Since(dialStart))
+	for i, l := range legs {
+		go func() { l.done <- l.bot.Run(ctx) }()
+		go func() {
+			tk := time.NewTicker(audio.FrameDuration)
+			defer tk.Stop()
+			l.caller.Run(ctx, tk.C)
+		}()
+		go func() {
+			// Stagger the callers' speech across the five-second cycle.
+			time.Sleep(time.Duration(i) * 5 * time.Second / time.Duration(n))
+			tk := time.NewTicker(5 * time.Second)
+			defer tk.Stop()
+			for {
+				l.caller.Play(speechBurst)
+				select {
+				case <-ctx.Done():
+					return
+				case <-tk.C:
+				}
+			}
+		}()
+	}
+	// Measure the steady state after a settling second.
+	time.Sleep(time.Second)
+	cpu0, wall0, wait0 := cpuTime(), time.Now(), runQueueWait()
+	time.Sleep(time.Duration(secs) * time.Second)
+	cpu, wall, wait := cpuTime()-cpu0, time.Since(wall0), runQueueWait()-wait0
+	rss := rssKiB()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	for _, l := range legs {
+		l.caller.Close()
+	}
+	var late, frames, early int64
+	var maxLate time.Duration
+	var lat []time.Duration
+	silentBots := 0
+	for _, l := range legs {
+		if err := <-l.done; err != nil {
+			t.Error(err)
+		}
+		st := l.bot.Controller().Stats()
+		late += st.Pacer.Late
+		frames += st.Pacer.Frames
+		early += st.Pacer.Early
+		maxLate = max(maxLate, st.Pacer.MaxLateness)
+		lat = append(lat, st.ReplyLatency...)
+		loud := 0
+		for _, h := range l.caller.Heard() {
+			if h.RMS > 300 {
+				loud++
+			}
+		}
+		if loud == 0 {
+			silentBots++
+		}
+	}
+	if silentBots > 0 {
+		t.Errorf("%d of %d callers heard no bot audio", silentBots, n)
+	}
+	slices.Sort(lat)
+	p := func(q float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[int(q*float64(len(lat)-1))]
+	}
+	t.Logf("load average at start: %s", strings.TrimSpace(string(loadavg)))
+	t.Logf("bot frames %d, late (>20 ms) %d (%.3f%%), max lateness %v, early starts %d", frames, late, 100*float64(late)/float64(max(frames, 1)), maxLate, early)
+	t.Logf("reply latency (end of speech → first frame, %d turns): p50 %v p99 %v", len(lat), p(0.5), p(0.99))
+	t.Logf("threads waited for a CPU %v in total during the %v window (CPU time used %v)", wait.Round(time.Millisecond), wall.Round(time.Millisecond), cpu.Round(time.Millisecond))
+	t.Logf("CPU %.2f cores for %d calls (both peers): %.4f cores per call", cpu.Seconds()/wall.Seconds(), n, cpu.Seconds()/wall.Seconds()/float64(n))
+	t.Logf("RSS %d → %d KiB: %.0f KiB per call; heap in use %d → %d KiB: %.0f KiB per call",
+		rss0, rss, float64(rss-rss0)/float64(n), ms0.HeapInuse>>10, ms.HeapInuse>>10, float64(ms.HeapInuse-ms0.HeapInuse)/1024/float64(n))
+}
