@@ -10,6 +10,7 @@ package metrics
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -136,9 +137,5 @@ func codeLabel(status int) string {
 	if status <= 0 {
 		status = http.StatusOK
 	}
-	const digits = "0123456789"
-	if status < 100 || status > 999 {
-		return "other"
-	}
-	return string([]byte{digits[status/100], digits[status/10%10], digits[status%10]})
+	return strconv.Itoa(status)
 }
