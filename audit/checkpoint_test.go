@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -213,5 +214,39 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in 5s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestAppendRecords: the hand-written encoding reads back as RecordsOf.
+func TestAppendRecords(t *testing.T) {
+	c := store.TurnCommit{
+		Turns:       []store.Turn{{Seq: 1, From: "borrower", Text: "hi \"there\"\n"}, {Seq: 2, From: "agent", Text: "你好"}},
+		Promises:    []store.Promise{{ID: "p-1", DebtID: "d", AmountMinor: 5000, Currency: "USD", DueDate: "2026-11-27", CreatedBy: "ag\"ent\x01<é>"}},
+		Plans:       []store.Plan{{ID: "l-1", Currency: "CNY", TotalMinor: 300, Installments: []store.PlanInstallment{{AmountMinor: 100, DueDate: "2026-11-27"}, {AmountMinor: 200, DueDate: "2026-12-27"}}, CreatedBy: "bot"}},
+		Statements:  []store.Statement{{ID: "s-1", Kind: "cease", Channels: []string{"chat"}, Channel: "chat", TurnSeq: 1, Details: []byte(`{"text":"x"}`)}, {ID: "s-2", Kind: "dispute", Channel: "voice"}},
+		StopContact: &store.StopContact{Channels: []string{"chat", "voice"}},
+	}
+	b, ok := AppendRecords(nil, &c)
+	if !ok {
+		t.Fatal("nothing appended")
+	}
+	want, _ := RecordsOf(&c)
+	var got Records
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if !equalJSON(got, want) {
+		gb, _ := json.Marshal(got)
+		wb, _ := json.Marshal(want)
+		t.Fatalf("got  %s\nwant %s", gb, wb)
+	}
+	if _, ok := AppendRecords(nil, &store.TurnCommit{}); ok {
+		t.Fatal("an empty commit has records")
+	}
+	for _, one := range []store.TurnCommit{{Promises: c.Promises}, {Plans: c.Plans}, {Statements: c.Statements}, {StopContact: c.StopContact}} {
+		b, _ := AppendRecords(nil, &one)
+		if !json.Valid(b) {
+			t.Fatalf("invalid JSON %s", b)
+		}
 	}
 }

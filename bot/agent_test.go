@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
@@ -123,6 +124,26 @@ func TestAgentTakesOverRecordsAndCloses(t *testing.T) {
 	}
 	if agentTurns != 2 {
 		t.Fatalf("%d agent turns in history, want 2", agentTurns)
+	}
+
+	// The chain seals every turn (the agent's included, by the hash of its
+	// text) and the agent's promise: what is stored checks clean, and an
+	// edited agent line would not.
+	evs, _ := r.st.ListAudit(ctx, agent.ID())
+	turns, _ := r.st.ListTurns(ctx, agent.ID())
+	stored := audit.Stored{Turns: turns, Promises: ps}
+	if fs := audit.CheckRecords(agent.ID(), evs, stored); len(fs) > 0 {
+		t.Fatalf("stored records do not match the chain: %v", fs)
+	}
+	for i := range turns {
+		if turns[i].From == "agent" {
+			turns[i].Text = "Pay today or else."
+			break
+		}
+	}
+	ps[0].AmountMinor = 100
+	if fs := audit.CheckRecords(agent.ID(), evs, audit.Stored{Turns: turns, Promises: ps}); len(fs) != 2 {
+		t.Fatalf("an edited agent line and promise: findings %v, want 2", fs)
 	}
 }
 

@@ -129,11 +129,7 @@ func (r *record) end() {
 // hash, promises, plans, statements, do-not-contact) in one records event,
 // last, so that editing the transcript or a deal shows in audit verify.
 func (r *record) commit(state *dialog.State) (Output, *store.TurnCommit, error) {
-	if recs, ok := audit.RecordsOf(&r.c); ok {
-		b, err := recs.Marshal()
-		if err != nil {
-			return Output{}, nil, err
-		}
+	if b, ok := audit.AppendRecords(make([]byte, 0, 160+110*len(r.c.Turns)), &r.c); ok {
 		rec := compliance.Seal(r.audit, compliance.AuditRecord{Chain: r.conv.ID, Kind: audit.KindRecords, Data: b, At: r.now.UTC()})
 		r.audit = &rec
 		r.c.Audit = append(r.c.Audit, auditEvent(rec))

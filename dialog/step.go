@@ -345,7 +345,11 @@ func (e *engine) verifiedTurn(p Parse) {
 			p.Intent, p.Alts = IntentCease, append([]Intent{p.Intent}, p.Alts...)
 		}
 	}
-	e.stateStatements(p)
+	if !distressed(p) {
+		// A person in crisis goes to a person at once; what else the
+		// message says is theirs to take up.
+		e.stateStatements(p)
+	}
 	switch {
 	case distressed(p):
 		e.distress()
@@ -656,6 +660,12 @@ func (e *engine) promise(p Parse) {
 	}
 	if amt.Minor < minAmt.Minor {
 		e.counter(ActCounterPTPAmount, Proposal{Kind: ProposalPTP, Amount: minAmt, Date: d.Date})
+		return
+	}
+	if d.Date == today && amt.Minor < due.Minor {
+		// "150 today": part of the balance, paid now. (The whole balance
+		// "today" stays a promise for today.)
+		e.propose(ActConfirmPayPart, Proposal{Kind: ProposalPayNow, Amount: amt, Date: today})
 		return
 	}
 	e.propose(ActConfirmPTP, Proposal{Kind: ProposalPTP, Amount: amt, Date: d.Date})

@@ -56,11 +56,16 @@ type Config struct {
 	// MaxConnsPerAddress those of one client address; ConnectsPerSecond
 	// and ConnectBurst pace new ones node-wide. Refusals are 503 (node)
 	// or 429 (token, address) with Retry-After, before the upgrade.
-	MaxChatConns       int     `yaml:"max_chat_conns" validate:"min=1"`
-	MaxConnsPerToken   int     `yaml:"max_conns_per_token" validate:"min=1"`
-	MaxConnsPerAddress int     `yaml:"max_conns_per_address" validate:"min=1"`
-	ConnectsPerSecond  float64 `yaml:"connects_per_second" validate:"gt=0"`
-	ConnectBurst       int     `yaml:"connect_burst" validate:"min=1"`
+	// ReconnectsPerMinute and ReconnectBurst pace the connections of one
+	// session (conversation): a client reconnecting in a loop gets 429
+	// with Retry-After before it costs a store read.
+	ReconnectsPerMinute float64 `yaml:"reconnects_per_minute" validate:"gt=0"`
+	ReconnectBurst      int     `yaml:"reconnect_burst" validate:"min=1"`
+	MaxChatConns        int     `yaml:"max_chat_conns" validate:"min=1"`
+	MaxConnsPerToken    int     `yaml:"max_conns_per_token" validate:"min=1"`
+	MaxConnsPerAddress  int     `yaml:"max_conns_per_address" validate:"min=1"`
+	ConnectsPerSecond   float64 `yaml:"connects_per_second" validate:"gt=0"`
+	ConnectBurst        int     `yaml:"connect_burst" validate:"min=1"`
 	// RatePerSecond and RateBurst are each chat connection's token bucket.
 	RatePerSecond float64 `yaml:"rate_per_second" validate:"gt=0"`
 	RateBurst     int     `yaml:"rate_burst" validate:"min=1"`
@@ -108,19 +113,21 @@ func DefaultConfig() Config {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
 
-		MaxConns:           8192,
-		MaxChatConns:       6000,
-		MaxConnsPerToken:   4,
-		MaxConnsPerAddress: 256,
-		ConnectsPerSecond:  300,
-		ConnectBurst:       300,
-		RatePerSecond:      5,
-		RateBurst:          10,
-		PingInterval:       20 * time.Second,
-		PongWait:           45 * time.Second,
-		WriteWait:          5 * time.Second,
-		TurnTimeout:        15 * time.Second,
-		CloseGrace:         2 * time.Second,
+		MaxConns:            8192,
+		MaxChatConns:        6000,
+		ReconnectsPerMinute: 12,
+		ReconnectBurst:      3,
+		MaxConnsPerToken:    4,
+		MaxConnsPerAddress:  256,
+		ConnectsPerSecond:   300,
+		ConnectBurst:        300,
+		RatePerSecond:       5,
+		RateBurst:           10,
+		PingInterval:        20 * time.Second,
+		PongWait:            45 * time.Second,
+		WriteWait:           5 * time.Second,
+		TurnTimeout:         15 * time.Second,
+		CloseGrace:          2 * time.Second,
 	}
 }
 
@@ -168,6 +175,12 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = d.MaxConns
+	}
+	if c.ReconnectsPerMinute == 0 {
+		c.ReconnectsPerMinute = d.ReconnectsPerMinute
+	}
+	if c.ReconnectBurst == 0 {
+		c.ReconnectBurst = d.ReconnectBurst
 	}
 	if c.MaxChatConns == 0 {
 		c.MaxChatConns = d.MaxChatConns

@@ -401,24 +401,44 @@ func TestChatAdmission(t *testing.T) {
 }
 
 // TestChatConnectPace: a burst of connects beyond ConnectBurst is turned
-// away with 503 and Retry-After before any store work (issue 9.3).
+// away with 503 and Retry-After before any store work, and one session
+// reconnecting in a loop gets 429 past its own burst (issue 9.3).
 func TestChatConnectPace(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.ConnectsPerSecond = 1; c.ConnectBurst = 3 })
-	e.addAccounts(maria("pace"))
-	tok := e.mint("pace").Token
+	var toks []string
+	for i := range 6 {
+		id := fmt.Sprintf("pace-%d", i)
+		e.addAccounts(maria(id))
+		toks = append(toks, e.mint(id).Token)
+	}
 	refused := 0
-	for range 6 {
+	for _, tok := range toks {
 		c, res, err := e.dial(tok, nil)
 		if err == nil {
 			c.Close()
 			continue
 		}
-		if code, ec, _ := refusal(t, res, err); code == http.StatusServiceUnavailable && ec == CodeOverCapacity {
+		if code, ec, ra := refusal(t, res, err); code == http.StatusServiceUnavailable && ec == CodeOverCapacity && ra != "" {
 			refused++
 		}
 	}
-	if refused == 0 {
-		t.Error("6 connects in a burst of 3 were all admitted")
+	if refused != 3 {
+		t.Errorf("6 connects against a burst of 3: %d refused with 503, want 3", refused)
+	}
+
+	loop := newEnv(t, func(c *Config) { c.ReconnectsPerMinute = 1; c.ReconnectBurst = 2 })
+	loop.addAccounts(maria("loop"))
+	tok := loop.mint("loop").Token
+	for range 2 {
+		c := loop.mustDial(tok)
+		c.Close()
+	}
+	c, res, err := loop.dial(tok, nil)
+	if err == nil {
+		c.Close()
+	}
+	if code, ec, ra := refusal(t, res, err); code != http.StatusTooManyRequests || ec != CodeTooManyConns || ra == "" {
+		t.Errorf("third reconnect within the burst of 2: %d %s Retry-After %q, want 429 %s", code, ec, ra, CodeTooManyConns)
 	}
 }
 

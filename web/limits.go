@@ -137,13 +137,19 @@ type admission struct {
 	addrs  map[string]int
 	n      int
 	rate   *bucket
+	// paces are each conversation's reconnect buckets: a client that
+	// reconnects in a loop is turned away before it costs a store read.
+	paces     map[string]*bucket
+	paceRate  float64
+	paceBurst int
 }
 
 func newAdmission(cfg Config) *admission {
 	return &admission{
 		perToken: cfg.MaxConnsPerToken, perAddr: cfg.MaxConnsPerAddress, total: cfg.MaxChatConns,
 		tokens: map[string]int{}, addrs: map[string]int{},
-		rate: newBucket(cfg.ConnectsPerSecond, cfg.ConnectBurst, time.Now()),
+		rate:  newBucket(cfg.ConnectsPerSecond, cfg.ConnectBurst, time.Now()),
+		paces: map[string]*bucket{}, paceRate: cfg.ReconnectsPerMinute / 60, paceBurst: cfg.ReconnectBurst,
 	}
 }
 
@@ -160,10 +166,25 @@ func (a *admission) admit(conv, addr string) (release func(), retry time.Duratio
 	case a.addrs[addr] >= a.perAddr:
 		return nil, 10 * time.Second, ErrTooManyForAddress
 	}
-	// The pace uses the wall clock: it limits work per real second.
-	if !a.rate.allow(time.Now()) {
+	// The paces use the wall clock: they limit work per real second.
+	now := time.Now()
+	p, ok := a.paces[conv]
+	if !ok {
+		if len(a.paces) > 100000 {
+			// Bounded memory: forget every pace rather than grow; each
+			// conversation gets its burst again at worst.
+			clear(a.paces)
+		}
+		p = newBucket(a.paceRate, a.paceBurst, now)
+		a.paces[conv] = p
+	}
+	if !p.peek(now) {
+		return nil, time.Duration(float64(time.Second) / a.paceRate), ErrTooManyForToken
+	}
+	if !a.rate.allow(now) {
 		return nil, time.Second, ErrOverCapacity
 	}
+	p.allow(now)
 	a.n++
 	a.tokens[conv]++
 	a.addrs[addr]++

@@ -352,6 +352,18 @@ func (c *Client) check(mp modelParse, req understand.Request, masked string, ti 
 		}
 	}
 
+	// What only the rules read: the reason for lateness, a question's
+	// topic, a schedule of several payments, a part payment without an
+	// amount. The model's parse keeps them where it agrees on the kind.
+	p.Reason = rp.Reason
+	if p.Has(dialog.IntentQuestion) {
+		p.Topic = rp.Topic
+	}
+	if len(rp.Parts) > 0 && (p.Intent == rp.Intent || p.Intent == dialog.IntentPlan || p.Intent == dialog.IntentPromise) {
+		p.Parts = rp.Parts
+	}
+	p.Partial = rp.Partial && p.Amount.IsZero()
+
 	switch s := strings.ToLower(strings.TrimSpace(mp.Sentiment)); s {
 	case "neutral", "negative", "angry", "distressed":
 		p.Sentiment = s

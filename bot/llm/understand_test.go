@@ -518,7 +518,8 @@ func TestSchemaIntents(t *testing.T) {
 		dialog.IntentPromise, dialog.IntentPlan, dialog.IntentExtension, dialog.IntentCannotPay, dialog.IntentHardship,
 		dialog.IntentDispute, dialog.IntentCease, dialog.IntentAttorney, dialog.IntentBankruptcy, dialog.IntentWrongParty,
 		dialog.IntentHuman, dialog.IntentComplaint, dialog.IntentAbuse, dialog.IntentDistress, dialog.IntentAskBalance,
-		dialog.IntentAskHowToPay, dialog.IntentAlreadyPaid, dialog.IntentCallbackLater,
+		dialog.IntentAskHowToPay, dialog.IntentAlreadyPaid, dialog.IntentCallbackLater, dialog.IntentQuestion,
+		dialog.IntentReason,
 	}
 	c := newTestClient(t, Defaults(), nil)
 	if len(c.intents) != len(engine)+1 || !c.intents[intentUnknown] {

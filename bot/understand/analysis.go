@@ -167,6 +167,9 @@ func (a *analysis) matchIntents() {
 			if x == y || g.start > h.start || g.end < h.end || g.end-g.start <= h.end-h.start {
 				continue
 			}
+			if (h.intent == iReason) != (g.intent == iReason) {
+				continue // a reason stands beside what else the words say (中风了 is hardship and illness)
+			}
 			// A negator inside "can't pay", 不行 or 还不了 still negates.
 			if (h.intent == iNeg || h.intent == iPostNeg) && (g.intent == iCannotPay || g.intent == iDeny || g.intent == iPostNeg) {
 				continue
@@ -260,7 +263,7 @@ func (a *analysis) collectIntents() {
 			continue
 		}
 		switch h.intent {
-		case iPartial, iRecovered, iHaving, iIf:
+		case iPartial, iRecovered, iHaving, iIf, iAsk:
 			a.has[h.intent] = true
 		case iQuestion:
 			if a.topic == 0 {
@@ -547,6 +550,19 @@ func (a *analysis) result() dialog.Parse {
 		found[nf] = iPayNow
 		nf++
 		sortPromiseFirst(found[:nf])
+	}
+	if nf == 0 && has[iAsk] && a.req.Stage != dialog.StageConfirm {
+		// A question the lexicons do not know: answered in general terms
+		// (what the debt is), then back to the pending question.
+		found[0], nf = iQuestion, 1
+		a.derived[iQuestion] = true
+	}
+	if nf == 0 && a.req.Expect == dialog.ExpectReason && len(a.toks) > 2 {
+		// Whatever answers "what made it hard to pay?" is the reason,
+		// even in words the lexicons do not know.
+		found[0], nf = iReason, 1
+		a.derived[iReason] = true
+		p.Reason = dialog.LateOther
 	}
 	if nf == 0 {
 		if len(a.toks) > 0 {

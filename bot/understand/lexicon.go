@@ -59,6 +59,10 @@ const (
 	// pIf marks a condition ("if I pay today", 的话): a question about
 	// fees or consequences with it is not an offer.
 	pIf = "_if"
+	// pAsk marks a question form (what, why, 吗, 为什么): a message with
+	// nothing else understood is then a question the bot answers in
+	// general terms rather than a misunderstanding.
+	pAsk = "_ask"
 )
 
 // Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
@@ -180,6 +184,7 @@ const (
 	iRecovered
 	iHaving
 	iIf
+	iAsk
 	iCount
 )
 
@@ -230,6 +235,8 @@ func pseudoOrIntent(name string) (intentID, bool) {
 		return iHaving, true
 	case pIf:
 		return iIf, true
+	case pAsk:
+		return iAsk, true
 	case pNeg:
 		return iNeg, true
 	case pPostNeg:

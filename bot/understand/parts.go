@@ -30,7 +30,8 @@ type extra struct {
 // that "a week" in "$50 a week" is a cadence, not a date).
 func (a *analysis) scanExtra(i int) (extra, bool) {
 	r, toks := a.r, a.toks
-	if e, v, ok := r.roleAt(toks, i, roleEvery); ok {
+	if e, v, ok := r.roleAt(toks, i, roleEvery); ok && !(e < len(toks) && (toks[e].text == "from" || toks[e].text == "after")) {
+		// ("a week from Friday" is a date, not a cadence)
 		x := extra{kind: xEvery, start: i, end: e, days: int(v), wd: -1}
 		// every Friday, 每周五, 每个周五, every other friday
 		if e2, wd, ok := r.roleAt(toks, e, roleWeekday); ok {

@@ -46,6 +46,7 @@ type partyWords struct {
 type partyRule struct {
 	re      *regexp.Regexp
 	pronoun bool
+	gate    *gate
 }
 
 // partyReader holds the compiled signs of both languages.
@@ -82,15 +83,22 @@ func compileParty() (*partyReader, error) {
 	}
 	pr := &partyReader{}
 	var errs []string
+	// Each call's patterns are checked one by one (so that an error
+	// names the pattern), then compiled as one alternation (one pass over
+	// the message), run only when the gate g is open.
+	var g *gate // the gate of the patterns added next
 	add := func(dst *[]partyRule, pronoun bool, pats ...string) {
 		for _, p := range pats {
-			re, err := regexp.Compile(p)
-			if err != nil {
+			if _, err := regexp.Compile(p); err != nil {
 				errs = append(errs, err.Error())
-				continue
 			}
-			*dst = append(*dst, partyRule{re: re, pronoun: pronoun})
 		}
+		re, err := regexp.Compile("(?:" + strings.Join(pats, ")|(?:") + ")")
+		if err != nil {
+			errs = append(errs, err.Error())
+			return
+		}
+		*dst = append(*dst, partyRule{re: re, pronoun: pronoun, gate: g})
 	}
 
 	// English, on lower-case words separated by single spaces, apostrophes
@@ -102,31 +110,43 @@ func compileParty() (*partyReader, error) {
 	fill := `(?:(?:actually|just|only|the|a|an|one of|mr|mrs|ms|miss|dr|uh|um|oh|ok|yeah|hi|hello)\s+)*`
 	poss := `(?:his|her|their|xnames|[a-z]{3,}s)`
 	subj := `(?:he|she|hes|shes)`
+	relWords := append(append([]string{}, e.Family...), e.Roles...)
+	// Each group runs only when the message holds a word all its
+	// patterns need: a relation word, the borrower's name, ...
+	g = newGate(relWords)
 	add(&pr.third, false,
 		`\b`+self+`\s+`+fill+poss+`\s+(?:[a-z]+\s+){0,2}?`+rel+`\b`,
-		`\b`+self+`\s+(?:actually\s+|just\s+)?(?:a|an|the)\s+`+alt(e.ArticleRoles)+`\b`,
 		`\b(?:his|her|xnames)\s+`+rel+`\s+(?:here|speaking)\b`,
 		`\b(?:he is|she is|hes|shes|xname is|xnames)\s+(?:my|our)\s+(?:[a-z]+\s+)?`+rel+`\b`,
-		`\bxname\s+works?\s+(?:for|with)\s+me\b`,
-		`\b(?:live|lives|living)\s+next door\b`,
 		`\bmy\s+`+rel+`s?\s+(?:`+alt(e.Device)+`|number|line)\b`,
-		`\bxnames?\s+(?:(?:is|s|was|has|been|just|currently|still|right now|rn)\s+){0,3}`+alt(e.Absent)+`\b`,
-		`\bxname\s+`+alt(e.Relay)+`\s+(?:me|to)\b`,
-		`\bxnames\s+(?:old\s+)?`+alt(e.Device)+`\b`,
-		`\bon (?:his|her|xnames) behalf\b`, `\bon behalf of\b`,
-		`\b(?:managing|manage|handling|handle|handles|check|checking)\s+(?:this\s+)?(?:for\s+)?(?:his|her|xnames|him|her)\b`,
-		`\bxnames\s+`+alt(e.Money)+`\b`,
-		`\bxname\s+(?:still\s+)?(?:owes|owe|owed|doesnt owe|does not owe|dont owe|has to pay|needs to pay|in (?:some kind of |any |some )?trouble)\b`,
 		// The holder's debt, or asking for them, through the speaker's own
 		// relation: "my son's loan", "calling about my mom".
 		`\bmy\s+`+rel+`s?\s+(?:loan|loans|debt|debts|account|bill|bills|balance|payment|payments|card|credit)\b`,
 		`\b(?:asking|calling|writing|texting|checking|messaging|answering|replying|here)\s+(?:for|on behalf of|about)\s+my\s+`+rel+`\b`,
+		`\bmy\s+`+rel+`\s+(?:is|has|had|took|opened|got|signed)\b(?:\s+\w+){0,6}?\s+(?:loan|account|debt|card)\b`,
+	)
+	g = newGate(e.ArticleRoles)
+	add(&pr.third, false, `\b`+self+`\s+(?:actually\s+|just\s+)?(?:a|an|the)\s+`+alt(e.ArticleRoles)+`\b`)
+	g = newGate([]string{enName, enName + "s"})
+	add(&pr.third, false,
+		`\bxname\s+works?\s+(?:for|with)\s+me\b`,
+		`\bxnames?\s+(?:(?:is|s|was|has|been|just|currently|still|right now|rn)\s+){0,3}`+alt(e.Absent)+`\b`,
+		`\bxname\s+`+alt(e.Relay)+`\s+(?:me|to)\b`,
+		`\bxnames\s+(?:old\s+)?`+alt(e.Device)+`\b`,
+		`\bxnames\s+`+alt(e.Money)+`\b`,
+		`\bxname\s+(?:still\s+)?(?:owes|owe|owed|doesnt owe|does not owe|dont owe|has to pay|needs to pay|in (?:some kind of |any |some )?trouble)\b`,
 		// The holder by name as the subject of a question about them.
 		`\b(?:is|does|did|has|was|can|will)\s+xname\s+(?:in|ok|okay|there|home|around|alright|available|coming|going|gonna|sick|dead|supposed|able|still|at|out|owe|owes|paying|pay|behind|late)\b`,
 		`\b(?:where is|wheres|whats wrong with|what happened to)\s+xname\b`,
-		`\bmy\s+`+rel+`\s+(?:is|has|had|took|opened|got|signed)\b(?:\s+\w+){0,6}?\s+(?:loan|account|debt|card)\b`,
 		`\b(?:about|regarding)\s+xnames?\b`,
 	)
+	g = newGate([]string{"behalf", "door", "managing", "manage", "handling", "handle", "handles", "check", "checking"})
+	add(&pr.third, false,
+		`\b(?:live|lives|living)\s+next door\b`,
+		`\bon (?:his|her|xnames) behalf\b`, `\bon behalf of\b`,
+		`\b(?:managing|manage|handling|handle|handles|check|checking)\s+(?:this\s+)?(?:for\s+)?(?:his|her|xnames|him|her)\b`,
+	)
+	g = newGate([]string{"he", "she", "hes", "shes", "his", "her", "him", "hers"})
 	add(&pr.third, true,
 		`\b`+subj+`\s+(?:(?:is|s|was|has|been|just|currently|still|right now|rn)\s+){0,3}`+alt(e.Absent)+`\b`,
 		`\b(?:he|she)\s+`+alt(e.Relay)+`\s+(?:me|to)\b`,
@@ -136,6 +156,9 @@ func compileParty() (*partyReader, error) {
 		`\b(?:his|her)\s+`+alt(e.Money)+`\b`,
 		`\b(?:he|she)\s+(?:still\s+)?(?:owes|owe|owed|doesnt owe|does not owe|has to pay|needs to pay|in (?:some kind of |any |some )?trouble)\b`,
 	)
+	g = newGate([]string{"wrong", "know", "heard", "one", "nobody", "noone", enName, enName + "s", "number", "num",
+		"landline", "live", "person", "guy", "lady", "woman", "man", "him", "her", "them", "holder", "borrower", "owner",
+		"belongs", "mine"})
 	add(&pr.wrong, false,
 		`\b`+alt(e.Wrong)+`\b`,
 		`\bdont know (?:him|her|them|who|any|anyone|anybody|this person|that person|xname)\b`,
@@ -151,7 +174,6 @@ func compileParty() (*partyReader, error) {
 		`\bjust got this (?:number|phone)\b`, `\bnew (?:phone|number) who\b`,
 		`\bthe (?:person|guy|lady|woman|man|one) you(?:re| are)? (?:looking for|trying to reach|want|after)\b`,
 		`\b(?:im|i am|this is) not (?:him|her|them|the person|the one)\b`, `\bnot the (?:account holder|borrower|account owner|owner)\b`,
-		`^(?:no\s+)?(?:its\s+|thats\s+|that is\s+|this is\s+|it is\s+)?not me$`,
 	)
 	pr.firstRel = regexp.MustCompile(`\bmy\s+` + rel + `\b`)
 
@@ -160,21 +182,31 @@ func compileParty() (*partyReader, error) {
 	z := f.ZH
 	zrel := alt(append(append([]string{}, z.Family...), z.Roles...))
 	cl := `[^，。！？,.!?；;～~]`
+	zrelWords := append(append([]string{}, z.Family...), z.Roles...)
+	g = newGate(nil, zrelWords...)
 	add(&pr.zhThird, false,
 		`我(?:是|系)(?:(?:他|她|ta|Ⓝ)+的?|\p{Han}{1,3}的)`+cl+`{0,3}?`+zrel,
 		`(?:他|她|Ⓝ)(?:是|系)我(?:的)?`+zrel,
-		`Ⓝ`+cl+`{0,3}?`+alt(z.Absent), `机主`, `捡到`,
 		`(?:是|系)?我(?:的)?`+zrel+`的?(?:手机|电话|号码|号)`,
-		`Ⓝ的?(?:手机|电话)(?:在我|放我|落|忘)`, `以前是(?:他|她|Ⓝ)`,
-		alt(z.Relay)+`Ⓝ`, `Ⓝ(?:让|叫|托|要)我`,
 		`(?:问|问问|问下|问一下)(?:我)?(?:的)?`+zrel,
-		`转告`, `跟我说(?:就行|就好|就可以|吧)`, `直接跟我说`, `有事跟我说`, `做主`,
-		`(?:找|问)Ⓝ(?:有)?(?:啥|什么)事`, `Ⓝ的事`, `Ⓝ(?:还)?(?:欠|要还|还要还|还欠|的欠款|的账|的债)`,
-		`Ⓝ(?:怎么了|出什么事|出啥事|犯什么事|惹什么|怎么回事)`, `找Ⓝ(?:干|做|有|啥|什么|干嘛|干啥)`,
 		`(?:账|钱|贷款|债|欠款)是我(?:的)?`+zrel, `我(?:的)?`+zrel+`借的`,
 		// Through the speaker's own relation: 我儿子的欠款, 替我老公问.
 		`我(?:的)?`+zrel+`的?(?:欠款|贷款|账|债|钱|账单|借款)`, `(?:替|帮|代)我(?:的)?`+zrel,
 	)
+	g = newGate(nil, zhName)
+	add(&pr.zhThird, false,
+		`Ⓝ`+cl+`{0,3}?`+alt(z.Absent),
+		`Ⓝ的?(?:手机|电话)(?:在我|放我|落|忘)`, `以前是(?:他|她|Ⓝ)`,
+		alt(z.Relay)+`Ⓝ`, `Ⓝ(?:让|叫|托|要)我`,
+		`(?:找|问)Ⓝ(?:有)?(?:啥|什么)事`, `Ⓝ的事`, `Ⓝ(?:还)?(?:欠|要还|还要还|还欠|的欠款|的账|的债)`,
+		`Ⓝ(?:怎么了|出什么事|出啥事|犯什么事|惹什么|怎么回事)`, `找Ⓝ(?:干|做|有|啥|什么|干嘛|干啥)`,
+	)
+	g = newGate(nil, "机主", "捡到", "以前是", "转告", "跟我说", "做主")
+	add(&pr.zhThird, false,
+		`机主`, `捡到`, `以前是(?:他|她)`,
+		`转告`, `跟我说(?:就行|就好|就可以|吧)`, `直接跟我说`, `有事跟我说`, `做主`,
+	)
+	g = newGate(nil, "他", "她", "ta")
 	add(&pr.zhThird, true,
 		`(?:他|她|ta)`+cl+`{0,3}?`+alt(z.Absent),
 		`(?:他|她)的?(?:手机|电话)(?:在我|放我|落|忘)`,
@@ -182,6 +214,8 @@ func compileParty() (*partyReader, error) {
 		`(?:找|问)(?:他|她)(?:有)?(?:啥|什么)事`, `(?:他|她)的事`,
 		`(?:他|她)(?:还)?(?:欠|要还|还要还|还欠|的欠款|的账|的债)`,
 	)
+	g = newGate(nil, append(append([]string{}, z.Wrong...), "错", "认识", "这个人", "查无", "本人", "换号", "新号", zhName, "我不",
+		"不是他", "不是她", "是我的", "归我", "我用了", "不是我", "找的人", "机主", "新办", "新买", "刚办", "新换", "刚换", "我的号", "我的手机")...)
 	add(&pr.zhWrong, false,
 		alt(z.Wrong), `谁是Ⓝ`, `Ⓝ是谁`, `我不是(?:Ⓝ|他|她|本人)`,
 		`(?:号|号码|手机号|电话)(?:已经|早就)?不是(?:他|她|Ⓝ)的`,
@@ -199,16 +233,32 @@ func compileParty() (*partyReader, error) {
 // Cantonese written forms, mapped to the Mandarin the patterns use.
 var cantonese = strings.NewReplacer("唔喺度", "不在", "唔喺", "不在", "喺", "在", "佢哋", "他们", "佢", "他", "係", "是", "咩", "什么", "嘅", "的", "我哋", "我们", "冇", "没有", "呢個", "这个", "呢个", "这个", "唔識", "不认识", "唔识", "不认识")
 
+// notMe are whole messages that say the speaker is not the one sought.
+var notMe = map[string]bool{"not me": true, "its not me": true, "thats not me": true, "that is not me": true,
+	"this is not me": true, "it is not me": true, "no not me": true, "no its not me": true}
+
 // detect returns dialog.PartyThirdParty, dialog.PartyWrongNumber or "".
-func (pr *partyReader) detect(en, zh string) string {
+func (pr *partyReader) detect(m *forms) string {
+	en, zh := m.en, m.zh
 	third := func(rules []partyRule, s string, first *regexp.Regexp) bool {
 		if s == "" {
 			return false
 		}
-		mine := first.MatchString(s)
+		mine := -1 // not looked at yet
 		for _, r := range rules {
-			if r.pronoun && mine {
+			if !r.gate.open(m) {
 				continue
+			}
+			if r.pronoun {
+				if mine < 0 {
+					mine = 0
+					if first.MatchString(s) {
+						mine = 1
+					}
+				}
+				if mine == 1 {
+					continue
+				}
 			}
 			if r.re.MatchString(s) {
 				return true
@@ -218,7 +268,7 @@ func (pr *partyReader) detect(en, zh string) string {
 	}
 	wrong := func(rules []partyRule, s string) bool {
 		for _, r := range rules {
-			if s != "" && r.re.MatchString(s) {
+			if s != "" && r.gate.open(m) && r.re.MatchString(s) {
 				return true
 			}
 		}
@@ -227,6 +277,8 @@ func (pr *partyReader) detect(en, zh string) string {
 	switch {
 	case third(pr.third, en, pr.firstRel) || third(pr.zhThird, zh, pr.zhFirstRel):
 		return dialog.PartyThirdParty
+	case notMe[en]:
+		return dialog.PartyWrongNumber
 	case wrong(pr.wrong, en) || wrong(pr.zhWrong, zh):
 		return dialog.PartyWrongNumber
 	}

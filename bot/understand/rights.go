@@ -28,6 +28,9 @@ type rightsReader struct {
 	dispute, zhDispute     []*regexp.Regexp
 	notValidation          []*regexp.Regexp
 	negated                map[dialog.Intent][]*regexp.Regexp
+	// Gates: the words every pattern of a list needs.
+	gCease, gValid, gDispute, gNeg         *gate
+	gZhCease, gZhValid, gZhDispute, gZhNeg *gate
 }
 
 func compileRights() (*rightsReader, error) {
@@ -51,17 +54,26 @@ func compileRights() (*rightsReader, error) {
 	}
 	expand := strings.NewReplacer("{CV}", alt(f.ContactVerbs), "{ZCV}", alt(f.ZhContactVerbs))
 	var errs []string
+	// One alternation per list: one pass over the message.
 	comp := func(pats []string) []*regexp.Regexp {
-		var out []*regexp.Regexp
+		var all []string
 		for _, p := range pats {
-			re, err := regexp.Compile(expand.Replace(p))
-			if err != nil {
+			p = expand.Replace(p)
+			if _, err := regexp.Compile(p); err != nil {
 				errs = append(errs, err.Error())
 				continue
 			}
-			out = append(out, re)
+			all = append(all, p)
 		}
-		return out
+		if len(all) == 0 {
+			return nil
+		}
+		re, err := regexp.Compile("(?:" + strings.Join(all, ")|(?:") + ")")
+		if err != nil {
+			errs = append(errs, err.Error())
+			return nil
+		}
+		return []*regexp.Regexp{re}
 	}
 	rr := &rightsReader{
 		cease: comp(f.Cease), zhCease: comp(f.ZhCease),
@@ -76,6 +88,18 @@ func compileRights() (*rightsReader, error) {
 	for intent, pats := range f.Negated {
 		rr.negated[dialog.Intent(intent)] = comp(pats)
 	}
+	rr.gCease = newGate(append(append([]string{}, f.ContactVerbs...), "cease", "leave", "unsubscribe", "remove", "lose", "delete",
+		"list", "contact", "calls", "texts", "emails", "messages", "communication", "communications", "phone"))
+	rr.gValid = newGate([]string{"proof", "prove", "proves", "proving", "validate", "validation", "documentation", "documents",
+		"paperwork", "contract", "signature", "signed", "original", "history", "itemization", "itemized", "itemised", "verify",
+		"writing", "written"})
+	rr.gDispute = newGate([]string{"never", "my", "mine", enName, "identity", "someone", "someones", "owe", "recognize", "recognise"})
+	rr.gNeg = newGate([]string{"not", "never", "no"})
+	rr.gZhCease = newGate(nil, "别", "不要", "不准", "不许", "停止", "甭", "勿", "莫", "不用", "任何", "什么", "啥", "所有", "一切",
+		"不想再", "电话", "短信", "邮件", "bie")
+	rr.gZhValid = newGate(nil, "证据", "证明", "合同", "合约", "凭证", "记录", "借条", "签字", "签名", "复印件", "流水", "书面", "协议")
+	rr.gZhDispute = newGate(nil, "没", "未", "不曾", "不认", "不承认", "不是我", "冒用", "盗用", "搞错")
+	rr.gZhNeg = newGate(nil, "不是", "没说", "不会", "不用", "没有", "不打算", "没打算")
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("rights patterns: %s", strings.Join(errs, "; "))
 	}
@@ -97,19 +121,23 @@ func anyMatch(res []*regexp.Regexp, s string) bool {
 // apply reads the message's rights statements into p: a stop request
 // (with its channels), a validation request (a dispute asking for proof),
 // and drops statements the message denies.
-func (rr *rightsReader) apply(p dialog.Parse, raw, en, zh string) dialog.Parse {
+func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
+	raw, en, zh := m.raw, m.en, m.zh
+	// match runs a list on the English or Chinese form when its gate is
+	// open.
+	match := func(res []*regexp.Regexp, g *gate, s string) bool { return s != "" && g.open(m) && anyMatch(res, s) }
 	// Denying the debt: never borrowed, not mine, someone used my name.
-	if !p.Has(dialog.IntentDispute) && (anyMatch(rr.dispute, en) || anyMatch(rr.zhDispute, zh)) {
+	if !p.Has(dialog.IntentDispute) && (match(rr.dispute, rr.gDispute, en) || match(rr.zhDispute, rr.gZhDispute, zh)) {
 		p = with(p, dialog.IntentDispute)
 	}
 	// Statements the message itself denies are not made.
 	for intent, res := range rr.negated {
-		if p.Has(intent) && (anyMatch(res, en) || anyMatch(res, zh)) {
+		if p.Has(intent) && (match(res, rr.gNeg, en) || match(res, rr.gZhNeg, zh)) {
 			p = without(p, intent)
 		}
 	}
 
-	cease := anyMatch(rr.cease, en) || anyMatch(rr.zhCease, zh)
+	cease := match(rr.cease, rr.gCease, en) || match(rr.zhCease, rr.gZhCease, zh)
 	if cease && hasOffer(p) {
 		// "stop blowing up my phone, I'll pay on the 30th", 别催了明天就还:
 		// annoyance next to a way to pay, not a request to stop.
@@ -136,7 +164,7 @@ func (rr *rightsReader) apply(p dialog.Parse, raw, en, zh string) dialog.Parse {
 		}
 	}
 
-	valid := (anyMatch(rr.validation, en) && !anyMatch(rr.notValidation, en)) || anyMatch(rr.zhValid, zh)
+	valid := (match(rr.validation, rr.gValid, en) && !anyMatch(rr.notValidation, en)) || match(rr.zhValid, rr.gZhValid, zh)
 	if valid {
 		p.Validation = true
 		if !p.Has(dialog.IntentDispute) {

@@ -96,8 +96,9 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 	a.release()
 	r.pool.Put(a)
 	en, zh := englishForm(req.Text, req.Names), chineseForm(req.Text, req.Names)
-	p = r.rights.apply(p, req.Text, en, zh)
-	if party := r.party.detect(en, zh); party != "" {
+	m := newForms(req.Text, en, zh)
+	p = r.rights.apply(p, m)
+	if party := r.party.detect(m); party != "" {
 		p = withParty(p, party)
 	} else if p.Has(dialog.IntentWrongParty) {
 		p.Party = dialog.PartyWrongNumber

@@ -283,7 +283,10 @@ func (c *Controller) Run(ctx context.Context) error {
 			}
 		case <-timerC(c.pauseTimer):
 			c.pauseTimer = nil
-			if c.paused {
+			if c.paused && c.ep.InSpeech() {
+				// Still talking: never resume over the caller.
+				c.pauseTimer = c.d.Clock.NewTimer(c.cfg.ResumeAfter)
+			} else if c.paused {
 				// Neither words nor Commit-long speech: a false
 				// interruption. Carry on where we stopped.
 				c.resume()
@@ -308,6 +311,13 @@ func (c *Controller) command(cmd writerCmd) {
 	case c.w.cmds <- cmd:
 	case <-c.ctx.Done():
 	}
+}
+
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 func timerC(t Timer) <-chan time.Time {
@@ -391,10 +401,7 @@ func (c *Controller) onFrame(f []int16) {
 			if c.noticePlaying() {
 				c.uttNotice = true
 			} else {
-				c.paused = true
-				c.command(writerCmd{kind: cmdPause})
-				stopTimer(&c.pauseTimer)
-				c.pauseTimer = c.d.Clock.NewTimer(c.cfg.ResumeAfter)
+				c.pauseForCaller()
 			}
 		}
 	case audio.SpeechCommit:
@@ -405,11 +412,14 @@ func (c *Controller) onFrame(f []int16) {
 		pcm := append([]int16(nil), c.utt...)
 		maybe := c.paused
 		notice := c.uttNotice
+		expect := c.expect
 		c.sttBusy++
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
-			tr, err := c.d.STT.Transcribe(c.ctx, speech.Audio{PCM: pcm, Rate: 8000}, speech.Hints{Lang: c.cfg.Lang, Expect: c.expect})
+			ctx, cancel := withTimeout(c.ctx, c.cfg.ProviderTimeout)
+			defer cancel()
+			tr, err := c.d.STT.Transcribe(ctx, speech.Audio{PCM: pcm, Rate: 8000}, speech.Hints{Lang: c.cfg.Lang, Expect: expect})
 			c.post(sttResult{tr: tr, err: err, at: now, maybeBargeIn: maybe, duringNotice: notice})
 		}()
 	}
@@ -441,6 +451,14 @@ func (c *Controller) onSTT(r sttResult) {
 		c.stat(func(s *Stats) { s.KeptDuringNotice++ })
 	}
 	c.submit(Input{Kind: Speech, Text: text, Confidence: r.tr.Confidence, At: r.at, SpokenDuringNotice: r.duringNotice})
+}
+
+// pauseForCaller holds playback for a possible interruption.
+func (c *Controller) pauseForCaller() {
+	c.paused = true
+	c.command(writerCmd{kind: cmdPause})
+	stopTimer(&c.pauseTimer)
+	c.pauseTimer = c.d.Clock.NewTimer(c.cfg.ResumeAfter)
 }
 
 // resume continues playback after a false interruption.
@@ -532,7 +550,9 @@ func (c *Controller) startTurn(in Input) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		rep, err := c.d.Conversation.Turn(c.ctx, in)
+		ctx, cancel := withTimeout(c.ctx, c.cfg.TurnTimeout)
+		defer cancel()
+		rep, err := c.d.Conversation.Turn(ctx, in)
 		c.post(turnResult{in: in, reply: rep, err: err})
 	}()
 }
@@ -568,6 +588,12 @@ func (c *Controller) onTurn(r turnResult) {
 		rs.fromSpeechEnd = r.in.At
 	}
 	c.speak(r.reply.Segments, rs)
+	if c.ep.InSpeech() && c.speaking() && !c.endAfter && !c.keypadOnly && !c.paused {
+		// The caller is talking as the reply arrives: hold it as if they
+		// had barged in. Their utterance decides: a backchannel or noise
+		// lets it play, words replace it.
+		c.pauseForCaller()
+	}
 	c.idle()
 }
 
@@ -608,7 +634,9 @@ func (c *Controller) speak(segs []Segment, rs *replyState) {
 	go func() {
 		defer c.wg.Done()
 		for _, j := range jobs {
-			a, err := c.d.TTS.Synthesize(ctx, j.text, c.cfg.Lang)
+			sctx, scancel := withTimeout(ctx, c.cfg.ProviderTimeout)
+			a, err := c.d.TTS.Synthesize(sctx, j.text, c.cfg.Lang)
+			scancel()
 			var frames [][]int16
 			if err == nil {
 				pcm := a.PCM

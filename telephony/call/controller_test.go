@@ -531,3 +531,89 @@ func TestSpeechWhileThinkingSupersedesTheReply(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyArrivingWhileTheCallerTalksIsHeld: a reply ready while the
+// caller is mid-utterance waits for that utterance; words replace it, a
+// backchannel lets it play.
+func TestReplyArrivingWhileTheCallerTalksIsHeld(t *testing.T) {
+	for _, tc := range []struct {
+		second string
+		played bool
+	}{{"actually monday", false}, {"uh-huh", true}} {
+		t.Run(tc.second, func(t *testing.T) {
+			bc := &blockingConv{release: make(chan struct{})}
+			bc.reply = func(in Input) Reply {
+				if in.Kind == Speech {
+					return Reply{Segments: []Segment{{Text: "Reply to " + in.Text}}}
+				}
+				return Reply{Segments: []Segment{{Text: "Hi."}}}
+			}
+			h := newHarnessConv(t, testConfig(), speech.NewFakeRecognizer("friday", tc.second), nil, bc, &bc.fakeConv)
+			h.until(100, func() bool { return len(h.conv.Inputs()) == 1 && !h.botSpeaking() })
+			h.step(10, true)
+			h.step(35, false) // "friday": its turn is held
+			h.step(10, true)  // the caller starts again...
+			close(bc.release) // ...and the reply to "friday" arrives
+			h.settle()
+			h.step(10, true)
+			if h.botSpeaking() {
+				t.Fatal("the reply played over the caller")
+			}
+			h.step(35, false)
+			h.until(300, func() bool { return !h.botSpeaking() && len(h.conv.Inputs()) >= 2 })
+			h.step(5, false)
+			_, _, _, msgs := h.tr.snapshot()
+			played := slices.ContainsFunc(msgs, func(m Message) bool { return m.Text == "Reply to friday" })
+			if played != tc.played {
+				t.Fatalf("reply played %v, want %v", played, tc.played)
+			}
+			sp := h.inputs(Speech)
+			if !tc.played {
+				if len(sp) != 2 || sp[1].Text != tc.second || len(sp[1].Unheard) != 1 || sp[1].Unheard[0].Text != "Reply to friday" {
+					t.Fatalf("inputs %+v", sp)
+				}
+			} else if len(sp) != 1 || h.c.Stats().FalseInterruptions != 1 {
+				t.Fatalf("inputs %+v, stats %+v", sp, h.c.Stats())
+			}
+		})
+	}
+}
+
+// hangingRecognizer never answers until its context ends.
+type hangingRecognizer struct{ calls chan struct{} }
+
+func (h hangingRecognizer) Transcribe(ctx context.Context, a speech.Audio, hi speech.Hints) (speech.Transcript, error) {
+	h.calls <- struct{}{}
+	<-ctx.Done()
+	return speech.Transcript{}, ctx.Err()
+}
+
+func TestHungRecognizerDoesNotStallTheCall(t *testing.T) {
+	cfg := testConfig()
+	cfg.ProviderTimeout = 50 * time.Millisecond
+	hr := hangingRecognizer{calls: make(chan struct{}, 4)}
+	fc := &fakeConv{reply: func(in Input) Reply {
+		if in.Kind == Silence {
+			return Reply{Segments: []Segment{{Text: "Still there?"}}}
+		}
+		return Reply{Segments: []Segment{{Text: "Hi."}}}
+	}}
+	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: fc, tr: &fakeTransport{}, err: make(chan error, 1)}
+	cfg.InputQueue = 0
+	h.c = New(cfg, Deps{Conversation: fc, Transport: h.tr, STT: hr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock})
+	ctx, cancel := context.WithCancel(context.Background())
+	h.ctx = ctx
+	go func() { h.err <- h.c.Run(ctx); cancel() }()
+	t.Cleanup(func() { h.c.Hangup(); <-h.c.Done() })
+	h.until(100, func() bool { return len(fc.Inputs()) == 1 && !h.botSpeaking() })
+	h.step(10, true)
+	h.step(35, false)
+	<-hr.calls
+	// The recogniser gives up after the timeout; silence then re-prompts.
+	waitFor(t, func() bool {
+		var busy int
+		h.c.do(func() { busy = h.c.sttBusy })
+		return busy == 0
+	})
+	h.until(200, func() bool { return len(h.inputs(Silence)) == 1 })
+}

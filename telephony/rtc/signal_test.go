@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -245,5 +246,22 @@ func TestBotEndsTheCall(t *testing.T) {
 	})
 	if !hasCaption(caller.Messages(), "bot", "Goodbye.") {
 		t.Fatal("no goodbye caption")
+	}
+}
+
+// TestCallsLeaveNoGoroutines: after calls end on both sides, the
+// goroutines they started are gone.
+func TestCallsLeaveNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	TestBotEndsTheCall(t)
+	TestServeRejectsBadSignalling(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			n := runtime.Stack(buf, true)
+			t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:n])
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
