@@ -490,7 +490,7 @@ func TestClusterTopology(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	onBoard := 0
+	onBoard, acked := 0, 0
 	for _, e := range esc.all {
 		if !e.escalated {
 			continue
@@ -499,8 +499,11 @@ func TestClusterTopology(t *testing.T) {
 		if err != nil || len(es) != 1 {
 			continue // reported by checkClusterStore
 		}
+		acked++
 		var k handoff.Case
-		for range 100 { // a requeue after the kill may still be on its way
+		// A node that died between commit and publish leaves the case
+		// to the survivors' periodic requeue (handoff.requeue_every).
+		for range 300 {
 			if k, err = q.Get(context.Background(), es[0].ID); err == nil {
 				break
 			}
@@ -515,7 +518,7 @@ func TestClusterTopology(t *testing.T) {
 		}
 		onBoard++
 	}
-	t.Logf("%d escalations acknowledged, %d on the case board after the kills", onBoard, onBoard)
+	t.Logf("%d escalations acknowledged, %d on the case board after the kills", acked, onBoard)
 	if onBoard == 0 {
 		t.Error("no escalation was acknowledged")
 	}
