@@ -169,3 +169,37 @@ func TestFigureMatchesFacts(t *testing.T) {
 		}
 	}
 }
+
+// A figure may only equal a fact of its own kind, however it is written.
+func TestFactLockKinds(t *testing.T) {
+	facts := Facts{Verified: true, Amounts: []Money{usd(24000), cny(86000)}, Dates: []Date{date(2026, 11, 27)}, Counts: []int{12, 21, 500}}
+	for _, tt := range []struct {
+		text string
+		ok   bool
+	}{
+		{"您只需还款12 元即可结清", false}, // 12 is a count, not an amount
+		{"Your balance is 21$", false},
+		{"Your balance is 21 $", false},
+		{"Please pay $ 500 today.", false},
+		{"Please pay USD 500 today.", false},
+		{"Please pay 500 USD today.", false},
+		{"Please pay $𝟓𝟎𝟎 today.", false},
+		{"Please pay ٥٠٠ dollars today.", false},
+		{"您需还款伍仟元", false},
+		{"您需还款伍佰元", false},
+		{"您需还款五百元", false},
+		{"Your balance is 500.", false}, // money words make a bare number an amount
+		{"Please pay $240.00 by November 27.", true},
+		{"Please pay 240 dollars by the 27th.", true},
+		{"Please pay $ 240 by 11/27.", true},
+		{"请在11月27日前还款捌佰陆拾元", true},
+		{"请在十一月二十七号前还款八百六十块", true},
+		{"您可以分12期", true},
+		{"You have 21 days.", true},
+	} {
+		d := usGuard.Check(Utterance{Text: tt.text, Locale: "en-US", Facts: facts})
+		if d.Allowed != tt.ok {
+			t.Errorf("%q: allowed %v, want %v: %+v", tt.text, d.Allowed, tt.ok, d.Violations)
+		}
+	}
+}

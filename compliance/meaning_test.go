@@ -68,6 +68,9 @@ func TestGuardMeaning(t *testing.T) {
 		{"family emergency", "If you have a family emergency, just let us know.", ""},
 		{"call you at home", "Would you like us to call you back this evening?", ""},
 		{"initials in English", "Our agent JC will help you.", ""},
+		{"our colleague", "If you'd like, I can transfer you to a colleague.", ""},
+		{"zh our colleague", "我的同事会稍后联系您。", ""},
+		{"zh family reassured", "您的家人不会被联系，请放心。", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

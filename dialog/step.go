@@ -345,7 +345,11 @@ func (e *engine) verifiedTurn(p Parse) {
 			p.Intent, p.Alts = IntentCease, append([]Intent{p.Intent}, p.Alts...)
 		}
 	}
-	e.stateStatements(p)
+	if !distressed(p) {
+		// A person in crisis goes to a person at once; what else the
+		// message says is theirs to take up.
+		e.stateStatements(p)
+	}
 	switch {
 	case distressed(p):
 		e.distress()

@@ -10,7 +10,9 @@
 //   - speech: speech-to-text and text-to-speech providers behind small
 //     interfaces (espeak-ng, pocketsphinx, OpenAI-compatible APIs, fakes).
 //   - call: the call controller that owns one call's turn-taking state.
-//   - rtc: a WebRTC transport (pion) that feeds the call controller.
+//   - record: call recordings (per leg and mixed) behind a blob interface.
+//   - rtc: a WebRTC transport (pion) that feeds the call controller, and
+//     its signalling protocol.
 //
 // Nothing under telephony knows NATS, the store or HTTP routing; it talks to
 // the conversation through call.Conversation.

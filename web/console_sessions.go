@@ -11,8 +11,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -41,24 +43,53 @@ type consoleSession struct {
 // shared by every node (the console always has NATS: it needs the
 // handoff). Entries expire with the bucket's MaxAge, the token lifetime.
 type sessionBook struct {
+	js   jetstream.JetStream
+	name string
+	ttl  time.Duration
+
+	mu sync.Mutex // guards kv
 	kv jetstream.KeyValue
 }
 
 var bucketClean = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
 func openSessionBook(ctx context.Context, js jetstream.JetStream, prefix string, ttl time.Duration) (*sessionBook, error) {
-	name := strings.ToUpper(bucketClean.ReplaceAllString(prefix, "_")) + "_CONSOLE_SESSIONS"
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      name,
+	b := &sessionBook{js: js, name: strings.ToUpper(bucketClean.ReplaceAllString(prefix, "_")) + "_CONSOLE_SESSIONS", ttl: ttl}
+	if _, err := b.create(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// create makes the bucket (again: the NATS server may have lost it, and
+// every session with it, which then signs in again).
+func (b *sessionBook) create(ctx context.Context) (jetstream.KeyValue, error) {
+	kv, err := b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      b.name,
 		Description: "console sign-ins, one key per session",
 		History:     1,
-		TTL:         ttl,
+		TTL:         b.ttl,
 		Storage:     jetstream.FileStorage,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("console sessions bucket %s: %w", name, err)
+		return nil, fmt.Errorf("console sessions bucket %s: %w", b.name, err)
 	}
-	return &sessionBook{kv: kv}, nil
+	b.mu.Lock()
+	b.kv = kv
+	b.mu.Unlock()
+	return kv, nil
+}
+
+func (b *sessionBook) bucket() jetstream.KeyValue {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.kv
+}
+
+// lost reports an error that means the bucket itself is gone.
+func lost(err error) bool {
+	return errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders)
 }
 
 func (b *sessionBook) put(ctx context.Context, s consoleSession) error {
@@ -66,7 +97,14 @@ func (b *sessionBook) put(ctx context.Context, s consoleSession) error {
 	if err != nil {
 		return fmt.Errorf("console session: %w", err)
 	}
-	if _, err := b.kv.Put(ctx, s.ID, v); err != nil {
+	_, err = b.bucket().Put(ctx, s.ID, v)
+	if lost(err) {
+		var kv jetstream.KeyValue
+		if kv, err = b.create(ctx); err == nil {
+			_, err = kv.Put(ctx, s.ID, v)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("console session %s: %w", s.ID, err)
 	}
 	return nil
@@ -77,7 +115,13 @@ func (b *sessionBook) get(ctx context.Context, id string, now time.Time) (consol
 	if id == "" {
 		return consoleSession{}, ErrAgentRevoked
 	}
-	e, err := b.kv.Get(ctx, id)
+	e, err := b.bucket().Get(ctx, id)
+	if lost(err) {
+		// The server lost its data: every session is gone with it.
+		if _, cerr := b.create(ctx); cerr == nil {
+			return consoleSession{}, ErrAgentRevoked
+		}
+	}
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
 		return consoleSession{}, ErrAgentRevoked
 	}
@@ -95,7 +139,7 @@ func (b *sessionBook) get(ctx context.Context, id string, now time.Time) (consol
 }
 
 func (b *sessionBook) revoke(ctx context.Context, id string) error {
-	if err := b.kv.Purge(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	if err := b.bucket().Purge(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) && !lost(err) {
 		return fmt.Errorf("revoke console session %s: %w", id, err)
 	}
 	return nil
@@ -103,13 +147,19 @@ func (b *sessionBook) revoke(ctx context.Context, id string) error {
 
 // list returns every session, newest first.
 func (b *sessionBook) list(ctx context.Context) ([]consoleSession, error) {
-	keys, err := b.kv.ListKeys(ctx)
+	kv := b.bucket()
+	keys, err := kv.ListKeys(ctx)
+	if lost(err) {
+		if kv, err = b.create(ctx); err == nil {
+			keys, err = kv.ListKeys(ctx)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("console sessions: %w", err)
 	}
 	out := []consoleSession{}
 	for k := range keys.Keys() {
-		e, err := b.kv.Get(ctx, k)
+		e, err := kv.Get(ctx, k)
 		if err != nil {
 			continue // revoked meanwhile
 		}

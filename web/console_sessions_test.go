@@ -107,3 +107,19 @@ func TestConsoleConfigChangeApplies(t *testing.T) {
 		t.Errorf("removed user's token on the old node: %d, want 401", code)
 	}
 }
+
+// TestConsoleSessionsSurviveLostBucket: when NATS loses the sessions'
+// bucket (its data), a token is refused as a revoked session, not an
+// internal error, and signing in again works.
+func TestConsoleSessionsSurviveLostBucket(t *testing.T) {
+	e := newConsoleEnv(t)
+	ann := e.signIn("ann")
+	if err := e.node.JetStream().DeleteKeyValue(t.Context(), e.srv.console.sessions.name); err != nil {
+		t.Fatal(err)
+	}
+	if code, b := e.call("GET", "/v1/agent/me", ann, nil); code != http.StatusUnauthorized || decodeError(t, b).Error.Code != CodeRevoked {
+		t.Errorf("token after the bucket was lost: %d %s, want 401 %s", code, b, CodeRevoked)
+	}
+	again := e.signIn("ann")
+	e.mustCall("GET", "/v1/agent/me", again, nil, http.StatusOK, nil)
+}

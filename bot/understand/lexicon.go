@@ -59,6 +59,13 @@ const (
 	// pIf marks a condition ("if I pay today", 的话): a question about
 	// fees or consequences with it is not an offer.
 	pIf = "_if"
+	// pAsk marks a question form (what, why, 吗, 为什么): a message with
+	// nothing else understood is then a question the bot answers in
+	// general terms rather than a misunderstanding.
+	pAsk = "_ask"
+	// pIntense strengthens an inability to pay ("I really can't",
+	// 真的还不上): with nothing offered, that is hardship.
+	pIntense = "_intense"
 )
 
 // Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
@@ -180,6 +187,8 @@ const (
 	iRecovered
 	iHaving
 	iIf
+	iAsk
+	iIntense
 	iCount
 )
 
@@ -230,6 +239,10 @@ func pseudoOrIntent(name string) (intentID, bool) {
 		return iHaving, true
 	case pIf:
 		return iIf, true
+	case pAsk:
+		return iAsk, true
+	case pIntense:
+		return iIntense, true
 	case pNeg:
 		return iNeg, true
 	case pPostNeg:

@@ -43,6 +43,13 @@ func (a *analysis) scanSlots() {
 		return
 	}
 	for i := 0; i < len(a.toks); {
+		if a.flags[i]&fIgnore != 0 {
+			if e, _, ok := a.r.roleAt(a.toks, i, roleNow); ok {
+				a.extras = append(a.extras, extra{kind: xNow, start: i, end: e})
+				i = e
+				continue
+			}
+		}
 		if a.toks[i].id < 0 && a.toks[i].kind != kNum || a.flags[i]&fIgnore != 0 {
 			i++ // every slot starts with a number or a lexicon word, outside ignored phrases
 			continue
@@ -1004,6 +1011,13 @@ func (a *analysis) amount(i int) (mention, bool) {
 		return mk(n, a.cur, n.end, false)
 	}
 	if e, ci, ok := r.roleAt(toks, n.end, roleCur); ok {
+		// "eighty eight dollars and eighty eight cents"
+		if e2, _, ok := r.roleAt(toks, e, roleAnd); ok {
+			if c, e3, ok := a.smallInt(e2, 99); ok && e3 < len(toks) && (toks[e3].text == "cents" || toks[e3].text == "cent") {
+				n.val += int64(c)
+				e = e3 + 1
+			}
+		}
 		return mk(n, currencyCodes[ci], e, false)
 	}
 	if a.followedByUnit(n.end) {
@@ -1054,6 +1068,17 @@ func (a *analysis) scaled(n *num) bool {
 	n.val *= v
 	n.end = e
 	n.tok = nil
+	if t.kind == kWord && v == 100 {
+		// "4 hundred thirty"
+		if e2, tens, ok := a.r.roleAt(a.toks, e, roleNum); ok && tens < 100 {
+			n.val += tens * 100
+			n.end = e2
+			if e3, ones, ok := a.r.roleAt(a.toks, e2, roleNum); ok && tens >= 20 && tens%10 == 0 && ones < 10 {
+				n.val += ones * 100
+				n.end = e3
+			}
+		}
+	}
 	return true
 }
 
@@ -1065,6 +1090,14 @@ func (a *analysis) namedDate(i int) (mention, bool) {
 	if e, v, ok := r.roleAt(toks, i, roleFest); ok {
 		if dt, ok := a.festival(int(v)); ok {
 			return a.dateMention(dt, e)
+		}
+	}
+	// "a week from Friday"
+	if e, _, ok := r.roleAt(toks, i, roleA); ok {
+		if e2, _, ok := r.roleAt(toks, e, roleWeekUnit); ok && e2 < len(toks) && toks[e2].text == "from" {
+			if e3, wd, ok := r.roleAt(toks, e2+1, roleWeekday); ok {
+				return a.dateMention(a.upcoming(int(wd)).AddDays(7), e3)
+			}
 		}
 	}
 	if e, v, ok := r.roleAt(toks, i, roleWeekend); ok {

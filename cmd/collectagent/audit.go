@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/compliance"
@@ -94,6 +95,11 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "audit: %s\n", f)
 	}
 	ck := fmt.Sprintf("%d checkpoint lines", rep.lines)
+	if !rep.last.IsZero() {
+		// Said so that an operator can tell a file cut short: the last
+		// line should be from when the server last stopped.
+		ck += ", the last signed " + rep.last.UTC().Format(time.RFC3339)
+	}
 	if key.IsZero() {
 		ck = "checkpoints not checked (no key: audit.key_file or COLLECT_AUDIT_KEY)"
 	}
@@ -107,6 +113,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 type auditReport struct {
 	chains, events, broken, convs, turns, lines int
+	last                                        time.Time
 	findings                                    []audit.Finding
 }
 
@@ -182,7 +189,7 @@ func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []str
 	if err != nil {
 		return rep, err
 	}
-	rep.lines = cps.Lines
+	rep.lines, rep.last = cps.Lines, cps.Last
 	rep.findings = append(rep.findings, fs...)
 	if chain != "" {
 		for c := range cps.Chains {

@@ -29,6 +29,9 @@ type NATSConfig struct {
 	Port int `yaml:"port"`
 	// Prefix of every subject, stream and bucket (default "collect").
 	Prefix string `yaml:"prefix"`
+	// Replicas of every stream and KV bucket: 1 (default) on one server,
+	// 3 on a three-node cluster (COLLECT_NATS_REPLICAS).
+	Replicas int `yaml:"replicas"`
 	// Auth authenticates to the server (one of user and password, token,
 	// nkey seed file, credentials file; secrets are best given as
 	// COLLECT_NATS_PASSWORD / COLLECT_NATS_TOKEN); an embedded server that
@@ -135,6 +138,12 @@ func handoffConfigErrors(n NATSConfig, h HandoffConfig) []string {
 	if n.Port < -1 || n.Port > 65535 {
 		msgs = append(msgs, "nats.port: must be -1..65535")
 	}
+	if n.Replicas < 0 || n.Replicas > 5 {
+		msgs = append(msgs, "nats.replicas: must be 1..5")
+	}
+	if n.Replicas > 1 && n.URL == "" {
+		msgs = append(msgs, "nats.replicas: more than 1 needs a NATS cluster (nats.url)")
+	}
 	if _, err := h.slaFunc(); err != nil {
 		msgs = append(msgs, "handoff.business_hours: "+err.Error())
 	}
@@ -162,6 +171,7 @@ func handoffOf(cfg *Config) handoff.Config {
 	hc := handoff.DefaultConfig()
 	hc.URL = cfg.NATS.URL
 	hc.Port = cfg.NATS.Port
+	hc.Replicas = cfg.NATS.Replicas
 	if cfg.NATS.Prefix != "" {
 		hc.Prefix = cfg.NATS.Prefix
 	}

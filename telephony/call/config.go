@@ -25,6 +25,12 @@ type Config struct {
 	MaxDuration time.Duration
 	// DigitTimeout ends a keypad entry that has no "#".
 	DigitTimeout time.Duration
+	// ProviderTimeout bounds one recogniser or synthesiser call, and
+	// TurnTimeout one conversation turn: a hung provider must not leave
+	// the caller in silence (the call carries on without the transcript,
+	// shows the text without audio, or ends on a stuck conversation).
+	ProviderTimeout time.Duration
+	TurnTimeout     time.Duration
 	// InputQueue is the depth of the media channels; 0 makes the media
 	// reader wait for the controller (tests), production uses 50 (1 s).
 	InputQueue int
@@ -33,14 +39,16 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig(lang string) Config {
 	return Config{
-		Lang:           lang,
-		Endpointing:    audio.DefaultEndpointing(),
-		ResumeAfter:    2 * time.Second,
-		Silence:        8 * time.Second,
-		SilencePrompts: 1,
-		MaxDuration:    15 * time.Minute,
-		DigitTimeout:   3 * time.Second,
-		InputQueue:     50,
+		Lang:            lang,
+		Endpointing:     audio.DefaultEndpointing(),
+		ResumeAfter:     2 * time.Second,
+		Silence:         8 * time.Second,
+		SilencePrompts:  1,
+		MaxDuration:     15 * time.Minute,
+		DigitTimeout:    3 * time.Second,
+		ProviderTimeout: 10 * time.Second,
+		TurnTimeout:     20 * time.Second,
+		InputQueue:      50,
 	}
 }
 

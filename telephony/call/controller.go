@@ -313,6 +313,13 @@ func (c *Controller) command(cmd writerCmd) {
 	}
 }
 
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
 func timerC(t Timer) <-chan time.Time {
 	if t == nil {
 		return nil
@@ -405,11 +412,14 @@ func (c *Controller) onFrame(f []int16) {
 		pcm := append([]int16(nil), c.utt...)
 		maybe := c.paused
 		notice := c.uttNotice
+		expect := c.expect
 		c.sttBusy++
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
-			tr, err := c.d.STT.Transcribe(c.ctx, speech.Audio{PCM: pcm, Rate: 8000}, speech.Hints{Lang: c.cfg.Lang, Expect: c.expect})
+			ctx, cancel := withTimeout(c.ctx, c.cfg.ProviderTimeout)
+			defer cancel()
+			tr, err := c.d.STT.Transcribe(ctx, speech.Audio{PCM: pcm, Rate: 8000}, speech.Hints{Lang: c.cfg.Lang, Expect: expect})
 			c.post(sttResult{tr: tr, err: err, at: now, maybeBargeIn: maybe, duringNotice: notice})
 		}()
 	}
@@ -540,7 +550,9 @@ func (c *Controller) startTurn(in Input) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		rep, err := c.d.Conversation.Turn(c.ctx, in)
+		ctx, cancel := withTimeout(c.ctx, c.cfg.TurnTimeout)
+		defer cancel()
+		rep, err := c.d.Conversation.Turn(ctx, in)
 		c.post(turnResult{in: in, reply: rep, err: err})
 	}()
 }
@@ -622,7 +634,9 @@ func (c *Controller) speak(segs []Segment, rs *replyState) {
 	go func() {
 		defer c.wg.Done()
 		for _, j := range jobs {
-			a, err := c.d.TTS.Synthesize(ctx, j.text, c.cfg.Lang)
+			sctx, scancel := withTimeout(ctx, c.cfg.ProviderTimeout)
+			a, err := c.d.TTS.Synthesize(sctx, j.text, c.cfg.Lang)
+			scancel()
 			var frames [][]int16
 			if err == nil {
 				pcm := a.PCM

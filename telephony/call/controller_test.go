@@ -578,3 +578,42 @@ func TestReplyArrivingWhileTheCallerTalksIsHeld(t *testing.T) {
 		})
 	}
 }
+
+// hangingRecognizer never answers until its context ends.
+type hangingRecognizer struct{ calls chan struct{} }
+
+func (h hangingRecognizer) Transcribe(ctx context.Context, a speech.Audio, hi speech.Hints) (speech.Transcript, error) {
+	h.calls <- struct{}{}
+	<-ctx.Done()
+	return speech.Transcript{}, ctx.Err()
+}
+
+func TestHungRecognizerDoesNotStallTheCall(t *testing.T) {
+	cfg := testConfig()
+	cfg.ProviderTimeout = 50 * time.Millisecond
+	hr := hangingRecognizer{calls: make(chan struct{}, 4)}
+	fc := &fakeConv{reply: func(in Input) Reply {
+		if in.Kind == Silence {
+			return Reply{Segments: []Segment{{Text: "Still there?"}}}
+		}
+		return Reply{Segments: []Segment{{Text: "Hi."}}}
+	}}
+	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: fc, tr: &fakeTransport{}, err: make(chan error, 1)}
+	cfg.InputQueue = 0
+	h.c = New(cfg, Deps{Conversation: fc, Transport: h.tr, STT: hr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock})
+	ctx, cancel := context.WithCancel(context.Background())
+	h.ctx = ctx
+	go func() { h.err <- h.c.Run(ctx); cancel() }()
+	t.Cleanup(func() { h.c.Hangup(); <-h.c.Done() })
+	h.until(100, func() bool { return len(fc.Inputs()) == 1 && !h.botSpeaking() })
+	h.step(10, true)
+	h.step(35, false)
+	<-hr.calls
+	// The recogniser gives up after the timeout; silence then re-prompts.
+	waitFor(t, func() bool {
+		var busy int
+		h.c.do(func() { busy = h.c.sttBusy })
+		return busy == 0
+	})
+	h.until(200, func() bool { return len(h.inputs(Silence)) == 1 })
+}

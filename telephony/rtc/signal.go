@@ -103,7 +103,9 @@ func errorCode(err error) string {
 
 // MessageConn is a message-oriented connection (a WebSocket). Read is
 // called from one goroutine, Write from several: implementations must
-// serialise writes (one write mutex, as livekit's wsprotocol has).
+// serialise writes (one write mutex, as livekit's wsprotocol has). Read
+// must return once ctx is done or the connection is closed; the HTTP
+// layer closes the connection after Serve returns.
 type MessageConn interface {
 	Read(ctx context.Context) ([]byte, error)
 	Write(ctx context.Context, b []byte) error
