@@ -63,6 +63,9 @@ const (
 	// nothing else understood is then a question the bot answers in
 	// general terms rather than a misunderstanding.
 	pAsk = "_ask"
+	// pIntense strengthens an inability to pay ("I really can't",
+	// 真的还不上): with nothing offered, that is hardship.
+	pIntense = "_intense"
 )
 
 // Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
@@ -185,6 +188,7 @@ const (
 	iHaving
 	iIf
 	iAsk
+	iIntense
 	iCount
 )
 
@@ -237,6 +241,8 @@ func pseudoOrIntent(name string) (intentID, bool) {
 		return iIf, true
 	case pAsk:
 		return iAsk, true
+	case pIntense:
+		return iIntense, true
 	case pNeg:
 		return iNeg, true
 	case pPostNeg:

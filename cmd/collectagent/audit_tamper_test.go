@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -127,17 +129,23 @@ func postgresAuditDB(t *testing.T, dir string) auditDB {
 // closes the checkpointer. It returns the conversation ids.
 func auditedConversations(t *testing.T, st store.Store, cpPath string) []string {
 	t.Helper()
+	clock := &tamperClock{}
 	ctx := context.Background()
 	key, err := audit.NewKey([]byte(testAuditKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &tamperClock{t: time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)}
+	clock.t = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 	cp, err := audit.Open(audit.Config{Path: cpPath, Interval: time.Hour}, key, audit.Deps{Clock: clock.Now, Node: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wst := audit.WrapStore(st, cp)
+	rt, err := bot.NewRuntime(bot.Config{DefaultPolicy: defaultPolicy("us"), Policies: map[string]dialog.Policy{"us": defaultPolicy("us")}},
+		bot.Deps{Store: wst, Understander: understand.NewRules(), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var accts []store.Account
 	for _, id := range []string{"a-1", "a-2"} {
 		accts = append(accts, store.Account{
@@ -147,11 +155,6 @@ func auditedConversations(t *testing.T, st store.Store, cpPath string) []string 
 		})
 	}
 	if err := wst.UpsertAccounts(ctx, accts); err != nil {
-		t.Fatal(err)
-	}
-	rt, err := bot.NewRuntime(bot.Config{DefaultPolicy: defaultPolicy("us"), Policies: map[string]dialog.Policy{"us": defaultPolicy("us")}},
-		bot.Deps{Store: wst, Understander: understand.NewRules(), Clock: clock})
-	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -187,13 +190,16 @@ func auditedConversations(t *testing.T, st store.Store, cpPath string) []string 
 	return ids
 }
 
-// verifyCmd runs `collectagent audit verify` and returns its exit code,
-// stdout and stderr.
+// verifyCmd runs `collectagent audit verify` with the test key in a key
+// file and returns its exit code, stdout and stderr.
 func verifyCmd(t *testing.T, args []string) (int, string, string) {
 	t.Helper()
-	t.Setenv("COLLECT_AUDIT_KEY", testAuditKey)
+	keyFile := filepath.Join(t.TempDir(), "audit.key")
+	if err := os.WriteFile(keyFile, []byte(testAuditKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var out, errb bytes.Buffer
-	code := runAudit(context.Background(), append([]string{"verify"}, args...), &out, &errb)
+	code := runAudit(context.Background(), append([]string{"verify", "--key-file", keyFile}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -333,6 +339,7 @@ func TestAuditVerifyTampering(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
 					dir := t.TempDir()
 					db := be.db(t, dir)
 					cpPath := filepath.Join(dir, audit.FileName)
@@ -356,5 +363,56 @@ func TestAuditVerifyTampering(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestOpenCheckpoints: serve checkpoints into the data directory with a
+// key from COLLECT_AUDIT_KEY or audit.key_file, refuses a short key, runs
+// without checkpoints (and says so) when there is none, and never logs the
+// key.
+func TestOpenCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	load := func(env map[string]string) Config {
+		cfg, err := loadConfig("", func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Data = dir
+		return cfg
+	}
+	cfg := load(nil)
+	if cp, err := openCheckpoints(&cfg, log); cp != nil || err != nil {
+		t.Fatalf("no key: %v %v", cp, err)
+	}
+	if !strings.Contains(logs.String(), "audit checkpoints off") {
+		t.Errorf("no warning without a key: %s", logs.String())
+	}
+	cfg = load(map[string]string{"COLLECT_AUDIT_KEY": "too short"})
+	if _, err := openCheckpoints(&cfg, log); err == nil || !errors.Is(err, errConfig) || strings.Contains(err.Error(), "too short") {
+		t.Fatalf("short key: %v", err)
+	}
+	keyFile := filepath.Join(dir, "audit.key")
+	if err := os.WriteFile(keyFile, []byte(testAuditKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []map[string]string{{"COLLECT_AUDIT_KEY": testAuditKey}, {"COLLECT_AUDIT_KEY_FILE": keyFile}} {
+		cfg = load(env)
+		cp, err := openCheckpoints(&cfg, log)
+		if err != nil || cp == nil {
+			t.Fatalf("%v: %v", env, err)
+		}
+		cp.Observe([]store.AuditEvent{{Chain: "c", Seq: 1, Hash: "h"}})
+		if err := cp.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, audit.FileName))
+	if err != nil || bytes.Count(b, []byte("\n")) != 2 {
+		t.Fatalf("checkpoint file: %q %v", b, err)
+	}
+	if strings.Contains(logs.String(), testAuditKey) || bytes.Contains(b, []byte(testAuditKey)) {
+		t.Fatal("the key was written out")
 	}
 }
