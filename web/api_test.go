@@ -317,7 +317,7 @@ func TestWrongMethodIs405(t *testing.T) {
 // when one is set (issue 9.12).
 func TestDebugEndpointsOnlyOnTheAdminListener(t *testing.T) {
 	e := newEnv(t, nil)
-	for _, path := range []string{"/debug/vars", "/debug/pprof/", "/debug/pprof/cmdline"} {
+	for _, path := range []string{"/debug/vars", "/debug/pprof/", "/debug/pprof/cmdline", "/metrics"} {
 		if code, _ := e.do("GET", path, nil, testKey); code != http.StatusNotFound {
 			t.Errorf("%s on the public listener with the API key: %d, want 404", path, code)
 		}

@@ -148,7 +148,7 @@ func (c *cluster) joinConn(nc *nats.Conn) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(validated(t, srv))
 	env := &testEnv{t: t, srv: srv, ts: ts, st: c.st, clock: c.clock}
 	t.Cleanup(func() { env.stop() })
 	return &node{env: env, hn: hn, queue: q, rt: rt, bridge: br}

@@ -271,7 +271,12 @@ func (c *chatConn) turn(ctx context.Context, sess *bot.Session, f ClientFrame) e
 		}
 	}
 	before := sess.Status().Mode
+	start := time.Now()
 	out, err := sess.Handle(ctx, bot.Message{Text: f.Text, MessageID: f.ID})
+	if c.s.observer != nil {
+		conv := sess.Conversation()
+		c.s.observer.ObserveTurn(conv.Channel, conv.Locale, time.Since(start), err == nil)
+	}
 	if err != nil {
 		c.sendError(err, f.ID)
 		if errors.Is(err, store.ErrConflict) {

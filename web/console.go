@@ -160,6 +160,9 @@ func (c *console) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		a = apiError{Status: http.StatusUnauthorized, Code: CodeSignIn, Message: "wrong user or password"}
 	case errors.Is(err, ErrAgentToken):
 		a = apiError{Status: http.StatusUnauthorized, Code: CodeTokenInvalid, Message: "missing or invalid console token; sign in"}
+	case errors.Is(err, errSessionsUnavailable):
+		w.Header().Set("Retry-After", "2")
+		a = apiError{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "console sessions cannot be checked right now; retry"}
 	case errors.Is(err, ErrAgentRevoked):
 		a = apiError{Status: http.StatusUnauthorized, Code: CodeRevoked, Message: "console session ended; sign in again"}
 	case errors.Is(err, ErrAgentExpired):

@@ -22,6 +22,10 @@ import (
 // revoked by a supervisor, or whose user left the configuration.
 var ErrAgentRevoked = errors.New("web: console session revoked")
 
+// errSessionsUnavailable is a session that could not be checked (NATS
+// unreachable): 503, retry.
+var errSessionsUnavailable = errors.New("web: console sessions unavailable")
+
 // CodeRevoked is the client code of a revoked console session.
 const CodeRevoked = "session_revoked"
 
@@ -205,7 +209,12 @@ func (c *console) session(ctx context.Context, tok string) (agentCtx, error) {
 	}
 	s, err := c.sessions.get(ctx, cl.Session, now)
 	if err != nil {
-		return agentCtx{}, err
+		if errors.Is(err, ErrAgentRevoked) || errors.Is(err, ErrAgentExpired) {
+			return agentCtx{}, err
+		}
+		// NATS unreachable: the session cannot be checked, so it is not
+		// taken on trust.
+		return agentCtx{}, fmt.Errorf("%w: %w", errSessionsUnavailable, err)
 	}
 	u, ok := c.auth.users[cl.User]
 	if !ok || s.User != cl.User {

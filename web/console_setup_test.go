@@ -116,7 +116,7 @@ func newConsoleNode(t testing.TB, st store.Store, clock *fakeClock, be handoffte
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(validated(t, srv))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

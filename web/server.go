@@ -32,6 +32,12 @@ type Deps struct {
 	// Bridge, when set, carries the handoff to the borrower's chat: agent
 	// messages and status over NATS (see bridge.go). Nil: no handoff.
 	Bridge *Bridge
+	// Observer receives request and turn measurements (metrics); nil
+	// records none.
+	Observer Observer
+	// Metrics, when set, is served at /metrics on the admin listener
+	// (AdminHandler).
+	Metrics http.Handler
 }
 
 type systemClock struct{}
@@ -41,21 +47,24 @@ func (systemClock) Now() time.Time { return time.Now() }
 // Server serves the API, the chat WebSocket and the chat page. It is an
 // http.Handler; Serve runs it on a listener and Shutdown drains it.
 type Server struct {
-	cfg     Config
-	store   store.Store
-	rt      *bot.Runtime
-	bridge  *Bridge // nil without a handoff
-	clock   bot.Clock
-	log     *slog.Logger
-	tokens  tokenSigner
-	keys    [][]byte
-	demo    map[string]bool // demo account ids; nil means all
-	mux     *http.ServeMux
-	console *console // nil without console users (console.go)
-	admit   *admission
-	signIns semaphore // sign-ins being checked
+	cfg      Config
+	store    store.Store
+	rt       *bot.Runtime
+	bridge   *Bridge      // nil without a handoff
+	observer Observer     // nil records nothing
+	metrics  http.Handler // nil: no /metrics
+	clock    bot.Clock
+	log      *slog.Logger
+	tokens   tokenSigner
+	keys     [][]byte
+	demo     map[string]bool // demo account ids; nil means all
+	mux      *http.ServeMux
+	console  *console // nil without console users (console.go)
+	admit    *admission
+	signIns  semaphore // sign-ins being checked
 
-	mu       sync.Mutex // guards conns, draining, httpSrv
+	mu       sync.Mutex // guards conns, draining, httpSrv, ln
+	ln       *capListener
 	conns    map[*chatConn]struct{}
 	draining bool
 	httpSrv  *http.Server
@@ -72,15 +81,17 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("%w: store and runtime are required", ErrBadConfig)
 	}
 	s := &Server{
-		cfg:     cfg,
-		store:   deps.Store,
-		rt:      deps.Runtime,
-		bridge:  deps.Bridge,
-		clock:   deps.Clock,
-		log:     deps.Logger,
-		conns:   make(map[*chatConn]struct{}),
-		admit:   newAdmission(cfg),
-		signIns: make(semaphore, cfg.MaxSignIns),
+		cfg:      cfg,
+		store:    deps.Store,
+		rt:       deps.Runtime,
+		bridge:   deps.Bridge,
+		observer: deps.Observer,
+		metrics:  deps.Metrics,
+		clock:    deps.Clock,
+		log:      deps.Logger,
+		conns:    make(map[*chatConn]struct{}),
+		admit:    newAdmission(cfg),
+		signIns:  make(semaphore, cfg.MaxSignIns),
 	}
 	if s.clock == nil {
 		s.clock = systemClock{}
@@ -129,12 +140,15 @@ func (s *Server) routes() {
 	m.Handle("POST /v1/sessions", s.authed(s.postSession))
 	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
 	m.HandleFunc("GET /v1/chat", s.chat)
+	// The API's own description (openapi.go). Metrics, expvar and pprof
+	// are on the admin listener (AdminHandler), not here.
+	m.HandleFunc("GET /v1/openapi.yaml", s.openAPI)
 	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, ErrNoRoute) })
 	// A known path with another method is a JSON 405, not the mux's text.
 	for path, allow := range map[string]string{
 		"/healthz": "GET", "/readyz": "GET", "/v1/accounts": "POST", "/v1/accounts/{id}": "GET",
 		"/v1/accounts/{id}/promises": "GET", "/v1/accounts/{id}/plans": "GET", "/v1/sessions": "POST",
-		"/v1/conversations/{id}": "GET", "/v1/chat": "GET",
+		"/v1/conversations/{id}": "GET", "/v1/chat": "GET", "/v1/openapi.yaml": "GET",
 	} {
 		if allow == "GET" {
 			allow = "GET, HEAD"
@@ -153,13 +167,17 @@ func (s *Server) routes() {
 	s.mux = m
 }
 
-// AdminHandler serves the operators' endpoints: process and model metrics
+// AdminHandler serves the operators' endpoints: Prometheus metrics
+// (/metrics, when Deps.Metrics is set), process and model metrics
 // (expvar: memstats, "llm" when a model is configured) and pprof. They
 // show the process's command line and memory, so they are served on their
 // own listener (Config.AdminAddr, loopback by default), never on the
 // public one; with an AdminKey they also need it as a bearer token.
 func (s *Server) AdminHandler() http.Handler {
 	m := http.NewServeMux()
+	if s.metrics != nil {
+		m.Handle("GET /metrics", s.metrics)
+	}
 	m.Handle("GET /debug/vars", expvar.Handler())
 	m.HandleFunc("GET /debug/pprof/", pprof.Index)
 	m.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
@@ -183,14 +201,16 @@ func (s *Server) AdminHandler() http.Handler {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if !s.limitBody(w, r) {
-		return
-	}
-	if err := checkRequestText(r.URL.Path, r.URL.RawQuery, r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.mux.ServeHTTP(w, r)
+	s.logged(w, r, func(w http.ResponseWriter, r *http.Request) {
+		if !s.limitBody(w, r) {
+			return
+		}
+		if err := checkRequestText(r.URL.Path, r.URL.RawQuery, r.URL.Query()); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
 }
 
 // Serve accepts connections on ln until Shutdown. It returns
@@ -210,8 +230,10 @@ func (s *Server) Serve(ln net.Listener) error {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	ln = &capListener{Listener: ln, max: int64(s.cfg.MaxConns)}
+	cl := &capListener{Listener: ln, max: int64(s.cfg.MaxConns)}
+	ln = cl
 	s.mu.Lock()
+	s.ln = cl
 	if s.draining {
 		s.mu.Unlock()
 		return http.ErrServerClosed

@@ -263,7 +263,7 @@ func (a *analysis) collectIntents() {
 			continue
 		}
 		switch h.intent {
-		case iPartial, iRecovered, iHaving, iIf, iAsk:
+		case iPartial, iRecovered, iHaving, iIf, iAsk, iIntense, iBecause:
 			a.has[h.intent] = true
 		case iQuestion:
 			if a.topic == 0 {
@@ -500,6 +500,12 @@ func (a *analysis) result() dialog.Parse {
 		p.Reason = reasonNames[a.reason]
 	}
 	p.Partial = has[iPartial] && posAmt == nil
+	if has[iCannotPay] && has[iIntense] && posAmt == nil && posDate == nil && len(p.Parts) == 0 && p.Installments == 0 &&
+		!has[iPromise] && !has[iPlan] && !has[iPayNow] && !has[iExtension] {
+		// "I really can't pay anything", 真的还不上: nothing offered and
+		// no way to pay is hardship, not a question of when.
+		has[iHardship] = true
+	}
 	if posAmt != nil && posDate == nil && len(p.Parts) == 0 && a.hasExtra(xNow) && !has[iCannotPay] {
 		has[iPayNow] = true // "I'll pay 250.50 right now", 现在能先还888
 	}
@@ -557,7 +563,7 @@ func (a *analysis) result() dialog.Parse {
 		found[0], nf = iQuestion, 1
 		a.derived[iQuestion] = true
 	}
-	if nf == 0 && a.req.Expect == dialog.ExpectReason && len(a.toks) > 2 {
+	if nf == 0 && (a.req.Expect == dialog.ExpectReason && len(a.toks) > 2 || has[iBecause] && len(a.toks) > 3) {
 		// Whatever answers "what made it hard to pay?" is the reason,
 		// even in words the lexicons do not know.
 		found[0], nf = iReason, 1

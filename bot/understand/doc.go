@@ -17,7 +17,13 @@
 //	distress > abuse > cease > attorney > bankruptcy > dispute > wrong_party
 //	> complaint > human > already_paid > plan > pay_now > promise > extension
 //	> hardship > cannot_pay > callback_later > identify > ask_balance
-//	> ask_how_to_pay > deny > affirm > greet
+//	> ask_how_to_pay > question > reason > deny > affirm > greet
+//
+// A question carries its topic (Parse.Topic) and a stated reason for
+// lateness its code (Parse.Reason); a reason is kept beside whatever else
+// the message says. A schedule of several payments is Parse.Parts (see
+// docs/understanding.md), and Request.Expect, what the bot's last question
+// waits for, decides how a short answer reads.
 //
 // At the confirm stage deny and affirm move up to just after human; at the
 // verify stage identify does. A promise with a future date outranks pay_now

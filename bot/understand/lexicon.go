@@ -63,6 +63,12 @@ const (
 	// nothing else understood is then a question the bot answers in
 	// general terms rather than a misunderstanding.
 	pAsk = "_ask"
+	// pIntense strengthens an inability to pay ("I really can't",
+	// 真的还不上): with nothing offered, that is hardship.
+	pIntense = "_intense"
+	// pBecause introduces an explanation ("because", 因为): with nothing
+	// else understood, the message is a reason for lateness.
+	pBecause = "_because"
 )
 
 // Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
@@ -185,6 +191,8 @@ const (
 	iHaving
 	iIf
 	iAsk
+	iIntense
+	iBecause
 	iCount
 )
 
@@ -237,6 +245,10 @@ func pseudoOrIntent(name string) (intentID, bool) {
 		return iIf, true
 	case pAsk:
 		return iAsk, true
+	case pIntense:
+		return iIntense, true
+	case pBecause:
+		return iBecause, true
 	case pNeg:
 		return iNeg, true
 	case pPostNeg:

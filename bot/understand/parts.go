@@ -58,6 +58,12 @@ func (a *analysis) scanExtra(i int) (extra, bool) {
 			}
 		}
 	}
+	// "Fridays", "the next three Fridays": every week on that day
+	if t := &toks[i]; t.kind == kWord && len(t.text) > 4 && t.text[len(t.text)-1] == 's' {
+		if wd, ok := r.weekdayWord(t.text[:len(t.text)-1]); ok {
+			return extra{kind: xEvery, start: i, end: i + 1, days: 7, wd: wd}, true
+		}
+	}
 	if e, _, ok := r.roleAt(toks, i, roleRest); ok {
 		return extra{kind: xRest, start: i, end: e}, true
 	}
@@ -401,4 +407,18 @@ func (a *analysis) eachOnDates(count int) ([]dialog.Part, bool) {
 		out[i] = dialog.Part{Amount: compliance.Money{Minor: amt.minor, Currency: amt.cur}, Date: d}
 	}
 	return out, true
+}
+
+// weekdayWord reports the weekday a single word names ("friday").
+func (r *Rules) weekdayWord(w string) (int, bool) {
+	id, ok := r.vocab[w]
+	if !ok || int(id) >= len(r.roles.byFirst) {
+		return 0, false
+	}
+	for _, pi := range r.roles.byFirst[id] {
+		if p := &r.roles.phrases[pi]; p.role == roleWeekday && len(p.toks) == 1 {
+			return int(p.val), true
+		}
+	}
+	return 0, false
 }

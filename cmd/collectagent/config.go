@@ -165,6 +165,22 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	str("COLLECT_NATS_PASSWORD", &cfg.NATS.Auth.Password)
 	str("COLLECT_NATS_TOKEN", &cfg.NATS.Auth.Token)
 	str("COLLECT_NATS_CREDS", &cfg.NATS.Auth.CredsFile)
+	if v := getenv("COLLECT_NATS_TLS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%w: COLLECT_NATS_TLS: want true or false", errConfig)
+		}
+		cfg.NATS.TLS.Enabled = b
+	}
+	str("COLLECT_NATS_TLS_CA", &cfg.NATS.TLS.CAFile)
+	str("COLLECT_ADMIN_KEY", &cfg.Web.AdminKey)
+	if v := getenv("COLLECT_NATS_REPLICAS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%w: COLLECT_NATS_REPLICAS: want a number 1..5", errConfig)
+		}
+		cfg.NATS.Replicas = n
+	}
 	if v := getenv("COLLECT_DEMO"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -322,7 +338,7 @@ func (cfg *Config) newLogger(w io.Writer) *slog.Logger {
 	if cfg.LogFormat == "json" {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(logmask.Handler(h))
+	return slog.New(oneComponent(logmask.Handler(h)))
 }
 
 // validateStore checks only what opening the store needs (import).

@@ -211,28 +211,9 @@ func TestConfigLLMErrorsNameTheField(t *testing.T) {
 	}
 }
 
-// TestDeployConfig: the production compose file's node configuration
-// loads and asks for an authenticated TLS connection to the NATS cluster.
-func TestDeployConfig(t *testing.T) {
-	env := map[string]string{
-		"COLLECT_API_KEY": "deploy-key-0123456789", "COLLECT_TOKEN_SECRET": strings.Repeat("d", 32),
-		"COLLECT_NATS_PASSWORD": "nats-pass", "COLLECT_DATABASE_URL": "postgres://collect:pw@postgres:5432/collect",
-	}
-	cfg, err := loadConfig("../../deploy/collectagent.yaml", func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.validate(); err != nil {
-		t.Fatal(err)
-	}
-	hc := handoffOf(&cfg)
-	if hc.Auth.User != "collect" || hc.Auth.Password != "nats-pass" || hc.TLS.CAFile == "" || !strings.HasPrefix(hc.URL, "tls://") {
-		t.Errorf("NATS connection %+v %+v %q: want user, password and TLS", hc.Auth, hc.TLS, hc.URL)
-	}
-	if cfg.Web.AdminAddr != "127.0.0.1:9091" {
-		t.Errorf("admin listener %q, want loopback", cfg.Web.AdminAddr)
-	}
-}
+// The production compose file's node configuration (environment only,
+// an authenticated TLS connection to the NATS cluster) is checked by
+// TestComposeFile.
 
 // TestNATSAuthConfigErrors: two ways of authenticating at once, or a user
 // without a password, is a configuration error naming nats.auth.

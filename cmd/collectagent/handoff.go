@@ -29,6 +29,9 @@ type NATSConfig struct {
 	Port int `yaml:"port"`
 	// Prefix of every subject, stream and bucket (default "collect").
 	Prefix string `yaml:"prefix"`
+	// Replicas of every stream and KV bucket: 1 (default) on one server,
+	// 3 on a three-node cluster (COLLECT_NATS_REPLICAS).
+	Replicas int `yaml:"replicas"`
 	// Auth authenticates to the server (one of user and password, token,
 	// nkey seed file, credentials file; secrets are best given as
 	// COLLECT_NATS_PASSWORD / COLLECT_NATS_TOKEN); an embedded server that
@@ -55,10 +58,16 @@ type HandoffConfig struct {
 	// PublishTimeout bounds a publish from a borrower's turn, so an
 	// unreachable NATS never stalls a conversation (default 2s).
 	PublishTimeout time.Duration `yaml:"publish_timeout"`
+	// RequeueEvery is how often a node publishes again the escalations
+	// the store holds as queued but the case board lacks: those of a node
+	// that crashed between committing an escalation and publishing it
+	// (default 10s; 0 turns the pass off, leaving it to restarts and
+	// reconnects).
+	RequeueEvery time.Duration `yaml:"requeue_every"`
 }
 
 func defaultHandoffConfig() HandoffConfig {
-	return HandoffConfig{SLA: handoff.DefaultSLA, AckWait: handoff.DefaultAckWait, PublishTimeout: 2 * time.Second}
+	return HandoffConfig{SLA: handoff.DefaultSLA, AckWait: handoff.DefaultAckWait, PublishTimeout: 2 * time.Second, RequeueEvery: 10 * time.Second}
 }
 
 // businessHours is a parsed HandoffConfig.BusinessHours.
@@ -135,11 +144,20 @@ func handoffConfigErrors(n NATSConfig, h HandoffConfig) []string {
 	if n.Port < -1 || n.Port > 65535 {
 		msgs = append(msgs, "nats.port: must be -1..65535")
 	}
+	if n.Replicas < 0 || n.Replicas > 5 {
+		msgs = append(msgs, "nats.replicas: must be 1..5")
+	}
+	if n.Replicas > 1 && n.URL == "" {
+		msgs = append(msgs, "nats.replicas: more than 1 needs a NATS cluster (nats.url)")
+	}
 	if _, err := h.slaFunc(); err != nil {
 		msgs = append(msgs, "handoff.business_hours: "+err.Error())
 	}
 	if h.AckWait < 100*time.Millisecond {
 		msgs = append(msgs, "handoff.ack_wait: must be at least 100ms")
+	}
+	if h.RequeueEvery < 0 {
+		msgs = append(msgs, "handoff.requeue_every: must not be negative")
 	}
 	if h.PublishTimeout <= 0 {
 		msgs = append(msgs, "handoff.publish_timeout: must be positive")
@@ -162,6 +180,7 @@ func handoffOf(cfg *Config) handoff.Config {
 	hc := handoff.DefaultConfig()
 	hc.URL = cfg.NATS.URL
 	hc.Port = cfg.NATS.Port
+	hc.Replicas = cfg.NATS.Replicas
 	if cfg.NATS.Prefix != "" {
 		hc.Prefix = cfg.NATS.Prefix
 	}
@@ -243,6 +262,10 @@ type handoffNode struct {
 	clock bot.Clock
 	log   *slog.Logger
 
+	// requeueEvery paces the pass that publishes what a crashed node left
+	// in the store unpublished (0: none).
+	requeueEvery time.Duration
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	stops  []func()
@@ -268,6 +291,7 @@ func startHandoff(ctx context.Context, cfg *Config, clock bot.Clock, log *slog.L
 		return nil, fmt.Errorf("handoff queue: %w", err)
 	}
 	h := newHandoffNode(sys.Node, q, sla, cfg.Handoff.PublishTimeout, clock, hlog)
+	h.requeueEvery = cfg.Handoff.RequeueEvery
 	h.sys = sys
 	return h, nil
 }
@@ -303,6 +327,35 @@ func (h *handoffNode) run(rt *bot.Runtime, st store.Store, br *web.Bridge) error
 	h.stops = append(h.stops, stop)
 
 	nc := h.node.Conn()
+	if h.requeueEvery > 0 {
+		// Another node may have died between committing an escalation
+		// and publishing it; this node's connection never dropped, so
+		// the reconnect pass below would not see it. Publishing is
+		// idempotent by escalation id.
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			tick := time.NewTicker(h.requeueEvery)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+				if !nc.IsConnected() {
+					continue
+				}
+				n, err := requeue(ctx, st, h.pub, h.queue, h.log)
+				switch {
+				case err != nil:
+					h.log.Debug("periodic requeue failed", "err", err)
+				case n > 0:
+					h.log.Info("escalations left unpublished by a node published from the store", "count", n)
+				}
+			}
+		}()
+	}
 	changed := nc.StatusChanged(nats.CONNECTED)
 	h.stops = append(h.stops, func() { nc.RemoveStatusListener(changed) })
 	h.wg.Add(1)

@@ -45,22 +45,51 @@ type hrig struct {
 
 func newHRig(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc) *hrig {
 	t.Helper()
+	return newHRigOpts(t, nc, sla, rigOpts{})
+}
+
+// rigOpts make a second node of a rig: the same store, clock and prefix
+// (a zero field makes its own), a periodic requeue, or a runtime
+// publisher of the test's.
+type rigOpts struct {
+	st           store.Store
+	clock        *handofftest.Clock
+	prefix       string
+	requeueEvery time.Duration
+	pub          bot.Publisher
+	noBridge     bool // the web server follows no handoff
+}
+
+func newHRigOpts(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc, o rigOpts) *hrig {
+	t.Helper()
 	ctx := context.Background()
-	clock := handofftest.NewClock(rigNow)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.WithClock(clock.Now))
-	if err != nil {
-		t.Fatal(err)
+	clock := o.clock
+	if clock == nil {
+		clock = handofftest.NewClock(rigNow)
 	}
-	t.Cleanup(func() { st.Close() })
-	n := handofftest.Open(t, nc, handoff.Config{AckWait: 2 * time.Second}, handoff.Deps{Clock: clock, Logger: testLog(t)}, false)
+	st := o.st
+	if st == nil {
+		var err error
+		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.WithClock(clock.Now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+	}
+	n := handofftest.Open(t, nc, handoff.Config{AckWait: 2 * time.Second, Prefix: o.prefix}, handoff.Deps{Clock: clock, Logger: testLog(t)}, false)
 	q, err := n.StartQueue(ctx, handoff.QueueOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := newHandoffNode(n, q, sla, 500*time.Millisecond, clock, testLog(t))
+	h.requeueEvery = o.requeueEvery
 	t.Cleanup(func() { h.Close() })
 	cfg := defaultConfig()
-	rt, err := bot.NewRuntime(cfg.Bot, bot.Deps{Store: st, Understander: understand.NewRules(), Clock: clock, Publisher: h.Publisher()})
+	pub := h.Publisher()
+	if o.pub != nil {
+		pub = o.pub
+	}
+	rt, err := bot.NewRuntime(cfg.Bot, bot.Deps{Store: st, Understander: understand.NewRules(), Clock: clock, Publisher: pub})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +97,12 @@ func newHRig(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc) *hrig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wb := br
+	if o.noBridge {
+		wb = nil
+	}
 	srv, err := web.New(web.Config{APIKeys: []string{rigKey}, TokenSecret: strings.Repeat("k", 32)},
-		web.Deps{Store: st, Runtime: rt, Clock: clock, Bridge: br})
+		web.Deps{Store: st, Runtime: rt, Clock: clock, Bridge: wb})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,4 +490,31 @@ func TestNATSDataLossRecovers(t *testing.T) {
 	fresh.say("07/21/1988")
 	fresh.send("I want to talk to a real person")
 	onQueue(t, r.h.queue, fs.ConversationID)
+}
+
+// diesBeforePublishing is the publisher of a node that crashes right
+// after committing: nothing reaches NATS.
+type diesBeforePublishing struct{}
+
+func (diesBeforePublishing) PublishEscalation(context.Context, store.Escalation) error { return nil }
+func (diesBeforePublishing) PublishEvent(context.Context, string, any) error           { return nil }
+
+// TestRequeueCoversACrashedNode: a node commits an escalation and dies
+// before publishing it; another node on the same store and NATS, whose
+// connection never dropped, puts it on the queue with its periodic
+// requeue (handoff.requeue_every).
+func TestRequeueCoversACrashedNode(t *testing.T) {
+	nc := handofftest.Embedded(t).Conn(t)
+	prefix := handofftest.UniquePrefix()
+	a := newHRigOpts(t, nc, handoff.FixedSLA(-1), rigOpts{prefix: prefix, pub: diesBeforePublishing{}, noBridge: true})
+	b := newHRigOpts(t, nc, handoff.FixedSLA(-1), rigOpts{prefix: prefix, st: a.st, clock: a.clock, requeueEvery: 100 * time.Millisecond})
+	c, s := a.chat("n-1")
+	c.say("07/21/1988")
+	if st := c.say("I want to talk to a real person"); st.Mode != store.ModeWaitingAgent {
+		t.Fatalf("no escalation: %+v", st)
+	}
+	k := onQueue(t, b.h.queue, s.ConversationID)
+	if k.Packet.ConversationID != s.ConversationID {
+		t.Fatalf("case %+v", k)
+	}
 }

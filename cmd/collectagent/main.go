@@ -30,6 +30,8 @@ var commands = map[string]command{
 	"eval":          {"run scripted conversations from suite files and report a pass rate", runEval},
 	"audit":         {"verify the hash-chained audit trail (audit verify)", runAudit},
 	"hash-password": {"hash a console password or token read from standard input", runHash},
+	"version":       {"print the module version, commit and Go version", runVersion},
+	"probe":         {"GET a URL and exit 0 on a 2xx answer (container health checks)", runProbe},
 }
 
 func main() {

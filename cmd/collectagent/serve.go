@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/collectagent/collectagent/audit"
+	"github.com/collectagent/collectagent/metrics"
 	"github.com/collectagent/collectagent/web"
 )
 
@@ -31,19 +32,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "YAML configuration file")
-	fs.String("addr", "", "listen address (default :8080; COLLECT_ADDR)")
-	fs.String("data", "", "data directory for the SQLite file (default ./data; COLLECT_DATA)")
-	fs.String("database-url", "", "PostgreSQL URL; SQLite under --data when empty (COLLECT_DATABASE_URL)")
-	fs.String("nats-url", "", "external NATS server or cluster; an embedded one stores JetStream under --data when empty (COLLECT_NATS_URL)")
-	fs.Bool("demo", false, "seed demo borrowers (en-US and zh-CN) and enable the demo chat page (COLLECT_DEMO)")
-	fs.String("log-level", "", "debug, info, warn or error (COLLECT_LOG_LEVEL)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: collectagent serve [--addr :8080] [--data DIR] [--config FILE] [--demo] [--database-url URL]\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	fs, cfgPath := serveFlags(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -69,6 +58,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		"nats-url":     func(v string) { cfg.NATS.URL = v },
 		"demo":         func(v string) { cfg.Demo = v == "true" },
 		"log-level":    func(v string) { cfg.LogLevel = v },
+		"admin-addr":   func(v string) { cfg.Web.AdminAddr = v },
 	})
 	demoKey := ""
 	if cfg.Demo && len(cfg.Web.APIKeys) == 0 {
@@ -80,6 +70,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	log := cfg.newLogger(stderr)
+	build := readBuildInfo()
+	mx := metrics.New(build.Version)
 
 	st, where, err := openStore(ctx, &cfg, log)
 	if err != nil {
@@ -105,6 +97,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}()
 		st = audit.WrapStore(st, cp)
 	}
+	// Every commit is timed and what it recorded counted (metrics).
+	st = mx.Store(st)
 	// NATS before the runtime (its publisher) and closed after the web
 	// server drained (deferred calls run in reverse): stop accepting,
 	// finish turns, then NATS, then the store.
@@ -129,6 +123,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	publishLLM(model)
+	mx.Model(model.Stats)
+	mx.NATS(ho.node.Conn())
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watchDone := make(chan struct{})
+	go func() { defer close(watchDone); mx.Queue(ho.queue, time.Now)(watchCtx) }()
+	defer func() { stopWatch(); <-watchDone }()
 	stopStats := logLLMStats(model, log, cfg.StatsLogInterval)
 	defer stopStats()
 	if cfg.Demo {
@@ -140,11 +140,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cfg.Web.DemoAccounts = ids
 	}
 	printAgents := demoAgents(&cfg)
-	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log, Bridge: bridge})
+	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx, Metrics: mx.Handler()})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2
 	}
+	mx.GaugeFunc("chat_connections", "Chat WebSockets (conversations being held) open on this node.", func() float64 { return float64(srv.OpenChats()) })
+	mx.GaugeFunc("http_connections", "TCP connections open on the public listener.", func() float64 { return float64(srv.OpenConns()) })
+
 	ln, err := net.Listen("tcp", cfg.Web.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: listen: %v\n", err)
@@ -161,10 +164,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintln(stdout, describeLLM(cfg.LLM))
 	fmt.Fprintln(stdout, describeNATS(ho.cfg, ho.sys))
 	printAgents(stdout, ln.Addr())
+
 	if demoKey != "" {
 		fmt.Fprintf(stdout, "demo API key: %s\n", demoKey)
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "demo", cfg.Demo, "llm", cfg.LLM)
+	log.Info("serving", "addr", ln.Addr().String(), "demo", cfg.Demo, "llm", cfg.LLM, "version", build.Version, "commit", build.Commit)
 
 	// Wait for the first signal (or a failed listener). Main's context is
 	// cancelled by the same signal; this channel counts them.
@@ -208,16 +212,16 @@ func serveAdmin(cfg web.Config, srv *web.Server, stdout io.Writer, log *slog.Log
 	}
 	ln, err := net.Listen("tcp", cfg.AdminAddr)
 	if err != nil {
-		log.Error("admin listener not started: /debug/vars and pprof are unavailable", "addr", cfg.AdminAddr, "err", err)
+		log.Error("admin listener not started: /metrics, /debug/vars and pprof are unavailable", "addr", cfg.AdminAddr, "err", err)
 		return func() {}
 	}
-	hs := &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.With("component", "admin").Handler(), slog.LevelWarn)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		_ = hs.Serve(ln)
 	}()
-	fmt.Fprintf(stdout, "admin (metrics, pprof): http://%s/debug/vars\n", ln.Addr())
+	fmt.Fprintf(stdout, "admin (metrics, pprof): http://%s/metrics\n", ln.Addr())
 	return func() {
 		_ = hs.Close()
 		<-done
@@ -247,3 +251,23 @@ func randomKey() string {
 type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
+
+// serveFlags defines serve's flags; the compose test parses the compose
+// file's commands with it.
+func serveFlags(stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "YAML configuration file")
+	fs.String("addr", "", "listen address (default :8080; COLLECT_ADDR)")
+	fs.String("data", "", "data directory for the SQLite file (default ./data; COLLECT_DATA)")
+	fs.String("database-url", "", "PostgreSQL URL; SQLite under --data when empty (COLLECT_DATABASE_URL)")
+	fs.String("nats-url", "", "external NATS server or cluster; an embedded one stores JetStream under --data when empty (COLLECT_NATS_URL)")
+	fs.Bool("demo", false, "seed demo borrowers (en-US and zh-CN) and enable the demo chat page (COLLECT_DEMO)")
+	fs.String("log-level", "", "debug, info, warn or error (COLLECT_LOG_LEVEL)")
+	fs.String("admin-addr", "", "admin listener for /metrics, /debug/vars and pprof (default 127.0.0.1:9091; \"off\" for none; COLLECT_ADMIN_ADDR)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: collectagent serve [--addr :8080] [--data DIR] [--config FILE] [--demo] [--database-url URL]\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	return fs, cfgPath
+}

@@ -68,8 +68,16 @@ func (s *syncBuffer) String() string {
 
 func startServe(t *testing.T, bin, data string) *serveProc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
+	return startServeEnv(t, bin, nil, "--data", data)
+}
+
+// startServeEnv starts serve with extra environment variables and flags;
+// the admin listener is on a free loopback port.
+func startServeEnv(t *testing.T, bin string, env []string, args ...string) *serveProc {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), "COLLECT_API_KEY="+crashKey, "COLLECT_TOKEN_SECRET="+crashSecret, "COLLECT_DEMO=false", "COLLECT_ADMIN_ADDR=127.0.0.1:0")
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +96,7 @@ func startServe(t *testing.T, bin, data string) *serveProc {
 				urls <- strings.TrimSuffix(u, "/")
 			}
 			if u, ok := strings.CutPrefix(sc.Text(), "admin (metrics, pprof): "); ok {
-				admin <- strings.TrimSuffix(u, "/debug/vars")
+				admin <- strings.TrimSuffix(u, "/metrics")
 			}
 		}
 		p.exited <- cmd.Wait()
