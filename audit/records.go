@@ -177,46 +177,34 @@ func CheckRecords(chain string, evs []store.AuditEvent, s Stored) []Finding {
 	for _, seq := range sortedKeys(turns) {
 		bad("turn "+strconv.FormatInt(seq, 10), "missing: sealed in the audit chain, not stored (deleted)")
 	}
-	for _, p := range s.Promises {
-		sealed, ok := promises[p.ID]
-		delete(promises, p.ID)
-		switch {
-		case !ok:
-			bad("promise "+p.ID, notSealed)
-		case !equalJSON(sealed, promiseSeal(p)):
-			bad("promise "+p.ID, "altered: amount, date, debt or author differ from the ones sealed")
-		}
-	}
-	for _, id := range sortedKeys(promises) {
-		bad("promise "+id, "missing: sealed in the audit chain, not stored (deleted)")
-	}
-	for _, p := range s.Plans {
-		sealed, ok := plans[p.ID]
-		delete(plans, p.ID)
-		switch {
-		case !ok:
-			bad("plan "+p.ID, notSealed)
-		case !equalJSON(sealed, planSeal(p)):
-			bad("plan "+p.ID, "altered: payments, total or author differ from the ones sealed")
-		}
-	}
-	for _, id := range sortedKeys(plans) {
-		bad("plan "+id, "missing: sealed in the audit chain, not stored (deleted)")
-	}
-	for _, st := range s.Statements {
-		sealed, ok := stmts[st.ID]
-		delete(stmts, st.ID)
-		switch {
-		case !ok:
-			bad("statement "+st.ID, notSealed)
-		case !equalJSON(sealed, statementSeal(st)):
-			bad("statement "+st.ID, "altered: kind, channels or details differ from the ones sealed")
-		}
-	}
-	for _, id := range sortedKeys(stmts) {
-		bad("statement "+id, "missing: sealed in the audit chain, not stored (deleted)")
-	}
+	compareSealed(bad, "promise", s.Promises, promises, func(p store.Promise) string { return p.ID }, promiseSeal,
+		"altered: amount, date, debt or author differ from the ones sealed")
+	compareSealed(bad, "plan", s.Plans, plans, func(p store.Plan) string { return p.ID }, planSeal,
+		"altered: payments, total or author differ from the ones sealed")
+	compareSealed(bad, "statement", s.Statements, stmts, func(st store.Statement) string { return st.ID }, statementSeal,
+		"altered: kind, channels or details differ from the ones sealed")
 	return out
+}
+
+// compareSealed names each stored record of one kind that its chain does
+// not seal or sealed differently, and each sealed one no longer stored.
+// sealed is consumed.
+func compareSealed[R, S any](bad func(what, problem string), kind string, stored []R, sealed map[string]S,
+	id func(R) string, seal func(R) S, altered string) {
+	for _, r := range stored {
+		k := id(r)
+		got, ok := sealed[k]
+		delete(sealed, k)
+		switch {
+		case !ok:
+			bad(kind+" "+k, notSealed)
+		case !equalJSON(got, seal(r)):
+			bad(kind+" "+k, altered)
+		}
+	}
+	for _, k := range sortedKeys(sealed) {
+		bad(kind+" "+k, "missing: sealed in the audit chain, not stored (deleted)")
+	}
 }
 
 // notSealed is said of a record the chain does not vouch for.
