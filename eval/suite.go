@@ -14,10 +14,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
-	"github.com/collectagent/collectagent/web"
 )
 
 // DefaultThreshold is the pass rate a suite must reach when neither the
@@ -660,9 +660,9 @@ func (s *Suite) validate() error {
 			bad("%s: id: repeats another account's id", label)
 			continue
 		}
-		req := web.AccountsRequest{Accounts: []web.AccountIn{a.apiForm()}}
-		if err := web.ValidateAccounts(req); err != nil {
-			var ve *web.ValidationError
+		req := accounts.Request{Accounts: []accounts.Account{a.apiForm()}}
+		if err := accounts.Validate(req); err != nil {
+			var ve *accounts.ValidationError
 			if errors.As(err, &ve) {
 				for _, f := range ve.Fields {
 					bad("%s: %s: %s", label, strings.TrimPrefix(f.Field, "accounts[0]."), f.Message)
@@ -841,8 +841,8 @@ func (e *Expect) validate(bad func(string, ...any)) {
 
 // apiForm is the account as the HTTP API takes it, so a suite's accounts
 // are validated by the same rules as an import.
-func (a AccountSpec) apiForm() web.AccountIn {
-	in := web.AccountIn{
+func (a AccountSpec) apiForm() accounts.Account {
+	in := accounts.Account{
 		ID: a.ID, Name: a.Name, DateOfBirth: a.DateOfBirth, IDLast4: a.IDLast4,
 		Locale: a.Locale, Timezone: a.Timezone, Phone: a.Phone, Email: a.Email,
 		Portfolio: a.Portfolio,
@@ -858,7 +858,7 @@ func (a AccountSpec) apiForm() web.AccountIn {
 		in.Flags = store.Flags{Attorney: f.Attorney, Dispute: f.Dispute, Bankruptcy: f.Bankruptcy, Deceased: f.Deceased}
 	}
 	for _, d := range a.Debts {
-		di := web.DebtIn{
+		di := accounts.Debt{
 			ID: d.ID, Creditor: d.Creditor, AmountDue: float64(d.AmountDue.Minor) / 100,
 			Currency: d.Currency, DueDate: d.DueDate, DaysPastDue: d.DaysPastDue,
 		}

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/collectagent/collectagent/accounts"
 )
 
 func TestHealthAndReady(t *testing.T) {
@@ -67,30 +69,30 @@ func TestAccountsRoundTrip(t *testing.T) {
 func TestAccountsBadRowIsAllOrNothing(t *testing.T) {
 	tests := []struct {
 		name  string
-		bad   func(*AccountIn)
+		bad   func(*accounts.Account)
 		field string
 	}{
-		{"bad due date", func(a *AccountIn) { a.Debts[0].DueDate = "13/11/2026" }, "accounts[1].debts[0].due_date"},
-		{"unknown currency", func(a *AccountIn) { a.Debts[0].Currency = "XYZ" }, "accounts[1].debts[0].currency"},
-		{"three decimals", func(a *AccountIn) { a.Debts[0].AmountDue = 240.001 }, "accounts[1].debts[0].amount_due"},
-		{"zero amount", func(a *AccountIn) { a.Debts[0].AmountDue = 0 }, "accounts[1].debts[0].amount_due"},
-		{"negative days", func(a *AccountIn) { a.Debts[0].DaysPastDue = -1 }, "accounts[1].debts[0].days_past_due"},
-		{"no name", func(a *AccountIn) { a.Name = "" }, "accounts[1].name"},
-		{"bad locale", func(a *AccountIn) { a.Locale = "fr-FR" }, "accounts[1].locale"},
-		{"bad zone", func(a *AccountIn) { a.Timezone = "Mars/Olympus" }, "accounts[1].timezone"},
-		{"bad phone", func(a *AccountIn) { a.Phone = "555-0100" }, "accounts[1].phone"},
-		{"bad id last 4", func(a *AccountIn) { a.IDLast4 = "12a4" }, "accounts[1].id_last4"},
-		{"no identity", func(a *AccountIn) { a.DateOfBirth, a.IDLast4 = "", "" }, "accounts[1].date_of_birth"},
-		{"no debts", func(a *AccountIn) { a.Debts = nil }, "accounts[1].debts"},
-		{"duplicate account", func(a *AccountIn) { a.ID = "ok-1" }, "accounts[1].id"},
-		{"duplicate debt", func(a *AccountIn) { a.Debts[0].ID = "ok-1-d1" }, "accounts[1].debts[0].id"},
+		{"bad due date", func(a *accounts.Account) { a.Debts[0].DueDate = "13/11/2026" }, "accounts[1].debts[0].due_date"},
+		{"unknown currency", func(a *accounts.Account) { a.Debts[0].Currency = "XYZ" }, "accounts[1].debts[0].currency"},
+		{"three decimals", func(a *accounts.Account) { a.Debts[0].AmountDue = 240.001 }, "accounts[1].debts[0].amount_due"},
+		{"zero amount", func(a *accounts.Account) { a.Debts[0].AmountDue = 0 }, "accounts[1].debts[0].amount_due"},
+		{"negative days", func(a *accounts.Account) { a.Debts[0].DaysPastDue = -1 }, "accounts[1].debts[0].days_past_due"},
+		{"no name", func(a *accounts.Account) { a.Name = "" }, "accounts[1].name"},
+		{"bad locale", func(a *accounts.Account) { a.Locale = "fr-FR" }, "accounts[1].locale"},
+		{"bad zone", func(a *accounts.Account) { a.Timezone = "Mars/Olympus" }, "accounts[1].timezone"},
+		{"bad phone", func(a *accounts.Account) { a.Phone = "555-0100" }, "accounts[1].phone"},
+		{"bad id last 4", func(a *accounts.Account) { a.IDLast4 = "12a4" }, "accounts[1].id_last4"},
+		{"no identity", func(a *accounts.Account) { a.DateOfBirth, a.IDLast4 = "", "" }, "accounts[1].date_of_birth"},
+		{"no debts", func(a *accounts.Account) { a.Debts = nil }, "accounts[1].debts"},
+		{"duplicate account", func(a *accounts.Account) { a.ID = "ok-1" }, "accounts[1].id"},
+		{"duplicate debt", func(a *accounts.Account) { a.Debts[0].ID = "ok-1-d1" }, "accounts[1].debts[0].id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, nil)
 			bad := maria("bad-1")
 			tt.bad(&bad)
-			code, b := e.do("POST", "/v1/accounts", AccountsRequest{Accounts: []AccountIn{maria("ok-1"), bad, wangFang("ok-2")}}, testKey)
+			code, b := e.do("POST", "/v1/accounts", accounts.Request{Accounts: []accounts.Account{maria("ok-1"), bad, wangFang("ok-2")}}, testKey)
 			if code != http.StatusUnprocessableEntity {
 				t.Fatalf("status = %d %s, want 422", code, b)
 			}
@@ -178,10 +180,10 @@ func TestUnknownIs404(t *testing.T) {
 func TestSessionRefusedWithoutConsent(t *testing.T) {
 	tests := []struct {
 		name string
-		mod  func(*AccountIn)
+		mod  func(*accounts.Account)
 	}{
-		{"no chat consent", func(a *AccountIn) { a.Consent.Chat = false }},
-		{"do not contact by chat", func(a *AccountIn) { a.DoNotContact.Chat = true }},
+		{"no chat consent", func(a *accounts.Account) { a.Consent.Chat = false }},
+		{"do not contact by chat", func(a *accounts.Account) { a.DoNotContact.Chat = true }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,7 +219,7 @@ func TestSessionBadChannel(t *testing.T) {
 func TestPromiseRoundTrip(t *testing.T) {
 	for _, tt := range []struct {
 		locale   string
-		acct     AccountIn
+		acct     accounts.Account
 		amount   string
 		currency string
 	}{

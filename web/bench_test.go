@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"testing"
+
+	"github.com/collectagent/collectagent/accounts"
 )
 
 // BenchmarkChatConversation runs whole promise-to-pay conversations over a
@@ -13,7 +15,7 @@ func BenchmarkChatConversation(b *testing.B) {
 	for _, locale := range []string{"en-US", "zh-CN"} {
 		b.Run(locale, func(b *testing.B) {
 			e := newEnv(b, nil)
-			var batch []AccountIn
+			var batch []accounts.Account
 			for i := 0; i < b.N; i++ {
 				id := fmt.Sprintf("b-%d", i)
 				acct := maria(id)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/collectagent/collectagent/accounts"
 )
 
 // BenchmarkConsoleLatency measures, through the whole stack (borrower
@@ -31,7 +33,7 @@ func BenchmarkConsoleLatency(b *testing.B) {
 	}
 	defer cw.Close()
 	readConsole(b, cw)
-	var batch []AccountIn
+	var batch []accounts.Account
 	for i := 0; i < b.N; i++ {
 		if batch = append(batch, maria(fmt.Sprintf("lat-%d", i))); len(batch) == 1000 || i == b.N-1 {
 			e.addAccounts(batch...)

@@ -7,11 +7,13 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/collectagent/collectagent/accounts"
 )
 
 // claimedAccount escalates a borrower of the test's own making and has ann
 // claim the case.
-func (e *consoleEnv) claimedAccount(a AccountIn) (*websocket.Conn, string, string) {
+func (e *consoleEnv) claimedAccount(a accounts.Account) (*websocket.Conn, string, string) {
 	e.t.Helper()
 	bc, _, caseID := e.escalateAccount(a)
 	ann := e.signIn("ann")

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/dialog"
@@ -203,7 +204,7 @@ func (e *consoleEnv) escalate(accountID string) (*websocket.Conn, string, string
 }
 
 // escalateAccount is escalate for an account of the test's own making.
-func (e *consoleEnv) escalateAccount(a AccountIn) (*websocket.Conn, string, string) {
+func (e *consoleEnv) escalateAccount(a accounts.Account) (*websocket.Conn, string, string) {
 	e.t.Helper()
 	e.addAccounts(a)
 	s := e.mint(a.ID)

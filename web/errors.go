@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/store"
 )
@@ -95,7 +96,18 @@ const (
 // where internal errors become client codes, for HTTP and WebSocket alike.
 func classify(err error) apiError {
 	var ve *ValidationError
+	var ave *accounts.ValidationError
 	switch {
+	case errors.As(err, &ave):
+		ve = &ValidationError{}
+		for _, f := range ave.Fields {
+			ve.Fields = append(ve.Fields, FieldError(f))
+		}
+		a := apiError{Status: http.StatusUnprocessableEntity, Code: CodeInvalid, Message: ave.Error(), Details: ve.Fields}
+		if len(ve.Fields) > 0 {
+			a.Field = ve.Fields[0].Field
+		}
+		return a
 	case errors.As(err, &ve):
 		a := apiError{Status: http.StatusUnprocessableEntity, Code: CodeInvalid, Message: ve.Error(), Details: ve.Fields}
 		if len(ve.Fields) > 0 {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/collectagent/collectagent/accounts"
 )
 
 // The figures of docs/security.md. They run only with COLLECT_FIGURES=1
@@ -41,7 +43,7 @@ func newFigEnv(t *testing.T, mod func(*Config)) *figEnv {
 func (e *figEnv) tokens(prefix string, n int) []string {
 	var out []string
 	for start := 0; start < n; start += 500 {
-		var batch []AccountIn
+		var batch []accounts.Account
 		for i := start; i < min(n, start+500); i++ {
 			batch = append(batch, maria(fmt.Sprintf("%s-%d", prefix, i)))
 		}

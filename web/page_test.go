@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/collectagent/collectagent/accounts"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -67,7 +69,7 @@ func sendLine(text string) chromedp.Action[chromedp.Void] {
 func TestChatPage(t *testing.T) {
 	tests := []struct {
 		name, account, locale, heading, outcome string
-		acct                                    AccountIn
+		acct                                    accounts.Account
 	}{
 		{"english", "p-maria", "en-US", "Account assistant", "Promise to pay recorded", maria("p-maria")},
 		{"chinese", "p-wang", "zh-CN", "账户助手", "已记录还款承诺", wangFang("p-wang")},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/store/postgres"
 )
 
@@ -69,7 +70,7 @@ func TestPromiseRoundTripPostgres(t *testing.T) {
 	// A bad row is all-or-nothing on PostgreSQL too.
 	bad := maria("pg-bad")
 	bad.Debts[0].DueDate = "2026-02-30"
-	if code, _ := e.do("POST", "/v1/accounts", AccountsRequest{Accounts: []AccountIn{maria("pg-ok"), bad}}, testKey); code != 422 {
+	if code, _ := e.do("POST", "/v1/accounts", accounts.Request{Accounts: []accounts.Account{maria("pg-ok"), bad}}, testKey); code != 422 {
 		t.Errorf("bad row = %d, want 422", code)
 	}
 	if code, _ := e.do("GET", "/v1/accounts/pg-ok", nil, testKey); code != 404 {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/dialog"
@@ -194,29 +195,29 @@ func decodeError(t testing.TB, b []byte) errorBody {
 	return eb
 }
 
-func maria(id string) AccountIn {
-	return AccountIn{
+func maria(id string) accounts.Account {
+	return accounts.Account{
 		ID: id, Name: "Maria Lopez", DateOfBirth: "1988-07-21", IDLast4: "4417", Locale: "en-US",
 		Timezone: "America/Chicago", Phone: "+13125550100", Email: "m@example.com",
 		Consent: store.Consent{Chat: true, Voice: true, Recording: true},
-		Debts: []DebtIn{{ID: id + "-d1", Creditor: "Demo Finance", AmountDue: 240.00, Currency: "USD",
+		Debts: []accounts.Debt{{ID: id + "-d1", Creditor: "Demo Finance", AmountDue: 240.00, Currency: "USD",
 			DueDate: "2026-11-13", DaysPastDue: 9}},
 	}
 }
 
-func wangFang(id string) AccountIn {
-	return AccountIn{
+func wangFang(id string) accounts.Account {
+	return accounts.Account{
 		ID: id, Name: "王芳", DateOfBirth: "1992-03-15", IDLast4: "213X", Locale: "zh-CN",
 		Timezone: "Asia/Shanghai", Phone: "+8613800138000",
 		Consent: store.Consent{Chat: true, Voice: true, Recording: true}, Portfolio: "cn",
-		Debts: []DebtIn{{ID: id + "-d1", Creditor: "示例消费金融", AmountDue: 860.00, Currency: "CNY",
+		Debts: []accounts.Debt{{ID: id + "-d1", Creditor: "示例消费金融", AmountDue: 860.00, Currency: "CNY",
 			DueDate: "2026-11-11", DaysPastDue: 12}},
 	}
 }
 
-func (e *testEnv) addAccounts(accts ...AccountIn) {
+func (e *testEnv) addAccounts(accts ...accounts.Account) {
 	e.t.Helper()
-	e.mustDo("POST", "/v1/accounts", AccountsRequest{Accounts: accts}, http.StatusOK, nil)
+	e.mustDo("POST", "/v1/accounts", accounts.Request{Accounts: accts}, http.StatusOK, nil)
 }
 
 func (e *testEnv) mint(accountID string) SessionResponse {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/store"
 )
@@ -18,7 +19,7 @@ import (
 // account.
 func TestChatThirdPartyIsLocked(t *testing.T) {
 	for _, tc := range []struct {
-		acct  AccountIn
+		acct  accounts.Account
 		lines []string
 		leaks []string
 	}{

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/store/postgres"
 )
 
@@ -20,7 +21,7 @@ import (
 func testBadTextRefused(t *testing.T, e *testEnv) {
 	nul := maria("nul-1")
 	nul.Name = "Maria\u0000Lopez"
-	code, b := e.do("POST", "/v1/accounts", AccountsRequest{Accounts: []AccountIn{nul}}, testKey)
+	code, b := e.do("POST", "/v1/accounts", accounts.Request{Accounts: []accounts.Account{nul}}, testKey)
 	if code != http.StatusUnprocessableEntity || decodeError(t, b).Error.Code != CodeInvalid {
 		t.Errorf("NUL in a name: %d %s, want 422 invalid", code, b)
 	}
@@ -85,7 +86,7 @@ func TestFormulaCellsRefused(t *testing.T) {
 	a := maria("formula-1")
 	a.Name = "=HYPERLINK(\"http://evil.example\",\"x\")"
 	a.Debts[0].Creditor = "@SUM(1+1)"
-	code, b := e.do("POST", "/v1/accounts", AccountsRequest{Accounts: []AccountIn{a}}, testKey)
+	code, b := e.do("POST", "/v1/accounts", accounts.Request{Accounts: []accounts.Account{a}}, testKey)
 	eb := decodeError(t, b)
 	if code != http.StatusUnprocessableEntity || (eb.Error.Field != "accounts[0].name" && eb.Error.Field != "accounts[0].debts[0].creditor") {
 		t.Errorf("formula cells: %d %s, want 422 naming the field", code, b)

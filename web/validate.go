@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
 	"strings"
 
@@ -29,35 +28,7 @@ func newValidator(tag string) *validator.Validate {
 		}
 		return name
 	})
-	// idlast4: the last four characters of an ID number; Chinese resident
-	// ID numbers may end in X.
-	must(v.RegisterValidation("idlast4", func(fl validator.FieldLevel) bool {
-		s := fl.Field().String()
-		if len(s) != 4 {
-			return false
-		}
-		for i := 0; i < 4; i++ {
-			c := s[i]
-			if c >= '0' && c <= '9' || i == 3 && (c == 'X' || c == 'x') {
-				continue
-			}
-			return false
-		}
-		return true
-	}))
-	// cents: a major-unit amount with at most two decimals.
-	must(v.RegisterValidation("cents", func(fl validator.FieldLevel) bool {
-		f := fl.Field().Float()
-		c := f * 100
-		return !math.IsNaN(f) && !math.IsInf(f, 0) && math.Abs(c-math.Round(c)) < 1e-6 && math.Abs(f) < 1e13
-	}))
 	return v
-}
-
-func must(err error) {
-	if err != nil {
-		panic(err)
-	}
 }
 
 // validateRequest validates a decoded request body; errors name fields by
@@ -115,10 +86,6 @@ func describe(fe validator.FieldError) string {
 		return "must be an ISO 4217 currency code, e.g. USD or CNY"
 	case "timezone":
 		return "must be an IANA time zone, e.g. America/Chicago or Asia/Shanghai"
-	case "idlast4":
-		return "must be the last 4 characters of an ID: 4 digits, the last may be X"
-	case "cents":
-		return "must be an amount with at most two decimals"
 	case "gt":
 		return "must be greater than " + p
 	case "gte", "min":

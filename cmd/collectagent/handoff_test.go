@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/nats-io/nats.go"
 
+	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/handoff"
@@ -150,10 +151,10 @@ func (r *hrig) post(path string, body, out any) {
 // chat opens a borrower's chat for a new en-US account.
 func (r *hrig) chat(account string) (*chatClient, web.SessionResponse) {
 	r.t.Helper()
-	r.post("/v1/accounts", web.AccountsRequest{Accounts: []web.AccountIn{{
+	r.post("/v1/accounts", accounts.Request{Accounts: []accounts.Account{{
 		ID: account, Name: "Maria Lopez", DateOfBirth: "1988-07-21", IDLast4: "4417", Locale: "en-US", Timezone: "America/Chicago",
 		Consent: store.Consent{Chat: true, Voice: true, Recording: true},
-		Debts:   []web.DebtIn{{ID: account + "-d1", Creditor: "Demo Finance", AmountDue: 240, Currency: "USD", DueDate: "2026-11-13", DaysPastDue: 9}},
+		Debts:   []accounts.Debt{{ID: account + "-d1", Creditor: "Demo Finance", AmountDue: 240, Currency: "USD", DueDate: "2026-11-13", DaysPastDue: 9}},
 	}}}, nil)
 	var s web.SessionResponse
 	r.post("/v1/sessions", web.SessionRequest{AccountID: account, Channel: "chat"}, &s)
