@@ -106,9 +106,7 @@ func TestOfferCallback(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			r.clock.mu.Lock()
-			r.clock.t = tc.at
-			r.clock.mu.Unlock()
+			r.clock.Set(tc.at)
 
 			out, err := s.OfferCallback(ctx)
 			if err != nil {

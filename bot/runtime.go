@@ -3,6 +3,7 @@ package bot
 import (
 	"log/slog"
 
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
 )
@@ -26,8 +27,8 @@ type Config struct {
 type Deps struct {
 	Store        store.Store
 	Understander Understander
-	Publisher    Publisher // may be nil
-	Clock        Clock     // nil means the system clock
+	Publisher    Publisher   // may be nil
+	Clock        clock.Clock // nil means the system clock
 	Logger       *slog.Logger
 	// Phraser, when set, may phrase acts in the borrower's tone; its words
 	// pass PhraseAct's checks and the guard, else the template is sent.

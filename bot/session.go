@@ -15,6 +15,7 @@ import (
 
 	"github.com/collectagent/collectagent/bot/respond"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/logmask"
@@ -57,7 +58,7 @@ func NewRuntime(cfg Config, deps Deps) (*Runtime, error) {
 		return nil, fmt.Errorf("%w: an understander is required", ErrConfig)
 	}
 	if deps.Clock == nil {
-		deps.Clock = systemClock{}
+		deps.Clock = clock.System{}
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
@@ -720,7 +721,3 @@ func newID(prefix string) string {
 	_, _ = rand.Read(b[:])
 	return prefix + "-" + hex.EncodeToString(b[:])
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }

@@ -5,25 +5,17 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/sqlite"
 )
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func policy(pack string) dialog.Policy {
 	return dialog.Policy{
@@ -35,7 +27,7 @@ func policy(pack string) dialog.Policy {
 
 type rig struct {
 	st    store.Store
-	clock *fakeClock
+	clock *clock.Fake
 	path  string
 }
 
@@ -48,7 +40,7 @@ func newRig(t *testing.T) *rig {
 	}
 	t.Cleanup(func() { st.Close() })
 	// Sunday 2026-11-22 15:00 UTC: 09:00 in Chicago, 23:00 in Shanghai.
-	r := &rig{st: st, clock: &fakeClock{t: time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)}, path: path}
+	r := &rig{st: st, clock: clock.NewFake(time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)), path: path}
 	err = st.UpsertAccounts(context.Background(), []store.Account{
 		{
 			ID: "a-1", Name: "Maria Lopez", DateOfBirth: "1988-07-21", IDLast4: "4417", Locale: "en-US",

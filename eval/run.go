@@ -16,6 +16,7 @@ import (
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/respond"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
@@ -165,11 +166,6 @@ func (r *Report) OK() bool {
 	return len(r.Results) > 0 && r.PassRate() >= r.Threshold && r.Counters().OK()
 }
 
-// fixedClock is the suite's frozen instant.
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
 // Run plays every conversation of s against a fresh runtime and store and
 // judges it. An error means the suite could not be run at all; failed
 // conversations are in the report.
@@ -205,7 +201,7 @@ func Run(ctx context.Context, s *Suite, opts Options) (*Report, error) {
 		und = understand.NewRules()
 	}
 	rt, err := bot.NewRuntime(bot.Config{DefaultPolicy: s.policies["us"], Policies: s.policies},
-		bot.Deps{Store: st, Understander: und, Clock: fixedClock{s.At}, Logger: log, Phraser: opts.Phraser, Summarizer: opts.Summarizer})
+		bot.Deps{Store: st, Understander: und, Clock: clock.NewFake(s.At), Logger: log, Phraser: opts.Phraser, Summarizer: opts.Summarizer})
 	if err != nil {
 		return nil, fmt.Errorf("%w: runtime: %w", ErrRun, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
 	"github.com/nats-io/nats.go"
@@ -105,8 +106,8 @@ func TestBridgeTwoNodes(t *testing.T) {
 func TestBridgeReplay(t *testing.T) {
 	for _, b := range handofftest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			clock := handofftest.NewClock(t0)
-			n := handofftest.Open(t, b.Conn(t), handoff.Config{Prefix: handofftest.UniquePrefix()}, handoff.Deps{Clock: clock}, b.Shared)
+			clk := clock.NewFake(t0)
+			n := handofftest.Open(t, b.Conn(t), handoff.Config{Prefix: handofftest.UniquePrefix()}, handoff.Deps{Clock: clk}, b.Shared)
 			br := n.Bridge()
 			ctx := context.Background()
 			first, sub := subscribe(t, br, "c-9", handoff.SideBoth, handoff.FromStart())
@@ -224,8 +225,8 @@ func TestBridgeRejects(t *testing.T) {
 func TestEventsPublished(t *testing.T) {
 	for _, b := range handofftest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			clock := handofftest.NewClock(t0)
-			n := handofftest.Open(t, b.Conn(t), handoff.Config{Prefix: handofftest.UniquePrefix()}, handoff.Deps{Clock: clock}, b.Shared)
+			clk := clock.NewFake(t0)
+			n := handofftest.Open(t, b.Conn(t), handoff.Config{Prefix: handofftest.UniquePrefix()}, handoff.Deps{Clock: clk}, b.Shared)
 			obs := b.Conn(t)
 			got := make(chan *nats.Msg, 4)
 			sub, err := obs.ChanSubscribe(n.EventSubject(">"), got)

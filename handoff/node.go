@@ -11,19 +11,14 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/collectagent/collectagent/clock"
 )
-
-// Clock tells the time; tests inject a fake one. bot.Clock satisfies it.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // Deps are a node's collaborators.
 type Deps struct {
 	Logger *slog.Logger // nil discards
-	Clock  Clock        // nil is the system clock
+	Clock  clock.Clock  // nil is the system clock
 }
 
 // Node is one process's handle on the handoff streams: it publishes
@@ -36,7 +31,7 @@ type Node struct {
 	js    jetstream.JetStream
 	cases jetstream.KeyValue
 	log   *slog.Logger
-	clock Clock
+	clock clock.Clock
 
 	mu     sync.Mutex
 	closed bool
@@ -66,7 +61,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config, deps Deps) (*Node, err
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	if deps.Clock == nil {
-		deps.Clock = systemClock{}
+		deps.Clock = clock.System{}
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {

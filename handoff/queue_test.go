@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
 	"github.com/collectagent/collectagent/store"
@@ -25,14 +26,14 @@ type rig struct {
 	t      testing.TB
 	b      handofftest.Backend
 	cfg    handoff.Config
-	clock  *handofftest.Clock
+	clock  *clock.Fake
 	nodes  []*handoff.Node
 	queues []*handoff.Queue
 }
 
 func newRig(t testing.TB, b handofftest.Backend, cfg handoff.Config) *rig {
 	cfg.Prefix = handofftest.UniquePrefix()
-	return &rig{t: t, b: b, cfg: cfg, clock: handofftest.NewClock(t0)}
+	return &rig{t: t, b: b, cfg: cfg, clock: clock.NewFake(t0)}
 }
 
 // node opens one more node (its own connection) with a running queue.

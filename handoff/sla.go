@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/collectagent/collectagent/clock"
 )
 
 // SLAFunc gives the SLA of a waiting case at a time: how long it may wait
@@ -26,7 +28,7 @@ type SLAWatcher struct {
 	q     *Queue
 	sla   SLAFunc
 	every time.Duration
-	clock Clock
+	clock clock.Clock
 
 	lastPurge time.Time // of delete markers; only Sweep's goroutine
 }

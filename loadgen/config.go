@@ -10,14 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/collectagent/collectagent/clock"
 )
-
-// Clock tells the time; tests may inject their own.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // Bounds that keep a run finite whatever the flags say.
 const (
@@ -83,7 +78,7 @@ type Config struct {
 	// Seed makes generated accounts and think times reproducible.
 	Seed uint64
 
-	Clock  Clock        // nil means the system clock
+	Clock  clock.Clock  // nil means the system clock
 	Logger *slog.Logger // nil discards
 }
 
@@ -119,7 +114,7 @@ func (c Config) withDefaults() Config {
 		c.SampleEvery = defaultSample
 	}
 	if c.Clock == nil {
-		c.Clock = systemClock{}
+		c.Clock = clock.System{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

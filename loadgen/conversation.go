@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/collectagent/collectagent/clock"
 )
 
 // convError is a failed conversation with the kind it is counted under.
@@ -86,7 +88,7 @@ type metrics struct {
 
 // conversation runs one borrower's conversation over one WebSocket.
 type conversation struct {
-	clock   Clock
+	clock   clock.Clock
 	timeout time.Duration
 	think   time.Duration
 	rng     *rand.Rand

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -27,7 +28,7 @@ import (
 type Deps struct {
 	Store   store.Store
 	Runtime *bot.Runtime
-	Clock   bot.Clock    // nil means the system clock
+	Clock   clock.Clock  // nil means the system clock
 	Logger  *slog.Logger // nil discards
 	// Bridge, when set, carries the handoff to the borrower's chat: agent
 	// messages and status over NATS (see bridge.go). Nil: no handoff.
@@ -40,10 +41,6 @@ type Deps struct {
 	Metrics http.Handler
 }
 
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Server serves the API, the chat WebSocket and the chat page. It is an
 // http.Handler; Serve runs it on a listener and Shutdown drains it.
 type Server struct {
@@ -53,7 +50,7 @@ type Server struct {
 	bridge   *Bridge      // nil without a handoff
 	observer Observer     // nil records nothing
 	metrics  http.Handler // nil: no /metrics
-	clock    bot.Clock
+	clock    clock.Clock
 	log      *slog.Logger
 	tokens   tokenSigner
 	keys     [][]byte
@@ -94,7 +91,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		signIns:  make(semaphore, cfg.MaxSignIns),
 	}
 	if s.clock == nil {
-		s.clock = systemClock{}
+		s.clock = clock.System{}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/clock"
 )
 
 // BreakerState is the circuit breaker's state.
@@ -47,7 +47,7 @@ const (
 // breaker is a consecutive-failure circuit breaker on an injected clock.
 type breaker struct {
 	cfg   BreakerConfig
-	clock bot.Clock
+	clock clock.Clock
 
 	mu       sync.Mutex
 	state    BreakerState
@@ -57,8 +57,8 @@ type breaker struct {
 	opens    uint64    // times it opened
 }
 
-func newBreaker(cfg BreakerConfig, clock bot.Clock) *breaker {
-	return &breaker{cfg: cfg, clock: clock}
+func newBreaker(cfg BreakerConfig, clk clock.Clock) *breaker {
+	return &breaker{cfg: cfg, clock: clk}
 }
 
 // allow reports whether a call may go out now. A true answer must be

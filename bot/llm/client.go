@@ -15,6 +15,7 @@ import (
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/prompts"
 	openai "github.com/sashabaranov/go-openai"
@@ -27,7 +28,7 @@ type Deps struct {
 	// lexicons.
 	Rules *understand.Rules
 	// Clock drives the breaker and latency figures; nil is the system clock.
-	Clock bot.Clock
+	Clock clock.Clock
 	// Logger gets one line per fallback, never message text or PII.
 	Logger *slog.Logger
 	// HTTPClient carries the calls; nil is a client with no timeout of its
@@ -42,7 +43,7 @@ type Client struct {
 	cfg   Config
 	oa    *openai.Client
 	rules *understand.Rules
-	clock bot.Clock
+	clock clock.Clock
 	log   *slog.Logger
 	// One breaker per operation: a dead endpoint opens them all within a
 	// few calls, while a request only one operation gets refused (a server
@@ -71,7 +72,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 		deps.Rules = r
 	}
 	if deps.Clock == nil {
-		deps.Clock = systemClock{}
+		deps.Clock = clock.System{}
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
@@ -443,10 +444,6 @@ func (c *Client) stream(ctx context.Context, firstToken, total time.Duration, re
 
 // maxPhraseBytes bounds a streamed phrase; past it the model is rambling.
 const maxPhraseBytes = 8 << 10
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // The interfaces the runtime calls this package through.
 var (

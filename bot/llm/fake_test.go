@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/compliance"
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -240,25 +240,7 @@ func stallStream() reply {
 	}
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock.Fake { return clock.NewFake(time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)) }
 
 var testRules = understand.NewRules()
 
@@ -277,12 +259,12 @@ func testConfig(f *fakeServer, mode Mode) Config {
 	return cfg
 }
 
-func newTestClient(t testing.TB, cfg Config, clock bot.Clock) *Client {
+func newTestClient(t testing.TB, cfg Config, clk clock.Clock) *Client {
 	t.Helper()
-	if clock == nil {
-		clock = newClock()
+	if clk == nil {
+		clk = newClock()
 	}
-	c, err := New(cfg, Deps{Rules: testRules, Clock: clock})
+	c, err := New(cfg, Deps{Rules: testRules, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/sqlite"
@@ -14,7 +15,7 @@ import (
 
 // runtimeWith starts the real conversation runtime on SQLite with c as its
 // Understander, and opens a chat with Maria (240.00 USD, 14-day promises).
-func runtimeWith(t *testing.T, c *Client, clock *fakeClock) (*bot.Session, store.Store) {
+func runtimeWith(t *testing.T, c *Client, clock *clock.Fake) (*bot.Session, store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"))

@@ -21,6 +21,7 @@ import (
 	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
@@ -29,11 +30,6 @@ import (
 )
 
 const testAuditKey = "an audit checkpoint key of at least 32 bytes"
-
-// tamperClock is a weekday morning for the borrowers (UTC).
-type tamperClock struct{ t time.Time }
-
-func (c *tamperClock) Now() time.Time { return c.t }
 
 // auditDB is one store under test, reopened as the command would open it.
 type auditDB struct {
@@ -129,20 +125,20 @@ func postgresAuditDB(t *testing.T, dir string) auditDB {
 // closes the checkpointer. It returns the conversation ids.
 func auditedConversations(t *testing.T, st store.Store, cpPath string) []string {
 	t.Helper()
-	clock := &tamperClock{}
+	clk := clock.NewFake(time.Time{})
 	ctx := context.Background()
 	key, err := audit.NewKey([]byte(testAuditKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock.t = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
-	cp, err := audit.Open(audit.Config{Path: cpPath, Interval: time.Hour}, key, audit.Deps{Clock: clock.Now, Node: "test"})
+	clk.Set(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)) // a weekday morning for the borrowers (UTC)
+	cp, err := audit.Open(audit.Config{Path: cpPath, Interval: time.Hour}, key, audit.Deps{Clock: clk.Now, Node: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wst := audit.WrapStore(st, cp)
 	rt, err := bot.NewRuntime(bot.Config{DefaultPolicy: defaultPolicy("us"), Policies: map[string]dialog.Policy{"us": defaultPolicy("us")}},
-		bot.Deps{Store: wst, Understander: understand.NewRules(), Clock: clock})
+		bot.Deps{Store: wst, Understander: understand.NewRules(), Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +167,7 @@ func auditedConversations(t *testing.T, st store.Store, cpPath string) []string 
 			t.Fatal(err)
 		}
 		for _, line := range []string{"07/21/1988", "I can pay the full amount on Friday", "yes"} {
-			clock.t = clock.t.Add(20 * time.Second)
+			clk.Advance(20 * time.Second)
 			if err := cp.Flush(); err != nil {
 				t.Fatal(err)
 			}

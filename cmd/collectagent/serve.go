@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/collectagent/collectagent/audit"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/metrics"
 	"github.com/collectagent/collectagent/web"
 )
@@ -102,7 +103,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// NATS before the runtime (its publisher) and closed after the web
 	// server drained (deferred calls run in reverse): stop accepting,
 	// finish turns, then NATS, then the store.
-	ho, err := startHandoff(ctx, &cfg, systemClock{}, log)
+	ho, err := startHandoff(ctx, &cfg, clock.System{}, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 1
@@ -132,7 +133,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	stopStats := logLLMStats(model, log, cfg.StatsLogInterval)
 	defer stopStats()
 	if cfg.Demo {
-		ids, err := seedDemo(ctx, st, systemClock{}.Now())
+		ids, err := seedDemo(ctx, st, time.Now())
 		if err != nil {
 			fmt.Fprintf(stderr, "serve: demo accounts: %v\n", err)
 			return 1
@@ -247,10 +248,6 @@ func randomKey() string {
 	}
 	return "demo_" + hex.EncodeToString(b)
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // serveFlags defines serve's flags; the compose test parses the compose
 // file's commands with it.

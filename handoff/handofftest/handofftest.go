@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -185,28 +186,15 @@ func Backends(t testing.TB) []Backend {
 	return bs
 }
 
-// Clock is a fake clock a test moves by hand.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is clock.Fake, kept under this name for tests not yet ported.
+//
+// Deprecated: use clock.Fake.
+type Clock = clock.Fake
 
 // NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+//
+// Deprecated: use clock.NewFake.
+func NewClock(t time.Time) *clock.Fake { return clock.NewFake(t) }
 
 // WaitFor polls f every few milliseconds until it returns nil, failing
 // the test with f's last error after total.

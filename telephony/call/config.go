@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/telephony/audio"
 	"github.com/collectagent/collectagent/telephony/speech"
 )
@@ -63,6 +64,6 @@ type Deps struct {
 	VAD audio.VAD
 	// Recorder may be nil: nothing is recorded.
 	Recorder Recorder
-	Clock    Clock
+	Clock    clock.TimerClock
 	Log      *slog.Logger
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/telephony/audio"
 	"github.com/collectagent/collectagent/telephony/speech"
 )
@@ -100,7 +101,7 @@ type Controller struct {
 	uttNotice   bool
 	onsetAt     time.Time
 	paused      bool
-	pauseTimer  Timer
+	pauseTimer  clock.Timer
 	turnBusy    bool
 	sttBusy     int
 	pending     []Input
@@ -114,10 +115,10 @@ type Controller struct {
 	endReason   string
 	expect      speech.Expect
 	silences    int
-	silenceT    Timer
+	silenceT    clock.Timer
 	digitBuf    string
-	digitT      Timer
-	maxT        Timer
+	digitT      clock.Timer
+	maxT        clock.Timer
 	wg          sync.WaitGroup
 	ttsCancel   context.CancelFunc
 	finished    bool
@@ -127,7 +128,7 @@ type Controller struct {
 // New returns a controller; Run starts it.
 func New(cfg Config, d Deps) *Controller {
 	if d.Clock == nil {
-		d.Clock = SystemClock{}
+		d.Clock = clock.System{}
 	}
 	if d.VAD == nil {
 		d.VAD = audio.NewEnergyVAD(audio.EnergyConfig{})
@@ -320,14 +321,14 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 	return context.WithTimeout(ctx, d)
 }
 
-func timerC(t Timer) <-chan time.Time {
+func timerC(t clock.Timer) <-chan time.Time {
 	if t == nil {
 		return nil
 	}
 	return t.C()
 }
 
-func stopTimer(t *Timer) {
+func stopTimer(t *clock.Timer) {
 	if *t != nil {
 		(*t).Stop()
 		*t = nil

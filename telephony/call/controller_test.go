@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/telephony/audio"
 	"github.com/collectagent/collectagent/telephony/record"
 	"github.com/collectagent/collectagent/telephony/speech"
@@ -75,7 +76,7 @@ func (f *fakeTransport) snapshot() (frames, loud int, last float64, msgs []Messa
 // waits until the writer has sent its frame.
 type harness struct {
 	t     *testing.T
-	clock *FakeClock
+	clock *clock.Fake
 	c     *Controller
 	conv  *fakeConv
 	tr    *fakeTransport
@@ -95,7 +96,7 @@ func newHarnessRec(t *testing.T, cfg Config, stt *speech.FakeRecognizer, rec Rec
 
 // newHarnessConv runs the call against conv, whose inputs fc records.
 func newHarnessConv(t *testing.T, cfg Config, stt *speech.FakeRecognizer, rec Recorder, conv Conversation, fc *fakeConv) *harness {
-	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: fc, tr: &fakeTransport{}, stt: stt, err: make(chan error, 1)}
+	h := &harness{t: t, clock: clock.NewFake(time.Unix(1_800_000_000, 0)), conv: fc, tr: &fakeTransport{}, stt: stt, err: make(chan error, 1)}
 	d := Deps{Conversation: conv, Transport: h.tr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock, Recorder: rec}
 	if stt != nil {
 		d.STT = stt
@@ -598,7 +599,7 @@ func TestHungRecognizerDoesNotStallTheCall(t *testing.T) {
 		}
 		return Reply{Segments: []Segment{{Text: "Hi."}}}
 	}}
-	h := &harness{t: t, clock: NewFakeClock(time.Unix(1_800_000_000, 0)), conv: fc, tr: &fakeTransport{}, err: make(chan error, 1)}
+	h := &harness{t: t, clock: clock.NewFake(time.Unix(1_800_000_000, 0)), conv: fc, tr: &fakeTransport{}, err: make(chan error, 1)}
 	cfg.InputQueue = 0
 	h.c = New(cfg, Deps{Conversation: fc, Transport: h.tr, STT: hr, TTS: speech.FakeSynthesizer{PerCharMs: 20}, Clock: h.clock})
 	ctx, cancel := context.WithCancel(context.Background())

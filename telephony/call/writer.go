@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/telephony/audio"
 )
 
@@ -51,7 +52,7 @@ type playItem struct {
 }
 
 type writer struct {
-	clock   Clock
+	clock   clock.TimerClock
 	tr      Transport
 	cmds    chan writerCmd
 	calls   chan func()
@@ -64,15 +65,15 @@ type writer struct {
 	rec     Recorder
 }
 
-func newWriter(clock Clock, tr Transport, rec Recorder) *writer {
+func newWriter(clk clock.TimerClock, tr Transport, rec Recorder) *writer {
 	return &writer{
 		rec:     rec,
-		clock:   clock,
+		clock:   clk,
 		tr:      tr,
 		cmds:    make(chan writerCmd, 64),
 		calls:   make(chan func()),
 		notes:   make(chan writerNote, 64),
-		pacer:   audio.Pacer{Now: clock.Now},
+		pacer:   audio.Pacer{Now: clk.Now},
 		silence: make([]int16, audio.SamplesPerFrame(8000)),
 	}
 }
