@@ -65,7 +65,7 @@ func (s *Session) notice(kind, name string) string {
 
 func checkAgent(a Agent) error {
 	if strings.TrimSpace(a.ID) == "" || strings.TrimSpace(a.Name) == "" {
-		return fmt.Errorf("%w: an agent needs an id and a name", ErrNotAllowed)
+		return refuse(ErrNotAllowed, "an agent needs an id and a name")
 	}
 	return nil
 }
@@ -80,7 +80,7 @@ func (s *Session) Join(ctx context.Context, a Agent) (Output, error) {
 		switch s.conv.Mode {
 		case store.ModeWaitingAgent, store.ModeBot:
 		case store.ModeAgent:
-			return Output{}, nil, fmt.Errorf("%w: another agent holds the conversation", ErrWrongMode)
+			return Output{}, nil, refuse(ErrWrongMode, "another agent holds the conversation")
 		default:
 			return Output{}, nil, ErrEnded
 		}
@@ -154,7 +154,7 @@ func (s *Session) AgentSay(ctx context.Context, a Agent, text, messageID string)
 			return Output{Status: s.Status()}, nil, nil
 		}
 		if s.conv.Mode != store.ModeAgent {
-			return Output{}, nil, fmt.Errorf("%w: the conversation is %s", ErrWrongMode, s.conv.Mode)
+			return Output{}, nil, refuse(ErrWrongMode, "the conversation is %s", s.conv.Mode)
 		}
 		dec := s.CheckAgentText(text)
 		r := s.newRecord()
@@ -203,10 +203,10 @@ func (s *Session) AgentRecord(ctx context.Context, a Agent, p dialog.Proposal) (
 	}
 	return s.commit(ctx, func() (Output, *store.TurnCommit, error) {
 		if s.conv.Mode != store.ModeAgent {
-			return Output{}, nil, fmt.Errorf("%w: the conversation is %s", ErrWrongMode, s.conv.Mode)
+			return Output{}, nil, refuse(ErrWrongMode, "the conversation is %s", s.conv.Mode)
 		}
 		if !s.state.Verified {
-			return Output{}, nil, fmt.Errorf("%w: the borrower is not verified", ErrNotAllowed)
+			return Output{}, nil, refuse(ErrNotAllowed, "the borrower is not verified")
 		}
 		r := s.newRecord()
 		if p.Amount.Currency == "" {
@@ -256,7 +256,7 @@ func (s *Session) HandBack(ctx context.Context, a Agent) (Output, error) {
 	}
 	out, err := s.commit(ctx, func() (Output, *store.TurnCommit, error) {
 		if s.conv.Mode != store.ModeAgent {
-			return Output{}, nil, fmt.Errorf("%w: the conversation is %s", ErrWrongMode, s.conv.Mode)
+			return Output{}, nil, refuse(ErrWrongMode, "the conversation is %s", s.conv.Mode)
 		}
 		r := s.newRecord()
 		r.conv.Mode = store.ModeBot
@@ -335,14 +335,14 @@ func (s *Session) AgentClose(ctx context.Context, a Agent, outcome dialog.Outcom
 	switch outcome {
 	case "", dialog.OutcomeNone, dialog.OutcomeEscalated, dialog.OutcomeDispute, dialog.OutcomeCease, dialog.OutcomeWrongParty:
 	default:
-		return Output{}, fmt.Errorf("%w: outcome %q is recorded with AgentRecord, not on close", ErrNotAllowed, outcome)
+		return Output{}, refuse(ErrNotAllowed, "outcome %q is recorded with AgentRecord, not on close", outcome)
 	}
 	out, err := s.commit(ctx, func() (Output, *store.TurnCommit, error) {
 		if s.conv.Mode == store.ModeEnded {
 			return Output{}, nil, ErrEnded
 		}
 		if s.conv.Mode != store.ModeAgent {
-			return Output{}, nil, fmt.Errorf("%w: the conversation is %s", ErrWrongMode, s.conv.Mode)
+			return Output{}, nil, refuse(ErrWrongMode, "the conversation is %s", s.conv.Mode)
 		}
 		r := s.newRecord()
 		if outcome != "" && (s.state.Outcome == nil || s.conv.OutcomeType == "" || s.conv.OutcomeType == string(dialog.OutcomeNone) || s.conv.OutcomeType == string(dialog.OutcomeEscalated)) {

@@ -65,7 +65,7 @@ func (s *Session) OfferCallback(ctx context.Context) (Output, error) {
 	)
 	out, err := s.commit(ctx, func() (Output, *store.TurnCommit, error) {
 		if s.conv.Mode != store.ModeWaitingAgent {
-			return Output{}, nil, fmt.Errorf("%w: the conversation is %s", ErrWrongMode, s.conv.Mode)
+			return Output{}, nil, refuse(ErrWrongMode, "the conversation is %s", s.conv.Mode)
 		}
 		es, err := s.rt.deps.Store.ListEscalations(ctx, store.EscalationFilter{ConversationID: s.conv.ID})
 		if err != nil {
@@ -85,7 +85,7 @@ func (s *Session) OfferCallback(ctx context.Context) (Output, error) {
 			}
 		}
 		if len(open) == 0 {
-			return Output{}, nil, fmt.Errorf("%w: no open escalation", ErrWrongMode)
+			return Output{}, nil, refuse(ErrWrongMode, "no open escalation")
 		}
 		r := s.newRecord()
 		cb = s.callbackTime(ctx, r.now)

@@ -52,11 +52,11 @@ func (s *Session) CompleteCallback(ctx context.Context, a Agent, escalationID, r
 	switch result {
 	case CallbackReached, CallbackNoAnswer, CallbackCancelled:
 	default:
-		return store.Escalation{}, fmt.Errorf("%w: callback result %q", ErrInvalid, result)
+		return store.Escalation{}, refuse(ErrInvalid, "callback result %q", result)
 	}
 	note = strings.TrimSpace(note)
 	if utf8.RuneCountInString(note) > MaxCallbackNoteRunes {
-		return store.Escalation{}, fmt.Errorf("%w: note longer than %d characters", ErrInvalid, MaxCallbackNoteRunes)
+		return store.Escalation{}, refuse(ErrInvalid, "note longer than %d characters", MaxCallbackNoteRunes)
 	}
 	var (
 		e    store.Escalation

@@ -230,9 +230,9 @@ func (r *Runtime) ClearStatement(ctx context.Context, accountID, id, by, reason 
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
-		return store.Statement{}, fmt.Errorf("%w: a reason is required", ErrInvalid)
+		return store.Statement{}, refuse(ErrInvalid, "a reason is required")
 	case utf8.RuneCountInString(reason) > MaxClearReasonRunes:
-		return store.Statement{}, fmt.Errorf("%w: reason longer than %d characters", ErrInvalid, MaxClearReasonRunes)
+		return store.Statement{}, refuse(ErrInvalid, "reason longer than %d characters", MaxClearReasonRunes)
 	}
 	for attempt := 0; ; attempt++ {
 		sts, err := r.deps.Store.ListStatements(ctx, accountID)

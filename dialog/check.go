@@ -25,7 +25,7 @@ func (e *engine) check(p Proposal) error {
 	acct, today := e.acct, e.in.Today
 	due := e.due()
 	off := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrOffPolicy}, args...)...)
+		return &PolicyError{Rule: fmt.Sprintf(format, args...)}
 	}
 	if p.Amount.Currency != "" && p.Amount.Currency != due.Currency {
 		return off("currency %s, the debt is in %s", p.Amount.Currency, due.Currency)

@@ -93,7 +93,8 @@ func TestCheckProposalMinimums(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrOffPolicy) || !strings.Contains(err.Error(), tt.rule) {
+			var pe *PolicyError
+			if !errors.Is(err, ErrOffPolicy) || !errors.As(err, &pe) || !strings.Contains(pe.Rule, tt.rule) {
 				t.Fatalf("err = %v, want off policy naming %q", err, tt.rule)
 			}
 		})

@@ -10,5 +10,17 @@ var (
 	ErrInvalidFlow = errors.New("dialog: invalid flow")
 )
 
-// ErrOffPolicy is returned by CheckProposal; the message names the rule.
+// ErrOffPolicy is returned by CheckProposal, wrapped in a *PolicyError
+// that names the rule.
 var ErrOffPolicy = errors.New("dialog: outside policy")
+
+// PolicyError is a proposal outside the account's policy: Rule says in
+// words which limit it broke ("paying now must be between ..."), for an
+// agent to read. It wraps ErrOffPolicy.
+type PolicyError struct {
+	Rule string
+}
+
+func (e *PolicyError) Error() string { return ErrOffPolicy.Error() + ": " + e.Rule }
+
+func (e *PolicyError) Unwrap() error { return ErrOffPolicy }

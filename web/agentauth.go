@@ -4,9 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -140,56 +138,22 @@ type agentClaims struct {
 	Expires int64  `json:"exp"` // Unix seconds
 }
 
-// consoleTokenVersion tells console tokens from chat session tokens: they
-// are signed with a different key too, so one is never taken for the other.
-const consoleTokenVersion = "a1"
+func (agentClaims) kind() tokenKind {
+	return tokenKind{version: "a1", missing: ErrAgentToken, invalid: ErrAgentToken, expired: ErrAgentExpired}
+}
+func (c agentClaims) complete() bool {
+	return c.User != "" && c.Session != "" && (c.Role == RoleAgent || c.Role == RoleSupervisor)
+}
+func (c agentClaims) expiry() int64 { return c.Expires }
 
-// agentSigner mints and checks console tokens ("a1.<payload>.<mac>", like
-// session tokens), with a key derived from the server's token secret.
-type agentSigner struct{ key []byte }
+// agentSigner mints and checks console tokens, with a key derived from the
+// server's token secret so a chat session token never passes for one.
+type agentSigner = signedToken[agentClaims]
 
 func newAgentSigner(secret []byte) agentSigner {
 	h := hmac.New(sha256.New, secret)
 	h.Write([]byte("collectagent console token"))
-	return agentSigner{key: h.Sum(nil)}
-}
-
-func (s agentSigner) mac(msg string) string {
-	h := hmac.New(sha256.New, s.key)
-	h.Write([]byte(msg))
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-}
-
-func (s agentSigner) mint(c agentClaims) (string, error) {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return "", fmt.Errorf("mint console token: %w", err)
-	}
-	msg := consoleTokenVersion + "." + base64.RawURLEncoding.EncodeToString(b)
-	return msg + "." + s.mac(msg), nil
-}
-
-func (s agentSigner) verify(tok string, now time.Time) (agentClaims, error) {
-	i := strings.LastIndexByte(tok, '.')
-	if tok == "" || i < 0 || !strings.HasPrefix(tok, consoleTokenVersion+".") {
-		return agentClaims{}, ErrAgentToken
-	}
-	msg, sig := tok[:i], tok[i+1:]
-	if !hmac.Equal([]byte(sig), []byte(s.mac(msg))) {
-		return agentClaims{}, fmt.Errorf("signature: %w", ErrAgentToken)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(msg[len(consoleTokenVersion)+1:])
-	if err != nil {
-		return agentClaims{}, fmt.Errorf("payload: %w", ErrAgentToken)
-	}
-	var c agentClaims
-	if err := json.Unmarshal(b, &c); err != nil || c.User == "" || c.Session == "" || (c.Role != RoleAgent && c.Role != RoleSupervisor) {
-		return agentClaims{}, fmt.Errorf("claims: %w", ErrAgentToken)
-	}
-	if !now.Before(time.Unix(c.Expires, 0)) {
-		return agentClaims{}, ErrAgentExpired
-	}
-	return c, nil
+	return agentSigner{secret: h.Sum(nil)}
 }
 
 // agentAuth checks credentials and limits sign-in attempts.

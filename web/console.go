@@ -180,11 +180,11 @@ func (c *console) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.Is(err, bot.ErrDone):
 		a = apiError{Status: http.StatusConflict, Code: CodeDone, Message: "the callback is already done"}
 	case errors.Is(err, bot.ErrInvalid):
-		a = apiError{Status: http.StatusUnprocessableEntity, Code: CodeInvalid, Message: strings.TrimPrefix(err.Error(), "bot: ")}
+		a = apiError{Status: http.StatusUnprocessableEntity, Code: CodeInvalid, Message: refusalText(err)}
 	case errors.Is(err, bot.ErrWrongMode):
-		a = apiError{Status: http.StatusConflict, Code: CodeWrongMode, Message: strings.TrimPrefix(err.Error(), "bot: ")}
+		a = apiError{Status: http.StatusConflict, Code: CodeWrongMode, Message: refusalText(err)}
 	case errors.Is(err, bot.ErrNotAllowed):
-		a = apiError{Status: http.StatusForbidden, Code: CodeNotVerified, Message: strings.TrimPrefix(err.Error(), "bot: ")}
+		a = apiError{Status: http.StatusForbidden, Code: CodeNotVerified, Message: refusalText(err)}
 	default:
 		c.s.writeError(w, r, err)
 		return
@@ -197,15 +197,23 @@ func (c *console) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	writeJSON(w, a.Status, map[string]any{"error": body})
 }
 
+// refusalText is why the runtime refused a request, as the client reads
+// it.
+func refusalText(err error) string {
+	var r *bot.Refusal
+	if errors.As(err, &r) {
+		return r.Message()
+	}
+	return err.Error()
+}
+
 // offPolicyText is the rule a proposal broke, as the dialog names it.
 func offPolicyText(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, dialog.ErrOffPolicy.Error()); i >= 0 {
-		if rest := strings.TrimLeft(msg[i+len(dialog.ErrOffPolicy.Error()):], ": "); rest != "" {
-			return rest
-		}
+	var pe *dialog.PolicyError
+	if errors.As(err, &pe) && pe.Rule != "" {
+		return pe.Rule
 	}
-	return msg
+	return err.Error()
 }
 
 // agentCtx is the signed-in user of a request.

@@ -79,7 +79,7 @@ func (s *Server) clearStatement(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusConflict, map[string]any{"error": apiError{Code: CodeConflict, Message: "the statement is cleared already"}})
 		return
 	case errors.Is(err, bot.ErrInvalid):
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": apiError{Code: CodeInvalid, Message: strings.TrimPrefix(err.Error(), "bot: "), Field: "reason"}})
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": apiError{Code: CodeInvalid, Message: refusalText(err), Field: "reason"}})
 		return
 	case err != nil:
 		s.writeError(w, r, err)

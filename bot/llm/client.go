@@ -307,14 +307,12 @@ func classify(parent, call context.Context, err error) error {
 	}
 	var ne net.Error
 	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &se), errors.Is(err, openai.ErrTooManyEmptyStreamMessages):
+	case errors.As(err, &se), errors.As(err, &te), errors.Is(err, openai.ErrTooManyEmptyStreamMessages):
 		return fmt.Errorf("%w: %w", ErrBadOutput, err)
 	case errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fmt.Errorf("%w: %w", ErrTransport, err)
-	}
-	if status == 0 && strings.Contains(err.Error(), "unmarshal") {
-		return fmt.Errorf("%w: %w", ErrBadOutput, err)
 	}
 	return fmt.Errorf("%w: %w", ErrTransport, err)
 }

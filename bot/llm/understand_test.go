@@ -343,6 +343,9 @@ func TestUnderstandFallsBack(t *testing.T) {
 		{"empty choices", []reply{func(w http.ResponseWriter, r *http.Request, f *fakeServer) {
 			writeJSON(w, map[string]any{"id": "x", "object": "chat.completion", "choices": []any{}})
 		}}, FallbackBadOutput, 1},
+		{"choices of the wrong type", []reply{func(w http.ResponseWriter, r *http.Request, f *fakeServer) {
+			writeJSON(w, map[string]any{"id": "x", "object": "chat.completion", "choices": "none"})
+		}}, FallbackBadOutput, 1},
 		{"html error page", []reply{func(w http.ResponseWriter, r *http.Request, f *fakeServer) {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = w.Write([]byte("<html>gateway</html>"))
