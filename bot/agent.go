@@ -95,7 +95,7 @@ func (s *Session) Join(ctx context.Context, a Agent) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	s.markEscalations(ctx, "accepted", a.ID)
+	s.markEscalations(ctx, store.EscalationAccepted, a.ID)
 	return out, nil
 }
 
@@ -290,7 +290,7 @@ func (s *Session) HandBack(ctx context.Context, a Agent) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	s.markEscalations(ctx, "completed", a.ID)
+	s.markEscalations(ctx, store.EscalationCompleted, a.ID)
 	return out, nil
 }
 
@@ -321,7 +321,7 @@ func (s *Session) Requeue(ctx context.Context, agentName string) (Output, error)
 	if err != nil {
 		return Output{}, err
 	}
-	s.markEscalations(ctx, "queued", "")
+	s.markEscalations(ctx, store.EscalationQueued, "")
 	return out, nil
 }
 
@@ -362,21 +362,22 @@ func (s *Session) AgentClose(ctx context.Context, a Agent, outcome dialog.Outcom
 	if err != nil {
 		return Output{}, err
 	}
-	s.markEscalations(ctx, "completed", a.ID)
+	s.markEscalations(ctx, store.EscalationCompleted, a.ID)
 	return out, nil
 }
 
 // markEscalations moves the conversation's open escalations to status. The
 // queue (NATS) is where claims are decided; this keeps the store's record
 // in step, so a failure is logged, not returned.
-func (s *Session) markEscalations(ctx context.Context, status, agentID string) {
+func (s *Session) markEscalations(ctx context.Context, status store.EscalationStatus, agentID string) {
 	es, err := s.rt.deps.Store.ListEscalations(ctx, store.EscalationFilter{ConversationID: s.conv.ID})
 	if err != nil {
 		s.log.Warn("list escalations failed", "err", err)
 		return
 	}
 	for _, e := range es {
-		if e.Status == "completed" || e.Status == "failed" || e.Status == status || (e.Status == "expired" && status != "completed") {
+		if e.Status == store.EscalationCompleted || e.Status == store.EscalationFailed || e.Status == status ||
+			(e.Status == store.EscalationExpired && status != store.EscalationCompleted) {
 			continue
 		}
 		e.Status, e.AgentID, e.UpdatedAt = status, agentID, s.rt.deps.Clock.Now().UTC()

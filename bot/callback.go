@@ -74,9 +74,9 @@ func (s *Session) OfferCallback(ctx context.Context) (Output, error) {
 		open = open[:0]
 		for _, e := range es {
 			switch e.Status {
-			case "initiated", "queued":
+			case store.EscalationInitiated, store.EscalationQueued:
 				open = append(open, e)
-			case "expired":
+			case store.EscalationExpired:
 				if hasCallback(e.Packet) {
 					// Offered already (a redelivered expiry).
 					return Output{Status: s.Status()}, nil, nil
@@ -185,7 +185,7 @@ func (s *Session) markCallback(ctx context.Context, e store.Escalation, cb Callb
 	if err != nil {
 		return fmt.Errorf("callback packet: %w", err)
 	}
-	e.Packet, e.Status, e.UpdatedAt = b, "expired", s.rt.deps.Clock.Now().UTC()
+	e.Packet, e.Status, e.UpdatedAt = b, store.EscalationExpired, s.rt.deps.Clock.Now().UTC()
 	if err := s.rt.deps.Store.UpdateEscalation(ctx, e); err != nil {
 		return fmt.Errorf("callback: update escalation %s: %w", e.ID, err)
 	}

@@ -108,7 +108,7 @@ func (s *Session) callbackTask(ctx context.Context, escalationID string) (store.
 	if !found || !hasCallback(e.Packet) {
 		return store.Escalation{}, fmt.Errorf("%w: callback task %s", ErrNotFound, escalationID)
 	}
-	if e.Status != "expired" || callbackDone(e.Packet) {
+	if e.Status != store.EscalationExpired || callbackDone(e.Packet) {
 		return store.Escalation{}, fmt.Errorf("%w: callback task %s is %s", ErrDone, escalationID, e.Status)
 	}
 	done, ok, err := s.auditedDone(ctx, escalationID)
@@ -165,7 +165,7 @@ func (s *Session) markCallbackDone(ctx context.Context, e *store.Escalation, don
 	if err != nil {
 		return fmt.Errorf("callback task %s: packet: %w", e.ID, err)
 	}
-	e.Packet, e.Status, e.AgentID, e.UpdatedAt = packet, "completed", done.AgentID, s.rt.deps.Clock.Now().UTC()
+	e.Packet, e.Status, e.AgentID, e.UpdatedAt = packet, store.EscalationCompleted, done.AgentID, s.rt.deps.Clock.Now().UTC()
 	if err := s.rt.deps.Store.UpdateEscalation(ctx, *e); err != nil {
 		return fmt.Errorf("callback task: update escalation %s: %w", e.ID, err)
 	}

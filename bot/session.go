@@ -656,7 +656,7 @@ func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog
 	})
 	return store.Escalation{
 		ID: newID("e"), ConversationID: s.conv.ID, AccountID: s.conv.AccountID,
-		Reason: e.Reason, Priority: e.Priority, Status: "queued", Packet: packet,
+		Reason: e.Reason, Priority: e.Priority, Status: store.EscalationQueued, Packet: packet,
 		CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/collectagent/collectagent/store"
 )
 
 // Event is the JSON body of every message on <prefix>.events.<kind>.
@@ -33,16 +35,16 @@ const (
 
 // CaseEvent is the data of a lifecycle event.
 type CaseEvent struct {
-	EscalationID   string    `json:"escalation_id"`
-	ConversationID string    `json:"conversation_id"`
-	AccountRef     string    `json:"account_ref"`
-	Reason         string    `json:"reason"`
-	Priority       int       `json:"priority"`
-	Status         string    `json:"status"`
-	Resolution     string    `json:"resolution,omitempty"`
-	AgentID        string    `json:"agent_id,omitempty"`
-	Note           string    `json:"note,omitempty"`
-	QueuedAt       time.Time `json:"queued_at"`
+	EscalationID   string                 `json:"escalation_id"`
+	ConversationID string                 `json:"conversation_id"`
+	AccountRef     string                 `json:"account_ref"`
+	Reason         string                 `json:"reason"`
+	Priority       int                    `json:"priority"`
+	Status         store.EscalationStatus `json:"status"`
+	Resolution     string                 `json:"resolution,omitempty"`
+	AgentID        string                 `json:"agent_id,omitempty"`
+	Note           string                 `json:"note,omitempty"`
+	QueuedAt       time.Time              `json:"queued_at"`
 	// WaitedMS is how long the case had waited for an agent.
 	WaitedMS int64 `json:"waited_ms"`
 }

@@ -10,17 +10,15 @@ import (
 	"github.com/collectagent/collectagent/store"
 )
 
-// Case statuses, the handoff protocol's: a case is initiated by the
-// runtime, queued for agents, accepted by one, and then completed; or it
-// fails (the borrower left, the packet was unreadable) or expires (no agent
-// within the SLA).
+// Case statuses: the handoff protocol's names for the store's escalation
+// statuses, which own the spelling.
 const (
-	StatusInitiated = "initiated"
-	StatusQueued    = "queued"
-	StatusAccepted  = "accepted"
-	StatusCompleted = "completed"
-	StatusFailed    = "failed"
-	StatusExpired   = "expired"
+	StatusInitiated = store.EscalationInitiated
+	StatusQueued    = store.EscalationQueued
+	StatusAccepted  = store.EscalationAccepted
+	StatusCompleted = store.EscalationCompleted
+	StatusFailed    = store.EscalationFailed
+	StatusExpired   = store.EscalationExpired
 )
 
 // Resolutions of a completed case.
@@ -28,11 +26,6 @@ const (
 	ResolutionClosed     = "closed"      // the agent ended the conversation
 	ResolutionHandedBack = "handed_back" // the bot takes over again
 )
-
-// finished reports whether a status is terminal.
-func finished(status string) bool {
-	return status == StatusCompleted || status == StatusFailed || status == StatusExpired
-}
 
 // Packet is what an agent receives with a case: who, why, how far the bot
 // got and what was already said. Its JSON field names are the ones the

@@ -12,15 +12,17 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/collectagent/collectagent/store"
 )
 
 // Case is one escalation on the case board.
 type Case struct {
-	ID         string `json:"id"` // the escalation id
-	Packet     Packet `json:"packet"`
-	Status     string `json:"status"`
-	Resolution string `json:"resolution,omitempty"`
-	AgentID    string `json:"agent_id,omitempty"`
+	ID         string                 `json:"id"` // the escalation id
+	Packet     Packet                 `json:"packet"`
+	Status     store.EscalationStatus `json:"status"`
+	Resolution string                 `json:"resolution,omitempty"`
+	AgentID    string                 `json:"agent_id,omitempty"`
 	// QueuedAt orders the queue: when the runtime escalated. A case that
 	// comes back to the queue keeps its place.
 	QueuedAt time.Time `json:"queued_at"`
@@ -44,7 +46,7 @@ type Case struct {
 func (c Case) Priority() int { return c.Packet.Priority }
 
 // Finished reports whether the case is completed, expired or failed.
-func (c Case) Finished() bool { return finished(c.Status) }
+func (c Case) Finished() bool { return c.Status.Finished() }
 
 // before orders waiting cases: priority, then time queued, then id.
 func before(a, b Case) int {

@@ -392,7 +392,7 @@ func TestLifecycle(t *testing.T) {
 		do      func(ctx context.Context, q *handoff.Queue) (handoff.Case, error)
 		wantErr error
 		event   string
-		status  string
+		status  store.EscalationStatus
 	}
 	claim := func(agent string) func(context.Context, *handoff.Queue) (handoff.Case, error) {
 		return func(ctx context.Context, q *handoff.Queue) (handoff.Case, error) { return q.Claim(ctx, agent, "e-1") }

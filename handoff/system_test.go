@@ -245,7 +245,7 @@ func TestOnCaseEvents(t *testing.T) {
 					failed = true
 					return fmt.Errorf("store busy")
 				}
-				kinds = append(kinds, ev.Kind+":"+ce.Status)
+				kinds = append(kinds, ev.Kind+":"+string(ce.Status))
 				return nil
 			})
 			if err != nil {

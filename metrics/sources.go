@@ -213,7 +213,7 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	status := map[string]int{}
 	for _, b := range c.q.Board() {
-		status[b.Status]++
+		status[string(b.Status)]++
 	}
 	for s, n := range status {
 		ch <- prometheus.MustNewConstMetric(c.cases, prometheus.GaugeValue, float64(n), s)

@@ -228,6 +228,33 @@ type PlanInstallment struct {
 	DueDate     string `json:"due_date"`
 }
 
+// EscalationStatus is where a request for a human stands. This is the one
+// spelling of the handoff protocol's statuses: the runtime, the queue, the
+// console and the store all use these constants. A case is initiated by the
+// runtime, queued for agents, accepted by one and then completed; or it
+// fails (the borrower left, the packet was unreadable) or expires (no agent
+// within the SLA; a callback may then be offered).
+type EscalationStatus string
+
+const (
+	EscalationInitiated EscalationStatus = "initiated"
+	EscalationQueued    EscalationStatus = "queued"
+	EscalationAccepted  EscalationStatus = "accepted"
+	EscalationCompleted EscalationStatus = "completed"
+	EscalationFailed    EscalationStatus = "failed"
+	EscalationExpired   EscalationStatus = "expired"
+)
+
+// Finished reports whether s is terminal: completed, failed or expired.
+func (s EscalationStatus) Finished() bool {
+	return s == EscalationCompleted || s == EscalationFailed || s == EscalationExpired
+}
+
+// Waiting reports whether s still waits for an agent: initiated or queued.
+func (s EscalationStatus) Waiting() bool {
+	return s == EscalationInitiated || s == EscalationQueued
+}
+
 // Escalation is a request for a human.
 type Escalation struct {
 	ID             string `json:"id"`
@@ -235,19 +262,18 @@ type Escalation struct {
 	AccountID      string `json:"account_id"`
 	Reason         string `json:"reason"`
 	Priority       int    `json:"priority"`
-	// Status follows the handoff protocol: "initiated", "queued",
-	// "accepted", "completed", "failed", "expired".
-	Status    string          `json:"status"`
-	AgentID   string          `json:"agent_id,omitempty"`
-	Packet    json.RawMessage `json:"packet,omitempty"` // the handoff packet
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	// Status follows the handoff protocol.
+	Status    EscalationStatus `json:"status"`
+	AgentID   string           `json:"agent_id,omitempty"`
+	Packet    json.RawMessage  `json:"packet,omitempty"` // the handoff packet
+	CreatedAt time.Time        `json:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
 }
 
 // EscalationFilter selects escalations; zero fields match all.
 type EscalationFilter struct {
 	ConversationID string
-	Status         string
+	Status         EscalationStatus
 	Limit          int
 }
 

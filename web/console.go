@@ -362,7 +362,7 @@ func (c *console) view(k handoff.Case, now time.Time) caseView {
 	p := k.Packet
 	v := caseView{
 		ID: k.ID, ConversationID: p.ConversationID, AccountRef: p.AccountRef, Reason: p.Reason, Priority: k.Priority(),
-		Status: k.Status, Resolution: k.Resolution, AgentID: k.AgentID, Locale: p.Locale, Channel: p.Channel,
+		Status: string(k.Status), Resolution: k.Resolution, AgentID: k.AgentID, Locale: p.Locale, Channel: p.Channel,
 		Verified: p.Verified, Stage: p.Stage, QueuedAt: k.QueuedAt.UTC().Format(time.RFC3339),
 		Disclosures: []string{}, Offers: []string{},
 	}

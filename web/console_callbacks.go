@@ -46,7 +46,7 @@ type callbackView struct {
 // callback tasks not yet done, the earliest call first.
 func (c *console) callbacks(w http.ResponseWriter, r *http.Request, _ agentCtx) {
 	ctx := r.Context()
-	es, err := c.s.store.ListEscalations(ctx, store.EscalationFilter{Status: "expired", Limit: callbackListLimit})
+	es, err := c.s.store.ListEscalations(ctx, store.EscalationFilter{Status: store.EscalationExpired, Limit: callbackListLimit})
 	if err != nil {
 		c.writeError(w, r, fmt.Errorf("callbacks: %w", err))
 		return
@@ -155,7 +155,7 @@ func (c *console) callbackDone(w http.ResponseWriter, r *http.Request, a agentCt
 // findCallback returns the escalation of a callback task: an open one, or
 // bot.ErrDone for one finished already, or bot.ErrNotFound.
 func (c *console) findCallback(ctx context.Context, id string) (store.Escalation, error) {
-	for _, status := range []string{"expired", "completed"} {
+	for _, status := range []store.EscalationStatus{store.EscalationExpired, store.EscalationCompleted} {
 		es, err := c.s.store.ListEscalations(ctx, store.EscalationFilter{Status: status})
 		if err != nil {
 			return store.Escalation{}, fmt.Errorf("callback %s: %w", id, err)
@@ -168,7 +168,7 @@ func (c *console) findCallback(ctx context.Context, id string) (store.Escalation
 			switch {
 			case !ok:
 				return store.Escalation{}, fmt.Errorf("callback %s: %w", id, bot.ErrNotFound)
-			case done || status == "completed":
+			case done || status == store.EscalationCompleted:
 				return store.Escalation{}, fmt.Errorf("callback %s: %w", id, bot.ErrDone)
 			}
 			return e, nil

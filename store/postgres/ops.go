@@ -555,7 +555,7 @@ func (s *Store) ListEscalations(ctx context.Context, f store.EscalationFilter) (
 	if s.isClosed() {
 		return nil, store.ErrClosed
 	}
-	w, args := where([]string{"conversation_id", "status"}, []string{f.ConversationID, f.Status})
+	w, args := where([]string{"conversation_id", "status"}, []string{f.ConversationID, string(f.Status)})
 	args = append(args, limit(f.Limit))
 	rows, err := s.pool.Query(ctx, `SELECT id, conversation_id, account_id, reason, priority, status, agent_id,
 		packet, created_at, updated_at FROM escalations`+w+` ORDER BY created_at, id LIMIT $`+strconv.Itoa(len(args)),
