@@ -39,7 +39,7 @@ type Retention interface {
 	// ErrInvalid without a reason.
 	ReleaseHold(ctx context.Context, r HoldRelease) (Hold, error)
 	// ListHolds returns an account's holds, oldest first, released ones
-	// included.
+	// included; accountID "" returns every active hold.
 	ListHolds(ctx context.Context, accountID string) ([]Hold, error)
 
 	// PurgeCandidates returns up to limit accounts, by id after the one

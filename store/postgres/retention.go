@@ -118,7 +118,11 @@ func (s *Store) ReleaseHold(ctx context.Context, r store.HoldRelease) (store.Hol
 func (s *Store) ListHolds(ctx context.Context, accountID string) ([]store.Hold, error) {
 	var out []store.Hold
 	err := s.tx(ctx, readOnly, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+holdCols+` FROM legal_holds WHERE account_id = $1 ORDER BY placed_at, id`, accountID)
+		q, args := `SELECT `+holdCols+` FROM legal_holds WHERE account_id = $1 ORDER BY placed_at, id`, []any{accountID}
+		if accountID == "" {
+			q, args = `SELECT `+holdCols+` FROM legal_holds WHERE released_at IS NULL ORDER BY placed_at, id`, nil
+		}
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}

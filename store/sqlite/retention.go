@@ -106,6 +106,10 @@ func (s *Store) ReleaseHold(ctx context.Context, r store.HoldRelease) (store.Hol
 
 // ListHolds implements store.Store, oldest first.
 func (s *Store) ListHolds(ctx context.Context, accountID string) ([]store.Hold, error) {
+	if accountID == "" {
+		return queryAll(ctx, s, "list holds", `SELECT `+holdCols+` FROM legal_holds
+			WHERE released_at IS NULL ORDER BY placed_at, id`, nil, scanHold)
+	}
 	return queryAll(ctx, s, "list holds", `SELECT `+holdCols+` FROM legal_holds
 		WHERE account_id = ? ORDER BY placed_at, id`, []any{accountID}, scanHold)
 }

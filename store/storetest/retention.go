@@ -38,6 +38,10 @@ func testHolds(t *testing.T, s store.Store) {
 	must(t, err, "ListHolds")
 	equal(t, holds, []store.Hold{h}, "holds after the failed second")
 
+	all, err := s.ListHolds(c, "")
+	must(t, err, "ListHolds all")
+	equal(t, all, []store.Hold{h}, "active holds")
+
 	_, err = s.ReleaseHold(c, store.HoldRelease{AccountID: "a-1", ID: h.ID, By: "api:2"})
 	wantErr(t, err, store.ErrInvalid, "release without a reason")
 	_, err = s.ReleaseHold(c, store.HoldRelease{AccountID: "a-2", ID: h.ID, By: "api:2", Reason: "x"})
@@ -53,6 +57,9 @@ func testHolds(t *testing.T, s store.Store) {
 	holds, err = s.ListHolds(c, "a-1")
 	must(t, err, "ListHolds")
 	equal(t, holds, []store.Hold{r}, "holds after the release")
+	all, err = s.ListHolds(c, "")
+	must(t, err, "ListHolds all")
+	equal(t, len(all), 0, "active holds after the release")
 	evs, err := s.ListAudit(c, "account:a-1")
 	must(t, err, "ListAudit")
 	if len(evs) != 2 || evs[0].Kind != "hold.placed" || evs[1].Kind != "hold.released" {
