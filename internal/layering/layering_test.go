@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -95,6 +98,12 @@ var table = []rule{
 
 	// Voice: codecs, speech, the call controller, WebRTC. No storage.
 	{pkg: "telephony/...", may: []string{"telephony/...", "live/...", "bot", "bot/respond/...", "clock", "compliance", "dialog", "prompts"}, ext: []string{"*"}, deny: drivers},
+
+	// Retention: purges and erasure over the store, sealed on the audit
+	// chain; no transport.
+	// (telephony/record's speech providers pull in an HTTP client.)
+	{pkg: "retention", may: []string{"audit", "bot", "compliance", "store", "telephony/record"},
+		deny: join(transports[1:], drivers), denyDirect: []string{"net/http"}},
 
 	// Edges and tools above the runtime.
 	{pkg: "web", may: []string{"accounts", "audit", "bot", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "handoff", "live/...", "logmask", "prompts", "redact", "store", "telephony/..."}, ext: []string{"*"}, deny: drivers},
@@ -201,9 +210,10 @@ func check(pkgs []pkg, rules []rule) []violation {
 				out = append(out, violation{rel, imp, "imported directly"})
 			}
 		}
-		for _, dep := range p.Deps {
-			if anyPrefix(dep, r.deny) {
-				out = append(out, violation{rel, dep, "in its dependencies"})
+		// One report per banned prefix: net/http brings a dozen packages.
+		for _, banned := range r.deny {
+			if i := slices.IndexFunc(p.Deps, func(dep string) bool { return hasPrefix(dep, banned) }); i >= 0 {
+				out = append(out, violation{rel, p.Deps[i], "in its dependencies"})
 			}
 		}
 	}
@@ -225,6 +235,7 @@ func goList(t *testing.T) []pkg {
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, stderr.String())
 	}
+	touchSources(t, goTool)
 	var pkgs []pkg
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
@@ -240,6 +251,34 @@ func goList(t *testing.T) []pkg {
 		t.Fatalf("go list found %d packages of %s; run the test inside the module", len(pkgs), module)
 	}
 	return pkgs
+}
+
+// touchSources reads the module's directories and stats its Go files, so
+// the test cache (which cannot see inside the go command run above) knows
+// the result depends on them: an import added anywhere reruns the test.
+func touchSources(t *testing.T, goTool string) {
+	t.Helper()
+	out, err := exec.Command(goTool, "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(out)))
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && (strings.HasSuffix(path, ".go") || d.Name() == "go.mod") {
+			_, err := os.Stat(path)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk %s: %v", root, err)
+	}
 }
 
 // TestLayering checks every package of the module against the table.
