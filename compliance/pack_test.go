@@ -2,12 +2,7 @@ package compliance
 
 import (
 	"errors"
-	"go/parser"
-	"go/token"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -106,34 +101,5 @@ func TestParsePackRejects(t *testing.T) {
 	}
 	if _, err := parsePack(good); err != nil {
 		t.Fatalf("good pack: %v", err)
-	}
-}
-
-// compliance may import the standard library and golang.org/x/text only
-// (DESIGN.md, Layout); the generator under internal/ is no part of it.
-func TestImportsStdlibOnly(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue // tests may read their corpora with a YAML parser
-		}
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		af, err := parser.ParseFile(fset, f, src, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range af.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") && !strings.HasPrefix(path, "golang.org/x/text/") {
-				t.Errorf("%s imports %s", f, path)
-			}
-		}
 	}
 }

@@ -2,7 +2,8 @@ package dialog
 
 import "github.com/collectagent/collectagent/compliance"
 
-// Stage is where a conversation stands in the script (DESIGN.md, "Conversation, in stages").
+// Stage is where a conversation stands in the script; the stages below are
+// the conversation's, in order (docs/architecture.md).
 type Stage string
 
 // The stages, in order.
