@@ -8,6 +8,7 @@ import (
 
 	"github.com/collectagent/collectagent/bot/respond"
 	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/handoff/packet"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -174,13 +175,17 @@ func (s *Session) callbackText(cb Callback) string {
 // markCallback records the callback on an escalation: status "expired",
 // the callback in the packet.
 func (s *Session) markCallback(ctx context.Context, e store.Escalation, cb Callback) error {
-	p := map[string]any{}
+	var p packet.Packet
 	if len(e.Packet) > 0 {
 		if err := json.Unmarshal(e.Packet, &p); err != nil {
-			p = map[string]any{}
+			p = packet.Packet{}
 		}
 	}
-	p["callback"] = cb
+	raw, err := json.Marshal(cb)
+	if err != nil {
+		return fmt.Errorf("callback packet: %w", err)
+	}
+	p.Callback = raw
 	b, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("callback packet: %w", err)
@@ -193,9 +198,9 @@ func (s *Session) markCallback(ctx context.Context, e store.Escalation, cb Callb
 }
 
 // hasCallback reports whether a packet already carries a callback.
-func hasCallback(packet json.RawMessage) bool {
+func hasCallback(raw json.RawMessage) bool {
 	var p struct {
 		Callback *Callback `json:"callback"`
 	}
-	return len(packet) > 0 && json.Unmarshal(packet, &p) == nil && p.Callback != nil
+	return len(raw) > 0 && json.Unmarshal(raw, &p) == nil && p.Callback != nil
 }

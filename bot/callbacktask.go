@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/collectagent/collectagent/handoff/packet"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -150,7 +151,7 @@ func (s *Session) auditedDone(ctx context.Context, escalationID string) (Callbac
 // markCallbackDone records done on the escalation: status "completed",
 // the agent, done in the packet next to what it held.
 func (s *Session) markCallbackDone(ctx context.Context, e *store.Escalation, done CallbackDone) error {
-	p := map[string]json.RawMessage{}
+	var p packet.Packet
 	if len(e.Packet) > 0 {
 		if err := json.Unmarshal(e.Packet, &p); err != nil {
 			return fmt.Errorf("callback task %s: packet: %w", e.ID, err)
@@ -160,12 +161,12 @@ func (s *Session) markCallbackDone(ctx context.Context, e *store.Escalation, don
 	if err != nil {
 		return fmt.Errorf("callback task %s: %w", e.ID, err)
 	}
-	p["callback_done"] = b
-	packet, err := json.Marshal(p)
+	p.CallbackDone = b
+	pk, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("callback task %s: packet: %w", e.ID, err)
 	}
-	e.Packet, e.Status, e.AgentID, e.UpdatedAt = packet, store.EscalationCompleted, done.AgentID, s.rt.deps.Clock.Now().UTC()
+	e.Packet, e.Status, e.AgentID, e.UpdatedAt = pk, store.EscalationCompleted, done.AgentID, s.rt.deps.Clock.Now().UTC()
 	if err := s.rt.deps.Store.UpdateEscalation(ctx, *e); err != nil {
 		return fmt.Errorf("callback task: update escalation %s: %w", e.ID, err)
 	}
@@ -173,21 +174,21 @@ func (s *Session) markCallbackDone(ctx context.Context, e *store.Escalation, don
 }
 
 // callbackDone reports whether a packet records a done callback task.
-func callbackDone(packet json.RawMessage) bool {
+func callbackDone(raw json.RawMessage) bool {
 	var p struct {
 		Done *CallbackDone `json:"callback_done"`
 	}
-	return len(packet) > 0 && json.Unmarshal(packet, &p) == nil && p.Done != nil
+	return len(raw) > 0 && json.Unmarshal(raw, &p) == nil && p.Done != nil
 }
 
 // CallbackTask reads the callback of an escalation's packet: ok is false
 // when the packet has none, done tells whether an agent finished it.
-func CallbackTask(packet json.RawMessage) (cb Callback, done bool, ok bool) {
+func CallbackTask(raw json.RawMessage) (cb Callback, done bool, ok bool) {
 	var p struct {
 		Callback *Callback     `json:"callback"`
 		Done     *CallbackDone `json:"callback_done"`
 	}
-	if len(packet) == 0 || json.Unmarshal(packet, &p) != nil || p.Callback == nil {
+	if len(raw) == 0 || json.Unmarshal(raw, &p) != nil || p.Callback == nil {
 		return Callback{}, false, false
 	}
 	return *p.Callback, p.Done != nil, true

@@ -17,6 +17,7 @@ import (
 
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/handoff/packet"
 	"github.com/collectagent/collectagent/prompts"
 )
 
@@ -261,21 +262,8 @@ func HandoffFactsOf(reason, locale, channel string, st dialog.State) HandoffFact
 	}
 }
 
-// Summary is a handoff note.
-type Summary struct {
-	Reason      string   `json:"reason"`
-	Verified    bool     `json:"verified"`
-	Disclosures []string `json:"disclosures"`
-	Offers      []string `json:"offers"`
-	// Situation is what the borrower said about their situation.
-	Situation string `json:"situation"`
-	// Text is the whole note, for display.
-	Text   string `json:"text"`
-	Source string `json:"source"` // "model" or "extractive"
-	// Model and PromptVersion identify a model-written summary.
-	Model         string `json:"model,omitempty"`
-	PromptVersion string `json:"prompt_version,omitempty"`
-}
+// Summary is a handoff note: the packet's, which package packet owns.
+type Summary = packet.Summary
 
 // Summary sources.
 const (

@@ -18,6 +18,7 @@ import (
 	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/handoff/packet"
 	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/prompts"
 	"github.com/collectagent/collectagent/redact"
@@ -639,24 +640,24 @@ func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog
 	// The note goes to the agents' board: no verification answer or
 	// identity number in it, whoever wrote it.
 	summary.Text, summary.Situation = redact.Text(summary.Text, now), redact.Text(summary.Situation, now)
-	packet, _ := json.Marshal(map[string]any{
-		"summary":         summary,
-		"conversation_id": s.conv.ID,
-		"account_ref":     s.conv.AccountID,
-		"reason":          e.Reason,
-		"priority":        e.Priority,
-		"locale":          s.acct.Locale,
-		"channel":         s.conv.Channel,
-		"verified":        st.Verified,
-		"disclosures":     st.Disclosed,
-		"offers":          st.Offers,
-		"late_reason":     st.LateReason,
-		"stage":           st.Stage,
-		"created_at":      now.UTC(),
+	pk, _ := json.Marshal(packet.Packet{
+		Summary:        &summary,
+		ConversationID: s.conv.ID,
+		AccountRef:     s.conv.AccountID,
+		Reason:         e.Reason,
+		Priority:       e.Priority,
+		Locale:         s.acct.Locale,
+		Channel:        s.conv.Channel,
+		Verified:       st.Verified,
+		Disclosures:    st.Disclosed,
+		Offers:         st.Offers,
+		LateReason:     st.LateReason,
+		Stage:          string(st.Stage),
+		CreatedAt:      now.UTC(),
 	})
 	return store.Escalation{
 		ID: newID("e"), ConversationID: s.conv.ID, AccountID: s.conv.AccountID,
-		Reason: e.Reason, Priority: e.Priority, Status: store.EscalationQueued, Packet: packet,
+		Reason: e.Reason, Priority: e.Priority, Status: store.EscalationQueued, Packet: pk,
 		CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
 	}
 }

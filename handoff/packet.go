@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"time"
 
-	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/handoff/packet"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -27,67 +26,11 @@ const (
 	ResolutionHandedBack = "handed_back" // the bot takes over again
 )
 
-// Packet is what an agent receives with a case: who, why, how far the bot
-// got and what was already said. Its JSON field names are the ones the
-// runtime writes into store.Escalation.Packet.
-type Packet struct {
-	EscalationID   string `json:"escalation_id,omitempty"`
-	ConversationID string `json:"conversation_id"`
-	// AccountRef is the lender's account id (not the borrower's name).
-	AccountRef string `json:"account_ref"`
-	// Reason is the escalation reason code ("human_requested", "dispute",
-	// "hardship", ...).
-	Reason   string `json:"reason"`
-	Priority int    `json:"priority"`
-	Locale   string `json:"locale"`
-	Channel  string `json:"channel"`
-	// Verified is the right-party verification status.
-	Verified bool `json:"verified"`
-	// Disclosures are the disclosures already delivered, in order.
-	Disclosures []dialog.ActKind `json:"disclosures,omitempty"`
-	// Offers are the concrete proposals the bot made or read back.
-	Offers []dialog.Proposal `json:"offers,omitempty"`
-	// Stage is the dialog stage the bot stopped at (it resumes there on a
-	// hand-back).
-	Stage   string   `json:"stage,omitempty"`
-	Summary *Summary `json:"summary,omitempty"`
-	// TranscriptRef locates the full transcript (by default the API path
-	// of the conversation).
-	TranscriptRef string    `json:"transcript_ref,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-}
+// Packet is what an agent receives with a case; package packet owns it.
+type Packet = packet.Packet
 
-// Summary is the handoff note. Its JSON is the runtime's bot.Summary; a
-// plain JSON string is read as the note's text.
-type Summary struct {
-	Reason      string   `json:"reason,omitempty"`
-	Verified    bool     `json:"verified,omitempty"`
-	Disclosures []string `json:"disclosures,omitempty"`
-	Offers      []string `json:"offers,omitempty"`
-	Situation   string   `json:"situation,omitempty"`
-	Text        string   `json:"text"`
-	Source      string   `json:"source,omitempty"`
-}
-
-// UnmarshalJSON reads a summary object or a bare string.
-func (s *Summary) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var t string
-		if err := json.Unmarshal(b, &t); err != nil {
-			return err
-		}
-		*s = Summary{Text: t}
-		return nil
-	}
-	type plain Summary
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*s = Summary(p)
-	return nil
-}
+// Summary is the handoff note; package packet owns it.
+type Summary = packet.Summary
 
 // maxPacketBytes bounds a packet read from the wire.
 const maxPacketBytes = 256 << 10
@@ -102,13 +45,13 @@ func ParsePacket(b []byte) (Packet, error) {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return Packet{}, fmt.Errorf("%w: packet: %w", ErrInvalid, err)
 	}
-	if err := p.check(); err != nil {
+	if err := checkPacket(p); err != nil {
 		return Packet{}, err
 	}
 	return p, nil
 }
 
-func (p Packet) check() error {
+func checkPacket(p Packet) error {
 	if err := checkToken("escalation id", p.EscalationID); err != nil {
 		return err
 	}
@@ -159,7 +102,7 @@ func PacketOf(e store.Escalation) (Packet, error) {
 	if p.TranscriptRef == "" && p.ConversationID != "" {
 		p.TranscriptRef = "/v1/conversations/" + p.ConversationID
 	}
-	if err := p.check(); err != nil {
+	if err := checkPacket(p); err != nil {
 		return Packet{}, err
 	}
 	return p, nil

@@ -76,17 +76,21 @@ var table = []rule{
 	{pkg: "accounts", may: []string{"compliance", "store"}, ext: []string{"github.com/go-playground/validator/"}, deny: join(transports, drivers)},
 
 	// The conversation runtime: no transport, no storage details.
-	{pkg: "bot", may: []string{"audit", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "logmask", "prompts", "redact", "store"}, deny: join(transports, drivers)},
+	{pkg: "bot", may: []string{"audit", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "handoff/packet", "logmask", "prompts", "redact", "store"}, deny: join(transports, drivers)},
 	{pkg: "bot/understand", may: []string{"compliance", "dialog"}, deny: join(transports, drivers)},
 	{pkg: "bot/respond/...", may: []string{"bot/respond/...", "compliance", "dialog", "prompts"}, deny: join(transports, drivers)},
 	// The model client speaks HTTP to a model server, nothing else.
 	{pkg: "bot/llm", may: []string{"bot", "bot/understand", "clock", "compliance", "dialog", "prompts"},
 		ext: []string{"github.com/sashabaranov/go-openai", "github.com/go-playground/validator/"}, deny: join(transports[1:], drivers)},
 
+	// The escalation packet: handoff's, in a package of its own so the
+	// runtime can write one without NATS.
+	{pkg: "handoff/packet", may: []string{"dialog"}, deny: join(transports, drivers)},
+
 	// Handoff: NATS, the runtime's types, no HTTP, no WebSocket, no
 	// storage details. (The embedded NATS server pulls in net/http for its
 	// monitoring port, hence denyDirect.)
-	{pkg: "handoff", may: []string{"bot", "clock", "compliance", "dialog", "store"}, ext: []string{"github.com/nats-io/", "github.com/go-playground/validator/"},
+	{pkg: "handoff", may: []string{"handoff/packet", "bot", "clock", "compliance", "dialog", "store"}, ext: []string{"github.com/nats-io/", "github.com/go-playground/validator/"},
 		deny: join([]string{"github.com/gorilla/websocket", "github.com/pion/"}, drivers), denyDirect: []string{"net/http"}},
 	{pkg: "handoff/...", may: []string{"handoff/...", "bot", "clock", "compliance", "dialog", "store"}, ext: []string{"github.com/nats-io/", "github.com/go-playground/validator/"},
 		deny: join([]string{"github.com/gorilla/websocket", "github.com/pion/"}, drivers), denyDirect: []string{"net/http"}},
