@@ -215,7 +215,8 @@ var validate = func() *validator.Validate {
 }()
 
 // Validate checks c; errors name the field as it is spelled in YAML
-// ("llm.budgets[voice].first_token").
+// ("llm.budgets[voice].first_token"). The error joins a *FieldError per
+// invalid field.
 func (c Config) Validate() error {
 	var errs []error
 	if err := validate.Struct(c); err != nil {
@@ -226,7 +227,7 @@ func (c Config) Validate() error {
 				if _, rest, ok := strings.Cut(ns, "."); ok {
 					ns = rest
 				}
-				errs = append(errs, fmt.Errorf("%w: llm.%s: failed %q (%s)", ErrConfig, ns, fe.Tag(), fe.Param()))
+				errs = append(errs, &FieldError{Field: "llm." + ns, Problem: fmt.Sprintf("failed %q (%s)", fe.Tag(), fe.Param())})
 			}
 		} else {
 			errs = append(errs, fmt.Errorf("%w: %w", ErrConfig, err))
@@ -234,13 +235,13 @@ func (c Config) Validate() error {
 	}
 	if c.Enabled() {
 		if u, err := url.Parse(c.BaseURL); c.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("%w: llm.base_url: want an http(s) URL for mode %s", ErrConfig, c.Mode))
+			errs = append(errs, &FieldError{Field: "llm.base_url", Problem: fmt.Sprintf("want an http(s) URL for mode %s", c.Mode)})
 		}
 		if strings.TrimSpace(c.Model) == "" {
-			errs = append(errs, fmt.Errorf("%w: llm.model: required for mode %s", ErrConfig, c.Mode))
+			errs = append(errs, &FieldError{Field: "llm.model", Problem: fmt.Sprintf("required for mode %s", c.Mode)})
 		}
 		if _, ok := c.Budgets["chat"]; !ok {
-			errs = append(errs, fmt.Errorf("%w: llm.budgets: a chat budget is required", ErrConfig))
+			errs = append(errs, &FieldError{Field: "llm.budgets", Problem: "a chat budget is required"})
 		}
 	}
 	return errors.Join(errs...)

@@ -36,3 +36,14 @@ var (
 	// is always sent as its exact template.
 	ErrDisclosure = errors.New("llm: disclosures are never phrased")
 )
+
+// FieldError is one invalid field of a Config, named as it is spelled in
+// YAML ("llm.base_url"). It wraps ErrConfig.
+type FieldError struct {
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string { return ErrConfig.Error() + ": " + e.Field + ": " + e.Problem }
+
+func (e *FieldError) Unwrap() error { return ErrConfig }

@@ -301,10 +301,17 @@ func llmConfigErrors(c llm.Config) []string {
 	if err == nil {
 		return nil
 	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
 	var msgs []string
-	for _, line := range strings.Split(err.Error(), "\n") {
-		if line = strings.TrimPrefix(strings.TrimSpace(line), llm.ErrConfig.Error()+": "); line != "" {
-			msgs = append(msgs, line)
+	for _, e := range errs {
+		var fe *llm.FieldError
+		if errors.As(e, &fe) {
+			msgs = append(msgs, fe.Field+": "+fe.Problem)
+		} else {
+			msgs = append(msgs, e.Error())
 		}
 	}
 	return msgs
