@@ -36,7 +36,7 @@ func runtimeWith(t *testing.T, c *Client, clock *clock.Fake) (*bot.Session, stor
 	if err != nil {
 		t.Fatal(err)
 	}
-	conv, err := rt.Begin(ctx, "a-1", "chat")
+	conv, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		t.Fatal(err)
 	}
