@@ -25,6 +25,7 @@ import (
 
 	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/store"
 )
@@ -118,20 +119,13 @@ func (c Config) period(kind string) time.Duration {
 	return 0
 }
 
-// Clock tells the time (a fake one in tests).
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Deps are the service's collaborators.
 type Deps struct {
 	Store store.Store
 	// Recordings, when set, are pruned with the recordings period and
 	// deleted on erasure.
 	Recordings Recordings
-	Clock      Clock        // nil: the system clock
+	Clock      clock.Clock  // nil: the system clock
 	Logger     *slog.Logger // nil discards
 	// Node names this node as the purge lease's holder; empty: the host
 	// name and a random suffix.
@@ -143,7 +137,7 @@ type Service struct {
 	cfg   Config
 	st    store.Store
 	rec   Recordings
-	clock Clock
+	clock clock.Clock
 	log   *slog.Logger
 	node  string
 }
@@ -159,7 +153,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, st: deps.Store, rec: deps.Recordings, clock: deps.Clock, log: deps.Logger, node: deps.Node}
 	if s.clock == nil {
-		s.clock = systemClock{}
+		s.clock = clock.System{}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

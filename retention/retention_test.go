@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store"
@@ -26,14 +26,6 @@ import (
 	"github.com/collectagent/collectagent/telephony/record"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 const day = 24 * time.Hour
@@ -41,10 +33,10 @@ const day = 24 * time.Hour
 // stores opens each real store the test runs on: SQLite always,
 // PostgreSQL with COLLECT_TEST_POSTGRES_URL (required under
 // COLLECT_TEST_REQUIRE_ALL=1).
-func stores(t *testing.T, clock *fakeClock) map[string]store.Store {
+func stores(t *testing.T, clk *clock.Fake) map[string]store.Store {
 	t.Helper()
 	out := map[string]store.Store{}
-	sq, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), sqlite.WithClock(clock.Now))
+	sq, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), sqlite.WithClock(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +53,7 @@ func stores(t *testing.T, clock *fakeClock) map[string]store.Store {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "retention_" + hex.EncodeToString(b[:])
-	pg, err := postgres.Open(context.Background(), url, postgres.WithSchema(schema), postgres.WithClock(clock.Now))
+	pg, err := postgres.Open(context.Background(), url, postgres.WithSchema(schema), postgres.WithClock(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,8 +147,8 @@ func verifyChains(t *testing.T, st store.Store) {
 }
 
 func TestPurge(t *testing.T) {
-	clock := &fakeClock{t: t0}
-	for name, st := range stores(t, clock) {
+	clk := clock.NewFake(t0)
+	for name, st := range stores(t, clk) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			blob := record.Dir{Root: t.TempDir()}
@@ -179,15 +171,15 @@ func TestPurge(t *testing.T) {
 			cfg.Transcripts, cfg.Audit, cfg.ContactAttempts = retention.RegFRecordsPeriod, retention.RegFRecordsPeriod+365*day, retention.RegFRecordsPeriod
 			cfg.Recordings = 365 * day
 			cfg.Batch = 1 // pages through the accounts
-			a, err := retention.New(cfg, retention.Deps{Store: st, Clock: clock, Recordings: retention.BlobRecordings{Blob: blob}, Node: "node-a"})
+			a, err := retention.New(cfg, retention.Deps{Store: st, Clock: clk, Recordings: retention.BlobRecordings{Blob: blob}, Node: "node-a"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := retention.New(cfg, retention.Deps{Store: st, Clock: clock, Recordings: retention.BlobRecordings{Blob: blob}, Node: "node-b"})
+			b, err := retention.New(cfg, retention.Deps{Store: st, Clock: clk, Recordings: retention.BlobRecordings{Blob: blob}, Node: "node-b"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			clock.Set(t0.Add(30 * day))
+			clk.Set(t0.Add(30 * day))
 			if _, err := a.PlaceHold(ctx, "held", "api:legal", "litigation 26-113"); err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +195,7 @@ func TestPurge(t *testing.T) {
 
 			// Past the recordings period: the old and recent accounts'
 			// recordings go, the held one's stays.
-			clock.Set(t0.Add(400 * day))
+			clk.Set(t0.Add(400 * day))
 			rep, err = b.PurgeOnce(ctx) // a's lease has lapsed: b takes over
 			if err != nil || !rep.Ran || rep.Recordings != 2 || rep.Accounts != 0 {
 				t.Fatalf("recordings purge: %+v, %v", rep, err)
@@ -215,7 +207,7 @@ func TestPurge(t *testing.T) {
 
 			// Three years after the last activity: old's transcripts and
 			// contact attempts go; recent (active a year ago) and held stay.
-			clock.Set(t0.Add(retention.RegFRecordsPeriod + day))
+			clk.Set(t0.Add(retention.RegFRecordsPeriod + day))
 			rep, err = b.PurgeOnce(ctx)
 			if err != nil || rep.Accounts != 1 || rep.Turns != 2 || rep.ContactAttempts != 1 || rep.AuditEvents != 0 {
 				t.Fatalf("records purge: %+v, %v", rep, err)
@@ -238,7 +230,7 @@ func TestPurge(t *testing.T) {
 				t.Fatalf("a second purge found more: %+v, %v", rep, err)
 			}
 
-			clock.Set(t0.Add(retention.RegFRecordsPeriod + 366*day))
+			clk.Set(t0.Add(retention.RegFRecordsPeriod + 366*day))
 			rep, err = b.PurgeOnce(ctx)
 			if err != nil || rep.Accounts != 1 || rep.AuditEvents != 2 {
 				t.Fatalf("audit purge: %+v, %v", rep, err)
@@ -282,8 +274,8 @@ func TestPurge(t *testing.T) {
 }
 
 func TestErase(t *testing.T) {
-	clock := &fakeClock{t: t0}
-	for name, st := range stores(t, clock) {
+	clk := clock.NewFake(t0)
+	for name, st := range stores(t, clk) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			blob := record.Dir{Root: t.TempDir()}
@@ -296,11 +288,11 @@ func TestErase(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			svc, err := retention.New(retention.DefaultConfig(), retention.Deps{Store: st, Clock: clock, Recordings: retention.BlobRecordings{Blob: blob}})
+			svc, err := retention.New(retention.DefaultConfig(), retention.Deps{Store: st, Clock: clk, Recordings: retention.BlobRecordings{Blob: blob}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			clock.Set(t0.Add(10 * day))
+			clk.Set(t0.Add(10 * day))
 			h, err := svc.PlaceHold(ctx, "maria", "api:legal", "subpoena")
 			if err != nil {
 				t.Fatal(err)

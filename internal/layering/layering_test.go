@@ -111,11 +111,11 @@ var table = []rule{
 	// Retention: purges and erasure over the store, sealed on the audit
 	// chain; no transport.
 	// (telephony/record's speech providers pull in an HTTP client.)
-	{pkg: "retention", may: []string{"audit", "bot", "compliance", "store", "telephony/record"},
+	{pkg: "retention", may: []string{"audit", "bot", "clock", "compliance", "store", "telephony/record"},
 		deny: join(transports[1:], drivers), denyDirect: []string{"net/http"}},
 
 	// Edges and tools above the runtime.
-	{pkg: "web", may: []string{"accounts", "audit", "bot", "casework", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "handoff", "live/...", "logmask", "prompts", "redact", "store", "telephony/..."}, ext: []string{"*"}, deny: drivers},
+	{pkg: "web", may: []string{"accounts", "audit", "bot", "casework", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "handoff", "live/...", "logmask", "prompts", "redact", "retention", "store", "telephony/..."}, ext: []string{"*"}, deny: drivers},
 	{pkg: "eval", may: []string{"accounts", "bot", "bot/llm", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "prompts", "store", "store/sqlite"}, ext: []string{"gopkg.in/yaml.v3"},
 		deny: []string{"github.com/gorilla/websocket", "github.com/nats-io/", "github.com/pion/"}},
 	{pkg: "loadgen", may: []string{"clock"}, ext: []string{"github.com/gorilla/websocket"}},
