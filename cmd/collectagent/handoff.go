@@ -14,8 +14,8 @@ import (
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/store"
-	"github.com/collectagent/collectagent/web"
 )
 
 // NATSConfig says where NATS is: an embedded server with JetStream stored
@@ -309,7 +309,7 @@ func (h *handoffNode) Publisher() bot.Publisher { return h.pub }
 
 // run starts the SLA watcher, the callback offers on expiry and the
 // requeuer. Close stops them.
-func (h *handoffNode) run(rt *bot.Runtime, st store.Store, br *web.Bridge) error {
+func (h *handoffNode) run(rt *bot.Runtime, st store.Store, br *live.Bridge) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	w := h.queue.SLAWatcher(handoff.SLAOptions{SLA: h.sla})
@@ -402,7 +402,7 @@ func (h *handoffNode) run(rt *bot.Runtime, st store.Store, br *web.Bridge) error
 // back to waiting when an agent's claim lapsed or was released (any node
 // may: both commit through the store and reach the borrower over the
 // bridge), and records a failed case in the store.
-func (h *handoffNode) onCaseEvent(ctx context.Context, rt *bot.Runtime, st store.Store, br *web.Bridge, ev handoff.Event, ce handoff.CaseEvent) error {
+func (h *handoffNode) onCaseEvent(ctx context.Context, rt *bot.Runtime, st store.Store, br *live.Bridge, ev handoff.Event, ce handoff.CaseEvent) error {
 	switch ev.Kind {
 	case handoff.EventExpired:
 		sess, err := rt.Open(ctx, ce.ConversationID)
@@ -465,7 +465,7 @@ func (h *handoffNode) onCaseEvent(ctx context.Context, rt *bot.Runtime, st store
 // case is no longer on the board (the NATS server lost its data): the
 // borrower is told they wait for a person again, the escalation is queued
 // in the store, and requeue publishes it.
-func reclaim(ctx context.Context, rt *bot.Runtime, st store.Store, br *web.Bridge, q *handoff.Queue, log *slog.Logger) error {
+func reclaim(ctx context.Context, rt *bot.Runtime, st store.Store, br *live.Bridge, q *handoff.Queue, log *slog.Logger) error {
 	es, err := st.ListEscalations(ctx, store.EscalationFilter{Status: "accepted"})
 	if err != nil {
 		return fmt.Errorf("list claimed escalations: %w", err)

@@ -22,6 +22,7 @@ import (
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/sqlite"
 	"github.com/collectagent/collectagent/web"
@@ -93,7 +94,7 @@ func newHRigOpts(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc, o rigOpts) *h
 	if err != nil {
 		t.Fatal(err)
 	}
-	br, err := web.NewBridge(web.BridgeDeps{Node: n, Queue: q, Store: st})
+	br, err := live.NewBridge(live.BridgeDeps{Node: n, Queue: q, Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}
