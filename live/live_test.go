@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/casework"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
@@ -194,13 +196,27 @@ func (c *cluster) joinConn(nc *nats.Conn, cfg live.Config) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := c.runtime(hn.Publisher())
+	rt := c.runtime(hn.NewFailFastPublisher(500 * time.Millisecond))
 	br, err := live.NewBridge(live.BridgeDeps{Node: hn, Queue: q, Store: c.st, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hub := c.hub(rt, br, cfg)
 	return &node{hn: hn, queue: q, rt: rt, bridge: br, hub: hub}
+}
+
+// work starts the node's case work (SLA expiry, requeues), telling
+// borrowers through the node's bridge.
+func (c *cluster) work(n *node, sla handoff.SLAFunc, requeueEvery time.Duration) {
+	c.t.Helper()
+	w, err := casework.Start(casework.Config{SLA: sla, RequeueEvery: requeueEvery}, casework.Deps{
+		Node: n.hn, Queue: n.queue, Runtime: n.rt, Store: c.st, Publisher: n.hn.NewFailFastPublisher(500 * time.Millisecond),
+		Deliverer: n.bridge, Clock: c.clock, Logger: testLogger(),
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(w.Close)
 }
 
 func (c *cluster) runtime(pub bot.Publisher) *bot.Runtime {
@@ -580,61 +596,173 @@ func TestQueuePositionMoves(t *testing.T) {
 	b2.say("I want to talk to a real person")
 	b2.out.until(func(e event) bool { return e.Status.QueuePosition == 2 })
 	c := waitingCase(t, a.queue, conv1)
+	n := len(b2.out.snapshot())
 	if _, err := a.queue.Claim(ctx, ana.ID, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	n := len(b2.out.snapshot())
 	handofftest.WaitFor(t, 10*time.Second, func() error {
 		for _, e := range b2.out.snapshot()[n:] {
 			if e.Kind == "status" && e.Status.QueuePosition == 1 {
 				return nil
 			}
 		}
-		return errors.New("place not moved up")
+		return fmt.Errorf("place not moved up: %v", b2.out.snapshot())
 	})
 }
 
-// NATS goes down while the borrower chats: the turns go on, a request for
-// a person is recorded and the borrower is told honestly that it cannot
-// reach the queue now.
+// NATS goes down while the borrower chats: the turns go on without
+// waiting on the broker, a request for a person is recorded and the
+// borrower is told honestly that it cannot reach the queue now; once NATS
+// is back the escalation is published again (once) and the borrower sees
+// their place.
 func TestNATSDownWhileChatting(t *testing.T) {
-	srv := handofftest.Embedded(t)
-	cl := newCluster(t, handofftest.Backend{Name: "embedded", Conn: srv.Conn})
-	n := cl.join(live.Config{})
+	ctx := context.Background()
+	// A fixed port and a TCP connection, so the node reconnects to the
+	// restarted server.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	scfg := handoff.Config{Port: port, StoreDir: t.TempDir()}
+	ns, err := handoff.StartEmbedded(scfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	nc, err := handoff.Connect(ctx, handoff.Config{URL: ns.ClientURL(), ReconnectWait: 20 * time.Millisecond}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	cl := newCluster(t, handofftest.Backend{Name: "embedded"})
+	n := cl.joinConn(nc, live.Config{})
+	cl.work(n, handoff.FixedSLA(-1), 0)
 	b := connect(t, n.hub, cl.begin(n.rt, "n-1"))
-	srv.Stop()
+	b.say("07/21/1988")
+
+	ns.Shutdown()
+	ns.WaitForShutdown()
 	handofftest.WaitFor(t, 10*time.Second, func() error {
 		if n.bridge.Connected() {
 			return errors.New("still connected")
 		}
 		return nil
 	})
-	b.say("07/21/1988")
+	began := time.Now()
 	if st := b.say("I want to talk to a real person"); st.Mode != store.ModeWaitingAgent {
 		t.Fatalf("not escalated: %v", b.out.snapshot())
 	}
 	b.out.until(func(e event) bool {
 		return e.Kind == "reply" && e.Msg.From == bot.FromSystem && e.Msg.Seq == 0 && strings.Contains(e.Msg.Text, "can't reach our team's queue")
 	})
-	// Deliver refuses at once while NATS is down.
-	began := time.Now()
-	err := n.bridge.Deliver(context.Background(), "c-x", bot.Output{Replies: []bot.Reply{{From: bot.FromAgent, Text: "hi", Seq: 3}}})
-	if !errors.Is(err, handoff.ErrPublish) || time.Since(began) > time.Second {
-		t.Fatalf("Deliver with NATS down: %v after %v", err, time.Since(began))
+	if d := time.Since(began); d > 3*time.Second {
+		t.Fatalf("the turn waited %v on the broker", d)
 	}
-	// Back up: the link subscribes and shows the place in the queue once
-	// the escalation is published again (cmd's requeuer does that; here
-	// the store's copy is published by hand).
-	srv.Start()
-	es, err := cl.st.ListEscalations(context.Background(), store.EscalationFilter{ConversationID: b.conn.ID()})
-	if err != nil || len(es) != 1 {
-		t.Fatalf("escalations %v %v", es, err)
+	es, err := cl.st.ListEscalations(ctx, store.EscalationFilter{ConversationID: b.conn.ID()})
+	if err != nil || len(es) != 1 || es[0].Status != "queued" {
+		t.Fatalf("escalations %+v %v", es, err)
+	}
+	if st := b.say("are you still there?"); st.Mode != store.ModeWaitingAgent {
+		t.Fatalf("after the outage: %v", b.out.snapshot())
+	}
+	// Deliver refuses at once while NATS is down.
+	err = n.bridge.Deliver(ctx, b.conn.ID(), bot.Output{Replies: []bot.Reply{{From: bot.FromAgent, Text: "hi", Seq: 3}}})
+	if !errors.Is(err, handoff.ErrPublish) {
+		t.Fatalf("Deliver with NATS down: %v", err)
+	}
+
+	if ns, err = handoff.StartEmbedded(scfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	cs := waitingCase(t, n.queue, b.conn.ID())
+	if cs.ID != es[0].ID {
+		t.Fatalf("case %s, want %s", cs.ID, es[0].ID)
+	}
+	b.out.until(func(e event) bool { return e.Kind == "status" && e.Status.QueuePosition == 1 })
+	// Publishing again finds the case on the board: nothing twice.
+	if k, err := casework.Requeue(ctx, cl.st, n.hn.Publisher(), n.queue); err != nil || k != 0 {
+		t.Fatalf("requeue again: %d %v", k, err)
+	}
+	if len(n.queue.Waiting()) != 1 {
+		t.Fatalf("waiting %+v", n.queue.Waiting())
+	}
+}
+
+// Nobody claims the case within the SLA: node B's case work offers the
+// borrower, connected to node A, a call back; the conversation keeps
+// waiting for a person.
+func TestSLAExpiryOffersCallback(t *testing.T) {
+	for _, be := range handofftest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			cl := newCluster(t, be)
+			a, b := cl.join(live.Config{}), cl.join(live.Config{})
+			cl.work(b, handoff.FixedSLA(2*time.Minute), 0)
+			bw, conv := escalate(t, a, cl, "s-1")
+
+			cl.clock.Advance(3 * time.Minute)
+			offer := bw.out.until(func(e event) bool {
+				return e.Kind == "reply" && e.Msg.From == bot.FromBot && strings.Contains(e.Msg.Text, "call you back")
+			})
+			if !strings.Contains(offer.Msg.Text, "November 22, 2026") || offer.Msg.Seq == 0 {
+				t.Fatalf("offer %+v", offer.Msg)
+			}
+			handofftest.WaitFor(t, 10*time.Second, func() error {
+				es, err := cl.st.ListEscalations(ctx, store.EscalationFilter{ConversationID: conv})
+				if err != nil || len(es) != 1 || es[0].Status != "expired" || !strings.Contains(string(es[0].Packet), `"callback"`) {
+					return handofftest.Errorf("escalations %+v %v", es, err)
+				}
+				return nil
+			})
+			// The offer was committed on B: A's session reloads before the
+			// borrower's next turn.
+			if st := bw.say("ok, thanks"); st.Mode != store.ModeWaitingAgent {
+				t.Fatalf("after the offer: %v", bw.out.snapshot())
+			}
+			bw.out.turnsOnce()
+		})
+	}
+}
+
+// An agent's claim lapses (the console died): the case goes back on the
+// queue, and the borrower, on another node, sees they wait for a person
+// again.
+func TestLapsedClaimRequeues(t *testing.T) {
+	ctx := context.Background()
+	cl := newCluster(t, handofftest.Backends(t)[0])
+	a, b := cl.join(live.Config{}), cl.join(live.Config{})
+	cl.work(b, handoff.FixedSLA(-1), 0)
+	bw, conv := escalate(t, a, cl, "l-1")
+	c := waitingCase(t, b.queue, conv)
+	if _, err := b.queue.Claim(ctx, ana.ID, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	agent, err := b.rt.Open(ctx, conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := agent.Join(ctx, ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.bridge.Deliver(ctx, conv, out); err != nil {
+		t.Fatal(err)
+	}
+	bw.out.until(isStatus(store.ModeAgent))
+	n := len(bw.out.snapshot())
+	// The agent puts the case back (as a lapsed lease does).
+	if _, err := b.queue.Release(ctx, ana.ID, c.ID); err != nil {
+		t.Fatal(err)
 	}
 	handofftest.WaitFor(t, 15*time.Second, func() error {
-		if !n.bridge.Connected() {
-			return errors.New("not reconnected")
+		for _, e := range bw.out.snapshot()[n:] {
+			if e.Kind == "status" && e.Status.Mode == store.ModeWaitingAgent {
+				return nil
+			}
 		}
-		return n.hn.Publisher().PublishEscalation(context.Background(), es[0])
+		return fmt.Errorf("not back to waiting: %v", bw.out.snapshot()[n:])
 	})
-	b.out.until(func(e event) bool { return e.Kind == "status" && e.Status.QueuePosition == 1 })
+	bw.out.turnsOnce()
 }
