@@ -134,6 +134,30 @@ func (c *Conn) Handle(ctx context.Context, text, clientMsgID string) error {
 	return nil
 }
 
+// Idle tells the conversation that the borrower said nothing for the
+// channel's silence timeout (the channel keeps the timer: a chat may
+// never call it, a call does after a few seconds): the bot asks whether
+// they are still there or, when final (the channel gives up next, a call
+// hangs up), says goodbye, and the replies and status are shown. Nothing
+// is said on an ended conversation or while a person holds it. Errors
+// are as Handle's; a failed silence turn is logged, not shown.
+func (c *Conn) Idle(ctx context.Context, final bool) error {
+	if !c.beginTurn() {
+		c.goAway()
+		return ErrDraining
+	}
+	fatal := c.silence(ctx, final)
+	c.endTurn()
+	if fatal != nil {
+		return fmt.Errorf("%w: %w", ErrReconnect, fatal)
+	}
+	if c.isDraining() {
+		c.goAway()
+		return ErrDraining
+	}
+	return nil
+}
+
 // Refuse reports a message the channel could not read (a malformed frame,
 // say) with Output.Reject. It counts against the pace like any message:
 // past it, the rejection is ErrRateLimited (clientID "").
@@ -227,6 +251,35 @@ func (c *Conn) turn(ctx context.Context, text, id string) error {
 	}
 	c.deliver(out)
 	c.afterTurn(ctx, before, out)
+	return nil
+}
+
+// silence runs one silence turn. It returns an error only when the
+// connection must close (the conversation moved on elsewhere).
+func (c *Conn) silence(ctx context.Context, final bool) error {
+	sess := c.sess
+	if sess.Status().Mode == store.ModeEnded {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.h.cfg.TurnTimeout)
+	defer cancel()
+	if c.stale.Swap(false) {
+		if err := sess.Reload(ctx); err != nil {
+			c.log.Warn("silence: reload", "err", err)
+			return nil
+		}
+	}
+	out, err := sess.Silence(ctx, final)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return err
+	case errors.Is(err, bot.ErrEnded):
+		return nil
+	case err != nil:
+		c.log.Warn("silence turn failed", "err", err)
+		return nil
+	}
+	c.deliver(out)
 	return nil
 }
 

@@ -9,6 +9,8 @@
 //	err = conn.Start(ctx, out)                 // replay, the bot speaks first, the status
 //	for each borrower message:
 //		err = conn.Handle(ctx, text, clientMsgID)
+//	after the channel's silence timeout:
+//		err = conn.Idle(ctx, final)
 //
 // Everything else lives here once, below the channels: starting or
 // resuming the conversation, turning the borrower's messages into session

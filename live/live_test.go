@@ -262,7 +262,7 @@ func (c *cluster) begin(rt *bot.Runtime, account string) string {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	conv, err := rt.Begin(ctx, account, "chat")
+	conv, err := rt.Begin(ctx, account, bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -765,4 +765,31 @@ func TestLapsedClaimRequeues(t *testing.T) {
 		return fmt.Errorf("not back to waiting: %v", bw.out.snapshot()[n:])
 	})
 	bw.out.turnsOnce()
+}
+
+// The channel's silence timeout: the bot asks whether the borrower is
+// still there, then says goodbye; each is a turn shown once, and the
+// borrower can still answer.
+func TestIdle(t *testing.T) {
+	cl := newCluster(t, handofftest.Backends(t)[0])
+	n := cl.join(live.Config{})
+	b := connect(t, n.hub, cl.begin(n.rt, "i-1"))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		final bool
+		want  string
+	}{{false, "still there"}, {true, "Goodbye"}} {
+		k := len(b.out.snapshot())
+		if err := b.conn.Idle(ctx, tc.final); err != nil {
+			t.Fatal(err)
+		}
+		es := b.out.snapshot()[k:]
+		if len(es) != 2 || es[0].Kind != "reply" || es[0].Msg.Seq == 0 || !strings.Contains(es[0].Msg.Text, tc.want) || es[1].Kind != "status" {
+			t.Fatalf("idle (final %v): %v", tc.final, es)
+		}
+	}
+	if st := b.say("07/21/1988"); st.Mode != store.ModeBot {
+		t.Fatalf("after the silence: %v", b.out.snapshot())
+	}
+	b.out.turnsOnce()
 }
