@@ -21,6 +21,7 @@ import (
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/live"
+	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -39,6 +40,9 @@ type Deps struct {
 	// Metrics, when set, is served at /metrics on the admin listener
 	// (AdminHandler).
 	Metrics http.Handler
+	// Retention serves legal holds and erasure requests; nil: one on
+	// Store with the default configuration (it does not purge here).
+	Retention *retention.Service
 }
 
 type systemClock struct{}
@@ -48,21 +52,22 @@ func (systemClock) Now() time.Time { return time.Now() }
 // Server serves the API, the chat WebSocket and the chat page. It is an
 // http.Handler; Serve runs it on a listener and Shutdown drains it.
 type Server struct {
-	cfg      Config
-	store    store.Store
-	rt       *bot.Runtime
-	live     *live.Hub    // the borrowers' live connections
-	observer Observer     // nil records nothing
-	metrics  http.Handler // nil: no /metrics
-	clock    bot.Clock
-	log      *slog.Logger
-	tokens   tokenSigner
-	keys     [][]byte
-	demo     map[string]bool // demo account ids; nil means all
-	mux      *http.ServeMux
-	console  *console // nil without console users (console.go)
-	admit    *admission
-	signIns  semaphore // sign-ins being checked
+	cfg       Config
+	store     store.Store
+	rt        *bot.Runtime
+	live      *live.Hub    // the borrowers' live connections
+	observer  Observer     // nil records nothing
+	metrics   http.Handler // nil: no /metrics
+	retention *retention.Service
+	clock     bot.Clock
+	log       *slog.Logger
+	tokens    tokenSigner
+	keys      [][]byte
+	demo      map[string]bool // demo account ids; nil means all
+	mux       *http.ServeMux
+	console   *console // nil without console users (console.go)
+	admit     *admission
+	signIns   semaphore // sign-ins being checked
 
 	mu       sync.Mutex // guards conns, draining, httpSrv, ln
 	ln       *capListener
@@ -98,6 +103,14 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.retention = deps.Retention
+	if s.retention == nil {
+		rs, err := retention.New(retention.DefaultConfig(), retention.Deps{Store: deps.Store, Clock: s.clock, Logger: s.log})
+		if err != nil {
+			return nil, err
+		}
+		s.retention = rs
 	}
 	secret := []byte(cfg.TokenSecret)
 	if len(secret) == 0 {
@@ -143,6 +156,10 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/accounts/{id}/plans", s.authed(s.getPlans))
 	m.Handle("GET /v1/accounts/{id}/statements", s.authed(s.getStatements))
 	m.Handle("POST /v1/accounts/{id}/statements/{sid}/clear", s.authed(s.clearStatement))
+	m.Handle("GET /v1/accounts/{id}/holds", s.authed(s.getHolds))
+	m.Handle("POST /v1/accounts/{id}/holds", s.authed(s.postHold))
+	m.Handle("POST /v1/accounts/{id}/holds/{hid}/release", s.authed(s.releaseHold))
+	m.Handle("POST /v1/accounts/{id}/erasure", s.authed(s.postErasure))
 	m.Handle("POST /v1/sessions", s.authed(s.postSession))
 	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
 	m.HandleFunc("GET /v1/chat", s.chat)
