@@ -210,13 +210,27 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.Demo = b
 	}
-	if v := getenv("COLLECT_TOKEN_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("%w: COLLECT_TOKEN_TTL: want a duration like 30m", errConfig)
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"COLLECT_TOKEN_TTL", &cfg.Web.TokenTTL},
+		{"COLLECT_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout},
+		{"COLLECT_RETENTION_EVERY", &cfg.Retention.Every},
+		{"COLLECT_RETENTION_TRANSCRIPTS", &cfg.Retention.Transcripts},
+		{"COLLECT_RETENTION_RECORDINGS", &cfg.Retention.Recordings},
+		{"COLLECT_RETENTION_AUDIT", &cfg.Retention.Audit},
+		{"COLLECT_RETENTION_CONTACT_ATTEMPTS", &cfg.Retention.ContactAttempts},
+	} {
+		if v := getenv(d.name); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%w: %s: want a duration like 30m or 26280h", errConfig, d.name)
+			}
+			*d.dst = x
 		}
-		cfg.Web.TokenTTL = d
 	}
+	str("COLLECT_RECORDINGS_DIR", &cfg.Retention.RecordingsDir)
 	return nil
 }
 
