@@ -4,15 +4,9 @@ import (
 	"context"
 
 	"github.com/collectagent/collectagent/bot/understand"
-	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
 )
-
-// Clock is clock.Clock, kept under this name for callers not yet ported.
-//
-// Deprecated: use clock.Clock.
-type Clock = clock.Clock
 
 // Understander turns a message into a parse (rules, a model, or both).
 type Understander interface {

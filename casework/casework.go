@@ -23,6 +23,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/store"
 )
@@ -57,7 +58,7 @@ type Deps struct {
 	Publisher bot.Publisher
 	// Deliverer tells borrowers live; nil: they see it on reconnecting.
 	Deliverer Deliverer
-	Clock     bot.Clock    // nil: the system clock
+	Clock     clock.Clock  // nil: the system clock
 	Logger    *slog.Logger // nil discards
 }
 
@@ -70,7 +71,7 @@ type Worker struct {
 	st    store.Store
 	br    Deliverer
 	pub   bot.Publisher
-	clock bot.Clock
+	clock clock.Clock
 	log   *slog.Logger
 
 	cancel context.CancelFunc
@@ -78,10 +79,6 @@ type Worker struct {
 	stops  []func()
 	once   sync.Once
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // deliver tells the borrower live, when there is a way to.
 func (h *Worker) deliver(ctx context.Context, convID string, out bot.Output) error {
@@ -102,7 +99,7 @@ func Start(cfg Config, d Deps) (*Worker, error) {
 		cfg.SLA = handoff.FixedSLA(handoff.DefaultSLA)
 	}
 	if d.Clock == nil {
-		d.Clock = systemClock{}
+		d.Clock = clock.System{}
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
@@ -257,8 +254,8 @@ func (h *Worker) onCaseEvent(ctx context.Context, ev handoff.Event, ce handoff.C
 			return err
 		}
 		for _, e := range es {
-			if e.ID == ce.EscalationID && (e.Status == "queued" || e.Status == "initiated") {
-				e.Status, e.UpdatedAt = "failed", h.clock.Now().UTC()
+			if e.ID == ce.EscalationID && e.Status.Waiting() {
+				e.Status, e.UpdatedAt = store.EscalationFailed, h.clock.Now().UTC()
 				if err := st.UpdateEscalation(ctx, e); err != nil {
 					return err
 				}
@@ -274,7 +271,7 @@ func (h *Worker) onCaseEvent(ctx context.Context, ev handoff.Event, ce handoff.C
 // in the store, and requeue publishes it.
 func (h *Worker) reclaim(ctx context.Context) error {
 	rt, st, q, log := h.rt, h.st, h.queue, h.log
-	es, err := st.ListEscalations(ctx, store.EscalationFilter{Status: "accepted"})
+	es, err := st.ListEscalations(ctx, store.EscalationFilter{Status: store.EscalationAccepted})
 	if err != nil {
 		return fmt.Errorf("list claimed escalations: %w", err)
 	}
@@ -310,7 +307,7 @@ func (h *Worker) reclaim(ctx context.Context) error {
 // board (their publish failed while NATS was down). Publishing is
 // idempotent by escalation id, so a case that is on its way is not doubled.
 func Requeue(ctx context.Context, st store.Store, pub bot.Publisher, q *handoff.Queue) (int, error) {
-	es, err := st.ListEscalations(ctx, store.EscalationFilter{Status: "queued"})
+	es, err := st.ListEscalations(ctx, store.EscalationFilter{Status: store.EscalationQueued})
 	if err != nil {
 		return 0, fmt.Errorf("list queued escalations: %w", err)
 	}

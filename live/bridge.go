@@ -360,7 +360,7 @@ func (l *link) position(ctx context.Context) int {
 			return 0
 		}
 		for i := len(es) - 1; i >= 0; i-- {
-			if es[i].Status == "queued" || es[i].Status == "initiated" {
+			if es[i].Status.Waiting() {
 				l.escID = es[i].ID
 				break
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/logmask"
 )
 
@@ -35,7 +36,7 @@ type Deps struct {
 	// Bridge follows the handoff over NATS; nil: no handoff (a
 	// conversation waiting for a person shows its status only).
 	Bridge   *Bridge
-	Clock    bot.Clock    // nil means the system clock
+	Clock    clock.Clock  // nil means the system clock
 	Logger   *slog.Logger // nil discards
 	Observer Observer     // nil records nothing
 }
@@ -46,7 +47,7 @@ type Hub struct {
 	cfg   Config
 	rt    *bot.Runtime
 	br    *Bridge
-	clock bot.Clock
+	clock clock.Clock
 	log   *slog.Logger
 	obs   Observer
 
@@ -69,7 +70,7 @@ func New(cfg Config, d Deps) (*Hub, error) {
 	}
 	h := &Hub{cfg: cfg, rt: d.Runtime, br: d.Bridge, clock: d.Clock, log: d.Logger, obs: d.Observer, conns: map[*Conn]struct{}{}}
 	if h.clock == nil {
-		h.clock = systemClock{}
+		h.clock = clock.System{}
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -77,10 +78,6 @@ func New(cfg Config, d Deps) (*Hub, error) {
 	h.gone = sync.NewCond(&h.mu)
 	return h, nil
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // Bridge is the hub's handoff bridge; nil without a handoff.
 func (h *Hub) Bridge() *Bridge { return h.br }

@@ -18,6 +18,7 @@ import (
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/casework"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
@@ -156,7 +157,7 @@ func (o *fakeOutput) turnsOnce() {
 type cluster struct {
 	t       testing.TB
 	st      store.Store
-	clock   *handofftest.Clock
+	clock   *clock.Fake
 	backend handofftest.Backend
 	prefix  string
 	first   bool
@@ -164,13 +165,13 @@ type cluster struct {
 
 func newCluster(t testing.TB, b handofftest.Backend) *cluster {
 	t.Helper()
-	clock := handofftest.NewClock(testNow)
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(testLogger()))
+	clk := clock.NewFake(testNow)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clk.Now), sqlite.WithLogger(testLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &cluster{t: t, st: st, clock: clock, backend: b, prefix: handofftest.UniquePrefix(), first: true}
+	return &cluster{t: t, st: st, clock: clk, backend: b, prefix: handofftest.UniquePrefix(), first: true}
 }
 
 // node is one bot node: a runtime and a live hub with its bridge.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
@@ -97,7 +98,7 @@ type node struct {
 type cluster struct {
 	t       testing.TB
 	st      store.Store
-	clock   *fakeClock
+	clock   *clock.Fake
 	backend handofftest.Backend
 	prefix  string
 	first   bool
@@ -105,7 +106,7 @@ type cluster struct {
 
 func newCluster(t testing.TB, b handofftest.Backend) *cluster {
 	t.Helper()
-	clock := &fakeClock{t: testNow}
+	clock := clock.NewFake(testNow)
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(testLogger(t)))
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
@@ -66,7 +67,7 @@ func newConsoleEnvWith(t testing.TB, hcfg handoff.Config) *consoleEnv {
 // external server of COLLECT_TEST_NATS_URL).
 func newConsoleEnvOn(t testing.TB, be handofftest.Backend, hcfg handoff.Config, mods ...func(*Config)) *consoleEnv {
 	t.Helper()
-	clock := &fakeClock{t: testNow}
+	clock := clock.NewFake(testNow)
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(testLogger(t)))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -79,7 +80,7 @@ func newConsoleEnvOn(t testing.TB, be handofftest.Backend, hcfg handoff.Config, 
 // newConsoleNode is one node (server, runtime, handoff node and queue) on
 // a shared store and NATS server: tests start two for a borrower on one
 // node and the console on another.
-func newConsoleNode(t testing.TB, st store.Store, clock *fakeClock, be handofftest.Backend, hcfg handoff.Config, mods ...func(*Config)) *consoleEnv {
+func newConsoleNode(t testing.TB, st store.Store, clock *clock.Fake, be handofftest.Backend, hcfg handoff.Config, mods ...func(*Config)) *consoleEnv {
 	t.Helper()
 	log := testLogger(t)
 	var err error

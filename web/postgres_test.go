@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/collectagent/collectagent/accounts"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/store/postgres"
 )
 
@@ -28,7 +29,7 @@ func TestPromiseRoundTripPostgres(t *testing.T) {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "webtest_" + hex.EncodeToString(b[:])
-	clock := &fakeClock{t: testNow}
+	clock := clock.NewFake(testNow)
 	st, err := postgres.Open(ctx, url, postgres.WithSchema(schema), postgres.WithClock(clock.Now))
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)

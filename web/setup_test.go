@@ -20,6 +20,7 @@ import (
 	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/sqlite"
@@ -30,23 +31,6 @@ import (
 var testNow = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 
 const testKey = "test-api-key-0123456789"
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 func testPolicy(pack string) dialog.Policy {
 	return dialog.Policy{
@@ -61,7 +45,7 @@ type testEnv struct {
 	srv   *Server
 	ts    *httptest.Server
 	st    store.Store
-	clock *fakeClock
+	clock *clock.Fake
 }
 
 // logSinks holds a test's own logger (captureLogs), by test.
@@ -79,7 +63,7 @@ func testLogger(t testing.TB) *slog.Logger {
 
 func newEnv(t testing.TB, mod func(*Config)) *testEnv {
 	t.Helper()
-	clock := &fakeClock{t: testNow}
+	clock := clock.NewFake(testNow)
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.WithClock(clock.Now), sqlite.WithLogger(testLogger(t)))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -88,7 +72,7 @@ func newEnv(t testing.TB, mod func(*Config)) *testEnv {
 }
 
 // newEnvStore is newEnv on a given store, which it closes at cleanup.
-func newEnvStore(t testing.TB, st store.Store, clock *fakeClock, mod func(*Config)) *testEnv {
+func newEnvStore(t testing.TB, st store.Store, clock *clock.Fake, mod func(*Config)) *testEnv {
 	t.Helper()
 	log := testLogger(t)
 	rt, err := bot.NewRuntime(bot.Config{

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/collectagent/collectagent/accounts"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/store/postgres"
 )
 
@@ -63,7 +64,7 @@ func TestBadTextRefusedPostgres(t *testing.T) {
 	var rb [6]byte
 	_, _ = rand.Read(rb[:])
 	schema := "webtext_" + hex.EncodeToString(rb[:])
-	clock := &fakeClock{t: testNow}
+	clock := clock.NewFake(testNow)
 	st, err := postgres.Open(ctx, url, postgres.WithSchema(schema), postgres.WithClock(clock.Now))
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)

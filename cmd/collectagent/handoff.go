@@ -10,6 +10,7 @@ import (
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/casework"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/store"
@@ -49,7 +50,7 @@ type handoffNode struct {
 	queue *handoff.Queue
 	pub   *handoff.FailFastPublisher
 	sla   handoff.SLAFunc
-	clock bot.Clock
+	clock clock.Clock
 	log   *slog.Logger
 
 	// requeueEvery paces the pass that publishes what a crashed node left
@@ -62,14 +63,14 @@ type handoffNode struct {
 
 // startHandoff starts NATS and the node; run starts the work that needs
 // the runtime.
-func startHandoff(ctx context.Context, cfg *Config, clock bot.Clock, log *slog.Logger) (*handoffNode, error) {
+func startHandoff(ctx context.Context, cfg *Config, clk clock.Clock, log *slog.Logger) (*handoffNode, error) {
 	hc := handoffOf(cfg)
 	sla, err := cfg.Handoff.SLAFunc()
 	if err != nil {
 		return nil, fmt.Errorf("handoff.business_hours: %w", err)
 	}
 	hlog := log.With("component", "handoff")
-	sys, err := handoff.Start(ctx, hc, handoff.Deps{Logger: hlog, Clock: clock})
+	sys, err := handoff.Start(ctx, hc, handoff.Deps{Logger: hlog, Clock: clk})
 	if err != nil {
 		return nil, fmt.Errorf("handoff: %w", err)
 	}
@@ -78,16 +79,16 @@ func startHandoff(ctx context.Context, cfg *Config, clock bot.Clock, log *slog.L
 		sys.Close()
 		return nil, fmt.Errorf("handoff queue: %w", err)
 	}
-	h := newHandoffNode(sys.Node, q, sla, cfg.Handoff.PublishTimeout, clock, hlog)
+	h := newHandoffNode(sys.Node, q, sla, cfg.Handoff.PublishTimeout, clk, hlog)
 	h.requeueEvery = cfg.Handoff.RequeueEvery
 	h.sys = sys
 	return h, nil
 }
 
 // newHandoffNode wraps an open node and its queue.
-func newHandoffNode(n *handoff.Node, q *handoff.Queue, sla handoff.SLAFunc, publishTimeout time.Duration, clock bot.Clock, log *slog.Logger) *handoffNode {
+func newHandoffNode(n *handoff.Node, q *handoff.Queue, sla handoff.SLAFunc, publishTimeout time.Duration, clk clock.Clock, log *slog.Logger) *handoffNode {
 	return &handoffNode{
-		cfg: n.Config(), node: n, queue: q, sla: sla, clock: clock, log: log,
+		cfg: n.Config(), node: n, queue: q, sla: sla, clock: clk, log: log,
 		pub: n.NewFailFastPublisher(publishTimeout),
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/casework"
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
 	"github.com/collectagent/collectagent/live"
@@ -40,7 +41,7 @@ var rigNow = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 type hrig struct {
 	t     *testing.T
 	st    store.Store
-	clock *handofftest.Clock
+	clock *clock.Fake
 	h     *handoffNode
 	rt    *bot.Runtime
 	ts    *httptest.Server
@@ -56,7 +57,7 @@ func newHRig(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc) *hrig {
 // publisher of the test's.
 type rigOpts struct {
 	st           store.Store
-	clock        *handofftest.Clock
+	clock        *clock.Fake
 	prefix       string
 	requeueEvery time.Duration
 	pub          bot.Publisher
@@ -66,25 +67,25 @@ type rigOpts struct {
 func newHRigOpts(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc, o rigOpts) *hrig {
 	t.Helper()
 	ctx := context.Background()
-	clock := o.clock
-	if clock == nil {
-		clock = handofftest.NewClock(rigNow)
+	clk := o.clock
+	if clk == nil {
+		clk = clock.NewFake(rigNow)
 	}
 	st := o.st
 	if st == nil {
 		var err error
-		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.WithClock(clock.Now))
+		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.WithClock(clk.Now))
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
 	}
-	n := handofftest.Open(t, nc, handoff.Config{AckWait: 2 * time.Second, Prefix: o.prefix}, handoff.Deps{Clock: clock, Logger: testLog(t)}, false)
+	n := handofftest.Open(t, nc, handoff.Config{AckWait: 2 * time.Second, Prefix: o.prefix}, handoff.Deps{Clock: clk, Logger: testLog(t)}, false)
 	q, err := n.StartQueue(ctx, handoff.QueueOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHandoffNode(n, q, sla, 500*time.Millisecond, clock, testLog(t))
+	h := newHandoffNode(n, q, sla, 500*time.Millisecond, clk, testLog(t))
 	h.requeueEvery = o.requeueEvery
 	t.Cleanup(func() { h.Close() })
 	cfg := defaultConfig()
@@ -92,7 +93,7 @@ func newHRigOpts(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc, o rigOpts) *h
 	if o.pub != nil {
 		pub = o.pub
 	}
-	rt, err := bot.NewRuntime(cfg.Bot, bot.Deps{Store: st, Understander: understand.NewRules(), Clock: clock, Publisher: pub})
+	rt, err := bot.NewRuntime(cfg.Bot, bot.Deps{Store: st, Understander: understand.NewRules(), Clock: clk, Publisher: pub})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func newHRigOpts(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc, o rigOpts) *h
 		wb = nil
 	}
 	srv, err := web.New(web.Config{APIKeys: []string{rigKey}, TokenSecret: strings.Repeat("k", 32)},
-		web.Deps{Store: st, Runtime: rt, Clock: clock, Bridge: wb})
+		web.Deps{Store: st, Runtime: rt, Clock: clk, Bridge: wb})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func newHRigOpts(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc, o rigOpts) *h
 		_ = srv.Shutdown(ctx)
 		ts.Close()
 	})
-	return &hrig{t: t, st: st, clock: clock, h: h, rt: rt, ts: ts}
+	return &hrig{t: t, st: st, clock: clk, h: h, rt: rt, ts: ts}
 }
 
 func testLog(t *testing.T) *slog.Logger {

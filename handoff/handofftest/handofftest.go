@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -185,16 +184,6 @@ func Backends(t testing.TB) []Backend {
 	}
 	return bs
 }
-
-// Clock is clock.Fake, kept under this name for tests not yet ported.
-//
-// Deprecated: use clock.Fake.
-type Clock = clock.Fake
-
-// NewClock returns a clock stopped at t.
-//
-// Deprecated: use clock.NewFake.
-func NewClock(t time.Time) *clock.Fake { return clock.NewFake(t) }
 
 // WaitFor polls f every few milliseconds until it returns nil, failing
 // the test with f's last error after total.
