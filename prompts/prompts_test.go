@@ -19,13 +19,13 @@ func TestLocales(t *testing.T) {
 // Every locale must carry the same act kinds: a kind missing in one
 // language is a conversation that breaks in that language.
 func TestLocalesHaveSameKinds(t *testing.T) {
-	en, err := Templates("en-US")
+	en, err := Templates("en-US", Chat)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := slices.Sorted(maps.Keys(en))
 	for _, loc := range Locales() {
-		m, err := Templates(loc)
+		m, err := Templates(loc, Chat)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,31 +37,36 @@ func TestLocalesHaveSameKinds(t *testing.T) {
 
 func TestTemplatesParse(t *testing.T) {
 	for _, loc := range Locales() {
-		m, err := Templates(loc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range m {
-			if _, err := template.New(k).Option("missingkey=error").Parse(v); err != nil {
-				t.Errorf("%s/%s: %v", loc, k, err)
+		for _, variant := range []string{Chat, Voice} {
+			m, err := Templates(loc, variant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if variant == Voice && len(m) == 0 {
+				t.Errorf("%s: no voice wording", loc)
+			}
+			for k, v := range m {
+				if _, err := template.New(k).Option("missingkey=error").Parse(v); err != nil {
+					t.Errorf("%s/%s/%s: %v", loc, variant, k, err)
+				}
 			}
 		}
 	}
 }
 
 func TestTemplatesUnknownLocale(t *testing.T) {
-	if _, err := Templates("fr-FR"); !errors.Is(err, ErrUnknownLocale) {
+	if _, err := Templates("fr-FR", Chat); !errors.Is(err, ErrUnknownLocale) {
 		t.Fatalf("err = %v, want ErrUnknownLocale", err)
 	}
 }
 
 func TestTemplatesReturnsCopy(t *testing.T) {
-	m, err := Templates("en-US")
+	m, err := Templates("en-US", Chat)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m["greeting"] = "changed"
-	m2, _ := Templates("en-US")
+	m2, _ := Templates("en-US", Chat)
 	if m2["greeting"] == "changed" {
 		t.Fatal("Templates returned shared map")
 	}
