@@ -665,6 +665,9 @@ func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dial
 	r.turn(FromBot, "", text, "", map[string]any{"act": act.Kind, "blocked": blocked, "source": src, "replaced": ph.Replaced})
 	rep := &r.out.Replies[len(r.out.Replies)-1]
 	rep.Act, rep.Disclosure = string(act.Kind), act.Facts.Disclosure
+	if s.channel.Spoken() && !blocked {
+		rep.Link = act.Link
+	}
 	return nil
 }
 

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"text/template"
 )
 
@@ -124,4 +126,47 @@ func FuzzParseTemplates(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLoad(t *testing.T) {
+	chat := &fstest.MapFile{Data: []byte(`{"_c": "x", "greeting": "Hi", "balance": "{{.Amount}}"}`)}
+	tests := []struct {
+		name string
+		fsys fstest.MapFS
+		want string // in the error; "" for none
+	}{
+		{"chat and voice", fstest.MapFS{"templates/en-US.json": chat, "templates/en-US.voice.json": {Data: []byte(`{"balance": "{{.Amount}}!"}`)}}, ""},
+		{"chat only", fstest.MapFS{"templates/en-US.json": chat}, ""},
+		{"unknown variant", fstest.MapFS{"templates/en-US.json": chat, "templates/en-US.sms.json": {Data: []byte(`{}`)}}, `unknown variant "sms"`},
+		{"voice without chat", fstest.MapFS{"templates/en-US.json": chat, "templates/zh-CN.voice.json": {Data: []byte(`{}`)}}, "zh-CN.voice.json has no zh-CN.json"},
+		{"voice key not in chat", fstest.MapFS{"templates/en-US.json": chat, "templates/en-US.voice.json": {Data: []byte(`{"balanse": "x"}`)}}, `"balanse" is not in en-US.json`},
+		{"bad JSON", fstest.MapFS{"templates/en-US.json": {Data: []byte(`{"greeting": `)}}, "en-US.json"},
+		{"empty template", fstest.MapFS{"templates/en-US.json": {Data: []byte(`{"greeting": " "}`)}}, "greeting"},
+		{"no templates", fstest.MapFS{"flow.json": {Data: []byte(`{}`)}}, "templates"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := Load(tt.fsys)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, err := w.Templates("en-US", Voice)
+				if err != nil || len(v) > 1 {
+					t.Fatalf("voice %v %v", v, err)
+				}
+				c, _ := w.Templates("en-US", Chat)
+				if len(c) != 2 {
+					t.Fatalf("chat %v", c)
+				}
+				return
+			}
+			if !errors.Is(err, ErrBadTemplates) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load: %v, want ErrBadTemplates naming %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := Embedded(); err != nil {
+		t.Fatalf("embedded: %v", err)
+	}
 }
