@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -150,5 +151,40 @@ func TestVoiceWordingZH(t *testing.T) {
 	_, chat := talk(t, r, rt, "z-1", bot.ChannelChat, "1990年3月8日")
 	if got := byAct(t, chat, "balance").Text; got != "您在示范金融的待还金额为860.50元，应还款日为2026年11月10日，目前已逾期12天。" {
 		t.Errorf("balance in a chat: %q", got)
+	}
+}
+
+// The keypad answers a call's questions: the ID digits, then 1 for yes to
+// the read-back.
+func TestKeypad(t *testing.T) {
+	r := newRig(t)
+	rt := r.runtime(t)
+	ctx := context.Background()
+	for _, tt := range []struct{ account, promise string }{
+		{"a-1", "I'll pay the full amount on November 27"},
+	} {
+		c, err := rt.Begin(ctx, tt.account, bot.ChannelPhone, bot.ByBorrower)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := rt.Open(ctx, c.ID)
+		if _, err := s.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Keypad(ctx, "12a", ""); !errors.Is(err, bot.ErrInvalid) {
+			t.Errorf("Keypad(12a): %v", err)
+		}
+		out, err := s.Keypad(ctx, "4417#", "k1")
+		if err != nil || !strings.Contains(joined(out), "identity is confirmed") {
+			t.Fatalf("ID digits by keypad: %+v %v", out, err)
+		}
+		say(t, s, tt.promise)
+		if s.Expect() != "yes_no" {
+			t.Fatalf("Expect %q at the read-back", s.Expect())
+		}
+		out, err = s.Keypad(ctx, "1", "k2")
+		if err != nil || s.Conversation().OutcomeType != "ptp" {
+			t.Fatalf("1 for yes: %+v %v, outcome %q", out, err, s.Conversation().OutcomeType)
+		}
 	}
 }
