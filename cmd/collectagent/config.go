@@ -20,6 +20,7 @@ import (
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/llm"
 	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store/sqlite"
@@ -55,8 +56,8 @@ type Config struct {
 	LLM llm.Config `yaml:"llm" validate:"-"` // validated by llm.Config.Validate
 	// NATS is the embedded server (default) or an external one; Handoff
 	// times the escalation queue (handoff.go).
-	NATS    NATSConfig    `yaml:"nats" validate:"-"`    // validated by handoffConfigErrors
-	Handoff HandoffConfig `yaml:"handoff" validate:"-"` // validated by handoffConfigErrors
+	NATS    NATSConfig    `yaml:"nats" validate:"-"`    // validated by handoff.SettingsErrors
+	Handoff HandoffConfig `yaml:"handoff" validate:"-"` // validated by handoff.SettingsErrors
 	// Audit checkpoints the heads of the audit chains, signed, to an
 	// append-only file outside the database. The key is in
 	// audit.key_file or COLLECT_AUDIT_KEY, never in this file.
@@ -322,7 +323,7 @@ func (cfg *Config) validate() error {
 		}
 	}
 	msgs = append(msgs, llmConfigErrors(cfg.LLM)...)
-	msgs = append(msgs, handoffConfigErrors(cfg.NATS, cfg.Handoff)...)
+	msgs = append(msgs, handoff.SettingsErrors(cfg.NATS, cfg.Handoff)...)
 	if err := cfg.Retention.Config.Validate(); err != nil {
 		msgs = append(msgs, strings.TrimPrefix(err.Error(), retention.ErrConfig.Error()+": "))
 	}

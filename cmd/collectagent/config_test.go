@@ -220,11 +220,11 @@ func TestConfigLLMErrorsNameTheField(t *testing.T) {
 func TestNATSAuthConfigErrors(t *testing.T) {
 	n := NATSConfig{URL: "nats://x:4222"}
 	n.Auth.User, n.Auth.Token = "u", "t"
-	if msgs := handoffConfigErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
+	if msgs := handoff.SettingsErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
 		t.Errorf("user and token: %v", msgs)
 	}
 	n.Auth = handoff.AuthConfig{User: "u"}
-	if msgs := handoffConfigErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
+	if msgs := handoff.SettingsErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
 		t.Errorf("user without password: %v", msgs)
 	}
 }

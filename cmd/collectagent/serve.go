@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/collectagent/collectagent/audit"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/metrics"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/telephony/record"
@@ -117,7 +118,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 1
 	}
-	bridge, err := web.NewBridge(web.BridgeDeps{Node: ho.node, Queue: ho.queue, Store: st, Logger: log})
+	bridge, err := live.NewBridge(live.BridgeDeps{Node: ho.node, Queue: ho.queue, Store: st, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 1
