@@ -84,7 +84,7 @@ func stores(t *testing.T, clock *fakeClock) map[string]store.Store {
 // converse stores a conversation of account id at when, sealed as the
 // runtime seals one: guard events holding the bot's words, a records event
 // vouching for the turns and a promise.
-func converse(t *testing.T, st store.Store, id, conv string, when time.Time) {
+func converse(t testing.TB, st store.Store, id, conv string, when time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	c := store.Conversation{ID: conv, AccountID: id, DebtID: id + "-d", Channel: "chat", Locale: "en-US", Mode: store.ModeBot,
@@ -124,7 +124,7 @@ func converse(t *testing.T, st store.Store, id, conv string, when time.Time) {
 	}
 }
 
-func seedAccounts(t *testing.T, st store.Store, ids ...string) {
+func seedAccounts(t testing.TB, st store.Store, ids ...string) {
 	t.Helper()
 	var accts []store.Account
 	for _, id := range ids {
