@@ -107,6 +107,8 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 	m.HandleFunc("GET /v1/agent/conversations/{id}", c.authed(c.conversation))
 	m.HandleFunc("GET /v1/agent/callbacks", c.authed(c.callbacks))
 	m.HandleFunc("POST /v1/agent/callbacks/{id}/done", c.authed(c.callbackDone))
+	m.HandleFunc("GET /v1/agent/accounts/{id}/verification", c.authed(c.verificationStatus))
+	m.HandleFunc("POST /v1/agent/accounts/{id}/verification/unlock", c.authed(c.unlockVerification))
 	m.HandleFunc("GET /v1/agent/ws", c.ws)
 	// A known path with another method is a JSON 405, as for the rest of
 	// the API.
