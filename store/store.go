@@ -169,11 +169,11 @@ type Conversation struct {
 	OutcomeType string          `json:"outcome_type"`
 	// LateReason is the borrower's stated reason for lateness (a
 	// dialog.Late* code), "" until one is stated.
-	LateReason string `json:"late_reason,omitempty"`
-	Version    int64  `json:"version"` // bumped by every CommitTurn
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
-	EndedAt     *time.Time      `json:"ended_at,omitempty"`
+	LateReason string     `json:"late_reason,omitempty"`
+	Version    int64      `json:"version"` // bumped by every CommitTurn
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
 }
 
 // ConversationFilter selects conversations; zero fields match all.
