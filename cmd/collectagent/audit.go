@@ -79,6 +79,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if len(files) == 0 {
 		files = []string{cfg.checkpointPath()}
+		if _, err := os.Stat(cfg.importCheckpointPath()); err == nil {
+			files = append(files, cfg.importCheckpointPath())
+		}
 	}
 	st, _, err := openStore(ctx, &cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -103,8 +106,8 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if key.IsZero() {
 		ck = "checkpoints not checked (no key: audit.key_file or COLLECT_AUDIT_KEY)"
 	}
-	fmt.Fprintf(stdout, "audit: %d chains, %d events, %d broken, %d conversations, %d turns, %s, %d problems\n",
-		rep.chains, rep.events, rep.broken, rep.convs, rep.turns, ck, len(rep.findings))
+	fmt.Fprintf(stdout, "audit: %d chains, %d events, %d broken, %d conversations, %d turns, %d accounts, %s, %d problems\n",
+		rep.chains, rep.events, rep.broken, rep.convs, rep.turns, rep.accounts, ck, len(rep.findings))
 	if len(rep.findings) > 0 {
 		return 1
 	}
@@ -113,6 +116,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 type auditReport struct {
 	chains, events, broken, convs, turns, lines int
+	accounts                                    int
 	last                                        time.Time
 	findings                                    []audit.Finding
 }
@@ -169,6 +173,24 @@ func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []str
 		rep.convs++
 		rep.turns += len(s.Turns)
 		rep.findings = append(rep.findings, audit.CheckRecords(c.ID, chains[c.ID], s)...)
+	}
+
+	// The stored accounts against the imports that sealed them.
+	if chain == "" || chain == audit.ImportChain {
+		var accts []store.Account
+		for after := ""; ; {
+			page, err := st.ListAccounts(ctx, after, 1000)
+			if err != nil {
+				return rep, err
+			}
+			accts = append(accts, page...)
+			if len(page) < 1000 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		rep.accounts = len(accts)
+		rep.findings = append(rep.findings, audit.CheckImports(chains[audit.ImportChain], accts)...)
 	}
 
 	// The chains against the signed checkpoints.

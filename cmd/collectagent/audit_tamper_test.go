@@ -154,7 +154,11 @@ func auditedConversations(t *testing.T, st store.Store, cpPath string) []string 
 			Debts: []store.Debt{{ID: id + "-d1", AccountID: id, Creditor: "Demo Finance", AmountMinor: 24000, Currency: "USD", DueDate: "2026-11-13", DaysPastDue: 10}},
 		})
 	}
+	accts[1].DoNotContact.Email = true
 	if err := wst.UpsertAccounts(ctx, accts); err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.SealImport(ctx, wst, accts, "csv", "accounts.csv", clock.t); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -300,6 +304,28 @@ func TestAuditVerifyTampering(t *testing.T) {
 			}
 			t.Fatal("turn 4 is not sealed")
 		}, []string{"altered: seq"}},
+		{"imported debt edited", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `UPDATE debts SET amount_minor = 100 WHERE account_id = $1`, "a-1")
+		}, []string{"account a-1: altered: differs from the import sealed at"}},
+		{"imported do-not-contact lifted", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `UPDATE accounts SET dnc_email = $1 WHERE id = $2`, false, "a-2")
+		}, []string{"account a-2: altered: do-not-contact on email lifted"}},
+		{"account added without an import", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `INSERT INTO accounts (id, name, date_of_birth, id_last4, locale, timezone, phone, email, portfolio, created_at, updated_at)
+				SELECT 'a-9', name, date_of_birth, id_last4, locale, timezone, phone, email, portfolio, created_at, updated_at FROM accounts WHERE id = 'a-1'`)
+		}, []string{"account a-9: stored but not sealed by any import"}},
+		{"import record deleted", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `DELETE FROM audit_events WHERE chain = $1`, audit.ImportChain)
+		}, []string{`chain "imports": whole chain: missing: deleted`, "account a-1: stored but not sealed by any import"}},
+		{"import record edited and re-sealed", func(t *testing.T, db auditDB, _ string, c []string) {
+			evs := events(t, db, audit.ImportChain)
+			data := strings.Replace(string(evs[0].Data), `"dnc":["email"]`, `"dnc":[]`, 1)
+			if data == string(evs[0].Data) {
+				t.Fatalf("no do-not-contact sealed: %s", data)
+			}
+			db.exec(t, `UPDATE audit_events SET data = $1 WHERE chain = $2 AND seq = 1`, data, audit.ImportChain)
+			reseal(t, db, audit.ImportChain, 1)
+		}, []string{`chain "imports": event 1: altered: seq 1's hash differs`}},
 		{"checkpoint line forged", func(t *testing.T, _ auditDB, cpPath string, c []string) {
 			f, err := os.OpenFile(cpPath, os.O_APPEND|os.O_WRONLY, 0)
 			if err != nil {
