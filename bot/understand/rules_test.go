@@ -260,6 +260,14 @@ var table = []tcase{
 	{text: "1988-07-21", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
 	{text: "my birthday is July 21st, 1988", loc: en, want: want{intent: identify, dob: "1988-07-21"}},
 	{text: "1988年7月21日", loc: zh, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	// Dates written with dots are three numbers, not a decimal; years as
+	// they are said (speech-to-text).
+	{text: "1988.7.21", loc: zh, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "07.21.1988", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "21.7.1988", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "july twenty first nineteen eighty eight", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "july 21 nineteen eighty-eight", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "march 2nd nineteen oh five", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1905-03-02"}},
 	{text: "19880721", loc: zh, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
 	{text: "4417", loc: en, stage: dialog.StageVerify, want: want{intent: identify, id: "4417"}},
 	{text: "last four are 4417", loc: en, want: want{intent: identify, id: "4417"}},
