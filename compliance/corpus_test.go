@@ -82,7 +82,7 @@ var corpusThresholds = map[string]struct{ minBlocked, minPassed float64 }{
 	"dev":  {0.97, 0.98},
 	"test": {0.89, 0.95},
 	// holdout: implied threats, written before the mechanism for them.
-	"holdout": {0, 0},
+	"holdout": {0.75, 0.95},
 }
 
 func TestGuardCorpus(t *testing.T) {
