@@ -373,6 +373,11 @@ var table = []tcase{
 	{text: "我在忙，晚点再说", loc: zh, want: want{intent: later}},
 	{text: "I need more time", loc: en, want: want{intent: extension}},
 	{text: "能宽限几天吗", loc: zh, want: want{intent: extension}},
+	// A later payment by a stated span, whatever the verb and the number.
+	{text: "能不能晚一周还", loc: zh, want: want{intent: extension}},
+	{text: "推迟10天可以吗", loc: zh, want: want{intent: extension}},
+	{text: "can you push it back a week", loc: en, want: want{intent: extension}},
+	{text: "could we postpone it by two weeks", loc: en, want: want{intent: extension}},
 	{text: "I can pay it in full now", loc: en, want: want{intent: payNow}},
 	{text: "我现在就还", loc: zh, want: want{intent: payNow}},
 	{text: "I'll pay it all on Friday", loc: en, want: want{intent: promise, alts: []dialog.Intent{payNow}, date: "2026-11-27"}},
