@@ -99,6 +99,11 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 	en, zh := englishForm(req.Text, req.Names), chineseForm(req.Text, req.Names)
 	m := newForms(req.Text, en, zh)
 	p = r.rights.apply(p, m)
+	if p.Has(dialog.IntentAbuse) && hasOffer(p) && !addressed(m) {
+		// "妈的 又来 月底还行了吧", "ugh fml ill pay friday": swearing at
+		// nobody next to a way to pay is venting, not abuse.
+		p = without(p, dialog.IntentAbuse)
+	}
 	if !p.Has(dialog.IntentExtension) && !p.Has(dialog.IntentCannotPay) && asksDelay(m) {
 		p = with(p, dialog.IntentExtension)
 	}
@@ -221,4 +226,15 @@ var (
 
 func asksDelay(m *forms) bool {
 	return (m.zh != "" && zhDelay.MatchString(m.zh)) || (m.en != "" && enDelay.MatchString(m.en))
+}
+
+var (
+	zhAddressee = regexp.MustCompile(`你|您|尼玛|你妈|nmsl|sb|傻|狗|畜|滚`)
+	enAddressee = regexp.MustCompile(`\b(?:you|your|youre|u|ur|ya|yall|people|bot|idiot|idiots|moron|morons|bitch|bastard|bastards|scum|loser|losers|clown|clowns)\b`)
+)
+
+// addressed reports whether the message speaks to or names someone: an
+// insult needs an addressee; an expletive alone does not have one.
+func addressed(m *forms) bool {
+	return zhAddressee.MatchString(m.zh) || zhAddressee.MatchString(m.raw) || enAddressee.MatchString(m.en)
 }

@@ -349,6 +349,11 @@ var table = []tcase{
 	{text: "我要投诉你们", loc: zh, want: want{intent: complaint}},
 	{text: "傻逼", loc: zh, want: want{intent: abuse, sentiment: "angry"}},
 	{text: "你妈的滚", loc: zh, want: want{intent: abuse}},
+	// Swearing at nobody next to a way to pay is venting; at the
+	// collector, with or without an offer, it is abuse.
+	{text: "妈的 又来 周五还行了吧", loc: zh, want: want{intent: promise, date: "2026-11-27"}},
+	{text: "fuck it ill pay it all friday", loc: en, want: want{intent: promise, date: "2026-11-27"}},
+	{text: "fuck you ill pay friday", loc: en, want: want{intent: abuse, date: "2026-11-27"}},
 	{text: "我想死", loc: zh, want: want{intent: distress, sentiment: "distressed"}},
 	{text: "真的活不下去了", loc: zh, want: want{intent: distress}},
 	// hardship
