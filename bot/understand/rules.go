@@ -104,7 +104,9 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 		// nobody next to a way to pay is venting, not abuse.
 		p = without(p, dialog.IntentAbuse)
 	}
-	if !p.Has(dialog.IntentExtension) && !p.Has(dialog.IntentCannotPay) && asksDelay(m) {
+	if !p.Has(dialog.IntentExtension) && !p.Has(dialog.IntentCannotPay) && !hasOffer(p) && len(p.Parts) == 0 && p.Amount.Minor == 0 && asksDelay(m) {
+		// Only a request for time alone: "half now and push the rest back
+		// a week" is a schedule, read as such.
 		p = with(p, dialog.IntentExtension)
 	}
 	if party := r.party.detect(m); party != "" {

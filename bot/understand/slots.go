@@ -492,8 +492,21 @@ func (a *analysis) year(i int) (int, int, bool) {
 
 // spokenYear reads a year as it is said (and as speech-to-text writes
 // it): "nineteen sixty eight", "nineteen oh five", "two thousand five",
-// "twenty twelve".
+// "twenty twelve". Only while the bot waits for an identity answer, and
+// only a birth year (ten years back or more): elsewhere "the 5th,
+// nineteen fifty" is a date and an amount.
 func (a *analysis) spokenYear(i int) (int, int, bool) {
+	if a.req.Stage != dialog.StageVerify && a.req.Expect != dialog.ExpectIdentity {
+		return 0, 0, false
+	}
+	y, e, ok := a.spokenYearAny(i)
+	if !ok || y < 1900 || y > a.today.Year-10 {
+		return 0, 0, false
+	}
+	return y, e, true
+}
+
+func (a *analysis) spokenYearAny(i int) (int, int, bool) {
 	e, hi, ok := a.r.roleAt(a.toks, i, roleNum)
 	if !ok {
 		return 0, 0, false
