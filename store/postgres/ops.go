@@ -75,6 +75,12 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 				a.DoNotContact.Chat, a.DoNotContact.Voice, a.DoNotContact.SMS, a.DoNotContact.Email,
 				a.Flags.Attorney, a.Flags.Dispute, a.Flags.Bankruptcy, a.Flags.Deceased, a.CreatedAt, a.UpdatedAt)
 			where = append(where, pos{i, -1})
+			// An erased account stays erased: the debts are updated, its
+			// personal data stays empty.
+			b.Queue(`UPDATE accounts SET name = '', date_of_birth = '', id_last4 = '', phone = '', email = '',
+				consent_chat = false, consent_voice = false, consent_sms = false, consent_recording = false,
+				dnc_chat = true, dnc_voice = true, dnc_sms = true, dnc_email = true WHERE id = $1 AND erased_at IS NOT NULL`, a.ID)
+			where = append(where, pos{i, -1})
 			b.Queue(`DELETE FROM debts WHERE account_id = $1`, a.ID)
 			where = append(where, pos{i, -1})
 			for k, d := range a.Debts {

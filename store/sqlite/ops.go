@@ -107,6 +107,9 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 			if err != nil {
 				return fmt.Errorf("accounts[%d]: %w", i, mapErr(err))
 			}
+			if _, err := tx.ExecContext(ctx, reErase, a.ID); err != nil {
+				return fmt.Errorf("accounts[%d]: %w", i, mapErr(err))
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM debts WHERE account_id = ?`, a.ID); err != nil {
 				return fmt.Errorf("accounts[%d]: delete debts: %w", i, err)
 			}
@@ -128,6 +131,12 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 	}
 	return nil
 }
+
+// reErase keeps an erased account erased when an import brings its
+// personal data back: the debts are updated, the rest stays empty.
+const reErase = `UPDATE accounts SET name = '', date_of_birth = '', id_last4 = '', phone = '', email = '',
+	consent_chat = 0, consent_voice = 0, consent_sms = 0, consent_recording = 0,
+	dnc_chat = 1, dnc_voice = 1, dnc_sms = 1, dnc_email = 1 WHERE id = ? AND erased_at IS NOT NULL`
 
 func asInvalid(err error) error {
 	if errors.Is(err, store.ErrConflict) {
