@@ -113,6 +113,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer ho.Close()
+	if cp != nil {
+		// A copy of every checkpoint line in JetStream; the last lines are
+		// copied (deferred, so before NATS closes) once the server drained.
+		ms, err := openCheckpointStream(ctx, ho.node.JetStream(), ho.cfg.Prefix, ho.cfg.Replicas)
+		if err != nil {
+			fmt.Fprintf(stderr, "serve: %v\n", err)
+			return 1
+		}
+		cp.SetMirror(ms)
+		defer func() {
+			if err := cp.Flush(); err != nil {
+				log.Error("audit: checkpoint failed", "err", err)
+			}
+			cp.SetMirror(nil)
+		}()
+	}
 	rt, model, err := newRuntime(&cfg, st, log, ho.Publisher())
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
