@@ -72,7 +72,7 @@ var table = []rule{
 	{pkg: "store/sqlite", may: []string{"store", "store/internal/..."}, ext: []string{"modernc.org/sqlite", "github.com/pressly/goose/"}, deny: transports},
 	{pkg: "store/postgres", may: []string{"store", "store/internal/..."}, ext: []string{"github.com/jackc/pgx/", "github.com/pressly/goose/"}, deny: transports},
 	{pkg: "store/storetest", may: []string{"store"}},
-	{pkg: "audit", may: []string{"store"}, deny: join(transports, drivers)},
+	{pkg: "audit", may: []string{"compliance", "store"}, deny: join(transports, drivers)},
 	{pkg: "accounts", may: []string{"compliance", "store"}, ext: []string{"github.com/go-playground/validator/"}, deny: join(transports, drivers)},
 
 	// The conversation runtime: no transport, no storage details.
