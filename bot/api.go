@@ -31,6 +31,11 @@ type Reply struct {
 	Name string `json:"name,omitempty"`
 	Text string `json:"text"`
 	Seq  int64  `json:"seq"`
+	// Act is the dialog act a bot reply renders ("greeting",
+	// "recording_notice", "ask_verify", ...): a voice channel marks
+	// required notices uninterruptible and listens for what the last
+	// question asks. Empty for agents' and system messages.
+	Act string `json:"act,omitempty"`
 }
 
 // Status is the conversation's state as the borrower's client sees it.
