@@ -54,6 +54,7 @@ type sttResult struct {
 	tr           speech.Transcript
 	err          error
 	at           time.Time
+	dur          time.Duration
 	maybeBargeIn bool
 	duringNotice bool
 }
@@ -420,7 +421,7 @@ func (c *Controller) onFrame(f []int16) {
 			ctx, cancel := withTimeout(c.ctx, c.cfg.ProviderTimeout)
 			defer cancel()
 			tr, err := c.d.STT.Transcribe(ctx, speech.Audio{PCM: pcm, Rate: 8000}, speech.Hints{Lang: c.cfg.Lang, Expect: expect})
-			c.post(sttResult{tr: tr, err: err, at: now, maybeBargeIn: maybe, duringNotice: notice})
+			c.post(sttResult{tr: tr, err: err, at: now, dur: time.Duration(len(pcm)) * time.Second / 8000, maybeBargeIn: maybe, duringNotice: notice})
 		}()
 	}
 }
@@ -450,7 +451,7 @@ func (c *Controller) onSTT(r sttResult) {
 	if r.duringNotice {
 		c.stat(func(s *Stats) { s.KeptDuringNotice++ })
 	}
-	c.submit(Input{Kind: Speech, Text: text, Confidence: r.tr.Confidence, At: r.at, SpokenDuringNotice: r.duringNotice})
+	c.submit(Input{Kind: Speech, Text: text, Confidence: r.tr.Confidence, At: r.at, Duration: r.dur, SpokenDuringNotice: r.duringNotice})
 }
 
 // pauseForCaller holds playback for a possible interruption.
