@@ -22,6 +22,7 @@ import (
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/store/sqlite"
+	"github.com/collectagent/collectagent/telephony/voice"
 	"github.com/collectagent/collectagent/web"
 )
 
@@ -60,6 +61,8 @@ type Config struct {
 	// append-only file outside the database. The key is in
 	// audit.key_file or COLLECT_AUDIT_KEY, never in this file.
 	Audit audit.Config `yaml:"audit"`
+	// Voice takes in-app calls (docs/voice.md).
+	Voice voice.Config `yaml:"voice"`
 
 	// auditKey is COLLECT_AUDIT_KEY: the checkpoint key itself. It is
 	// never logged or printed.
@@ -98,6 +101,7 @@ func defaultConfig() Config {
 		SQLite:  sqlite.DefaultConfig(),
 		LLM:     llm.Defaults(),
 		Handoff: defaultHandoffConfig(),
+		Voice:   voice.DefaultConfig(),
 		Audit:   audit.DefaultConfig(),
 	}
 }

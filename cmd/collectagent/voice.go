@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/collectagent/collectagent/telephony/record"
+	"github.com/collectagent/collectagent/telephony/speech"
+	"github.com/collectagent/collectagent/telephony/voice"
+)
+
+// newVoice builds the voice channel: the speech engines found on this
+// machine (or configured), recordings under data/recordings.
+func newVoice(cfg Config, log *slog.Logger) (*voice.Service, error) {
+	providers, err := speech.New(cfg.Voice.Speech, speech.Detect())
+	if err != nil {
+		return nil, fmt.Errorf("voice: %w", err)
+	}
+	svc, err := voice.New(cfg.Voice, voice.Deps{
+		Providers: providers,
+		Blob:      record.Dir{Root: filepath.Join(cfg.Data, "recordings")},
+		Log:       log.With("component", "voice"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("voice calls", "engines", svc.Engines())
+	return svc, nil
+}
+
+// pruneRecordings deletes expired recordings hourly (voice.retention).
+func pruneRecordings(svc *voice.Service, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := svc.Prune(ctx); err != nil {
+				log.Warn("pruning recordings failed", "err", err)
+			} else if n > 0 {
+				log.Info("recordings pruned", "files", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
