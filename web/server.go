@@ -149,7 +149,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/chat", s.chat)
 	m.HandleFunc("GET /v1/voice", s.voiceCall)
 	m.Handle("GET /v1/conversations/{id}/recordings", s.authed(s.getRecordings))
-	m.Handle("GET /v1/conversations/{id}/recordings/{call}/{file}", s.authed(s.getRecording))
+	m.Handle("GET /v1/conversations/{id}/recordings/{name}", s.authed(s.getRecording))
 	// The API's own description (openapi.go). Metrics, expvar and pprof
 	// are on the admin listener (AdminHandler), not here.
 	m.HandleFunc("GET /v1/openapi.yaml", s.openAPI)
@@ -159,7 +159,7 @@ func (s *Server) routes() {
 		"/healthz": "GET", "/readyz": "GET", "/v1/accounts": "POST", "/v1/accounts/{id}": "GET",
 		"/v1/accounts/{id}/promises": "GET", "/v1/accounts/{id}/plans": "GET", "/v1/sessions": "POST",
 		"/v1/conversations/{id}": "GET", "/v1/chat": "GET", "/v1/openapi.yaml": "GET",
-		"/v1/voice": "GET", "/v1/conversations/{id}/recordings": "GET", "/v1/conversations/{id}/recordings/{call}/{file}": "GET",
+		"/v1/voice": "GET", "/v1/conversations/{id}/recordings": "GET", "/v1/conversations/{id}/recordings/{name}": "GET",
 	} {
 		if allow == "GET" {
 			allow = "GET, HEAD"

@@ -201,14 +201,14 @@ type RecordingsResponse struct {
 	Recordings []voice.RecordingFile `json:"recordings"`
 }
 
-// getRecording is GET /v1/conversations/{id}/recordings/{call}/{file}: a
-// WAV file.
+// getRecording is GET /v1/conversations/{id}/recordings/{name}: a WAV
+// file.
 func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
 	if s.voice == nil {
 		s.writeError(w, r, ErrVoiceOff)
 		return
 	}
-	rc, err := s.voice.OpenRecording(r.Context(), r.PathValue("id"), r.PathValue("call")+"/"+r.PathValue("file"))
+	rc, err := s.voice.OpenRecording(r.Context(), r.PathValue("id"), r.PathValue("name"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -325,7 +325,7 @@ func TestVoiceCallRecordsPromise(t *testing.T) {
 	}, nil)
 	var mix string
 	for _, r := range recs.Recordings {
-		if strings.HasSuffix(r.Name, "/mix.wav") {
+		if strings.HasSuffix(r.Name, "-mix.wav") {
 			mix = r.Name
 		}
 	}
@@ -340,7 +340,7 @@ func TestVoiceCallRecordsPromise(t *testing.T) {
 	if code, _ := e.do("GET", "/v1/conversations/"+sess.ConversationID+"/recordings/"+mix, nil, ""); code != 401 {
 		t.Errorf("recording without the API key: %d", code)
 	}
-	if code, _ := e.do("GET", "/v1/conversations/"+sess.ConversationID+"/recordings/x/%2e%2e", nil, testKey); code != 404 {
+	if code, _ := e.do("GET", "/v1/conversations/"+sess.ConversationID+"/recordings/20261203T150405.000Z-%2e%2e%2fx", nil, testKey); code != 404 {
 		t.Errorf("a climbing recording name: %d", code)
 	}
 }

@@ -145,8 +145,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2
 	}
-	stopPrune := pruneRecordings(calls, log)
-	defer stopPrune()
 	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx, Metrics: mx.Handler(), Voice: calls})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"time"
 
 	"github.com/collectagent/collectagent/telephony/record"
 	"github.com/collectagent/collectagent/telephony/speech"
@@ -29,28 +27,4 @@ func newVoice(cfg Config, log *slog.Logger) (*voice.Service, error) {
 	}
 	log.Info("voice calls", "engines", svc.Engines())
 	return svc, nil
-}
-
-// pruneRecordings deletes expired recordings hourly (voice.retention).
-func pruneRecordings(svc *voice.Service, log *slog.Logger) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			if n, err := svc.Prune(ctx); err != nil {
-				log.Warn("pruning recordings failed", "err", err)
-			} else if n > 0 {
-				log.Info("recordings pruned", "files", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
 }

@@ -55,9 +55,8 @@ type Config struct {
 	// "callback" ends it with the offer of a call back.
 	OnHandoff string `yaml:"on_handoff" validate:"omitempty,oneof=captions callback"`
 	// Record keeps both legs and their mix (WAV) after the recording
-	// notice; Retention deletes recordings older than it (0 keeps them).
-	Record    bool          `yaml:"record"`
-	Retention time.Duration `yaml:"retention" validate:"omitempty,min=1h"`
+	// notice. How long they are kept is retention.recordings.
+	Record bool `yaml:"record"`
 }
 
 // DefaultConfig returns the defaults.
@@ -204,53 +203,55 @@ func (s *Service) callDeps(lang string, conv call.Conversation, tr call.Transpor
 	return d
 }
 
-// RecordingPrefix is where a call's recording is kept: under its
-// conversation, one folder per call named by its start (UTC).
+// RecordingPrefix is where a call's recording is kept: under the day it
+// started and its conversation (the layout retention.BlobRecordings
+// reads), its files named by the start, e.g.
+// 2026/12/03/<conversation>/20261203T150405.000Z-mix.wav.
 func RecordingPrefix(conversationID string, start time.Time) string {
-	return path.Join("conversations", conversationID, start.UTC().Format("20060102T150405.000Z"))
+	start = start.UTC()
+	return path.Join(start.Format("2006/01/02"), conversationID, start.Format(stampLayout))
 }
+
+const stampLayout = "20060102T150405.000Z"
 
 // RecordingFile is one stored file of a conversation's calls.
 type RecordingFile struct {
-	// Name is "<call start>/<leg>.wav", leg being caller, bot or mix.
+	// Name is "<call start>-<leg>.wav", leg being caller, bot or mix.
 	Name     string    `json:"name"`
 	Size     int64     `json:"size"`
 	Modified time.Time `json:"modified"`
 }
 
-// Recordings lists the recordings of a conversation.
+// Recordings lists the recordings of a conversation, oldest call first.
 func (s *Service) Recordings(ctx context.Context, conversationID string) ([]RecordingFile, error) {
 	if s.d.Blob == nil {
 		return nil, nil
 	}
-	prefix := path.Join("conversations", conversationID) + "/"
-	infos, err := s.d.Blob.List(ctx, prefix)
+	infos, err := s.d.Blob.List(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]RecordingFile, 0, len(infos))
+	out := []RecordingFile{}
 	for _, in := range infos {
-		out = append(out, RecordingFile{Name: strings.TrimPrefix(in.Key, prefix), Size: in.Size, Modified: in.Modified})
+		dir, name := path.Split(in.Key)
+		if path.Base(dir) != conversationID || !strings.HasSuffix(name, ".wav") {
+			continue
+		}
+		out = append(out, RecordingFile{Name: name, Size: in.Size, Modified: in.Modified})
 	}
 	return out, nil
 }
 
 // OpenRecording opens one file listed by Recordings.
 func (s *Service) OpenRecording(ctx context.Context, conversationID, name string) (io.ReadCloser, error) {
-	if s.d.Blob == nil {
-		return nil, ErrNoRecording
+	stamp, _, ok := strings.Cut(name, "-")
+	t, err := time.Parse(stampLayout, stamp)
+	if s.d.Blob == nil || !ok || err != nil || strings.ContainsAny(name, "/\\") {
+		return nil, fmt.Errorf("%q: %w", name, ErrNoRecording)
 	}
-	r, err := s.d.Blob.Get(ctx, path.Join("conversations", conversationID)+"/"+name)
+	r, err := s.d.Blob.Get(ctx, path.Join(t.Format("2006/01/02"), conversationID, name))
 	if errors.Is(err, record.ErrNotFound) || errors.Is(err, record.ErrBadKey) {
 		return nil, fmt.Errorf("%s: %w", name, ErrNoRecording)
 	}
 	return r, err
-}
-
-// Prune deletes recordings older than the retention setting.
-func (s *Service) Prune(ctx context.Context) (int, error) {
-	if s.d.Blob == nil || s.cfg.Retention <= 0 {
-		return 0, nil
-	}
-	return record.Prune(ctx, s.d.Blob, "conversations/", s.d.Clock.Now().Add(-s.cfg.Retention))
 }
