@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 	"github.com/pion/webrtc/v4"
 
@@ -452,5 +454,135 @@ func TestVoiceRefusals(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 503 || decodeError(t, body).Error.Code != CodeOverCapacity || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("over the limit: %d %s %v", resp.StatusCode, body, resp.Header)
+	}
+}
+
+// pageRecognizer answers only the open question and the read-back: the
+// page's microphone repeats one sentence, and verification is keyed.
+func pageRecognizer() *speech.FakeRecognizer {
+	r := speech.NewFakeRecognizer()
+	r.Func = func(a speech.Audio, h speech.Hints) speech.Transcript {
+		switch {
+		case len(a.PCM) < a.Rate/2:
+			return speech.Transcript{}
+		case len(h.Expect.Phrases) > 0:
+			return speech.Transcript{Text: "I can pay the full amount on Friday", Confidence: 0.8}
+		case h.Expect.YesNo && !h.Expect.Date && !h.Expect.Amount && !h.Expect.Count:
+			return speech.Transcript{Text: "yes", Confidence: 0.9}
+		}
+		return speech.Transcript{}
+	}
+	return r
+}
+
+// newCallBrowser is newBrowser with a fake microphone playing wav.
+func newCallBrowser(t *testing.T, wav string) context.Context {
+	t.Helper()
+	newBrowser(t) // skips or fails when chromium is missing
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", wav+"%noloop"),
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(412, 900),
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		p, _ := exec.LookPath("chromium")
+		opts[0] = chromedp.ExecPath(p)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// TestCallPage places a real call from the demo page in headless
+// Chromium: its fake microphone plays espeak-ng speech, the test keys the
+// date of birth with insertDTMF, and the promise is recorded while the
+// page heard the bot.
+func TestCallPage(t *testing.T) {
+	in := speech.Detect()
+	needTool(t, in.Espeak != "", "espeak-ng")
+	tts := speech.Espeak{Path: in.Espeak}
+	said, err := tts.Synthesize(context.Background(), "I can pay the full amount on Friday.", "en-US")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The sentence, then three seconds of silence, a dozen times: whenever
+	// the bot asks, the caller is about to answer.
+	var mic []int16
+	for range 12 {
+		mic = append(mic, said.PCM...)
+		mic = append(mic, make([]int16, 3*said.Rate)...)
+	}
+	wav := filepath.Join(t.TempDir(), "mic.wav")
+	f, err := os.Create(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := speech.WriteWAV(f, speech.Audio{PCM: mic, Rate: said.Rate}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	bctx := newCallBrowser(t, wav)
+	e := newVoiceEnv(t, voice.Config{EndOfTurn: 400 * time.Millisecond, Record: true},
+		speech.Providers{STT: pageRecognizer(), STTLangs: []string{"*"}, TTS: tts, Found: in},
+		func(c *Config) { c.Demo = true; c.DemoAccounts = []string{"call-maria", "call-wang"} })
+	e.addAccounts(maria("call-maria"), wangFang("call-wang"))
+	ctx, cancel := context.WithTimeout(bctx, 150*time.Second)
+	defer cancel()
+
+	stat := func(expr string) string {
+		v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		return v
+	}
+	captions := func() string { return stat(`JSON.stringify(collectCall.stats)`) }
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.ts.URL+"/?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`#borrowers button[data-call="call-wang"]`)),
+	); err != nil {
+		t.Fatalf("demo list: %v", err)
+	}
+	if label := stat(`document.querySelector('#borrowers button[data-call="call-wang"]').textContent`); label != "通话" {
+		t.Errorf("the Chinese page's call button says %q", label)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.ts.URL+"/?lang=en"),
+		chromedp.WaitVisible(chromedp.CSS(`#borrowers button[data-call="call-maria"]`)),
+		chromedp.Click(chromedp.CSS(`#borrowers button[data-call="call-maria"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#call-state[data-state="connected"]`)),
+	); err != nil {
+		t.Fatalf("place the call: %v\n%s", err, captions())
+	}
+	waitUntil(t, "the verification question", 60*time.Second, func() bool {
+		return strings.Contains(stat(`document.getElementById("captions").textContent`), "date of birth")
+	}, captions)
+	time.Sleep(2 * time.Second) // let the question finish: keys now are the answer
+	if ok := stat(`String(collectCall.keys("07211988#"))`); ok != "true" {
+		t.Fatalf("insertDTMF: %s", ok)
+	}
+	waitUntil(t, "the promise", 90*time.Second, func() bool {
+		var ps struct {
+			Promises []struct{} `json:"promises"`
+		}
+		e.mustDo("GET", "/v1/accounts/call-maria/promises", nil, 200, &ps)
+		return len(ps.Promises) == 1
+	}, captions)
+	if loud := stat(`String(collectCall.stats.loudFrames)`); loud == "0" || loud == "" {
+		t.Errorf("the page heard no audio from the bot: %s", captions())
+	}
+	if !strings.Contains(stat(`document.getElementById("captions").textContent`), "I can pay the full amount") {
+		t.Errorf("no caption of the caller: %s", captions())
 	}
 }

@@ -444,6 +444,13 @@ func (c *Controller) onSTT(r sttResult) {
 		c.interrupt()
 	}
 	if text == "" {
+		// Noise (or words the recogniser could not make out) cut the bot
+		// off: say again what was lost rather than fall silent.
+		if len(c.unheard) > 0 && !c.speaking() && !c.turnBusy && len(c.pending) == 0 {
+			again := c.unheard
+			c.unheard = nil
+			c.speak(again, &replyState{})
+		}
 		c.idle()
 		return
 	}
@@ -589,7 +596,11 @@ func (c *Controller) onTurn(r turnResult) {
 		rs.fromSpeechEnd = r.in.At
 	}
 	c.speak(r.reply.Segments, rs)
-	if c.ep.InSpeech() && c.speaking() && !c.endAfter && !c.keypadOnly && !c.paused {
+	if len(r.reply.Segments) > 0 && r.reply.Segments[0].Uninterruptible && c.ep.InSpeech() {
+		// A notice is never held: it plays over the caller, and what
+		// they are saying is kept for afterwards.
+		c.uttNotice = true
+	} else if c.ep.InSpeech() && c.speaking() && !c.endAfter && !c.keypadOnly && !c.paused {
 		// The caller is talking as the reply arrives: hold it as if they
 		// had barged in. Their utterance decides: a backchannel or noise
 		// lets it play, words replace it.
