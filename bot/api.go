@@ -31,11 +31,12 @@ type Reply struct {
 	Name string `json:"name,omitempty"`
 	Text string `json:"text"`
 	Seq  int64  `json:"seq"`
-	// Act is the dialog act a bot reply renders ("greeting",
-	// "recording_notice", "ask_verify", ...): a voice channel marks
-	// required notices uninterruptible and listens for what the last
-	// question asks. Empty for agents' and system messages.
-	Act string `json:"act,omitempty"`
+	// Act is the act a bot reply says ("" for anything else); Disclosure
+	// marks a required disclosure (the AI and recording notices, the
+	// mini-Miranda), which a voice channel plays in full. Neither goes on
+	// the wire: they are for the channel in this process.
+	Act        string `json:"-"`
+	Disclosure bool   `json:"-"`
 }
 
 // Status is the conversation's state as the borrower's client sees it.

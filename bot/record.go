@@ -52,8 +52,7 @@ func (r *record) turn(from, name, text, messageID string, meta map[string]any) {
 		ConversationID: r.conv.ID, Seq: r.seq, From: from, Text: text, Meta: raw, MessageID: messageID, At: r.now.UTC(),
 	})
 	if from != FromBorrower {
-		act, _ := meta["act"].(dialog.ActKind)
-		r.out.Replies = append(r.out.Replies, Reply{From: from, Name: name, Text: text, Seq: r.seq, Act: string(act)})
+		r.out.Replies = append(r.out.Replies, Reply{From: from, Name: name, Text: text, Seq: r.seq})
 	}
 }
 

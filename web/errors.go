@@ -93,6 +93,7 @@ const (
 	CodeOverCapacity   = "over_capacity"
 	CodeTooManyConns   = "too_many_connections"
 	CodeLimit          = "limit_reached"
+	CodeLegalHold      = "legal_hold"
 )
 
 // classify maps an error to what the client sees. It is the one place

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/telephony/voice"
 )
@@ -42,6 +43,9 @@ type Deps struct {
 	// Voice, when set, takes calls at /v1/voice and serves their
 	// recordings; nil: no voice calls on this node.
 	Voice *voice.Service
+	// Retention serves legal holds and erasure requests; nil: one on
+	// Store with the default configuration (it does not purge here).
+	Retention *retention.Service
 }
 
 type systemClock struct{}
@@ -51,22 +55,23 @@ func (systemClock) Now() time.Time { return time.Now() }
 // Server serves the API, the chat WebSocket and the chat page. It is an
 // http.Handler; Serve runs it on a listener and Shutdown drains it.
 type Server struct {
-	cfg      Config
-	store    store.Store
-	rt       *bot.Runtime
-	bridge   *Bridge        // nil without a handoff
-	observer Observer       // nil records nothing
-	metrics  http.Handler   // nil: no /metrics
-	voice    *voice.Service // nil: no calls
-	clock    bot.Clock
-	log      *slog.Logger
-	tokens   tokenSigner
-	keys     [][]byte
-	demo     map[string]bool // demo account ids; nil means all
-	mux      *http.ServeMux
-	console  *console // nil without console users (console.go)
-	admit    *admission
-	signIns  semaphore // sign-ins being checked
+	cfg       Config
+	store     store.Store
+	rt        *bot.Runtime
+	bridge    *Bridge      // nil without a handoff
+	observer  Observer     // nil records nothing
+	metrics   http.Handler // nil: no /metrics
+	retention *retention.Service
+	voice     *voice.Service // nil: no calls
+	clock     bot.Clock
+	log       *slog.Logger
+	tokens    tokenSigner
+	keys      [][]byte
+	demo      map[string]bool // demo account ids; nil means all
+	mux       *http.ServeMux
+	console   *console // nil without console users (console.go)
+	admit     *admission
+	signIns   semaphore // sign-ins being checked
 
 	mu       sync.Mutex // guards conns, draining, httpSrv, ln
 	ln       *capListener
@@ -106,6 +111,14 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.retention = deps.Retention
+	if s.retention == nil {
+		rs, err := retention.New(retention.DefaultConfig(), retention.Deps{Store: deps.Store, Clock: s.clock, Logger: s.log})
+		if err != nil {
+			return nil, err
+		}
+		s.retention = rs
+	}
 	secret := []byte(cfg.TokenSecret)
 	if len(secret) == 0 {
 		// Demo only (Validate requires a secret otherwise): tokens die
@@ -144,6 +157,10 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/accounts/{id}/plans", s.authed(s.getPlans))
 	m.Handle("GET /v1/accounts/{id}/statements", s.authed(s.getStatements))
 	m.Handle("POST /v1/accounts/{id}/statements/{sid}/clear", s.authed(s.clearStatement))
+	m.Handle("GET /v1/accounts/{id}/holds", s.authed(s.getHolds))
+	m.Handle("POST /v1/accounts/{id}/holds", s.authed(s.postHold))
+	m.Handle("POST /v1/accounts/{id}/holds/{hid}/release", s.authed(s.releaseHold))
+	m.Handle("POST /v1/accounts/{id}/erasure", s.authed(s.postErasure))
 	m.Handle("POST /v1/sessions", s.authed(s.postSession))
 	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
 	m.HandleFunc("GET /v1/chat", s.chat)

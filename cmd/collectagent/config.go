@@ -21,6 +21,7 @@ import (
 	"github.com/collectagent/collectagent/bot/llm"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/logmask"
+	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store/sqlite"
 	"github.com/collectagent/collectagent/telephony/voice"
 	"github.com/collectagent/collectagent/web"
@@ -63,6 +64,9 @@ type Config struct {
 	Audit audit.Config `yaml:"audit"`
 	// Voice takes in-app calls (docs/voice.md).
 	Voice voice.Config `yaml:"voice"`
+	// Retention sets how long each kind of data is kept after an
+	// account's last collection activity, and how often the purge runs.
+	Retention RetentionConfig `yaml:"retention" validate:"-"` // validated by retention.Config.Validate
 
 	// auditKey is COLLECT_AUDIT_KEY: the checkpoint key itself. It is
 	// never logged or printed.
@@ -98,12 +102,29 @@ func defaultConfig() Config {
 			// Portfolios "us" and "cn" select the jurisdiction's pack.
 			Policies: map[string]dialog.Policy{"us": defaultPolicy("us"), "cn": defaultPolicy("cn")},
 		},
-		SQLite:  sqlite.DefaultConfig(),
-		LLM:     llm.Defaults(),
-		Handoff: defaultHandoffConfig(),
-		Voice:   voice.DefaultConfig(),
-		Audit:   audit.DefaultConfig(),
+		SQLite:    sqlite.DefaultConfig(),
+		LLM:       llm.Defaults(),
+		Handoff:   defaultHandoffConfig(),
+		Audit:     audit.DefaultConfig(),
+		Retention: RetentionConfig{Config: retention.DefaultConfig()},
+		Voice:     voice.DefaultConfig(),
 	}
+}
+
+// RetentionConfig is retention.Config plus where this binary keeps call
+// recordings.
+type RetentionConfig struct {
+	retention.Config `yaml:",inline"`
+	// RecordingsDir holds call recordings ("" is <data>/recordings).
+	RecordingsDir string `yaml:"recordings_dir"`
+}
+
+// recordingsDir is where call recordings are kept.
+func (cfg *Config) recordingsDir() string {
+	if cfg.Retention.RecordingsDir != "" {
+		return cfg.Retention.RecordingsDir
+	}
+	return filepath.Join(cfg.Data, "recordings")
 }
 
 // loadConfig builds the configuration: defaults, the YAML file at path (if
@@ -292,6 +313,9 @@ func (cfg *Config) validate() error {
 	}
 	msgs = append(msgs, llmConfigErrors(cfg.LLM)...)
 	msgs = append(msgs, handoffConfigErrors(cfg.NATS, cfg.Handoff)...)
+	if err := cfg.Retention.Config.Validate(); err != nil {
+		msgs = append(msgs, strings.TrimPrefix(err.Error(), retention.ErrConfig.Error()+": "))
+	}
 	if len(msgs) > 0 {
 		return fmt.Errorf("%w: %s", errConfig, strings.Join(msgs, "; "))
 	}

@@ -228,3 +228,36 @@ func TestNATSAuthConfigErrors(t *testing.T) {
 		t.Errorf("user without password: %v", msgs)
 	}
 }
+
+// TestRetentionConfig: the retention section loads from YAML and a period
+// under the records period is refused, naming the field.
+func TestRetentionConfig(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"COLLECT_API_KEY": "example-key-0123456789", "COLLECT_TOKEN_SECRET": strings.Repeat("e", 32)}
+	for _, tc := range []struct {
+		yaml, bad string
+	}{
+		{"retention:\n  transcripts: 26280h\n  audit: 35040h\n  recordings: 2160h\n  recordings_dir: /var/rec\n", ""},
+		{"retention:\n  transcripts: 720h\n", "retention.transcripts"},
+		{"retention:\n  transcripts: 26280h\n  audit: 8760h\n", "retention.audit"},
+	} {
+		path := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := loadConfig(path, func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cfg.validate()
+		if tc.bad == "" {
+			if err != nil || cfg.Retention.Transcripts != 26280*time.Hour || cfg.recordingsDir() != "/var/rec" {
+				t.Errorf("%q: %+v, %v", tc.yaml, cfg.Retention, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.bad) {
+			t.Errorf("%q: %v, want an error naming %s", tc.yaml, err, tc.bad)
+		}
+	}
+}

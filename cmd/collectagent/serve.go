@@ -18,6 +18,8 @@ import (
 
 	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/metrics"
+	"github.com/collectagent/collectagent/retention"
+	"github.com/collectagent/collectagent/telephony/record"
 	"github.com/collectagent/collectagent/web"
 )
 
@@ -145,7 +147,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2
 	}
-	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx, Metrics: mx.Handler(), Voice: calls})
+	// Holds, erasures and the purge (one node at a time, under a store
+	// lease), stopped before the store closes.
+	rs, err := retention.New(cfg.Retention.Config, retention.Deps{Store: st, Clock: systemClock{},
+		Recordings: retention.BlobRecordings{Blob: record.Dir{Root: cfg.recordingsDir()}}, Logger: log.With("component", "retention")})
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 2
+	}
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purgeDone := make(chan struct{})
+	go func() { defer close(purgeDone); rs.Run(purgeCtx) }()
+	defer func() { stopPurge(); <-purgeDone }()
+	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx, Metrics: mx.Handler(), Retention: rs, Voice: calls})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2

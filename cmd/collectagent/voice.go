@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"path/filepath"
 
 	"github.com/collectagent/collectagent/telephony/record"
 	"github.com/collectagent/collectagent/telephony/speech"
@@ -19,7 +18,7 @@ func newVoice(cfg Config, log *slog.Logger) (*voice.Service, error) {
 	}
 	svc, err := voice.New(cfg.Voice, voice.Deps{
 		Providers: providers,
-		Blob:      record.Dir{Root: filepath.Join(cfg.Data, "recordings")},
+		Blob:      record.Dir{Root: cfg.recordingsDir()},
 		Log:       log.With("component", "voice"),
 	})
 	if err != nil {
