@@ -88,6 +88,13 @@ type phone struct {
 
 func dialVoice(t *testing.T, url string) *phone {
 	t.Helper()
+	return dialVoiceOpus(t, url, nil)
+}
+
+// dialVoiceOpus calls as a browser does, sending Opus (opusSilence is
+// the packet sent when there is nothing to say); nil sends PCMU.
+func dialVoiceOpus(t *testing.T, url string, opusSilence []byte) *phone {
+	t.Helper()
 	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatalf("dial %s: %v", url, err)
@@ -98,7 +105,13 @@ func dialVoice(t *testing.T, url string) *phone {
 		t.Fatal(err)
 	}
 	var early []webrtc.ICECandidateInit
-	c, err := rtc.Dial(api, rtc.Config{Loopback: true}, func(offer webrtc.SessionDescription) (webrtc.SessionDescription, error) {
+	dial := rtc.Dial
+	if opusSilence != nil {
+		dial = func(api *webrtc.API, cfg rtc.Config, answer func(webrtc.SessionDescription) (webrtc.SessionDescription, error)) (*rtc.Caller, error) {
+			return rtc.DialOpus(api, cfg, opusSilence, answer)
+		}
+	}
+	c, err := dial(api, rtc.Config{Loopback: true}, func(offer webrtc.SessionDescription) (webrtc.SessionDescription, error) {
 		if err := ws.WriteJSON(rtc.Signal{Type: "offer", SDP: offer.SDP}); err != nil {
 			return webrtc.SessionDescription{}, err
 		}
@@ -584,5 +597,113 @@ func TestCallPage(t *testing.T) {
 	}
 	if !strings.Contains(stat(`document.getElementById("captions").textContent`), "I can pay the full amount") {
 		t.Errorf("no caption of the caller: %s", captions())
+	}
+}
+
+// opusPackets encodes pcm with opusenc into 20 ms Opus packets.
+func opusPackets(t *testing.T, pcm []int16, rate int) [][]byte {
+	t.Helper()
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.wav"), filepath.Join(dir, "out.opus")
+	f, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := speech.WriteWAV(f, speech.Audio{PCM: pcm, Rate: rate}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if b, err := exec.Command("opusenc", "--quiet", "--speech", "--framesize", "20", "--bitrate", "32", in, out).CombinedOutput(); err != nil {
+		t.Fatalf("opusenc: %v %s", err, b)
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ogg pages (RFC 3533): a 27-byte header, a segment table, and
+	// packets laced from segments (a segment under 255 bytes ends one).
+	var packets [][]byte
+	var cur []byte
+	for len(raw) >= 27 && string(raw[:4]) == "OggS" {
+		n := int(raw[26])
+		table := raw[27 : 27+n]
+		body := raw[27+n:]
+		for _, sz := range table {
+			cur = append(cur, body[:sz]...)
+			body = body[sz:]
+			if sz < 255 {
+				packets = append(packets, cur)
+				cur = nil
+			}
+		}
+		raw = body
+	}
+	if len(packets) < 3 {
+		t.Fatalf("opusenc wrote %d packets", len(packets))
+	}
+	return packets[2:] // after OpusHead and OpusTags
+}
+
+// TestVoiceCallOverOpus: a caller that sends Opus, as browsers do, is
+// heard by the offline recogniser (pocketsphinx, 16 kHz decoded in pure
+// Go): it answers by voice and the promise is recorded.
+func TestVoiceCallOverOpus(t *testing.T) {
+	in := speech.Detect()
+	needTool(t, in.Espeak != "", "espeak-ng")
+	needTool(t, in.Sphinx != "" && in.SphinxModel != "", "pocketsphinx with pocketsphinx-en-us")
+	_, err := exec.LookPath("opusenc")
+	needTool(t, err == nil, "opusenc (opus-tools)")
+	providers, err := speech.New(speech.Config{STT: "pocketsphinx", TTS: "espeak"}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tts := speech.Espeak{Path: in.Espeak}
+	silence := opusPackets(t, make([]int16, 16000), 16000)
+	words := func(text string) [][]byte {
+		a, err := tts.Synthesize(context.Background(), text, "en-US")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return opusPackets(t, a.PCM, a.Rate)
+	}
+	friday, yes := words("Friday."), words("Yes.")
+
+	e := newVoiceEnv(t, voice.Config{EndOfTurn: 500 * time.Millisecond}, providers, nil)
+	e.addAccounts(maria("o-maria"))
+	sess := e.mintVoice("o-maria")
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	p := dialVoiceOpus(t, e.voiceURL(sess.Token), silence[len(silence)/2])
+	ticker := time.NewTicker(audio.FrameDuration)
+	defer ticker.Stop()
+	go p.Run(ctx, ticker.C)
+
+	waitUntil(t, "the verification question", 30*time.Second, func() bool { return p.caption("bot", "date of birth") }, p.captions)
+	waitUntil(t, "the question to be spoken", 30*time.Second, func() bool { return p.quietFor(400 * time.Millisecond) }, nil)
+	p.keys(t, "07211988#")
+	waitUntil(t, "the options", 60*time.Second, func() bool { return p.caption("bot", "How would you like") }, p.captions)
+	waitUntil(t, "the options to be spoken", 60*time.Second, func() bool { return p.quietFor(600 * time.Millisecond) }, nil)
+	p.PlayOpus(friday)
+	waitUntil(t, "the read-back", 60*time.Second, func() bool { return p.caption("bot", "Is that right?") }, p.captions)
+	waitUntil(t, "the read-back to be spoken", 60*time.Second, func() bool { return p.quietFor(600 * time.Millisecond) }, nil)
+	p.PlayOpus(yes)
+	waitUntil(t, "the promise", 60*time.Second, func() bool {
+		var ps struct {
+			Promises []struct{} `json:"promises"`
+		}
+		e.mustDo("GET", "/v1/accounts/o-maria/promises", nil, 200, &ps)
+		return len(ps.Promises) == 1
+	}, p.captions)
+	waitUntil(t, "the recogniser's words in the captions", 10*time.Second, func() bool {
+		return p.caption("caller", "friday") && (p.caption("caller", "yes") || p.caption("caller", "yeah") || p.caption("caller", "yep"))
+	}, p.captions)
+	turns, err := e.st.ListTurns(context.Background(), sess.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tu := range turns {
+		if tu.From == "borrower" && tu.Text == "friday" && !strings.Contains(string(tu.Meta), `"confidence":`) {
+			t.Errorf("spoken turn without the recogniser's confidence: %s", tu.Meta)
+		}
 	}
 }
