@@ -1,9 +1,9 @@
 package bot
 
 import (
-	"time"
-
+	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
@@ -22,6 +22,11 @@ type Config struct {
 	// gives a borrower in crisis (a crisis line, a website), said right
 	// after the bot hands them to a person. Empty: none configured.
 	CrisisResources map[string]string `yaml:"crisis_resources"`
+	// SupportContact maps a locale to how a borrower reaches a person
+	// (a phone number and hours), said when chat can no longer verify
+	// them (too many failed identity answers). Empty: "contact our team
+	// by phone".
+	SupportContact map[string]string `yaml:"support_contact"`
 }
 
 // Deps are the runtime's collaborators, wired by cmd/collectagent.
@@ -37,6 +42,10 @@ type Deps struct {
 	// Summarizer, when set, writes handoff summaries; without it they are
 	// extractive (ExtractSummary).
 	Summarizer Summarizer
+	// Prompts is the conversation data (flow.json and templates/, the
+	// shape of package prompts); nil means the embedded data. Data that
+	// does not parse fails NewRuntime.
+	Prompts fs.FS
 }
 
 // Message is one borrower message from a transport.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/telephony/voice"
 )
@@ -24,7 +25,7 @@ var (
 	ErrNoRoute              = errors.New("web: no such endpoint")
 	ErrBadFrame             = errors.New("web: malformed frame")
 	ErrUnknownType          = errors.New("web: unknown frame type")
-	ErrRateLimited          = errors.New("web: rate limited")
+	ErrRateLimited          = live.ErrRateLimited
 	ErrShuttingDown         = errors.New("web: server shutting down")
 	ErrNotDemo              = errors.New("web: not a demo account")
 	ErrBadConfig            = errors.New("web: invalid configuration")

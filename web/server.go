@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/telephony/voice"
@@ -32,8 +33,8 @@ type Deps struct {
 	Clock   bot.Clock    // nil means the system clock
 	Logger  *slog.Logger // nil discards
 	// Bridge, when set, carries the handoff to the borrower's chat: agent
-	// messages and status over NATS (see bridge.go). Nil: no handoff.
-	Bridge *Bridge
+	// messages and status over NATS (package live). Nil: no handoff.
+	Bridge *live.Bridge
 	// Observer receives request and turn measurements (metrics); nil
 	// records none.
 	Observer Observer
@@ -58,7 +59,7 @@ type Server struct {
 	cfg       Config
 	store     store.Store
 	rt        *bot.Runtime
-	bridge    *Bridge      // nil without a handoff
+	live      *live.Hub    // the borrowers' live connections
 	observer  Observer     // nil records nothing
 	metrics   http.Handler // nil: no /metrics
 	retention *retention.Service
@@ -95,7 +96,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		cfg:      cfg,
 		store:    deps.Store,
 		rt:       deps.Runtime,
-		bridge:   deps.Bridge,
 		observer: deps.Observer,
 		metrics:  deps.Metrics,
 		voice:    deps.Voice,
@@ -128,6 +128,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			return nil, fmt.Errorf("token secret: %w", err)
 		}
 	}
+	hub, err := live.New(live.Config{TurnTimeout: cfg.TurnTimeout, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst},
+		live.Deps{Runtime: deps.Runtime, Bridge: deps.Bridge, Clock: s.clock, Logger: s.log, Observer: s.observer})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
+	s.live = hub
 	s.tokens = tokenSigner{secret: secret}
 	for _, k := range cfg.APIKeys {
 		s.keys = append(s.keys, []byte(k))
@@ -280,10 +286,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.draining = true
 	hs := s.httpSrv
-	conns := make([]*chatConn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
 	s.mu.Unlock()
 
 	var errs []error
@@ -294,9 +296,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
-	for _, c := range conns {
-		c.goAway()
-	}
+	s.live.Drain()
 	s.endCalls()
 	waited := make(chan struct{})
 	go func() { s.handlers.Wait(); close(waited) }()

@@ -20,6 +20,7 @@ import (
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/llm"
 	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store/sqlite"
@@ -56,8 +57,8 @@ type Config struct {
 	LLM llm.Config `yaml:"llm" validate:"-"` // validated by llm.Config.Validate
 	// NATS is the embedded server (default) or an external one; Handoff
 	// times the escalation queue (handoff.go).
-	NATS    NATSConfig    `yaml:"nats" validate:"-"`    // validated by handoffConfigErrors
-	Handoff HandoffConfig `yaml:"handoff" validate:"-"` // validated by handoffConfigErrors
+	NATS    NATSConfig    `yaml:"nats" validate:"-"`    // validated by handoff.SettingsErrors
+	Handoff HandoffConfig `yaml:"handoff" validate:"-"` // validated by handoff.SettingsErrors
 	// Audit checkpoints the heads of the audit chains, signed, to an
 	// append-only file outside the database. The key is in
 	// audit.key_file or COLLECT_AUDIT_KEY, never in this file.
@@ -213,13 +214,27 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.Demo = b
 	}
-	if v := getenv("COLLECT_TOKEN_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("%w: COLLECT_TOKEN_TTL: want a duration like 30m", errConfig)
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"COLLECT_TOKEN_TTL", &cfg.Web.TokenTTL},
+		{"COLLECT_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout},
+		{"COLLECT_RETENTION_EVERY", &cfg.Retention.Every},
+		{"COLLECT_RETENTION_TRANSCRIPTS", &cfg.Retention.Transcripts},
+		{"COLLECT_RETENTION_RECORDINGS", &cfg.Retention.Recordings},
+		{"COLLECT_RETENTION_AUDIT", &cfg.Retention.Audit},
+		{"COLLECT_RETENTION_CONTACT_ATTEMPTS", &cfg.Retention.ContactAttempts},
+	} {
+		if v := getenv(d.name); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%w: %s: want a duration like 30m or 26280h", errConfig, d.name)
+			}
+			*d.dst = x
 		}
-		cfg.Web.TokenTTL = d
 	}
+	str("COLLECT_RECORDINGS_DIR", &cfg.Retention.RecordingsDir)
 	return nil
 }
 
@@ -255,6 +270,15 @@ func (cfg *Config) checkpointPath() string {
 		return cfg.Audit.Path
 	}
 	return filepath.Join(cfg.Data, audit.FileName)
+}
+
+// importCheckpointPath is the checkpoint file of `collectagent import`,
+// beside the server's (a process of its own must not append to the
+// server's file): audit-checkpoints.import.jsonl.
+func (cfg *Config) importCheckpointPath() string {
+	p := cfg.checkpointPath()
+	ext := filepath.Ext(p)
+	return strings.TrimSuffix(p, ext) + ".import" + ext
 }
 
 // setFlags applies the flags the user set on fs (not their defaults).
@@ -312,7 +336,7 @@ func (cfg *Config) validate() error {
 		}
 	}
 	msgs = append(msgs, llmConfigErrors(cfg.LLM)...)
-	msgs = append(msgs, handoffConfigErrors(cfg.NATS, cfg.Handoff)...)
+	msgs = append(msgs, handoff.SettingsErrors(cfg.NATS, cfg.Handoff)...)
 	if err := cfg.Retention.Config.Validate(); err != nil {
 		msgs = append(msgs, strings.TrimPrefix(err.Error(), retention.ErrConfig.Error()+": "))
 	}
