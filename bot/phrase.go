@@ -246,7 +246,7 @@ type Summarizer interface {
 type HandoffFacts struct {
 	Reason      string            `json:"reason"` // escalation reason code
 	Locale      string            `json:"locale"`
-	Channel     string            `json:"channel,omitempty"`
+	Channel     Channel           `json:"channel,omitempty"`
 	Stage       dialog.Stage      `json:"stage"`
 	Verified    bool              `json:"verified"`
 	Disclosures []dialog.ActKind  `json:"disclosures,omitempty"`
@@ -255,7 +255,7 @@ type HandoffFacts struct {
 }
 
 // HandoffFactsOf builds the handoff facts of a state.
-func HandoffFactsOf(reason, locale, channel string, st dialog.State) HandoffFacts {
+func HandoffFactsOf(reason, locale string, channel Channel, st dialog.State) HandoffFacts {
 	return HandoffFacts{
 		Reason: reason, Locale: locale, Channel: channel, Stage: st.Stage, Verified: st.Verified,
 		Disclosures: st.Disclosed, Offers: st.Offers, Outcome: st.Outcome,

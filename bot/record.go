@@ -141,6 +141,7 @@ func (r *record) commit(state *dialog.State) (Output, *store.TurnCommit, error) 
 		}
 		r.conv.State = st
 		r.conv.Stage = string(state.Stage)
+		r.conv.LateReason = state.LateReason
 	}
 	r.conv.Version++
 	r.conv.UpdatedAt = r.now.UTC()

@@ -367,6 +367,7 @@ func (r *Runtime) dialogAccount(a store.Account, debtID string) (dialog.Account,
 		Bankruptcy:      a.Flags.Bankruptcy,
 		Deceased:        a.Flags.Deceased,
 		CrisisResources: r.cfg.CrisisResources[normLocale(a.Locale)],
+		SupportContact:  r.cfg.SupportContact[normLocale(a.Locale)],
 	}, nil
 }
 
@@ -728,7 +729,7 @@ func (s *Session) publish(ctx context.Context, c store.TurnCommit) {
 
 // escalation builds the escalation record and its handoff packet.
 func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog.State, now time.Time, transcript []Reply) store.Escalation {
-	facts := HandoffFactsOf(e.Reason, s.acct.Locale, s.conv.Channel, st)
+	facts := HandoffFactsOf(e.Reason, s.acct.Locale, s.channel, st)
 	summary := ExtractSummary(transcript, facts)
 	if sm := s.rt.deps.Summarizer; sm != nil {
 		if ms, err := sm.Summarize(ctx, transcript, facts); err == nil {
@@ -745,7 +746,7 @@ func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog
 		"reason":          e.Reason,
 		"priority":        e.Priority,
 		"locale":          s.acct.Locale,
-		"channel":         s.conv.Channel,
+		"channel":         s.channel,
 		"verified":        st.Verified,
 		"disclosures":     st.Disclosed,
 		"offers":          st.Offers,

@@ -16,7 +16,7 @@ import (
 // Statements the writer runs often, prepared once on its connection.
 const (
 	stUpdateConv = `UPDATE conversations SET mode = ?, stage = ?, state = ?, outcome = ?, outcome_type = ?,
-		version = ?, updated_at = ?, ended_at = ? WHERE id = ? AND version = ?`
+		version = ?, updated_at = ?, ended_at = ?, late_reason = ? WHERE id = ? AND version = ?`
 	stInsertTurn = `INSERT INTO turns (conversation_id, seq, from_party, text, meta, message_id, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (conversation_id, message_id) WHERE message_id <> '' DO NOTHING`
@@ -107,6 +107,9 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 			if err != nil {
 				return fmt.Errorf("accounts[%d]: %w", i, mapErr(err))
 			}
+			if _, err := tx.ExecContext(ctx, reErase, a.ID); err != nil {
+				return fmt.Errorf("accounts[%d]: %w", i, mapErr(err))
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM debts WHERE account_id = ?`, a.ID); err != nil {
 				return fmt.Errorf("accounts[%d]: delete debts: %w", i, err)
 			}
@@ -128,6 +131,12 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 	}
 	return nil
 }
+
+// reErase keeps an erased account erased when an import brings its
+// personal data back: the debts are updated, the rest stays empty.
+const reErase = `UPDATE accounts SET name = '', date_of_birth = '', id_last4 = '', phone = '', email = '',
+	consent_chat = 0, consent_voice = 0, consent_sms = 0, consent_recording = 0,
+	dnc_chat = 1, dnc_voice = 1, dnc_sms = 1, dnc_email = 1 WHERE id = ? AND erased_at IS NOT NULL`
 
 func asInvalid(err error) error {
 	if errors.Is(err, store.ErrConflict) {
@@ -311,10 +320,10 @@ func (s *Store) CreateConversation(ctx context.Context, c store.Conversation) er
 	}
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, account_id, debt_id, channel, locale, mode,
-			stage, state, outcome, outcome_type, version, created_at, updated_at, ended_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			stage, state, outcome, outcome_type, version, created_at, updated_at, ended_at, late_reason)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.AccountID, c.DebtID, c.Channel, c.Locale, c.Mode, c.Stage, nullJSON(state), nullJSON(outcome),
-			c.OutcomeType, c.Version, records.FormatTime(c.CreatedAt), records.FormatTime(c.UpdatedAt), nullTime(c.EndedAt))
+			c.OutcomeType, c.Version, records.FormatTime(c.CreatedAt), records.FormatTime(c.UpdatedAt), nullTime(c.EndedAt), c.LateReason)
 		return mapErr(err)
 	})
 	if err != nil {
@@ -324,14 +333,14 @@ func (s *Store) CreateConversation(ctx context.Context, c store.Conversation) er
 }
 
 const convCols = `id, account_id, debt_id, channel, locale, mode, stage, state, outcome, outcome_type, version,
-	created_at, updated_at, ended_at`
+	created_at, updated_at, ended_at, late_reason`
 
 func scanConversation(row scanner) (store.Conversation, error) {
 	var c store.Conversation
 	var state, outcome, ended sql.NullString
 	var created, updated string
 	err := row.Scan(&c.ID, &c.AccountID, &c.DebtID, &c.Channel, &c.Locale, &c.Mode, &c.Stage, &state, &outcome,
-		&c.OutcomeType, &c.Version, &created, &updated, &ended)
+		&c.OutcomeType, &c.Version, &created, &updated, &ended, &c.LateReason)
 	if err != nil {
 		return c, err
 	}
@@ -460,7 +469,7 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := s.exec(ctx, tx, stUpdateConv, conv.Mode, conv.Stage, nullJSON(state), nullJSON(outcome),
 			conv.OutcomeType, conv.Version, records.FormatTime(conv.UpdatedAt), nullTime(conv.EndedAt),
-			conv.ID, conv.Version-1)
+			conv.LateReason, conv.ID, conv.Version-1)
 		if err != nil {
 			return mapErr(err)
 		}
