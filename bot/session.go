@@ -313,7 +313,7 @@ func (s *Session) load(ctx context.Context, id string) error {
 			s.seen[t.MessageID] = true
 		}
 		s.seq = max(s.seq, t.Seq)
-		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq})
+		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq, Act: turnAct(t)})
 	}
 	s.lastAudit = nil
 	if head.Seq > 0 {
@@ -573,7 +573,11 @@ func (s *Session) prepare(ctx context.Context, in dialog.Input, m *Message) (Out
 	if m != nil {
 		// The borrower's turn carries the parse and every model call of
 		// the turn (understanding and phrasing), for replay and audit.
-		r.setMeta(0, map[string]any{"parse": in.Parse, "model_calls": ti.Trace.Calls()})
+		meta := map[string]any{"parse": in.Parse, "model_calls": ti.Trace.Calls()}
+		if m.Voice != nil {
+			meta["voice"] = m.Voice
+		}
+		r.setMeta(0, meta)
 	}
 	if next.LateReason != "" && next.LateReason != s.state.LateReason {
 		// The reason for lateness is kept with the conversation (its
@@ -688,7 +692,7 @@ func (s *Session) applied(c store.TurnCommit) {
 		if t.MessageID != "" {
 			s.seen[t.MessageID] = true
 		}
-		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq})
+		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq, Act: turnAct(t)})
 	}
 	if n := len(c.Audit); n > 0 {
 		rec := auditRecord(c.Audit[n-1])
@@ -782,6 +786,18 @@ func TurnName(t store.Turn) string {
 	}
 	_ = json.Unmarshal(t.Meta, &m)
 	return m.Name
+}
+
+// turnAct is the act a bot's turn rendered (empty for anyone else's).
+func turnAct(t store.Turn) string {
+	if t.From != FromBot || len(t.Meta) == 0 {
+		return ""
+	}
+	var m struct {
+		Act string `json:"act"`
+	}
+	_ = json.Unmarshal(t.Meta, &m)
+	return m.Act
 }
 
 // zone returns the borrower's time zone, falling back on the locale's
