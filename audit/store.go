@@ -46,3 +46,45 @@ func (s *sealedStore) ClearStatement(ctx context.Context, c store.StatementClear
 	s.cp.Observe(c.Audit)
 	return st, nil
 }
+
+// PlaceHold implements store.Store.
+func (s *sealedStore) PlaceHold(ctx context.Context, h store.Hold, evs []store.AuditEvent) (store.Hold, error) {
+	out, err := s.Store.PlaceHold(ctx, h, evs)
+	if err != nil {
+		return out, err
+	}
+	s.cp.Observe(evs)
+	return out, nil
+}
+
+// ReleaseHold implements store.Store.
+func (s *sealedStore) ReleaseHold(ctx context.Context, r store.HoldRelease) (store.Hold, error) {
+	out, err := s.Store.ReleaseHold(ctx, r)
+	if err != nil {
+		return out, err
+	}
+	s.cp.Observe(r.Audit)
+	return out, nil
+}
+
+// Purge implements store.Store. A purged chain is gone from the store;
+// its record on the account's chain is what the next checkpoint notes.
+func (s *sealedStore) Purge(ctx context.Context, p store.Purge) (store.PurgeResult, error) {
+	out, err := s.Store.Purge(ctx, p)
+	if err != nil {
+		return out, err
+	}
+	s.cp.Observe(p.Audit)
+	return out, nil
+}
+
+// Erase implements store.Store. Erased events keep their hashes, so the
+// heads checkpointed before still match.
+func (s *sealedStore) Erase(ctx context.Context, e store.Erasure) (store.ErasureResult, error) {
+	out, err := s.Store.Erase(ctx, e)
+	if err != nil {
+		return out, err
+	}
+	s.cp.Observe(e.Audit)
+	return out, nil
+}

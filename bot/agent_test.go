@@ -21,7 +21,7 @@ func escalated(t *testing.T, r *rig) (borrower, agent *bot.Session) {
 	t.Helper()
 	ctx := context.Background()
 	rt := r.runtime(t)
-	c, err := rt.Begin(ctx, "a-1", "chat")
+	c, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,12 @@ type Reply struct {
 	Name string `json:"name,omitempty"`
 	Text string `json:"text"`
 	Seq  int64  `json:"seq"`
+	// Act is the act a bot reply says ("" for anything else); Disclosure
+	// marks a required disclosure (the AI and recording notices, the
+	// mini-Miranda), which a voice channel plays in full. Neither goes on
+	// the wire: they are for the channel in this process.
+	Act        string `json:"-"`
+	Disclosure bool   `json:"-"`
 }
 
 // Status is the conversation's state as the borrower's client sees it.

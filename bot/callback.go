@@ -22,7 +22,7 @@ type Callback struct {
 	// no call may be placed (no consent, do-not-contact, a flag), in which
 	// case a person follows up in the chat.
 	At      time.Time `json:"at,omitzero"`
-	Channel string    `json:"channel"`
+	Channel Channel   `json:"channel"`
 	// Reason is the contact rule that decided the time ("ok",
 	// "outside_hours", "attempt_cap", ...), or why no call may be placed.
 	Reason  string    `json:"reason"`

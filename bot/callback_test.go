@@ -18,7 +18,7 @@ func waitingConv(t *testing.T, r *rig, id, verify, ask string) *bot.Session {
 	t.Helper()
 	ctx := context.Background()
 	rt := r.runtime(t)
-	c, err := rt.Begin(ctx, id, "chat")
+	c, err := rt.Begin(ctx, id, bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestOfferCallbackNeedsWaitingConversation(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	rt := r.runtime(t)
-	c, err := rt.Begin(ctx, "a-1", "chat")
+	c, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ type PhraseRequest struct {
 	Act     dialog.ActKind `json:"act"`
 	Locale  string         `json:"locale"` // "en-US", "zh-CN"
 	Stage   dialog.Stage   `json:"stage"`
-	Channel string         `json:"channel"` // "chat", "voice", "phone": picks the latency budget
+	Channel Channel        `json:"channel"` // picks the latency budget
 	// Template is the act rendered from prompts/: the meaning to keep, with
 	// the engine's figures already formatted.
 	Template string           `json:"template"`
@@ -447,7 +447,7 @@ func summaryTruncate(s string, n int) string {
 // attaches it to the context with WithTurnInfo.
 type TurnInfo struct {
 	ConversationID string           `json:"conversation_id,omitempty"`
-	Channel        string           `json:"channel,omitempty"`
+	Channel        Channel          `json:"channel,omitempty"`
 	AmountDue      compliance.Money `json:"amount_due,omitzero"`
 	Names          []string         `json:"-"`
 	Trace          *ModelTrace      `json:"-"`

@@ -103,43 +103,50 @@ func (r *Runtime) policyFor(portfolio string) dialog.Policy {
 	return r.cfg.DefaultPolicy
 }
 
-// channelConsent maps a conversation channel to the consent and
-// do-not-contact entries that govern it.
-func channelAllowed(a store.Account, channel string) (bool, string) {
-	switch channel {
-	case "chat":
+// channelAllowed tells whether an account may hold a conversation on a
+// channel at all: its consent and do-not-contact for that kind of contact.
+func channelAllowed(a store.Account, ch Channel) (bool, string) {
+	switch ch.Contact() {
+	case compliance.ChannelChat:
 		if !a.Consent.Chat {
-			return false, "no_consent"
+			return false, compliance.ReasonNoConsent
 		}
 		if a.DoNotContact.Chat {
-			return false, "do_not_contact"
+			return false, compliance.ReasonDoNotContact
 		}
-	case "voice", "phone":
+	case compliance.ChannelVoice:
 		if !a.Consent.Voice {
-			return false, "no_consent"
+			return false, compliance.ReasonNoConsent
 		}
 		if a.DoNotContact.Voice {
-			return false, "do_not_contact"
+			return false, compliance.ReasonDoNotContact
 		}
 	default:
-		return false, "unknown_channel"
+		return false, compliance.ReasonUnknownChannel
 	}
 	if a.Flags.Deceased {
-		return false, "deceased"
+		return false, compliance.FlagDeceased
 	}
 	return true, ""
 }
 
-// Begin creates a conversation for an account on a channel ("chat",
-// "voice", "phone") about its most overdue debt. It fails with ErrNotFound
-// for an unknown account and ErrNotAllowed when the borrower may not be
-// contacted on that channel.
+// Begin creates a conversation for an account on a channel about its most
+// overdue debt. It fails with ErrNotFound for an unknown account, ErrInvalid
+// for a channel no conversation runs on, and ErrNotAllowed when the
+// borrower may not be contacted on that channel (a *ContactRefusedError
+// says why).
 //
-// An in-app chat is opened by the borrower, so contact hours and frequency
-// caps (which govern communications the collector initiates, Reg F
-// 1006.6(b)(1), 1006.14(b)) do not apply here; consent and do-not-contact do.
-// The outbound dialer checks compliance.Pack.MayContact before it calls.
-func (r *Runtime) Begin(ctx context.Context, accountID, channel string) (store.Conversation, error) {
+// by says who starts it. A conversation the borrower opens (ByBorrower)
+// needs consent and no do-not-contact on the channel. An Outbound one is
+// the collector's contact: the compliance pack's MayContact decides (hours
+// in the borrower's zone, frequency caps, a cease, dispute, attorney or
+// bankruptcy statement on the account), and a refusal is recorded as a
+// blocked contact attempt. The attempt that goes ahead is recorded when
+// the conversation starts (Session.Start).
+func (r *Runtime) Begin(ctx context.Context, accountID string, ch Channel, by Initiator) (store.Conversation, error) {
+	if !ch.Conversational() {
+		return store.Conversation{}, fmt.Errorf("begin: %w: channel %q", ErrInvalid, ch)
+	}
 	a, err := r.deps.Store.GetAccount(ctx, accountID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -147,8 +154,8 @@ func (r *Runtime) Begin(ctx context.Context, accountID, channel string) (store.C
 		}
 		return store.Conversation{}, fmt.Errorf("begin: %w", err)
 	}
-	if ok, why := channelAllowed(a, channel); !ok {
-		return store.Conversation{}, fmt.Errorf("account %q on %s: %s: %w", accountID, channel, why, ErrNotAllowed)
+	if ok, why := channelAllowed(a, ch); !ok {
+		return store.Conversation{}, &ContactRefusedError{Channel: ch, Decision: compliance.ContactDecision{Reason: why}}
 	}
 	if len(a.Debts) == 0 {
 		return store.Conversation{}, fmt.Errorf("account %q has no debt: %w", accountID, ErrNotAllowed)
@@ -157,6 +164,11 @@ func (r *Runtime) Begin(ctx context.Context, accountID, channel string) (store.C
 	for _, d := range a.Debts[1:] {
 		if d.DaysPastDue > debt.DaysPastDue {
 			debt = d
+		}
+	}
+	if by == Outbound {
+		if err := r.mayReach(ctx, a, ch, debt.ID); err != nil {
+			return store.Conversation{}, err
 		}
 	}
 	st, err := json.Marshal(dialog.NewState())
@@ -168,7 +180,7 @@ func (r *Runtime) Begin(ctx context.Context, accountID, channel string) (store.C
 		ID:          newID("c"),
 		AccountID:   a.ID,
 		DebtID:      debt.ID,
-		Channel:     channel,
+		Channel:     string(ch),
 		Locale:      normLocale(a.Locale),
 		Mode:        store.ModeBot,
 		Stage:       string(dialog.StageGreeting),
@@ -194,11 +206,12 @@ func (r *Runtime) Open(ctx context.Context, conversationID string) (*Session, er
 
 // Session is one conversation in progress. Not safe for concurrent use.
 type Session struct {
-	rt    *Runtime
-	conv  store.Conversation
-	sacct store.Account
-	acct  dialog.Account
-	state dialog.State
+	rt      *Runtime
+	conv    store.Conversation
+	channel Channel
+	sacct   store.Account
+	acct    dialog.Account
+	state   dialog.State
 	// pending is the state the commit being made records, applied once
 	// it is durable (set by record.commit, reset by every new record).
 	pending *dialog.State
@@ -250,12 +263,16 @@ func (s *Session) load(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
-	as.apply(&acct, c.Channel)
+	ch, err := ParseChannel(c.Channel)
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	as.apply(&acct, ch)
 	guard, ok := s.rt.guards[acct.Policy.Pack]
 	if !ok {
 		return fmt.Errorf("open: pack %q: %w", acct.Policy.Pack, ErrConfig)
 	}
-	s.conv, s.sacct, s.acct, s.state, s.guard = c, a, acct, state, guard
+	s.conv, s.sacct, s.acct, s.state, s.guard, s.channel = c, a, acct, state, guard, ch
 	s.loc = s.rt.zone(a.Timezone, acct.Locale)
 	s.log = s.rt.log.With("conversation", c.ID, "channel", c.Channel, "account", maskRef(a.ID))
 	s.seen = make(map[string]bool)
@@ -355,6 +372,47 @@ func (s *Session) Start(ctx context.Context) (Output, error) {
 	return s.step(ctx, dialog.EventStart, nil)
 }
 
+// Resume continues a conversation the borrower came back to (a reconnect,
+// a call back in): the bot welcomes them back and restates where they
+// were. A conversation with no turns yet starts instead. While a person
+// holds the conversation nothing is said (the status tells the client);
+// an ended conversation fails with ErrEnded.
+func (s *Session) Resume(ctx context.Context) (Output, error) {
+	if s.seq == 0 && s.conv.Mode != store.ModeEnded {
+		return s.step(ctx, dialog.EventStart, nil)
+	}
+	if s.conv.Mode == store.ModeEnded {
+		return Output{}, ErrEnded
+	}
+	if s.conv.Mode != store.ModeBot {
+		return Output{Status: s.Status()}, nil
+	}
+	return s.step(ctx, dialog.EventResume, nil)
+}
+
+// Silence is the borrower saying nothing for the channel's timeout after
+// the bot finished: the bot asks whether they are still there, or, when
+// final (the channel gives up next, a call hangs up), says goodbye. The
+// conversation itself stays open for the borrower to come back to. While a
+// person holds the conversation it says nothing.
+func (s *Session) Silence(ctx context.Context, final bool) (Output, error) {
+	if s.conv.Mode == store.ModeEnded {
+		return Output{}, ErrEnded
+	}
+	if s.conv.Mode != store.ModeBot {
+		return Output{Status: s.Status()}, nil
+	}
+	return s.stepInput(ctx, dialog.Input{Kind: dialog.EventTimeout, Final: final}, nil)
+}
+
+// Channel returns the conversation's channel.
+func (s *Session) Channel() Channel { return s.channel }
+
+// Expect is what the bot's last question waits for (a date, an amount, a
+// yes or no, the identity answer): a voice channel tunes its recogniser
+// and keypad to it.
+func (s *Session) Expect() dialog.Expect { return s.state.Expect }
+
 // Handle processes one borrower message and returns the replies, which are
 // durable when Handle returns.
 func (s *Session) Handle(ctx context.Context, m Message) (Output, error) {
@@ -371,6 +429,13 @@ func (s *Session) Handle(ctx context.Context, m Message) (Output, error) {
 
 // step runs one engine step and commits it.
 func (s *Session) step(ctx context.Context, kind dialog.EventKind, m *Message) (Output, error) {
+	return s.stepInput(ctx, dialog.Input{Kind: kind}, m)
+}
+
+// stepInput runs one engine step on in (its Today and Parse are filled
+// here) and commits it.
+func (s *Session) stepInput(ctx context.Context, in dialog.Input, m *Message) (Output, error) {
+	kind := in.Kind
 	return s.commit(ctx, func() (Output, *store.TurnCommit, error) {
 		if m != nil && m.MessageID != "" && s.seen[m.MessageID] {
 			return Output{Status: s.Status()}, nil, nil
@@ -386,7 +451,7 @@ func (s *Session) step(ctx context.Context, kind dialog.EventKind, m *Message) (
 		if s.conv.Mode == store.ModeEnded && !(s.state.ThirdParty && m != nil) {
 			return Output{}, nil, ErrEnded
 		}
-		return s.prepare(ctx, kind, m)
+		return s.prepare(ctx, in, m)
 	})
 }
 
@@ -424,7 +489,8 @@ func (s *Session) Reload(ctx context.Context) error { return s.load(ctx, s.conv.
 
 // prepare computes one step without changing the session: the replies, and
 // the commit that records them.
-func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message) (Output, *store.TurnCommit, error) {
+func (s *Session) prepare(ctx context.Context, in dialog.Input, m *Message) (Output, *store.TurnCommit, error) {
+	kind := in.Kind
 	r := s.newRecord()
 	if m != nil {
 		r.turn(FromBorrower, "", m.Text, m.MessageID, nil)
@@ -437,12 +503,12 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 
 	// The model calls of this turn (if any) are recorded with it.
 	ti := TurnInfo{
-		ConversationID: r.conv.ID, Channel: r.conv.Channel, AmountDue: s.acct.Debt.AmountDue,
+		ConversationID: r.conv.ID, Channel: s.channel, AmountDue: s.acct.Debt.AmountDue,
 		Names: []string{s.acct.Name}, Trace: &ModelTrace{},
 	}
 	ctx = WithTurnInfo(ctx, ti)
 
-	in := dialog.Input{Kind: kind, Today: r.today}
+	in.Today = r.today
 	if m != nil {
 		p, err := s.rt.deps.Understander.Understand(ctx, understand.Request{
 			Text:     m.Text,
@@ -521,10 +587,8 @@ func (s *Session) prepare(ctx context.Context, kind dialog.EventKind, m *Message
 		}
 	}
 	if kind == dialog.EventStart {
-		r.c.Contact = &store.ContactAttempt{
-			ID: newID("a"), AccountID: r.conv.AccountID, DebtID: r.conv.DebtID, Channel: r.conv.Channel,
-			Result: "conversation", At: r.now.UTC(),
-		}
+		a := contactAttempt(r.conv.AccountID, r.conv.DebtID, s.channel, compliance.ResultConversation, "", r.now)
+		r.c.Contact = &a
 	}
 	return r.commit(&next)
 }
@@ -540,7 +604,7 @@ func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dial
 	var ph PhraseResult
 	if err == nil && s.rt.deps.Phraser != nil {
 		ph = PhraseAct(ctx, s.rt.deps.Phraser, s.guard, PhraseRequest{
-			Act: act.Kind, Locale: s.acct.Locale, Stage: s.state.Stage, Channel: r.conv.Channel,
+			Act: act.Kind, Locale: s.acct.Locale, Stage: s.state.Stage, Channel: s.channel,
 			Template: text, Facts: act.Facts, LastMessage: last, Sentiment: sentiment,
 		})
 		text, src = ph.Text, ph.Source
@@ -571,6 +635,8 @@ func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dial
 		return err
 	}
 	r.turn(FromBot, "", text, "", botTurnMeta{Act: act.Kind, Blocked: blocked, Source: src, Replaced: ph.Replaced})
+	rep := &r.out.Replies[len(r.out.Replies)-1]
+	rep.Act, rep.Disclosure = string(act.Kind), act.Facts.Disclosure
 	return nil
 }
 

@@ -118,7 +118,7 @@ func TestPromiseToPayEndToEnd(t *testing.T) {
 			r := newRig(t)
 			rt := r.runtime(t)
 			ctx := context.Background()
-			c, err := rt.Begin(ctx, tt.account, "chat")
+			c, err := rt.Begin(ctx, tt.account, bot.ChannelChat, bot.ByBorrower)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,7 +187,7 @@ func TestResumeOnAnotherRuntime(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	rt1 := r.runtime(t)
-	c, err := rt1.Begin(ctx, "a-1", "chat")
+	c, err := rt1.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestIdempotentMessageID(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	rt := r.runtime(t)
-	c, _ := rt.Begin(ctx, "a-1", "chat")
+	c, _ := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	s, _ := rt.Open(ctx, c.ID)
 	s.Start(ctx)
 	m := bot.Message{Text: "07/21/1988", MessageID: "m-1"}
@@ -277,7 +277,7 @@ func TestEscalationRecorded(t *testing.T) {
 			r := newRig(t)
 			ctx := context.Background()
 			rt := r.runtime(t)
-			c, _ := rt.Begin(ctx, tt.account, "chat")
+			c, _ := rt.Begin(ctx, tt.account, bot.ChannelChat, bot.ByBorrower)
 			s, _ := rt.Open(ctx, c.ID)
 			s.Start(ctx)
 			var out bot.Output
@@ -315,10 +315,10 @@ func TestBeginRefusals(t *testing.T) {
 	r := newRig(t)
 	rt := r.runtime(t)
 	ctx := context.Background()
-	if _, err := rt.Begin(ctx, "nope", "chat"); !errorsIs(err, bot.ErrNotFound) {
+	if _, err := rt.Begin(ctx, "nope", bot.ChannelChat, bot.ByBorrower); !errorsIs(err, bot.ErrNotFound) {
 		t.Errorf("unknown account: %v", err)
 	}
-	if _, err := rt.Begin(ctx, "a-3", "chat"); !errorsIs(err, bot.ErrNotAllowed) {
+	if _, err := rt.Begin(ctx, "a-3", bot.ChannelChat, bot.ByBorrower); !errorsIs(err, bot.ErrNotAllowed) {
 		t.Errorf("no chat consent: %v", err)
 	}
 	if _, err := rt.Open(ctx, "c-missing"); !errorsIs(err, bot.ErrNotFound) {
@@ -330,7 +330,7 @@ func TestBadMessages(t *testing.T) {
 	r := newRig(t)
 	rt := r.runtime(t)
 	ctx := context.Background()
-	c, _ := rt.Begin(ctx, "a-1", "chat")
+	c, _ := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	s, _ := rt.Open(ctx, c.ID)
 	s.Start(ctx)
 	if _, err := s.Handle(ctx, bot.Message{Text: "   "}); !errorsIs(err, bot.ErrEmptyMessage) {
@@ -352,7 +352,7 @@ func TestCeaseIsAccountState(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	rt := r.runtime(t)
-	c, _ := rt.Begin(ctx, "a-1", "chat")
+	c, _ := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	s, _ := rt.Open(ctx, c.ID)
 	s.Start(ctx)
 	say(t, s, "07/21/1988")
@@ -369,7 +369,7 @@ func TestCeaseIsAccountState(t *testing.T) {
 	if got := turns[sts[0].TurnSeq-1]; got.From != bot.FromBorrower || got.Text != "stop contacting me" {
 		t.Errorf("statement turn %+v", got)
 	}
-	c2, err := rt.Begin(ctx, "a-1", "chat")
+	c2, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +381,7 @@ func TestCeaseIsAccountState(t *testing.T) {
 	}
 	// Before verification, a request to stop is not the account's: the
 	// bot asks who it is speaking with.
-	c3, _ := rt.Begin(ctx, "a-2", "chat")
+	c3, _ := rt.Begin(ctx, "a-2", bot.ChannelChat, bot.ByBorrower)
 	s3, _ := rt.Open(ctx, c3.ID)
 	s3.Start(ctx)
 	if out := say(t, s3, "别再联系我"); out.Status.Outcome != "" || out.Status.Mode != "bot" || strings.Contains(joined(out), "860") {

@@ -69,28 +69,19 @@ func (r *Runtime) readAccountState(ctx context.Context, accountID, skip string) 
 	return out, nil
 }
 
-// StatementChannel maps a conversation channel to the contact channel a
-// cease names ("phone" and "voice" calls are both "voice").
-func StatementChannel(channel string) string {
-	switch channel {
-	case "voice", "phone":
-		return "voice"
-	}
-	return channel
-}
-
 // Covers reports whether an active statement stops contact on channel:
-// every statement but a channel-limited cease stops every channel.
-func Covers(s store.Statement, channel string) bool {
+// every statement but a channel-limited cease stops every channel. A
+// cease names contact channels (a call is "voice" however placed).
+func Covers(s store.Statement, channel Channel) bool {
 	if s.Kind != store.StatementCease || len(s.Channels) == 0 {
 		return true
 	}
-	return slices.Contains(s.Channels, StatementChannel(channel))
+	return slices.Contains(s.Channels, string(channel.Contact()))
 }
 
 // apply sets on the engine's account what the statements mean for a
 // conversation on channel.
-func (st accountState) apply(a *dialog.Account, channel string) {
+func (st accountState) apply(a *dialog.Account, channel Channel) {
 	for _, s := range st.statements {
 		switch s.Kind {
 		case store.StatementCease:
@@ -134,7 +125,7 @@ func (r *record) statements(ss []dialog.Statement, turnSeq int64) error {
 // flags the lender imported and the borrower's active statements (a
 // cease covering the channel, a dispute or pending validation request, an
 // attorney, a bankruptcy).
-func ContactFlags(a store.Account, active []store.Statement, channel string) compliance.AccountFlags {
+func ContactFlags(a store.Account, active []store.Statement, channel Channel) compliance.AccountFlags {
 	f := compliance.AccountFlags{Attorney: a.Flags.Attorney, Bankruptcy: a.Flags.Bankruptcy, Deceased: a.Flags.Deceased, Dispute: a.Flags.Dispute}
 	for _, s := range active {
 		if !s.Active() {
@@ -166,7 +157,7 @@ const contactLookback = 8 * 24 * time.Hour
 // statements as they stand in the store, its time zone and its recent
 // attempts. Every outbound contact (a callback, a campaign) asks here
 // first.
-func (r *Runtime) MayContact(ctx context.Context, accountID, channel, debtID string) (compliance.ContactDecision, error) {
+func (r *Runtime) MayContact(ctx context.Context, accountID string, channel Channel, debtID string) (compliance.ContactDecision, error) {
 	a, err := r.deps.Store.GetAccount(ctx, accountID)
 	if err != nil {
 		return compliance.ContactDecision{}, fmt.Errorf("may contact: %w", err)
@@ -185,18 +176,18 @@ func (r *Runtime) MayContact(ctx context.Context, accountID, channel, debtID str
 }
 
 // contactRequest builds the pack's question for an outbound contact.
-func (r *Runtime) contactRequest(ctx context.Context, a store.Account, channel, debtID string, now time.Time, loc *time.Location) (compliance.ContactRequest, error) {
+func (r *Runtime) contactRequest(ctx context.Context, a store.Account, channel Channel, debtID string, now time.Time, loc *time.Location) (compliance.ContactRequest, error) {
 	sts, err := r.deps.Store.ListStatements(ctx, a.ID)
 	if err != nil {
 		return compliance.ContactRequest{}, fmt.Errorf("contact: statements: %w", err)
 	}
 	req := compliance.ContactRequest{
-		Channel:      channel,
+		Channel:      channel.Contact(),
 		DebtID:       debtID,
 		Now:          now,
 		Location:     loc,
-		Consent:      map[string]bool{compliance.ChannelChat: a.Consent.Chat, compliance.ChannelVoice: a.Consent.Voice, compliance.ChannelSMS: a.Consent.SMS},
-		DoNotContact: map[string]bool{compliance.ChannelChat: a.DoNotContact.Chat, compliance.ChannelVoice: a.DoNotContact.Voice, compliance.ChannelSMS: a.DoNotContact.SMS, compliance.ChannelEmail: a.DoNotContact.Email},
+		Consent:      map[compliance.Channel]bool{compliance.ChannelChat: a.Consent.Chat, compliance.ChannelVoice: a.Consent.Voice, compliance.ChannelSMS: a.Consent.SMS},
+		DoNotContact: map[compliance.Channel]bool{compliance.ChannelChat: a.DoNotContact.Chat, compliance.ChannelVoice: a.DoNotContact.Voice, compliance.ChannelSMS: a.DoNotContact.SMS, compliance.ChannelEmail: a.DoNotContact.Email},
 		Flags:        ContactFlags(a, sts, channel),
 	}
 	atts, err := r.deps.Store.ListContactAttempts(ctx, a.ID, now.Add(-contactLookback))
@@ -204,10 +195,7 @@ func (r *Runtime) contactRequest(ctx context.Context, a store.Account, channel, 
 		return compliance.ContactRequest{}, fmt.Errorf("contact: attempts: %w", err)
 	}
 	for _, at := range atts {
-		ch := at.Channel
-		if ch == "phone" {
-			ch = compliance.ChannelVoice
-		}
+		ch := compliance.Channel(at.Channel).Contact()
 		req.Attempts = append(req.Attempts, compliance.ContactAttempt{At: at.At, Channel: ch, DebtID: at.DebtID, Result: at.Result})
 	}
 	return req, nil

@@ -112,7 +112,7 @@ func BenchmarkSessionTurn(b *testing.B) {
 			ctx := context.Background()
 			var s *bot.Session
 			open := func() {
-				conv, err := rt.Begin(ctx, c.account, "chat")
+				conv, err := rt.Begin(ctx, c.account, bot.ChannelChat, bot.ByBorrower)
 				if err != nil {
 					b.Fatal(err)
 				}

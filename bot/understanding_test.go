@@ -19,7 +19,7 @@ func TestLateReasonRecordedAndHandedOver(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	rt := r.runtime(t)
-	c, _ := rt.Begin(ctx, "a-1", "chat")
+	c, _ := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	s, _ := rt.Open(ctx, c.ID)
 	s.Start(ctx)
 	say(t, s, "07/21/1988")
@@ -77,7 +77,7 @@ func TestCrisisResources(t *testing.T) {
 		{"a-1", "i dont want to be here anymore", "988"},
 		{"a-2", "我不想活了", "12356"},
 	} {
-		c, _ := rt.Begin(ctx, tt.account, "chat")
+		c, _ := rt.Begin(ctx, tt.account, bot.ChannelChat, bot.ByBorrower)
 		s, _ := rt.Open(ctx, c.ID)
 		s.Start(ctx)
 		out := say(t, s, tt.line)

@@ -13,7 +13,7 @@ import (
 func open(t *testing.T, rt *bot.Runtime, account string) *bot.Session {
 	t.Helper()
 	ctx := context.Background()
-	c, err := rt.Begin(ctx, account, "chat")
+	c, err := rt.Begin(ctx, account, bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -30,8 +31,12 @@ type AuditRecord struct {
 // breaks the hash.
 //
 // Hash = hex(SHA-256(PrevHash || canonical(rec))), where canonical writes
-// chain, seq, kind, data and At (UTC, RFC 3339 with nanoseconds), each as
-// its byte length in decimal, ':', the bytes and '\n'.
+// chain, seq, kind, "sha256:" and the hex SHA-256 of data, and At (UTC,
+// RFC 3339 with nanoseconds), each as its byte length in decimal, ':', the
+// bytes and '\n'. Hashing the data's digest rather than the data lets an
+// erasure replace an event's data by its digest (EraseData) and leave the
+// chain verifiable. Records sealed before (over the data itself) still
+// verify.
 func Seal(prev *AuditRecord, rec AuditRecord) AuditRecord {
 	rec.Seq, rec.PrevHash = 1, ""
 	if prev != nil {
@@ -46,8 +51,69 @@ func Seal(prev *AuditRecord, rec AuditRecord) AuditRecord {
 }
 
 func auditHash(r *AuditRecord) string {
+	digest, ok := ErasedDigest(r.Data)
+	if !ok {
+		sum := sha256.Sum256(r.Data)
+		digest = hex.EncodeToString(sum[:])
+	}
+	return hashOver(r, []byte("sha256:"+digest))
+}
+
+// auditHashV1 is the hash of records sealed before data was hashed by its
+// digest: over the data itself.
+func auditHashV1(r *AuditRecord) string { return hashOver(r, r.Data) }
+
+// matches reports whether r's hash is right, by either rule.
+func matches(r *AuditRecord) bool {
+	if auditHash(r) == r.Hash {
+		return true
+	}
+	_, erased := ErasedDigest(r.Data)
+	return !erased && auditHashV1(r) == r.Hash
+}
+
+// EraseData is what an audit event keeps of data once erased: the hex
+// SHA-256 of the data, which its hash covers. Data erased already is
+// returned as is.
+func EraseData(data []byte) []byte {
+	if _, ok := ErasedDigest(data); ok {
+		return data
+	}
+	sum := sha256.Sum256(data)
+	return []byte(erasedPrefix + hex.EncodeToString(sum[:]) + `"}`)
+}
+
+// Erase returns r with its data erased (EraseData) when that leaves r
+// verifiable, i.e. r was sealed over the digest of its data; ok is false
+// for a record sealed over the data itself (before digests), which keeps
+// its data.
+func Erase(r AuditRecord) (AuditRecord, bool) {
+	if auditHash(&r) != r.Hash {
+		return r, false
+	}
+	r.Data = EraseData(r.Data)
+	return r, true
+}
+
+const erasedPrefix = `{"erased":true,"sha256":"`
+
+// ErasedDigest returns the digest an erased event's data holds, and
+// whether data is erased data.
+func ErasedDigest(data []byte) (string, bool) {
+	const n = len(erasedPrefix) + 64 + 2
+	if len(data) != n || string(data[:len(erasedPrefix)]) != erasedPrefix || string(data[n-2:]) != `"}` {
+		return "", false
+	}
+	d := string(data[len(erasedPrefix) : n-2])
+	if _, err := hex.DecodeString(d); err != nil || strings.ToLower(d) != d {
+		return "", false
+	}
+	return d, true
+}
+
+func hashOver(r *AuditRecord, data []byte) string {
 	h := sha256.New()
-	buf := make([]byte, 0, 128+len(r.Data))
+	buf := make([]byte, 0, 128+len(data))
 	buf = append(buf, r.PrevHash...)
 	field := func(b []byte) {
 		buf = strconv.AppendInt(buf, int64(len(b)), 10)
@@ -58,7 +124,7 @@ func auditHash(r *AuditRecord) string {
 	field([]byte(r.Chain))
 	field(strconv.AppendInt(nil, r.Seq, 10))
 	field([]byte(r.Kind))
-	field(r.Data)
+	field(data)
 	field([]byte(r.At.UTC().Format(time.RFC3339Nano)))
 	h.Write(buf)
 	return hex.EncodeToString(h.Sum(nil))
@@ -104,7 +170,7 @@ func VerifyChain(recs []AuditRecord) error {
 			return fail(fmt.Sprintf("found seq %d", r.Seq))
 		case r.PrevHash != prevHash:
 			return fail("previous hash does not match")
-		case auditHash(r) != r.Hash:
+		case !matches(r):
 			return fail("hash does not match the record")
 		}
 		prev = r

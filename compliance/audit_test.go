@@ -129,3 +129,68 @@ func TestVerifyHead(t *testing.T) {
 		t.Fatalf("wrong head: %v", err)
 	}
 }
+
+func TestEraseData(t *testing.T) {
+	recs := chainOf(5)
+	recs[2].Data = EraseData(recs[2].Data)
+	if d, ok := ErasedDigest(recs[2].Data); !ok || len(d) != 64 {
+		t.Fatalf("erased data %s: digest %q, %v", recs[2].Data, d, ok)
+	}
+	if err := VerifyChain(recs); err != nil {
+		t.Fatalf("a chain with an erased event does not verify: %v", err)
+	}
+	if again := EraseData(recs[2].Data); string(again) != string(recs[2].Data) {
+		t.Fatalf("erasing twice changes the data: %s", again)
+	}
+	// An erased event holding another digest breaks its link.
+	forged := slicesClone(recs)
+	forged[2].Data = EraseData([]byte(`{"turn":7}`))
+	var ce *ChainError
+	if err := VerifyChain(forged); !errors.As(err, &ce) || ce.Seq != 3 {
+		t.Fatalf("forged digest: %v, want broken at seq 3", err)
+	}
+	// Not erased data of the same shape is hashed as data.
+	for _, data := range []string{`{"erased":true,"sha256":"XYZ"}`, `{"erased":true,"sha256":"` + strings.Repeat("A", 64) + `"}`} {
+		if _, ok := ErasedDigest([]byte(data)); ok {
+			t.Errorf("%s taken for erased data", data)
+		}
+	}
+}
+
+// TestVerifyChainV1 keeps chains sealed over the data itself (before
+// digests) verifiable, and not forgeable into erased events.
+func TestVerifyChainV1(t *testing.T) {
+	recs := chainOf(3)
+	for i := range recs {
+		if i > 0 {
+			recs[i].PrevHash = recs[i-1].Hash
+		}
+		recs[i].Hash = auditHashV1(&recs[i])
+	}
+	if err := VerifyChain(recs); err != nil {
+		t.Fatalf("v1 chain: %v", err)
+	}
+	recs[1].Data = EraseData(recs[1].Data)
+	if err := VerifyChain(recs); err == nil {
+		t.Fatal("an erased v1 event verifies: its hash covers the data, not the digest")
+	}
+}
+
+func slicesClone(r []AuditRecord) []AuditRecord { return append([]AuditRecord(nil), r...) }
+
+func TestErase(t *testing.T) {
+	recs := chainOf(2)
+	got, ok := Erase(recs[1])
+	if !ok {
+		t.Fatal("a record sealed over its digest cannot be erased")
+	}
+	recs[1] = got
+	if err := VerifyChain(recs); err != nil {
+		t.Fatal(err)
+	}
+	old := recs[0]
+	old.Hash = auditHashV1(&old)
+	if kept, ok := Erase(old); ok || string(kept.Data) != string(old.Data) {
+		t.Fatalf("a v1 record erased: %s, %v", kept.Data, ok)
+	}
+}

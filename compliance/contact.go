@@ -1,16 +1,9 @@
 package compliance
 
 import (
+	"slices"
 	"sort"
 	"time"
-)
-
-// Contact channels.
-const (
-	ChannelVoice = "voice"
-	ChannelSMS   = "sms"
-	ChannelChat  = "chat"
-	ChannelEmail = "email"
 )
 
 // Results of a contact attempt (as the store records them).
@@ -49,7 +42,7 @@ const (
 // ContactAttempt is one earlier attempt to reach the borrower.
 type ContactAttempt struct {
 	At      time.Time `json:"at"`
-	Channel string    `json:"channel"`
+	Channel Channel   `json:"channel"`
 	DebtID  string    `json:"debt_id,omitempty"`
 	Result  string    `json:"result"`
 }
@@ -83,16 +76,16 @@ func (f AccountFlags) has(flag string) bool {
 
 // ContactRequest asks whether the borrower may be contacted now.
 type ContactRequest struct {
-	Channel string    `json:"channel"`
+	Channel Channel   `json:"channel"`
 	DebtID  string    `json:"debt_id,omitempty"`
 	Now     time.Time `json:"now"` // from the injected clock
 	// Location is the borrower's time zone; nil blocks contact (hours
 	// cannot be known; Reg F 1006.6(b)(1) asks for the consumer's zone).
 	Location *time.Location `json:"-"`
 	// Consent and DoNotContact are per channel.
-	Consent      map[string]bool `json:"consent,omitempty"`
-	DoNotContact map[string]bool `json:"do_not_contact,omitempty"`
-	Flags        AccountFlags    `json:"flags"`
+	Consent      map[Channel]bool `json:"consent,omitempty"`
+	DoNotContact map[Channel]bool `json:"do_not_contact,omitempty"`
+	Flags        AccountFlags     `json:"flags"`
 	// Attempts are earlier attempts (at least the last week's); attempts
 	// with another DebtID count only against caps that are not per debt.
 	Attempts []ContactAttempt `json:"attempts,omitempty"`
@@ -114,7 +107,7 @@ type ContactDecision struct {
 // do-not-contact, consent) come before those that pass with time.
 func (p *Pack) MayContact(req ContactRequest) ContactDecision {
 	c := &p.Contact
-	if !containsString(c.Channels, req.Channel) {
+	if !slices.Contains(c.Channels, req.Channel) {
 		return ContactDecision{Reason: ReasonUnknownChannel}
 	}
 	if req.Location == nil {
@@ -128,7 +121,7 @@ func (p *Pack) MayContact(req ContactRequest) ContactDecision {
 	if req.DoNotContact[req.Channel] {
 		return ContactDecision{Reason: ReasonDoNotContact, Source: c.DoNotContactSource}
 	}
-	if containsString(c.Consent.Channels, req.Channel) && !req.Consent[req.Channel] {
+	if slices.Contains(c.Consent.Channels, req.Channel) && !req.Consent[req.Channel] {
 		return ContactDecision{Reason: ReasonNoConsent, Source: c.Consent.Source}
 	}
 	t := req.Now
@@ -169,7 +162,7 @@ func (p *Pack) blockedAt(req *ContactRequest, t time.Time) (reason, source strin
 		return ReasonOutsideHours, c.Hours.Source, atLocal(day.AddDays(1), c.hoursStart, loc)
 	}
 	for _, cp := range c.Caps {
-		if !containsString(cp.Channels, req.Channel) {
+		if !slices.Contains(cp.Channels, req.Channel) {
 			continue
 		}
 		from := day.AddDays(-(cp.Days - 1))
@@ -190,10 +183,10 @@ func (p *Pack) blockedAt(req *ContactRequest, t time.Time) (reason, source strin
 			return cp.Reason, cp.Source, atLocal(out, 0, loc)
 		}
 	}
-	if ac := c.AfterConversation; ac != nil && containsString(ac.Channels, req.Channel) {
+	if ac := c.AfterConversation; ac != nil && slices.Contains(ac.Channels, req.Channel) {
 		last := req.LastConversation
 		for _, a := range req.Attempts {
-			if a.Result == ResultConversation && containsString(ac.Channels, a.Channel) && sameDebt(req, a) && a.At.After(last) && !a.At.After(t) {
+			if a.Result == ResultConversation && slices.Contains(ac.Channels, a.Channel) && sameDebt(req, a) && a.At.After(last) && !a.At.After(t) {
 				last = a.At
 			}
 		}
@@ -209,7 +202,7 @@ func (p *Pack) blockedAt(req *ContactRequest, t time.Time) (reason, source strin
 }
 
 func (cp *CapRule) counts(req *ContactRequest, a ContactAttempt) bool {
-	if a.Result == ResultBlocked || !containsString(cp.Channels, a.Channel) {
+	if a.Result == ResultBlocked || !slices.Contains(cp.Channels, a.Channel) {
 		return false
 	}
 	if len(cp.Results) > 0 && !containsString(cp.Results, a.Result) {

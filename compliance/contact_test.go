@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -20,7 +21,7 @@ func TestMayContact(t *testing.T) {
 	at := func(loc *time.Location, y, mo, d, h, mi int) time.Time {
 		return time.Date(y, time.Month(mo), d, h, mi, 0, 0, loc)
 	}
-	all := map[string]bool{ChannelVoice: true, ChannelSMS: true, ChannelChat: true, ChannelEmail: true}
+	all := map[Channel]bool{ChannelVoice: true, ChannelSMS: true, ChannelChat: true, ChannelEmail: true}
 	// calls returns voice attempts at hour h local on the given days of
 	// November 2026.
 	calls := func(loc *time.Location, result, debt string, h int, days ...int) []ContactAttempt {
@@ -75,11 +76,11 @@ func TestMayContact(t *testing.T) {
 		{"cn attorney", "cn", ContactRequest{Now: shaNoon, Flags: AccountFlags{Attorney: true}}, "attorney", time.Time{}},
 		{"cn cease", "cn", ContactRequest{Now: shaNoon, Flags: AccountFlags{CeaseRequested: true}}, "cease_requested", time.Time{}},
 		{"flag beats hours", "us", ContactRequest{Now: at(chi, 2026, 11, 23, 3, 0), Flags: AccountFlags{Attorney: true}}, "attorney", time.Time{}},
-		{"us do-not-contact voice", "us", ContactRequest{Now: noon, DoNotContact: map[string]bool{ChannelVoice: true}}, ReasonDoNotContact, time.Time{}},
-		{"us do-not-contact voice, chat ok", "us", ContactRequest{Channel: ChannelChat, Now: noon, DoNotContact: map[string]bool{ChannelVoice: true}}, ReasonOK, time.Time{}},
-		{"cn do-not-contact sms", "cn", ContactRequest{Channel: ChannelSMS, Now: shaNoon, DoNotContact: map[string]bool{ChannelSMS: true}}, ReasonDoNotContact, time.Time{}},
-		{"us no consent", "us", ContactRequest{Now: noon, Consent: map[string]bool{ChannelChat: true}}, ReasonNoConsent, time.Time{}},
-		{"cn no consent", "cn", ContactRequest{Channel: ChannelChat, Now: shaNoon, Consent: map[string]bool{ChannelVoice: true}}, ReasonNoConsent, time.Time{}},
+		{"us do-not-contact voice", "us", ContactRequest{Now: noon, DoNotContact: map[Channel]bool{ChannelVoice: true}}, ReasonDoNotContact, time.Time{}},
+		{"us do-not-contact voice, chat ok", "us", ContactRequest{Channel: ChannelChat, Now: noon, DoNotContact: map[Channel]bool{ChannelVoice: true}}, ReasonOK, time.Time{}},
+		{"cn do-not-contact sms", "cn", ContactRequest{Channel: ChannelSMS, Now: shaNoon, DoNotContact: map[Channel]bool{ChannelSMS: true}}, ReasonDoNotContact, time.Time{}},
+		{"us no consent", "us", ContactRequest{Now: noon, Consent: map[Channel]bool{ChannelChat: true}}, ReasonNoConsent, time.Time{}},
+		{"cn no consent", "cn", ContactRequest{Channel: ChannelChat, Now: shaNoon, Consent: map[Channel]bool{ChannelVoice: true}}, ReasonNoConsent, time.Time{}},
 
 		// us: 7 calls in 7 days per debt (Reg F 1006.14(b)(2)(i)(A))
 		{"us 6 calls in 7 days", "us", ContactRequest{Now: noon, Attempts: calls(chi, ResultNoAnswer, "d1", 10, 17, 18, 19, 20, 21, 22)}, ReasonOK, time.Time{}},
@@ -149,6 +150,39 @@ func TestMayContact(t *testing.T) {
 				if again := MustLoadPack(tt.pack).MayContact(req); !again.Allowed {
 					t.Fatalf("not allowed at NextAllowed %v: %+v", got.NextAllowed, again)
 				}
+			}
+		})
+	}
+}
+
+func TestChannel(t *testing.T) {
+	for _, tt := range []struct {
+		in                  string
+		ok, spoken, convers bool
+		contact             Channel
+	}{
+		{"chat", true, false, true, ChannelChat},
+		{"voice", true, true, true, ChannelVoice},
+		{"phone", true, true, true, ChannelVoice},
+		{"sms", true, false, false, ChannelSMS},
+		{"email", true, false, false, ChannelEmail},
+		{"fax", false, false, false, ""},
+		{"", false, false, false, ""},
+		{"Chat", false, false, false, ""},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			c, err := ParseChannel(tt.in)
+			if (err == nil) != tt.ok {
+				t.Fatalf("ParseChannel(%q) = %q, %v", tt.in, c, err)
+			}
+			if !tt.ok {
+				if !errors.Is(err, ErrUnknownChannel) {
+					t.Fatalf("error %v, want ErrUnknownChannel", err)
+				}
+				return
+			}
+			if c.Spoken() != tt.spoken || c.Conversational() != tt.convers || c.Contact() != tt.contact {
+				t.Fatalf("%s: spoken %v conversational %v contact %s", c, c.Spoken(), c.Conversational(), c.Contact())
 			}
 		})
 	}

@@ -6,6 +6,8 @@ import "errors"
 var (
 	ErrBadDate     = errors.New("compliance: malformed date")
 	ErrUnknownPack = errors.New("compliance: unknown policy pack")
+	// ErrUnknownChannel: a channel name that is not one of Channels.
+	ErrUnknownChannel = errors.New("compliance: unknown channel")
 )
 
 // Errors of the policy packs and the audit chain.

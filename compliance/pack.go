@@ -49,7 +49,7 @@ type Pack struct {
 // ContactRules say when and how often a borrower may be contacted.
 type ContactRules struct {
 	Hours                HoursRule          `json:"hours"`
-	Channels             []string           `json:"channels"`
+	Channels             []Channel          `json:"channels"`
 	Consent              ChannelRule        `json:"consent"`
 	DoNotContactSource   string             `json:"do_not_contact_source"`
 	Flags                []FlagRule         `json:"flags"`
@@ -68,8 +68,8 @@ type HoursRule struct {
 
 // ChannelRule applies to the listed channels.
 type ChannelRule struct {
-	Channels []string `json:"channels"`
-	Source   string   `json:"source"`
+	Channels []Channel `json:"channels"`
+	Source   string    `json:"source"`
 }
 
 // FlagRule blocks all contact while an account flag is set.
@@ -83,21 +83,21 @@ type FlagRule struct {
 // (borrower local) ending today. Only attempts whose result is in Results
 // count (all but "blocked" when Results is empty).
 type CapRule struct {
-	Reason   string   `json:"reason"`
-	Channels []string `json:"channels"`
-	Results  []string `json:"results,omitempty"`
-	Max      int      `json:"max"`
-	Days     int      `json:"days"`
-	PerDebt  bool     `json:"per_debt"`
-	Source   string   `json:"source"`
+	Reason   string    `json:"reason"`
+	Channels []Channel `json:"channels"`
+	Results  []string  `json:"results,omitempty"`
+	Max      int       `json:"max"`
+	Days     int       `json:"days"`
+	PerDebt  bool      `json:"per_debt"`
+	Source   string    `json:"source"`
 }
 
 // AfterConversation forbids contact on Channels for Days calendar days
 // (the day of the conversation being day one) after a conversation.
 type AfterConversation struct {
-	Channels []string `json:"channels"`
-	Days     int      `json:"days"`
-	Source   string   `json:"source"`
+	Channels []Channel `json:"channels"`
+	Days     int       `json:"days"`
+	Source   string    `json:"source"`
 }
 
 // DisclosureDef is one required disclosure's exact text.
@@ -242,6 +242,21 @@ func (p *Pack) validate() error {
 	}
 	if c.Hours.Source == "" {
 		return bad("contact.hours.source is empty")
+	}
+	lists := map[string][]Channel{"contact.channels": c.Channels, "contact.consent.channels": c.Consent.Channels}
+	for i, cp := range c.Caps {
+		lists[fmt.Sprintf("contact.caps[%d].channels", i)] = cp.Channels
+	}
+	if a := c.AfterConversation; a != nil {
+		lists["contact.after_conversation.channels"] = a.Channels
+	}
+	for field, chs := range lists {
+		for _, ch := range chs {
+			// Contact rules know calls as "voice" (Channel.Contact).
+			if !ch.Valid() || ch.Contact() != ch {
+				return bad("%s: unknown contact channel %q", field, ch)
+			}
+		}
 	}
 	for i, cp := range c.Caps {
 		if cp.Max < 1 || cp.Days < 1 || cp.Source == "" || cp.Reason == "" {

@@ -28,13 +28,15 @@ const (
 	ActConfirmCease     ActKind = "confirm_cease"      // after verification, before anything about the debt
 
 	// Information and prompts.
-	ActBalance            ActKind = "balance"
-	ActAskResolution      ActKind = "ask_resolution"
-	ActAskAlternative     ActKind = "ask_alternative" // after a declined proposal
-	ActCannotPayAck       ActKind = "cannot_pay_ack"
-	ActPaymentLink        ActKind = "payment_link"
-	ActWelcomeBack        ActKind = "welcome_back" // neutral
-	ActStillThere         ActKind = "still_there"  // neutral
+	ActBalance        ActKind = "balance"
+	ActAskResolution  ActKind = "ask_resolution"
+	ActAskAlternative ActKind = "ask_alternative" // after a declined proposal
+	ActCannotPayAck   ActKind = "cannot_pay_ack"
+	ActPaymentLink    ActKind = "payment_link"
+	ActWelcomeBack    ActKind = "welcome_back" // neutral
+	ActStillThere     ActKind = "still_there"  // neutral
+	// ActSilenceGoodbye ends a call the borrower stopped answering.
+	ActSilenceGoodbye     ActKind = "silence_goodbye" // neutral
 	ActConversationClosed ActKind = "conversation_closed"
 
 	// Negotiation.
@@ -108,7 +110,7 @@ var allActKinds = []ActKind{
 	ActAskVerify, ActVerifyRetry, ActVerifyFailed, ActVerifyFirst, ActVerified, ActWrongParty,
 	ActThirdParty, ActAskFactor, ActVerifyLocked, ActCeaseOnFile, ActCeaseAllAck, ActCeaseVerifyFirst, ActConfirmCease,
 	ActBalance, ActAskResolution, ActAskAlternative, ActCannotPayAck, ActPaymentLink,
-	ActWelcomeBack, ActStillThere, ActConversationClosed,
+	ActWelcomeBack, ActStillThere, ActSilenceGoodbye, ActConversationClosed,
 	ActAskPromiseDate, ActAskPlanCount, ActConfirmPayNow, ActConfirmPTP, ActConfirmPlan,
 	ActConfirmExtension, ActCounterPTPDate, ActCounterPTPAmount, ActCounterPlanCount,
 	ActCounterPlanDate, ActPlanUnavailable, ActExtensionUnavailable, ActNeedYesNo,

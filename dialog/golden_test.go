@@ -30,6 +30,7 @@ type scenario struct {
 // scenario runs against accounts in both locales.
 type stepSpec struct {
 	Event        EventKind  `json:"event"` // default: message
+	Final        bool       `json:"final"` // a last timeout
 	Intent       Intent     `json:"intent"`
 	Alts         []Intent   `json:"alts"`
 	Negated      bool       `json:"negated"`
@@ -82,7 +83,7 @@ func goldenAccounts() map[string]Account {
 
 func (s stepSpec) input(a Account, today compliance.Date) Input {
 	if s.Event != "" && s.Event != EventMessage {
-		return Input{Kind: s.Event, Today: today}
+		return Input{Kind: s.Event, Today: today, Final: s.Final}
 	}
 	p := Parse{Intent: s.Intent, Alts: s.Alts, Negated: s.Negated, Installments: s.Installments, Sentiment: s.Sentiment,
 		Party: s.Party, Validation: s.Validation, CeaseChannels: s.Channels, Topic: s.Topic, Reason: s.Reason, Partial: s.Partial}
@@ -230,6 +231,9 @@ func transcript(t *testing.T, sc scenario, acctName string, a Account, today com
 
 func describeInput(in Input, note string) string {
 	if in.Kind != EventMessage {
+		if in.Final {
+			return string(in.Kind) + " final"
+		}
 		return string(in.Kind)
 	}
 	p := in.Parse

@@ -50,7 +50,11 @@ func (e *engine) step() {
 	case EventHandBack:
 		e.handBack()
 	case EventTimeout:
-		if !e.st.Ended {
+		switch {
+		case e.st.Ended:
+		case e.in.Final:
+			e.say(Act{Kind: ActSilenceGoodbye})
+		default:
 			e.say(Act{Kind: ActStillThere})
 		}
 	}

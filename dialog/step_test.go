@@ -652,6 +652,7 @@ func TestNegotiationMisc(t *testing.T) {
 		{"pay now", say(IntentPayNow), []ActKind{ActConfirmPayNow}},
 		{"pay now as alternative", msg(Parse{Intent: IntentAffirm, Alts: []Intent{IntentPayNow}}), []ActKind{ActConfirmPayNow}},
 		{"timeout", Input{Kind: EventTimeout, Today: today}, []ActKind{ActStillThere}},
+		{"last timeout", Input{Kind: EventTimeout, Today: today, Final: true}, []ActKind{ActSilenceGoodbye}},
 		{"resume", Input{Kind: EventResume, Today: today}, []ActKind{ActWelcomeBack, ActAskResolution}},
 		{"start again is a resume", start(), []ActKind{ActWelcomeBack, ActAskResolution}},
 		{"unknown event", Input{Kind: "bogus", Today: today}, []ActKind{}},

@@ -255,6 +255,9 @@ type Input struct {
 	Kind  EventKind       `json:"kind"`
 	Parse Parse           `json:"parse"`
 	Today compliance.Date `json:"today"`
+	// Final marks the last EventTimeout before the channel gives up (a
+	// call hangs up): the bot says goodbye instead of asking again.
+	Final bool `json:"final,omitempty"`
 }
 
 // ActKind names what the bot does; each maps to an utterance template per

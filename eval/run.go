@@ -289,7 +289,7 @@ func runOne(ctx context.Context, rt *bot.Runtime, st store.Store, acct store.Acc
 	fail := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
 	defer func() { res.Pass = len(res.Failures) == 0 }()
 
-	conv, err := rt.Begin(ctx, acct.ID, "chat")
+	conv, err := rt.Begin(ctx, acct.ID, bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		fail("begin: %v", err)
 		return res

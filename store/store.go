@@ -86,6 +86,8 @@ type Store interface {
 	// reason. It returns the statement as now stored.
 	ClearStatement(ctx context.Context, c StatementClear) (Statement, error)
 
+	Retention
+
 	Ping(ctx context.Context) error
 	Close() error
 }

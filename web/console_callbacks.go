@@ -80,7 +80,7 @@ func (c *console) callbackView(ctx context.Context, e store.Escalation, cb bot.C
 	}
 	v := callbackView{
 		ID: e.ID, ConversationID: e.ConversationID, Account: maskAccount(acct, cv.DebtID), Reason: e.Reason,
-		Priority: e.Priority, Channel: cb.Channel, Rule: cb.Reason, OfferedAt: cb.Offered.UTC().Format(time.RFC3339),
+		Priority: e.Priority, Channel: string(cb.Channel), Rule: cb.Reason, OfferedAt: cb.Offered.UTC().Format(time.RFC3339),
 		Locale: cv.Locale, WaitingSince: e.CreatedAt.UTC().Format(time.RFC3339), due: cb.Offered,
 	}
 	if v.Locale == "" {

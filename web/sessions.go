@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -38,7 +39,7 @@ func (s *Server) mintSession(w http.ResponseWriter, r *http.Request, req Session
 		return
 	}
 	if req.Channel == "" {
-		req.Channel = "chat"
+		req.Channel = string(bot.ChannelChat)
 	}
 	if s.isDraining() {
 		s.writeError(w, r, ErrShuttingDown)
@@ -49,7 +50,13 @@ func (s *Server) mintSession(w http.ResponseWriter, r *http.Request, req Session
 		s.writeError(w, r, err)
 		return
 	}
-	conv, err := s.rt.Begin(r.Context(), req.AccountID, req.Channel)
+	ch, err := bot.ParseChannel(req.Channel)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("%w: %w", ErrInvalid, err))
+		return
+	}
+	// The borrower opens the chat from the app.
+	conv, err := s.rt.Begin(r.Context(), req.AccountID, ch, bot.ByBorrower)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("begin conversation: %w", err))
 		return

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/collectagent/collectagent/compliance"
 )
 
 // Mode says who understands the borrower.
@@ -112,7 +114,7 @@ type Config struct {
 
 	// Budgets per channel ("chat", "voice", "phone"); a channel not listed
 	// uses "chat".
-	Budgets map[string]Budget `yaml:"budgets" json:"budgets" validate:"required,dive"`
+	Budgets map[compliance.Channel]Budget `yaml:"budgets" json:"budgets" validate:"required,dive"`
 	// SummaryBudget bounds a handoff summary.
 	SummaryBudget time.Duration `yaml:"summary_budget" json:"summary_budget" validate:"gt=0"`
 	Breaker       BreakerConfig `yaml:"breaker" json:"breaker"`
@@ -134,10 +136,10 @@ func Defaults() Config {
 		Temperature: 0.3,
 		MaxTokens:   400,
 		StreamUsage: true,
-		Budgets: map[string]Budget{
-			"chat":  {Understand: 2 * time.Second, FirstToken: 2 * time.Second, Phrase: 2 * time.Second},
-			"voice": voice,
-			"phone": voice,
+		Budgets: map[compliance.Channel]Budget{
+			compliance.ChannelChat:  {Understand: 2 * time.Second, FirstToken: 2 * time.Second, Phrase: 2 * time.Second},
+			compliance.ChannelVoice: voice,
+			compliance.ChannelPhone: voice,
 		},
 		SummaryBudget: 5 * time.Second,
 		Breaker:       BreakerConfig{Failures: 3, OpenFor: 30 * time.Second},
@@ -149,11 +151,11 @@ func Defaults() Config {
 func (c Config) Enabled() bool { return c.Mode != ModeRules && c.Mode != "" }
 
 // BudgetFor returns the budget of a channel.
-func (c Config) BudgetFor(channel string) Budget {
+func (c Config) BudgetFor(channel compliance.Channel) Budget {
 	if b, ok := c.Budgets[channel]; ok {
 		return b
 	}
-	return c.Budgets["chat"]
+	return c.Budgets[compliance.ChannelChat]
 }
 
 // WithAPIKeyFromEnv returns c with APIKey read through getenv (os.Getenv
@@ -232,6 +234,11 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%w: %w", ErrConfig, err))
 		}
 	}
+	for ch := range c.Budgets {
+		if !ch.Valid() {
+			errs = append(errs, fmt.Errorf("%w: llm.budgets: unknown channel %q", ErrConfig, ch))
+		}
+	}
 	if c.Enabled() {
 		if u, err := url.Parse(c.BaseURL); c.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("%w: llm.base_url: want an http(s) URL for mode %s", ErrConfig, c.Mode))
@@ -239,7 +246,7 @@ func (c Config) Validate() error {
 		if strings.TrimSpace(c.Model) == "" {
 			errs = append(errs, fmt.Errorf("%w: llm.model: required for mode %s", ErrConfig, c.Mode))
 		}
-		if _, ok := c.Budgets["chat"]; !ok {
+		if _, ok := c.Budgets[compliance.ChannelChat]; !ok {
 			errs = append(errs, fmt.Errorf("%w: llm.budgets: a chat budget is required", ErrConfig))
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/collectagent/collectagent/compliance"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -26,7 +28,7 @@ func TestConfigValidate(t *testing.T) {
 		{"zero voice budget", func(c *Config) {
 			b := c.Budgets["voice"]
 			b.FirstToken = 0
-			c.Budgets = map[string]Budget{"chat": c.Budgets["chat"], "voice": b}
+			c.Budgets = map[compliance.Channel]Budget{"chat": c.Budgets["chat"], "voice": b}
 		}, "first_token"},
 		{"breaker failures", func(c *Config) { c.Breaker.Failures = 0 }, "llm.breaker.failures"},
 		{"retries", func(c *Config) { c.Retry.MaxAttempts = 9 }, "llm.retry.max_attempts"},
@@ -37,7 +39,7 @@ func TestConfigValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := ok
-			c.Budgets = map[string]Budget{}
+			c.Budgets = map[compliance.Channel]Budget{}
 			for k, v := range ok.Budgets {
 				c.Budgets[k] = v
 			}

@@ -197,7 +197,7 @@ func TestPhraseFallsBack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, tt.script...)
 			cfg := testConfig(f, ModeLLM)
-			cfg.Budgets = map[string]Budget{"chat": {Understand: time.Second, FirstToken: 150 * time.Millisecond, Phrase: time.Second}}
+			cfg.Budgets = map[compliance.Channel]Budget{"chat": {Understand: time.Second, FirstToken: 150 * time.Millisecond, Phrase: time.Second}}
 			c := newTestClient(t, cfg, nil)
 			ctx, tr := turnCtx(usd(24000))
 			start := time.Now()
@@ -222,7 +222,7 @@ func TestPhraseFallsBack(t *testing.T) {
 func TestPhraseVoiceFirstTokenBudget(t *testing.T) {
 	f := newFake(t, stallStream())
 	cfg := testConfig(f, ModeLLM)
-	cfg.Budgets = map[string]Budget{
+	cfg.Budgets = map[compliance.Channel]Budget{
 		"chat":  {Understand: 5 * time.Second, FirstToken: 5 * time.Second, Phrase: 5 * time.Second},
 		"voice": {Understand: time.Second, FirstToken: 100 * time.Millisecond, Phrase: 5 * time.Second},
 	}

@@ -28,7 +28,7 @@ func TestRealModel(t *testing.T) {
 		cfg.Output = OutputJSONSchema
 	}
 	// Real endpoints are slower than the production budget on a cold start.
-	cfg.Budgets = map[string]Budget{"chat": {Understand: 30 * time.Second, FirstToken: 30 * time.Second, Phrase: 60 * time.Second}}
+	cfg.Budgets = map[compliance.Channel]Budget{"chat": {Understand: 30 * time.Second, FirstToken: 30 * time.Second, Phrase: 60 * time.Second}}
 	cfg.SummaryBudget = 60 * time.Second
 	c, err := New(cfg, Deps{Rules: testRules})
 	if err != nil {

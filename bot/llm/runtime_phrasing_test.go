@@ -42,7 +42,7 @@ func TestRuntimePhrasing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conv, _ := rt.Begin(ctx, "a-1", "chat")
+	conv, _ := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	s, _ := rt.Open(ctx, conv.ID)
 	out, err := s.Start(ctx)
 	if err != nil {

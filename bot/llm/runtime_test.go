@@ -35,7 +35,7 @@ func runtimeWith(t *testing.T, c *Client, clock *fakeClock) (*bot.Session, store
 	if err != nil {
 		t.Fatal(err)
 	}
-	conv, err := rt.Begin(ctx, "a-1", "chat")
+	conv, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -358,7 +358,7 @@ func TestUnderstandFallsBack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, tt.script...)
 			cfg := testConfig(f, ModeLLM)
-			cfg.Budgets = map[string]Budget{"chat": {Understand: 150 * time.Millisecond, FirstToken: time.Second, Phrase: time.Second}}
+			cfg.Budgets = map[compliance.Channel]Budget{"chat": {Understand: 150 * time.Millisecond, FirstToken: time.Second, Phrase: time.Second}}
 			c := newTestClient(t, cfg, nil)
 			ctx, tr := turnCtx(usd(24000))
 			req := reqEN("I get paid on the 5th, so I could send 120 on the 8th")

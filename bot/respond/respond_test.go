@@ -118,7 +118,7 @@ func conversations(a dialog.Account) map[string][]turn {
 			intent("how much does she owe", dialog.IntentAskBalance)},
 		"validation":    {start, dob, say("send me proof I owe this", dialog.Parse{Intent: dialog.IntentDispute, Validation: true})},
 		"small_plan":    {start, dob, say("split in 2", dialog.Parse{Intent: dialog.IntentPlan, Installments: 2}), yes},
-		"resume":        {start, ev(dialog.EventTimeout), ev(dialog.EventResume), dob, intent("a person please", dialog.IntentHuman), ev(dialog.EventHandBack), say("2 payments", dialog.Parse{Installments: 2}), yes},
+		"resume":        {start, ev(dialog.EventTimeout), {in: dialog.Input{Kind: dialog.EventTimeout, Final: true, Today: today}, note: "timeout (final)"}, ev(dialog.EventResume), dob, intent("a person please", dialog.IntentHuman), ev(dialog.EventHandBack), say("2 payments", dialog.Parse{Installments: 2}), yes},
 		"misunderstood": {start, dob, intent("asdf", dialog.IntentUnknown), intent("qwer", dialog.IntentUnknown), intent("zxcv", dialog.IntentUnknown)},
 		"off_policy": {start, dob, say("in 40 days", dialog.Parse{Intent: dialog.IntentPromise, Date: days(40)}), no,
 			say("in 50 days", dialog.Parse{Intent: dialog.IntentPromise, Date: days(50)}), no,

@@ -159,7 +159,7 @@ func auditedConversations(t *testing.T, st store.Store, cpPath string) []string 
 	}
 	var ids []string
 	for _, a := range accts {
-		conv, err := rt.Begin(ctx, a.ID, "chat")
+		conv, err := rt.Begin(ctx, a.ID, bot.ChannelChat, bot.ByBorrower)
 		if err != nil {
 			t.Fatal(err)
 		}

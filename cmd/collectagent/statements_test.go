@@ -67,7 +67,7 @@ func TestSLAExpiryNeverCallsAFlaggedAccount(t *testing.T) {
 				t.Fatalf("statements %+v %v", sts, err)
 			}
 			// No outbound contact of any kind is allowed, on any channel.
-			for _, ch := range []string{"voice", "sms", "chat"} {
+			for _, ch := range []bot.Channel{"voice", "sms", "chat"} {
 				d, err := r.rt.MayContact(ctx, "f-"+tc.kind, ch, "")
 				if err != nil || d.Allowed || d.Reason != tc.reason {
 					t.Errorf("MayContact %s: %+v %v", ch, d, err)

@@ -64,7 +64,7 @@ func chatThrough(t *testing.T, cfg Config, log *slog.Logger, lines ...string) (s
 	if err != nil {
 		t.Fatal(err)
 	}
-	conv, err := rt.Begin(ctx, "a-1", "chat")
+	conv, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
 	if err != nil {
 		t.Fatal(err)
 	}
