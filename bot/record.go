@@ -23,16 +23,25 @@ type record struct {
 	c     store.TurnCommit
 	seq   int64
 	audit *compliance.AuditRecord
-	out   Output
+	// sealed holds the last record sealed by this commit (audit points at
+	// it then), so that sealing does not allocate a record per event.
+	sealed compliance.AuditRecord
+	out    Output
 }
 
 func (s *Session) newRecord() *record {
 	now := s.rt.deps.Clock.Now()
 	s.pending = nil
-	return &record{
+	r := &record{
 		s: s, now: now, today: compliance.DateOf(now.In(s.loc)),
 		conv: s.conv, seq: s.seq, audit: s.lastAudit,
 	}
+	// Room for a usual step (a borrower's turn, two replies, their guard
+	// events, the records event and one more) without regrowing.
+	r.c.Turns = make([]store.Turn, 0, 3)
+	r.c.Audit = make([]store.AuditEvent, 0, 5)
+	r.out.Replies = make([]Reply, 0, 2)
+	return r
 }
 
 // Turn meta and audit data written on every turn are structs, not maps:
@@ -109,7 +118,8 @@ func (r *record) addAudit(kind string, data any) error {
 		return fmt.Errorf("audit %s: %w", kind, err)
 	}
 	rec := compliance.Seal(r.audit, compliance.AuditRecord{Chain: r.conv.ID, Kind: kind, Data: b, At: r.now.UTC()})
-	r.audit = &rec
+	r.sealed = rec
+	r.audit = &r.sealed
 	r.c.Audit = append(r.c.Audit, auditEvent(rec))
 	return nil
 }
@@ -171,7 +181,8 @@ func (r *record) end() {
 func (r *record) commit(state *dialog.State) (Output, *store.TurnCommit, error) {
 	if b, ok := audit.AppendRecords(make([]byte, 0, 160+110*len(r.c.Turns)), &r.c); ok {
 		rec := compliance.Seal(r.audit, compliance.AuditRecord{Chain: r.conv.ID, Kind: audit.KindRecords, Data: b, At: r.now.UTC()})
-		r.audit = &rec
+		r.sealed = rec
+		r.audit = &r.sealed
 		r.c.Audit = append(r.c.Audit, auditEvent(rec))
 	}
 	r.s.pending = nil
