@@ -14,12 +14,13 @@ ARG VERSION=""
 # runs on an image with no libc.
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" \
       -o /out/collectagent ./cmd/collectagent \
- && mkdir -p /out/data
+ && mkdir -p /out/data/recordings
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/collectagent /collectagent
-# The data directory (SQLite and the embedded NATS store of a single node;
-# unused with PostgreSQL and a NATS cluster) belongs to the nonroot user.
+# The data directory (SQLite and the embedded NATS store of a single node,
+# the audit checkpoint file, recordings) belongs to the nonroot user, so
+# volumes mounted on it and on data/recordings start owned by it.
 COPY --from=build --chown=65532:65532 /out/data /data
 USER 65532:65532
 ENV COLLECT_DATA=/data \

@@ -18,6 +18,7 @@ import (
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/sqlite"
 )
@@ -89,7 +90,7 @@ type node struct {
 	hn     *handoff.Node
 	queue  *handoff.Queue
 	rt     *bot.Runtime
-	bridge *Bridge
+	bridge *live.Bridge
 }
 
 // cluster is a shared store and NATS prefix that nodes join.
@@ -139,7 +140,7 @@ func (c *cluster) joinConn(nc *nats.Conn) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	br, err := NewBridge(BridgeDeps{Node: hn, Queue: q, Store: c.st, Logger: log})
+	br, err := live.NewBridge(live.BridgeDeps{Node: hn, Queue: q, Store: c.st, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,24 +349,6 @@ func TestHandoffQueuePositionMoves(t *testing.T) {
 	b2.until(func(f hframe) bool { return f.QueuePosition == 1 })
 }
 
-func TestTurnSeq(t *testing.T) {
-	for _, tc := range []struct {
-		id   string
-		want int64
-	}{
-		{replyID("c-1", 7), 7},
-		{"c-1-t", 0},
-		{"c-1-t-3", 0},
-		{"c-2-t7", 0},
-		{"c-1-t7-agent", 0},
-		{"", 0},
-	} {
-		if got := turnSeq("c-1", tc.id); got != tc.want {
-			t.Errorf("turnSeq(%q) = %d, want %d", tc.id, got, tc.want)
-		}
-	}
-}
-
 // Deliver refuses at once while NATS is unreachable; the replies stay in
 // the store for the borrower's next connection.
 func TestDeliverFailsFastWhenNATSIsDown(t *testing.T) {
@@ -390,27 +373,6 @@ func TestDeliverFailsFastWhenNATSIsDown(t *testing.T) {
 	if d := time.Since(began); d > time.Second {
 		t.Fatalf("Deliver took %v with NATS down", d)
 	}
-}
-
-func FuzzTurnSeq(f *testing.F) {
-	f.Add("c-1", "c-1-t7")
-	f.Add("c-1", "c-1-t-7")
-	f.Add("c-1", "c-1-t99999999999999999999")
-	f.Add("", "-t1")
-	f.Fuzz(func(t *testing.T, conv, id string) {
-		n := turnSeq(conv, id)
-		if n < 0 {
-			t.Fatalf("negative sequence %d", n)
-		}
-		if n > 0 && replyID(conv, n) != id && !strings.HasPrefix(id, conv+"-t") {
-			t.Fatalf("turnSeq(%q, %q) = %d from a foreign id", conv, id, n)
-		}
-		if n > 0 {
-			if got := turnSeq(conv, replyID(conv, n)); got != n {
-				t.Fatalf("round trip %d -> %d", n, got)
-			}
-		}
-	})
 }
 
 // While waiting, the borrower's words reach the agent's side; an agent

@@ -17,6 +17,7 @@ import (
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/redact"
 	"github.com/collectagent/collectagent/store"
 )
@@ -49,7 +50,7 @@ type console struct {
 // newConsole returns the console over the chat's handoff bridge, or nil
 // (console off) when no user is configured. Users without a bridge (no
 // NATS, no queue) are a configuration error.
-func newConsole(s *Server, cfg ConsoleConfig, b *Bridge, secret []byte) (*console, error) {
+func newConsole(s *Server, cfg ConsoleConfig, b *live.Bridge, secret []byte) (*console, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func newConsole(s *Server, cfg ConsoleConfig, b *Bridge, secret []byte) (*consol
 	if len(cfg.Users) == 0 {
 		return nil, nil
 	}
-	if b == nil || b.queue == nil {
+	if b == nil || b.Queue() == nil {
 		return nil, fmt.Errorf("%w: web.console.users: the agent console needs the handoff (a bridge with a queue)", ErrBadConfig)
 	}
 	auth, err := newAgentAuth(cfg, secret)
@@ -66,11 +67,11 @@ func newConsole(s *Server, cfg ConsoleConfig, b *Bridge, secret []byte) (*consol
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	book, err := openSessionBook(ctx, b.node.JetStream(), b.node.Config().Prefix, cfg.TokenTTL)
+	book, err := openSessionBook(ctx, b.Node().JetStream(), b.Node().Config().Prefix, cfg.TokenTTL)
 	if err != nil {
 		return nil, err
 	}
-	c := &console{s: s, cfg: cfg, auth: auth, sessions: book, node: b.node, q: b.queue, deliver: b.Deliver, log: s.log.With("component", "console")}
+	c := &console{s: s, cfg: cfg, auth: auth, sessions: book, node: b.Node(), q: b.Queue(), deliver: b.Deliver, log: s.log.With("component", "console")}
 	// A configuration change (a user removed or given another role)
 	// applies to the sessions already open.
 	if err := book.reconcile(ctx, auth.users); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/sqlite"
 )
@@ -93,7 +94,7 @@ func newConsoleNode(t testing.TB, st store.Store, clock *fakeClock, be handoffte
 	if err != nil {
 		t.Fatalf("runtime: %v", err)
 	}
-	br, err := NewBridge(BridgeDeps{Node: node, Queue: q, Store: st, Logger: log})
+	br, err := live.NewBridge(live.BridgeDeps{Node: node, Queue: q, Store: st, Logger: log})
 	if err != nil {
 		t.Fatalf("bridge: %v", err)
 	}

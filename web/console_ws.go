@@ -13,6 +13,7 @@ import (
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/redact"
+	"github.com/collectagent/collectagent/store"
 )
 
 // consoleFrame is what the console's WebSocket sends: "hello" once,
@@ -218,4 +219,25 @@ func (c *console) ws(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// storedTurn reads back the turn a bridge message names, so what is shown
+// is what the store holds (guarded and audited when it was committed),
+// never the text the message carried. ok is false when the message names
+// no stored turn of the conversation.
+func storedTurn(ctx context.Context, st store.Store, convID string, m handoff.Message) (store.Turn, bool) {
+	seq := handoff.TurnSeq(convID, m.ID)
+	if seq <= 0 {
+		return store.Turn{}, false
+	}
+	ts, err := st.ListTurns(ctx, convID)
+	if err != nil {
+		return store.Turn{}, false
+	}
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Seq == seq {
+			return ts[i], true
+		}
+	}
+	return store.Turn{}, false
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -22,7 +23,7 @@ var (
 	ErrNoRoute              = errors.New("web: no such endpoint")
 	ErrBadFrame             = errors.New("web: malformed frame")
 	ErrUnknownType          = errors.New("web: unknown frame type")
-	ErrRateLimited          = errors.New("web: rate limited")
+	ErrRateLimited          = live.ErrRateLimited
 	ErrShuttingDown         = errors.New("web: server shutting down")
 	ErrNotDemo              = errors.New("web: not a demo account")
 	ErrBadConfig            = errors.New("web: invalid configuration")
@@ -89,6 +90,7 @@ const (
 	CodeOverCapacity   = "over_capacity"
 	CodeTooManyConns   = "too_many_connections"
 	CodeLimit          = "limit_reached"
+	CodeLegalHold      = "legal_hold"
 )
 
 // classify maps an error to what the client sees. It is the one place

@@ -78,3 +78,14 @@ func ParseClientFrame(b []byte) (ClientFrame, error) {
 		return f, fmt.Errorf("%w: %q", ErrUnknownType, f.Type)
 	}
 }
+
+// HandoffStatusFrame is the status frame of a conversation in the handoff:
+// StatusFrame's fields plus, while the borrower waits for a person, their
+// place in the queue (1 is next).
+type HandoffStatusFrame struct {
+	Type          string `json:"type"` // "status"
+	Mode          string `json:"mode"` // "bot", "waiting_agent", "agent", "ended"
+	Stage         string `json:"stage"`
+	Outcome       string `json:"outcome,omitempty"`
+	QueuePosition int    `json:"queue_position,omitempty"`
+}

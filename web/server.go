@@ -20,6 +20,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/live"
+	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -30,14 +32,17 @@ type Deps struct {
 	Clock   bot.Clock    // nil means the system clock
 	Logger  *slog.Logger // nil discards
 	// Bridge, when set, carries the handoff to the borrower's chat: agent
-	// messages and status over NATS (see bridge.go). Nil: no handoff.
-	Bridge *Bridge
+	// messages and status over NATS (package live). Nil: no handoff.
+	Bridge *live.Bridge
 	// Observer receives request and turn measurements (metrics); nil
 	// records none.
 	Observer Observer
 	// Metrics, when set, is served at /metrics on the admin listener
 	// (AdminHandler).
 	Metrics http.Handler
+	// Retention serves legal holds and erasure requests; nil: one on
+	// Store with the default configuration (it does not purge here).
+	Retention *retention.Service
 }
 
 type systemClock struct{}
@@ -47,21 +52,22 @@ func (systemClock) Now() time.Time { return time.Now() }
 // Server serves the API, the chat WebSocket and the chat page. It is an
 // http.Handler; Serve runs it on a listener and Shutdown drains it.
 type Server struct {
-	cfg      Config
-	store    store.Store
-	rt       *bot.Runtime
-	bridge   *Bridge      // nil without a handoff
-	observer Observer     // nil records nothing
-	metrics  http.Handler // nil: no /metrics
-	clock    bot.Clock
-	log      *slog.Logger
-	tokens   tokenSigner
-	keys     [][]byte
-	demo     map[string]bool // demo account ids; nil means all
-	mux      *http.ServeMux
-	console  *console // nil without console users (console.go)
-	admit    *admission
-	signIns  semaphore // sign-ins being checked
+	cfg       Config
+	store     store.Store
+	rt        *bot.Runtime
+	live      *live.Hub    // the borrowers' live connections
+	observer  Observer     // nil records nothing
+	metrics   http.Handler // nil: no /metrics
+	retention *retention.Service
+	clock     bot.Clock
+	log       *slog.Logger
+	tokens    tokenSigner
+	keys      [][]byte
+	demo      map[string]bool // demo account ids; nil means all
+	mux       *http.ServeMux
+	console   *console // nil without console users (console.go)
+	admit     *admission
+	signIns   semaphore // sign-ins being checked
 
 	mu       sync.Mutex // guards conns, draining, httpSrv, ln
 	ln       *capListener
@@ -84,7 +90,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		cfg:      cfg,
 		store:    deps.Store,
 		rt:       deps.Runtime,
-		bridge:   deps.Bridge,
 		observer: deps.Observer,
 		metrics:  deps.Metrics,
 		clock:    deps.Clock,
@@ -99,6 +104,14 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.retention = deps.Retention
+	if s.retention == nil {
+		rs, err := retention.New(retention.DefaultConfig(), retention.Deps{Store: deps.Store, Clock: s.clock, Logger: s.log})
+		if err != nil {
+			return nil, err
+		}
+		s.retention = rs
+	}
 	secret := []byte(cfg.TokenSecret)
 	if len(secret) == 0 {
 		// Demo only (Validate requires a secret otherwise): tokens die
@@ -108,6 +121,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			return nil, fmt.Errorf("token secret: %w", err)
 		}
 	}
+	hub, err := live.New(live.Config{TurnTimeout: cfg.TurnTimeout, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst},
+		live.Deps{Runtime: deps.Runtime, Bridge: deps.Bridge, Clock: s.clock, Logger: s.log, Observer: s.observer})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
+	s.live = hub
 	s.tokens = tokenSigner{secret: secret}
 	for _, k := range cfg.APIKeys {
 		s.keys = append(s.keys, []byte(k))
@@ -137,6 +156,10 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/accounts/{id}/plans", s.authed(s.getPlans))
 	m.Handle("GET /v1/accounts/{id}/statements", s.authed(s.getStatements))
 	m.Handle("POST /v1/accounts/{id}/statements/{sid}/clear", s.authed(s.clearStatement))
+	m.Handle("GET /v1/accounts/{id}/holds", s.authed(s.getHolds))
+	m.Handle("POST /v1/accounts/{id}/holds", s.authed(s.postHold))
+	m.Handle("POST /v1/accounts/{id}/holds/{hid}/release", s.authed(s.releaseHold))
+	m.Handle("POST /v1/accounts/{id}/erasure", s.authed(s.postErasure))
 	m.Handle("POST /v1/sessions", s.authed(s.postSession))
 	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
 	m.HandleFunc("GET /v1/chat", s.chat)
@@ -252,10 +275,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.draining = true
 	hs := s.httpSrv
-	conns := make([]*chatConn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
 	s.mu.Unlock()
 
 	var errs []error
@@ -266,9 +285,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
-	for _, c := range conns {
-		c.goAway()
-	}
+	s.live.Drain()
 	waited := make(chan struct{})
 	go func() { s.handlers.Wait(); close(waited) }()
 	select {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -126,6 +128,7 @@ func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []str
 		return rep, err
 	}
 	chains := map[string][]store.AuditEvent{}
+	ret := retired{erased: map[string]bool{}, transcripts: map[string]bool{}, audit: map[string]bool{}}
 	for i := 0; i < len(evs); {
 		j := i
 		for j < len(evs) && evs[j].Chain == evs[i].Chain {
@@ -135,7 +138,11 @@ func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []str
 		chains[c] = evs[i:j]
 		rep.chains++
 		rep.events += j - i
-		if err := compliance.VerifyChain(records(evs[i:j])); err != nil {
+		err := compliance.VerifyChain(records(evs[i:j]))
+		if err == nil {
+			ret.note(evs[i:j])
+		}
+		if err != nil {
 			rep.broken++
 			var ce *compliance.ChainError
 			what, problem := "chain", err.Error()
@@ -168,7 +175,20 @@ func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []str
 		}
 		rep.convs++
 		rep.turns += len(s.Turns)
+		if ret.audit[c.ID] {
+			continue // its chain was purged: nothing left to compare with
+		}
+		s.Erased, s.TranscriptPurged = ret.erased[c.ID], ret.transcripts[c.ID]
 		rep.findings = append(rep.findings, audit.CheckRecords(c.ID, chains[c.ID], s)...)
+	}
+	// Erased event data is only right where an erasure was recorded.
+	for c, evs := range chains {
+		for _, ev := range evs {
+			if _, ok := compliance.ErasedDigest(ev.Data); ok && !ret.erased[c] {
+				rep.findings = append(rep.findings, audit.Finding{Chain: c, What: fmt.Sprintf("event %d", ev.Seq),
+					Problem: "erased: its data was replaced by its digest, and no erasure record names the conversation"})
+			}
+		}
 	}
 
 	// The chains against the signed checkpoints.
@@ -198,8 +218,47 @@ func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []str
 			}
 		}
 	}
+	for c := range cps.Chains {
+		if _, ok := chains[c]; !ok && ret.audit[c] {
+			delete(cps.Chains, c) // purged by the retention period, as recorded
+		}
+	}
 	rep.findings = append(rep.findings, audit.CheckHeads(cps, chains)...)
 	return rep, nil
+}
+
+// retired is what the account chains record as purged or erased, by
+// conversation: what verification expects to be gone or redacted. Only
+// chains that verify are read; the checkpoints vouch for them.
+type retired struct {
+	erased, transcripts, audit map[string]bool
+}
+
+func (r *retired) note(evs []store.AuditEvent) {
+	for _, ev := range evs {
+		switch ev.Kind {
+		case retention.KindErasure:
+			var e retention.ErasureRecord
+			if json.Unmarshal(ev.Data, &e) == nil {
+				for _, c := range e.Conversations {
+					r.erased[c] = true
+				}
+			}
+		case retention.KindPurged:
+			var p retention.PurgeRecord
+			if json.Unmarshal(ev.Data, &p) != nil {
+				continue
+			}
+			for _, c := range p.Conversations {
+				switch p.Kind {
+				case store.KindTranscripts:
+					r.transcripts[c] = true
+				case store.KindAudit:
+					r.audit[c] = true
+				}
+			}
+		}
+	}
 }
 
 // accountRecords are an account's promises, plans and statements, read

@@ -41,6 +41,7 @@ var composeSecrets = map[string]string{
 	"COLLECT_API_KEY":        "api-key-0123456789abcdef",
 	"COLLECT_TOKEN_SECRET":   "token-secret-0123456789abcdef0123456789",
 	"COLLECT_ADMIN_KEY":      "admin-key-0123456789abcdef",
+	"COLLECT_AUDIT_KEY":      "audit-key-0123456789abcdef0123456789abcdef",
 	"GRAFANA_ADMIN_PASSWORD": "grafana-pass-0123456789",
 }
 
@@ -224,10 +225,21 @@ func TestComposeFile(t *testing.T) {
 			if len(s.Ports) > 0 {
 				t.Errorf("an app node publishes ports %v; only the proxy may", s.Ports)
 			}
+			// Configured by environment only: the one file it reads is the
+			// NATS CA. Its state is its own data volume (the audit
+			// checkpoint file) and the recordings, shared by the nodes so
+			// that one node's purge prunes them all.
 			for _, v := range s.Volumes {
-				if v.Source != "nats-certs" || !v.ReadOnly {
-					t.Errorf("an app node mounts %s:%s; it is configured by environment only (the NATS CA read-only aside)", v.Source, v.Target)
+				switch {
+				case v.Source == "nats-certs" && v.ReadOnly:
+				case v.Target == "/data" && v.Type == "volume" && v.Source == name:
+				case v.Target == "/data/recordings" && v.Type == "volume" && v.Source == "recordings":
+				default:
+					t.Errorf("an app node mounts %s:%s; it is configured by environment only (the NATS CA read-only aside), its state on its own /data volume and the shared recordings", v.Source, v.Target)
 				}
+			}
+			if m := mounts(s); m["/data"] != name || m["/data/recordings"] != "recordings" {
+				t.Errorf("data volumes %v, want %s:/data and recordings:/data/recordings", m, name)
 			}
 			env := mapping(s.Environment)
 			for k := range env {
@@ -241,6 +253,9 @@ func TestComposeFile(t *testing.T) {
 			}
 			if err := cfg.validate(); err != nil {
 				t.Fatalf("the node's configuration does not validate: %v", err)
+			}
+			if k, err := cfg.checkpointKey(); err != nil || k.IsZero() {
+				t.Errorf("the node signs no audit checkpoints (COLLECT_AUDIT_KEY): %v", err)
 			}
 			if cfg.NATS.Replicas != 3 {
 				t.Errorf("nats replicas %d, want 3", cfg.NATS.Replicas)

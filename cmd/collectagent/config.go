@@ -20,7 +20,9 @@ import (
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/llm"
 	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/logmask"
+	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store/sqlite"
 	"github.com/collectagent/collectagent/web"
 )
@@ -54,12 +56,15 @@ type Config struct {
 	LLM llm.Config `yaml:"llm" validate:"-"` // validated by llm.Config.Validate
 	// NATS is the embedded server (default) or an external one; Handoff
 	// times the escalation queue (handoff.go).
-	NATS    NATSConfig    `yaml:"nats" validate:"-"`    // validated by handoffConfigErrors
-	Handoff HandoffConfig `yaml:"handoff" validate:"-"` // validated by handoffConfigErrors
+	NATS    NATSConfig    `yaml:"nats" validate:"-"`    // validated by handoff.SettingsErrors
+	Handoff HandoffConfig `yaml:"handoff" validate:"-"` // validated by handoff.SettingsErrors
 	// Audit checkpoints the heads of the audit chains, signed, to an
 	// append-only file outside the database. The key is in
 	// audit.key_file or COLLECT_AUDIT_KEY, never in this file.
 	Audit audit.Config `yaml:"audit"`
+	// Retention sets how long each kind of data is kept after an
+	// account's last collection activity, and how often the purge runs.
+	Retention RetentionConfig `yaml:"retention" validate:"-"` // validated by retention.Config.Validate
 
 	// auditKey is COLLECT_AUDIT_KEY: the checkpoint key itself. It is
 	// never logged or printed.
@@ -95,11 +100,28 @@ func defaultConfig() Config {
 			// Portfolios "us" and "cn" select the jurisdiction's pack.
 			Policies: map[string]dialog.Policy{"us": defaultPolicy("us"), "cn": defaultPolicy("cn")},
 		},
-		SQLite:  sqlite.DefaultConfig(),
-		LLM:     llm.Defaults(),
-		Handoff: defaultHandoffConfig(),
-		Audit:   audit.DefaultConfig(),
+		SQLite:    sqlite.DefaultConfig(),
+		LLM:       llm.Defaults(),
+		Handoff:   defaultHandoffConfig(),
+		Audit:     audit.DefaultConfig(),
+		Retention: RetentionConfig{Config: retention.DefaultConfig()},
 	}
+}
+
+// RetentionConfig is retention.Config plus where this binary keeps call
+// recordings.
+type RetentionConfig struct {
+	retention.Config `yaml:",inline"`
+	// RecordingsDir holds call recordings ("" is <data>/recordings).
+	RecordingsDir string `yaml:"recordings_dir"`
+}
+
+// recordingsDir is where call recordings are kept.
+func (cfg *Config) recordingsDir() string {
+	if cfg.Retention.RecordingsDir != "" {
+		return cfg.Retention.RecordingsDir
+	}
+	return filepath.Join(cfg.Data, "recordings")
 }
 
 // loadConfig builds the configuration: defaults, the YAML file at path (if
@@ -188,13 +210,27 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.Demo = b
 	}
-	if v := getenv("COLLECT_TOKEN_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("%w: COLLECT_TOKEN_TTL: want a duration like 30m", errConfig)
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"COLLECT_TOKEN_TTL", &cfg.Web.TokenTTL},
+		{"COLLECT_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout},
+		{"COLLECT_RETENTION_EVERY", &cfg.Retention.Every},
+		{"COLLECT_RETENTION_TRANSCRIPTS", &cfg.Retention.Transcripts},
+		{"COLLECT_RETENTION_RECORDINGS", &cfg.Retention.Recordings},
+		{"COLLECT_RETENTION_AUDIT", &cfg.Retention.Audit},
+		{"COLLECT_RETENTION_CONTACT_ATTEMPTS", &cfg.Retention.ContactAttempts},
+	} {
+		if v := getenv(d.name); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%w: %s: want a duration like 30m or 26280h", errConfig, d.name)
+			}
+			*d.dst = x
 		}
-		cfg.Web.TokenTTL = d
 	}
+	str("COLLECT_RECORDINGS_DIR", &cfg.Retention.RecordingsDir)
 	return nil
 }
 
@@ -287,7 +323,10 @@ func (cfg *Config) validate() error {
 		}
 	}
 	msgs = append(msgs, llmConfigErrors(cfg.LLM)...)
-	msgs = append(msgs, handoffConfigErrors(cfg.NATS, cfg.Handoff)...)
+	msgs = append(msgs, handoff.SettingsErrors(cfg.NATS, cfg.Handoff)...)
+	if err := cfg.Retention.Config.Validate(); err != nil {
+		msgs = append(msgs, strings.TrimPrefix(err.Error(), retention.ErrConfig.Error()+": "))
+	}
 	if len(msgs) > 0 {
 		return fmt.Errorf("%w: %s", errConfig, strings.Join(msgs, "; "))
 	}

@@ -220,11 +220,68 @@ func TestConfigLLMErrorsNameTheField(t *testing.T) {
 func TestNATSAuthConfigErrors(t *testing.T) {
 	n := NATSConfig{URL: "nats://x:4222"}
 	n.Auth.User, n.Auth.Token = "u", "t"
-	if msgs := handoffConfigErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
+	if msgs := handoff.SettingsErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
 		t.Errorf("user and token: %v", msgs)
 	}
 	n.Auth = handoff.AuthConfig{User: "u"}
-	if msgs := handoffConfigErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
+	if msgs := handoff.SettingsErrors(n, defaultHandoffConfig()); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "nats.auth:") {
 		t.Errorf("user without password: %v", msgs)
+	}
+}
+
+// TestRetentionConfig: the retention section loads from YAML and a period
+// under the records period is refused, naming the field.
+func TestRetentionConfig(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"COLLECT_API_KEY": "example-key-0123456789", "COLLECT_TOKEN_SECRET": strings.Repeat("e", 32)}
+	for _, tc := range []struct {
+		yaml, bad string
+	}{
+		{"retention:\n  transcripts: 26280h\n  audit: 35040h\n  recordings: 2160h\n  recordings_dir: /var/rec\n", ""},
+		{"retention:\n  transcripts: 720h\n", "retention.transcripts"},
+		{"retention:\n  transcripts: 26280h\n  audit: 8760h\n", "retention.audit"},
+	} {
+		path := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := loadConfig(path, func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cfg.validate()
+		if tc.bad == "" {
+			if err != nil || cfg.Retention.Transcripts != 26280*time.Hour || cfg.recordingsDir() != "/var/rec" {
+				t.Errorf("%q: %+v, %v", tc.yaml, cfg.Retention, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.bad) {
+			t.Errorf("%q: %v, want an error naming %s", tc.yaml, err, tc.bad)
+		}
+	}
+}
+
+// TestRetentionEnv: the compose file sets retention by environment.
+func TestRetentionEnv(t *testing.T) {
+	env := map[string]string{"COLLECT_RETENTION_TRANSCRIPTS": "26280h", "COLLECT_RETENTION_AUDIT": "35040h",
+		"COLLECT_RETENTION_RECORDINGS": "2160h", "COLLECT_RETENTION_CONTACT_ATTEMPTS": "26280h", "COLLECT_RETENTION_EVERY": "30m",
+		"COLLECT_SHUTDOWN_TIMEOUT": "25s", "COLLECT_RECORDINGS_DIR": "/rec"}
+	cfg, err := loadConfig("", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Retention
+	if r.Transcripts != 26280*time.Hour || r.Audit != 35040*time.Hour || r.Recordings != 2160*time.Hour ||
+		r.ContactAttempts != 26280*time.Hour || r.Every != 30*time.Minute || cfg.ShutdownTimeout != 25*time.Second || cfg.recordingsDir() != "/rec" {
+		t.Fatalf("retention %+v, shutdown %v", r, cfg.ShutdownTimeout)
+	}
+	if _, err := loadConfig("", func(k string) string {
+		if k == "COLLECT_RETENTION_AUDIT" {
+			return "3 years"
+		}
+		return ""
+	}); err == nil || !strings.Contains(err.Error(), "COLLECT_RETENTION_AUDIT") {
+		t.Fatalf("a bad duration: %v", err)
 	}
 }

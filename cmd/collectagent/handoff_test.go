@@ -20,8 +20,10 @@ import (
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
+	"github.com/collectagent/collectagent/casework"
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/sqlite"
 	"github.com/collectagent/collectagent/web"
@@ -93,7 +95,7 @@ func newHRigOpts(t *testing.T, nc *nats.Conn, sla handoff.SLAFunc, o rigOpts) *h
 	if err != nil {
 		t.Fatal(err)
 	}
-	br, err := web.NewBridge(web.BridgeDeps{Node: n, Queue: q, Store: st})
+	br, err := live.NewBridge(live.BridgeDeps{Node: n, Queue: q, Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +299,7 @@ func TestNATSDownWhileChatting(t *testing.T) {
 	}
 	c.until(func(f cframe) bool { return f.Type == "status" && f.QueuePosition == 1 })
 	// Publishing again finds the case on the board: nothing twice.
-	n, err := requeue(ctx, r.st, r.h.Publisher(), r.h.queue, r.h.log)
+	n, err := casework.Requeue(ctx, r.st, r.h.Publisher(), r.h.queue)
 	if err != nil || n != 0 {
 		t.Fatalf("requeue again: %d %v", n, err)
 	}
@@ -343,43 +345,6 @@ func TestSLAExpiryOffersCallback(t *testing.T) {
 	}
 }
 
-func TestHandoffSLAHours(t *testing.T) {
-	h := HandoffConfig{SLA: 2 * time.Minute, OffHoursSLA: 0, BusinessHours: "09:00-18:00", Timezone: "Asia/Shanghai", AckWait: time.Second, PublishTimeout: time.Second}
-	sla, err := h.slaFunc()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		at   time.Time
-		want time.Duration
-	}{
-		{time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC), 2 * time.Minute}, // Mon 10:00 Shanghai
-		{time.Date(2026, 11, 23, 0, 59, 0, 0, time.UTC), 0},              // Mon 08:59
-		{time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), 0},              // Mon 18:00
-		{time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC), 0},               // Sun 10:00
-	} {
-		if got := sla(handoff.Case{}, tc.at); got != tc.want {
-			t.Errorf("SLA at %v = %v, want %v", tc.at, got, tc.want)
-		}
-	}
-	always, _ := HandoffConfig{SLA: time.Minute}.slaFunc()
-	if got := always(handoff.Case{}, time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)); got != time.Minute {
-		t.Errorf("no business hours: %v", got)
-	}
-	for _, bad := range []HandoffConfig{
-		{BusinessHours: "9-18", AckWait: time.Second, PublishTimeout: time.Second},
-		{BusinessHours: "18:00-09:00", AckWait: time.Second, PublishTimeout: time.Second},
-		{BusinessHours: "09:00-18:00", Timezone: "Mars/Olympus", AckWait: time.Second, PublishTimeout: time.Second},
-	} {
-		if msgs := handoffConfigErrors(NATSConfig{}, bad); len(msgs) != 1 || !strings.HasPrefix(msgs[0], "handoff.business_hours") {
-			t.Errorf("%+v: %v", bad, msgs)
-		}
-	}
-	if msgs := handoffConfigErrors(NATSConfig{Port: -2}, defaultHandoffConfig()); len(msgs) != 1 || !strings.HasPrefix(msgs[0], "nats.port") {
-		t.Errorf("bad port: %v", msgs)
-	}
-}
-
 func TestNATSConfigLayers(t *testing.T) {
 	cfg, err := loadConfig("", envOf(map[string]string{"COLLECT_NATS_URL": "nats://u:p@10.0.0.1:4222"}))
 	if err != nil {
@@ -388,7 +353,7 @@ func TestNATSConfigLayers(t *testing.T) {
 	if cfg.NATS.URL != "nats://u:p@10.0.0.1:4222" || cfg.Handoff.SLA != handoff.DefaultSLA {
 		t.Fatalf("%+v %+v", cfg.NATS, cfg.Handoff)
 	}
-	if got := safeNATSURL(cfg.NATS.URL + ",nats://10.0.0.2:4222"); got != "nats://10.0.0.1:4222,nats://10.0.0.2:4222" {
+	if got := handoff.SafeURL(cfg.NATS.URL + ",nats://10.0.0.2:4222"); got != "nats://10.0.0.1:4222,nats://10.0.0.2:4222" {
 		t.Fatalf("safeNATSURL: %s", got)
 	}
 	hc := handoffOf(&cfg)

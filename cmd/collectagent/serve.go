@@ -17,7 +17,10 @@ import (
 	"time"
 
 	"github.com/collectagent/collectagent/audit"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/metrics"
+	"github.com/collectagent/collectagent/retention"
+	"github.com/collectagent/collectagent/telephony/record"
 	"github.com/collectagent/collectagent/web"
 )
 
@@ -113,7 +116,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 1
 	}
-	bridge, err := web.NewBridge(web.BridgeDeps{Node: ho.node, Queue: ho.queue, Store: st, Logger: log})
+	bridge, err := live.NewBridge(live.BridgeDeps{Node: ho.node, Queue: ho.queue, Store: st, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 1
@@ -140,7 +143,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cfg.Web.DemoAccounts = ids
 	}
 	printAgents := demoAgents(&cfg)
-	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx, Metrics: mx.Handler()})
+	// Holds, erasures and the purge (one node at a time, under a store
+	// lease), stopped before the store closes.
+	rs, err := retention.New(cfg.Retention.Config, retention.Deps{Store: st, Clock: systemClock{},
+		Recordings: retention.BlobRecordings{Blob: record.Dir{Root: cfg.recordingsDir()}}, Logger: log.With("component", "retention")})
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 2
+	}
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purgeDone := make(chan struct{})
+	go func() { defer close(purgeDone); rs.Run(purgeCtx) }()
+	defer func() { stopPurge(); <-purgeDone }()
+	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx, Metrics: mx.Handler(), Retention: rs})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2

@@ -1,12 +1,9 @@
-package web
+package live
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,9 +11,6 @@ import (
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/store"
 )
-
-// ErrNoBridge is a Bridge built without a handoff node.
-var ErrNoBridge = errors.New("web: no handoff bridge")
 
 // bridgePublishTimeout bounds one publish on the bridge, so a NATS outage
 // stalls no connection for long.
@@ -29,17 +23,6 @@ const (
 	linkRetryMax = 5 * time.Second
 )
 
-// HandoffStatusFrame is the status frame of a conversation in the handoff:
-// StatusFrame's fields plus, while the borrower waits for a person, their
-// place in the queue (1 is next).
-type HandoffStatusFrame struct {
-	Type          string `json:"type"` // "status"
-	Mode          string `json:"mode"` // "bot", "waiting_agent", "agent", "ended"
-	Stage         string `json:"stage"`
-	Outcome       string `json:"outcome,omitempty"`
-	QueuePosition int    `json:"queue_position,omitempty"`
-}
-
 // BridgeDeps are a Bridge's collaborators.
 type BridgeDeps struct {
 	Node *handoff.Node
@@ -49,9 +32,10 @@ type BridgeDeps struct {
 	Logger *slog.Logger // nil discards
 }
 
-// Bridge connects the borrower's chat to the handoff: the node holding a
-// borrower's WebSocket receives what agents (on any node) send, and
-// forwards the borrower's messages to them. It is safe for concurrent use.
+// Bridge connects borrowers' live connections to the handoff: the node
+// holding a borrower's connection receives what agents (on any node)
+// send, and forwards the borrower's messages to them. It is safe for
+// concurrent use.
 type Bridge struct {
 	node  *handoff.Node
 	br    *handoff.Bridge
@@ -71,6 +55,12 @@ func NewBridge(d BridgeDeps) (*Bridge, error) {
 	return &Bridge{node: d.Node, br: d.Node.Bridge(), queue: d.Queue, store: d.Store, log: d.Logger}, nil
 }
 
+// Node is the handoff node the bridge runs on.
+func (b *Bridge) Node() *handoff.Node { return b.node }
+
+// Queue is the escalation queue; nil when positions are left out.
+func (b *Bridge) Queue() *handoff.Queue { return b.queue }
+
 // Connected reports whether the node is connected to NATS right now.
 func (b *Bridge) Connected() bool {
 	nc := b.node.Conn()
@@ -78,7 +68,7 @@ func (b *Bridge) Connected() bool {
 }
 
 // Deliver sends the result of an agent operation to the borrower, on
-// whichever node holds the borrower's WebSocket. Call it after every
+// whichever node holds the borrower's connection. Call it after every
 // bot.Session operation run for an agent (Join, AgentSay, AgentRecord,
 // HandBack, AgentClose) and after OfferCallback, with the Output it
 // returned: each reply is published on <prefix>.conv.<convID>.agent as a
@@ -101,7 +91,7 @@ func (b *Bridge) Deliver(ctx context.Context, convID string, out bot.Output) err
 	var last int64
 	for _, r := range out.Replies {
 		m := handoff.Message{
-			ID: replyID(convID, r.Seq), Type: handoff.TypeMessage, From: r.From, Name: r.Name, Text: r.Text,
+			ID: handoff.ReplyID(convID, r.Seq), Type: handoff.TypeMessage, From: r.From, Name: r.Name, Text: r.Text,
 		}
 		if err := b.send(ctx, convID, m); err != nil {
 			return err
@@ -113,7 +103,7 @@ func (b *Bridge) Deliver(ctx context.Context, convID string, out bot.Output) err
 	}
 	st := handoff.Message{Type: handoff.TypeStatus, From: bot.FromSystem, Mode: out.Status.Mode}
 	if last > 0 {
-		st.ID = replyID(convID, last) + "-" + out.Status.Mode
+		st.ID = handoff.StatusID(convID, last, out.Status.Mode)
 	}
 	return b.send(ctx, convID, st)
 }
@@ -127,26 +117,6 @@ func (b *Bridge) send(ctx context.Context, convID string, m handoff.Message) err
 	return nil
 }
 
-// replyID is the bridge message id of a conversation's turn (one subject
-// token: no dots).
-func replyID(convID string, seq int64) string {
-	return convID + "-t" + strconv.FormatInt(seq, 10)
-}
-
-// turnSeq reads the turn sequence back from a bridge message id; 0 when
-// the message is not a turn.
-func turnSeq(convID, id string) int64 {
-	rest, ok := strings.CutPrefix(id, convID+"-t")
-	if !ok {
-		return 0
-	}
-	n, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
-}
-
 // link is a borrower connection's end of the bridge. Bridge callbacks
 // (the subscription, queue changes) and the reader's forwarded messages
 // are posted to one goroutine (loop), which writes frames through the
@@ -155,7 +125,7 @@ func turnSeq(convID, id string) int64 {
 // next turn.
 type link struct {
 	b      *Bridge
-	c      *chatConn
+	c      *Conn
 	convID string
 	log    *slog.Logger
 
@@ -172,7 +142,7 @@ type link struct {
 // startLink starts the connection's end of the bridge. The subscription is
 // made (and, while NATS is unreachable, retried) by the link's goroutine,
 // so a broker outage never holds up the borrower's turns.
-func (b *Bridge) startLink(ctx context.Context, c *chatConn, convID string) *link {
+func (b *Bridge) startLink(ctx context.Context, c *Conn, convID string) *link {
 	l := &link{
 		b: b, c: c, convID: convID, log: c.log,
 		in: make(chan handoff.Message, 64), out: make(chan handoff.Message, 64),
@@ -348,15 +318,16 @@ func (l *link) refresh(ctx context.Context) {
 		if t.From == bot.FromBorrower {
 			continue
 		}
-		_ = l.c.writeMessage(MessageFrame{Type: FrameMessage, From: t.From, Name: bot.TurnName(t), Text: t.Text, Seq: t.Seq}, replyID(l.convID, t.Seq))
+		id := handoff.ReplyID(l.convID, t.Seq)
+		_ = l.c.showMessage(Message{ID: id, Seq: t.Seq, From: t.From, Name: bot.TurnName(t), Text: t.Text}, id)
 	}
-	f := HandoffStatusFrame{Type: FrameStatus, Mode: conv.Mode, Stage: conv.Stage, Outcome: outcomeOf(conv)}
+	f := Status{Mode: conv.Mode, Stage: conv.Stage, Outcome: outcomeOf(conv)}
 	if conv.Mode == store.ModeWaitingAgent {
 		f.QueuePosition = l.position(ctx)
 	} else {
 		l.escID = ""
 	}
-	l.c.writeStatus(f, conv.Version, false)
+	l.c.showStatus(f, conv.Version, false)
 }
 
 // requeued follows a change of the case board: while waiting, only the
@@ -373,7 +344,7 @@ func (l *link) requeued(ctx context.Context) {
 		return
 	}
 	f.QueuePosition = l.position(ctx)
-	l.c.writeStatus(f, ver, false)
+	l.c.showStatus(f, ver, false)
 }
 
 // position is the borrower's place in the queue, 0 when unknown (not yet
@@ -411,32 +382,4 @@ func outcomeOf(c store.Conversation) string {
 		return ""
 	}
 	return c.OutcomeType
-}
-
-// unqueuedNotice tells the borrower honestly that their request for a
-// person is recorded but could not reach the agents' queue right now.
-var unqueuedNotice = map[string]string{
-	"en-US": "We can't reach our team's queue right now. Your request is saved, and a person will follow up with you as soon as possible.",
-	"zh-CN": "目前暂时无法连接到人工队列。您的请求已保存，工作人员会尽快跟进联系您。",
-}
-
-// storedTurn reads back the turn a bridge message names, so what is shown
-// is what the store holds (guarded and audited when it was committed),
-// never the text the message carried. ok is false when the message names
-// no stored turn of the conversation.
-func storedTurn(ctx context.Context, st store.Store, convID string, m handoff.Message) (store.Turn, bool) {
-	seq := turnSeq(convID, m.ID)
-	if seq <= 0 {
-		return store.Turn{}, false
-	}
-	ts, err := st.ListTurns(ctx, convID)
-	if err != nil {
-		return store.Turn{}, false
-	}
-	for i := len(ts) - 1; i >= 0; i-- {
-		if ts[i].Seq == seq {
-			return ts[i], true
-		}
-	}
-	return store.Turn{}, false
 }
