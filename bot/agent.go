@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/collectagent/collectagent/bot/respond"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
@@ -38,29 +39,17 @@ func (e *BlockedError) Error() string {
 // Unwrap makes errors.Is(err, ErrBlocked) true.
 func (e *BlockedError) Unwrap() error { return ErrBlocked }
 
-// system notices shown in the borrower's window when a person joins or
-// leaves; neutral, no figures.
-var notices = map[string]map[string]string{
-	"joined": {
-		"en-US": "%s from our team has joined the conversation.",
-		"zh-CN": "我们的工作人员%s已加入对话。",
-	},
-	"left": {
-		"en-US": "%s has left the conversation. The automated assistant will continue.",
-		"zh-CN": "%s已离开对话，接下来由智能助手继续为您服务。",
-	},
-	"requeued": {
-		"en-US": "%s had to step away. You are back in the queue, and the next available person will join you.",
-		"zh-CN": "%s暂时离开，您已重新进入排队，下一位工作人员会尽快为您服务。",
-	},
-	"closed": {
-		"en-US": "%s has closed the conversation. Thank you.",
-		"zh-CN": "%s已结束本次对话，感谢您的配合。",
-	},
-}
-
-func (s *Session) notice(kind, name string) string {
-	return fmt.Sprintf(notices[kind][s.acct.Locale], name)
+// notice renders a system notice (a person joined, left, ...) in the
+// borrower's locale for the conversation's channel; neutral, no figures.
+func (s *Session) notice(name, agent string) string {
+	text, err := s.rt.render.Notice(name, s.acct.Locale, s.channel, respond.NoticeData{Name: agent})
+	if err != nil {
+		// The templates are checked at start (every notice in every
+		// locale); this is a bug, and the borrower still gets the name.
+		s.log.Error("notice failed", "notice", name, "err", err)
+		return agent
+	}
+	return text
 }
 
 func checkAgent(a Agent) error {
@@ -86,7 +75,7 @@ func (s *Session) Join(ctx context.Context, a Agent) (Output, error) {
 		}
 		r := s.newRecord()
 		r.conv.Mode = store.ModeAgent
-		r.turn(FromSystem, "", s.notice("joined", a.Name), "", map[string]any{"agent_id": a.ID})
+		r.turn(FromSystem, "", s.notice(respond.NoticeAgentJoined, a.Name), "", map[string]any{"agent_id": a.ID})
 		if err := r.addAudit("handoff.accepted", map[string]any{"agent_id": a.ID}); err != nil {
 			return Output{}, nil, err
 		}
@@ -228,11 +217,11 @@ func (s *Session) AgentRecord(ctx context.Context, a Agent, p dialog.Proposal) (
 		if err := r.outcome(o, a.ID); err != nil {
 			return Output{}, nil, err
 		}
-		text, err := s.rt.render.Render(act, s.acct.Locale, s.acct)
+		text, err := s.rt.render.Render(act, s.acct.Locale, s.channel, s.acct)
 		if err != nil {
 			return Output{}, nil, fmt.Errorf("confirmation: %w", err)
 		}
-		dec := s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Stage: string(s.state.Stage), Source: compliance.SourceTemplate, Facts: act.Facts})
+		dec := s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Channel: s.channel, Stage: string(s.state.Stage), Source: compliance.SourceTemplate, Facts: act.Facts})
 		kind := "guard.passed"
 		if !dec.Allowed {
 			text, kind = s.guard.SafeText(s.acct.Locale, true), "guard.blocked"
@@ -260,7 +249,7 @@ func (s *Session) HandBack(ctx context.Context, a Agent) (Output, error) {
 		}
 		r := s.newRecord()
 		r.conv.Mode = store.ModeBot
-		r.turn(FromSystem, "", s.notice("left", a.Name), "", map[string]any{"agent_id": a.ID})
+		r.turn(FromSystem, "", s.notice(respond.NoticeAgentLeft, a.Name), "", map[string]any{"agent_id": a.ID})
 		if err := r.addAudit("handoff.handed_back", map[string]any{"agent_id": a.ID}); err != nil {
 			return Output{}, nil, err
 		}
@@ -304,7 +293,7 @@ func recordedDeal(o *dialog.Outcome) bool {
 // borrower. A conversation not held by an agent is left as it is.
 func (s *Session) Requeue(ctx context.Context, agentName string) (Output, error) {
 	if strings.TrimSpace(agentName) == "" {
-		agentName = map[string]string{"en-US": "Our team member", "zh-CN": "工作人员"}[s.acct.Locale]
+		agentName = s.notice(respond.NoticeAgentDefaultName, "")
 	}
 	out, err := s.commit(ctx, func() (Output, *store.TurnCommit, error) {
 		if s.conv.Mode != store.ModeAgent {
@@ -312,7 +301,7 @@ func (s *Session) Requeue(ctx context.Context, agentName string) (Output, error)
 		}
 		r := s.newRecord()
 		r.conv.Mode = store.ModeWaitingAgent
-		r.turn(FromSystem, "", s.notice("requeued", agentName), "", nil)
+		r.turn(FromSystem, "", s.notice(respond.NoticeAgentRequeued, agentName), "", nil)
 		if err := r.addAudit("handoff.requeued", map[string]any{}); err != nil {
 			return Output{}, nil, err
 		}
@@ -350,7 +339,7 @@ func (s *Session) AgentClose(ctx context.Context, a Agent, outcome dialog.Outcom
 				return Output{}, nil, err
 			}
 		}
-		r.turn(FromSystem, "", s.notice("closed", a.Name), "", map[string]any{"agent_id": a.ID})
+		r.turn(FromSystem, "", s.notice(respond.NoticeAgentClosed, a.Name), "", map[string]any{"agent_id": a.ID})
 		if err := r.addAudit("handoff.completed", map[string]any{"agent_id": a.ID, "outcome": outcome, "reason": reason}); err != nil {
 			return Output{}, nil, err
 		}

@@ -37,6 +37,10 @@ type Reply struct {
 	// the wire: they are for the channel in this process.
 	Act        string `json:"-"`
 	Disclosure bool   `json:"-"`
+	// Link is a payment link the words promise to send: on a spoken
+	// channel it is never read out, and the channel delivers it by text
+	// (on the app's screen, or as an SMS).
+	Link string `json:"-"`
 }
 
 // Status is the conversation's state as the borrower's client sees it.

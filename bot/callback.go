@@ -30,23 +30,6 @@ type Callback struct {
 	Offered time.Time `json:"offered_at"`
 }
 
-// Callback offers, neutral and without figures other than the day (the
-// guard's fact-lock knows dates, not times of day).
-var callbackTexts = map[string]map[string]string{
-	"dated": {
-		"en-US": "No one from our team was free in time, sorry. A member of our team will call you back on %s, within our permitted contact hours. You can keep writing here meanwhile.",
-		"zh-CN": "抱歉，暂时没有工作人员能及时接入。我们的工作人员将在%s的允许联系时间内给您回电，在此期间您也可以继续在这里留言。",
-	},
-	"undated": {
-		"en-US": "No one from our team was free in time, sorry. A member of our team will call you back within our permitted contact hours. You can keep writing here meanwhile.",
-		"zh-CN": "抱歉，暂时没有工作人员能及时接入。我们的工作人员将在允许联系的时间内给您回电，在此期间您也可以继续在这里留言。",
-	},
-	"chat": {
-		"en-US": "No one from our team was free in time, sorry. A member of our team will reply to you here as soon as one is available.",
-		"zh-CN": "抱歉，暂时没有工作人员能及时接入。工作人员有空后会在这里回复您。",
-	},
-}
-
 // OfferCallback is what happens when nobody claimed the conversation's
 // escalation within the SLA: the borrower is offered a call back at the
 // earliest time the compliance pack's contact rules allow (voice channel,
@@ -152,16 +135,20 @@ func (s *Session) callbackTime(ctx context.Context, now time.Time) Callback {
 func (s *Session) callbackText(cb Callback) string {
 	loc := s.acct.Locale
 	if cb.At.IsZero() {
-		return callbackTexts["chat"][loc]
+		return s.notice(respond.NoticeCallbackChat, "")
 	}
-	undated := callbackTexts["undated"][loc]
+	undated := s.notice(respond.NoticeCallbackUndated, "")
 	if !s.state.Verified {
 		return undated
 	}
 	day := compliance.DateOf(cb.At.In(s.loc))
-	text := fmt.Sprintf(callbackTexts["dated"][loc], respond.FormatDate(loc, day))
+	text, err := s.rt.render.Notice(respond.NoticeCallbackDated, loc, s.channel, respond.NoticeData{Date: respond.NoticeDate(loc, s.channel, day)})
+	if err != nil {
+		s.log.Error("notice failed", "notice", respond.NoticeCallbackDated, "err", err)
+		return undated
+	}
 	dec := s.guard.Check(compliance.Utterance{
-		Text: text, Locale: loc, Stage: string(s.state.Stage), Source: compliance.SourceTemplate,
+		Text: text, Locale: loc, Channel: s.channel, Stage: string(s.state.Stage), Source: compliance.SourceTemplate,
 		Facts: compliance.Facts{Verified: true, Creditor: s.acct.Debt.Creditor, Dates: []compliance.Date{day}},
 	})
 	if !dec.Allowed {

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/collectagent/collectagent/bot/respond"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/prompts"
@@ -99,7 +100,7 @@ func PhraseAct(ctx context.Context, p Phraser, g *compliance.Guard, req PhraseRe
 		dec = compliance.Decision{Violations: []compliance.Violation{{Rule: RuleEmptyPhrase}}}
 	} else {
 		dec = g.Check(compliance.Utterance{
-			Text: text, Locale: req.Locale, Stage: string(req.Stage),
+			Text: text, Locale: req.Locale, Channel: req.Channel, Stage: string(req.Stage),
 			Source: compliance.SourceModel, Facts: req.Facts,
 		})
 		if missing := missingFigures(req.Template, text); missing != "" {
@@ -245,7 +246,7 @@ type Summarizer interface {
 type HandoffFacts struct {
 	Reason      string            `json:"reason"` // escalation reason code
 	Locale      string            `json:"locale"`
-	Channel     string            `json:"channel,omitempty"`
+	Channel     Channel           `json:"channel,omitempty"`
 	Stage       dialog.Stage      `json:"stage"`
 	Verified    bool              `json:"verified"`
 	Disclosures []dialog.ActKind  `json:"disclosures,omitempty"`
@@ -254,7 +255,7 @@ type HandoffFacts struct {
 }
 
 // HandoffFactsOf builds the handoff facts of a state.
-func HandoffFactsOf(reason, locale, channel string, st dialog.State) HandoffFacts {
+func HandoffFactsOf(reason, locale string, channel Channel, st dialog.State) HandoffFacts {
 	return HandoffFacts{
 		Reason: reason, Locale: locale, Channel: channel, Stage: st.Stage, Verified: st.Verified,
 		Disclosures: st.Disclosed, Offers: st.Offers, Outcome: st.Outcome,
@@ -395,40 +396,19 @@ func FormatProposal(p dialog.Proposal) string {
 }
 
 // SummaryText lays a summary out as one short note in the conversation's
-// locale.
+// locale (the "summary" notice of the templates).
 func SummaryText(s Summary, locale string) string {
-	zh := strings.HasPrefix(locale, "zh")
-	var b strings.Builder
-	none := "none"
-	if zh {
-		none = "无"
-	}
-	list := func(v []string) string {
-		if len(v) == 0 {
-			return none
-		}
-		return strings.Join(v, ", ")
-	}
-	if zh {
-		ver := "未核实"
-		if s.Verified {
-			ver = "已核实"
-		}
-		fmt.Fprintf(&b, "转人工原因：%s。身份：%s。已告知：%s。已提出方案：%s。", s.Reason, ver, list(s.Disclosures), list(s.Offers))
-		if s.Situation != "" {
-			fmt.Fprintf(&b, "借款人情况：%s", s.Situation)
-		}
-	} else {
-		ver := "not verified"
-		if s.Verified {
-			ver = "verified"
-		}
-		fmt.Fprintf(&b, "Reason: %s. Identity: %s. Disclosures: %s. Offers: %s.", s.Reason, ver, list(s.Disclosures), list(s.Offers))
-		if s.Situation != "" {
-			fmt.Fprintf(&b, " Borrower: %s", s.Situation)
+	d := respond.SummaryData{Reason: s.Reason, Verified: s.Verified, Disclosures: strings.Join(s.Disclosures, ", "), Offers: strings.Join(s.Offers, ", "), Situation: s.Situation}
+	r, err := respond.Default()
+	if err == nil {
+		var text string
+		// The note is read by agents on their board: the written wording.
+		if text, err = r.Notice(respond.NoticeSummary, locale, compliance.ChannelChat, d); err == nil {
+			return text
 		}
 	}
-	return b.String()
+	// The templates are checked at start; keep the facts readable anyway.
+	return fmt.Sprintf("%s %v %v %v %s", s.Reason, s.Verified, s.Disclosures, s.Offers, s.Situation)
 }
 
 func summaryTruncate(s string, n int) string {

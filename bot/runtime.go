@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"io/fs"
 	"log/slog"
 
 	"github.com/collectagent/collectagent/dialog"
@@ -35,6 +36,10 @@ type Deps struct {
 	// Summarizer, when set, writes handoff summaries; without it they are
 	// extractive (ExtractSummary).
 	Summarizer Summarizer
+	// Prompts is the conversation data (flow.json and templates/, the
+	// shape of package prompts); nil means the embedded data. Data that
+	// does not parse fails NewRuntime.
+	Prompts fs.FS
 }
 
 // Message is one borrower message from a transport.

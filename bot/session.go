@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
@@ -70,13 +71,9 @@ func NewRuntime(cfg Config, deps Deps) (*Runtime, error) {
 			return nil, fmt.Errorf("%w: policies.%s: %w", ErrConfig, name, err)
 		}
 	}
-	flow, err := dialog.ParseFlow(prompts.FlowJSON())
+	flow, r, err := loadPrompts(deps.Prompts)
 	if err != nil {
-		return nil, fmt.Errorf("%w: flow: %w", ErrConfig, err)
-	}
-	r, err := respond.New()
-	if err != nil {
-		return nil, fmt.Errorf("%w: templates: %w", ErrConfig, err)
+		return nil, err
 	}
 	guards := make(map[string]*compliance.Guard)
 	for _, name := range compliance.PackNames() {
@@ -87,6 +84,40 @@ func NewRuntime(cfg Config, deps Deps) (*Runtime, error) {
 		guards[name] = compliance.NewGuard(p)
 	}
 	return &Runtime{cfg: cfg, deps: deps, flow: flow, render: r, guards: guards, log: deps.Logger}, nil
+}
+
+// loadPrompts parses the flow and compiles the templates of fsys (nil: the
+// embedded ones), and checks that every act kind and notice has wording
+// in every locale: a gap would only show when a borrower reaches it.
+func loadPrompts(fsys fs.FS) (dialog.Flow, *respond.Renderer, error) {
+	var (
+		w   *prompts.Wording
+		raw []byte
+		err error
+	)
+	if fsys == nil {
+		w, err = prompts.Embedded()
+		raw = prompts.FlowJSON()
+	} else {
+		if raw, err = fs.ReadFile(fsys, "flow.json"); err == nil {
+			w, err = prompts.Load(fsys)
+		}
+	}
+	if err != nil {
+		return dialog.Flow{}, nil, fmt.Errorf("%w: prompts: %w", ErrConfig, err)
+	}
+	flow, err := dialog.ParseFlow(raw)
+	if err != nil {
+		return dialog.Flow{}, nil, fmt.Errorf("%w: flow.json: %w", ErrConfig, err)
+	}
+	r, err := respond.NewFromWording(w)
+	if err != nil {
+		return dialog.Flow{}, nil, fmt.Errorf("%w: templates: %w", ErrConfig, err)
+	}
+	if err := r.Complete(w.Locales()); err != nil {
+		return dialog.Flow{}, nil, fmt.Errorf("%w: templates: %w", ErrConfig, err)
+	}
+	return flow, r, nil
 }
 
 // Guard returns the guard of a compliance pack ("us", "cn").
@@ -599,7 +630,7 @@ func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dial
 	// The guard knows whose debt this is, so that nothing names the
 	// creditor before verification (nor does a model's wording).
 	act.Facts.Creditor = s.acct.Debt.Creditor
-	text, err := s.rt.render.Render(act, s.acct.Locale, s.acct)
+	text, err := s.rt.render.Render(act, s.acct.Locale, s.channel, s.acct)
 	src := compliance.SourceTemplate
 	var ph PhraseResult
 	if err == nil && s.rt.deps.Phraser != nil {
@@ -622,7 +653,7 @@ func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dial
 		s.log.Error("render failed", "act", act.Kind, "err", err)
 		dec = compliance.Decision{Violations: []compliance.Violation{{Rule: "render_failed", Detail: err.Error()}}}
 	} else {
-		dec = s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Stage: string(stage), Source: src, Facts: act.Facts})
+		dec = s.guard.Check(compliance.Utterance{Text: text, Locale: s.acct.Locale, Channel: s.channel, Stage: string(stage), Source: src, Facts: act.Facts})
 	}
 	blocked := !dec.Allowed
 	kind := "guard.passed"
@@ -637,6 +668,9 @@ func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dial
 	r.turn(FromBot, "", text, "", botTurnMeta{Act: act.Kind, Blocked: blocked, Source: src, Replaced: ph.Replaced})
 	rep := &r.out.Replies[len(r.out.Replies)-1]
 	rep.Act, rep.Disclosure = string(act.Kind), act.Facts.Disclosure
+	if s.channel.Spoken() && !blocked {
+		rep.Link = act.Link
+	}
 	return nil
 }
 
@@ -699,7 +733,7 @@ func (s *Session) publish(ctx context.Context, c store.TurnCommit) {
 
 // escalation builds the escalation record and its handoff packet.
 func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog.State, now time.Time, transcript []Reply) store.Escalation {
-	facts := HandoffFactsOf(e.Reason, s.acct.Locale, s.conv.Channel, st)
+	facts := HandoffFactsOf(e.Reason, s.acct.Locale, s.channel, st)
 	summary := ExtractSummary(transcript, facts)
 	if sm := s.rt.deps.Summarizer; sm != nil {
 		if ms, err := sm.Summarize(ctx, transcript, facts); err == nil {
@@ -716,7 +750,7 @@ func (s *Session) escalation(ctx context.Context, e dialog.Escalation, st dialog
 		"reason":          e.Reason,
 		"priority":        e.Priority,
 		"locale":          s.acct.Locale,
-		"channel":         s.conv.Channel,
+		"channel":         s.channel,
 		"verified":        st.Verified,
 		"disclosures":     st.Disclosed,
 		"offers":          st.Offers,

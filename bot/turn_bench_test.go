@@ -64,7 +64,7 @@ func BenchmarkTurn(b *testing.B) {
 				var res dialog.Result
 				st, res = dialog.Step(flow, c.acct, st, dialog.Input{Kind: dialog.EventMessage, Parse: p, Today: today})
 				for _, act := range res.Acts {
-					text, err := rend.Render(act, c.acct.Locale, c.acct)
+					text, err := rend.Render(act, c.acct.Locale, compliance.ChannelChat, c.acct)
 					if err != nil {
 						b.Fatal(err)
 					}

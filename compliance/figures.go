@@ -513,6 +513,8 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 			// "捌角捌分", "五毛": tenths and hundredths of a yuan.
 			if u.cur == "CNY" && h%100 == 0 {
 				h, e = x.zhCents(h, e)
+			} else if h%100 == 0 {
+				h, e = x.zhMinorUnits(h, e, u.cur)
 			}
 			x.emit(FigureMoney, start, e, Figure{Money: Money{Minor: h, Currency: u.cur}, Inexact: inexact})
 			return e
@@ -1006,6 +1008,23 @@ func (x *extractor) zhCents(h int64, e int) (int64, int) {
 		}
 	}
 	return h, e
+}
+
+// zhMinor names the hundredths of currencies other than the yuan, as a
+// voice says them after the amount: "二百四十美元五十美分".
+var zhMinor = map[string]string{"USD": "美分", "EUR": "欧分"}
+
+// zhMinorUnits reads "五十美分" after an amount h of cur ending at e.
+func (x *extractor) zhMinorUnits(h int64, e int, cur string) (int64, int) {
+	word, ok := zhMinor[cur]
+	if !ok {
+		return h, e
+	}
+	v, ve := x.readZhOrDigits(e)
+	if ve == e || v < 1 || v > 99 || !x.hasPrefix(ve, word) {
+		return h, e
+	}
+	return h + v, ve + utf8.RuneCountInString(word)
 }
 
 // readZhOrDigits reads a number written in digits or Chinese numerals at i.

@@ -48,6 +48,9 @@ func TestExtractFigures(t *testing.T) {
 		{"两百块", []fig{{kind: FigureMoney, money: cny(20000)}}},
 		{"2.4万元", []fig{{kind: FigureMoney, money: cny(2400000)}}},
 		{"240.00美元", []fig{{kind: FigureMoney, money: usd(24000)}}},
+		{"二百四十美元五十美分", []fig{{kind: FigureMoney, money: usd(24050)}}},
+		{"十二欧元五欧分", []fig{{kind: FigureMoney, money: Money{1205, "EUR"}}}},
+		{"二百四十美元五十", []fig{{kind: FigureMoney, money: usd(24000)}, {kind: FigureNumber, h: 5000}}},
 		{"一元", []fig{{kind: FigureMoney, money: cny(100)}}},
 		// dates
 		{"November 27, 2026", []fig{{kind: FigureDate, date: date(2026, 11, 27)}}},

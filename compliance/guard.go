@@ -21,8 +21,9 @@ type Guard struct {
 	pack *Pack
 	m    *matcher
 	c    *concepts
-	// disclosures per canonical locale, for the exact-template check.
-	disclosures map[string][]string
+	// disclosures per canonical locale and medium (written, spoken), for
+	// the exact-template check.
+	disclosures map[disclosureKey][]string
 	bufs        sync.Pool
 }
 
@@ -63,7 +64,7 @@ func (g *Guard) covered(hits []hit, i int) bool {
 
 // NewGuard compiles p's lexicons into a guard.
 func NewGuard(p *Pack) *Guard {
-	g := &Guard{pack: p, disclosures: map[string][]string{}}
+	g := &Guard{pack: p, disclosures: map[disclosureKey][]string{}}
 	cf, pf, err := loadConceptFile()
 	if err != nil {
 		panic(err) // embedded data, checked by the tests
@@ -106,7 +107,14 @@ func NewGuard(p *Pack) *Guard {
 	add(p.NotFigures.ZH, phraseNotFigure, "", "")
 	g.m = newMatcher(phr)
 	for _, d := range p.Disclosures {
-		g.disclosures[d.Locale] = append(g.disclosures[d.Locale], d.Text)
+		if d.Channel != "" {
+			continue
+		}
+		for _, ch := range []Channel{ChannelChat, ChannelVoice} {
+			t, _ := p.DisclosureOn(d.Kind, d.Locale, ch)
+			k := disclosureKey{d.Locale, ch.Spoken()}
+			g.disclosures[k] = append(g.disclosures[k], t)
+		}
 	}
 	g.bufs.New = func() any { return &guardBuf{seen: make([]bool, len(phr))} }
 	return g
@@ -147,7 +155,7 @@ func (g *Guard) Check(u Utterance) Decision {
 	}
 	f := &u.Facts
 
-	if f.Disclosure && !g.isDisclosure(u.Text, canonicalLocale(u.Locale)) {
+	if f.Disclosure && !g.isDisclosure(u.Text, canonicalLocale(u.Locale), u.Channel.Spoken()) {
 		add(RuleRephrasedDisclosure, "text differs from the pack's disclosure templates")
 	}
 
@@ -317,16 +325,23 @@ func growBools(b []bool, n int) []bool {
 	return b
 }
 
+// disclosureKey names the disclosure texts of a locale as written or
+// spoken.
+type disclosureKey struct {
+	locale string
+	spoken bool
+}
+
 // isDisclosure reports whether text is one or more of the locale's
 // disclosure templates, exactly, separated by white space.
-func (g *Guard) isDisclosure(text, locale string) bool {
+func (g *Guard) isDisclosure(text, locale string, spoken bool) bool {
 	rest := strings.TrimSpace(text)
 	if rest == "" {
 		return false
 	}
 	for rest != "" {
 		matched := false
-		for _, t := range g.disclosures[locale] {
+		for _, t := range g.disclosures[disclosureKey{locale, spoken}] {
 			if strings.HasPrefix(rest, t) {
 				rest = strings.TrimLeft(rest[len(t):], " \n")
 				matched = true

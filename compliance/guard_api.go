@@ -16,9 +16,12 @@ const (
 type Utterance struct {
 	Text   string `json:"text"`
 	Locale string `json:"locale"` // "en-US", "zh-CN"
-	Stage  string `json:"stage"`
-	Source Source `json:"source"`
-	Facts  Facts  `json:"facts"`
+	// Channel is where the text is said; a spoken channel's disclosures
+	// are the pack's call wording. Empty is written (chat).
+	Channel Channel `json:"channel,omitempty"`
+	Stage   string  `json:"stage"`
+	Source  Source  `json:"source"`
+	Facts   Facts   `json:"facts"`
 }
 
 // Violation is one broken rule.

@@ -178,20 +178,24 @@ func TestGuardDisclosure(t *testing.T) {
 	for name, g := range guards() {
 		p := g.Pack()
 		for _, d := range p.Disclosures {
-			t.Run(name+"/"+d.Kind+"/"+d.Locale, func(t *testing.T) {
-				text, ok := g.Disclosure(d.Kind, d.Locale)
+			ch := ChannelChat
+			if d.Channel != "" {
+				ch = d.Channel
+			}
+			t.Run(name+"/"+d.Kind+"/"+d.Locale+"/"+string(ch), func(t *testing.T) {
+				text, ok := g.Pack().DisclosureOn(d.Kind, d.Locale, ch)
 				if !ok || text != d.Text {
-					t.Fatalf("Disclosure(%s, %s) = %q, %v", d.Kind, d.Locale, text, ok)
+					t.Fatalf("DisclosureOn(%s, %s, %s) = %q, %v", d.Kind, d.Locale, ch, text, ok)
 				}
 				facts := Facts{Disclosure: true, Verified: d.When == WhenAfterVerification}
-				if dec := g.Check(Utterance{Text: text, Locale: d.Locale, Facts: facts}); !dec.Allowed {
+				if dec := g.Check(Utterance{Text: text, Locale: d.Locale, Channel: ch, Facts: facts}); !dec.Allowed {
 					t.Fatalf("exact disclosure blocked: %+v", dec)
 				}
 				rephrased := strings.Replace(text, "AI", "A.I.", 1)
 				if rephrased == text {
 					rephrased = text[:len(text)-3] + "!"
 				}
-				if dec := g.Check(Utterance{Text: rephrased, Locale: d.Locale, Facts: facts}); dec.Allowed || dec.Violations[0].Rule != RuleRephrasedDisclosure {
+				if dec := g.Check(Utterance{Text: rephrased, Locale: d.Locale, Channel: ch, Facts: facts}); dec.Allowed || dec.Violations[0].Rule != RuleRephrasedDisclosure {
 					t.Fatalf("rephrased disclosure %q: %+v", rephrased, dec)
 				}
 			})
@@ -220,6 +224,37 @@ func TestGuardDisclosure(t *testing.T) {
 	mm, _ := usGuard.Disclosure(DisclosureMiniMiranda, "en-US")
 	if dec := usGuard.Check(Utterance{Text: mm, Locale: "en-US", Facts: Facts{Disclosure: true}}); dec.Allowed {
 		t.Error("mini-Miranda allowed before verification")
+	}
+}
+
+// A call says its own recording notice, a chat its own; neither passes as
+// the other, and disclosures without a call wording are said as written.
+func TestGuardDisclosureByChannel(t *testing.T) {
+	for name, g := range guards() {
+		for _, loc := range []string{"en-US", "zh-CN"} {
+			chat, _ := g.Pack().DisclosureOn(DisclosureRecording, loc, ChannelChat)
+			call, _ := g.Pack().DisclosureOn(DisclosureRecording, loc, ChannelPhone)
+			if chat == "" || call == "" || chat == call {
+				t.Fatalf("%s %s: recording notice chat %q, call %q", name, loc, chat, call)
+			}
+			f := Facts{Disclosure: true}
+			for _, tc := range []struct {
+				text string
+				ch   Channel
+				ok   bool
+			}{{chat, ChannelChat, true}, {call, ChannelVoice, true}, {call, ChannelPhone, true}, {call, ChannelChat, false}, {chat, ChannelVoice, false}, {call, "", false}} {
+				if dec := g.Check(Utterance{Text: tc.text, Locale: loc, Channel: tc.ch, Facts: f}); dec.Allowed != tc.ok {
+					t.Errorf("%s %s: %q on %q allowed %v, want %v", name, loc, tc.text, tc.ch, dec.Allowed, tc.ok)
+				}
+			}
+			ai, _ := g.Pack().DisclosureOn(DisclosureAI, loc, ChannelChat)
+			if aiCall, _ := g.Pack().DisclosureOn(DisclosureAI, loc, ChannelVoice); aiCall != ai {
+				t.Errorf("%s %s: AI notice on a call %q, want the written %q", name, loc, aiCall, ai)
+			}
+			if dec := g.Check(Utterance{Text: ai + " " + call, Locale: loc, Channel: ChannelVoice, Facts: f}); !dec.Allowed {
+				t.Errorf("%s %s: a call's greeting disclosures blocked: %+v", name, loc, dec)
+			}
+		}
 	}
 }
 

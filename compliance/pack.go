@@ -104,9 +104,13 @@ type AfterConversation struct {
 type DisclosureDef struct {
 	Kind   string `json:"kind"`
 	Locale string `json:"locale"`
-	When   string `json:"when"`
-	Text   string `json:"text"`
-	Source string `json:"source"`
+	// Channel is empty for the written text, said on every channel that
+	// has no variant of its own, or ChannelVoice for the words of a call
+	// ("This call is recorded"), on voice and phone.
+	Channel Channel `json:"channel,omitempty"`
+	When    string  `json:"when"`
+	Text    string  `json:"text"`
+	Source  string  `json:"source"`
 }
 
 // SafeTextDef is the neutral replacement for a blocked utterance.
@@ -279,7 +283,10 @@ func (p *Pack) validate() error {
 		if d.When != WhenGreeting && d.When != WhenAfterVerification {
 			return bad("disclosures[%d].when: %q", i, d.When)
 		}
-		k := d.Kind + "/" + d.Locale
+		if d.Channel != "" && d.Channel != ChannelVoice {
+			return bad("disclosures[%d].channel: %q (want empty or %s)", i, d.Channel, ChannelVoice)
+		}
+		k := d.Kind + "/" + d.Locale + "/" + string(d.Channel)
 		if seen[k] {
 			return bad("disclosures[%d]: %s given twice", i, k)
 		}
@@ -327,13 +334,27 @@ func parseClock(s string) (int, error) {
 // (DisclosureAI, DisclosureRecording, DisclosureMiniMiranda) in a locale.
 // Locales are matched on language ("zh", "zh-CN", "zh-Hans" give zh-CN).
 func (p *Pack) Disclosure(kind, locale string) (string, bool) {
+	return p.DisclosureOn(kind, locale, ChannelChat)
+}
+
+// DisclosureOn returns the exact text of a required disclosure as said on
+// a channel: a call's own words when the pack has them, else the written
+// text.
+func (p *Pack) DisclosureOn(kind, locale string, ch Channel) (string, bool) {
 	loc := canonicalLocale(locale)
+	text, ok := "", false
 	for _, d := range p.Disclosures {
-		if d.Kind == kind && d.Locale == loc {
+		if d.Kind != kind || d.Locale != loc {
+			continue
+		}
+		switch {
+		case d.Channel == "" && !ok:
+			text, ok = d.Text, true
+		case d.Channel == ChannelVoice && ch.Spoken():
 			return d.Text, true
 		}
 	}
-	return "", false
+	return text, ok
 }
 
 // RequiredDisclosures returns, in order, the disclosures due at when
@@ -342,7 +363,7 @@ func (p *Pack) RequiredDisclosures(when, locale string) []DisclosureDef {
 	loc := canonicalLocale(locale)
 	var out []DisclosureDef
 	for _, d := range p.Disclosures {
-		if d.When == when && d.Locale == loc {
+		if d.When == when && d.Locale == loc && d.Channel == "" {
 			out = append(out, d)
 		}
 	}

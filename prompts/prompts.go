@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"maps"
 	"path"
 	"slices"
@@ -14,6 +15,10 @@ import (
 
 //go:embed flow.json templates/*.json
 var files embed.FS
+
+// FS returns the embedded conversation data: flow.json and templates/.
+// A lender's own wording is a directory of the same shape (os.DirFS).
+func FS() fs.FS { return files }
 
 // FlowJSON returns the flow script (a copy; callers may keep it).
 func FlowJSON() []byte {
@@ -25,41 +30,112 @@ func FlowJSON() []byte {
 	return b
 }
 
-var (
-	loadOnce  sync.Once
-	templates map[string]map[string]string // locale -> act kind -> template
-	loadErr   error
+// Template variants: how the words reach the borrower.
+const (
+	// Chat is the written wording, the default of every channel.
+	Chat = "chat"
+	// Voice is the wording for the ear (in-app and phone calls). A voice
+	// file holds only the keys whose chat wording is wrong for a call; the
+	// others fall back to the chat text.
+	Voice = "voice"
 )
 
-func load() {
-	entries, err := files.ReadDir("templates")
+// NoticePrefix starts the keys of notices: texts that are not the dialog
+// engine's acts (a person joined, a callback offer, a handoff summary).
+const NoticePrefix = "notice."
+
+// Wording is a parsed set of templates: per locale, the chat templates and
+// the voice overrides, keyed by act kind or notice.
+type Wording struct {
+	sets map[string]map[string]map[string]string // locale -> variant -> key -> text
+}
+
+// Load reads templates/*.json from fsys: "<locale>.json" holds the chat
+// wording, "<locale>.voice.json" the voice overrides. It fails, naming the
+// file and key, on malformed JSON, an empty template, an unknown variant,
+// a voice file without its chat file, or a voice key the chat file does
+// not have (a typo would otherwise silently fall back).
+func Load(fsys fs.FS) (*Wording, error) {
+	entries, err := fs.ReadDir(fsys, "templates")
 	if err != nil {
-		loadErr = fmt.Errorf("read templates: %w", err)
-		return
+		return nil, fmt.Errorf("%w: read templates: %w", ErrBadTemplates, err)
 	}
-	templates = make(map[string]map[string]string, len(entries))
+	w := &Wording{sets: make(map[string]map[string]map[string]string)}
 	for _, ent := range entries {
 		name := ent.Name()
-		if !strings.HasSuffix(name, ".json") {
+		if ent.IsDir() || !strings.HasSuffix(name, ".json") {
 			continue
 		}
-		locale := strings.TrimSuffix(name, ".json")
-		b, err := files.ReadFile(path.Join("templates", name))
+		base := strings.TrimSuffix(name, ".json")
+		locale, variant, ok := strings.Cut(base, ".")
+		if !ok {
+			variant = Chat
+		} else if variant != Voice {
+			return nil, fmt.Errorf("%w: %s: unknown variant %q (want %s)", ErrBadTemplates, name, variant, Voice)
+		}
+		b, err := fs.ReadFile(fsys, path.Join("templates", name))
 		if err != nil {
-			loadErr = fmt.Errorf("read %s: %w", name, err)
-			return
+			return nil, fmt.Errorf("%w: read %s: %w", ErrBadTemplates, name, err)
 		}
 		m, err := ParseTemplates(b)
 		if err != nil {
-			loadErr = fmt.Errorf("%s: %w", name, err)
-			return
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		templates[locale] = m
+		if w.sets[locale] == nil {
+			w.sets[locale] = make(map[string]map[string]string, 2)
+		}
+		w.sets[locale][variant] = m
 	}
+	if len(w.sets) == 0 {
+		return nil, fmt.Errorf("%w: no template files", ErrBadTemplates)
+	}
+	for locale, vs := range w.sets {
+		chat, ok := vs[Chat]
+		if !ok {
+			return nil, fmt.Errorf("%w: %s.%s.json has no %s.json", ErrBadTemplates, locale, Voice, locale)
+		}
+		for _, k := range slices.Sorted(maps.Keys(vs[Voice])) {
+			if _, ok := chat[k]; !ok {
+				return nil, fmt.Errorf("%w: %s.%s.json: %q is not in %s.json", ErrBadTemplates, locale, Voice, k, locale)
+			}
+		}
+	}
+	return w, nil
 }
 
-// ParseTemplates decodes one locale's template file: a JSON object mapping
-// act kinds to template text. Keys starting with "_" are comments.
+// Locales returns the locales with templates, sorted ("en-US", "zh-CN").
+func (w *Wording) Locales() []string { return slices.Sorted(maps.Keys(w.sets)) }
+
+// Templates returns a locale's templates of a variant (a copy): for Chat
+// every key, for Voice only the overrides.
+func (w *Wording) Templates(locale, variant string) (map[string]string, error) {
+	vs, ok := w.sets[locale]
+	if !ok {
+		return nil, fmt.Errorf("templates %q: %w", locale, ErrUnknownLocale)
+	}
+	switch variant {
+	case Chat, Voice:
+	default:
+		return nil, fmt.Errorf("%w: unknown variant %q", ErrBadTemplates, variant)
+	}
+	return maps.Clone(vs[variant]), nil
+}
+
+var (
+	loadOnce sync.Once
+	embedded *Wording
+	loadErr  error
+)
+
+// Embedded returns the embedded wording, parsed once.
+func Embedded() (*Wording, error) {
+	loadOnce.Do(func() { embedded, loadErr = Load(files) })
+	return embedded, loadErr
+}
+
+// ParseTemplates decodes one template file: a JSON object mapping act
+// kinds (and notices) to template text. Keys starting with "_" are
+// comments.
 func ParseTemplates(data []byte) (map[string]string, error) {
 	var raw map[string]string
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -79,21 +155,20 @@ func ParseTemplates(data []byte) (map[string]string, error) {
 	return out, nil
 }
 
-// Locales returns the locales with templates, sorted ("en-US", "zh-CN").
+// Locales returns the locales of the embedded templates, sorted.
 func Locales() []string {
-	loadOnce.Do(load)
-	return slices.Sorted(maps.Keys(templates))
+	w, err := Embedded()
+	if err != nil {
+		return nil
+	}
+	return w.Locales()
 }
 
-// Templates returns a locale's templates keyed by act kind (a copy).
-func Templates(locale string) (map[string]string, error) {
-	loadOnce.Do(load)
-	if loadErr != nil {
-		return nil, loadErr
+// Templates returns a locale's embedded templates of a variant (a copy).
+func Templates(locale, variant string) (map[string]string, error) {
+	w, err := Embedded()
+	if err != nil {
+		return nil, err
 	}
-	m, ok := templates[locale]
-	if !ok {
-		return nil, fmt.Errorf("templates %q: %w", locale, ErrUnknownLocale)
-	}
-	return maps.Clone(m), nil
+	return w.Templates(locale, variant)
 }

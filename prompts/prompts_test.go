@@ -4,7 +4,9 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"text/template"
 )
 
@@ -19,13 +21,13 @@ func TestLocales(t *testing.T) {
 // Every locale must carry the same act kinds: a kind missing in one
 // language is a conversation that breaks in that language.
 func TestLocalesHaveSameKinds(t *testing.T) {
-	en, err := Templates("en-US")
+	en, err := Templates("en-US", Chat)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := slices.Sorted(maps.Keys(en))
 	for _, loc := range Locales() {
-		m, err := Templates(loc)
+		m, err := Templates(loc, Chat)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,31 +39,36 @@ func TestLocalesHaveSameKinds(t *testing.T) {
 
 func TestTemplatesParse(t *testing.T) {
 	for _, loc := range Locales() {
-		m, err := Templates(loc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range m {
-			if _, err := template.New(k).Option("missingkey=error").Parse(v); err != nil {
-				t.Errorf("%s/%s: %v", loc, k, err)
+		for _, variant := range []string{Chat, Voice} {
+			m, err := Templates(loc, variant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if variant == Voice && len(m) == 0 {
+				t.Errorf("%s: no voice wording", loc)
+			}
+			for k, v := range m {
+				if _, err := template.New(k).Option("missingkey=error").Parse(v); err != nil {
+					t.Errorf("%s/%s/%s: %v", loc, variant, k, err)
+				}
 			}
 		}
 	}
 }
 
 func TestTemplatesUnknownLocale(t *testing.T) {
-	if _, err := Templates("fr-FR"); !errors.Is(err, ErrUnknownLocale) {
+	if _, err := Templates("fr-FR", Chat); !errors.Is(err, ErrUnknownLocale) {
 		t.Fatalf("err = %v, want ErrUnknownLocale", err)
 	}
 }
 
 func TestTemplatesReturnsCopy(t *testing.T) {
-	m, err := Templates("en-US")
+	m, err := Templates("en-US", Chat)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m["greeting"] = "changed"
-	m2, _ := Templates("en-US")
+	m2, _ := Templates("en-US", Chat)
 	if m2["greeting"] == "changed" {
 		t.Fatal("Templates returned shared map")
 	}
@@ -119,4 +126,47 @@ func FuzzParseTemplates(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLoad(t *testing.T) {
+	chat := &fstest.MapFile{Data: []byte(`{"_c": "x", "greeting": "Hi", "balance": "{{.Amount}}"}`)}
+	tests := []struct {
+		name string
+		fsys fstest.MapFS
+		want string // in the error; "" for none
+	}{
+		{"chat and voice", fstest.MapFS{"templates/en-US.json": chat, "templates/en-US.voice.json": {Data: []byte(`{"balance": "{{.Amount}}!"}`)}}, ""},
+		{"chat only", fstest.MapFS{"templates/en-US.json": chat}, ""},
+		{"unknown variant", fstest.MapFS{"templates/en-US.json": chat, "templates/en-US.sms.json": {Data: []byte(`{}`)}}, `unknown variant "sms"`},
+		{"voice without chat", fstest.MapFS{"templates/en-US.json": chat, "templates/zh-CN.voice.json": {Data: []byte(`{}`)}}, "zh-CN.voice.json has no zh-CN.json"},
+		{"voice key not in chat", fstest.MapFS{"templates/en-US.json": chat, "templates/en-US.voice.json": {Data: []byte(`{"balanse": "x"}`)}}, `"balanse" is not in en-US.json`},
+		{"bad JSON", fstest.MapFS{"templates/en-US.json": {Data: []byte(`{"greeting": `)}}, "en-US.json"},
+		{"empty template", fstest.MapFS{"templates/en-US.json": {Data: []byte(`{"greeting": " "}`)}}, "greeting"},
+		{"no templates", fstest.MapFS{"flow.json": {Data: []byte(`{}`)}}, "templates"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := Load(tt.fsys)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, err := w.Templates("en-US", Voice)
+				if err != nil || len(v) > 1 {
+					t.Fatalf("voice %v %v", v, err)
+				}
+				c, _ := w.Templates("en-US", Chat)
+				if len(c) != 2 {
+					t.Fatalf("chat %v", c)
+				}
+				return
+			}
+			if !errors.Is(err, ErrBadTemplates) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load: %v, want ErrBadTemplates naming %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := Embedded(); err != nil {
+		t.Fatalf("embedded: %v", err)
+	}
 }

@@ -2,7 +2,9 @@ package respond
 
 import (
 	"strconv"
+	"time"
 
+	"github.com/collectagent/collectagent/bot/respond/spoken"
 	"github.com/collectagent/collectagent/compliance"
 )
 
@@ -87,4 +89,20 @@ func appendDate(b []byte, locale string, d compliance.Date) []byte {
 	b = strconv.AppendInt(b, int64(d.Day), 10)
 	b = append(b, ", "...)
 	return strconv.AppendInt(b, int64(d.Year), 10)
+}
+
+// spokenMoney says m for the ear: "two hundred forty dollars",
+// "八百六十元".
+func spokenMoney(locale string, m compliance.Money) string {
+	return spoken.Money(locale, m.Minor, m.Currency)
+}
+
+// spokenDate says d for the ear, without the year (the dates a
+// conversation states are within weeks of today): "November
+// twenty-seventh", "十一月二十七日".
+func spokenDate(locale string, d compliance.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return spoken.Date(locale, d.Year, time.Month(d.Month), d.Day, false)
 }

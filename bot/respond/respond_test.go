@@ -160,8 +160,14 @@ type rendered struct {
 	text string
 }
 
-// run plays a conversation and renders every act.
+// run plays a conversation and renders every act for chat.
 func run(t testing.TB, r *Renderer, f dialog.Flow, a dialog.Account, turns []turn, w *strings.Builder) []rendered {
+	t.Helper()
+	return runOn(t, r, f, a, turns, w, compliance.ChannelChat)
+}
+
+// runOn plays a conversation and renders every act for a channel.
+func runOn(t testing.TB, r *Renderer, f dialog.Flow, a dialog.Account, turns []turn, w *strings.Builder, ch compliance.Channel) []rendered {
 	t.Helper()
 	var out []rendered
 	st := dialog.NewState()
@@ -172,7 +178,7 @@ func run(t testing.TB, r *Renderer, f dialog.Flow, a dialog.Account, turns []tur
 			fmt.Fprintf(w, "> %s\n", tu.note)
 		}
 		for _, act := range res.Acts {
-			text, err := r.Render(act, a.Locale, a)
+			text, err := r.Render(act, a.Locale, ch, a)
 			if err != nil {
 				t.Fatalf("render %s: %v", act.Kind, err)
 			}
@@ -344,7 +350,7 @@ func TestRenderExamples(t *testing.T) {
 		{"en-US", dialog.Act{Kind: dialog.ActPaymentLink, Link: "https://p.example/x"}, "You can pay securely here: https://p.example/x"},
 	}
 	for _, tt := range tests {
-		got, err := r.Render(tt.act, tt.locale, a)
+		got, err := r.Render(tt.act, tt.locale, compliance.ChannelChat, a)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.act.Kind, err)
 		}
@@ -357,20 +363,20 @@ func TestRenderExamples(t *testing.T) {
 func TestRenderErrors(t *testing.T) {
 	r := renderer(t)
 	a := accounts()["en-US.us"]
-	if _, err := r.Render(dialog.Act{Kind: dialog.ActGreeting}, "fr-FR", a); !errors.Is(err, ErrUnknownLocale) {
+	if _, err := r.Render(dialog.Act{Kind: dialog.ActGreeting}, "fr-FR", compliance.ChannelChat, a); !errors.Is(err, ErrUnknownLocale) {
 		t.Errorf("unknown locale: err = %v", err)
 	}
 	for _, loc := range []string{"", "en", "en_us", "EN-GB"} {
-		if s, err := r.Render(dialog.Act{Kind: dialog.ActVerified}, loc, a); err != nil || !strings.HasPrefix(s, "Thank you") {
+		if s, err := r.Render(dialog.Act{Kind: dialog.ActVerified}, loc, compliance.ChannelChat, a); err != nil || !strings.HasPrefix(s, "Thank you") {
 			t.Errorf("locale %q: %q, %v", loc, s, err)
 		}
 	}
 	for _, loc := range []string{"zh", "zh_CN", "ZH-cn", "zh-TW"} {
-		if s, err := r.Render(dialog.Act{Kind: dialog.ActVerified}, loc, a); err != nil || !strings.HasPrefix(s, "感谢") {
+		if s, err := r.Render(dialog.Act{Kind: dialog.ActVerified}, loc, compliance.ChannelChat, a); err != nil || !strings.HasPrefix(s, "感谢") {
 			t.Errorf("locale %q: %q, %v", loc, s, err)
 		}
 	}
-	if _, err := r.Render(dialog.Act{Kind: "nope"}, "en-US", a); !errors.Is(err, ErrNoTemplate) {
+	if _, err := r.Render(dialog.Act{Kind: "nope"}, "en-US", compliance.ChannelChat, a); !errors.Is(err, ErrNoTemplate) {
 		t.Errorf("unknown kind: err = %v", err)
 	}
 	if _, err := NewFromTemplates(map[string]map[string]string{"en-US": {"x": "{{.Amount"}}); !errors.Is(err, ErrTemplate) {
@@ -380,23 +386,23 @@ func TestRenderErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bad.Render(dialog.Act{Kind: "x"}, "en-US", a); !errors.Is(err, ErrTemplate) {
+	if _, err := bad.Render(dialog.Act{Kind: "x"}, "en-US", compliance.ChannelChat, a); !errors.Is(err, ErrTemplate) {
 		t.Errorf("missing field: err = %v", err)
 	}
 	// A link copied from the policy without filling it in never reaches a
 	// borrower; braces that are no placeholder pass.
 	unfilledLink := dialog.Act{Kind: dialog.ActClosePTP, Amount: money(24000, "USD"), Date: days(5),
 		Link: "https://pay.example.com/{account}?amount={amount}"}
-	if s, err := r.Render(unfilledLink, "en-US", a); !errors.Is(err, ErrUnfilled) {
+	if s, err := r.Render(unfilledLink, "en-US", compliance.ChannelChat, a); !errors.Is(err, ErrUnfilled) {
 		t.Errorf("unfilled link: %q, err = %v", s, err)
 	}
 	braces := unfilledLink
 	braces.Link = "https://pay.example.com/r?q={1}&x={}"
-	if _, err := r.Render(braces, "en-US", a); err != nil {
+	if _, err := r.Render(braces, "en-US", compliance.ChannelChat, a); err != nil {
 		t.Errorf("braces that are no placeholder: %v", err)
 	}
 	// The package-level Render uses the embedded templates.
-	if s, err := Render(dialog.Act{Kind: dialog.ActGreeting}, "zh-CN", a); err != nil || !strings.Contains(s, "人工智能") {
+	if s, err := Render(dialog.Act{Kind: dialog.ActGreeting}, "zh-CN", compliance.ChannelChat, a); err != nil || !strings.Contains(s, "人工智能") {
 		t.Errorf("Render = %q, %v", s, err)
 	}
 }
@@ -409,7 +415,7 @@ func BenchmarkRender(b *testing.B) {
 		b.Run(loc, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := r.Render(act, loc, a); err != nil {
+				if _, err := r.Render(act, loc, compliance.ChannelChat, a); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -427,7 +433,7 @@ func BenchmarkRenderPlan(b *testing.B) {
 	act := dialog.Act{Kind: dialog.ActConfirmPlan, Amount: money(86000, "CNY"), Count: 6, Installments: plan}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.Render(act, "zh-CN", a); err != nil {
+		if _, err := r.Render(act, "zh-CN", compliance.ChannelChat, a); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -481,13 +487,13 @@ func TestRenderConcurrent(t *testing.T) {
 		a := accts[name]
 		go func() {
 			act := dialog.Act{Kind: dialog.ActConfirmPTP, Amount: a.Debt.AmountDue, Date: days(3)}
-			want, err := r.Render(act, a.Locale, a)
+			want, err := r.Render(act, a.Locale, compliance.ChannelChat, a)
 			for range 200 {
 				if err != nil {
 					break
 				}
 				var got string
-				got, err = r.Render(act, a.Locale, a)
+				got, err = r.Render(act, a.Locale, compliance.ChannelChat, a)
 				if err == nil && got != want {
 					err = fmt.Errorf("%s: %q != %q", name, got, want)
 				}

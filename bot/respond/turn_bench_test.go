@@ -30,7 +30,7 @@ func BenchmarkTurn(b *testing.B) {
 			for b.Loop() {
 				next, res := dialog.Step(f, a, st, in)
 				for _, act := range res.Acts {
-					text, err := r.Render(act, a.Locale, a)
+					text, err := r.Render(act, a.Locale, compliance.ChannelChat, a)
 					if err != nil {
 						b.Fatal(err)
 					}

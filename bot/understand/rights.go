@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 )
 
@@ -152,7 +153,8 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
 	if cease && (anyMatch(rr.allowance, en) || anyMatch(rr.zhAllowance, zh)) {
 		// "don't call me, texts are fine": the request names its channels.
 		var stopped []string
-		for _, ch := range []string{"voice", "sms", "email", "chat"} {
+		for _, c := range []compliance.Channel{compliance.ChannelVoice, compliance.ChannelSMS, compliance.ChannelEmail, compliance.ChannelChat} {
+			ch := string(c)
 			if anyMatch(rr.channels[ch], en) || anyMatch(rr.channels[ch], zh) {
 				stopped = append(stopped, ch)
 			}

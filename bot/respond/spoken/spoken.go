@@ -76,7 +76,7 @@ type currency struct {
 
 var currencies = map[string]currency{
 	"USD": {"dollar", "dollars", "cent", "cents", "美元", "美分"},
-	"CNY": {"yuan", "yuan", "fen", "fen", "元", ""},
+	"CNY": {"yuan", "yuan", "cent", "cents", "元", ""}, // "fen" is heard as a bare number
 	"EUR": {"euro", "euros", "cent", "cents", "欧元", "欧分"},
 	"GBP": {"pound", "pounds", "penny", "pence", "英镑", "便士"},
 	"HKD": {"Hong Kong dollar", "Hong Kong dollars", "cent", "cents", "港元", "港分"},
