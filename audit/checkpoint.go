@@ -3,6 +3,8 @@ package audit
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -102,6 +105,28 @@ type Deps struct {
 	Node   string           // written into each line (e.g. the host name)
 }
 
+// Mirror keeps a copy of every checkpoint line somewhere the checkpoint
+// file's host cannot rewrite alone (a JetStream stream), so that a file
+// cut short or deleted shows against the copy.
+type Mirror interface {
+	PublishCheckpoint(ctx context.Context, l MirrorLine) error
+}
+
+// MirrorLine is one checkpoint line as written to the file (without its
+// newline), with its node and number.
+type MirrorLine struct {
+	Node string
+	N    int64
+	Line []byte
+}
+
+// maxUnmirrored bounds the lines kept for a mirror that is down; the
+// oldest are dropped (they stay in the file) and the drop is logged.
+const maxUnmirrored = 10000
+
+// mirrorTimeout bounds one publish to the mirror.
+const mirrorTimeout = 5 * time.Second
+
 // Checkpointer collects the heads of the chains the store has committed
 // (Observe) and appends them, signed, to the checkpoint file every
 // Interval, or sooner once MaxEvents wait, and on Close. Observe is safe
@@ -122,6 +147,11 @@ type Checkpointer struct {
 	f    *os.File
 	n    int64
 	prev string
+
+	// mirror, when set, receives every line after it is in the file;
+	// unmirrored holds the lines it has not taken yet, oldest first.
+	mirror     Mirror
+	unmirrored []MirrorLine
 
 	kick chan struct{}
 	stop chan struct{}
@@ -256,6 +286,7 @@ func (c *Checkpointer) Flush() error {
 	c.pending, c.waiting = map[string]Head{}, 0
 	c.mu.Unlock()
 	if len(heads) == 0 {
+		c.mirrorLocked() // retry lines the mirror missed
 		return nil
 	}
 	if c.f == nil {
@@ -289,15 +320,48 @@ func (c *Checkpointer) writeLocked(body lineBody) error {
 	if err != nil {
 		return fmt.Errorf("audit: checkpoint: %w", err)
 	}
-	line = append(line, '\n')
-	if _, err := c.f.Write(line); err != nil {
+	if _, err := c.f.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("audit: checkpoint: write: %w", err)
 	}
 	if err := c.f.Sync(); err != nil {
 		return fmt.Errorf("audit: checkpoint: sync: %w", err)
 	}
 	c.n, c.prev = body.N, mac
+	c.unmirrored = append(c.unmirrored, MirrorLine{Node: body.Node, N: body.N, Line: line})
+	if len(c.unmirrored) > maxUnmirrored {
+		c.log.Warn("audit checkpoints: the mirror is behind; dropping its oldest lines (they stay in the file)", "dropped", len(c.unmirrored)-maxUnmirrored)
+		c.unmirrored = c.unmirrored[len(c.unmirrored)-maxUnmirrored:]
+	}
+	c.mirrorLocked()
 	return nil
+}
+
+// SetMirror starts copying every checkpoint line to m, the lines written
+// since Open first. Call it once the mirror is reachable (NATS connected);
+// nil stops copying (before NATS closes).
+func (c *Checkpointer) SetMirror(m Mirror) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.mirror = m
+	c.mirrorLocked()
+}
+
+// mirrorLocked publishes the lines the mirror has not taken, in order,
+// and stops at the first failure (retried after the next line or flush).
+func (c *Checkpointer) mirrorLocked() {
+	if c.mirror == nil {
+		return
+	}
+	for len(c.unmirrored) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), mirrorTimeout)
+		err := c.mirror.PublishCheckpoint(ctx, c.unmirrored[0])
+		cancel()
+		if err != nil {
+			c.log.Warn("audit checkpoints: copy to the mirror failed; retrying with the next checkpoint", "line", c.unmirrored[0].N, "err", err)
+			return
+		}
+		c.unmirrored = c.unmirrored[1:]
+	}
 }
 
 // Close writes the last checkpoint and closes the file. It is idempotent.
@@ -326,6 +390,19 @@ type Checkpoints struct {
 	Chains map[string][]SignedHead
 	Lines  int
 	Last   time.Time // when the newest line was signed
+	// macs holds each valid line's MAC by node and number, to compare
+	// the files with the mirror's copy.
+	macs map[string]map[int64]string
+}
+
+func (cps *Checkpoints) noteLine(node string, n int64, mac string) {
+	if cps.macs == nil {
+		cps.macs = map[string]map[int64]string{}
+	}
+	if cps.macs[node] == nil {
+		cps.macs[node] = map[int64]string{}
+	}
+	cps.macs[node][n] = mac
 }
 
 // SignedHead is a head with the time of the line that signed it.
@@ -386,6 +463,10 @@ func readFile(key Key, name string, r io.Reader, cps *Checkpoints) []Finding {
 			bad(i, fmt.Sprintf("checkpoint %d does not follow checkpoint %d: lines removed or reordered", body.N, prevN))
 		}
 		prevN, prevMAC = body.N, fl.MAC
+		if _, dup := cps.macs[body.Node][body.N]; dup {
+			continue // the same line from another source (the mirror's copy)
+		}
+		cps.noteLine(body.Node, body.N, fl.MAC)
 		cps.Lines++
 		if body.At.After(cps.Last) {
 			cps.Last = body.At
@@ -396,6 +477,112 @@ func readFile(key Key, name string, r io.Reader, cps *Checkpoints) []Finding {
 	}
 	if err := sc.Err(); err != nil {
 		bad(0, "read: "+err.Error())
+	}
+	return out
+}
+
+// ReadCopy reads the mirror's copy of the checkpoint lines (every node's,
+// in any order) into cps, checking each node's lines like a file's, and
+// compares them with the lines cps already holds from the files: a line
+// the copy holds and no file does was cut from a file (or its file was
+// deleted); a line whose MAC differs was rewritten. The copy's heads then
+// count as checkpoints too.
+func ReadCopy(key Key, lines [][]byte, cps *Checkpoints) []Finding {
+	type nl struct {
+		n    int64
+		line []byte
+	}
+	byNode := map[string][]nl{}
+	var out []Finding
+	for i, l := range lines {
+		var fl fileLine
+		var body lineBody
+		if json.Unmarshal(l, &fl) != nil || json.Unmarshal(fl.Body, &body) != nil {
+			out = append(out, Finding{What: fmt.Sprintf("JetStream copy message %d", i+1), Problem: "unreadable checkpoint line"})
+			continue
+		}
+		byNode[body.Node] = append(byNode[body.Node], nl{body.N, l})
+	}
+	files := cps.macs
+	cps.macs = nil
+	defer func() {
+		// Keep the files' lines noted (the copy's were added to them).
+		for node, m := range files {
+			for n, mac := range m {
+				if _, ok := cps.macs[node][n]; !ok {
+					cps.noteLine(node, n, mac)
+				}
+			}
+		}
+	}()
+	for _, node := range sortedNodes(byNode) {
+		ls := byNode[node]
+		slices.SortFunc(ls, func(a, b nl) int { return cmp.Compare(a.n, b.n) })
+		var buf bytes.Buffer
+		for _, l := range ls {
+			buf.Write(l.line)
+			buf.WriteByte('\n')
+		}
+		copyCps := Checkpoints{Chains: map[string][]SignedHead{}}
+		out = append(out, readFile(key, "JetStream copy (node "+node+")", &buf, &copyCps)...)
+		var missing []int64
+		for _, l := range ls {
+			mac, ok := copyCps.macs[node][l.n]
+			if !ok {
+				continue // did not verify: reported above
+			}
+			fmac, inFile := files[node][l.n]
+			switch {
+			case !inFile:
+				missing = append(missing, l.n)
+			case fmac != mac:
+				out = append(out, Finding{What: fmt.Sprintf("checkpoint %d of node %s", l.n, node), Problem: "differs from the JetStream copy: the file's line was rewritten"})
+			}
+		}
+		for _, r := range runs(missing) {
+			out = append(out, Finding{What: fmt.Sprintf("checkpoint %s of node %s", r, node),
+				Problem: "missing from the checkpoint files, held by the JetStream copy: a file was cut short, edited or deleted"})
+		}
+		for chain, hs := range copyCps.Chains {
+			cps.Chains[chain] = append(cps.Chains[chain], hs...)
+			sortHeads(cps.Chains[chain])
+		}
+		for n, mac := range copyCps.macs[node] {
+			cps.noteLine(node, n, mac)
+		}
+		if copyCps.Last.After(cps.Last) {
+			cps.Last = copyCps.Last
+		}
+		if len(files[node]) == 0 {
+			cps.Lines += copyCps.Lines
+		}
+	}
+	return out
+}
+
+func sortedNodes[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// runs writes sorted numbers as ranges: "lines 3..5", "line 7".
+func runs(ns []int64) []string {
+	var out []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if i == j {
+			out = append(out, fmt.Sprintf("line %d", ns[i]))
+		} else {
+			out = append(out, fmt.Sprintf("lines %d..%d", ns[i], ns[j]))
+		}
+		i = j + 1
 	}
 	return out
 }

@@ -2,7 +2,9 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -248,5 +250,87 @@ func TestAppendRecords(t *testing.T) {
 		if !json.Valid(b) {
 			t.Fatalf("invalid JSON %s", b)
 		}
+	}
+}
+
+// flakyMirror refuses its first publishes, then keeps every line.
+type flakyMirror struct {
+	refuse int
+	got    []MirrorLine
+}
+
+func (m *flakyMirror) PublishCheckpoint(_ context.Context, l MirrorLine) error {
+	if m.refuse > 0 {
+		m.refuse--
+		return errors.New("mirror down")
+	}
+	m.got = append(m.got, l)
+	return nil
+}
+
+// Every line reaches the mirror exactly once and in order, the lines
+// written before SetMirror and those it refused included; they are the
+// file's bytes.
+func TestCheckpointerMirror(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	cp, err := Open(Config{Path: path, Interval: time.Hour}, testKey(t), Deps{Node: "n1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := chain("c", 4)
+	cp.Observe(evs[:1])
+	if err := cp.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	m := &flakyMirror{refuse: 2}
+	cp.SetMirror(m) // line 1: refused
+	cp.Observe(evs[1:2])
+	if err := cp.Flush(); err != nil { // lines 1, 2: refused once more, then nothing
+		t.Fatal(err)
+	}
+	if len(m.got) != 0 {
+		t.Fatalf("mirror got %d lines while down", len(m.got))
+	}
+	cp.Observe(evs[2:3])
+	if err := cp.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.Flush(); err != nil { // nothing new: nothing copied twice
+		t.Fatal(err)
+	}
+	cp.Observe(evs[3:])
+	if err := cp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(m.got) != len(lines) || len(lines) != 4 {
+		t.Fatalf("mirror got %d lines, file has %d, want 4", len(m.got), len(lines))
+	}
+	for i, l := range m.got {
+		if l.N != int64(i+1) || l.Node != "n1" || string(l.Line) != lines[i] {
+			t.Errorf("mirror line %d: %d %s %q, file %q", i, l.N, l.Node, l.Line, lines[i])
+		}
+	}
+	// The copy read back agrees with the file.
+	cps, fs, err := ReadFiles(testKey(t), path)
+	if err != nil || len(fs) != 0 {
+		t.Fatalf("read file: %v %v", fs, err)
+	}
+	copyLines := make([][]byte, len(m.got))
+	for i, l := range m.got {
+		copyLines[len(m.got)-1-i] = l.Line // any order
+	}
+	if fs := ReadCopy(testKey(t), copyLines, &cps); len(fs) != 0 {
+		t.Fatalf("copy against file: %v", fs)
+	}
+	cut, _, _ := ReadFiles(testKey(t), path)
+	cut.macs["n1"] = map[int64]string{1: cut.macs["n1"][1]}
+	fs = ReadCopy(testKey(t), copyLines, &cut)
+	if len(fs) != 1 || !strings.Contains(fs[0].String(), "checkpoint lines 2..4 of node n1: missing from the checkpoint files") {
+		t.Fatalf("copy against a file cut to line 1: %v", fs)
 	}
 }

@@ -193,6 +193,7 @@ func (r *record) commit(state *dialog.State) (Output, *store.TurnCommit, error) 
 		}
 		r.conv.State = st
 		r.conv.Stage = string(state.Stage)
+		r.conv.LateReason = state.LateReason
 		// Kept, so that the session does not decode what it just encoded
 		// once the commit is durable.
 		r.s.pending = state

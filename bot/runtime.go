@@ -21,6 +21,11 @@ type Config struct {
 	// gives a borrower in crisis (a crisis line, a website), said right
 	// after the bot hands them to a person. Empty: none configured.
 	CrisisResources map[string]string `yaml:"crisis_resources"`
+	// SupportContact maps a locale to how a borrower reaches a person
+	// (a phone number and hours), said when chat can no longer verify
+	// them (too many failed identity answers). Empty: "contact our team
+	// by phone".
+	SupportContact map[string]string `yaml:"support_contact"`
 }
 
 // Deps are the runtime's collaborators, wired by cmd/collectagent.

@@ -370,6 +370,7 @@ func (r *Runtime) dialogAccount(a store.Account, debtID string) (dialog.Account,
 		Bankruptcy:      a.Flags.Bankruptcy,
 		Deceased:        a.Flags.Deceased,
 		CrisisResources: r.cfg.CrisisResources[normLocale(a.Locale)],
+		SupportContact:  r.cfg.SupportContact[normLocale(a.Locale)],
 	}, nil
 }
 

@@ -24,8 +24,11 @@ import (
 type accountState struct {
 	statements []store.Statement // active ones
 	// priorVerifyFailures counts failed identity answers in the account's
-	// other conversations since its last successful verification.
+	// other conversations since its last successful verification or
+	// the last unlock.
 	priorVerifyFailures int
+	// unlock is the account chain's last verification unlock, if any.
+	unlock *store.AuditEvent
 }
 
 // maxPriorConversations bounds how far back failed identity answers are
@@ -45,6 +48,9 @@ func (r *Runtime) readAccountState(ctx context.Context, accountID, skip string) 
 			out.statements = append(out.statements, s)
 		}
 	}
+	if out.unlock, err = r.lastUnlock(ctx, accountID); err != nil {
+		return out, err
+	}
 	convs, err := r.deps.Store.ListConversations(ctx, store.ConversationFilter{AccountID: accountID, Limit: maxPriorConversations})
 	if err != nil {
 		return out, fmt.Errorf("conversations: %w", err)
@@ -52,6 +58,9 @@ func (r *Runtime) readAccountState(ctx context.Context, accountID, skip string) 
 	for _, c := range convs { // newest first
 		if c.ID == skip || len(c.State) == 0 {
 			continue
+		}
+		if out.unlock != nil && c.UpdatedAt.Before(out.unlock.At) {
+			continue // its failed answers were forgiven
 		}
 		var st struct {
 			Verified       bool `json:"verified"`

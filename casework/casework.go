@@ -27,9 +27,6 @@ import (
 	"github.com/collectagent/collectagent/store"
 )
 
-// ErrConfig is a Worker started without its collaborators.
-var ErrConfig = errors.New("casework: invalid configuration")
-
 // Deliverer shows the result of a session operation to the borrower, on
 // whichever node holds their connection (live.Bridge).
 type Deliverer interface {

@@ -56,7 +56,9 @@ type negationScope struct {
 // slot a set of term groups) in one clause, the later ones at most Window
 // bytes of the phrase form after the first slot's hit or Back bytes before
 // it. With Polarity, a negated hit does not count. Terms, when set,
-// restricts the first slot to those terms.
+// restricts the first slot to those terms. Clauses lets the slots lie in
+// that many more clauses (a veiled threat is often two: "keep this
+// between us, as long as you pay today"; 再不还，后果自负).
 type ConceptRule struct {
 	ID       string            `json:"id"`
 	Category string            `json:"category"`
@@ -66,6 +68,7 @@ type ConceptRule struct {
 	Order    bool              `json:"order,omitempty"`
 	Polarity bool              `json:"polarity"`
 	Terms    []string          `json:"terms,omitempty"`
+	Clauses  int               `json:"clauses,omitempty"`
 	Sources  map[string]string `json:"sources"`
 }
 
@@ -382,13 +385,20 @@ func (c *concepts) possessiveBefore(text []byte, start int) bool {
 }
 
 // sameClause reports whether no clause end lies between a and b.
-func sameClause(text []byte, a, b int) bool {
+func sameClause(text []byte, a, b int) bool { return withinClauses(text, a, b, 0) }
+
+// withinClauses reports whether a and b are at most extra clause
+// boundaries apart.
+func withinClauses(text []byte, a, b, extra int) bool {
 	if a > b {
 		a, b = b, a
 	}
 	for i := a; i < b && i < len(text); i++ {
 		if text[i] == '|' || text[i] == '?' {
-			return false
+			if extra == 0 {
+				return false
+			}
+			extra--
 		}
 	}
 	return true
@@ -425,7 +435,7 @@ func (c *concepts) match(text []byte, phr []phrase, hits []conceptHit, fn func(r
 					} else if r.Order || int(a.start-b.end) > r.Back {
 						continue
 					}
-					if !sameClause(text, int(a.start), int(b.start)) {
+					if !withinClauses(text, int(a.start), int(b.start), r.Clauses) {
 						continue
 					}
 					found = true

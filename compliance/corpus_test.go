@@ -81,10 +81,12 @@ func rate(n, d int) float64 {
 var corpusThresholds = map[string]struct{ minBlocked, minPassed float64 }{
 	"dev":  {0.97, 0.98},
 	"test": {0.89, 0.95},
+	// holdout: implied threats, written before the mechanism for them.
+	"holdout": {0.75, 0.95},
 }
 
 func TestGuardCorpus(t *testing.T) {
-	for _, split := range []string{"dev", "test"} {
+	for _, split := range []string{"dev", "test", "holdout"} {
 		path := filepath.Join("..", "testdata", "guard", split+".yaml")
 		data, err := os.ReadFile(path)
 		if os.IsNotExist(err) {

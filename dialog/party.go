@@ -1,6 +1,10 @@
 package dialog
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/collectagent/collectagent/compliance"
+)
 
 // Who is speaking and what they state about their rights: third-party
 // handling, identity factors, and the statements saved on the account.
@@ -81,7 +85,11 @@ func (e *engine) verifyLocked() bool {
 // lockVerification ends a conversation whose account may not be verified
 // in chat any more.
 func (e *engine) lockVerification() {
-	e.say(Act{Kind: ActVerifyLocked})
+	a := Act{Kind: ActVerifyLocked}
+	if c := e.acct.SupportContact; c != "" {
+		a.Note, a.Facts = c, compliance.Facts{Counts: noteCounts(c)}
+	}
+	e.say(a)
 	e.record(Outcome{Type: OutcomeNone, Reason: ReasonVerificationLocked})
 	e.end()
 }

@@ -227,6 +227,10 @@ type Account struct {
 	// CrisisResources is what the lender configured to give a borrower in
 	// crisis, in the borrower's locale ("" when none).
 	CrisisResources string `json:"crisis_resources,omitempty"`
+	// SupportContact is how the borrower reaches a person (a phone number
+	// and hours), as the lender configured it for their locale; said when
+	// chat can no longer verify them.
+	SupportContact string `json:"support_contact,omitempty"`
 	// Cease is set when the borrower asked that the conversation's channel
 	// (or every channel) not be used; Validation when they asked for
 	// proof of the debt that has not been given.

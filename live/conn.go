@@ -114,6 +114,23 @@ func (c *Conn) Start(ctx context.Context, out Output) error {
 // error ends the connection: ErrDraining (Output.GoAway was called) or
 // an error wrapping ErrReconnect.
 func (c *Conn) Handle(ctx context.Context, text, clientMsgID string) error {
+	return c.borrowerTurn(ctx, clientMsgID, func(ctx context.Context) (bot.Output, error) {
+		return c.sess.Handle(ctx, bot.Message{Text: text, MessageID: clientMsgID})
+	})
+}
+
+// Keypad is Handle for keys the borrower pressed (a call's DTMF, an
+// on-screen keypad): "1" is yes and "2" no on a yes-or-no question,
+// otherwise the digits are the answer. Keys other than digits, "*" and
+// "#" are rejected (bot.ErrInvalid).
+func (c *Conn) Keypad(ctx context.Context, keys, clientMsgID string) error {
+	return c.borrowerTurn(ctx, clientMsgID, func(ctx context.Context) (bot.Output, error) {
+		return c.sess.Keypad(ctx, keys, clientMsgID)
+	})
+}
+
+// borrowerTurn paces, runs and shows one borrower turn.
+func (c *Conn) borrowerTurn(ctx context.Context, id string, step func(context.Context) (bot.Output, error)) error {
 	if c.limiter != nil && !c.limiter.allow(c.h.clock.Now()) {
 		c.reject("", ErrRateLimited)
 		return nil
@@ -122,7 +139,7 @@ func (c *Conn) Handle(ctx context.Context, text, clientMsgID string) error {
 		c.goAway()
 		return ErrDraining
 	}
-	fatal := c.turn(ctx, text, clientMsgID)
+	fatal := c.turn(ctx, id, step)
 	c.endTurn()
 	if fatal != nil {
 		return fmt.Errorf("%w: %w", ErrReconnect, fatal)
@@ -220,7 +237,7 @@ func (c *Conn) greet(ctx context.Context) error {
 
 // turn handles one borrower message. It returns an error only when the
 // connection must close (the conversation moved on elsewhere).
-func (c *Conn) turn(ctx context.Context, text, id string) error {
+func (c *Conn) turn(ctx context.Context, id string, step func(context.Context) (bot.Output, error)) error {
 	sess := c.sess
 	if sess.Status().Mode == store.ModeEnded {
 		c.reject(id, bot.ErrEnded)
@@ -237,7 +254,7 @@ func (c *Conn) turn(ctx context.Context, text, id string) error {
 	}
 	before := sess.Status().Mode
 	start := time.Now()
-	out, err := sess.Handle(ctx, bot.Message{Text: text, MessageID: id})
+	out, err := step(ctx)
 	if c.h.obs != nil {
 		conv := sess.Conversation()
 		c.h.obs.ObserveTurn(conv.Channel, conv.Locale, time.Since(start), err == nil)

@@ -9,6 +9,8 @@
 //	err = conn.Start(ctx, out)                 // replay, the bot speaks first, the status
 //	for each borrower message:
 //		err = conn.Handle(ctx, text, clientMsgID)
+//	keys pressed (DTMF, an on-screen keypad):
+//		err = conn.Keypad(ctx, keys, clientMsgID)
 //	after the channel's silence timeout:
 //		err = conn.Idle(ctx, final)
 //

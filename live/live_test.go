@@ -793,3 +793,27 @@ func TestIdle(t *testing.T) {
 	}
 	b.out.turnsOnce()
 }
+
+// Keys pressed are a turn like a message; anything but digits, * and # is
+// rejected.
+func TestKeypad(t *testing.T) {
+	cl := newCluster(t, handofftest.Backends(t)[0])
+	n := cl.join(live.Config{})
+	b := connect(t, n.hub, cl.begin(n.rt, "k-1"))
+	ctx := context.Background()
+	if err := b.conn.Keypad(ctx, "12a", "k-1"); err != nil {
+		t.Fatal(err)
+	}
+	if l := b.out.last(); l.Kind != "reject" || l.ID != "k-1" || !errors.Is(l.Err, bot.ErrInvalid) {
+		t.Fatalf("bad keys: %v", l)
+	}
+	k := len(b.out.snapshot())
+	if err := b.conn.Keypad(ctx, "4417", "k-2"); err != nil {
+		t.Fatal(err)
+	}
+	es := b.out.snapshot()[k:]
+	if len(es) < 2 || es[0].Kind != "reply" || es[len(es)-1].Kind != "status" {
+		t.Fatalf("keys as an answer: %v", es)
+	}
+	b.out.turnsOnce()
+}

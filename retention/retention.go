@@ -136,6 +136,9 @@ type Deps struct {
 	// Node names this node as the purge lease's holder; empty: the host
 	// name and a random suffix.
 	Node string
+	// Observe, when set, receives the report of every purge this node
+	// ran (metrics).
+	Observe func(Report)
 }
 
 // Service runs the purge and serves holds and erasures.
@@ -146,6 +149,7 @@ type Service struct {
 	clock Clock
 	log   *slog.Logger
 	node  string
+	obs   func(Report)
 }
 
 // New checks cfg and returns a service.
@@ -157,7 +161,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	if deps.Store == nil {
 		return nil, fmt.Errorf("%w: a store is required", ErrConfig)
 	}
-	s := &Service{cfg: cfg, st: deps.Store, rec: deps.Recordings, clock: deps.Clock, log: deps.Logger, node: deps.Node}
+	s := &Service{cfg: cfg, st: deps.Store, rec: deps.Recordings, clock: deps.Clock, log: deps.Logger, node: deps.Node, obs: deps.Observe}
 	if s.clock == nil {
 		s.clock = systemClock{}
 	}
@@ -209,6 +213,14 @@ type Report struct {
 
 // PurgeOnce runs one purge round if this node gets the lease.
 func (s *Service) PurgeOnce(ctx context.Context) (Report, error) {
+	rep, err := s.purgeOnce(ctx)
+	if rep.Ran && s.obs != nil {
+		s.obs(rep)
+	}
+	return rep, err
+}
+
+func (s *Service) purgeOnce(ctx context.Context) (Report, error) {
 	var rep Report
 	now := s.clock.Now().UTC()
 	ok, err := s.st.AcquireLease(ctx, LeaseName, s.node, now, now.Add(s.cfg.Lease))

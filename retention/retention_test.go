@@ -84,7 +84,7 @@ func stores(t *testing.T, clock *fakeClock) map[string]store.Store {
 // converse stores a conversation of account id at when, sealed as the
 // runtime seals one: guard events holding the bot's words, a records event
 // vouching for the turns and a promise.
-func converse(t *testing.T, st store.Store, id, conv string, when time.Time) {
+func converse(t testing.TB, st store.Store, id, conv string, when time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	c := store.Conversation{ID: conv, AccountID: id, DebtID: id + "-d", Channel: "chat", Locale: "en-US", Mode: store.ModeBot,
@@ -124,7 +124,7 @@ func converse(t *testing.T, st store.Store, id, conv string, when time.Time) {
 	}
 }
 
-func seedAccounts(t *testing.T, st store.Store, ids ...string) {
+func seedAccounts(t testing.TB, st store.Store, ids ...string) {
 	t.Helper()
 	var accts []store.Account
 	for _, id := range ids {
@@ -183,7 +183,9 @@ func TestPurge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := retention.New(cfg, retention.Deps{Store: st, Clock: clock, Recordings: retention.BlobRecordings{Blob: blob}, Node: "node-b"})
+			var observed []retention.Report
+			b, err := retention.New(cfg, retention.Deps{Store: st, Clock: clock, Recordings: retention.BlobRecordings{Blob: blob}, Node: "node-b",
+				Observe: func(r retention.Report) { observed = append(observed, r) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,8 +199,8 @@ func TestPurge(t *testing.T) {
 			if err != nil || !rep.Ran || rep.Accounts != 0 || rep.Recordings != 0 {
 				t.Fatalf("first purge: %+v, %v", rep, err)
 			}
-			if rep, err := b.PurgeOnce(ctx); err != nil || rep.Ran {
-				t.Fatalf("node b purged while node a holds the lease: %+v, %v", rep, err)
+			if rep, err := b.PurgeOnce(ctx); err != nil || rep.Ran || len(observed) != 0 {
+				t.Fatalf("node b purged while node a holds the lease: %+v, %v (observed %d)", rep, err, len(observed))
 			}
 
 			// Past the recordings period: the old and recent accounts'
@@ -211,6 +213,9 @@ func TestPurge(t *testing.T) {
 			left, _ := blob.List(ctx, "")
 			if len(left) != 1 || left[0].Key != "2026/03/02/held-c1/mix.wav" {
 				t.Fatalf("recordings left: %+v", left)
+			}
+			if len(observed) != 1 || observed[0] != rep {
+				t.Fatalf("observed %+v, want the round's report %+v", observed, rep)
 			}
 
 			// Three years after the last activity: old's transcripts and

@@ -123,7 +123,8 @@ type PurgeResult struct {
 //
 // What goes: the account's name, date of birth, ID digits, phone and
 // email (emptied; every channel is set do-not-contact and consent
-// withdrawn, since nobody can be verified any more); the text and
+// withdrawn, since nobody can be verified any more; UpsertAccounts keeps
+// them so); the text and
 // metadata of every turn of the account's conversations (the audit chain
 // keeps each text's SHA-256); conversations' saved dialog state and
 // outcome documents; escalations' handoff packets; the data of the

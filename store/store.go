@@ -169,10 +169,13 @@ type Conversation struct {
 	// Outcome is the outcome record, opaque to the store (JSON).
 	Outcome     json.RawMessage `json:"outcome,omitempty"`
 	OutcomeType string          `json:"outcome_type"`
-	Version     int64           `json:"version"` // bumped by every CommitTurn
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
-	EndedAt     *time.Time      `json:"ended_at,omitempty"`
+	// LateReason is the borrower's stated reason for lateness (a
+	// dialog.Late* code), "" until one is stated.
+	LateReason string     `json:"late_reason,omitempty"`
+	Version    int64      `json:"version"` // bumped by every CommitTurn
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
 }
 
 // ConversationFilter selects conversations; zero fields match all.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/store"
 )
@@ -192,7 +193,14 @@ func (s *Server) postAccounts(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.store.UpsertAccounts(r.Context(), req.ToStore()); err != nil {
+	accts := req.ToStore()
+	if err := s.store.UpsertAccounts(r.Context(), accts); err != nil {
+		s.writeError(w, r, fmt.Errorf("upsert accounts: %w", err))
+		return
+	}
+	// The batch is sealed onto the import chain; should that fail, the
+	// client's retry upserts and seals it again.
+	if err := audit.SealImport(r.Context(), s.store, accts, "api", keyName(r), s.clock.Now()); err != nil {
 		s.writeError(w, r, fmt.Errorf("upsert accounts: %w", err))
 		return
 	}

@@ -108,6 +108,8 @@ func (s *Server) registerConsole(m *http.ServeMux) {
 	m.HandleFunc("GET /v1/agent/conversations/{id}", c.authed(c.conversation))
 	m.HandleFunc("GET /v1/agent/callbacks", c.authed(c.callbacks))
 	m.HandleFunc("POST /v1/agent/callbacks/{id}/done", c.authed(c.callbackDone))
+	m.HandleFunc("GET /v1/agent/accounts/{id}/verification", c.authed(c.verificationStatus))
+	m.HandleFunc("POST /v1/agent/accounts/{id}/verification/unlock", c.authed(c.unlockVerification))
 	m.HandleFunc("GET /v1/agent/ws", c.ws)
 	// A known path with another method is a JSON 405, as for the rest of
 	// the API.
@@ -552,13 +554,16 @@ type convView struct {
 	Mode      string `json:"mode"`
 	Stage     string `json:"stage"`
 	Outcome   string `json:"outcome,omitempty"`
-	UpdatedAt string `json:"updated_at"`
-	CreatedAt string `json:"created_at"`
+	// LateReason is the borrower's stated reason for lateness
+	// (dialog.Late*), "" until one is stated.
+	LateReason string `json:"late_reason,omitempty"`
+	UpdatedAt  string `json:"updated_at"`
+	CreatedAt  string `json:"created_at"`
 }
 
 func viewConv(cv store.Conversation) convView {
 	return convView{ID: cv.ID, AccountID: cv.AccountID, Channel: cv.Channel, Locale: cv.Locale, Mode: cv.Mode, Stage: cv.Stage,
-		Outcome: cv.OutcomeType, UpdatedAt: cv.UpdatedAt.UTC().Format(time.RFC3339), CreatedAt: cv.CreatedAt.UTC().Format(time.RFC3339)}
+		Outcome: cv.OutcomeType, LateReason: cv.LateReason, UpdatedAt: cv.UpdatedAt.UTC().Format(time.RFC3339), CreatedAt: cv.CreatedAt.UTC().Format(time.RFC3339)}
 }
 
 func (c *console) detail(ctx context.Context, convID string, k *handoff.Case, readOnly bool) (detailView, error) {

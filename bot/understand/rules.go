@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -98,6 +99,16 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 	en, zh := englishForm(req.Text, req.Names), chineseForm(req.Text, req.Names)
 	m := newForms(req.Text, en, zh)
 	p = r.rights.apply(p, m)
+	if p.Has(dialog.IntentAbuse) && hasOffer(p) && !addressed(m) {
+		// "妈的 又来 月底还行了吧", "ugh fml ill pay friday": swearing at
+		// nobody next to a way to pay is venting, not abuse.
+		p = without(p, dialog.IntentAbuse)
+	}
+	if !p.Has(dialog.IntentExtension) && !p.Has(dialog.IntentCannotPay) && !hasOffer(p) && len(p.Parts) == 0 && p.Amount.Minor == 0 && asksDelay(m) {
+		// Only a request for time alone: "half now and push the rest back
+		// a week" is a schedule, read as such.
+		p = with(p, dialog.IntentExtension)
+	}
 	if party := r.party.detect(m); party != "" {
 		p = withParty(p, party)
 	} else if p.Has(dialog.IntentWrongParty) {
@@ -205,4 +216,27 @@ func validDate(y, m, d int) bool {
 
 func daysIn(y int, m time.Month) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// A request to pay later by a stated span (晚一周还, 延期两周, 推迟10天,
+// push it back a week, two more weeks): an extension, whatever the verb
+// and the number.
+var (
+	zhDelay = regexp.MustCompile(`(?:晚|延期|推迟|延后|宽限|缓|往后推|推)(?:个|上)?(?:[一二两三四五六七八九十几半0-9]+)(?:个)?(?:天|日|周|星期|礼拜|月)`)
+	enDelay = regexp.MustCompile(`\b(?:push(?:ed)?(?: it| this| that| the payment| the date)? back|move(?: it| the date)? back|postpone(?: it| this)?|delay(?: it| this| the payment)?|extend(?: it| the date)?|extension of)(?: by)? (?:a|an|one|two|three|four|a few|a couple(?: of)?|\d+)(?: more)? (?:days?|weeks?|months?)\b`)
+)
+
+func asksDelay(m *forms) bool {
+	return (m.zh != "" && zhDelay.MatchString(m.zh)) || (m.en != "" && enDelay.MatchString(m.en))
+}
+
+var (
+	zhAddressee = regexp.MustCompile(`你|您|尼玛|你妈|nmsl|sb|傻|狗|畜|滚`)
+	enAddressee = regexp.MustCompile(`\b(?:you|your|youre|u|ur|ya|yall|people|bot|idiot|idiots|moron|morons|bitch|bastard|bastards|scum|loser|losers|clown|clowns)\b`)
+)
+
+// addressed reports whether the message speaks to or names someone: an
+// insult needs an addressee; an expletive alone does not have one.
+func addressed(m *forms) bool {
+	return zhAddressee.MatchString(m.zh) || zhAddressee.MatchString(m.raw) || enAddressee.MatchString(m.en)
 }

@@ -260,6 +260,14 @@ var table = []tcase{
 	{text: "1988-07-21", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
 	{text: "my birthday is July 21st, 1988", loc: en, want: want{intent: identify, dob: "1988-07-21"}},
 	{text: "1988年7月21日", loc: zh, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	// Dates written with dots are three numbers, not a decimal; years as
+	// they are said (speech-to-text).
+	{text: "1988.7.21", loc: zh, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "07.21.1988", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "21.7.1988", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "july twenty first nineteen eighty eight", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "july 21 nineteen eighty-eight", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
+	{text: "march 2nd nineteen oh five", loc: en, stage: dialog.StageVerify, want: want{intent: identify, dob: "1905-03-02"}},
 	{text: "19880721", loc: zh, stage: dialog.StageVerify, want: want{intent: identify, dob: "1988-07-21"}},
 	{text: "4417", loc: en, stage: dialog.StageVerify, want: want{intent: identify, id: "4417"}},
 	{text: "last four are 4417", loc: en, want: want{intent: identify, id: "4417"}},
@@ -341,6 +349,11 @@ var table = []tcase{
 	{text: "我要投诉你们", loc: zh, want: want{intent: complaint}},
 	{text: "傻逼", loc: zh, want: want{intent: abuse, sentiment: "angry"}},
 	{text: "你妈的滚", loc: zh, want: want{intent: abuse}},
+	// Swearing at nobody next to a way to pay is venting; at the
+	// collector, with or without an offer, it is abuse.
+	{text: "妈的 又来 周五还行了吧", loc: zh, want: want{intent: promise, date: "2026-11-27"}},
+	{text: "fuck it ill pay it all friday", loc: en, want: want{intent: promise, date: "2026-11-27"}},
+	{text: "fuck you ill pay friday", loc: en, want: want{intent: abuse, date: "2026-11-27"}},
 	{text: "我想死", loc: zh, want: want{intent: distress, sentiment: "distressed"}},
 	{text: "真的活不下去了", loc: zh, want: want{intent: distress}},
 	// hardship
@@ -365,6 +378,11 @@ var table = []tcase{
 	{text: "我在忙，晚点再说", loc: zh, want: want{intent: later}},
 	{text: "I need more time", loc: en, want: want{intent: extension}},
 	{text: "能宽限几天吗", loc: zh, want: want{intent: extension}},
+	// A later payment by a stated span, whatever the verb and the number.
+	{text: "能不能晚一周还", loc: zh, want: want{intent: extension}},
+	{text: "推迟10天可以吗", loc: zh, want: want{intent: extension}},
+	{text: "can you push it back a week", loc: en, want: want{intent: extension}},
+	{text: "could we postpone it by two weeks", loc: en, want: want{intent: extension}},
 	{text: "I can pay it in full now", loc: en, want: want{intent: payNow}},
 	{text: "我现在就还", loc: zh, want: want{intent: payNow}},
 	{text: "I'll pay it all on Friday", loc: en, want: want{intent: promise, alts: []dialog.Intent{payNow}, date: "2026-11-27"}},

@@ -398,7 +398,7 @@ func (a *analysis) fullDate(i int) (mention, bool) {
 		case t.ndig == 4:
 			y := int(t.val / 100)
 			// 1988-07-21, 1988/07/21
-			if i+4 < len(a.toks) && (a.sym(i+1, "-") || a.sym(i+1, "/")) && a.toks[i+2].kind == kNum &&
+			if i+4 < len(a.toks) && a.dateSep(i+1) && a.toks[i+2].kind == kNum &&
 				a.sym(i+3, a.toks[i+1].text) && a.toks[i+4].kind == kNum {
 				mo, d := int(a.toks[i+2].val/100), int(a.toks[i+4].val/100)
 				if a.toks[i+2].ndig <= 2 && a.toks[i+4].ndig <= 2 {
@@ -421,7 +421,7 @@ func (a *analysis) fullDate(i int) (mention, bool) {
 		case t.ndig <= 2:
 			// 07/21/1988 (en-US month first; day first when the first
 			// number cannot be a month)
-			if i+4 < len(a.toks) && (a.sym(i+1, "/") || a.sym(i+1, "-")) && a.toks[i+2].kind == kNum &&
+			if i+4 < len(a.toks) && a.dateSep(i+1) && a.toks[i+2].kind == kNum &&
 				a.toks[i+2].ndig <= 2 && a.sym(i+3, a.toks[i+1].text) && a.toks[i+4].kind == kNum {
 				x, z := int(t.val/100), int(a.toks[i+2].val/100)
 				y := int(a.toks[i+4].val / 100)
@@ -470,6 +470,12 @@ func (a *analysis) fullDate(i int) (mention, bool) {
 	return mention{}, false
 }
 
+// dateSep reports whether the token at i separates the numbers of a
+// date: 1988-07-21, 07/21/1988, 1990.4.18.
+func (a *analysis) dateSep(i int) bool {
+	return a.sym(i, "-") || a.sym(i, "/") || a.sym(i, ".")
+}
+
 // year reads ", 1988" or " 1988" at i.
 func (a *analysis) year(i int) (int, int, bool) {
 	if i < len(a.toks) && a.toks[i].text == "," {
@@ -480,6 +486,48 @@ func (a *analysis) year(i int) (int, int, bool) {
 		if y >= 1900 && y <= 2100 {
 			return y, i + 1, true
 		}
+	}
+	return a.spokenYear(i)
+}
+
+// spokenYear reads a year as it is said (and as speech-to-text writes
+// it): "nineteen sixty eight", "nineteen oh five", "two thousand five",
+// "twenty twelve". Only while the bot waits for an identity answer, and
+// only a birth year (ten years back or more): elsewhere "the 5th,
+// nineteen fifty" is a date and an amount.
+func (a *analysis) spokenYear(i int) (int, int, bool) {
+	if a.req.Stage != dialog.StageVerify && a.req.Expect != dialog.ExpectIdentity {
+		return 0, 0, false
+	}
+	y, e, ok := a.spokenYearAny(i)
+	if !ok || y < 1900 || y > a.today.Year-10 {
+		return 0, 0, false
+	}
+	return y, e, true
+}
+
+func (a *analysis) spokenYearAny(i int) (int, int, bool) {
+	e, hi, ok := a.r.roleAt(a.toks, i, roleNum)
+	if !ok {
+		return 0, 0, false
+	}
+	if hi == 19 || hi == 20 {
+		j := e
+		lo := int64(-1)
+		if j < len(a.toks) && (a.toks[j].text == "oh" || a.toks[j].text == "o") {
+			if e2, v, ok := a.r.roleAt(a.toks, j+1, roleNum); ok && v >= 1 && v <= 9 {
+				lo, j = v, e2
+			}
+		} else if n, ok := a.wordNumber(j); ok && n.val/100 >= 10 && n.val/100 <= 99 {
+			lo, j = n.val/100, n.end
+		}
+		if lo >= 0 {
+			return int(hi*100 + lo), j, true
+		}
+	}
+	// "two thousand five", "two thousand and twelve"
+	if n, ok := a.wordNumber(i); ok && n.val/100 >= 1900 && n.val/100 <= 2100 {
+		return int(n.val / 100), n.end, true
 	}
 	return 0, 0, false
 }

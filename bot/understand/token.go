@@ -235,7 +235,7 @@ func scanNumber(s string, i int) token {
 		break
 	}
 	val := v * 100
-	if j+1 < len(s) && s[j] == '.' && isDigit(s[j+1]) {
+	if j+1 < len(s) && s[j] == '.' && isDigit(s[j+1]) && !dottedDate(s, j) && !afterDot(s, i) {
 		k := j + 1
 		frac, fd := int64(0), 0
 		for k < len(s) && isDigit(s[k]) {
@@ -279,4 +279,24 @@ func scanNumber(s string, i int) token {
 	}
 	t.end = j
 	return t
+}
+
+// dottedDate reports whether the '.' at s[j] separates the parts of a
+// date written with dots (1990.4.18, 18.4.1990, 4.18.90): digits, a dot,
+// one or two digits, a dot and more digits. Such a run is three numbers,
+// not a decimal.
+func dottedDate(s string, j int) bool {
+	k := j + 1
+	n := 0
+	for k < len(s) && isDigit(s[k]) {
+		k++
+		n++
+	}
+	return n >= 1 && n <= 2 && k+1 < len(s) && s[k] == '.' && isDigit(s[k+1])
+}
+
+// afterDot reports whether the number at s[i] follows digits and a dot:
+// the middle or last part of a dotted date, never a decimal's start.
+func afterDot(s string, i int) bool {
+	return i >= 2 && s[i-1] == '.' && isDigit(s[i-2])
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store"
 )
@@ -40,8 +41,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.String("key-file", "", "file holding the checkpoint key (audit.key_file; or COLLECT_AUDIT_KEY)")
 	checkpoints := fs.String("checkpoints", "", "checkpoint files, comma-separated, e.g. one per node (default the data directory's "+audit.FileName+")")
 	chain := fs.String("chain", "", "verify only this chain (a conversation id); default all")
+	useCopy := fs.Bool("nats", false, "also compare the checkpoint files with their JetStream copy on the configured NATS (an external server, or the embedded server's store in the data directory while serve is stopped)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: collectagent audit verify [--data DIR | --database-url URL] [--key-file FILE] [--checkpoints FILES] [--chain ID]\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "usage: collectagent audit verify [--data DIR | --database-url URL] [--key-file FILE] [--checkpoints FILES] [--nats] [--chain ID]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if len(args) == 0 || args[0] != "verify" {
@@ -81,6 +83,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if len(files) == 0 {
 		files = []string{cfg.checkpointPath()}
+		if _, err := os.Stat(cfg.importCheckpointPath()); err == nil {
+			files = append(files, cfg.importCheckpointPath())
+		}
 	}
 	st, _, err := openStore(ctx, &cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -88,7 +93,14 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer st.Close()
-	rep, err := verifyAudit(ctx, st, key, files, *chain)
+	var copyLines [][]byte
+	if *useCopy && !key.IsZero() {
+		if copyLines, err = readCheckpointCopy(ctx, &cfg); err != nil {
+			fmt.Fprintf(stderr, "audit: %v\n", err)
+			return 1
+		}
+	}
+	rep, err := verifyAudit(ctx, st, key, files, *chain, copyLines)
 	if err != nil {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		return 1
@@ -102,11 +114,14 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// line should be from when the server last stopped.
 		ck += ", the last signed " + rep.last.UTC().Format(time.RFC3339)
 	}
+	if *useCopy {
+		ck += fmt.Sprintf(" (%d in the JetStream copy)", rep.copied)
+	}
 	if key.IsZero() {
 		ck = "checkpoints not checked (no key: audit.key_file or COLLECT_AUDIT_KEY)"
 	}
-	fmt.Fprintf(stdout, "audit: %d chains, %d events, %d broken, %d conversations, %d turns, %s, %d problems\n",
-		rep.chains, rep.events, rep.broken, rep.convs, rep.turns, ck, len(rep.findings))
+	fmt.Fprintf(stdout, "audit: %d chains, %d events, %d broken, %d conversations, %d turns, %d accounts, %s, %d problems\n",
+		rep.chains, rep.events, rep.broken, rep.convs, rep.turns, rep.accounts, ck, len(rep.findings))
 	if len(rep.findings) > 0 {
 		return 1
 	}
@@ -115,13 +130,16 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 type auditReport struct {
 	chains, events, broken, convs, turns, lines int
+	accounts, copied                            int
 	last                                        time.Time
 	findings                                    []audit.Finding
 }
 
 // verifyAudit runs every check of `audit verify` on st; only (a chain's)
 // when chain is set.
-func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []string, chain string) (auditReport, error) {
+//
+// copyLines, when not nil, are the checkpoint lines of the JetStream copy.
+func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []string, chain string, copyLines [][]byte) (auditReport, error) {
 	var rep auditReport
 	evs, err := st.ListAudit(ctx, chain)
 	if err != nil {
@@ -191,6 +209,36 @@ func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []str
 		}
 	}
 
+	// The stored accounts against the imports that sealed them.
+	if chain == "" || chain == audit.ImportChain {
+		var accts []store.Account
+		for after := ""; ; {
+			page, err := st.ListAccounts(ctx, after, 1000)
+			if err != nil {
+				return rep, err
+			}
+			accts = append(accts, page...)
+			if len(page) < 1000 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		rep.accounts = len(accts)
+		erased := map[string]bool{}
+		for c, evs := range chains {
+			id, ok := strings.CutPrefix(c, "account:")
+			if !ok {
+				continue
+			}
+			for _, ev := range evs {
+				if ev.Kind == retention.KindErasure {
+					erased[id] = true
+				}
+			}
+		}
+		rep.findings = append(rep.findings, audit.CheckImports(chains[audit.ImportChain], accts, erased)...)
+	}
+
 	// The chains against the signed checkpoints.
 	if key.IsZero() {
 		return rep, nil
@@ -209,8 +257,12 @@ func verifyAudit(ctx context.Context, st store.Store, key audit.Key, files []str
 	if err != nil {
 		return rep, err
 	}
-	rep.lines, rep.last = cps.Lines, cps.Last
 	rep.findings = append(rep.findings, fs...)
+	if copyLines != nil {
+		rep.findings = append(rep.findings, audit.ReadCopy(key, copyLines, &cps)...)
+		rep.copied = len(copyLines)
+	}
+	rep.lines, rep.last = cps.Lines, cps.Last
 	if chain != "" {
 		for c := range cps.Chains {
 			if c != chain {
@@ -313,4 +365,24 @@ func records(evs []store.AuditEvent) []compliance.AuditRecord {
 		recs[i] = compliance.AuditRecord{Chain: e.Chain, Seq: e.Seq, Kind: e.Kind, Data: e.Data, At: e.At, PrevHash: e.PrevHash, Hash: e.Hash}
 	}
 	return recs
+}
+
+// readCheckpointCopy reads the JetStream copy of the checkpoints from the
+// configured NATS: an external server, or the embedded one started on the
+// data directory's store (serve must be stopped).
+func readCheckpointCopy(ctx context.Context, cfg *Config) ([][]byte, error) {
+	hc := handoffOf(cfg)
+	sys, err := handoff.Start(ctx, hc, handoff.Deps{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, fmt.Errorf("JetStream copy: %w", err)
+	}
+	defer sys.Close()
+	lines, err := readCheckpointStream(ctx, sys.Node.JetStream(), sys.Node.Config().Prefix)
+	if errors.Is(err, errNoCopy) {
+		return [][]byte{}, nil // nothing copied: every file line is unconfirmed, not wrong
+	}
+	if err != nil {
+		return nil, fmt.Errorf("JetStream copy: %w", err)
+	}
+	return lines, nil
 }

@@ -17,12 +17,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/handoff/handofftest"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/postgres"
 	"github.com/collectagent/collectagent/store/sqlite"
@@ -127,7 +129,7 @@ func postgresAuditDB(t *testing.T, dir string) auditDB {
 // runtime on st wrapped by a checkpointer, checkpointing after every turn
 // (as a server does when turns are further apart than its interval), and
 // closes the checkpointer. It returns the conversation ids.
-func auditedConversations(t *testing.T, st store.Store, cpPath string) []string {
+func auditedConversations(t *testing.T, st store.Store, cpPath string, mirror ...audit.Mirror) []string {
 	t.Helper()
 	clock := &tamperClock{}
 	ctx := context.Background()
@@ -139,6 +141,9 @@ func auditedConversations(t *testing.T, st store.Store, cpPath string) []string 
 	cp, err := audit.Open(audit.Config{Path: cpPath, Interval: time.Hour}, key, audit.Deps{Clock: clock.Now, Node: "test"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, m := range mirror {
+		cp.SetMirror(m)
 	}
 	wst := audit.WrapStore(st, cp)
 	rt, err := bot.NewRuntime(bot.Config{DefaultPolicy: defaultPolicy("us"), Policies: map[string]dialog.Policy{"us": defaultPolicy("us")}},
@@ -154,7 +159,11 @@ func auditedConversations(t *testing.T, st store.Store, cpPath string) []string 
 			Debts: []store.Debt{{ID: id + "-d1", AccountID: id, Creditor: "Demo Finance", AmountMinor: 24000, Currency: "USD", DueDate: "2026-11-13", DaysPastDue: 10}},
 		})
 	}
+	accts[1].DoNotContact.Email = true
 	if err := wst.UpsertAccounts(ctx, accts); err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.SealImport(ctx, wst, accts, "csv", "accounts.csv", clock.t); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -300,6 +309,28 @@ func TestAuditVerifyTampering(t *testing.T) {
 			}
 			t.Fatal("turn 4 is not sealed")
 		}, []string{"altered: seq"}},
+		{"imported debt edited", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `UPDATE debts SET amount_minor = 100 WHERE account_id = $1`, "a-1")
+		}, []string{"account a-1: altered: differs from the import sealed at"}},
+		{"imported do-not-contact lifted", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `UPDATE accounts SET dnc_email = $1 WHERE id = $2`, false, "a-2")
+		}, []string{"account a-2: altered: do-not-contact on email lifted"}},
+		{"account added without an import", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `INSERT INTO accounts (id, name, date_of_birth, id_last4, locale, timezone, phone, email, portfolio, created_at, updated_at)
+				SELECT 'a-9', name, date_of_birth, id_last4, locale, timezone, phone, email, portfolio, created_at, updated_at FROM accounts WHERE id = 'a-1'`)
+		}, []string{"account a-9: stored but not sealed by any import"}},
+		{"import record deleted", func(t *testing.T, db auditDB, _ string, c []string) {
+			db.exec(t, `DELETE FROM audit_events WHERE chain = $1`, audit.ImportChain)
+		}, []string{`chain "imports": whole chain: missing: deleted`, "account a-1: stored but not sealed by any import"}},
+		{"import record edited and re-sealed", func(t *testing.T, db auditDB, _ string, c []string) {
+			evs := events(t, db, audit.ImportChain)
+			data := strings.Replace(string(evs[0].Data), `"dnc":["email"]`, `"dnc":[]`, 1)
+			if data == string(evs[0].Data) {
+				t.Fatalf("no do-not-contact sealed: %s", data)
+			}
+			db.exec(t, `UPDATE audit_events SET data = $1 WHERE chain = $2 AND seq = 1`, data, audit.ImportChain)
+			reseal(t, db, audit.ImportChain, 1)
+		}, []string{`chain "imports": event 1: altered: seq 1's hash differs`}},
 		{"checkpoint line forged", func(t *testing.T, _ auditDB, cpPath string, c []string) {
 			f, err := os.OpenFile(cpPath, os.O_APPEND|os.O_WRONLY, 0)
 			if err != nil {
@@ -414,5 +445,96 @@ func TestOpenCheckpoints(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), testAuditKey) || bytes.Contains(b, []byte(testAuditKey)) {
 		t.Fatal("the key was written out")
+	}
+}
+
+// TestAuditVerifyCheckpointCopy: the checkpoint lines are copied to a
+// JetStream stream as they are written; `audit verify --nats` compares the
+// files with the copy, so a file deleted, or cut short together with the
+// events its last lines signed, is named, and the chains are still
+// checked against the copy.
+func TestAuditVerifyCheckpointCopy(t *testing.T) {
+	type tamper struct {
+		name string
+		do   func(t *testing.T, db auditDB, cpPath string, convs []string)
+		want []string
+		not  []string // must not appear
+	}
+	cases := []tamper{
+		{"checkpoint file deleted", func(t *testing.T, _ auditDB, cpPath string, _ []string) {
+			if err := os.Remove(cpPath); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"checkpoint file", "missing from the checkpoint files, held by the JetStream copy"}, []string{"not checkpointed"}},
+		{"last lines and the events they signed removed", func(t *testing.T, db auditDB, cpPath string, c []string) {
+			b, err := os.ReadFile(cpPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.SplitAfter(strings.TrimSuffix(string(b), "\n"), "\n")
+			if err := os.WriteFile(cpPath, []byte(strings.Join(lines[:len(lines)-2], "")), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			// The events of the second conversation's last two turns.
+			evs := events(t, db, c[1])
+			db.exec(t, `DELETE FROM audit_events WHERE chain = $1 AND seq > $2`, c[1], evs[len(evs)-1].Seq-6)
+		}, []string{"missing from the checkpoint files, held by the JetStream copy", "removed from the end"}, nil},
+		{"checkpoint line rewritten", func(t *testing.T, _ auditDB, cpPath string, _ []string) {
+			b, err := os.ReadFile(cpPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The key holder's rewrite is out of reach; a line swapped for
+			// a differently signed one (another key) shows as both.
+			lines := strings.SplitAfter(string(b), "\n")
+			lines[0] = strings.Replace(lines[0], `"mac":"`, `"mac":"00`, 1)
+			if err := os.WriteFile(cpPath, []byte(strings.Join(lines, "")), 0o640); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"signature does not verify", "line 1 of node test: missing from the checkpoint files"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := handofftest.Embedded(t)
+			js, err := jetstream.New(ns.Conn(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			prefix := handofftest.UniquePrefix()
+			ms, err := openCheckpointStream(context.Background(), js, prefix, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			db := sqliteAuditDB(t, dir)
+			cpPath := filepath.Join(dir, audit.FileName)
+			st := db.open(t)
+			convs := auditedConversations(t, st, cpPath, ms)
+			st.Close()
+			cfgPath := filepath.Join(dir, "config.yaml")
+			if err := os.WriteFile(cfgPath, []byte("nats:\n  url: "+ns.NATS().ClientURL()+"\n  prefix: "+prefix+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			args := append([]string{"--config", cfgPath, "--nats"}, db.args...)
+			code, out, errs := verifyCmd(t, args)
+			if code != 0 || !strings.Contains(out, "0 problems") || strings.Contains(out, "(0 in the JetStream copy)") {
+				t.Fatalf("before tampering: exit %d\n%s%s", code, out, errs)
+			}
+			tc.do(t, db, cpPath, convs)
+			code, out, errs = verifyCmd(t, args)
+			if code != 1 {
+				t.Fatalf("after tampering: exit %d, want 1\n%s%s", code, out, errs)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("report does not say %q:\n%s%s", w, out, errs)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(errs, w) {
+					t.Errorf("report says %q:\n%s%s", w, out, errs)
+				}
+			}
+		})
 	}
 }

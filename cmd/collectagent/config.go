@@ -268,6 +268,15 @@ func (cfg *Config) checkpointPath() string {
 	return filepath.Join(cfg.Data, audit.FileName)
 }
 
+// importCheckpointPath is the checkpoint file of `collectagent import`,
+// beside the server's (a process of its own must not append to the
+// server's file): audit-checkpoints.import.jsonl.
+func (cfg *Config) importCheckpointPath() string {
+	p := cfg.checkpointPath()
+	ext := filepath.Ext(p)
+	return strings.TrimSuffix(p, ext) + ".import" + ext
+}
+
 // setFlags applies the flags the user set on fs (not their defaults).
 func setFlags(fs *flag.FlagSet, apply map[string]func(string)) {
 	fs.Visit(func(f *flag.Flag) {

@@ -98,7 +98,7 @@ func collectIn(n *yaml.Node, prefix string, parentCommented bool, into map[strin
 			}
 		}
 		switch p {
-		case "bot.policies", "llm.budgets", "bot.crisis_resources", "llm.chat_template_kwargs",
+		case "bot.policies", "llm.budgets", "bot.crisis_resources", "bot.support_contact", "llm.chat_template_kwargs",
 			"bot.default_policy.min_promise_amount", "bot.default_policy.min_installment": // amounts are one number
 			continue
 		}

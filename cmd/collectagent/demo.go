@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/store"
 )
@@ -72,6 +73,9 @@ func seedDemo(ctx context.Context, st store.Store, now time.Time) ([]string, err
 	}
 	if len(missing) > 0 {
 		if err := st.UpsertAccounts(ctx, missing); err != nil {
+			return nil, fmt.Errorf("seed: %w", err)
+		}
+		if err := audit.SealImport(ctx, st, missing, "demo", "", now); err != nil {
 			return nil, fmt.Errorf("seed: %w", err)
 		}
 	}

@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/web"
 )
@@ -77,8 +80,26 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	defer st.Close()
+	// The import's seal is checkpointed in a file of its own.
+	cp, err := openCheckpointsAt(&cfg, cfg.importCheckpointPath(), log)
+	if err != nil {
+		fmt.Fprintf(stderr, "import: %v\nnothing imported\n", err)
+		return 1
+	}
+	if cp != nil {
+		defer func() {
+			if err := cp.Close(); err != nil {
+				fmt.Fprintf(stderr, "import: audit checkpoint: %v\n", err)
+			}
+		}()
+		st = audit.WrapStore(st, cp)
+	}
 	if err := st.UpsertAccounts(ctx, accts); err != nil {
 		fmt.Fprintf(stderr, "import: %v\nnothing imported\n", err)
+		return 1
+	}
+	if err := audit.SealImport(ctx, st, accts, "csv", filepath.Base(name), time.Now()); err != nil {
+		fmt.Fprintf(stderr, "import: accounts stored but not sealed in the audit trail (import again to seal them): %v\n", err)
 		return 1
 	}
 	debts := 0

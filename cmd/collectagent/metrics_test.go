@@ -141,6 +141,8 @@ func TestServeMetricsAfterAConversation(t *testing.T) {
 		{"collectagent_nats_connected", nil, 1, 1},
 		{"collectagent_model_breaker_opens_total", nil, 0, 0},
 		{"collectagent_build_info", nil, 1, 1},
+		{"collectagent_retention_last_purge_timestamp_seconds", nil, 1, 0}, // the only node runs the purge at start
+		{"collectagent_retention_purged_total", map[string]string{"kind": "turns"}, 0, 0},
 		{"go_goroutines", nil, 1, 0},
 		{"process_resident_memory_bytes", nil, 1, 0},
 	} {

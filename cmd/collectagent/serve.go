@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/collectagent/collectagent/audit"
 	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/metrics"
@@ -111,6 +113,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer ho.Close()
+	if cp != nil {
+		// A copy of every checkpoint line in JetStream; the last lines are
+		// copied (deferred, so before NATS closes) once the server drained.
+		ms, err := openCheckpointStream(ctx, ho.node.JetStream(), ho.cfg.Prefix, ho.cfg.Replicas)
+		if err != nil {
+			fmt.Fprintf(stderr, "serve: %v\n", err)
+			return 1
+		}
+		cp.SetMirror(ms)
+		defer func() {
+			if err := cp.Flush(); err != nil {
+				log.Error("audit: checkpoint failed", "err", err)
+			}
+			cp.SetMirror(nil)
+		}()
+	}
 	rt, model, err := newRuntime(&cfg, st, log, ho.Publisher())
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
@@ -146,7 +164,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// Holds, erasures and the purge (one node at a time, under a store
 	// lease), stopped before the store closes.
 	rs, err := retention.New(cfg.Retention.Config, retention.Deps{Store: st, Clock: systemClock{},
-		Recordings: retention.BlobRecordings{Blob: record.Dir{Root: cfg.recordingsDir()}}, Logger: log.With("component", "retention")})
+		Recordings: retention.BlobRecordings{Blob: record.Dir{Root: cfg.recordingsDir()}}, Logger: log.With("component", "retention"),
+		Observe: retentionMetrics(mx)})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2
@@ -285,4 +304,29 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *string) {
 		fs.PrintDefaults()
 	}
 	return fs, cfgPath
+}
+
+// retentionMetrics counts what this node's purges removed, by kind, and
+// when it last ran one (it held the lease): a cluster whose newest run is
+// older than retention.every has no node purging.
+func retentionMetrics(mx *metrics.Metrics) func(retention.Report) {
+	purged := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: metrics.Namespace, Subsystem: "retention", Name: "purged_total",
+		Help: "Records the retention purge removed on this node, by kind (turns, audit_events, contact_attempts, recordings).",
+	}, []string{"kind"})
+	last := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: metrics.Namespace, Subsystem: "retention", Name: "last_purge_timestamp_seconds",
+		Help: "When this node last ran the purge (Unix time; 0: never, another node holds the lease).",
+	})
+	for _, k := range []string{"turns", "audit_events", "contact_attempts", "recordings"} {
+		purged.WithLabelValues(k)
+	}
+	mx.Registry().MustRegister(purged, last)
+	return func(r retention.Report) {
+		purged.WithLabelValues("turns").Add(float64(r.Turns))
+		purged.WithLabelValues("audit_events").Add(float64(r.AuditEvents))
+		purged.WithLabelValues("contact_attempts").Add(float64(r.ContactAttempts))
+		purged.WithLabelValues("recordings").Add(float64(r.Recordings))
+		last.SetToCurrentTime()
+	}
 }

@@ -50,6 +50,11 @@ func auditConfigAt(c audit.Config, path string) audit.Config {
 // openCheckpoints starts the audit checkpointer of cfg, or returns nil
 // (with a warning) when no key is configured.
 func openCheckpoints(cfg *Config, log *slog.Logger) (*audit.Checkpointer, error) {
+	return openCheckpointsAt(cfg, cfg.checkpointPath(), log)
+}
+
+// openCheckpointsAt is openCheckpoints on the file at path.
+func openCheckpointsAt(cfg *Config, path string, log *slog.Logger) (*audit.Checkpointer, error) {
 	key, err := cfg.checkpointKey()
 	if err != nil {
 		return nil, err
@@ -58,7 +63,6 @@ func openCheckpoints(cfg *Config, log *slog.Logger) (*audit.Checkpointer, error)
 		log.Warn("audit checkpoints off: no key (audit.key_file or COLLECT_AUDIT_KEY); audit verify cannot tell a chain cut short or re-sealed")
 		return nil, nil
 	}
-	path := cfg.checkpointPath()
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("audit checkpoints: %w", err)
 	}

@@ -76,6 +76,12 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 				a.DoNotContact.Chat, a.DoNotContact.Voice, a.DoNotContact.SMS, a.DoNotContact.Email,
 				a.Flags.Attorney, a.Flags.Dispute, a.Flags.Bankruptcy, a.Flags.Deceased, a.CreatedAt, a.UpdatedAt)
 			where = append(where, pos{i, -1})
+			// An erased account stays erased: the debts are updated, its
+			// personal data stays empty.
+			b.Queue(`UPDATE accounts SET name = '', date_of_birth = '', id_last4 = '', phone = '', email = '',
+				consent_chat = false, consent_voice = false, consent_sms = false, consent_recording = false,
+				dnc_chat = true, dnc_voice = true, dnc_sms = true, dnc_email = true WHERE id = $1 AND erased_at IS NOT NULL`, a.ID)
+			where = append(where, pos{i, -1})
 			b.Queue(`DELETE FROM debts WHERE account_id = $1`, a.ID)
 			where = append(where, pos{i, -1})
 			for k, d := range a.Debts {
@@ -225,10 +231,10 @@ func (s *Store) CreateConversation(ctx context.Context, c store.Conversation) er
 		return store.ErrClosed
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO conversations (id, account_id, debt_id, channel, locale, mode, stage,
-		state, outcome, outcome_type, version, created_at, updated_at, ended_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		state, outcome, outcome_type, version, created_at, updated_at, ended_at, late_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		c.ID, c.AccountID, c.DebtID, c.Channel, c.Locale, c.Mode, c.Stage, state, outcome, c.OutcomeType,
-		c.Version, c.CreatedAt, c.UpdatedAt, nullTime(c.EndedAt))
+		c.Version, c.CreatedAt, c.UpdatedAt, nullTime(c.EndedAt), c.LateReason)
 	if err != nil {
 		return fmt.Errorf("postgres: create conversation %q: %w", c.ID, mapErr(err))
 	}
@@ -236,13 +242,13 @@ func (s *Store) CreateConversation(ctx context.Context, c store.Conversation) er
 }
 
 const convCols = `id, account_id, debt_id, channel, locale, mode, stage, state, outcome, outcome_type, version,
-	created_at, updated_at, ended_at`
+	created_at, updated_at, ended_at, late_reason`
 
 func scanConversation(row pgx.Row) (store.Conversation, error) {
 	var c store.Conversation
 	var state, outcome []byte
 	err := row.Scan(&c.ID, &c.AccountID, &c.DebtID, &c.Channel, &c.Locale, &c.Mode, &c.Stage, &state, &outcome,
-		&c.OutcomeType, &c.Version, &c.CreatedAt, &c.UpdatedAt, &c.EndedAt)
+		&c.OutcomeType, &c.Version, &c.CreatedAt, &c.UpdatedAt, &c.EndedAt, &c.LateReason)
 	if err != nil {
 		return c, err
 	}
@@ -321,11 +327,12 @@ func (s *Store) ListConversations(ctx context.Context, f store.ConversationFilte
 }
 
 const (
-	// qUpdateConvChecked updates a conversation at its version and fails (division by zero) when
-	// the version check matches no row, so that it aborts the implicit
-	// transaction of the batch it leads.
+	// qUpdateConvChecked updates a conversation at its version and fails
+	// (division by zero) when the version check matches no row, so that it
+	// aborts the implicit transaction of the batch it leads.
 	qUpdateConvChecked = `WITH u AS (UPDATE conversations SET mode = $1, stage = $2, state = $3, outcome = $4,
-		outcome_type = $5, version = $6, updated_at = $7, ended_at = $8 WHERE id = $9 AND version = $10 RETURNING 1)
+		outcome_type = $5, version = $6, updated_at = $7, ended_at = $8, late_reason = $11
+		WHERE id = $9 AND version = $10 RETURNING 1)
 		SELECT 1 / count(*) FROM u`
 	qInsertTurn = `INSERT INTO turns (conversation_id, seq, from_party, text, meta, message_id, at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -358,7 +365,7 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 	b := &pgx.Batch{}
 	labels := []string{"conversation"}
 	b.Queue(qUpdateConvChecked, conv.Mode, conv.Stage, state, outcome, conv.OutcomeType, conv.Version, conv.UpdatedAt,
-		nullTime(conv.EndedAt), conv.ID, conv.Version-1)
+		nullTime(conv.EndedAt), conv.ID, conv.Version-1, conv.LateReason)
 	for i, t := range c.Turns {
 		meta, err := records.JSON("turn meta", t.Meta)
 		if err != nil {

@@ -372,3 +372,36 @@ func TestLookupsUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrationLandedOutOfOrder: a database migrated past a number that
+// lands later (00003 here, removed as if it had not existed yet) gets it
+// applied when it opens again, instead of refusing to start.
+func TestMigrationLandedOutOfOrder(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DELETE FROM goose_db_version WHERE version_id = 3`,
+		`DROP INDEX conversations_account_mode`, `DROP INDEX escalations_conversation_status`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("open with a migration landed out of order: %v", err)
+	}
+	defer s.Close()
+	var n int
+	if err := s.r.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'conversations_account_mode'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("00003 not applied: %d, %v", n, err)
+	}
+}

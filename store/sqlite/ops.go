@@ -16,7 +16,7 @@ import (
 // Statements the writer runs often, prepared once on its connection.
 const (
 	stUpdateConv = `UPDATE conversations SET mode = ?, stage = ?, state = ?, outcome = ?, outcome_type = ?,
-		version = ?, updated_at = ?, ended_at = ? WHERE id = ? AND version = ?`
+		version = ?, updated_at = ?, ended_at = ?, late_reason = ? WHERE id = ? AND version = ?`
 	stInsertTurn = `INSERT INTO turns (conversation_id, seq, from_party, text, meta, message_id, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (conversation_id, message_id) WHERE message_id <> '' DO NOTHING`
@@ -33,8 +33,8 @@ const (
 	stInsertStatement = `INSERT INTO statements (id, account_id, kind, channels, details, conversation_id, turn_seq,
 		channel, at, cleared_at, cleared_by, clear_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	stInsertConv = `INSERT INTO conversations (id, account_id, debt_id, channel, locale, mode,
-		stage, state, outcome, outcome_type, version, created_at, updated_at, ended_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		stage, state, outcome, outcome_type, version, created_at, updated_at, ended_at, late_reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	stUpsertAccount = `INSERT INTO accounts (id, name, date_of_birth, id_last4, locale, timezone,
 		phone, email, portfolio, consent_chat, consent_voice, consent_sms, consent_recording,
 		dnc_chat, dnc_voice, dnc_sms, dnc_email, flag_attorney, flag_dispute, flag_bankruptcy,
@@ -104,7 +104,7 @@ func (s *Store) execRows(ctx context.Context, tx *sql.Tx, head string, width int
 
 func (s *Store) prepare(ctx context.Context) error {
 	for _, q := range []string{stUpdateConv, stInsertTurn, stInsertAudit, stInsertPromise, stInsertPlan, stInsertEscalation,
-		stInsertContact, stInsertStatement, stInsertConv, stUpsertAccount, stDeleteDebts, stInsertDebt} {
+		stInsertContact, stInsertStatement, stInsertConv, stUpsertAccount, reErase, stDeleteDebts, stInsertDebt} {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("sqlite: prepare: %w", err)
@@ -170,6 +170,9 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 			if err != nil {
 				return fmt.Errorf("accounts[%d]: %w", i, mapErr(err))
 			}
+			if _, err := s.exec(ctx, tx, reErase, a.ID); err != nil {
+				return fmt.Errorf("accounts[%d]: %w", i, mapErr(err))
+			}
 			if _, err := s.exec(ctx, tx, stDeleteDebts, a.ID); err != nil {
 				return fmt.Errorf("accounts[%d]: delete debts: %w", i, err)
 			}
@@ -190,6 +193,12 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 	}
 	return nil
 }
+
+// reErase keeps an erased account erased when an import brings its
+// personal data back: the debts are updated, the rest stays empty.
+const reErase = `UPDATE accounts SET name = '', date_of_birth = '', id_last4 = '', phone = '', email = '',
+	consent_chat = 0, consent_voice = 0, consent_sms = 0, consent_recording = 0,
+	dnc_chat = 1, dnc_voice = 1, dnc_sms = 1, dnc_email = 1 WHERE id = ? AND erased_at IS NOT NULL`
 
 func asInvalid(err error) error {
 	if errors.Is(err, store.ErrConflict) {
@@ -374,7 +383,7 @@ func (s *Store) CreateConversation(ctx context.Context, c store.Conversation) er
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, stInsertConv,
 			c.ID, c.AccountID, c.DebtID, c.Channel, c.Locale, c.Mode, c.Stage, nullJSON(state), nullJSON(outcome),
-			c.OutcomeType, c.Version, records.FormatTime(c.CreatedAt), records.FormatTime(c.UpdatedAt), nullTime(c.EndedAt))
+			c.OutcomeType, c.Version, records.FormatTime(c.CreatedAt), records.FormatTime(c.UpdatedAt), nullTime(c.EndedAt), c.LateReason)
 		return mapErr(err)
 	})
 	if err != nil {
@@ -384,14 +393,14 @@ func (s *Store) CreateConversation(ctx context.Context, c store.Conversation) er
 }
 
 const convCols = `id, account_id, debt_id, channel, locale, mode, stage, state, outcome, outcome_type, version,
-	created_at, updated_at, ended_at`
+	created_at, updated_at, ended_at, late_reason`
 
 func scanConversation(row scanner) (store.Conversation, error) {
 	var c store.Conversation
 	var state, outcome, ended sql.NullString
 	var created, updated string
 	err := row.Scan(&c.ID, &c.AccountID, &c.DebtID, &c.Channel, &c.Locale, &c.Mode, &c.Stage, &state, &outcome,
-		&c.OutcomeType, &c.Version, &created, &updated, &ended)
+		&c.OutcomeType, &c.Version, &created, &updated, &ended, &c.LateReason)
 	if err != nil {
 		return c, err
 	}
@@ -502,7 +511,7 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := s.exec(ctx, tx, stUpdateConv, conv.Mode, conv.Stage, nullJSON(state), nullJSON(outcome),
 			conv.OutcomeType, conv.Version, records.FormatTime(conv.UpdatedAt), nullTime(conv.EndedAt),
-			conv.ID, conv.Version-1)
+			conv.LateReason, conv.ID, conv.Version-1)
 		if err != nil {
 			return mapErr(err)
 		}

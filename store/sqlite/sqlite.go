@@ -258,7 +258,11 @@ const (
 
 func migrate(ctx context.Context, db *sql.DB) error {
 	p, err := goose.NewProvider(goose.DialectSQLite3, db, mustSub(migrations, "migrations"),
-		goose.WithDisableGlobalRegistry(true))
+		goose.WithDisableGlobalRegistry(true),
+		// Numbers are reserved ahead by changes made side by side, so a
+		// lower one can land after a higher one; migrations only add and
+		// do not depend on each other's order, so it is applied then.
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
 	}

@@ -257,6 +257,20 @@ func testErase(t *testing.T, s store.Store) {
 	if other[0].Text == "" {
 		t.Fatal("erasure reached another account")
 	}
+	// An import of the erased account updates its debts and brings none
+	// of its personal data back.
+	again := account("a-1", debt("a-1-d1", 30000))
+	must(t, s.UpsertAccounts(c, []store.Account{again}), "re-import")
+	a, err = s.GetAccount(c, "a-1")
+	must(t, err, "GetAccount after the re-import")
+	if a.Name != "" || a.Phone != "" || a.Email != "" || a.DateOfBirth != "" || !a.DoNotContact.Chat || a.Consent.Chat || a.Debts[0].AmountMinor != 30000 {
+		t.Fatalf("re-imported erased account: %+v", a)
+	}
+	b, err := s.GetAccount(c, "a-2")
+	must(t, err, "GetAccount a-2")
+	if b.Name == "" {
+		t.Fatal("the other account lost its name")
+	}
 	// Erasing again finds nothing left to redact.
 	res, err = s.Erase(c, store.Erasure{AccountID: "a-1", Conversations: []string{conv}, RedactAudit: redact})
 	must(t, err, "Erase again")

@@ -337,6 +337,7 @@ func testConversationRoundTrip(t *testing.T, s store.Store) {
 	conv.Mode = store.ModeEnded
 	conv.Outcome = json.RawMessage(`{"type": "ptp",  "amount": 240}`) // kept byte for byte
 	conv.OutcomeType = "ptp"
+	conv.LateReason = "illness"
 	must(t, s.CreateConversation(c, conv), "CreateConversation")
 	got, err := s.GetConversation(c, "c-1")
 	must(t, err, "GetConversation")
@@ -407,6 +408,7 @@ func testCommitTurnRoundTrip(t *testing.T, s store.Store) {
 	commit.Conversation.Mode = store.ModeEnded
 	commit.Conversation.Outcome = json.RawMessage(`{"type":"plan"}`)
 	commit.Conversation.OutcomeType = "plan"
+	commit.Conversation.LateReason = "job_loss" // a column of its own
 	commit.Conversation.EndedAt = &ended
 	commit.Promises = []store.Promise{{
 		ID: "p-1", AccountID: "a-1", DebtID: "a-1-d1", AmountMinor: 24000, Currency: "USD",

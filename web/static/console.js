@@ -34,6 +34,9 @@
       from: { borrower: "Borrower", bot: "Bot", agent: "Agent", system: "" },
       reasons: { human_requested: "Asked for a person", dispute: "Dispute", hardship: "Hardship", distress: "Distress",
         complaint: "Complaint", misunderstood: "Repeatedly misunderstood", off_policy: "Offer outside policy", abuse: "Abuse" },
+      lateReason: "Why late",
+      lateReasons: { job_loss: "Lost their job", reduced_income: "Less income", illness: "Illness", payday_timing: "Not paid yet (payday)",
+        unexpected_expense: "Unexpected expense", family: "Family matters", forgot: "Forgot", dispute: "Disputes the debt", other: "Other reason" },
     },
     zh: {
       title: "坐席工作台", offline: "离线", online: "在线", signOut: "退出", signInTitle: "登录",
@@ -64,6 +67,9 @@
       from: { borrower: "客户", bot: "助手", agent: "坐席", system: "" },
       reasons: { human_requested: "要求人工", dispute: "争议", hardship: "经济困难", distress: "情绪困扰",
         complaint: "投诉", misunderstood: "多次未理解", off_policy: "超出政策的方案", abuse: "辱骂" },
+      lateReason: "逾期原因",
+      lateReasons: { job_loss: "失业", reduced_income: "收入减少", illness: "生病", payday_timing: "工资未发",
+        unexpected_expense: "意外开支", family: "家庭原因", forgot: "忘记了", dispute: "对欠款有异议", other: "其他原因" },
     },
   };
   const $ = (id) => document.getElementById(id);
@@ -391,6 +397,7 @@
       fact(cf, t().disclosures, c.disclosures.length ? c.disclosures.join(", ") : t().none);
       fact(cf, t().offers, c.offers.length ? c.offers.join("; ") : t().none);
     }
+    if (d.conversation.late_reason) fact(cf, t().lateReason, t().lateReasons[d.conversation.late_reason] || d.conversation.late_reason);
     fact(cf, t().stage, d.conversation.stage);
     fact(cf, t().channel, d.conversation.channel);
     const af = $("acct-facts");
