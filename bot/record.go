@@ -60,6 +60,8 @@ type (
 	borrowerTurnMeta struct {
 		ModelCalls []ModelCall   `json:"model_calls"`
 		Parse      *dialog.Parse `json:"parse"`
+		// Voice is how a spoken turn was heard; absent on chat.
+		Voice *VoiceInput `json:"voice,omitempty"`
 	}
 	// guardAudit is a guard.passed or guard.blocked event's data.
 	guardAudit struct {

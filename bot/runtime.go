@@ -3,6 +3,7 @@ package bot
 import (
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/store"
@@ -53,6 +54,20 @@ type Message struct {
 	// MessageID, when set, makes Handle idempotent: a message already
 	// recorded is not processed twice (a client retrying after a reconnect).
 	MessageID string
+	// Voice, set by voice channels, is how the words were heard; it is
+	// kept with the borrower's turn.
+	Voice *VoiceInput
+}
+
+// VoiceInput describes a spoken (or keyed) borrower turn.
+type VoiceInput struct {
+	// Start and End bound the utterance (or the key presses).
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Confidence is the recogniser's, in [0, 1]; 0 for keys.
+	Confidence float64 `json:"confidence"`
+	// Keys is true when the borrower keyed the answer.
+	Keys bool `json:"keys,omitempty"`
 }
 
 // Output is what one call produced: replies to deliver, in order, and the

@@ -314,7 +314,7 @@ func (s *Session) load(ctx context.Context, id string) error {
 			s.seen[t.MessageID] = true
 		}
 		s.seq = max(s.seq, t.Seq)
-		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq})
+		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq, Act: turnAct(t)})
 	}
 	s.lastAudit = nil
 	if head.Seq > 0 {
@@ -574,7 +574,7 @@ func (s *Session) prepare(ctx context.Context, in dialog.Input, m *Message) (Out
 	if m != nil {
 		// The borrower's turn carries the parse and every model call of
 		// the turn (understanding and phrasing), for replay and audit.
-		r.setMeta(0, borrowerTurnMeta{Parse: &in.Parse, ModelCalls: ti.Trace.Calls()})
+		r.setMeta(0, borrowerTurnMeta{Parse: &in.Parse, ModelCalls: ti.Trace.Calls(), Voice: m.Voice})
 	}
 	if next.LateReason != "" && next.LateReason != s.state.LateReason {
 		// The reason for lateness is kept with the conversation (its
@@ -691,7 +691,7 @@ func (s *Session) applied(c store.TurnCommit) {
 		if t.MessageID != "" {
 			s.seen[t.MessageID] = true
 		}
-		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq})
+		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq, Act: turnAct(t)})
 	}
 	if n := len(c.Audit); n > 0 {
 		rec := auditRecord(c.Audit[n-1])
@@ -785,6 +785,18 @@ func TurnName(t store.Turn) string {
 	}
 	_ = json.Unmarshal(t.Meta, &m)
 	return m.Name
+}
+
+// turnAct is the act a bot's turn rendered (empty for anyone else's).
+func turnAct(t store.Turn) string {
+	if t.From != FromBot || len(t.Meta) == 0 {
+		return ""
+	}
+	var m struct {
+		Act string `json:"act"`
+	}
+	_ = json.Unmarshal(t.Meta, &m)
+	return m.Act
 }
 
 // zone returns the borrower's time zone, falling back on the locale's

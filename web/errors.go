@@ -3,10 +3,12 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/store"
+	"github.com/collectagent/collectagent/telephony/voice"
 )
 
 // Errors of the HTTP and WebSocket edge. Handlers wrap them with %w;
@@ -30,6 +32,8 @@ var (
 	ErrNotWebSocket         = errors.New("web: not a WebSocket upgrade")
 	ErrMethod               = errors.New("web: method not allowed")
 	ErrTooManyConversations = errors.New("web: too many conversations for this account today")
+	ErrVoiceOff             = errors.New("web: voice calls are not enabled on this node")
+	ErrCallsFull            = errors.New("web: too many calls on this node")
 )
 
 // FieldError is one invalid input field, named by its JSON path
@@ -146,6 +150,10 @@ func classify(err error) apiError {
 		return apiError{Status: http.StatusUnprocessableEntity, Code: CodeLimit, Message: "the conversation is too long; start a new one"}
 	case errors.Is(err, ErrTooManyConversations):
 		return apiError{Status: http.StatusTooManyRequests, Code: CodeLimit, Message: "too many conversations for this account today; retry after the Retry-After seconds"}
+	case errors.Is(err, ErrVoiceOff), errors.Is(err, voice.ErrNoRecording):
+		return apiError{Status: http.StatusNotFound, Code: CodeNotFound, Message: "not found: " + strings.TrimPrefix(err.Error(), "web: ")}
+	case errors.Is(err, ErrCallsFull):
+		return apiError{Status: http.StatusServiceUnavailable, Code: CodeOverCapacity, Message: "too many calls on this node; retry after the Retry-After seconds"}
 	case errors.Is(err, ErrOverCapacity):
 		return apiError{Status: http.StatusServiceUnavailable, Code: CodeOverCapacity, Message: "server at capacity; retry after the Retry-After seconds"}
 	case errors.Is(err, ErrTooManyForToken):

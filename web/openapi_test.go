@@ -55,6 +55,7 @@ func loadSpec() (*openapi3.T, routers.Router, error) {
 		specDoc = doc
 		// The console page is HTML: checked as text.
 		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("audio/wav", openapi3filter.FileBodyDecoder)
 		// Routes by path only: the test servers listen on any port.
 		bare := *doc
 		bare.Servers = nil

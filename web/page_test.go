@@ -88,7 +88,7 @@ func TestChatPage(t *testing.T) {
 			if err := chromedp.Do(ctx, steps...); err != nil {
 				t.Fatalf("demo list: %v", err)
 			}
-			listed, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#borrowers button").length`))
+			listed, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#borrowers button[data-account]").length`))
 			if err != nil || listed != 1 {
 				t.Errorf("demo list shows %d borrowers (%v), want only the demo one", listed, err)
 			}

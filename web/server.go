@@ -23,6 +23,7 @@ import (
 	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store"
+	"github.com/collectagent/collectagent/telephony/voice"
 )
 
 // Deps are the server's collaborators, wired by cmd/collectagent.
@@ -40,6 +41,9 @@ type Deps struct {
 	// Metrics, when set, is served at /metrics on the admin listener
 	// (AdminHandler).
 	Metrics http.Handler
+	// Voice, when set, takes calls at /v1/voice and serves their
+	// recordings; nil: no voice calls on this node.
+	Voice *voice.Service
 	// Retention serves legal holds and erasure requests; nil: one on
 	// Store with the default configuration (it does not purge here).
 	Retention *retention.Service
@@ -59,6 +63,7 @@ type Server struct {
 	observer  Observer     // nil records nothing
 	metrics   http.Handler // nil: no /metrics
 	retention *retention.Service
+	voice     *voice.Service // nil: no calls
 	clock     bot.Clock
 	log       *slog.Logger
 	tokens    tokenSigner
@@ -72,6 +77,7 @@ type Server struct {
 	mu       sync.Mutex // guards conns, draining, httpSrv, ln
 	ln       *capListener
 	conns    map[*chatConn]struct{}
+	calls    []context.CancelFunc // voice calls in progress (voice.go)
 	draining bool
 	httpSrv  *http.Server
 	handlers sync.WaitGroup // chat handlers in flight
@@ -92,6 +98,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		rt:       deps.Runtime,
 		observer: deps.Observer,
 		metrics:  deps.Metrics,
+		voice:    deps.Voice,
 		clock:    deps.Clock,
 		log:      deps.Logger,
 		conns:    make(map[*chatConn]struct{}),
@@ -163,6 +170,9 @@ func (s *Server) routes() {
 	m.Handle("POST /v1/sessions", s.authed(s.postSession))
 	m.Handle("GET /v1/conversations/{id}", s.authed(s.getConversation))
 	m.HandleFunc("GET /v1/chat", s.chat)
+	m.HandleFunc("GET /v1/voice", s.voiceCall)
+	m.Handle("GET /v1/conversations/{id}/recordings", s.authed(s.getRecordings))
+	m.Handle("GET /v1/conversations/{id}/recordings/{name}", s.authed(s.getRecording))
 	// The API's own description (openapi.go). Metrics, expvar and pprof
 	// are on the admin listener (AdminHandler), not here.
 	m.HandleFunc("GET /v1/openapi.yaml", s.openAPI)
@@ -172,6 +182,7 @@ func (s *Server) routes() {
 		"/healthz": "GET", "/readyz": "GET", "/v1/accounts": "POST", "/v1/accounts/{id}": "GET",
 		"/v1/accounts/{id}/promises": "GET", "/v1/accounts/{id}/plans": "GET", "/v1/sessions": "POST",
 		"/v1/conversations/{id}": "GET", "/v1/chat": "GET", "/v1/openapi.yaml": "GET",
+		"/v1/voice": "GET", "/v1/conversations/{id}/recordings": "GET", "/v1/conversations/{id}/recordings/{name}": "GET",
 	} {
 		if allow == "GET" {
 			allow = "GET, HEAD"
@@ -286,6 +297,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.live.Drain()
+	s.endCalls()
 	waited := make(chan struct{})
 	go func() { s.handlers.Wait(); close(waited) }()
 	select {

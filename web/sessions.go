@@ -12,7 +12,7 @@ import (
 // SessionRequest is the body of POST /v1/sessions.
 type SessionRequest struct {
 	AccountID string `json:"account_id" validate:"required,max=64"`
-	Channel   string `json:"channel" validate:"omitempty,oneof=chat"`
+	Channel   string `json:"channel" validate:"omitempty,oneof=chat voice"`
 }
 
 // SessionResponse is what POST /v1/sessions returns: a token for

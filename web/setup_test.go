@@ -89,6 +89,12 @@ func newEnv(t testing.TB, mod func(*Config)) *testEnv {
 // newEnvStore is newEnv on a given store, which it closes at cleanup.
 func newEnvStore(t testing.TB, st store.Store, clock *fakeClock, mod func(*Config)) *testEnv {
 	t.Helper()
+	return newEnvDeps(t, st, clock, mod, nil)
+}
+
+// newEnvDeps is newEnvStore with extra collaborators set by deps.
+func newEnvDeps(t testing.TB, st store.Store, clock *fakeClock, mod func(*Config), deps func(*Deps)) *testEnv {
+	t.Helper()
 	log := testLogger(t)
 	rt, err := bot.NewRuntime(bot.Config{
 		DefaultPolicy: testPolicy("us"),
@@ -104,7 +110,11 @@ func newEnvStore(t testing.TB, st store.Store, clock *fakeClock, mod func(*Confi
 	if mod != nil {
 		mod(&cfg)
 	}
-	srv, err := New(cfg, Deps{Store: st, Runtime: rt, Clock: clock, Logger: log})
+	d := Deps{Store: st, Runtime: rt, Clock: clock, Logger: log}
+	if deps != nil {
+		deps(&d)
+	}
+	srv, err := New(cfg, d)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store/sqlite"
+	"github.com/collectagent/collectagent/telephony/voice"
 	"github.com/collectagent/collectagent/web"
 )
 
@@ -62,6 +63,8 @@ type Config struct {
 	// append-only file outside the database. The key is in
 	// audit.key_file or COLLECT_AUDIT_KEY, never in this file.
 	Audit audit.Config `yaml:"audit"`
+	// Voice takes in-app calls (docs/voice.md).
+	Voice voice.Config `yaml:"voice"`
 	// Retention sets how long each kind of data is kept after an
 	// account's last collection activity, and how often the purge runs.
 	Retention RetentionConfig `yaml:"retention" validate:"-"` // validated by retention.Config.Validate
@@ -105,6 +108,7 @@ func defaultConfig() Config {
 		Handoff:   defaultHandoffConfig(),
 		Audit:     audit.DefaultConfig(),
 		Retention: RetentionConfig{Config: retention.DefaultConfig()},
+		Voice:     voice.DefaultConfig(),
 	}
 }
 

@@ -161,6 +161,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cfg.Web.DemoAccounts = ids
 	}
 	printAgents := demoAgents(&cfg)
+	calls, err := newVoice(cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 2
+	}
 	// Holds, erasures and the purge (one node at a time, under a store
 	// lease), stopped before the store closes.
 	rs, err := retention.New(cfg.Retention.Config, retention.Deps{Store: st, Clock: systemClock{},
@@ -174,7 +179,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	purgeDone := make(chan struct{})
 	go func() { defer close(purgeDone); rs.Run(purgeCtx) }()
 	defer func() { stopPurge(); <-purgeDone }()
-	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx, Metrics: mx.Handler(), Retention: rs})
+	srv, err := web.New(cfg.Web, web.Deps{Store: st, Runtime: rt, Logger: log.With("component", "web"), Bridge: bridge, Observer: mx, Metrics: mx.Handler(), Retention: rs, Voice: calls})
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 2
@@ -197,6 +202,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "chat page: %s\n", pageURL(ln.Addr()))
 	fmt.Fprintln(stdout, describeLLM(cfg.LLM))
 	fmt.Fprintln(stdout, describeNATS(ho.cfg, ho.sys))
+	fmt.Fprintf(stdout, "voice calls: %s\n", calls.Engines())
 	printAgents(stdout, ln.Addr())
 
 	if demoKey != "" {

@@ -16,7 +16,19 @@ import (
 // ErrClosed: the call is over.
 var ErrClosed = errors.New("call: closed")
 
-const frameSamples = 160 // 20 ms at 8 kHz
+const (
+	frameSamples = 160 // 20 ms at 8 kHz
+	wideSamples  = 320 // 20 ms at 16 kHz
+)
+
+// inFrame is one 20 ms frame of the caller: 8 kHz for the VAD, the
+// recording and a narrowband recogniser, and the same audio at 16 kHz
+// when the transport has it (a wideband codec), for the recogniser.
+type inFrame struct {
+	n    [frameSamples]int16
+	w    [wideSamples]int16
+	wide bool
+}
 
 // Stats are a call's measurements.
 type Stats struct {
@@ -54,6 +66,7 @@ type sttResult struct {
 	tr           speech.Transcript
 	err          error
 	at           time.Time
+	dur          time.Duration
 	maybeBargeIn bool
 	duringNotice bool
 }
@@ -77,7 +90,7 @@ type Controller struct {
 	d   Deps
 	log *slog.Logger
 
-	frames  chan [frameSamples]int16
+	frames  chan *inFrame
 	digits  chan rune
 	events  chan Event
 	results chan any
@@ -95,8 +108,10 @@ type Controller struct {
 	ctx         context.Context
 	ep          *audio.Endpointer
 	keypadOnly  bool
-	preroll     [][frameSamples]int16
+	preroll     []*inFrame
 	utt         []int16
+	uttWide     []int16 // the utterance at 16 kHz while every frame had it
+	uttAllWide  bool
 	uttNotice   bool
 	onsetAt     time.Time
 	paused      bool
@@ -139,7 +154,7 @@ func New(cfg Config, d Deps) *Controller {
 		cfg:     cfg,
 		d:       d,
 		log:     d.Log,
-		frames:  make(chan [frameSamples]int16, cfg.InputQueue),
+		frames:  make(chan *inFrame, cfg.InputQueue),
 		digits:  make(chan rune, 16),
 		events:  make(chan Event, 16),
 		results: make(chan any, 16),
@@ -158,8 +173,22 @@ func New(cfg Config, d Deps) *Controller {
 // Audio hands the controller one 20 ms frame of the caller's 8 kHz audio,
 // in order (after the playout buffer). It copies the frame.
 func (c *Controller) Audio(frame []int16) error {
-	var f [frameSamples]int16
-	copy(f[:], frame)
+	f := &inFrame{}
+	copy(f.n[:], frame)
+	return c.audio(f)
+}
+
+// AudioWide hands the controller one 20 ms frame at both 8 kHz (narrow)
+// and 16 kHz (wide), in order: a wideband recogniser hears the wide one.
+// It copies the frames.
+func (c *Controller) AudioWide(narrow, wide []int16) error {
+	f := &inFrame{wide: true}
+	copy(f.n[:], narrow)
+	copy(f.w[:], wide)
+	return c.audio(f)
+}
+
+func (c *Controller) audio(f *inFrame) error {
 	select {
 	case c.frames <- f:
 		return nil
@@ -265,7 +294,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		case f := <-c.calls:
 			f()
 		case f := <-c.frames:
-			c.onFrame(f[:])
+			c.onFrame(f)
 		case r := <-c.digits:
 			c.onDigit(r)
 		case ev := <-c.events:
@@ -363,27 +392,30 @@ func (c *Controller) noticePlaying() bool {
 	return ok && s.Uninterruptible
 }
 
-func (c *Controller) onFrame(f []int16) {
+func (c *Controller) onFrame(in *inFrame) {
+	f := in.n[:]
 	if c.d.Recorder != nil {
 		c.d.Recorder.Caller(f, c.d.Clock.Now())
 	}
 	isSpeech := c.d.VAD.Speech(f)
 	ev := c.ep.Push(isSpeech)
-	var fr [frameSamples]int16
-	copy(fr[:], f)
 	if c.ep.InSpeech() || ev == audio.SpeechEnd {
 		if ev == audio.SpeechStart {
-			c.utt = c.utt[:0]
+			c.utt, c.uttWide, c.uttAllWide = c.utt[:0], c.uttWide[:0], true
 			for _, p := range c.preroll {
-				c.utt = append(c.utt, p[:]...)
+				c.utt = append(c.utt, p.n[:]...)
+				c.uttWide = append(c.uttWide, p.w[:]...)
+				c.uttAllWide = c.uttAllWide && p.wide
 			}
 		}
 		c.utt = append(c.utt, f...)
+		c.uttWide = append(c.uttWide, in.w[:]...)
+		c.uttAllWide = c.uttAllWide && in.wide
 	}
 	// Keep the frames of the minimum-speech window, which precede the
 	// start event, so the recogniser hears the utterance's beginning.
 	keep := int(c.cfg.Endpointing.MinSpeech/audio.FrameDuration) + 2
-	c.preroll = append(c.preroll, fr)
+	c.preroll = append(c.preroll, in)
 	if len(c.preroll) > keep {
 		c.preroll = c.preroll[1:]
 	}
@@ -409,7 +441,12 @@ func (c *Controller) onFrame(f []int16) {
 			c.interrupt()
 		}
 	case audio.SpeechEnd:
-		pcm := append([]int16(nil), c.utt...)
+		// A wideband recogniser hears 16 kHz when the whole utterance
+		// came in wideband (pocketsphinx's model hears nothing at 8 kHz).
+		utt := speech.Audio{PCM: append([]int16(nil), c.utt...), Rate: 8000}
+		if c.uttAllWide {
+			utt = speech.Audio{PCM: append([]int16(nil), c.uttWide...), Rate: 16000}
+		}
 		maybe := c.paused
 		notice := c.uttNotice
 		expect := c.expect
@@ -419,8 +456,8 @@ func (c *Controller) onFrame(f []int16) {
 			defer c.wg.Done()
 			ctx, cancel := withTimeout(c.ctx, c.cfg.ProviderTimeout)
 			defer cancel()
-			tr, err := c.d.STT.Transcribe(ctx, speech.Audio{PCM: pcm, Rate: 8000}, speech.Hints{Lang: c.cfg.Lang, Expect: expect})
-			c.post(sttResult{tr: tr, err: err, at: now, maybeBargeIn: maybe, duringNotice: notice})
+			tr, err := c.d.STT.Transcribe(ctx, utt, speech.Hints{Lang: c.cfg.Lang, Expect: expect})
+			c.post(sttResult{tr: tr, err: err, at: now, dur: time.Duration(len(utt.PCM)) * time.Second / time.Duration(utt.Rate), maybeBargeIn: maybe, duringNotice: notice})
 		}()
 	}
 }
@@ -443,6 +480,13 @@ func (c *Controller) onSTT(r sttResult) {
 		c.interrupt()
 	}
 	if text == "" {
+		// Noise (or words the recogniser could not make out) cut the bot
+		// off: say again what was lost rather than fall silent.
+		if len(c.unheard) > 0 && !c.speaking() && !c.turnBusy && len(c.pending) == 0 {
+			again := c.unheard
+			c.unheard = nil
+			c.speak(again, &replyState{})
+		}
 		c.idle()
 		return
 	}
@@ -450,7 +494,7 @@ func (c *Controller) onSTT(r sttResult) {
 	if r.duringNotice {
 		c.stat(func(s *Stats) { s.KeptDuringNotice++ })
 	}
-	c.submit(Input{Kind: Speech, Text: text, Confidence: r.tr.Confidence, At: r.at, SpokenDuringNotice: r.duringNotice})
+	c.submit(Input{Kind: Speech, Text: text, Confidence: r.tr.Confidence, At: r.at, Duration: r.dur, SpokenDuringNotice: r.duringNotice})
 }
 
 // pauseForCaller holds playback for a possible interruption.
@@ -588,7 +632,11 @@ func (c *Controller) onTurn(r turnResult) {
 		rs.fromSpeechEnd = r.in.At
 	}
 	c.speak(r.reply.Segments, rs)
-	if c.ep.InSpeech() && c.speaking() && !c.endAfter && !c.keypadOnly && !c.paused {
+	if len(r.reply.Segments) > 0 && r.reply.Segments[0].Uninterruptible && c.ep.InSpeech() {
+		// A notice is never held: it plays over the caller, and what
+		// they are saying is kept for afterwards.
+		c.uttNotice = true
+	} else if c.ep.InSpeech() && c.speaking() && !c.endAfter && !c.keypadOnly && !c.paused {
 		// The caller is talking as the reply arrives: hold it as if they
 		// had barged in. Their utterance decides: a backchannel or noise
 		// lets it play, words replace it.

@@ -617,3 +617,48 @@ func TestHungRecognizerDoesNotStallTheCall(t *testing.T) {
 	})
 	h.until(200, func() bool { return len(h.inputs(Silence)) == 1 })
 }
+
+// TestNoticeArrivingWhileTheCallerTalksPlays: a greeting whose first
+// segment is a required notice is not held for a caller who is already
+// talking (a phone picked up mid-sentence); what they say is kept.
+func TestNoticeArrivingWhileTheCallerTalksPlays(t *testing.T) {
+	bc := &blockingConv{release: make(chan struct{})}
+	bc.reply = func(in Input) Reply {
+		if in.Kind == Start {
+			return Reply{Segments: []Segment{{Text: strings.Repeat("This call is recorded. ", 4), Uninterruptible: true}, {Text: "Who am I speaking with?"}}}
+		}
+		return Reply{Segments: []Segment{{Text: "Thanks."}}}
+	}
+	h := newHarnessConv(t, testConfig(), speech.NewFakeRecognizer("hello hello"), nil, bc, &bc.fakeConv)
+	h.step(10, true)  // the caller is talking...
+	close(bc.release) // ...when the greeting arrives
+	h.settle()
+	h.step(40, true) // past Commit
+	if !h.botSpeaking() {
+		t.Fatal("the notice was held or cut off for the caller")
+	}
+	h.until(500, func() bool { return len(h.inputs(Speech)) == 1 })
+	if in := h.inputs(Speech)[0]; !in.SpokenDuringNotice || len(in.Unheard) != 0 {
+		t.Fatalf("input %+v", in)
+	}
+}
+
+// TestNoiseThatInterruptsIsFollowedByARepeat: a committed barge-in whose
+// words cannot be made out leaves no silence: the bot says again what
+// was cut off.
+func TestNoiseThatInterruptsIsFollowedByARepeat(t *testing.T) {
+	h := newHarness(t, testConfig(), speech.NewFakeRecognizer(""), func(in Input) Reply {
+		return Reply{Segments: []Segment{{Text: strings.Repeat("Your balance is two hundred forty dollars. ", 3)}}}
+	})
+	h.until(20, h.botSpeaking)
+	h.step(10, false)
+	h.step(40, true) // past Commit: interrupted
+	if h.botSpeaking() {
+		t.Fatal("not interrupted")
+	}
+	h.step(35, false) // the transcript is empty
+	h.until(50, h.botSpeaking)
+	if len(h.inputs(Speech)) != 0 {
+		t.Fatalf("noise became a turn: %+v", h.inputs(Speech))
+	}
+}

@@ -70,8 +70,10 @@ type Input struct {
 	// Silences counts consecutive silence timeouts, for Silence.
 	Silences int
 	Final    bool
-	// At is when the caller finished (end of speech, last key).
-	At time.Time
+	// At is when the caller finished (end of speech, last key), and
+	// Duration how long the utterance lasted, for Speech.
+	At       time.Time
+	Duration time.Duration
 	// Unheard lists reply segments the caller cut off or never heard
 	// because they barged in; the conversation decides whether to repeat
 	// them (a required disclosure must be).

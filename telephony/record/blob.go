@@ -26,7 +26,7 @@ var (
 	ErrNotFound = errors.New("record: blob not found")
 )
 
-// Blob stores recordings by key ("2026/12/03/conv-id/mix.wav").
+// Blob stores recordings by key ("2026/12/03/conv-id/20261203T150405.000Z-mix.wav").
 type Blob interface {
 	Put(ctx context.Context, key string, r io.Reader) error
 	Get(ctx context.Context, key string) (io.ReadCloser, error)

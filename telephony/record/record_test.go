@@ -83,7 +83,7 @@ func TestRecorderAlignsLegsAndMixes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Duration != 200*time.Millisecond || rec.Mix != "conv-1/mix.wav" {
+	if rec.Duration != 200*time.Millisecond || rec.Mix != "conv-1-mix.wav" {
 		t.Fatalf("recording %+v", rec)
 	}
 	read := func(key string) []int16 {

@@ -90,8 +90,9 @@ type Recording struct {
 	Duration         time.Duration
 }
 
-// Close writes the legs and their mix as 16-bit WAV files under prefix
-// and returns their keys. A recorder never started writes nothing.
+// Close writes the legs and their mix as 16-bit WAV files named
+// prefix-caller.wav, prefix-bot.wav and prefix-mix.wav, and returns their
+// keys. A recorder never started writes nothing.
 func (r *Recorder) Close(ctx context.Context, b Blob, prefix string) (Recording, error) {
 	r.mu.Lock()
 	legs := r.legs
@@ -114,7 +115,7 @@ func (r *Recorder) Close(ctx context.Context, b Blob, prefix string) (Recording,
 		s := int32(pcm[0][i]) + int32(pcm[1][i])
 		mix[i] = int16(max(-32768, min(32767, s)))
 	}
-	rec := Recording{Caller: prefix + "/caller.wav", Bot: prefix + "/bot.wav", Mix: prefix + "/mix.wav", Duration: time.Duration(n) * time.Second / rate}
+	rec := Recording{Caller: prefix + "-caller.wav", Bot: prefix + "-bot.wav", Mix: prefix + "-mix.wav", Duration: time.Duration(n) * time.Second / rate}
 	for _, f := range []struct {
 		key string
 		pcm []int16

@@ -41,12 +41,15 @@ type Config struct {
 	Loopback bool `yaml:"loopback"`
 }
 
-// NewAPI returns a pion API whose media engine knows PCMU and
-// telephone-events at 8000 and 48000 Hz (Chrome pairs the 48 kHz one with
-// Opus; pion registers neither by default).
+// NewAPI returns a pion API whose media engine knows Opus (received
+// only), PCMU and telephone-events at 8000 and 48000 Hz (Chrome pairs the
+// 48 kHz one with Opus; pion registers neither by default).
 func NewAPI(cfg Config) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range []webrtc.RTPCodecParameters{
+		// Opus first: a browser sends what the answer lists first, and a
+		// wideband caller is what the recogniser needs.
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: ptOpus},
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: ptPCMU},
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephone, ClockRate: 8000, SDPFmtpLine: "0-16"}, PayloadType: ptEvent8000},
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephone, ClockRate: 48000, SDPFmtpLine: "0-16"}, PayloadType: ptEvent48000},

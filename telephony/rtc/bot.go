@@ -73,6 +73,7 @@ func answer(api *webrtc.API, cfg Config, offer webrtc.SessionDescription, log *s
 			return
 		}
 		in := newInbound(r.GetParameters().Codecs, b.ctrl.Audio, b.ctrl.Digit)
+		in.onWide = b.ctrl.AudioWide
 		b.readers.Add(1)
 		go func() {
 			defer b.readers.Done()

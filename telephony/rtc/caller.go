@@ -28,7 +28,12 @@ type Caller struct {
 	dcOpen   chan struct{}
 	enc      []byte
 	readers  sync.WaitGroup
-	pacer    audio.Pacer
+	// An Opus caller sends encoded packets (PlayOpus), and the silence
+	// packet when it has none.
+	opus        bool
+	opusQ       [][]byte
+	opusSilence []byte
+	pacer       audio.Pacer
 }
 
 // Heard is one received 20 ms frame's level.
@@ -40,11 +45,24 @@ type Heard struct {
 // Dial offers a call and completes it with the answer that answer returns
 // (the signalling is the caller's business).
 func Dial(api *webrtc.API, cfg Config, answer func(webrtc.SessionDescription) (webrtc.SessionDescription, error)) (*Caller, error) {
+	return dial(api, cfg, nil, answer)
+}
+
+// DialOpus is Dial for a caller that sends Opus, as browsers do: silence
+// is the packet it sends when it has nothing to say.
+func DialOpus(api *webrtc.API, cfg Config, silence []byte, answer func(webrtc.SessionDescription) (webrtc.SessionDescription, error)) (*Caller, error) {
+	return dial(api, cfg, silence, answer)
+}
+
+func dial(api *webrtc.API, cfg Config, opusSilence []byte, answer func(webrtc.SessionDescription) (webrtc.SessionDescription, error)) (*Caller, error) {
 	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: cfg.ICEServers})
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
 	c := &Caller{pc: pc, track: NewAudioTrack("caller-audio", "caller"), dcOpen: make(chan struct{}), enc: make([]byte, 0, 160)}
+	if opusSilence != nil {
+		c.track, c.opus, c.opusSilence = NewOpusTrack("caller-audio", "caller"), true, opusSilence
+	}
 	fail := func(err error) (*Caller, error) {
 		pc.Close()
 		return nil, fmt.Errorf("dial: %w", err)
@@ -122,11 +140,18 @@ func (c *Caller) Play(pcm []int16) {
 	c.queue = append(c.queue, audio.Frames(pcm, 8000)...)
 }
 
+// PlayOpus queues 20 ms Opus packets (a DialOpus caller).
+func (c *Caller) PlayOpus(packets [][]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.opusQ = append(c.opusQ, packets...)
+}
+
 // Playing reports whether queued audio remains.
 func (c *Caller) Playing() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.queue) > 0
+	return len(c.queue) > 0 || len(c.opusQ) > 0
 }
 
 // Key sends a keypad digit as RFC 4733 telephone-events.
@@ -170,6 +195,15 @@ func (c *Caller) Run(ctx context.Context, ticks <-chan time.Time) error {
 	silence := make([]int16, 160)
 	return c.pacer.Run(ctx, ticks, func(int64) error {
 		c.mu.Lock()
+		if c.opus {
+			p := c.opusSilence
+			if len(c.opusQ) > 0 {
+				p = c.opusQ[0]
+				c.opusQ = c.opusQ[1:]
+			}
+			c.mu.Unlock()
+			return c.track.WriteFrame(p)
+		}
 		f := silence
 		if len(c.queue) > 0 {
 			f = c.queue[0]

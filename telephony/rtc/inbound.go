@@ -3,6 +3,7 @@ package rtc
 import (
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/pion/webrtc/v4"
 
@@ -22,6 +23,11 @@ type inbound struct {
 	pcm      []int16
 	onFrame  func([]int16) error
 	onDigit  func(rune) error
+	// Opus, when negotiated: decoded frames go to onWide, or their 8 kHz
+	// half to onFrame when onWide is nil.
+	opusPT uint8
+	opus   *opusIn
+	onWide func(narrow, wide []int16) error
 	// counters, read after the reader ends
 	frames, digits, badEvents int
 }
@@ -38,6 +44,11 @@ func newInbound(codecs []webrtc.RTPCodecParameters, onFrame func([]int16) error,
 	for _, c := range codecs {
 		if isTelephoneEvent(c) {
 			in.eventPTs[uint8(c.PayloadType)] = true
+		}
+		if strings.EqualFold(c.MimeType, mimeOpus) && in.opus == nil {
+			if o, err := newOpusIn(); err == nil {
+				in.opusPT, in.opus = uint8(c.PayloadType), o
+			}
 		}
 	}
 	return in
@@ -61,6 +72,14 @@ func (in *inbound) handle(pt uint8, seq uint16, ts uint32, payload []byte) error
 				return err
 			}
 		}
+	case in.opus != nil && pt == in.opusPT:
+		return in.opus.push(seq, payload, func(narrow, wide []int16) error {
+			in.frames++
+			if in.onWide != nil {
+				return in.onWide(narrow, wide)
+			}
+			return in.onFrame(narrow)
+		})
 	case pt == in.pcmuPT:
 		if len(payload) > 160 {
 			payload = payload[:160]

@@ -271,8 +271,14 @@ func FuzzInboundRTP(f *testing.F) {
 	}
 	raw, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: 7}, Payload: make([]byte, 160)}).Marshal()
 	f.Add(raw)
+	// An Opus packet: TOC 0x78 (SILK wideband 20 ms, one frame) and a body.
+	raw, _ = (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: ptOpus, SequenceNumber: 9}, Payload: []byte{0x78, 0x0b, 0xe4, 0xc1, 0x36, 0xec, 0xc5, 0x80}}).Marshal()
+	f.Add(raw)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		in := newInbound([]webrtc.RTPCodecParameters{{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephone, ClockRate: 8000}, PayloadType: 101}},
+		in := newInbound([]webrtc.RTPCodecParameters{
+			{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephone, ClockRate: 8000}, PayloadType: 101},
+			{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeOpus, ClockRate: 48000, Channels: 2}, PayloadType: ptOpus},
+		},
 			func(f []int16) error {
 				if len(f) != 160 {
 					t.Fatalf("frame of %d samples", len(f))

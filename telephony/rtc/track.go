@@ -23,19 +23,34 @@ type AudioTrack struct {
 	ssrc    uint32
 	eventPT uint8
 	hasEv   bool
-	seq     uint16
-	ts      uint32
-	digits  []dtmf.Packet
+	// The audio codec bound: PCMU (8 kHz clock) or, for a track made
+	// with NewOpusTrack when the peer accepts it, Opus (48 kHz clock).
+	wantOpus bool
+	pt       uint8
+	rate     int
+	seq      uint16
+	ts       uint32
+	digits   []dtmf.Packet
 }
 
 // NewAudioTrack returns an unbound track.
 func NewAudioTrack(id, stream string) *AudioTrack {
-	return &AudioTrack{id: id, stream: stream, seq: uint16(time.Now().UnixNano()), ts: uint32(time.Now().UnixNano() >> 8)}
+	return &AudioTrack{id: id, stream: stream, seq: uint16(time.Now().UnixNano()), ts: uint32(time.Now().UnixNano() >> 8), pt: ptPCMU, rate: 8000}
+}
+
+// NewOpusTrack returns an unbound track that sends Opus packets (already
+// encoded) when the peer accepts Opus, as a browser does; WriteFrame then
+// takes one 20 ms Opus packet.
+func NewOpusTrack(id, stream string) *AudioTrack {
+	t := NewAudioTrack(id, stream)
+	t.wantOpus = true
+	return t
 }
 
 // Bind picks PCMU and the 8 kHz telephone-event from the negotiated codecs.
 func (t *AudioTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	var pcmu *webrtc.RTPCodecParameters
+	var pcmu, op *webrtc.RTPCodecParameters
+	events := map[uint32]uint8{}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, c := range ctx.CodecParameters() {
@@ -43,13 +58,25 @@ func (t *AudioTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamete
 		case strings.EqualFold(c.MimeType, webrtc.MimeTypePCMU) && pcmu == nil:
 			c := c
 			pcmu = &c
-		case isTelephoneEvent(c) && c.ClockRate == 8000:
-			t.eventPT, t.hasEv = uint8(c.PayloadType), true
+		case strings.EqualFold(c.MimeType, mimeOpus) && op == nil:
+			c := c
+			op = &c
+		case isTelephoneEvent(c):
+			events[c.ClockRate] = uint8(c.PayloadType)
 		}
+	}
+	if t.wantOpus && op != nil {
+		t.pt, t.rate = uint8(op.PayloadType), 48000
+		t.eventPT, t.hasEv = events[48000]
+		t.w = ctx.WriteStream()
+		t.ssrc = uint32(ctx.SSRC())
+		return *op, nil
 	}
 	if pcmu == nil {
 		return webrtc.RTPCodecParameters{}, ErrNoPCMU
 	}
+	t.pt, t.rate = ptPCMU, 8000
+	t.eventPT, t.hasEv = events[8000]
 	t.w = ctx.WriteStream()
 	t.ssrc = uint32(ctx.SSRC())
 	return *pcmu, nil
@@ -78,8 +105,8 @@ func (t *AudioTrack) QueueDigit(d rune, hold time.Duration) (bool, error) {
 		return false, nil
 	}
 	// Each queued packet takes one 20 ms slot; the event starts after them.
-	start := t.ts + uint32(160*len(t.digits))
-	pkts, err := dtmf.Build(d, start, 8000, hold, 10)
+	start := t.ts + uint32(t.rate/50*len(t.digits))
+	pkts, err := dtmf.Build(d, start, t.rate, hold, 10)
 	if err != nil {
 		return false, err
 	}
@@ -87,14 +114,15 @@ func (t *AudioTrack) QueueDigit(d rune, hold time.Duration) (bool, error) {
 	return true, nil
 }
 
-// WriteFrame sends one 20 ms frame of μ-law audio, or the next queued
-// telephone-event packet in its place. Before the track is bound it drops
-// the frame.
+// WriteFrame sends one 20 ms frame of μ-law audio (or one Opus packet
+// on an Opus track), or the next queued telephone-event packet in its
+// place. Before the track is bound it drops the frame.
 func (t *AudioTrack) WriteFrame(ulaw []byte) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	step := uint32(t.rate / 50)
 	if t.w == nil {
-		t.ts += uint32(len(ulaw))
+		t.ts += step
 		return nil
 	}
 	h := rtp.Header{Version: 2, SequenceNumber: t.seq, SSRC: t.ssrc}
@@ -105,10 +133,10 @@ func (t *AudioTrack) WriteFrame(ulaw []byte) error {
 		h.PayloadType, h.Marker, h.Timestamp = t.eventPT, p.Marker, p.Timestamp
 		payload = p.Payload
 	} else {
-		h.PayloadType, h.Timestamp = ptPCMU, t.ts
+		h.PayloadType, h.Timestamp = t.pt, t.ts
 	}
 	t.seq++
-	t.ts += 160
+	t.ts += step
 	_, err := t.w.WriteRTP(&h, payload)
 	return err
 }
