@@ -23,26 +23,77 @@ type record struct {
 	c     store.TurnCommit
 	seq   int64
 	audit *compliance.AuditRecord
-	out   Output
+	// sealed holds the last record sealed by this commit (audit points at
+	// it then), so that sealing does not allocate a record per event.
+	sealed compliance.AuditRecord
+	out    Output
 }
 
 func (s *Session) newRecord() *record {
 	now := s.rt.deps.Clock.Now()
-	return &record{
+	s.pending = nil
+	r := &record{
 		s: s, now: now, today: compliance.DateOf(now.In(s.loc)),
 		conv: s.conv, seq: s.seq, audit: s.lastAudit,
 	}
+	// Room for a usual step (a borrower's turn, two replies, their guard
+	// events, the records event and one more) without regrowing.
+	r.c.Turns = make([]store.Turn, 0, 3)
+	r.c.Audit = make([]store.AuditEvent, 0, 5)
+	r.out.Replies = make([]Reply, 0, 2)
+	return r
 }
 
+// Turn meta and audit data written on every turn are structs, not maps:
+// one marshal without sorting keys or boxing values. Their fields are in
+// key order, so that they encode exactly as the maps they replace did.
+type (
+	// botTurnMeta is the meta of a bot's turn.
+	botTurnMeta struct {
+		Act      dialog.ActKind    `json:"act"`
+		Blocked  bool              `json:"blocked"`
+		Replaced bool              `json:"replaced"`
+		Source   compliance.Source `json:"source"`
+	}
+	// borrowerTurnMeta is the meta of a borrower's turn: the parse and
+	// every model call of the turn, for replay and audit.
+	borrowerTurnMeta struct {
+		ModelCalls []ModelCall   `json:"model_calls"`
+		Parse      *dialog.Parse `json:"parse"`
+		// Voice is how a spoken turn was heard; absent on chat.
+		Voice *VoiceInput `json:"voice,omitempty"`
+	}
+	// guardAudit is a guard.passed or guard.blocked event's data.
+	guardAudit struct {
+		Act        dialog.ActKind         `json:"act"`
+		Source     compliance.Source      `json:"source"`
+		Text       string                 `json:"text"`
+		Violations []compliance.Violation `json:"violations"`
+	}
+	// outcomeAudit is an outcome event's data.
+	outcomeAudit struct {
+		By      string          `json:"by"`
+		Outcome *dialog.Outcome `json:"outcome"`
+	}
+	// verificationAudit is a verification event's data.
+	verificationAudit struct {
+		Failures int  `json:"failures"`
+		Passed   bool `json:"passed"`
+	}
+)
+
 // turn appends a turn; turns from the bot or an agent are also replies to
-// deliver.
-func (r *record) turn(from, name, text, messageID string, meta map[string]any) {
+// deliver. meta is a map (a name is added to it) or, on the hot path, one
+// of the meta structs above (which carry no name).
+func (r *record) turn(from, name, text, messageID string, meta any) {
 	r.seq++
 	if name != "" {
-		if meta == nil {
-			meta = map[string]any{}
+		m, _ := meta.(map[string]any)
+		if m == nil {
+			m = map[string]any{}
 		}
-		meta["name"] = name
+		m["name"] = name
+		meta = m
 	}
 	var raw json.RawMessage
 	if meta != nil {
@@ -57,7 +108,7 @@ func (r *record) turn(from, name, text, messageID string, meta map[string]any) {
 }
 
 // setMeta replaces the meta of turn i of this commit.
-func (r *record) setMeta(i int, meta map[string]any) {
+func (r *record) setMeta(i int, meta any) {
 	raw, _ := json.Marshal(meta)
 	r.c.Turns[i].Meta = raw
 }
@@ -69,7 +120,8 @@ func (r *record) addAudit(kind string, data any) error {
 		return fmt.Errorf("audit %s: %w", kind, err)
 	}
 	rec := compliance.Seal(r.audit, compliance.AuditRecord{Chain: r.conv.ID, Kind: kind, Data: b, At: r.now.UTC()})
-	r.audit = &rec
+	r.sealed = rec
+	r.audit = &r.sealed
 	r.c.Audit = append(r.c.Audit, auditEvent(rec))
 	return nil
 }
@@ -82,7 +134,7 @@ func (r *record) outcome(o dialog.Outcome, createdBy string) error {
 		return fmt.Errorf("outcome: %w", err)
 	}
 	r.conv.Outcome, r.conv.OutcomeType = b, string(o.Type)
-	if err := r.addAudit("outcome", map[string]any{"outcome": o, "by": createdBy}); err != nil {
+	if err := r.addAudit("outcome", outcomeAudit{By: createdBy, Outcome: &o}); err != nil {
 		return err
 	}
 	conv := r.conv
@@ -131,9 +183,11 @@ func (r *record) end() {
 func (r *record) commit(state *dialog.State) (Output, *store.TurnCommit, error) {
 	if b, ok := audit.AppendRecords(make([]byte, 0, 160+110*len(r.c.Turns)), &r.c); ok {
 		rec := compliance.Seal(r.audit, compliance.AuditRecord{Chain: r.conv.ID, Kind: audit.KindRecords, Data: b, At: r.now.UTC()})
-		r.audit = &rec
+		r.sealed = rec
+		r.audit = &r.sealed
 		r.c.Audit = append(r.c.Audit, auditEvent(rec))
 	}
+	r.s.pending = nil
 	if state != nil {
 		st, err := json.Marshal(*state)
 		if err != nil {
@@ -142,6 +196,9 @@ func (r *record) commit(state *dialog.State) (Output, *store.TurnCommit, error) 
 		r.conv.State = st
 		r.conv.Stage = string(state.Stage)
 		r.conv.LateReason = state.LateReason
+		// Kept, so that the session does not decode what it just encoded
+		// once the commit is durable.
+		r.s.pending = state
 	}
 	r.conv.Version++
 	r.conv.UpdatedAt = r.now.UTC()

@@ -245,6 +245,9 @@ type Session struct {
 	sacct   store.Account
 	acct    dialog.Account
 	state   dialog.State
+	// pending is the state the commit being made records, applied once
+	// it is durable (set by record.commit, reset by every new record).
+	pending *dialog.State
 	loc     *time.Location
 	guard   *compliance.Guard
 	log     *slog.Logger
@@ -573,11 +576,7 @@ func (s *Session) prepare(ctx context.Context, in dialog.Input, m *Message) (Out
 	if m != nil {
 		// The borrower's turn carries the parse and every model call of
 		// the turn (understanding and phrasing), for replay and audit.
-		meta := map[string]any{"parse": in.Parse, "model_calls": ti.Trace.Calls()}
-		if m.Voice != nil {
-			meta["voice"] = m.Voice
-		}
-		r.setMeta(0, meta)
+		r.setMeta(0, borrowerTurnMeta{Parse: &in.Parse, ModelCalls: ti.Trace.Calls(), Voice: m.Voice})
 	}
 	if next.LateReason != "" && next.LateReason != s.state.LateReason {
 		// The reason for lateness is kept with the conversation (its
@@ -617,7 +616,7 @@ func (s *Session) prepare(ctx context.Context, in dialog.Input, m *Message) (Out
 		r.end()
 	}
 	if res.VerifyFailed || res.VerifyPassed {
-		if err := r.addAudit("verification", map[string]any{"passed": res.VerifyPassed, "failures": next.VerifyFailures}); err != nil {
+		if err := r.addAudit("verification", verificationAudit{Passed: res.VerifyPassed, Failures: next.VerifyFailures}); err != nil {
 			return Output{}, nil, err
 		}
 	}
@@ -666,10 +665,10 @@ func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dial
 		kind = "guard.blocked"
 		s.log.Warn("guard blocked an utterance", "act", act.Kind, "violations", len(dec.Violations))
 	}
-	if err := r.addAudit(kind, map[string]any{"act": act.Kind, "source": src, "violations": dec.Violations, "text": text}); err != nil {
+	if err := r.addAudit(kind, guardAudit{Act: act.Kind, Source: src, Violations: dec.Violations, Text: text}); err != nil {
 		return err
 	}
-	r.turn(FromBot, "", text, "", map[string]any{"act": act.Kind, "blocked": blocked, "source": src, "replaced": ph.Replaced})
+	r.turn(FromBot, "", text, "", botTurnMeta{Act: act.Kind, Blocked: blocked, Source: src, Replaced: ph.Replaced})
 	rep := &r.out.Replies[len(r.out.Replies)-1]
 	rep.Act, rep.Disclosure = string(act.Kind), act.Facts.Disclosure
 	if s.channel.Spoken() && !blocked {
@@ -681,7 +680,9 @@ func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dial
 // applied moves the session to the state a successful commit recorded.
 func (s *Session) applied(c store.TurnCommit) {
 	s.conv = c.Conversation
-	if len(c.Conversation.State) > 0 {
+	if s.pending != nil {
+		s.state, s.pending = *s.pending, nil
+	} else if len(c.Conversation.State) > 0 {
 		var st dialog.State
 		if err := json.Unmarshal(c.Conversation.State, &st); err == nil {
 			s.state = st

@@ -31,7 +31,7 @@ type rig struct {
 	path  string
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "c.db")
 	st, err := sqlite.Open(context.Background(), path)

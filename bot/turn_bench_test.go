@@ -4,11 +4,13 @@ import (
 	"context"
 	"testing"
 
+	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/bot/respond"
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/compliance"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/prompts"
+	"github.com/collectagent/collectagent/store"
 )
 
 // BenchmarkTurn measures one borrower turn in process without storage or
@@ -73,6 +75,70 @@ func BenchmarkTurn(b *testing.B) {
 			}
 			if st.Outcome == nil && b.N%len(c.lines) == 0 {
 				b.Fatalf("the script did not reach an outcome: %+v", st)
+			}
+		})
+	}
+}
+
+// uncommitted is a store whose CommitTurn keeps nothing, so that
+// BenchmarkSessionTurn counts the session's own work.
+type uncommitted struct{ store.Store }
+
+func (uncommitted) CommitTurn(context.Context, store.TurnCommit) error { return nil }
+
+// BenchmarkSessionTurn measures one borrower turn through Session.Handle,
+// as a transport calls it: understanding, the step, rendering, the guard,
+// the turn's meta and audit events sealed on the chain and the commit
+// built (the store's CommitTurn itself does nothing here; see the store
+// benchmarks for it). Each iteration is one message of a promise-to-pay
+// conversation; a new conversation is opened, off the clock, every three.
+func BenchmarkSessionTurn(b *testing.B) {
+	for _, c := range []struct {
+		name, account string
+		lines         []string
+	}{
+		{"en-US", "a-1", []string{"07/21/1988", "I can pay the full amount on Friday", "yes"}},
+		{"zh-CN", "a-2", []string{"1990年3月8日", "我这周五还全款", "是的"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			r := newRig(b)
+			rt, err := bot.NewRuntime(bot.Config{
+				DefaultPolicy: policy("us"),
+				Policies:      map[string]dialog.Policy{"us": policy("us"), "cn": policy("cn")},
+			}, bot.Deps{Store: uncommitted{r.st}, Understander: understand.NewRules(), Clock: r.clock})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			var s *bot.Session
+			open := func() {
+				conv, err := rt.Begin(ctx, c.account, bot.ChannelChat, bot.ByBorrower)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if s, err = rt.Open(ctx, conv.ID); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.Start(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				k := i % len(c.lines)
+				if k == 0 {
+					b.StopTimer()
+					open()
+					b.StartTimer()
+				}
+				out, err := s.Handle(ctx, bot.Message{Text: c.lines[k]})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if k == len(c.lines)-1 && out.Status.Outcome != "ptp" {
+					b.Fatalf("no promise: %+v", out.Status)
+				}
 			}
 		})
 	}

@@ -51,12 +51,17 @@ func Seal(prev *AuditRecord, rec AuditRecord) AuditRecord {
 }
 
 func auditHash(r *AuditRecord) string {
-	digest, ok := ErasedDigest(r.Data)
-	if !ok {
+	// "sha256:" and the hex digest, built on the stack: this runs for
+	// every audit event of every turn.
+	var field [len("sha256:") + 2*sha256.Size]byte
+	n := copy(field[:], "sha256:")
+	if digest, ok := ErasedDigest(r.Data); ok {
+		copy(field[n:], digest)
+	} else {
 		sum := sha256.Sum256(r.Data)
-		digest = hex.EncodeToString(sum[:])
+		hex.Encode(field[n:], sum[:])
 	}
-	return hashOver(r, []byte("sha256:"+digest))
+	return hashOver(r, field[:])
 }
 
 // auditHashV1 is the hash of records sealed before data was hashed by its
@@ -112,22 +117,25 @@ func ErasedDigest(data []byte) (string, bool) {
 }
 
 func hashOver(r *AuditRecord, data []byte) string {
-	h := sha256.New()
-	buf := make([]byte, 0, 128+len(data))
-	buf = append(buf, r.PrevHash...)
-	field := func(b []byte) {
-		buf = strconv.AppendInt(buf, int64(len(b)), 10)
-		buf = append(buf, ':')
-		buf = append(buf, b...)
-		buf = append(buf, '\n')
-	}
-	field([]byte(r.Chain))
-	field(strconv.AppendInt(nil, r.Seq, 10))
-	field([]byte(r.Kind))
-	field(data)
-	field([]byte(r.At.UTC().Format(time.RFC3339Nano)))
-	h.Write(buf)
-	return hex.EncodeToString(h.Sum(nil))
+	var stack [512]byte
+	buf := append(stack[:0], r.PrevHash...)
+	buf = appendField(buf, r.Chain)
+	var num [20]byte
+	buf = appendField(buf, strconv.AppendInt(num[:0], r.Seq, 10))
+	buf = appendField(buf, r.Kind)
+	buf = appendField(buf, data)
+	var at [40]byte
+	buf = appendField(buf, r.At.UTC().AppendFormat(at[:0], time.RFC3339Nano))
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
+}
+
+// appendField appends one length-prefixed field of the hashed text.
+func appendField[T string | []byte](buf []byte, b T) []byte {
+	buf = strconv.AppendInt(buf, int64(len(b)), 10)
+	buf = append(buf, ':')
+	buf = append(buf, b...)
+	return append(buf, '\n')
 }
 
 // ChainError says where a chain stopped verifying. It wraps ErrChainBroken.

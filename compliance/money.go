@@ -84,11 +84,32 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+	var b [10]byte
+	return string(d.appendISO(b[:0]))
+}
+
+// appendISO appends YYYY-MM-DD; dates are written into every turn's state
+// and meta, so without fmt.
+func (d Date) appendISO(b []byte) []byte {
+	if d.Year < 0 || d.Year > 9999 || d.Month < 0 || d.Month > 99 || d.Day < 0 || d.Day > 99 {
+		return fmt.Appendf(b, "%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+	}
+	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+	b = two(b, d.Year/100)
+	b = two(b, d.Year%100)
+	b = append(b, '-')
+	b = two(b, int(d.Month))
+	b = append(b, '-')
+	return two(b, d.Day)
 }
 
 // MarshalText implements encoding.TextMarshaler as "2006-01-02".
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+func (d Date) MarshalText() ([]byte, error) {
+	if d.IsZero() {
+		return []byte{}, nil
+	}
+	return d.appendISO(make([]byte, 0, 10)), nil
+}
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (d *Date) UnmarshalText(b []byte) error {

@@ -58,6 +58,23 @@ type Config struct {
 	// Echo runs the same client load against an in-process WebSocket echo
 	// server first, as the ceiling.
 	Echo bool
+	// Floor runs the same client load against a storage floor server
+	// (see FloorServer) on FloorStore, and reports the server's figures as
+	// a ratio of it.
+	Floor bool
+	// FloorStore is "sqlite" (default) or "postgres".
+	FloorStore string
+	// FloorDSN is the floor's SQLite file (default: a temporary one) or its
+	// PostgreSQL URL (required for postgres).
+	FloorDSN string
+	// FloorInserts is the number of rows each floor turn commits (default 5).
+	FloorInserts int
+	// FloorCommand, when set, starts the floor server as a process of its
+	// own (the command, to which the floor flags -store, -dsn and -inserts
+	// are appended, prints the server's base URL as its first line of
+	// output and stops on SIGINT), so that its CPU is measured apart from
+	// the load generator's. Empty runs it inside this process.
+	FloorCommand []string
 	// Think is the mean pause of a borrower before each message (uniform in
 	// [Think/2, 3*Think/2]); NoThink makes it zero. Defaults to 1s.
 	Think   time.Duration
@@ -128,12 +145,17 @@ func (c Config) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrConfig, field, fmt.Sprintf(format, args...))
 	}
-	if c.URL == "" && !c.Echo {
-		return bad("url", "required unless echo is set")
+	if c.URL == "" && !c.Echo && !c.Floor {
+		return bad("url", "required unless echo or floor is set")
 	}
 	if c.URL != "" {
 		if _, err := loopbackBase(c.URL); err != nil {
 			return fmt.Errorf("%w: url: %w", ErrConfig, err)
+		}
+	}
+	if c.Floor {
+		if err := c.floorConfig().Validate(); err != nil {
+			return err
 		}
 	}
 	if c.Conversations < 1 || c.Conversations > MaxConversations {
@@ -181,6 +203,10 @@ func (c Config) Validate() error {
 	return nil
 }
 
+func (c Config) floorConfig() FloorConfig {
+	return FloorConfig{Store: c.FloorStore, DSN: c.FloorDSN, Inserts: c.FloorInserts, Logger: c.Logger}
+}
+
 // RegisterFlags binds c's fields to command-line flags on fs.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.URL, "url", c.URL, "base URL of a running server on a loopback address, e.g. http://127.0.0.1:8080")
@@ -191,6 +217,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(&c.Locales, "locale", "locale mix, e.g. en-US=1,zh-CN=1 (default "+defaultLocaleMix+")")
 	fs.IntVar(&c.PID, "pid", c.PID, "server process id whose memory (VmHWM/VmRSS) is sampled")
 	fs.BoolVar(&c.Echo, "echo", c.Echo, "also run the same client load against an in-process WebSocket echo server, as the ceiling")
+	fs.BoolVar(&c.Floor, "floor", c.Floor, "also run the same client load against a storage floor server (one transaction of -floor-inserts rows per turn) and report the server as a ratio of it")
+	fs.StringVar(&c.FloorStore, "floor-store", FloorSQLite, "the floor's store: sqlite or postgres")
+	fs.StringVar(&c.FloorDSN, "floor-dsn", c.FloorDSN, "the floor's SQLite file (default: a temporary one) or PostgreSQL URL")
+	fs.IntVar(&c.FloorInserts, "floor-inserts", defaultFloorInserts, "rows each floor turn inserts in its one transaction")
 	fs.DurationVar(&c.Think, "think", defaultThink, "mean borrower pause before each message (uniform in [think/2, 3*think/2])")
 	fs.BoolVar(&c.NoThink, "no-think", c.NoThink, "no pause before messages: measure at saturation")
 	fs.DurationVar(&c.Ramp, "ramp", defaultRamp, "spread the borrowers' first conversation over this long")

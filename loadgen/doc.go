@@ -14,6 +14,13 @@
 // is measured against (the cost of the WebSocket layer, the loopback network
 // and the client itself, with no conversation work at all).
 //
+// The floor (FloorServer) is the same API subset done with the least a
+// durable chat server must do: it parses every frame and commits one
+// transaction of N rows per borrower message, on SQLite (WAL,
+// synchronous=NORMAL, one writer) or PostgreSQL (one batch, one round trip),
+// before it answers. A run with the floor reports the server's throughput
+// and CPU per conversation as a ratio of it.
+//
 // Load is bounded in count and in time and goes only to loopback addresses:
 // the package refuses any other target. It knows the API's wire format and
 // nothing of the server's packages.

@@ -17,7 +17,7 @@ import (
 
 // Report is what one load run against one target measured.
 type Report struct {
-	Target        string    `json:"target"` // "echo" or "server"
+	Target        string    `json:"target"` // "echo", "floor" or "server"
 	URL           string    `json:"url"`
 	Conversations int       `json:"conversations"` // concurrent borrowers
 	Rounds        int       `json:"rounds,omitempty"`
@@ -42,6 +42,9 @@ type Report struct {
 	Session  *LatencySummary   `json:"session_latency,omitempty"`
 	Errors   map[string]uint64 `json:"errors"`
 	Memory   MemReport         `json:"memory"`
+	// CPUPerConversation is the sampled process's CPU per completed
+	// conversation.
+	CPUPerConversation Duration `json:"cpu_per_conversation_ms,omitempty"`
 	// ClientCPU is the CPU time of the load generator's process during the
 	// run (for the echo target it includes the echo server).
 	ClientCPU Duration `json:"client_cpu_ms"`
@@ -216,13 +219,29 @@ func WriteTable(w io.Writer, res Result) error {
 	row("CPU: sampled / loadgen", func(r Report) string {
 		return cpuCell(r.Memory.CPU, r.Elapsed) + " / " + cpuCell(r.ClientCPU, r.Elapsed)
 	})
+	row("CPU per conversation", func(r Report) string {
+		if r.CPUPerConversation <= 0 {
+			return "-"
+		}
+		return r.CPUPerConversation.String()
+	})
 	row("sampled waited for a CPU", func(r Report) string {
 		if r.Memory.RunQueueWait == nil {
 			return "-"
 		}
 		return r.Memory.RunQueueWait.String()
 	})
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, rt := range res.Ratios {
+		cpu := "-"
+		if rt.CPUPerConversation > 0 {
+			cpu = strconv.FormatFloat(rt.CPUPerConversation, 'f', 2, 64) + "×"
+		}
+		fmt.Fprintf(w, "server / %s: turns/s %.2f×, CPU per conversation %s\n", rt.Against, rt.TurnsPerSec, cpu)
+	}
+	return nil
 }
 
 func memCell(m MemReport, v int64) string {

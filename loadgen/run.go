@@ -1,11 +1,18 @@
 package loadgen
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +22,7 @@ import (
 const (
 	TargetEcho   = "echo"
 	TargetServer = "server"
+	TargetFloor  = "floor"
 )
 
 // Result is everything one invocation measured: the echo ceiling first
@@ -22,6 +30,48 @@ const (
 type Result struct {
 	Machine Machine  `json:"machine"`
 	Runs    []Report `json:"runs"`
+	// Ratios compares the server's run with the echo and floor runs of
+	// the same invocation.
+	Ratios []Ratio `json:"ratios,omitempty"`
+}
+
+// Ratio is the server's figures divided by another target's, from the
+// same invocation.
+type Ratio struct {
+	Against string `json:"against"` // "echo" or "floor"
+	// TurnsPerSec is the server's turns/s over the other target's: 1 is
+	// as fast, 0.5 half as fast.
+	TurnsPerSec float64 `json:"turns_per_sec"`
+	// CPUPerConversation is the server process's CPU per completed
+	// conversation over the other's (0 when either is unknown). The echo
+	// target's CPU includes the load generator; so does the floor's when
+	// it runs in-process.
+	CPUPerConversation float64 `json:"cpu_per_conversation,omitempty"`
+}
+
+// ratios compares the server run with the others.
+func ratios(runs []Report) []Ratio {
+	var srv *Report
+	for i := range runs {
+		if runs[i].Target == TargetServer {
+			srv = &runs[i]
+		}
+	}
+	if srv == nil {
+		return nil
+	}
+	var out []Ratio
+	for _, r := range runs {
+		if r.Target == TargetServer || r.TurnsPerSec == 0 {
+			continue
+		}
+		rt := Ratio{Against: r.Target, TurnsPerSec: srv.TurnsPerSec / r.TurnsPerSec}
+		if srv.CPUPerConversation > 0 && r.CPUPerConversation > 0 {
+			rt.CPUPerConversation = float64(srv.CPUPerConversation) / float64(r.CPUPerConversation)
+		}
+		out = append(out, rt)
+	}
+	return out
 }
 
 // Run validates cfg and runs the load: against the in-process echo server
@@ -42,6 +92,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 		res.Runs = append(res.Runs, rep)
 	}
+	if cfg.Floor {
+		rep, err := runFloorTarget(ctx, cfg)
+		if err != nil {
+			return res, err
+		}
+		res.Runs = append(res.Runs, rep)
+	}
 	if cfg.URL != "" {
 		rep, err := runServerTarget(ctx, cfg)
 		if err != nil {
@@ -49,7 +106,119 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 		res.Runs = append(res.Runs, rep)
 	}
+	res.Ratios = ratios(res.Runs)
 	return res, nil
+}
+
+// runFloorTarget starts the floor server (in a process of its own when
+// cfg.FloorCommand is set) and runs the load against it.
+func runFloorTarget(ctx context.Context, cfg Config) (Report, error) {
+	var base *url.URL
+	pid, process := 0, "loadgen+floor"
+	if len(cfg.FloorCommand) > 0 {
+		child, err := startFloorProcess(ctx, cfg)
+		if err != nil {
+			return Report{}, err
+		}
+		defer child.stop()
+		base, pid, process = child.base, child.cmd.Process.Pid, "floor"
+	} else {
+		floor, err := StartFloor(ctx, cfg.floorConfig())
+		if err != nil {
+			return Report{}, fmt.Errorf("%w: %w", ErrSetup, err)
+		}
+		defer floor.Close()
+		base = floor.URL()
+	}
+	api := newAPIClient(base, "", cfg.TurnTimeout, min(cfg.Conversations, 256))
+	defer api.close()
+	rctx, cancel := context.WithTimeout(ctx, cfg.TurnTimeout)
+	err := api.ready(rctx)
+	cancel()
+	if err != nil {
+		return Report{}, err
+	}
+	t := target{
+		name:     TargetFloor,
+		url:      base.String(),
+		pid:      pid,
+		process:  process,
+		accounts: api.createAccounts,
+		converse: func(ctx context.Context, c *conversation, b borrower) error {
+			return c.runServer(ctx, api, b)
+		},
+	}
+	return runLoad(ctx, cfg, t)
+}
+
+// floorProcess is a floor server running as a child process.
+type floorProcess struct {
+	cmd  *exec.Cmd
+	base *url.URL
+	out  io.ReadCloser
+}
+
+func startFloorProcess(ctx context.Context, cfg Config) (*floorProcess, error) {
+	fc := cfg.floorConfig().withDefaults()
+	args := append(slices.Clone(cfg.FloorCommand[1:]), "-store", fc.Store, "-inserts", strconv.Itoa(fc.Inserts))
+	if fc.DSN != "" {
+		args = append(args, "-dsn", fc.DSN)
+	}
+	cmd := exec.Command(cfg.FloorCommand[0], args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("%w: floor: %w", ErrSetup, err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%w: floor: %w", ErrSetup, err)
+	}
+	p := &floorProcess{cmd: cmd, out: out}
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			line <- sc.Text()
+		}
+		close(line)
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	timer := time.NewTimer(cfg.TurnTimeout)
+	defer timer.Stop()
+	select {
+	case l, ok := <-line:
+		if ok {
+			p.base, err = loopbackBase(strings.TrimSpace(l))
+		} else {
+			err = errors.New("exited before printing its URL")
+		}
+	case <-timer.C:
+		err = errors.New("did not print its URL in time")
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err != nil {
+		p.stop()
+		return nil, fmt.Errorf("%w: floor: %w", ErrSetup, err)
+	}
+	return p, nil
+}
+
+// stop interrupts the floor process (it closes its store) and waits; it
+// is killed if it takes too long.
+func (p *floorProcess) stop() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() {
+		_ = p.cmd.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
 }
 
 func runEchoTarget(ctx context.Context, cfg Config) (Report, error) {
@@ -363,9 +532,12 @@ func runLoad(ctx context.Context, cfg Config, t target) (Report, error) {
 		Memory:        memRep,
 		ClientCPU:     clientCPU,
 	}
-	if t.name == TargetServer {
+	if t.name != TargetEcho {
 		g, s := m.greeting.Summary(), m.session.Summary()
 		rep.Greeting, rep.Session = &g, &s
+	}
+	if rep.Completed > 0 && rep.Memory.CPU > 0 {
+		rep.CPUPerConversation = rep.Memory.CPU / Duration(rep.Completed)
 	}
 	if secs := elapsed.Seconds(); secs > 0 {
 		rep.TurnsPerSec = float64(rep.Turns) / secs

@@ -318,11 +318,15 @@ func englishForm(text string, names []string) string {
 
 // enNames are the words of the borrower's names that stand for them:
 // each Latin name part of three letters or more.
+// nameMarks drops apostrophes and dots from a name's words; built once (a
+// Replacer is safe for concurrent use), not on every turn.
+var nameMarks = strings.NewReplacer("'", "", "’", "", ".", "")
+
 func enNames(names []string) []string {
 	var out []string
 	for _, n := range names {
 		for _, w := range strings.Fields(strings.ToLower(n)) {
-			w = strings.NewReplacer("'", "", "’", "", ".", "").Replace(w)
+			w = nameMarks.Replace(w)
 			if len(w) >= 3 && isLatinName(w) {
 				out = append(out, w)
 			}

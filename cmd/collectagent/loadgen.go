@@ -38,6 +38,12 @@ and/or the same client load against an in-process WebSocket echo server
 
   collectagent loadgen -echo -conversations 2000 -rounds 3
   collectagent loadgen -url http://127.0.0.1:8080 -api-key KEY -pid PID -echo -conversations 2000 -duration 60s
+  collectagent loadgen -url http://127.0.0.1:8080 -api-key KEY -pid PID -echo -floor -no-think -duration 20s
+
+-floor runs the same borrowers against a storage floor (a bare WebSocket
+server committing one transaction of -floor-inserts rows per turn on
+-floor-store) and prints the server's turns/s and CPU per conversation as
+a ratio of it.
 
 Flags:`)
 		fs.PrintDefaults()
@@ -62,6 +68,13 @@ Flags:`)
 		level = slog.LevelInfo
 		if cfg.Progress == 0 {
 			cfg.Progress = 5 * time.Second
+		}
+	}
+	if cfg.Floor {
+		// The floor runs as a process of its own, so that its CPU is
+		// measured like the server's.
+		if exe, err := os.Executable(); err == nil {
+			cfg.FloorCommand = []string{exe, "floor"}
 		}
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))

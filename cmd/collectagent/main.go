@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"serve":         {"run the HTTP API, chat WebSocket and chat page", runServe},
 	"import":        {"import accounts from a CSV file (all or nothing)", runImport},
 	"loadgen":       {"drive many concurrent borrowers over WebSockets and report latency", runLoadgen},
+	"floor":         {"serve the storage floor that loadgen -floor measures the server against", runFloor},
 	"eval":          {"run scripted conversations from suite files and report a pass rate", runEval},
 	"audit":         {"verify the hash-chained audit trail (audit verify)", runAudit},
 	"hash-password": {"hash a console password or token read from standard input", runHash},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/store/internal/records"
@@ -326,8 +327,13 @@ func (s *Store) ListConversations(ctx context.Context, f store.ConversationFilte
 }
 
 const (
-	qUpdateConv = `UPDATE conversations SET mode = $1, stage = $2, state = $3, outcome = $4, outcome_type = $5,
-		version = $6, updated_at = $7, ended_at = $8, late_reason = $11 WHERE id = $9 AND version = $10`
+	// qUpdateConvChecked updates a conversation at its version and fails
+	// (division by zero) when the version check matches no row, so that it
+	// aborts the implicit transaction of the batch it leads.
+	qUpdateConvChecked = `WITH u AS (UPDATE conversations SET mode = $1, stage = $2, state = $3, outcome = $4,
+		outcome_type = $5, version = $6, updated_at = $7, ended_at = $8, late_reason = $11
+		WHERE id = $9 AND version = $10 RETURNING 1)
+		SELECT 1 / count(*) FROM u`
 	qInsertTurn = `INSERT INTO turns (conversation_id, seq, from_party, text, meta, message_id, at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (conversation_id, message_id) WHERE message_id <> '' DO NOTHING`
@@ -358,7 +364,7 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 
 	b := &pgx.Batch{}
 	labels := []string{"conversation"}
-	b.Queue(qUpdateConv, conv.Mode, conv.Stage, state, outcome, conv.OutcomeType, conv.Version, conv.UpdatedAt,
+	b.Queue(qUpdateConvChecked, conv.Mode, conv.Stage, state, outcome, conv.OutcomeType, conv.Version, conv.UpdatedAt,
 		nullTime(conv.EndedAt), conv.ID, conv.Version-1, conv.LateReason)
 	for i, t := range c.Turns {
 		meta, err := records.JSON("turn meta", t.Meta)
@@ -429,20 +435,30 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 		labels = append(labels, fmt.Sprintf("statements[%d]", i))
 	}
 
-	err = s.tx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		br := tx.SendBatch(ctx, b)
+	// One round trip: a batch outside a transaction runs in one implicit
+	// transaction (the extended protocol's statements up to one Sync), and
+	// the version check fails the whole batch by itself (division by zero
+	// when the UPDATE matched no row), so nothing after it is kept.
+	err = func() error {
+		if s.isClosed() {
+			return store.ErrClosed
+		}
+		br := s.pool.SendBatch(ctx, b)
 		defer br.Close()
-		for i, label := range labels {
-			tag, err := br.Exec()
-			if err != nil {
+		for _, label := range labels {
+			if _, err := br.Exec(); err != nil {
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "22012" && label == "conversation" {
+					return errStale
+				}
 				return fmt.Errorf("%s: %w", label, mapErr(err))
 			}
-			if i == 0 && tag.RowsAffected() == 0 {
-				return errStale
-			}
 		}
-		return br.Close()
-	})
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("commit: %w", mapErr(err))
+		}
+		return nil
+	}()
 	if errors.Is(err, errStale) {
 		err = s.staleReason(ctx, conv)
 	}

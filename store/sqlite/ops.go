@@ -32,15 +32,91 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
 	stInsertStatement = `INSERT INTO statements (id, account_id, kind, channels, details, conversation_id, turn_seq,
 		channel, at, cleared_at, cleared_by, clear_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	stInsertConv = `INSERT INTO conversations (id, account_id, debt_id, channel, locale, mode,
+		stage, state, outcome, outcome_type, version, created_at, updated_at, ended_at, late_reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	stUpsertAccount = `INSERT INTO accounts (id, name, date_of_birth, id_last4, locale, timezone,
+		phone, email, portfolio, consent_chat, consent_voice, consent_sms, consent_recording,
+		dnc_chat, dnc_voice, dnc_sms, dnc_email, flag_attorney, flag_dispute, flag_bankruptcy,
+		flag_deceased, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, date_of_birth = excluded.date_of_birth,
+		id_last4 = excluded.id_last4, locale = excluded.locale, timezone = excluded.timezone,
+		phone = excluded.phone, email = excluded.email, portfolio = excluded.portfolio,
+		consent_chat = excluded.consent_chat, consent_voice = excluded.consent_voice,
+		consent_sms = excluded.consent_sms, consent_recording = excluded.consent_recording,
+		dnc_chat = excluded.dnc_chat, dnc_voice = excluded.dnc_voice, dnc_sms = excluded.dnc_sms,
+		dnc_email = excluded.dnc_email, flag_attorney = excluded.flag_attorney,
+		flag_dispute = excluded.flag_dispute, flag_bankruptcy = excluded.flag_bankruptcy,
+		flag_deceased = excluded.flag_deceased, updated_at = excluded.updated_at`
+	stDeleteDebts = `DELETE FROM debts WHERE account_id = ?`
+	stInsertDebt  = `INSERT INTO debts (id, account_id, position, creditor, amount_minor,
+		currency, due_date, days_past_due, min_payment_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
+// Multi-row inserts: a turn's rows of one table go in one statement, one
+// prepared statement per row count up to maxMultiRows.
+const (
+	turnInsertHead  = `INSERT INTO turns (conversation_id, seq, from_party, text, meta, message_id, at) VALUES `
+	turnInsertRow   = `(?, ?, ?, ?, ?, ?, ?)`
+	turnInsertTail  = ` ON CONFLICT (conversation_id, message_id) WHERE message_id <> '' DO NOTHING`
+	auditInsertHead = `INSERT INTO audit_events (chain, seq, kind, data, at, prev_hash, hash) VALUES `
+	auditInsertRow  = `(?, ?, ?, ?, ?, ?, ?)`
+	maxMultiRows    = 8
+)
+
+// multiRows are the multi-row inserts prepared at Open.
+var multiRows = []struct{ head, row, tail string }{
+	{turnInsertHead, turnInsertRow, turnInsertTail},
+	{auditInsertHead, auditInsertRow, ""},
+}
+
+// prepareMulti prepares the statement inserting n rows. It runs at Open:
+// the writer's one connection is taken by the transaction later on.
+func (s *Store) prepareMulti(ctx context.Context, head, row, tail string, n int) error {
+	q := head + strings.Repeat(row+", ", n-1) + row + tail
+	st, err := s.w.PrepareContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	s.multi[multiKey{head, n}] = st
+	return nil
+}
+
+type multiKey struct {
+	head string
+	n    int
+}
+
+// execRows inserts rows (each a slice of one row's arguments) with as few
+// statements as possible: chunks of up to maxMultiRows rows, each one
+// prepared multi-row INSERT. Writer goroutine only.
+func (s *Store) execRows(ctx context.Context, tx *sql.Tx, head string, width int, args []any) error {
+	n := len(args) / width
+	for start := 0; start < n; start += maxMultiRows {
+		k := min(maxMultiRows, n-start)
+		if _, err := tx.StmtContext(ctx, s.multi[multiKey{head, k}]).ExecContext(ctx, args[start*width:(start+k)*width]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Store) prepare(ctx context.Context) error {
-	for _, q := range []string{stUpdateConv, stInsertTurn, stInsertAudit, stInsertPromise, stInsertPlan, stInsertEscalation, stInsertContact, stInsertStatement} {
+	for _, q := range []string{stUpdateConv, stInsertTurn, stInsertAudit, stInsertPromise, stInsertPlan, stInsertEscalation,
+		stInsertContact, stInsertStatement, stInsertConv, stUpsertAccount, reErase, stDeleteDebts, stInsertDebt} {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("sqlite: prepare: %w", err)
 		}
 		s.stmts[q] = st
+	}
+	for _, m := range multiRows {
+		for n := 1; n <= maxMultiRows; n++ {
+			if err := s.prepareMulti(ctx, m.head, m.row, m.tail, n); err != nil {
+				return fmt.Errorf("sqlite: prepare: %w", err)
+			}
+		}
 	}
 	return nil
 }
@@ -85,20 +161,7 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 	}
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for i, a := range accts {
-			_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, date_of_birth, id_last4, locale, timezone,
-				phone, email, portfolio, consent_chat, consent_voice, consent_sms, consent_recording,
-				dnc_chat, dnc_voice, dnc_sms, dnc_email, flag_attorney, flag_dispute, flag_bankruptcy,
-				flag_deceased, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (id) DO UPDATE SET name = excluded.name, date_of_birth = excluded.date_of_birth,
-				id_last4 = excluded.id_last4, locale = excluded.locale, timezone = excluded.timezone,
-				phone = excluded.phone, email = excluded.email, portfolio = excluded.portfolio,
-				consent_chat = excluded.consent_chat, consent_voice = excluded.consent_voice,
-				consent_sms = excluded.consent_sms, consent_recording = excluded.consent_recording,
-				dnc_chat = excluded.dnc_chat, dnc_voice = excluded.dnc_voice, dnc_sms = excluded.dnc_sms,
-				dnc_email = excluded.dnc_email, flag_attorney = excluded.flag_attorney,
-				flag_dispute = excluded.flag_dispute, flag_bankruptcy = excluded.flag_bankruptcy,
-				flag_deceased = excluded.flag_deceased, updated_at = excluded.updated_at`,
+			_, err := s.exec(ctx, tx, stUpsertAccount,
 				a.ID, a.Name, a.DateOfBirth, a.IDLast4, a.Locale, a.Timezone, a.Phone, a.Email, a.Portfolio,
 				b2i(a.Consent.Chat), b2i(a.Consent.Voice), b2i(a.Consent.SMS), b2i(a.Consent.Recording),
 				b2i(a.DoNotContact.Chat), b2i(a.DoNotContact.Voice), b2i(a.DoNotContact.SMS), b2i(a.DoNotContact.Email),
@@ -107,15 +170,14 @@ func (s *Store) UpsertAccounts(ctx context.Context, accts []store.Account) error
 			if err != nil {
 				return fmt.Errorf("accounts[%d]: %w", i, mapErr(err))
 			}
-			if _, err := tx.ExecContext(ctx, reErase, a.ID); err != nil {
+			if _, err := s.exec(ctx, tx, reErase, a.ID); err != nil {
 				return fmt.Errorf("accounts[%d]: %w", i, mapErr(err))
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM debts WHERE account_id = ?`, a.ID); err != nil {
+			if _, err := s.exec(ctx, tx, stDeleteDebts, a.ID); err != nil {
 				return fmt.Errorf("accounts[%d]: delete debts: %w", i, err)
 			}
 			for k, d := range a.Debts {
-				_, err := tx.ExecContext(ctx, `INSERT INTO debts (id, account_id, position, creditor, amount_minor,
-					currency, due_date, days_past_due, min_payment_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				_, err := s.exec(ctx, tx, stInsertDebt,
 					d.ID, a.ID, k, d.Creditor, d.AmountMinor, d.Currency, d.DueDate, d.DaysPastDue, d.MinPaymentMinor)
 				if err != nil {
 					// A debt id already held by another account is a bad
@@ -319,9 +381,7 @@ func (s *Store) CreateConversation(ctx context.Context, c store.Conversation) er
 		return fmt.Errorf("sqlite: create conversation: %w", err)
 	}
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, account_id, debt_id, channel, locale, mode,
-			stage, state, outcome, outcome_type, version, created_at, updated_at, ended_at, late_reason)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := s.exec(ctx, tx, stInsertConv,
 			c.ID, c.AccountID, c.DebtID, c.Channel, c.Locale, c.Mode, c.Stage, nullJSON(state), nullJSON(outcome),
 			c.OutcomeType, c.Version, records.FormatTime(c.CreatedAt), records.FormatTime(c.UpdatedAt), nullTime(c.EndedAt), c.LateReason)
 		return mapErr(err)
@@ -400,26 +460,8 @@ func (s *Store) ListConversations(ctx context.Context, f store.ConversationFilte
 	}
 	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
 	args = append(args, sqlLimit(f.Limit))
-	var out []store.Conversation
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanConversation(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list conversations: %w", err)
-	}
-	return out, nil
+	// One statement, prepared once per filter shape: no transaction needed.
+	return queryAll(ctx, s, "list conversations", q, args, scanConversation)
 }
 
 // CommitTurn implements store.Store.
@@ -488,10 +530,13 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 			}
 			return fmt.Errorf("conversation %q at version %d, commit brings %d: %w", conv.ID, v, conv.Version, store.ErrConflict)
 		}
-		for i, t := range c.Turns {
-			if _, err := s.exec(ctx, tx, stInsertTurn, t.ConversationID, t.Seq, t.From, t.Text, nullJSON(metas[i]),
-				t.MessageID, records.FormatTime(t.At)); err != nil {
-				return fmt.Errorf("turns[%d]: %w", i, mapErr(err))
+		if len(c.Turns) > 0 {
+			args := make([]any, 0, 7*len(c.Turns))
+			for i, t := range c.Turns {
+				args = append(args, t.ConversationID, t.Seq, t.From, t.Text, nullJSON(metas[i]), t.MessageID, records.FormatTime(t.At))
+			}
+			if err := s.execRows(ctx, tx, turnInsertHead, 7, args); err != nil {
+				return fmt.Errorf("turns: %w", mapErr(err))
 			}
 		}
 		for i, p := range c.Promises {
@@ -513,10 +558,13 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 				return fmt.Errorf("escalations[%d]: %w", i, mapErr(err))
 			}
 		}
-		for i, e := range c.Audit {
-			if _, err := s.exec(ctx, tx, stInsertAudit, e.Chain, e.Seq, e.Kind, nullJSON(datas[i]),
-				records.FormatTime(e.At), e.PrevHash, e.Hash); err != nil {
-				return fmt.Errorf("audit[%d]: %w", i, mapErr(err))
+		if len(c.Audit) > 0 {
+			args := make([]any, 0, 7*len(c.Audit))
+			for i, e := range c.Audit {
+				args = append(args, e.Chain, e.Seq, e.Kind, nullJSON(datas[i]), records.FormatTime(e.At), e.PrevHash, e.Hash)
+			}
+			if err := s.execRows(ctx, tx, auditInsertHead, 7, args); err != nil {
+				return fmt.Errorf("audit: %w", mapErr(err))
 			}
 		}
 		if a := c.Contact; a != nil {
