@@ -52,6 +52,12 @@ func (s *Session) notice(name, agent string) string {
 	return text
 }
 
+// UnqueuedNotice is what the borrower is told when their request for a
+// person is saved but cannot reach the agents' queue right now.
+func (s *Session) UnqueuedNotice() string {
+	return s.notice(respond.NoticeUnqueued, "")
+}
+
 func checkAgent(a Agent) error {
 	if strings.TrimSpace(a.ID) == "" || strings.TrimSpace(a.Name) == "" {
 		return refuse(ErrNotAllowed, "an agent needs an id and a name")

@@ -333,11 +333,7 @@ func (c *Conn) afterTurn(ctx context.Context, before string, out bot.Output) {
 	mode := out.Status.Mode
 	waiting := mode == store.ModeWaitingAgent || mode == store.ModeAgent
 	if waiting && before == store.ModeBot && !b.Connected() {
-		text := unqueuedNotice[sess.Conversation().Locale]
-		if text == "" {
-			text = unqueuedNotice["en-US"]
-		}
-		_ = c.showMessage(Message{From: bot.FromSystem, Text: text}, "")
+		_ = c.showMessage(Message{From: bot.FromSystem, Text: sess.UnqueuedNotice()}, "")
 	}
 	c.follow()
 	if c.link == nil || !waiting || len(out.Replies) > 0 {
@@ -476,11 +472,4 @@ func (c *Conn) drain() {
 	if !busy {
 		c.goAway()
 	}
-}
-
-// unqueuedNotice tells the borrower honestly that their request for a
-// person is recorded but could not reach the agents' queue right now.
-var unqueuedNotice = map[string]string{
-	"en-US": "We can't reach our team's queue right now. Your request is saved, and a person will follow up with you as soon as possible.",
-	"zh-CN": "目前暂时无法连接到人工队列。您的请求已保存，工作人员会尽快跟进联系您。",
 }

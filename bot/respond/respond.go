@@ -165,13 +165,14 @@ const (
 	NoticeCallbackDated    = "callback_dated"     // .Date
 	NoticeCallbackUndated  = "callback_undated"
 	NoticeCallbackChat     = "callback_chat"
-	NoticeSummary          = "summary" // SummaryData, for agents
+	NoticeUnqueued         = "unqueued" // a request for a person is saved but the queue cannot be reached now
+	NoticeSummary          = "summary"  // SummaryData, for agents
 )
 
 // Notices lists every notice name.
 func Notices() []string {
 	return []string{NoticeAgentJoined, NoticeAgentLeft, NoticeAgentRequeued, NoticeAgentClosed, NoticeAgentDefaultName,
-		NoticeCallbackDated, NoticeCallbackUndated, NoticeCallbackChat, NoticeSummary}
+		NoticeCallbackDated, NoticeCallbackUndated, NoticeCallbackChat, NoticeUnqueued, NoticeSummary}
 }
 
 // NoticeData is what a notice's template sees.
