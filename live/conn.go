@@ -11,6 +11,7 @@ import (
 
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/ratelimit"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -43,7 +44,7 @@ type Conn struct {
 
 	// limiter paces the borrower's messages; owned by the reader. nil
 	// paces nothing.
-	limiter *bucket
+	limiter *ratelimit.Bucket
 
 	// link is the handoff bridge while the conversation is (or was) with
 	// a person; owned by the reader. stale is set by the link when another
@@ -131,7 +132,7 @@ func (c *Conn) Keypad(ctx context.Context, keys, clientMsgID string) error {
 
 // borrowerTurn paces, runs and shows one borrower turn.
 func (c *Conn) borrowerTurn(ctx context.Context, id string, step func(context.Context) (bot.Output, error)) error {
-	if c.limiter != nil && !c.limiter.allow(c.h.clock.Now()) {
+	if c.limiter != nil && !c.limiter.Allow(c.h.clock.Now()) {
 		c.reject("", ErrRateLimited)
 		return nil
 	}
@@ -179,7 +180,7 @@ func (c *Conn) Idle(ctx context.Context, final bool) error {
 // say) with Output.Reject. It counts against the pace like any message:
 // past it, the rejection is ErrRateLimited (clientID "").
 func (c *Conn) Refuse(clientMsgID string, err error) {
-	if c.limiter != nil && !c.limiter.allow(c.h.clock.Now()) {
+	if c.limiter != nil && !c.limiter.Allow(c.h.clock.Now()) {
 		c.reject("", ErrRateLimited)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/logmask"
+	"github.com/collectagent/collectagent/ratelimit"
 )
 
 // Config paces and bounds a hub's connections.
@@ -100,7 +101,7 @@ func (h *Hub) Open(ctx context.Context, conversationID string) (*Conn, error) {
 		seenIDs: make(map[string]bool),
 	}
 	if h.cfg.RatePerSecond > 0 {
-		c.limiter = newBucket(h.cfg.RatePerSecond, h.cfg.RateBurst, h.clock.Now())
+		c.limiter = ratelimit.New(h.cfg.RatePerSecond, h.cfg.RateBurst, h.clock.Now())
 	}
 	return c, nil
 }

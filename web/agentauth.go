@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/collectagent/collectagent/ratelimit"
 )
 
 // Agent roles. An agent works the queue and the conversations it claimed;
@@ -166,11 +168,11 @@ type agentAuth struct {
 	dummy []byte
 
 	mu      sync.Mutex // guards buckets
-	buckets map[string]*bucket
+	buckets map[string]*ratelimit.Bucket
 }
 
 func newAgentAuth(cfg ConsoleConfig, secret []byte) (*agentAuth, error) {
-	a := &agentAuth{cfg: cfg, users: make(map[string]AgentUser, len(cfg.Users)), signer: newAgentSigner(secret), buckets: map[string]*bucket{}}
+	a := &agentAuth{cfg: cfg, users: make(map[string]AgentUser, len(cfg.Users)), signer: newAgentSigner(secret), buckets: map[string]*ratelimit.Bucket{}}
 	for _, u := range cfg.Users {
 		a.users[u.ID] = u
 	}
@@ -200,7 +202,7 @@ const (
 
 // bucketForLocked returns key's bucket ("ip:...", "fail:user|ip" or
 // "fail:user"), making it. The caller holds mu.
-func (a *agentAuth) bucketForLocked(key string, now time.Time) *bucket {
+func (a *agentAuth) bucketForLocked(key string, now time.Time) *ratelimit.Bucket {
 	if len(a.buckets) > 10000 {
 		// A flood of distinct keys: start over rather than grow without
 		// bound; each key gets a full burst again at worst.
@@ -215,7 +217,7 @@ func (a *agentAuth) bucketForLocked(key string, now time.Time) *bucket {
 		case !strings.Contains(key, "|"):
 			rate, burst = rate*userFactor, burst*userFactor
 		}
-		b = newBucket(rate, burst, now)
+		b = ratelimit.New(rate, burst, now)
 		a.buckets[key] = b
 	}
 	return b
@@ -225,14 +227,14 @@ func (a *agentAuth) bucketForLocked(key string, now time.Time) *bucket {
 func (a *agentAuth) allow(key string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.bucketForLocked(key, now).allow(now)
+	return a.bucketForLocked(key, now).Allow(now)
 }
 
 // allowed says whether key's bucket has an attempt left, taking none.
 func (a *agentAuth) allowed(key string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.bucketForLocked(key, now).peek(now)
+	return a.bucketForLocked(key, now).Peek(now)
 }
 
 // signIn checks a user's password or API token.

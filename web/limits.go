@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/collectagent/collectagent/ratelimit"
 )
 
 // Limits of the edge. docs/security.md gives the figures behind the
@@ -136,10 +138,10 @@ type admission struct {
 	tokens map[string]int
 	addrs  map[string]int
 	n      int
-	rate   *bucket
+	rate   *ratelimit.Bucket
 	// paces are each conversation's reconnect buckets: a client that
 	// reconnects in a loop is turned away before it costs a store read.
-	paces     map[string]*bucket
+	paces     map[string]*ratelimit.Bucket
 	paceRate  float64
 	paceBurst int
 }
@@ -148,8 +150,8 @@ func newAdmission(cfg Config) *admission {
 	return &admission{
 		perToken: cfg.MaxConnsPerToken, perAddr: cfg.MaxConnsPerAddress, total: cfg.MaxChatConns,
 		tokens: map[string]int{}, addrs: map[string]int{},
-		rate:  newBucket(cfg.ConnectsPerSecond, cfg.ConnectBurst, time.Now()),
-		paces: map[string]*bucket{}, paceRate: cfg.ReconnectsPerMinute / 60, paceBurst: cfg.ReconnectBurst,
+		rate:  ratelimit.New(cfg.ConnectsPerSecond, cfg.ConnectBurst, time.Now()),
+		paces: map[string]*ratelimit.Bucket{}, paceRate: cfg.ReconnectsPerMinute / 60, paceBurst: cfg.ReconnectBurst,
 	}
 }
 
@@ -175,16 +177,16 @@ func (a *admission) admit(conv, addr string) (release func(), retry time.Duratio
 			// conversation gets its burst again at worst.
 			clear(a.paces)
 		}
-		p = newBucket(a.paceRate, a.paceBurst, now)
+		p = ratelimit.New(a.paceRate, a.paceBurst, now)
 		a.paces[conv] = p
 	}
-	if !p.peek(now) {
+	if !p.Peek(now) {
 		return nil, time.Duration(float64(time.Second) / a.paceRate), ErrTooManyForToken
 	}
-	if !a.rate.allow(now) {
+	if !a.rate.Allow(now) {
 		return nil, time.Second, ErrOverCapacity
 	}
-	p.allow(now)
+	p.Allow(now)
 	a.n++
 	a.tokens[conv]++
 	a.addrs[addr]++

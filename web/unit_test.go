@@ -57,31 +57,6 @@ func mustMint(t *testing.T, s tokenSigner, c tokenClaims) string {
 	return tok
 }
 
-func TestBucket(t *testing.T) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	b := newBucket(5, 10, t0)
-	n := 0
-	for b.allow(t0) {
-		n++
-	}
-	if n != 10 {
-		t.Fatalf("burst = %d, want 10", n)
-	}
-	if b.allow(t0.Add(100 * time.Millisecond)) {
-		t.Error("allowed after 100ms (0.5 token)")
-	}
-	if !b.allow(t0.Add(200 * time.Millisecond)) {
-		t.Error("refused after 200ms (1 token)")
-	}
-	n = 0
-	for b.allow(t0.Add(time.Hour)) {
-		n++
-	}
-	if n != 10 {
-		t.Errorf("after a long idle: %d, want the burst of 10", n)
-	}
-}
-
 func TestParseClientFrame(t *testing.T) {
 	tests := []struct {
 		in   string

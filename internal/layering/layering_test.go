@@ -62,6 +62,7 @@ var table = []rule{
 	{pkg: "prompts"},
 	{pkg: "logmask"},
 	{pkg: "redact"},
+	{pkg: "ratelimit"},
 	{pkg: "compliance", ext: []string{"golang.org/x/text/"}, deny: join(transports, drivers)},
 	{pkg: "compliance/internal/...", ext: []string{"*"}}, // table generator, run by go generate
 	{pkg: "dialog", may: []string{"compliance"}, deny: join(transports, drivers), denyDirect: noIO},
@@ -97,7 +98,7 @@ var table = []rule{
 
 	// A borrower's live connection on any channel: the runtime and the
 	// handoff below it, no transport of its own.
-	{pkg: "live/...", may: []string{"live/...", "bot", "bot/understand", "clock", "compliance", "dialog", "handoff", "logmask", "redact", "store"},
+	{pkg: "live/...", may: []string{"live/...", "bot", "bot/understand", "clock", "compliance", "dialog", "handoff", "logmask", "ratelimit", "redact", "store"},
 		deny: join([]string{"github.com/gorilla/websocket", "github.com/pion/"}, drivers), denyDirect: []string{"net/http"}},
 
 	// Case events (SLA expiry offers a callback, requeue, failure) and the
@@ -115,7 +116,7 @@ var table = []rule{
 		deny: join(transports[1:], drivers), denyDirect: []string{"net/http"}},
 
 	// Edges and tools above the runtime.
-	{pkg: "web", may: []string{"accounts", "audit", "bot", "casework", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "handoff", "live/...", "logmask", "prompts", "redact", "retention", "store", "telephony/..."}, ext: []string{"*"}, deny: drivers},
+	{pkg: "web", may: []string{"accounts", "audit", "bot", "casework", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "handoff", "live/...", "logmask", "prompts", "ratelimit", "redact", "retention", "store", "telephony/..."}, ext: []string{"*"}, deny: drivers},
 	{pkg: "eval", may: []string{"accounts", "bot", "bot/llm", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "prompts", "store", "store/sqlite"}, ext: []string{"gopkg.in/yaml.v3"},
 		deny: []string{"github.com/gorilla/websocket", "github.com/nats-io/", "github.com/pion/"}},
 	// (A storage floor measures the database alone, hence its drivers.)
