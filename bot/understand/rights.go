@@ -111,14 +111,16 @@ func compileRights() (*rightsReader, error) {
 	}
 	rr.gCease = newGate(append(append([]string{}, f.ContactVerbs...), "cease", "leave", "unsubscribe", "remove", "lose", "delete",
 		"list", "contact", "calls", "texts", "emails", "messages", "communication", "communications", "phone",
-		"stop", "stopall", "opt", "optout", "td", "wish", "longer", "consent", "permission", "contacted"))
+		"stop", "stopall", "opt", "optout", "td", "wish", "longer", "consent", "permission", "contacted",
+		"take", "delete", "erase", "drop", "scrub", "refrain", "desist", "abstain", "alone", "further", "future"))
 	rr.gValid = newGate([]string{"proof", "prove", "proves", "proving", "validate", "validation", "documentation", "documents",
 		"paperwork", "contract", "signature", "signed", "original", "history", "itemization", "itemized", "itemised", "verify",
 		"writing", "written"})
 	rr.gDispute = newGate([]string{"never", "my", "mine", enName, "identity", "someone", "someones", "owe", "recognize", "recognise"})
 	rr.gNeg = newGate([]string{"not", "never", "no"})
 	rr.gZhCease = newGate(nil, "别", "不要", "不准", "不许", "停止", "甭", "勿", "莫", "不用", "任何", "什么", "啥", "所有", "一切",
-		"不想再", "电话", "短信", "邮件", "bie", "退订", "不想", "不希望", "不愿意")
+		"不想再", "电话", "短信", "邮件", "bie", "退订", "不想", "不希望", "不愿意", "删", "去掉", "移除", "注销", "烦我",
+		"拒绝", "接受", "不同意", "撤回")
 	rr.gZhValid = newGate(nil, "证据", "证明", "合同", "合约", "凭证", "记录", "借条", "签字", "签名", "复印件", "流水", "书面", "协议")
 	rr.gZhDispute = newGate(nil, "没", "未", "不曾", "不认", "不承认", "不是我", "冒用", "盗用", "搞错")
 	rr.gZhNeg = newGate(nil, "不是", "没说", "不会", "不用", "没有", "不打算", "没打算")

@@ -80,6 +80,30 @@ func TestRightsAndParty(t *testing.T) {
 		{"我是房东，这人早搬走了", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
 		{"我们店里没有叫李强的", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		{"My wife usually pays the bills and she forgot, I'll pay friday", "en-US", []string{"Gary Lind"}, want{absent: dialog.IntentWrongParty}},
+		// More ways to ask us to stop: off the list, several channels at
+		// once, a prohibition, refraining, withheld consent.
+		{"take my number off your system", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"do not call or text this number again", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"you are not to contact me further", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"please refrain from contacting me", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"I do not consent to further contact", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"can you remove the late fee from my account", "en-US", nil, want{absent: dialog.IntentCease}},
+		{"把我的号码从你们系统里删掉", "zh-CN", nil, want{intent: dialog.IntentCease}},
+		{"我拒绝接受任何催收", "zh-CN", nil, want{intent: dialog.IntentCease}},
+		{"我不想再跟你们有任何联系", "zh-CN", nil, want{intent: dialog.IntentCease}},
+		{"我不接受这个金额", "zh-CN", nil, want{absent: dialog.IntentCease}},
+		// Someone acting for the holder names themselves so; the
+		// borrower's own lawyer or client, mentioned, is no sign.
+		{"I'm Dana's financial advisor", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"my lawyer has reviewed the account", "en-US", []string{"Dana Ruiz"}, want{absent: dialog.IntentWrongParty}},
+		{"my client paid me late so I'm behind", "en-US", []string{"Dana Ruiz"}, want{absent: dialog.IntentWrongParty}},
+		{"我是刘青的代理人", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"她把手机给我了让我问问", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"我律师会联系你们", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
+		// A number someone else has now.
+		{"this number was reassigned to me", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		{"you must be looking for someone else", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		{"这号码我刚办的", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
 			p, err := r.Understand(context.Background(), Request{Text: tt.text, Locale: tt.locale, Today: today, Stage: dialog.StageIntent, Names: tt.names})
