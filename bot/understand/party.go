@@ -207,6 +207,7 @@ func compileParty() (*partyReader, error) {
 	add(&pr.wrong, false,
 		`\b`+alt(e.Wrong)+`\b`,
 		`\bdont know (?:him|her|them|who|any|anyone|anybody|this person|that person|xname)\b`,
+		`\bnever heard of (?:xname|him|her|them|this person|that person|anyone|anybody|that name|this name|such a person)\b`,
 		`\b(?:got|have|texting|calling|messaging) the wrong (?:number|num|person|guy|girl|lady|people|phone|one|house|family)\b`,
 		`\b(?:got|have) the wrong$`,
 		`\b(?:im|i am) not xname\b`, `\bthis (?:is not|isnt) xname\b`, `\bxname who\b`, `\bwho(?: is|s)? xname\b`,

@@ -104,6 +104,23 @@ func TestRightsAndParty(t *testing.T) {
 		{"this number was reassigned to me", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		{"you must be looking for someone else", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		{"这号码我刚办的", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		// Represented, in other words than the lexicon's.
+		{"I've retained counsel", "en-US", nil, want{intent: dialog.IntentAttorney}},
+		{"contact my law firm, Smith & Jones", "en-US", nil, want{intent: dialog.IntentAttorney}},
+		{"I'm not represented, I'll pay friday", "en-US", nil, want{absent: dialog.IntentAttorney}},
+		{"这事我交给律所处理了", "zh-CN", nil, want{intent: dialog.IntentAttorney}},
+		// Disputes: settled, time-barred, a wrong balance, never received,
+		// someone else's, charges never agreed to; not a plea for a waiver.
+		{"this was settled years ago", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"this debt is past the statute of limitations", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"the balance is incorrect", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"The debt belongs to my ex-husband", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"I've never heard of Demo Finance", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"the fee is too high can you waive it", "en-US", nil, want{absent: dialog.IntentDispute}},
+		{"the debt was discharged in my bankruptcy", "en-US", nil, want{intent: dialog.IntentBankruptcy, absent: dialog.IntentDispute}},
+		{"你们算错了，账单有问题", "zh-CN", nil, want{intent: dialog.IntentDispute}},
+		{"这个钱是我前夫借的", "zh-CN", nil, want{intent: dialog.IntentDispute}},
+		{"利息有点高 能不能减点", "zh-CN", nil, want{absent: dialog.IntentDispute}},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
 			p, err := r.Understand(context.Background(), Request{Text: tt.text, Locale: tt.locale, Today: today, Stage: dialog.StageIntent, Names: tt.names})
