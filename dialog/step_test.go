@@ -888,3 +888,33 @@ func TestPaidClaimIsADispute(t *testing.T) {
 		})
 	}
 }
+
+// A stop request heard before verification is read back once the speaker
+// is verified; anything but a no or a new request keeps it, and it is
+// saved.
+func TestPendingCeaseStands(t *testing.T) {
+	a := acctUS()
+	for _, tt := range []struct {
+		name   string
+		answer Parse
+		cease  bool
+	}{
+		{"yes", Parse{Intent: IntentAffirm}, true},
+		{"unclear", Parse{Intent: IntentUnknown}, true},
+		{"no", Parse{Intent: IntentDeny}, false},
+		{"a way to pay", Parse{Intent: IntentPromise, Date: today.AddDays(3)}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _ := run(t, a, start(), msg(Parse{Intent: IntentCease}))
+			st, r := Step(testFlow(), a, st, dobOf(a))
+			if !slices.Contains(kinds(r), ActConfirmCease) {
+				t.Fatalf("acts after verification %v", kinds(r))
+			}
+			_, r = Step(testFlow(), a, st, msg(tt.answer))
+			saved := slices.ContainsFunc(r.Statements, func(s Statement) bool { return s.Kind == StatementCease })
+			if saved != tt.cease || (tt.cease && (r.Outcome == nil || r.Outcome.Type != OutcomeCease)) {
+				t.Fatalf("cease saved %v, want %v: %+v", saved, tt.cease, r)
+			}
+		})
+	}
+}
