@@ -241,12 +241,12 @@ func compileParty() (*partyReader, error) {
 	g = newGate(nil, zrelWords...)
 	add(&pr.zhThird, false,
 		`我(?:是|系)(?:(?:他|她|ta|Ⓝ)+的?|\p{Han}{1,3}的)`+cl+`{0,3}?`+zrel,
-		`(?:他|她|Ⓝ)(?:是|系)我(?:的)?`+zrel,
-		`(?:是|系)?我(?:的)?`+zrel+`的?(?:手机|电话|号码|号)`,
+		`(?:他|她|Ⓝ)(?:是|系)(?:我|我们)(?:的|家|们家|公司|单位|店|厂|班)?(?:的)?`+zrel,
+		`(?:是|系)?我(?:的|家|们家)?`+zrel+`的?(?:手机|电话|号码|号)`,
 		`(?:问|问问|问下|问一下)(?:我)?(?:的)?`+zrel,
 		`(?:账|钱|贷款|债|欠款)是我(?:的)?`+zrel, `我(?:的)?`+zrel+`借的`,
 		// Through the speaker's own relation: 我儿子的欠款, 替我老公问.
-		`我(?:的)?`+zrel+`的?(?:欠款|贷款|账|债|钱|账单|借款)`, `(?:替|帮|代)我(?:的)?`+zrel,
+		`我(?:的)?`+zrel+`的?(?:欠款|贷款|账|债|钱|账单|借款|事)`, `(?:替|帮|代)我(?:的)?`+zrel,
 	)
 	// A role without whose it is, which a borrower does not say of
 	// themselves (我是房东, 我系佢室友), and the holder named as "this
@@ -258,7 +258,11 @@ func compileParty() (*partyReader, error) {
 	g = newGate(nil, z.ArticleRoles...)
 	add(&pr.zhThird, false, `我(?:是|系)(?:这|那)?(?:个|位)?`+alt(z.ArticleRoles))
 	g = newGate(nil, z.Someone...)
-	add(&pr.zhThird, false, alt(z.Someone)+cl+`{0,3}?`+alt(z.Absent))
+	add(&pr.zhThird, false, alt(z.Someone)+cl+`{0,3}?`+alt(z.Absent), alt(z.Someone)+`(?:是|系)我(?:的|家)?`+zrel)
+	// The holder's identity data given as theirs (她身份证后四位是, 他生日):
+	// whoever she is, the speaker is not her.
+	g = newGate(nil, z.IdentityData...)
+	add(&pr.zhThird, false, `(?:他|她|ta|Ⓝ)(?:的)?`+alt(z.IdentityData))
 	g = newGate(nil, zhName)
 	add(&pr.zhThird, false,
 		`Ⓝ`+cl+`{0,3}?`+alt(z.Absent),

@@ -104,6 +104,16 @@ func TestRightsAndParty(t *testing.T) {
 		{"this number was reassigned to me", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		{"you must be looking for someone else", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		{"这号码我刚办的", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		// The holder as the speaker's relation in more words, the holder's
+		// identity data given as theirs, the holder gone or in custody.
+		{"我闺女的事我来处理 她身份证后四位是053X", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"刘青是我家那口子", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"她是我们公司员工", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"这是我们家孩子的电话 孩子在上学", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"你说的这个人是我老婆", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"他进去了 出不来", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"我家孩子上学要钱 这个月紧", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
+		{"我的生日是1990年3月8日", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
 		// Represented, in other words than the lexicon's.
 		{"I've retained counsel", "en-US", nil, want{intent: dialog.IntentAttorney}},
 		{"contact my law firm, Smith & Jones", "en-US", nil, want{intent: dialog.IntentAttorney}},
