@@ -452,6 +452,10 @@ func (a *analysis) result() dialog.Parse {
 			}
 		}
 	}
+	unsureDate := false
+	if posDate != nil {
+		posDate, unsureDate = a.pickDate(posDate)
+	}
 	negated := false
 	switch {
 	case posDate != nil:
@@ -470,6 +474,9 @@ func (a *analysis) result() dialog.Parse {
 	}
 	p.Name = a.name
 	has := &a.has
+	if a.ownsAmount() {
+		has[iHaving] = true
+	}
 	if has[iHaving] {
 		// "$12 in my account", 就剩15块: what they have is not an offer.
 		has[iHardship] = true
@@ -510,6 +517,12 @@ func (a *analysis) result() dialog.Parse {
 		has[iPayNow] = true // "I'll pay 250.50 right now", 现在能先还888
 	}
 
+	if has[iAbuse] && !a.insulted() && (posDate != nil || posAmt != nil || len(p.Parts) > 0 || has[iPromise] || has[iPayNow] || has[iPlan]) {
+		// "wtf is wrong with yall its been like 10 days chill. friday":
+		// swearing with no insult, next to a way to pay, is venting.
+		has[iAbuse] = false
+	}
+
 	// Intents implied by slots.
 	derive := func(i intentID) {
 		if !has[i] {
@@ -531,6 +544,9 @@ func (a *analysis) result() dialog.Parse {
 	}
 	if negated {
 		derive(iCannotPay)
+	}
+	if unsureDate && !has[iPlan] && !has[iExtension] && !has[iCallbackLater] && !has[iAlreadyPaid] && !has[iHardship] {
+		derive(iPromise) // several dates, none clearly meant: the bot asks which
 	}
 
 	var buf [iCount]intentID
@@ -691,6 +707,175 @@ func (a *analysis) window(x, from, to int) (int, int) {
 func (a *analysis) hasExtra(k extraKind) bool {
 	for i := range a.extras {
 		if a.extras[i].kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// pickDate chooses the date to pay by when a message names several that
+// differ ("i start a new job monday, can i pay the 4th", 双十一那会儿花超了
+// 下个月初还): the last one after a self-correction ("oh wait", 不对);
+// else the only one a word of paying stands next to. With neither, it
+// returns nil and unsure: the bot asks for the date rather than guess.
+// first is the date result() chose (the first one).
+func (a *analysis) pickDate(first *mention) (*mention, bool) {
+	if a.req.Stage == dialog.StageVerify {
+		return first, false
+	}
+	var dates [8]*mention
+	n := 0
+	var prevEnd = -1
+	distinct := false
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mDate || m.negated {
+			continue
+		}
+		if n > 0 && m.start == prevEnd {
+			dates[n-1] = m // "Friday the 4th": one day, named twice
+			prevEnd = m.end
+			continue
+		}
+		if n == len(dates) {
+			break
+		}
+		if n > 0 && m.date != dates[0].date {
+			distinct = true
+		}
+		dates[n], prevEnd = m, m.end
+		n++
+	}
+	if !distinct {
+		return first, false
+	}
+	corr := -1
+	for x := range a.hits {
+		if a.hits[x].intent == iCorrect && a.hits[x].end > corr {
+			corr = a.hits[x].end
+		}
+	}
+	if corr >= 0 {
+		var last *mention
+		for _, m := range dates[:n] {
+			if m.start >= corr {
+				last = m
+			}
+		}
+		if last != nil {
+			return last, false
+		}
+	}
+	var anchored *mention
+	for _, m := range dates[:n] {
+		if a.payNear(m) {
+			if anchored != nil && anchored.date != m.date {
+				return nil, true
+			}
+			anchored = m
+		}
+	}
+	if anchored != nil {
+		return anchored, false
+	}
+	return nil, true
+}
+
+// payNear reports whether a word of paying (or a promise phrase) stands
+// next to m in its clause: up to three tokens before it ("can i pay the
+// 4th") or two after (下个月初还).
+func (a *analysis) payNear(m *mention) bool {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.intent != iPayWord && h.intent != iPromise && h.intent != iPayNow {
+			continue
+		}
+		if h.end <= m.start && m.start-h.end <= 3 && !a.breakIn(h.end, m.start) {
+			return true
+		}
+		if h.start >= m.end && h.start-m.end <= 2 && !a.breakIn(m.end, h.start) {
+			return true
+		}
+	}
+	return false
+}
+
+// breakIn reports a clause break among the tokens [from, to).
+func (a *analysis) breakIn(from, to int) bool {
+	for k := from; k < to && k < len(a.flags); k++ {
+		if a.flags[k]&fBreak != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ownsAmount reports an amount the borrower says they have, not one they
+// offer: "$12 left", 余额3块5, 零钱12, 两千块收入.
+func (a *analysis) ownsAmount() bool {
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount {
+			continue
+		}
+		if m.end < len(a.toks) {
+			rest := a.text[a.toks[m.end].start:]
+			if hasPrefixAny(rest, "收入", "的收入") {
+				return true
+			}
+			if strings.HasPrefix(rest, "left") && m.start > 0 {
+				// "i have $12 left", "only got 20 left"
+				before := strings.TrimRight(a.text[:a.toks[m.start].start], " ")
+				if hasSuffixAny(before, "have", "got", "only", "have only", "has") {
+					return true
+				}
+			}
+		}
+		if m.start > 0 {
+			before := a.text[:a.toks[m.start].start]
+			if hasSuffixAny(strings.TrimRight(before, " "), "余额", "零钱", "余额只有", "零钱只有", "余额就", "零钱就") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// insulted reports an abuse phrase that is not mere swearing: an insult
+// ("fuck you", 傻逼), not an expletive ("wtf", 妈的).
+func (a *analysis) insulted() bool {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off || h.intent != iAbuse {
+			continue
+		}
+		covered := false
+		for y := range a.hits {
+			g := &a.hits[y]
+			if !g.off && g.intent == iExpletive && g.start <= h.start && g.end >= h.end {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefixAny(s string, ps ...string) bool {
+	for _, p := range ps {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSuffixAny(s string, ps ...string) bool {
+	for _, p := range ps {
+		if strings.HasSuffix(s, p) {
 			return true
 		}
 	}
