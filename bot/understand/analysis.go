@@ -40,6 +40,7 @@ type mention struct {
 	id         string
 	weak       bool // a bare number taken as an amount
 	negated    bool
+	week       bool // a date that names a week ("next week", 下周)
 }
 
 // Token flags used by negation scope.
@@ -459,7 +460,7 @@ func (a *analysis) result() dialog.Parse {
 	negated := false
 	switch {
 	case posDate != nil:
-		p.Date = posDate.date
+		p.Date, p.Week = posDate.date, posDate.week
 	case negDate != nil:
 		p.Date, negated = negDate.date, true
 	}
@@ -485,6 +486,13 @@ func (a *analysis) result() dialog.Parse {
 		p.Amount = compliance.Money{}
 	} else if parts := a.findParts(); len(parts) > 0 {
 		p.Parts = parts
+		has[iPlan] = true
+		p.Amount, p.Date = compliance.Money{}, compliance.Date{}
+		posAmt, posDate = nil, nil
+	}
+	if !has[iHaving] && a.unclearSchedule(p.Parts) {
+		// Better to ask for each payment than to read back a guess.
+		p.Unclear, p.Parts = true, nil
 		has[iPlan] = true
 		p.Amount, p.Date = compliance.Money{}, compliance.Date{}
 		posAmt, posDate = nil, nil
@@ -876,6 +884,86 @@ func hasPrefixAny(s string, ps ...string) bool {
 func hasSuffixAny(s string, ps ...string) bool {
 	for _, p := range ps {
 		if strings.HasSuffix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// unclearSchedule reports a proposal of several payments that was not
+// read whole: an amount, a share or "the rest" that no payment took, or
+// more dates than payments ("300 today and the rest next friday. not
+// this friday the one after", 剩下的2000分两次 12月14号跟12月28号).
+func (a *analysis) unclearSchedule(parts []dialog.Part) bool {
+	switch a.req.Stage {
+	case dialog.StageVerify, dialog.StageConfirm:
+		if len(parts) == 0 {
+			return false
+		}
+	}
+	if a.req.Expect == dialog.ExpectDate || a.req.Expect == dialog.ExpectAmount || a.req.Expect == dialog.ExpectIdentity {
+		return false
+	}
+	items, shares := 0, 0
+	// the distinct days named ("Friday the 27th" is one, and so is a
+	// day said twice)
+	var days [8]compliance.Date
+	dates := 0
+	addDay := func(d compliance.Date) {
+		for _, x := range days[:dates] {
+			if x == d {
+				return
+			}
+		}
+		if dates < len(days) {
+			days[dates] = d
+			dates++
+		}
+	}
+	for x := range a.ments {
+		m := &a.ments[x]
+		switch {
+		case m.negated:
+		case m.kind == mAmount:
+			if !a.restBefore(m.start) {
+				items++
+			}
+		case m.kind == mDate:
+			if x+1 < len(a.ments) && a.ments[x+1].kind == mDate && a.ments[x+1].start == m.end {
+				continue // "Friday the 4th": the second names the day
+			}
+			addDay(m.date)
+		}
+	}
+	for i := range a.extras {
+		switch a.extras[i].kind {
+		case xRest, xFrac:
+			items++
+			shares++
+		case xNow:
+			addDay(a.today)
+		}
+	}
+	if len(parts) == 0 {
+		return shares > 0 && items >= 2 && dates >= 1
+	}
+	used, recurring := 0, false
+	for _, pt := range parts {
+		if pt.Amount.Minor > 0 || pt.Den > 0 || pt.Rest {
+			used++
+		}
+		if pt.Every > 0 {
+			recurring = true
+		}
+	}
+	return items > used || (!recurring && dates > len(parts))
+}
+
+// restBefore reports "the rest" right before token i (剩下的700: the
+// rest, stated).
+func (a *analysis) restBefore(i int) bool {
+	for x := range a.extras {
+		if e := &a.extras[x]; e.kind == xRest && i-e.end <= 1 && i >= e.end {
 			return true
 		}
 	}

@@ -339,7 +339,7 @@ func (a *analysis) pair(mode pairMode) ([]partB, int, int) {
 			cur.mark(x.start, x.end, a)
 			lastDate = true
 		case xEvery:
-			if cur.p.Every > 0 || (!cur.amt && !nextIsAmount() && x.n == 0) {
+			if cur.p.Every > 0 || (!cur.amt && !nextIsAmount() && x.n == 0 && !a.eachAfter(x.end)) {
 				continue // "I get paid every other Friday": no amount goes with it
 			}
 			if cur.amt && cur.dated && nextIsAmount() {
@@ -421,4 +421,26 @@ func (r *Rules) weekdayWord(w string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// eachAfter reports an amount after token i said to be paid each time
+// ("every 2 weeks then, starting friday, 200 each", 每次300): the
+// cadence before it is that amount's.
+func (a *analysis) eachAfter(i int) bool {
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || m.start < i {
+			continue
+		}
+		if m.end < len(a.toks) {
+			switch a.toks[m.end].text {
+			case "each", "apiece", "per":
+				return true
+			}
+		}
+		if m.start >= 2 && a.toks[m.start-2].r == '每' && (a.toks[m.start-1].r == '次' || a.toks[m.start-1].r == '期') {
+			return true
+		}
+	}
+	return false
 }

@@ -860,10 +860,10 @@ func (a *analysis) relDate(i int) (mention, bool) {
 						return a.dateMention(a.nextWeek(wd), e2+1)
 					}
 				}
-				return a.dateMention(a.today.AddDays(7), e)
+				return a.weekMention(a.today.AddDays(7), e)
 			}
 			if e2, _, ok := r.roleAt(toks, e, roleWeekUnit); ok {
-				return a.dateMention(a.today.AddDays(7), e2)
+				return a.weekMention(a.today.AddDays(7), e2)
 			}
 		}
 	}
@@ -884,11 +884,11 @@ func (a *analysis) relDate(i int) (mention, bool) {
 		}
 	}
 	if e, wd, ok := r.roleAt(toks, i, roleWeekday); ok {
-		return a.dateMention(a.upcoming(int(wd)), e)
+		return a.dateMention(a.bareWeekday(int(wd)), e)
 	}
 	if e, _, ok := r.roleAt(toks, i, roleWkPrefix); ok {
 		if wd, ok := a.zhWeekday(e); ok {
-			return a.dateMention(a.upcoming(wd), e+1)
+			return a.dateMention(a.bareWeekday(wd), e+1)
 		}
 	}
 	// end of month; 月底; 下个月底
@@ -1304,4 +1304,21 @@ func (a *analysis) dateSaid(d compliance.Date) bool {
 		}
 	}
 	return false
+}
+
+// weekMention is a date that names a whole week ("next week", 下周).
+func (a *analysis) weekMention(d compliance.Date, end int) (mention, bool) {
+	return mention{kind: mDate, date: d, end: end, week: true}, true
+}
+
+// bareWeekday resolves a weekday said alone: inside the week the bot read
+// back (Request.Week: "下周还清", then "周三"), else the next one.
+func (a *analysis) bareWeekday(wd int) compliance.Date {
+	if w := a.req.Week; !w.IsZero() {
+		monday := w.AddDays(-monIndex(int(w.Time().Weekday())))
+		if d := monday.AddDays(monIndex(wd)); !d.Before(a.today) {
+			return d
+		}
+	}
+	return a.upcoming(wd)
 }
