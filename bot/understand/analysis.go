@@ -419,6 +419,19 @@ func (a *analysis) order(dst []intentID) []intentID {
 // result turns the analysis into a dialog.Parse.
 func (a *analysis) result() dialog.Parse {
 	p := dialog.Parse{Source: Source, Sentiment: "neutral"}
+	a.dropRestated()
+	if (a.has[iHardship] || a.topic > 0) && !a.paySaid() {
+		// "我爸癌症在化疗 每个月药费七八千", "1.2万对我现在就是天文数字",
+		// "Why is my balance 1250.50? I only borrowed 1000.": with a
+		// hardship or a question and no word of paying, the figures
+		// describe it; they offer nothing. (A date still may: 这个月实在
+		// 没钱，下个月5号吧.)
+		for x := range a.ments {
+			if m := &a.ments[x]; m.kind == mAmount {
+				m.kind = mNone
+			}
+		}
+	}
 	var posDate, negDate, posAmt, negAmt, inst *mention
 	for x := range a.ments {
 		m := &a.ments[x]
@@ -490,7 +503,15 @@ func (a *analysis) result() dialog.Parse {
 		p.Amount, p.Date = compliance.Money{}, compliance.Date{}
 		posAmt, posDate = nil, nil
 	}
-	if !has[iHaving] && a.unclearSchedule(p.Parts) {
+	if !has[iHaving] && len(p.Parts) == 0 && posAmt != nil {
+		if m, unsure := a.pickAmount(posAmt); unsure {
+			p.Unclear = true // two amounts and one payment: ask, don't guess
+		} else if m != posAmt {
+			posAmt = m
+			p.Amount = compliance.Money{Minor: m.minor, Currency: m.cur}
+		}
+	}
+	if !has[iHaving] && (p.Unclear || a.unclearSchedule(p.Parts)) {
 		// Better to ask for each payment than to read back a guess.
 		p.Unclear, p.Parts = true, nil
 		has[iPlan] = true
@@ -759,7 +780,7 @@ func (a *analysis) pickDate(first *mention) (*mention, bool) {
 	}
 	corr := -1
 	for x := range a.hits {
-		if a.hits[x].intent == iCorrect && a.hits[x].end > corr {
+		if a.hits[x].intent == iCorrect && !a.hits[x].off && a.hits[x].end > corr {
 			corr = a.hits[x].end
 		}
 	}
@@ -795,7 +816,7 @@ func (a *analysis) pickDate(first *mention) (*mention, bool) {
 func (a *analysis) payNear(m *mention) bool {
 	for x := range a.hits {
 		h := &a.hits[x]
-		if h.intent != iPayWord && h.intent != iPromise && h.intent != iPayNow {
+		if h.off || (h.intent != iPayWord && h.intent != iPromise && h.intent != iPayNow) {
 			continue
 		}
 		if h.end <= m.start && m.start-h.end <= 3 && !a.breakIn(h.end, m.start) {
@@ -941,14 +962,19 @@ func (a *analysis) unclearSchedule(parts []dialog.Part) bool {
 			items++
 			shares++
 		case xNow:
-			addDay(a.today)
+			if dates == 0 {
+				addDay(a.today) // "马上还" after 15号 is "then, at once"
+			}
 		}
 	}
 	if len(parts) == 0 {
 		return shares > 0 && items >= 2 && dates >= 1
 	}
 	used, recurring := 0, false
-	for _, pt := range parts {
+	for i, pt := range parts {
+		if pt.Rest && i < len(parts)-1 {
+			return true // "the rest" is what is left after every other payment
+		}
 		if pt.Amount.Minor > 0 || pt.Den > 0 || pt.Rest {
 			used++
 		}
@@ -964,6 +990,71 @@ func (a *analysis) unclearSchedule(parts []dialog.Part) bool {
 func (a *analysis) restBefore(i int) bool {
 	for x := range a.extras {
 		if e := &a.extras[x]; e.kind == xRest && i-e.end <= 1 && i >= e.end {
+			return true
+		}
+	}
+	return false
+}
+
+// pickAmount chooses the amount of a single payment when a message names
+// several that differ ("1.2k is too much at once, can i pay 400 friday",
+// 两千五是吧 今天转一千): the only one a word of paying stands next to.
+// With none or several, it returns unsure.
+func (a *analysis) pickAmount(first *mention) (*mention, bool) {
+	if a.req.Stage == dialog.StageVerify || a.req.Expect == dialog.ExpectAmount {
+		return first, false
+	}
+	distinct := false
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind == mAmount && !m.negated && m.minor != first.minor && !a.restBefore(m.start) {
+			distinct = true
+		}
+	}
+	if !distinct {
+		return first, false
+	}
+	var anchored *mention
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || m.negated || !a.payNear(m) {
+			continue
+		}
+		if anchored != nil && anchored.minor != m.minor {
+			return nil, true
+		}
+		anchored = m
+	}
+	if anchored == nil {
+		return nil, true
+	}
+	return anchored, false
+}
+
+// dropRestated drops amounts the borrower restates or weighs rather than
+// offers: "1.2k is too much at once", 两千五是吧.
+func (a *analysis) dropRestated() {
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || m.end >= len(a.toks) || a.payNear(m) {
+			continue
+		}
+		rest := a.text[a.toks[m.end].start:]
+		if hasPrefixAny(rest, "是吧", "对吧", "是吗", "对吗", "is too much", "too much", "is a lot", "is way too much", "太多", "太高", "对我") {
+			m.kind = mNone
+		}
+	}
+}
+
+// paySaid reports a word of paying, or an offer, anywhere in the message.
+func (a *analysis) paySaid() bool {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off {
+			continue
+		}
+		switch h.intent {
+		case iPayWord, iPromise, iPayNow, iPlan, iExtension:
 			return true
 		}
 	}
