@@ -21,6 +21,7 @@ import (
 	"github.com/collectagent/collectagent/bot/llm"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/internal/fielderr"
 	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store/sqlite"
@@ -325,7 +326,7 @@ func (cfg *Config) validate() error {
 		}
 	}
 	if err := cfg.Web.Validate(); err != nil {
-		msgs = append(msgs, strings.TrimPrefix(err.Error(), web.ErrBadConfig.Error()+": "))
+		msgs = append(msgs, fielderr.Messages(err)...)
 	}
 	if err := dialog.ValidatePolicy(cfg.Bot.DefaultPolicy); err != nil {
 		msgs = append(msgs, "bot.default_policy: "+err.Error())
@@ -338,7 +339,7 @@ func (cfg *Config) validate() error {
 	msgs = append(msgs, llmConfigErrors(cfg.LLM)...)
 	msgs = append(msgs, handoff.SettingsErrors(cfg.NATS, cfg.Handoff)...)
 	if err := cfg.Retention.Config.Validate(); err != nil {
-		msgs = append(msgs, strings.TrimPrefix(err.Error(), retention.ErrConfig.Error()+": "))
+		msgs = append(msgs, fielderr.Messages(err)...)
 	}
 	if len(msgs) > 0 {
 		return fmt.Errorf("%w: %s", errConfig, strings.Join(msgs, "; "))
