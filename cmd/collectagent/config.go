@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -291,20 +290,7 @@ func setFlags(fs *flag.FlagSet, apply map[string]func(string)) {
 	})
 }
 
-var configValidate = func() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" {
-			return ""
-		}
-		if name == "" {
-			return f.Name
-		}
-		return name
-	})
-	return v
-}()
+var configValidate = fielderr.NewValidator("yaml")
 
 // validate checks cfg after every override; errors name the field by its
 // YAML path ("web.token_secret").
@@ -313,17 +299,11 @@ func (cfg *Config) validate() error {
 	cfg.Web = cfg.Web.WithDefaults()
 	var msgs []string
 	if err := configValidate.Struct(cfg); err != nil {
-		var ves validator.ValidationErrors
-		if !errors.As(err, &ves) {
+		fields, ok := fielderr.FromValidator(err, "", describe)
+		if !ok {
 			return fmt.Errorf("%w: %w", errConfig, err)
 		}
-		for _, fe := range ves {
-			ns := fe.Namespace()
-			if _, rest, ok := strings.Cut(ns, "."); ok {
-				ns = rest
-			}
-			msgs = append(msgs, ns+": "+describe(fe))
-		}
+		msgs = append(msgs, fielderr.Messages(fielderr.Join(fields))...)
 	}
 	if err := cfg.Web.Validate(); err != nil {
 		msgs = append(msgs, fielderr.Messages(err)...)
@@ -371,20 +351,10 @@ func llmConfigErrors(c llm.Config) []string {
 }
 
 func describe(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required":
-		return "is required"
-	case "url":
+	if fe.Tag() == "url" {
 		return "must be a URL, e.g. postgres://user:pass@host/db"
-	case "oneof":
-		return "must be one of: " + strings.Join(strings.Fields(fe.Param()), ", ")
-	case "min":
-		return "must be at least " + fe.Param()
-	case "max":
-		return "must be at most " + fe.Param()
-	default:
-		return "fails " + fe.Tag() + " " + fe.Param()
 	}
+	return fielderr.Describe(fe)
 }
 
 // newLogger builds the process logger; it never logs message text, and
@@ -404,14 +374,8 @@ func (cfg *Config) newLogger(w io.Writer) *slog.Logger {
 // validateStore checks only what opening the store needs (import).
 func (cfg *Config) validateStore() error {
 	if err := configValidate.StructPartial(cfg, "Data", "DatabaseURL", "LogLevel", "LogFormat", "SQLite"); err != nil {
-		var ves validator.ValidationErrors
-		if errors.As(err, &ves) && len(ves) > 0 {
-			fe := ves[0]
-			ns := fe.Namespace()
-			if _, rest, ok := strings.Cut(ns, "."); ok {
-				ns = rest
-			}
-			return fmt.Errorf("%w: %s: %s", errConfig, ns, describe(fe))
+		if fields, ok := fielderr.FromValidator(err, "", describe); ok && len(fields) > 0 {
+			return fmt.Errorf("%w: %w", errConfig, fields[0])
 		}
 		return fmt.Errorf("%w: %w", errConfig, err)
 	}

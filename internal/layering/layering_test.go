@@ -63,7 +63,7 @@ var table = []rule{
 	{pkg: "logmask"},
 	{pkg: "redact"},
 	{pkg: "ratelimit"},
-	{pkg: "internal/fielderr"},
+	{pkg: "internal/fielderr", ext: []string{"github.com/go-playground/validator/"}},
 	{pkg: "compliance", ext: []string{"golang.org/x/text/"}, deny: join(transports, drivers)},
 	{pkg: "compliance/internal/...", ext: []string{"*"}}, // table generator, run by go generate
 	{pkg: "dialog", may: []string{"compliance"}, deny: join(transports, drivers), denyDirect: noIO},
@@ -75,7 +75,7 @@ var table = []rule{
 	{pkg: "store/postgres", may: []string{"store", "store/internal/..."}, ext: []string{"github.com/jackc/pgx/", "github.com/pressly/goose/"}, deny: transports},
 	{pkg: "store/storetest", may: []string{"store"}},
 	{pkg: "audit", may: []string{"compliance", "store"}, deny: join(transports, drivers)},
-	{pkg: "accounts", may: []string{"compliance", "store"}, ext: []string{"github.com/go-playground/validator/"}, deny: join(transports, drivers)},
+	{pkg: "accounts", may: []string{"compliance", "internal/fielderr", "store"}, ext: []string{"github.com/go-playground/validator/"}, deny: join(transports, drivers)},
 
 	// The conversation runtime: no transport, no storage details.
 	{pkg: "bot", may: []string{"audit", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "handoff/packet", "logmask", "prompts", "redact", "store"}, deny: join(transports, drivers)},
