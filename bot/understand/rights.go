@@ -283,7 +283,7 @@ func without(p dialog.Parse, i dialog.Intent) dialog.Parse {
 
 var (
 	phoneRe    = regexp.MustCompile(`\+?\d[\d\-\s().]{6,}\d`)
-	enLawyerRe = regexp.MustCompile(`(?i)\b(?:attorney|lawyer|counsel)(?:'s name)?(?:\s+is|\s*[,:]|\s+named|\s+called)?\s+((?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
+	enLawyerRe = regexp.MustCompile(`\b(?i:attorney|lawyer|counsel)(?:'s name)?(?:\s+is|\s*[,:]|\s+named|\s+called)?\s+((?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
 	enNameIsRe = regexp.MustCompile(`\b(?:his|her|their) name is\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
 	enLawyerIs = regexp.MustCompile(`\b(?:[Mm]y|[Oo]ur) (?:attorney|lawyer),?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
 	zhFirmRe   = regexp.MustCompile(`[\p{Han}]{2,10}律师事务所`)
@@ -291,7 +291,8 @@ var (
 )
 
 // attorneyDetails picks what a message gives about the attorney: a name
-// and a phone number ("My lawyer is David Osei, 312-555-0177";
+// (capitalised: "counsel, do not contact me" names nobody) and a phone
+// number ("My lawyer is David Osei, 312-555-0177";
 // "张律师，电话13600001111"); "" when it gives neither.
 func attorneyDetails(raw string) string {
 	var parts []string

@@ -118,6 +118,8 @@ func TestRightsAndParty(t *testing.T) {
 		{"I've retained counsel", "en-US", nil, want{intent: dialog.IntentAttorney}},
 		{"contact my law firm, Smith & Jones", "en-US", nil, want{intent: dialog.IntentAttorney}},
 		{"I'm not represented, I'll pay friday", "en-US", nil, want{absent: dialog.IntentAttorney}},
+		{"im lawyered up, my atty will call you", "en-US", nil, want{intent: dialog.IntentAttorney}},
+		{"I am represented by counsel, do not contact me directly", "en-US", nil, want{intent: dialog.IntentAttorney, absent: dialog.IntentCease}},
 		{"这事我交给律所处理了", "zh-CN", nil, want{intent: dialog.IntentAttorney}},
 		// Disputes: settled, time-barred, a wrong balance, never received,
 		// someone else's, charges never agreed to; not a plea for a waiver.
