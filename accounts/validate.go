@@ -1,14 +1,13 @@
 package accounts
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/collectagent/collectagent/internal/fielderr"
 	"github.com/go-playground/validator/v10"
 )
 
@@ -17,17 +16,7 @@ import (
 var validate = newValidator()
 
 func newValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			return ""
-		}
-		if name == "" {
-			return f.Name
-		}
-		return name
-	})
+	v := fielderr.NewValidator("json")
 	// idlast4: the last four characters of an ID number; Chinese resident
 	// ID numbers may end in X.
 	must(v.RegisterValidation("idlast4", func(fl validator.FieldLevel) bool {
@@ -92,61 +81,26 @@ func validateStruct(s any) error {
 	if err == nil {
 		return nil
 	}
-	var ves validator.ValidationErrors
-	if !errors.As(err, &ves) {
+	fields, ok := fielderr.FromValidator(err, "", describe)
+	if !ok {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	out := &ValidationError{}
-	for _, fe := range ves {
-		// Namespace starts with the Go type name; drop it.
-		ns := fe.Namespace()
-		if _, rest, ok := strings.Cut(ns, "."); ok {
-			ns = rest
-		}
-		out.Fields = append(out.Fields, FieldError{Field: ns, Message: describe(fe)})
+	for _, f := range fields {
+		out.Fields = append(out.Fields, FieldError{Field: f.Field, Message: f.Problem})
 	}
 	return out
 }
 
-// describe says in words what a validation tag wants.
+// describe says in words what this package's own tags want, and the
+// standard ones as fielderr does.
 func describe(fe validator.FieldError) string {
-	p := fe.Param()
 	switch fe.Tag() {
-	case "required":
-		return "is required"
-	case "required_without":
-		return "is required when " + p + " is empty"
-	case "datetime":
-		return "must be a date YYYY-MM-DD"
-	case "oneof":
-		return "must be one of: " + strings.Join(strings.Fields(p), ", ")
-	case "email":
-		return "must be an email address"
-	case "e164":
-		return "must be a phone number in E.164 form, e.g. +13125550100"
-	case "iso4217":
-		return "must be an ISO 4217 currency code, e.g. USD or CNY"
-	case "timezone":
-		return "must be an IANA time zone, e.g. America/Chicago or Asia/Shanghai"
 	case "idlast4":
 		return "must be the last 4 characters of an ID: 4 digits, the last may be X"
 	case "cents":
 		return "must be an amount with at most two decimals"
-	case "gt":
-		return "must be greater than " + p
-	case "min":
-		if fe.Kind() == reflect.String || fe.Kind() == reflect.Slice {
-			return "must have at least " + p + " characters or items"
-		}
-		return "must be at least " + p
-	case "max":
-		if fe.Kind() == reflect.String || fe.Kind() == reflect.Slice {
-			return "must have at most " + p + " characters or items"
-		}
-		return "must be at most " + p
-	case "printascii":
-		return "must be printable ASCII"
 	default:
-		return "fails " + fe.Tag()
+		return fielderr.Describe(fe)
 	}
 }

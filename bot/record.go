@@ -147,12 +147,12 @@ func (r *record) outcome(o dialog.Outcome, createdBy string) error {
 		r.c.Promises = append(r.c.Promises, store.Promise{
 			ID: newID("p"), AccountID: conv.AccountID, DebtID: conv.DebtID, ConversationID: conv.ID,
 			AmountMinor: o.Amount.Minor, Currency: o.Amount.Currency, DueDate: due.String(),
-			Status: "open", CreatedBy: createdBy, CreatedAt: r.now.UTC(),
+			Status: store.DealOpen, CreatedBy: createdBy, CreatedAt: r.now.UTC(),
 		})
 	case dialog.OutcomePlan:
 		pl := store.Plan{
 			ID: newID("l"), AccountID: conv.AccountID, DebtID: conv.DebtID, ConversationID: conv.ID,
-			Currency: o.Amount.Currency, Status: "open", CreatedBy: createdBy, CreatedAt: r.now.UTC(),
+			Currency: o.Amount.Currency, Status: store.DealOpen, CreatedBy: createdBy, CreatedAt: r.now.UTC(),
 		}
 		for _, in := range o.Installments {
 			pl.TotalMinor += in.Amount.Minor

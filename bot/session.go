@@ -510,7 +510,7 @@ func (s *Session) commit(ctx context.Context, prep func() (Output, *store.TurnCo
 		if err != nil {
 			return Output{}, fmt.Errorf("commit turn: %w", err)
 		}
-		s.applied(*c)
+		s.applied(*c, out.Replies)
 		s.publish(ctx, *c)
 		out.Status = s.Status()
 		return out, nil
@@ -678,7 +678,10 @@ func (s *Session) say(ctx context.Context, r *record, act dialog.Act, stage dial
 }
 
 // applied moves the session to the state a successful commit recorded.
-func (s *Session) applied(c store.TurnCommit) {
+// replies are the commit's replies, built in this process: their names
+// and acts are taken from them rather than decoded again from the turns'
+// meta.
+func (s *Session) applied(c store.TurnCommit, replies []Reply) {
 	s.conv = c.Conversation
 	if s.pending != nil {
 		s.state, s.pending = *s.pending, nil
@@ -693,7 +696,7 @@ func (s *Session) applied(c store.TurnCommit) {
 		if t.MessageID != "" {
 			s.seen[t.MessageID] = true
 		}
-		s.history = append(s.history, Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq, Act: turnAct(t)})
+		s.history = append(s.history, historyReply(t, replies))
 	}
 	if n := len(c.Audit); n > 0 {
 		rec := auditRecord(c.Audit[n-1])
@@ -787,6 +790,17 @@ func TurnName(t store.Turn) string {
 	}
 	_ = json.Unmarshal(t.Meta, &m)
 	return m.Name
+}
+
+// historyReply is turn t as the session's history keeps it, named and
+// with its act from the reply of the same sequence when one is given.
+func historyReply(t store.Turn, replies []Reply) Reply {
+	for _, r := range replies {
+		if r.Seq == t.Seq {
+			return Reply{From: t.From, Name: r.Name, Text: t.Text, Seq: t.Seq, Act: r.Act}
+		}
+	}
+	return Reply{From: t.From, Name: TurnName(t), Text: t.Text, Seq: t.Seq, Act: turnAct(t)}
 }
 
 // turnAct is the act a bot's turn rendered (empty for anyone else's).

@@ -153,7 +153,6 @@ const (
 	ReasonDeceased       = "deceased"
 	ReasonMisunderstood  = "misunderstood"
 	ReasonOffPolicy      = "off_policy"
-	ReasonAlreadyPaid    = "already_paid"
 )
 
 // Reasons of outcomes that are not escalations.
@@ -171,7 +170,7 @@ const (
 var allEscalationReasons = []string{
 	ReasonHumanRequested, ReasonDispute, ReasonHardship, ReasonDistress, ReasonAbuse,
 	ReasonComplaint, ReasonAttorney, ReasonBankruptcy, ReasonDeceased,
-	ReasonMisunderstood, ReasonOffPolicy, ReasonAlreadyPaid,
+	ReasonMisunderstood, ReasonOffPolicy,
 }
 
 // EscalationReasons returns every escalation reason the engine can emit;

@@ -129,9 +129,10 @@ func (e *engine) stateStatements(p Parse) {
 		}
 		add(s)
 	}
-	if p.Has(IntentDispute) {
+	if p.Has(IntentDispute) || paidClaim(p) {
 		// Reg F 1006.34/.38, FDCPA 809(b): a request for proof is a
 		// validation request; collection stops until it is answered.
+		// A claim to have paid already disputes the debt as we hold it.
 		if p.Validation {
 			add(Statement{Kind: StatementValidation})
 		} else {
@@ -144,6 +145,15 @@ func (e *engine) stateStatements(p Parse) {
 	if p.Has(IntentBankruptcy) {
 		add(Statement{Kind: StatementBankruptcy})
 	}
+}
+
+// paidClaim reports whether p says the debt was paid already, with no
+// way to pay besides ("I paid this off, check your records", 早就还清了):
+// the borrower disputes that they owe it (Reg F 1006.38: a dispute is a
+// claim that the debt, or part of it, is not owed), so it is saved and
+// collection stops until the lender has checked.
+func paidClaim(p Parse) bool {
+	return p.Has(IntentAlreadyPaid) && !hasProposal(p)
 }
 
 // cease ends the conversation on a request to stop contact: the verified

@@ -377,8 +377,10 @@ func (e *engine) verifiedTurn(p Parse) {
 		// "I lost my job, can I do 3 payments?" is a plan request; hardship
 		// alone needs a person.
 		e.escalate(ReasonHardship, ActHardshipAck)
-	case p.Has(IntentAlreadyPaid) && !hasProposal(p):
-		e.escalate(ReasonAlreadyPaid, ActAlreadyPaidAck)
+	case paidClaim(p):
+		// Saved as a dispute (stateStatements); the acknowledgement says
+		// we will look for the payment.
+		e.escalateAs(OutcomeDispute, ReasonDispute, ActAlreadyPaidAck)
 	case p.Has(IntentCallbackLater) && !hasProposal(p):
 		e.callbackLater()
 	case e.st.Stage == StageConfirm && e.st.Pending != nil:

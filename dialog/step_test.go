@@ -225,7 +225,7 @@ func TestIntentsAfterVerification(t *testing.T) {
 		{"abuse", Parse{Intent: IntentAbuse}, ActAbuseAck, OutcomeEscalated, ReasonAbuse, ReasonAbuse, 2},
 		{"distress", Parse{Intent: IntentDistress}, ActDistressSupport, OutcomeEscalated, ReasonDistress, ReasonDistress, 1},
 		{"distress beside a promise", Parse{Intent: IntentPromise, Date: today.AddDays(2), Alts: []Intent{IntentDistress}}, ActDistressSupport, OutcomeEscalated, ReasonDistress, ReasonDistress, 1},
-		{"already paid", Parse{Intent: IntentAlreadyPaid}, ActAlreadyPaidAck, OutcomeEscalated, ReasonAlreadyPaid, ReasonAlreadyPaid, 4},
+		{"already paid", Parse{Intent: IntentAlreadyPaid}, ActAlreadyPaidAck, OutcomeDispute, ReasonDispute, ReasonDispute, 3},
 		{"callback later", Parse{Intent: IntentCallbackLater}, ActCallbackAck, OutcomeNone, ReasonCallbackLater, "", 0},
 		{"wrong party late", Parse{Intent: IntentWrongParty}, ActThirdParty, OutcomeWrongParty, ReasonThirdParty, "", 0},
 	}

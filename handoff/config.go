@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/collectagent/collectagent/internal/fielderr"
 	"github.com/go-playground/validator/v10"
 )
 
@@ -181,33 +182,33 @@ func (c Config) Validate() error {
 		var ve validator.ValidationErrors
 		if errors.As(err, &ve) && len(ve) > 0 {
 			f := ve[0]
-			return fmt.Errorf("%w: %s: must satisfy %s %s", ErrConfig, f.Field(), f.Tag(), f.Param())
+			return fmt.Errorf("%w: %w", ErrConfig, fielderr.Errorf(f.Field(), "must satisfy %s %s", f.Tag(), f.Param()))
 		}
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if !prefixRE.MatchString(c.Prefix) {
-		return fmt.Errorf("%w: Prefix: %q is not dot-separated subject tokens", ErrConfig, c.Prefix)
+		return fmt.Errorf("%w: %w", ErrConfig, fielderr.Errorf("Prefix", "%q is not dot-separated subject tokens", c.Prefix))
 	}
 	if c.URL == "" && c.StoreDir == "" {
-		return fmt.Errorf("%w: StoreDir: required for the embedded server", ErrConfig)
+		return fmt.Errorf("%w: %w", ErrConfig, fielderr.New("StoreDir", "required for the embedded server"))
 	}
 	if c.Auth.kinds() > 1 {
-		return fmt.Errorf("%w: Auth: set one of user and password, token, nkey seed file, credentials file", ErrConfig)
+		return fmt.Errorf("%w: %w", ErrConfig, fielderr.New("Auth", "set one of user and password, token, nkey seed file, credentials file"))
 	}
 	if (c.Auth.User == "") != (c.Auth.Password == "") {
-		return fmt.Errorf("%w: Auth: a user needs a password and a password a user", ErrConfig)
+		return fmt.Errorf("%w: %w", ErrConfig, fielderr.New("Auth", "a user needs a password and a password a user"))
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
-		return fmt.Errorf("%w: TLS: a client certificate needs its key and a key its certificate", ErrConfig)
+		return fmt.Errorf("%w: %w", ErrConfig, fielderr.New("TLS", "a client certificate needs its key and a key its certificate"))
 	}
 	if c.URL == "" && (c.Auth.NKeySeedFile != "" || c.Auth.CredsFile != "") {
-		return fmt.Errorf("%w: Auth: nkeys and credentials files need an external server (URL)", ErrConfig)
+		return fmt.Errorf("%w: %w", ErrConfig, fielderr.New("Auth", "nkeys and credentials files need an external server (URL)"))
 	}
 	if c.DedupeWindow > c.BridgeMaxAge {
-		return fmt.Errorf("%w: DedupeWindow: %s is longer than BridgeMaxAge %s", ErrConfig, c.DedupeWindow, c.BridgeMaxAge)
+		return fmt.Errorf("%w: %w", ErrConfig, fielderr.Errorf("DedupeWindow", "%s is longer than BridgeMaxAge %s", c.DedupeWindow, c.BridgeMaxAge))
 	}
 	if c.DedupeWindow > c.EventsMaxAge {
-		return fmt.Errorf("%w: DedupeWindow: %s is longer than EventsMaxAge %s", ErrConfig, c.DedupeWindow, c.EventsMaxAge)
+		return fmt.Errorf("%w: %w", ErrConfig, fielderr.Errorf("DedupeWindow", "%s is longer than EventsMaxAge %s", c.DedupeWindow, c.EventsMaxAge))
 	}
 	return nil
 }

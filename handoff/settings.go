@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"fmt"
+	"github.com/collectagent/collectagent/internal/fielderr"
 	"strings"
 	"time"
 )
@@ -164,12 +165,13 @@ func SettingsErrors(n NATSConfig, h CaseConfig) []string {
 	}
 	hc := Config{URL: n.URL, StoreDir: "-", Auth: n.Auth, TLS: n.TLS}.WithDefaults()
 	if err := hc.Validate(); err != nil {
-		msg := strings.TrimPrefix(err.Error(), ErrConfig.Error()+": ")
-		switch {
-		case strings.HasPrefix(msg, "Auth:"):
-			msgs = append(msgs, "nats.auth:"+strings.TrimPrefix(msg, "Auth:"))
-		case strings.HasPrefix(msg, "TLS:"):
-			msgs = append(msgs, "nats.tls:"+strings.TrimPrefix(msg, "TLS:"))
+		for _, fe := range fielderr.All(err) {
+			switch fe.Field {
+			case "Auth":
+				msgs = append(msgs, "nats.auth: "+fe.Problem)
+			case "TLS":
+				msgs = append(msgs, "nats.tls: "+fe.Problem)
+			}
 		}
 	}
 	return msgs

@@ -27,6 +27,7 @@ import (
 	"github.com/collectagent/collectagent/bot"
 	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/internal/fielderr"
 	"github.com/collectagent/collectagent/store"
 )
 
@@ -93,15 +94,15 @@ func (c Config) Validate() error {
 		d    time.Duration
 	}{{"retention.transcripts", c.Transcripts}, {"retention.audit", c.Audit}, {"retention.contact_attempts", c.ContactAttempts}} {
 		if f.d < 0 || (f.d > 0 && f.d < c.RecordsPeriod) {
-			return fmt.Errorf("%w: %s %v is shorter than retention.records_period %v (Reg F 1006.100 keeps records three years)", ErrConfig, f.name, f.d, c.RecordsPeriod)
+			return fmt.Errorf("%w: %w", ErrConfig, fielderr.Errorf(f.name, "%v is shorter than retention.records_period %v (Reg F 1006.100 keeps records three years)", f.d, c.RecordsPeriod))
 		}
 	}
 	if c.Audit > 0 && (c.Transcripts == 0 || c.Audit < c.Transcripts) {
 		// The chain vouches for the transcript: it must not go first.
-		return fmt.Errorf("%w: retention.audit %v must not be shorter than retention.transcripts %v", ErrConfig, c.Audit, c.Transcripts)
+		return fmt.Errorf("%w: %w", ErrConfig, fielderr.Errorf("retention.audit", "%v must not be shorter than retention.transcripts %v", c.Audit, c.Transcripts))
 	}
 	if c.Every < 0 || c.Lease < 0 || c.Recordings < 0 || c.Batch < 0 {
-		return fmt.Errorf("%w: negative retention.every, lease, batch or recordings", ErrConfig)
+		return fmt.Errorf("%w: %w", ErrConfig, fielderr.New("retention", "every, lease, batch and recordings must not be negative"))
 	}
 	return nil
 }
@@ -358,9 +359,9 @@ func checkReason(reason string, required bool) (string, error) {
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "" && required:
-		return "", fmt.Errorf("%w: a reason is required", ErrInvalid)
+		return "", fmt.Errorf("%w: %w", ErrInvalid, fielderr.New("reason", "a reason is required"))
 	case utf8.RuneCountInString(reason) > MaxReasonRunes:
-		return "", fmt.Errorf("%w: reason longer than %d characters", ErrInvalid, MaxReasonRunes)
+		return "", fmt.Errorf("%w: %w", ErrInvalid, fielderr.Errorf("reason", "longer than %d characters", MaxReasonRunes))
 	}
 	return reason, nil
 }

@@ -201,16 +201,17 @@ type Turn struct {
 
 // Promise is a recorded promise to pay.
 type Promise struct {
-	ID             string    `json:"id"`
-	AccountID      string    `json:"account_id"`
-	DebtID         string    `json:"debt_id"`
-	ConversationID string    `json:"conversation_id"`
-	AmountMinor    int64     `json:"amount_minor"`
-	Currency       string    `json:"currency"`
-	DueDate        string    `json:"due_date"`
-	Status         string    `json:"status"`     // "open", "kept", "broken", "cancelled"
-	CreatedBy      string    `json:"created_by"` // "bot" or an agent id
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string     `json:"id"`
+	AccountID      string     `json:"account_id"`
+	DebtID         string     `json:"debt_id"`
+	ConversationID string     `json:"conversation_id"`
+	AmountMinor    int64      `json:"amount_minor"`
+	Currency       string     `json:"currency"`
+	DueDate        string     `json:"due_date"`
+	Status         DealStatus `json:"status"`
+
+	CreatedBy string    `json:"created_by"` // "bot" or an agent id
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Plan is a recorded installment plan.
@@ -222,10 +223,23 @@ type Plan struct {
 	Currency       string            `json:"currency"`
 	TotalMinor     int64             `json:"total_minor"`
 	Installments   []PlanInstallment `json:"installments"`
-	Status         string            `json:"status"`
+	Status         DealStatus        `json:"status"`
 	CreatedBy      string            `json:"created_by"`
 	CreatedAt      time.Time         `json:"created_at"`
 }
+
+// DealStatus is where a recorded promise or plan stands: the one
+// spelling for the runtime, the stores and the API. A deal is recorded
+// open; the lender's payment feed marks it kept or broken; cancelled ones
+// were replaced or withdrawn.
+type DealStatus string
+
+const (
+	DealOpen      DealStatus = "open"
+	DealKept      DealStatus = "kept"
+	DealBroken    DealStatus = "broken"
+	DealCancelled DealStatus = "cancelled"
+)
 
 // PlanInstallment is one payment of a plan.
 type PlanInstallment struct {

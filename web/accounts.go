@@ -104,16 +104,16 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 type promiseOut struct {
-	ID             string    `json:"id"`
-	AccountID      string    `json:"account_id"`
-	DebtID         string    `json:"debt_id"`
-	ConversationID string    `json:"conversation_id"`
-	Amount         Major     `json:"amount"`
-	Currency       string    `json:"currency"`
-	DueDate        string    `json:"due_date"`
-	Status         string    `json:"status"`
-	CreatedBy      string    `json:"created_by"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string           `json:"id"`
+	AccountID      string           `json:"account_id"`
+	DebtID         string           `json:"debt_id"`
+	ConversationID string           `json:"conversation_id"`
+	Amount         Major            `json:"amount"`
+	Currency       string           `json:"currency"`
+	DueDate        string           `json:"due_date"`
+	Status         store.DealStatus `json:"status"`
+	CreatedBy      string           `json:"created_by"`
+	CreatedAt      time.Time        `json:"created_at"`
 }
 
 type planOut struct {
@@ -124,7 +124,7 @@ type planOut struct {
 	Currency       string           `json:"currency"`
 	Total          Major            `json:"total"`
 	Installments   []installmentOut `json:"installments"`
-	Status         string           `json:"status"`
+	Status         store.DealStatus `json:"status"`
 	CreatedBy      string           `json:"created_by"`
 	CreatedAt      time.Time        `json:"created_at"`
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/collectagent/collectagent/internal/fielderr"
 	"net"
 	"time"
 )
@@ -229,10 +230,10 @@ func (c Config) Validate() error {
 	if c.AdminAddr != "" && c.AdminAddr != AdminOff {
 		host, _, err := net.SplitHostPort(c.AdminAddr)
 		if err != nil {
-			return fmt.Errorf("%w: web.admin_addr: %w", ErrBadConfig, err)
+			return fmt.Errorf("%w: %w", ErrBadConfig, fielderr.New("web.admin_addr", err.Error()))
 		}
 		if !isLoopback(host) && c.AdminKey == "" {
-			return fmt.Errorf("%w: web.admin_addr: %s is not a loopback address; set web.admin_key", ErrBadConfig, c.AdminAddr)
+			return fmt.Errorf("%w: %w", ErrBadConfig, fielderr.Errorf("web.admin_addr", "%s is not a loopback address; set web.admin_key", c.AdminAddr))
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/collectagent/collectagent/accounts"
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/internal/fielderr"
 	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/store"
 	"github.com/collectagent/collectagent/telephony/voice"
@@ -57,7 +58,15 @@ func (e *ValidationError) Error() string {
 	return e.Fields[0].Field + ": " + e.Fields[0].Message
 }
 
-func (e *ValidationError) Unwrap() error { return ErrInvalid }
+// Unwrap returns ErrInvalid and each field as a *fielderr.Error.
+func (e *ValidationError) Unwrap() []error {
+	errs := make([]error, 0, 1+len(e.Fields))
+	errs = append(errs, ErrInvalid)
+	for _, f := range e.Fields {
+		errs = append(errs, fielderr.New(f.Field, f.Message))
+	}
+	return errs
+}
 
 // apiError is what a client sees of an error: an HTTP status, a stable
 // code, a message and, for bad input, the field at fault.

@@ -3,9 +3,9 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/collectagent/collectagent/internal/fielderr"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store"
 )
@@ -45,10 +45,10 @@ type ReasonRequest struct {
 
 // writeRetentionError maps the retention service's errors.
 func (s *Server) writeRetentionError(w http.ResponseWriter, r *http.Request, err error) {
-	msg := strings.TrimPrefix(err.Error(), "retention: ")
+	var fe *fielderr.Error
 	switch {
-	case errors.Is(err, retention.ErrInvalid):
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": apiError{Code: CodeInvalid, Message: msg, Field: "reason"}})
+	case errors.Is(err, retention.ErrInvalid) && errors.As(err, &fe):
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": apiError{Code: CodeInvalid, Message: fe.Problem, Field: fe.Field}})
 	case errors.Is(err, retention.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": apiError{Code: CodeNotFound, Message: "not found"}})
 	case errors.Is(err, retention.ErrHeld):

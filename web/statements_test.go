@@ -25,8 +25,13 @@ func TestChatThirdPartyIsLocked(t *testing.T) {
 	}{
 		{maria("a-1"), []string{"hi, this is her mom, she's not home right now"}, []string{"240", "Demo Finance", "debt"}},
 		{wangFang("a-2"), []string{"我是她妈妈，她不在家，她欠了多少"}, []string{"860", "示范金融", "欠款"}},
+		// Both identity factors given by someone acting under a power of
+		// attorney, and a wife writing Spanish and English who gives his
+		// birth date: third parties all the same.
+		{maria("a-3"), []string{"I have power of attorney for my mother Maria Lopez. Her DOB is 07/21/1988 and the last four are 4417."}, []string{"240", "Demo Finance", "debt"}},
+		{maria("a-4"), []string{"soy su hermana, maria no habla ingles. her birthday is july 21 1988"}, []string{"240", "Demo Finance", "debt"}},
 	} {
-		t.Run(tc.acct.Locale, func(t *testing.T) {
+		t.Run(tc.acct.ID, func(t *testing.T) {
 			e := newEnv(t, nil)
 			e.addAccounts(tc.acct)
 			s := e.mint(tc.acct.ID)
@@ -57,6 +62,47 @@ func TestChatThirdPartyIsLocked(t *testing.T) {
 			e.mustDo("GET", "/v1/accounts/"+tc.acct.ID+"/statements", nil, http.StatusOK, &out)
 			if len(out.Statements) != 0 {
 				t.Errorf("a third party's words were saved on the account: %+v", out.Statements)
+			}
+		})
+	}
+}
+
+// A verified borrower who says the debt is paid already disputes it: the
+// claim is saved on the account with the turn, the chat goes to a person,
+// and a new session on the account names no amount and goes to a person
+// too.
+func TestChatAlreadyPaidIsADispute(t *testing.T) {
+	for _, tc := range []struct {
+		acct       accounts.Account
+		dob, claim string
+		amount     string
+	}{
+		{maria("a-1"), "07/21/1988", "I paid this off. Check your records.", "240"},
+		{wangFang("a-2"), "1992年3月15日", "我早就还清了 上个月就结清了 你们系统有问题吧", "860"},
+	} {
+		t.Run(tc.acct.Locale, func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.addAccounts(tc.acct)
+			s := e.mint(tc.acct.ID)
+			c := e.mustDial(s.Token)
+			untilStatus(t, c)
+			say(t, c, tc.dob)
+			if replies, st := say(t, c, tc.claim); st.Outcome != "dispute" || st.Mode != "waiting_agent" {
+				t.Fatalf("after %q: %+v %s", tc.claim, st, texts(replies))
+			}
+			c.Close()
+			var list struct {
+				Statements []StatementOut `json:"statements"`
+			}
+			e.mustDo("GET", "/v1/accounts/"+tc.acct.ID+"/statements", nil, http.StatusOK, &list)
+			if len(list.Statements) != 1 || list.Statements[0].Kind != store.StatementDispute || list.Statements[0].ConversationID != s.ConversationID {
+				t.Fatalf("statements %+v", list.Statements)
+			}
+			c2 := e.mustDial(e.mint(tc.acct.ID).Token)
+			untilStatus(t, c2)
+			replies, st := say(t, c2, tc.dob)
+			if strings.Contains(texts(replies), tc.amount) || st.Mode != "waiting_agent" {
+				t.Fatalf("a new session on an account paid by the borrower's word: %+v %s", st, texts(replies))
 			}
 		})
 	}

@@ -40,6 +40,15 @@ type partyWords struct {
 	Device       []string `json:"device"`
 	Money        []string `json:"money"`
 	Wrong        []string `json:"wrong"`
+	// IdentityData are the identity answers a speaker may give as the
+	// holder's (his birthday is, her last four are).
+	IdentityData []string `json:"identity_data"`
+	// Authority is acting for the holder under a document (a power of
+	// attorney, an executor).
+	Authority []string `json:"authority"`
+	// Someone is how a speaker names the holder without a pronoun (这姑娘,
+	// 这个人, 租客).
+	Someone []string `json:"someone"`
 }
 
 // partyRule is one compiled sign; pronoun rules rest on he/she alone.
@@ -77,6 +86,7 @@ func compileParty() (*partyReader, error) {
 	var f struct {
 		EN partyWords `json:"en"`
 		ZH partyWords `json:"zh"`
+		ES partyWords `json:"es"`
 	}
 	if err := json.Unmarshal(partyJSON, &f); err != nil {
 		return nil, fmt.Errorf("party.json: %w", err)
@@ -146,6 +156,32 @@ func compileParty() (*partyReader, error) {
 		`\bon (?:his|her|xnames) behalf\b`, `\bon behalf of\b`,
 		`\b(?:managing|manage|handling|handle|handles|check|checking)\s+(?:this\s+)?(?:for\s+)?(?:his|her|xnames|him|her)\b`,
 	)
+	// On the holder's phone, or giving the holder's identity data as
+	// someone else's: whoever "his" is, the speaker is not the holder
+	// (not pronoun rules: "my dad ... this is his phone now").
+	g = newGate([]string{"his", "her", "hers", "xnames"})
+	add(&pr.third, false,
+		`\b(?:this is|this was|its|it is|it was|im on|i am on|using|on|from|texting from|writing from|answering)\s+(?:his|her|xnames)\s+(?:old\s+)?`+alt(e.Device)+`\b`,
+		`\b(?:his|her|xnames)\s+`+alt(e.IdentityData)+`\s+(?:is|are|was|were|s|ends|numbers|digits)\b`,
+	)
+	// A power of attorney, an executor: acting for the holder under a
+	// document is still not being the holder in this channel.
+	g = newGate([]string{"attorney", "poa", "executor", "executrix", "administrator", "conservator", "conservatorship", "guardian", "durable"})
+	add(&pr.third, false,
+		`\b(?:i|ive|i have|i hold|i got|i am|im|we|weve|we have)\b(?:\s+\w+){0,3}?\s+`+alt(e.Authority)+`\b`,
+		`\b`+alt(e.Authority)+`\s+(?:for|over|of)\s+(?:my|his|her|xname|xnames|the estate)\b`,
+	)
+	// Spanish mixed in: soy su esposa, numero equivocado (accents folded).
+	s := f.ES
+	g = newGate([]string{"soy", "habla", "somos", enName, "el", "ella"})
+	add(&pr.third, false,
+		`\b(?:soy|somos)\s+(?:su|sus|la|el|tu|una|un)\s+`+alt(s.Family)+`\b`,
+		`\b(?:habla|le habla|te habla|aqui)\s+(?:su|la|el)\s+`+alt(s.Family)+`\b`,
+		`\b(?:el|ella|xname)\s+`+alt(s.Absent)+`\b`,
+		`\bxname\s+no\s+habla\b`,
+	)
+	g = newGate([]string{"equivocado", "equivocada", "equivoco", "conozco", "vive", "mio"})
+	add(&pr.wrong, false, `\b`+alt(s.Wrong)+`\b`)
 	g = newGate([]string{"he", "she", "hes", "shes", "his", "her", "him", "hers"})
 	add(&pr.third, true,
 		`\b`+subj+`\s+(?:(?:is|s|was|has|been|just|currently|still|right now|rn)\s+){0,3}`+alt(e.Absent)+`\b`,
@@ -180,9 +216,15 @@ func compileParty() (*partyReader, error) {
 	// Chinese, simplified, Cantonese mapped to Mandarin, without spaces;
 	// the borrower's names (full, given, 孙哥/刘总/小刘) replaced by Ⓝ.
 	z := f.ZH
-	zrel := alt(append(append([]string{}, z.Family...), z.Roles...))
-	cl := `[^，。！？,.!?；;～~]`
+	// English relation words inside Chinese count too (我是他girlfriend).
 	zrelWords := append(append([]string{}, z.Family...), z.Roles...)
+	for _, w := range relWords {
+		if len(w) >= 3 && !strings.Contains(w, " ") {
+			zrelWords = append(zrelWords, w)
+		}
+	}
+	zrel := alt(zrelWords)
+	cl := `[^，。！？,.!?；;～~]`
 	g = newGate(nil, zrelWords...)
 	add(&pr.zhThird, false,
 		`我(?:是|系)(?:(?:他|她|ta|Ⓝ)+的?|\p{Han}{1,3}的)`+cl+`{0,3}?`+zrel,
@@ -193,6 +235,13 @@ func compileParty() (*partyReader, error) {
 		// Through the speaker's own relation: 我儿子的欠款, 替我老公问.
 		`我(?:的)?`+zrel+`的?(?:欠款|贷款|账|债|钱|账单|借款)`, `(?:替|帮|代)我(?:的)?`+zrel,
 	)
+	// A role without whose it is, which a borrower does not say of
+	// themselves (我是房东, 我系佢室友), and the holder named as "this
+	// girl", "the tenant" being away.
+	g = newGate(nil, z.ArticleRoles...)
+	add(&pr.zhThird, false, `我(?:是|系)(?:这|那)?(?:个|位)?`+alt(z.ArticleRoles))
+	g = newGate(nil, z.Someone...)
+	add(&pr.zhThird, false, alt(z.Someone)+cl+`{0,3}?`+alt(z.Absent))
 	g = newGate(nil, zhName)
 	add(&pr.zhThird, false,
 		`Ⓝ`+cl+`{0,3}?`+alt(z.Absent),
@@ -217,7 +266,8 @@ func compileParty() (*partyReader, error) {
 	g = newGate(nil, append(append([]string{}, z.Wrong...), "错", "认识", "这个人", "查无", "本人", "换号", "新号", zhName, "我不",
 		"不是他", "不是她", "是我的", "归我", "我用了", "不是我", "找的人", "机主", "新办", "新买", "刚办", "新换", "刚换", "我的号", "我的手机")...)
 	add(&pr.zhWrong, false,
-		alt(z.Wrong), `谁是Ⓝ`, `Ⓝ是谁`, `我不是(?:Ⓝ|他|她|本人)`,
+		alt(z.Wrong), `谁是Ⓝ`, `Ⓝ是谁`,
+		`没(?:有)?(?:叫|名叫|一个叫|姓)Ⓝ`, `(?:这里|这儿|我们这|我们公司|我们家|我家|这边)(?:里|儿)?(?:没有|没)(?:叫)?Ⓝ`, `我不是(?:Ⓝ|他|她|本人)`,
 		`(?:号|号码|手机号|电话)(?:已经|早就)?不是(?:他|她|Ⓝ)的`,
 		`(?:号|号码|手机号|电话)(?:现在)?(?:是|归)我(?:的|用)`, `我用了`,
 		`^不是我[了啊呀吧]*[。！!.]*$`, `^我不是[了啊呀吧]*[。！!.]*$`,
@@ -292,6 +342,9 @@ func englishForm(text string, names []string) string {
 	var b strings.Builder
 	space := true
 	for _, r := range strings.ToLower(text) {
+		if f, ok := latinFold[r]; ok {
+			r = f // número, está: Spanish mixed in
+		}
 		switch {
 		case r == '\'' || r == '’' || r == '‘' || r == '`':
 			continue
@@ -314,6 +367,14 @@ func englishForm(text string, names []string) string {
 		s = strings.ReplaceAll(s, " "+n+" ", " "+enName+" ")
 	}
 	return strings.TrimSpace(s)
+}
+
+// latinFold folds the accented letters of Spanish (and the other
+// Latin-1 languages borrowers mix in) to ASCII.
+var latinFold = map[rune]rune{
+	'á': 'a', 'à': 'a', 'â': 'a', 'ä': 'a', 'ã': 'a', 'é': 'e', 'è': 'e', 'ê': 'e', 'ë': 'e',
+	'í': 'i', 'ì': 'i', 'î': 'i', 'ï': 'i', 'ó': 'o', 'ò': 'o', 'ô': 'o', 'ö': 'o', 'õ': 'o',
+	'ú': 'u', 'ù': 'u', 'û': 'u', 'ü': 'u', 'ñ': 'n', 'ç': 'c',
 }
 
 // enNames are the words of the borrower's names that stand for them:

@@ -28,7 +28,14 @@ type rightsReader struct {
 	validation, zhValid    []*regexp.Regexp
 	dispute, zhDispute     []*regexp.Regexp
 	notValidation          []*regexp.Regexp
+	zhNotValidation        []*regexp.Regexp
 	negated                map[dialog.Intent][]*regexp.Regexp
+	// hedged: a statement asked about, joked, exaggerated, supposed or
+	// about someone else is not made, unless hedgeKeep finds what makes
+	// it real.
+	hedged, hedgeKeep map[dialog.Intent][]*regexp.Regexp
+	redirect          []*regexp.Regexp // "talk to my lawyer", 找管理人
+	zhPaid            []*regexp.Regexp // 早就还清了: paid already
 	// Gates: the words every pattern of a list needs.
 	gCease, gValid, gDispute, gNeg         *gate
 	gZhCease, gZhValid, gZhDispute, gZhNeg *gate
@@ -48,7 +55,12 @@ func compileRights() (*rightsReader, error) {
 		Dispute        []string            `json:"dispute"`
 		ZhDispute      []string            `json:"zh_dispute"`
 		ZhValidation   []string            `json:"zh_validation"`
+		ZhNotValid     []string            `json:"zh_not_validation"`
 		Negated        map[string][]string `json:"negated"`
+		Hedged         map[string][]string `json:"hedged"`
+		HedgeKeep      map[string][]string `json:"hedge_keep"`
+		Redirect       []string            `json:"redirect"`
+		ZhPaid         []string            `json:"zh_paid"`
 	}
 	if err := json.Unmarshal(rightsJSON, &f); err != nil {
 		return nil, fmt.Errorf("rights.json: %w", err)
@@ -82,6 +94,14 @@ func compileRights() (*rightsReader, error) {
 		validation: comp(f.Validation), zhValid: comp(f.ZhValidation), notValidation: comp(f.NotValidation),
 		dispute: comp(f.Dispute), zhDispute: comp(f.ZhDispute),
 		channels: map[string][]*regexp.Regexp{}, negated: map[dialog.Intent][]*regexp.Regexp{},
+		zhNotValidation: comp(f.ZhNotValid), redirect: comp(f.Redirect), zhPaid: comp(f.ZhPaid),
+		hedged: map[dialog.Intent][]*regexp.Regexp{}, hedgeKeep: map[dialog.Intent][]*regexp.Regexp{},
+	}
+	for intent, pats := range f.Hedged {
+		rr.hedged[dialog.Intent(intent)] = comp(pats)
+	}
+	for intent, pats := range f.HedgeKeep {
+		rr.hedgeKeep[dialog.Intent(intent)] = comp(pats)
 	}
 	for ch, pats := range f.Channels {
 		rr.channels[ch] = comp(pats)
@@ -90,14 +110,15 @@ func compileRights() (*rightsReader, error) {
 		rr.negated[dialog.Intent(intent)] = comp(pats)
 	}
 	rr.gCease = newGate(append(append([]string{}, f.ContactVerbs...), "cease", "leave", "unsubscribe", "remove", "lose", "delete",
-		"list", "contact", "calls", "texts", "emails", "messages", "communication", "communications", "phone"))
+		"list", "contact", "calls", "texts", "emails", "messages", "communication", "communications", "phone",
+		"stop", "stopall", "opt", "optout", "td", "wish", "longer", "consent", "permission", "contacted"))
 	rr.gValid = newGate([]string{"proof", "prove", "proves", "proving", "validate", "validation", "documentation", "documents",
 		"paperwork", "contract", "signature", "signed", "original", "history", "itemization", "itemized", "itemised", "verify",
 		"writing", "written"})
 	rr.gDispute = newGate([]string{"never", "my", "mine", enName, "identity", "someone", "someones", "owe", "recognize", "recognise"})
 	rr.gNeg = newGate([]string{"not", "never", "no"})
 	rr.gZhCease = newGate(nil, "别", "不要", "不准", "不许", "停止", "甭", "勿", "莫", "不用", "任何", "什么", "啥", "所有", "一切",
-		"不想再", "电话", "短信", "邮件", "bie")
+		"不想再", "电话", "短信", "邮件", "bie", "退订", "不想", "不希望", "不愿意")
 	rr.gZhValid = newGate(nil, "证据", "证明", "合同", "合约", "凭证", "记录", "借条", "签字", "签名", "复印件", "流水", "书面", "协议")
 	rr.gZhDispute = newGate(nil, "没", "未", "不曾", "不认", "不承认", "不是我", "冒用", "盗用", "搞错")
 	rr.gZhNeg = newGate(nil, "不是", "没说", "不会", "不用", "没有", "不打算", "没打算")
@@ -137,8 +158,31 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
 			p = without(p, intent)
 		}
 	}
+	// Nor are statements only asked about, joked, exaggerated, supposed
+	// or about someone else ("do I need a lawyer lol jk", 我都快破产了,
+	// 有个朋友是律师, 再发我就投诉), unless the message also says what
+	// makes them real (a lawyer retained, a case filed).
+	for intent, res := range rr.hedged {
+		if p.Has(intent) && (anyMatch(res, en) || anyMatch(res, zh)) &&
+			!anyMatch(rr.hedgeKeep[intent], en) && !anyMatch(rr.hedgeKeep[intent], zh) {
+			p = without(p, intent)
+		}
+	}
+	// A claim to have paid already is not a payment now (早就还清了).
+	if zh != "" && anyMatch(rr.zhPaid, zh) && p.Date.IsZero() {
+		p = without(without(p, dialog.IntentPayNow), dialog.IntentPromise)
+		if !p.Has(dialog.IntentAlreadyPaid) {
+			p = with(p, dialog.IntentAlreadyPaid)
+		}
+	}
 
 	cease := match(rr.cease, rr.gCease, en) || match(rr.zhCease, rr.gZhCease, zh)
+	if cease && (p.Has(dialog.IntentAttorney) || p.Has(dialog.IntentBankruptcy)) && (anyMatch(rr.redirect, en) || anyMatch(rr.redirect, zh)) {
+		// "破产了 别找我了 找管理人", "stop calling, talk to my lawyer":
+		// the borrower sends us to their representative; that is the
+		// attorney or bankruptcy statement, not a cease of its own.
+		cease = false
+	}
 	if cease && hasOffer(p) {
 		// "stop blowing up my phone, I'll pay on the 30th", 别催了明天就还:
 		// annoyance next to a way to pay, not a request to stop.
@@ -166,7 +210,8 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
 		}
 	}
 
-	valid := (match(rr.validation, rr.gValid, en) && !anyMatch(rr.notValidation, en)) || match(rr.zhValid, rr.gZhValid, zh)
+	valid := (match(rr.validation, rr.gValid, en) && !anyMatch(rr.notValidation, en)) ||
+		(match(rr.zhValid, rr.gZhValid, zh) && !anyMatch(rr.zhNotValidation, zh))
 	if valid {
 		p.Validation = true
 		if !p.Has(dialog.IntentDispute) {

@@ -49,6 +49,37 @@ func TestRightsAndParty(t *testing.T) {
 		{"李强是我儿子，有什么事跟我说就行", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
 		{"我老婆说你们发短信了，我是李强，周五还", "zh-CN", []string{"李强"}, want{absent: dialog.IntentWrongParty}},
 		{"这个号码我用了三年了，没有叫李强的", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		// A stop request in the passive, and the texting opt-out word alone.
+		{"I would no longer like you to call; I do not wish to be contacted again.", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"Stop", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"stop, I said I'd pay friday", "en-US", nil, want{absent: dialog.IntentCease}},
+		{"退订", "zh-CN", nil, want{intent: dialog.IntentCease}},
+		// Hedged statements are not made: a question, a joke, an
+		// exaggeration, someone else's lawyer, a condition, another lender.
+		{"should I get an attorney for this? anyway friday works", "en-US", nil, want{absent: dialog.IntentAttorney}},
+		{"my cousin is a lawyer and says your fees are high, I'll pay friday", "en-US", nil, want{absent: dialog.IntentAttorney}},
+		{"my cousin is a lawyer and she is representing me now", "en-US", nil, want{intent: dialog.IntentAttorney}},
+		{"I'm practically bankrupt after the holidays lol, friday ok?", "en-US", nil, want{absent: dialog.IntentBankruptcy}},
+		{"I filed chapter 7 last week", "en-US", nil, want{intent: dialog.IntentBankruptcy}},
+		{"我表哥是律师，不过我还是会还的，周五", "zh-CN", nil, want{absent: dialog.IntentAttorney}},
+		{"穷得快要破产了，月底还", "zh-CN", nil, want{absent: dialog.IntentBankruptcy}},
+		{"我已经申请破产了，法院受理了", "zh-CN", nil, want{intent: dialog.IntentBankruptcy}},
+		{"再打电话我就去投诉你们", "zh-CN", nil, want{absent: dialog.IntentComplaint}},
+		{"借款合同在app哪里能看？我自己去查", "zh-CN", nil, want{absent: dialog.IntentDispute}},
+		// Sent to the representative: not a cease of its own.
+		{"破产了 法院受理了 别找我了 找管理人", "zh-CN", nil, want{intent: dialog.IntentBankruptcy, absent: dialog.IntentCease}},
+		// Paid already is not a payment now.
+		{"我早就还清了，你们查一下", "zh-CN", nil, want{intent: dialog.IntentAlreadyPaid, absent: dialog.IntentPayNow}},
+		// Not the holder: on their phone, their identity data, a power of
+		// attorney, Spanish, English relation words inside Chinese.
+		{"this is his phone now. my dad passed in october", "en-US", []string{"Gary Lind"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"I hold POA for my father. His date of birth is 1/30/1971", "en-US", []string{"Howard Kim"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty, absent: dialog.IntentAttorney}},
+		{"soy la esposa de Carlos, él no está", "en-US", []string{"Carlos Mendoza"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"número equivocado, no conozco a ningún Carlos", "en-US", []string{"Carlos Mendoza"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		{"hi 我是他boyfriend 他在忙", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"我是房东，这人早搬走了", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"我们店里没有叫李强的", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		{"My wife usually pays the bills and she forgot, I'll pay friday", "en-US", []string{"Gary Lind"}, want{absent: dialog.IntentWrongParty}},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
 			p, err := r.Understand(context.Background(), Request{Text: tt.text, Locale: tt.locale, Today: today, Stage: dialog.StageIntent, Names: tt.names})

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/collectagent/collectagent/bot/llm"
 	"github.com/collectagent/collectagent/dialog"
 	"github.com/collectagent/collectagent/handoff"
+	"github.com/collectagent/collectagent/internal/fielderr"
 	"github.com/collectagent/collectagent/logmask"
 	"github.com/collectagent/collectagent/retention"
 	"github.com/collectagent/collectagent/store/sqlite"
@@ -290,20 +290,7 @@ func setFlags(fs *flag.FlagSet, apply map[string]func(string)) {
 	})
 }
 
-var configValidate = func() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" {
-			return ""
-		}
-		if name == "" {
-			return f.Name
-		}
-		return name
-	})
-	return v
-}()
+var configValidate = fielderr.NewValidator("yaml")
 
 // validate checks cfg after every override; errors name the field by its
 // YAML path ("web.token_secret").
@@ -312,20 +299,14 @@ func (cfg *Config) validate() error {
 	cfg.Web = cfg.Web.WithDefaults()
 	var msgs []string
 	if err := configValidate.Struct(cfg); err != nil {
-		var ves validator.ValidationErrors
-		if !errors.As(err, &ves) {
+		fields, ok := fielderr.FromValidator(err, "", describe)
+		if !ok {
 			return fmt.Errorf("%w: %w", errConfig, err)
 		}
-		for _, fe := range ves {
-			ns := fe.Namespace()
-			if _, rest, ok := strings.Cut(ns, "."); ok {
-				ns = rest
-			}
-			msgs = append(msgs, ns+": "+describe(fe))
-		}
+		msgs = append(msgs, fielderr.Messages(fielderr.Join(fields))...)
 	}
 	if err := cfg.Web.Validate(); err != nil {
-		msgs = append(msgs, strings.TrimPrefix(err.Error(), web.ErrBadConfig.Error()+": "))
+		msgs = append(msgs, fielderr.Messages(err)...)
 	}
 	if err := dialog.ValidatePolicy(cfg.Bot.DefaultPolicy); err != nil {
 		msgs = append(msgs, "bot.default_policy: "+err.Error())
@@ -338,7 +319,7 @@ func (cfg *Config) validate() error {
 	msgs = append(msgs, llmConfigErrors(cfg.LLM)...)
 	msgs = append(msgs, handoff.SettingsErrors(cfg.NATS, cfg.Handoff)...)
 	if err := cfg.Retention.Config.Validate(); err != nil {
-		msgs = append(msgs, strings.TrimPrefix(err.Error(), retention.ErrConfig.Error()+": "))
+		msgs = append(msgs, fielderr.Messages(err)...)
 	}
 	if len(msgs) > 0 {
 		return fmt.Errorf("%w: %s", errConfig, strings.Join(msgs, "; "))
@@ -370,20 +351,10 @@ func llmConfigErrors(c llm.Config) []string {
 }
 
 func describe(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required":
-		return "is required"
-	case "url":
+	if fe.Tag() == "url" {
 		return "must be a URL, e.g. postgres://user:pass@host/db"
-	case "oneof":
-		return "must be one of: " + strings.Join(strings.Fields(fe.Param()), ", ")
-	case "min":
-		return "must be at least " + fe.Param()
-	case "max":
-		return "must be at most " + fe.Param()
-	default:
-		return "fails " + fe.Tag() + " " + fe.Param()
 	}
+	return fielderr.Describe(fe)
 }
 
 // newLogger builds the process logger; it never logs message text, and
@@ -403,14 +374,8 @@ func (cfg *Config) newLogger(w io.Writer) *slog.Logger {
 // validateStore checks only what opening the store needs (import).
 func (cfg *Config) validateStore() error {
 	if err := configValidate.StructPartial(cfg, "Data", "DatabaseURL", "LogLevel", "LogFormat", "SQLite"); err != nil {
-		var ves validator.ValidationErrors
-		if errors.As(err, &ves) && len(ves) > 0 {
-			fe := ves[0]
-			ns := fe.Namespace()
-			if _, rest, ok := strings.Cut(ns, "."); ok {
-				ns = rest
-			}
-			return fmt.Errorf("%w: %s: %s", errConfig, ns, describe(fe))
+		if fields, ok := fielderr.FromValidator(err, "", describe); ok && len(fields) > 0 {
+			return fmt.Errorf("%w: %w", errConfig, fields[0])
 		}
 		return fmt.Errorf("%w: %w", errConfig, err)
 	}

@@ -63,6 +63,7 @@ var table = []rule{
 	{pkg: "logmask"},
 	{pkg: "redact"},
 	{pkg: "ratelimit"},
+	{pkg: "internal/fielderr", ext: []string{"github.com/go-playground/validator/"}},
 	{pkg: "compliance", ext: []string{"golang.org/x/text/"}, deny: join(transports, drivers)},
 	{pkg: "compliance/internal/...", ext: []string{"*"}}, // table generator, run by go generate
 	{pkg: "dialog", may: []string{"compliance"}, deny: join(transports, drivers), denyDirect: noIO},
@@ -74,7 +75,7 @@ var table = []rule{
 	{pkg: "store/postgres", may: []string{"store", "store/internal/..."}, ext: []string{"github.com/jackc/pgx/", "github.com/pressly/goose/"}, deny: transports},
 	{pkg: "store/storetest", may: []string{"store"}},
 	{pkg: "audit", may: []string{"compliance", "store"}, deny: join(transports, drivers)},
-	{pkg: "accounts", may: []string{"compliance", "store"}, ext: []string{"github.com/go-playground/validator/"}, deny: join(transports, drivers)},
+	{pkg: "accounts", may: []string{"compliance", "internal/fielderr", "store"}, ext: []string{"github.com/go-playground/validator/"}, deny: join(transports, drivers)},
 
 	// The conversation runtime: no transport, no storage details.
 	{pkg: "bot", may: []string{"audit", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "handoff/packet", "logmask", "prompts", "redact", "store"}, deny: join(transports, drivers)},
@@ -91,7 +92,7 @@ var table = []rule{
 	// Handoff: NATS, the runtime's types, no HTTP, no WebSocket, no
 	// storage details. (The embedded NATS server pulls in net/http for its
 	// monitoring port, hence denyDirect.)
-	{pkg: "handoff", may: []string{"handoff/packet", "bot", "clock", "compliance", "dialog", "store"}, ext: []string{"github.com/nats-io/", "github.com/go-playground/validator/"},
+	{pkg: "handoff", may: []string{"handoff/packet", "bot", "clock", "internal/fielderr", "compliance", "dialog", "store"}, ext: []string{"github.com/nats-io/", "github.com/go-playground/validator/"},
 		deny: join([]string{"github.com/gorilla/websocket", "github.com/pion/"}, drivers), denyDirect: []string{"net/http"}},
 	{pkg: "handoff/...", may: []string{"handoff/...", "bot", "clock", "compliance", "dialog", "store"}, ext: []string{"github.com/nats-io/", "github.com/go-playground/validator/"},
 		deny: join([]string{"github.com/gorilla/websocket", "github.com/pion/"}, drivers), denyDirect: []string{"net/http"}},
@@ -112,11 +113,11 @@ var table = []rule{
 	// Retention: purges and erasure over the store, sealed on the audit
 	// chain; no transport.
 	// (telephony/record's speech providers pull in an HTTP client.)
-	{pkg: "retention", may: []string{"audit", "bot", "clock", "compliance", "store", "telephony/record"},
+	{pkg: "retention", may: []string{"audit", "bot", "clock", "compliance", "internal/fielderr", "store", "telephony/record"},
 		deny: join(transports[1:], drivers), denyDirect: []string{"net/http"}},
 
 	// Edges and tools above the runtime.
-	{pkg: "web", may: []string{"accounts", "audit", "bot", "casework", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "handoff", "live/...", "logmask", "prompts", "ratelimit", "redact", "retention", "store", "telephony/..."}, ext: []string{"*"}, deny: drivers},
+	{pkg: "web", may: []string{"accounts", "audit", "bot", "casework", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "handoff", "internal/fielderr", "live/...", "logmask", "prompts", "ratelimit", "redact", "retention", "store", "telephony/..."}, ext: []string{"*"}, deny: drivers},
 	{pkg: "eval", may: []string{"accounts", "bot", "bot/llm", "bot/respond/...", "bot/understand", "clock", "compliance", "dialog", "prompts", "store", "store/sqlite"}, ext: []string{"gopkg.in/yaml.v3"},
 		deny: []string{"github.com/gorilla/websocket", "github.com/nats-io/", "github.com/pion/"}},
 	// (A storage floor measures the database alone, hence its drivers.)

@@ -172,7 +172,7 @@ func testErase(t *testing.T, s store.Store) {
 	st := step(store.Conversation{ID: conv, AccountID: "a-1", Mode: store.ModeBot}, 3)
 	st.Turns, st.Audit = st.Turns[:1], st.Audit[:1]
 	st.Turns[0].Seq, st.Audit[0].Seq = 5, 5
-	st.Promises = []store.Promise{{ID: "p-1", AccountID: "a-1", DebtID: "a-1-d1", AmountMinor: 12000, Currency: "USD", DueDate: "2026-12-11", Status: "open", CreatedBy: "bot"}}
+	st.Promises = []store.Promise{{ID: "p-1", AccountID: "a-1", DebtID: "a-1-d1", AmountMinor: 12000, Currency: "USD", DueDate: "2026-12-11", Status: store.DealOpen, CreatedBy: "bot"}}
 	st.Statements = []store.Statement{{ID: "s-1", AccountID: "a-1", Kind: store.StatementDispute, Channel: "chat", TurnSeq: 5}}
 	must(t, s.CommitTurn(c, st), "step 3")
 

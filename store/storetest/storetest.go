@@ -412,7 +412,7 @@ func testCommitTurnRoundTrip(t *testing.T, s store.Store) {
 	commit.Conversation.EndedAt = &ended
 	commit.Promises = []store.Promise{{
 		ID: "p-1", AccountID: "a-1", DebtID: "a-1-d1", AmountMinor: 24000, Currency: "USD",
-		DueDate: "2026-11-27", Status: "open", CreatedBy: "bot", CreatedAt: at(2 * time.Hour),
+		DueDate: "2026-11-27", Status: store.DealOpen, CreatedBy: "bot", CreatedAt: at(2 * time.Hour),
 	}}
 	commit.Plans = []store.Plan{{
 		ID: "pl-1", AccountID: "a-1", DebtID: "a-1-d1", Currency: "CNY", TotalMinor: 86000,
