@@ -551,6 +551,7 @@ func (s *Session) prepare(ctx context.Context, in dialog.Input, m *Message) (Out
 			Currency: s.acct.Debt.AmountDue.Currency,
 			Stage:    s.state.Stage,
 			Expect:   s.state.Expect,
+			Week:     s.state.Week,
 			Names:    []string{s.acct.Name},
 		})
 		if err != nil {

@@ -65,6 +65,9 @@ const (
 	ActClarifyDate     ActKind = "clarify_date"
 	ActClarifyAmount   ActKind = "clarify_amount"
 	ActClarifyCount    ActKind = "clarify_count"
+	// ActClarifySchedule asks for each payment of a schedule the
+	// borrower proposed but understanding could not read whole.
+	ActClarifySchedule ActKind = "clarify_schedule"
 
 	// Answers to the borrower's questions, from the engine's facts.
 	ActAnswerWho         ActKind = "answer_who" // neutral
@@ -115,7 +118,7 @@ var allActKinds = []ActKind{
 	ActConfirmExtension, ActCounterPTPDate, ActCounterPTPAmount, ActCounterPlanCount,
 	ActCounterPlanDate, ActPlanUnavailable, ActExtensionUnavailable, ActNeedYesNo,
 	ActAskPromiseAmount, ActConfirmPayPart, ActAskPartDate, ActCounterSchedule,
-	ActClarifyIdentity, ActClarifyChoice, ActClarifyDate, ActClarifyAmount, ActClarifyCount,
+	ActClarifyIdentity, ActClarifyChoice, ActClarifyDate, ActClarifyAmount, ActClarifyCount, ActClarifySchedule,
 	ActAnswerWho, ActAnswerBot, ActAnswerLegit, ActAnswerLegitFirst, ActAnswerBreakdown,
 	ActAnswerFees, ActAnswerConsequence, ActAnswerWriting, ActAskReason, ActReasonAck,
 	ActClosePayNow, ActClosePTP, ActClosePlan,

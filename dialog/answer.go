@@ -209,3 +209,35 @@ func noteCounts(s string) []int {
 	}
 	return out
 }
+
+// restatesPlan reports whether p only names payments of the plan read
+// back ("ok fine the 7th for the second half" after a plan whose second
+// payment is on the 7th): every date and amount it gives is one of the
+// plan's, and it asks for nothing else.
+func restatesPlan(p Parse, pr Proposal) bool {
+	if pr.Kind != ProposalPlan || p.Negated || p.Has(IntentDeny) || p.Unclear || p.Installments > 0 {
+		return false
+	}
+	inPlan := func(d compliance.Date, a compliance.Money) bool {
+		for _, in := range pr.Installments {
+			if (d.IsZero() || in.DueDate == d) && (a.IsZero() || in.Amount.Minor == a.Minor) {
+				return true
+			}
+		}
+		return false
+	}
+	named := false
+	for _, pt := range p.Parts {
+		if pt.Every > 0 || pt.Date.IsZero() || !inPlan(pt.Date, pt.Amount) {
+			return false
+		}
+		named = true
+	}
+	if !p.Date.IsZero() || !p.Amount.IsZero() {
+		if !inPlan(p.Date, p.Amount) {
+			return false
+		}
+		named = true
+	}
+	return named
+}

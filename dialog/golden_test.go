@@ -45,6 +45,8 @@ type stepSpec struct {
 	Topic        Topic      `json:"topic"`
 	Reason       string     `json:"reason"`
 	Partial      bool       `json:"partial"`
+	Unclear      bool       `json:"unclear"`
+	Week         bool       `json:"week"`
 	Parts        []partSpec `json:"parts"`
 	Note         string     `json:"note"`
 }
@@ -86,7 +88,8 @@ func (s stepSpec) input(a Account, today compliance.Date) Input {
 		return Input{Kind: s.Event, Today: today, Final: s.Final}
 	}
 	p := Parse{Intent: s.Intent, Alts: s.Alts, Negated: s.Negated, Installments: s.Installments, Sentiment: s.Sentiment,
-		Party: s.Party, Validation: s.Validation, CeaseChannels: s.Channels, Topic: s.Topic, Reason: s.Reason, Partial: s.Partial}
+		Party: s.Party, Validation: s.Validation, CeaseChannels: s.Channels, Topic: s.Topic, Reason: s.Reason, Partial: s.Partial,
+		Unclear: s.Unclear, Week: s.Week}
 	for _, ps := range s.Parts {
 		pt := Part{Num: ps.Num, Den: ps.Den, Rest: ps.Rest, Every: ps.Every, Count: ps.Count}
 		if ps.InDays != nil {

@@ -73,6 +73,10 @@ type State struct {
 	Outcome *Outcome `json:"outcome,omitempty"`
 	// Expect is what the bot's last question waits for.
 	Expect Expect `json:"expect,omitempty"`
+	// Week is a day of the week the borrower named as a whole (下周,
+	// "next week") and the bot read back as a date: a weekday said next
+	// ("周三") is read inside it. Zero when none is pending.
+	Week compliance.Date `json:"week,omitzero"`
 	// LateReason is the borrower's stated reason for lateness (a Late*
 	// code), the latest one heard.
 	LateReason string `json:"late_reason,omitempty"`

@@ -122,6 +122,7 @@ func (e *engine) message() {
 	}
 	e.prevMisunderstood = e.st.Misunderstood
 	e.st.Misunderstood = 0
+	e.st.Week = compliance.Date{} // set again only by a read-back of a week
 	p := e.in.Parse
 	if e.acct.Cease && !p.Has(IntentWrongParty) {
 		// The borrower asked us to stop: whatever comes in on this
@@ -401,7 +402,7 @@ func hasProposal(p Parse) bool {
 	case IntentPayNow, IntentPromise, IntentPlan, IntentExtension:
 		return true
 	}
-	return p.Installments > 0 || !p.Date.IsZero() || !p.Amount.IsZero() || len(p.Parts) > 0
+	return p.Installments > 0 || !p.Date.IsZero() || !p.Amount.IsZero() || len(p.Parts) > 0 || p.Unclear
 }
 
 // confirmTurn handles the answer to a read-back: only an explicit yes
@@ -411,9 +412,10 @@ func (e *engine) confirmTurn(p Parse) {
 	switch {
 	case p.Has(IntentAffirm) && !p.Has(IntentDeny) && !p.Negated && len(p.Parts) == 0 && matches(p, pr):
 		e.accept(pr)
-	case restates(p, pr):
-		// "I'll pay it then": the borrower says again what was read back,
-		// with nothing new; only an explicit yes records, so read it back.
+	case restates(p, pr) || restatesPlan(p, pr):
+		// "I'll pay it then", "ok fine the 7th for the second half": the
+		// borrower says again what was read back, with nothing new; only
+		// an explicit yes records, so read it back.
 		e.say(e.proposalAct(confirmKind(pr.Kind), pr))
 	case pr.Kind == ProposalPlan && pr.Counter && p.Installments == len(pr.Installments) && !p.Negated && !p.Has(IntentDeny) &&
 		p.Date.IsZero() && p.Amount.IsZero() && len(p.Parts) == 0:
@@ -543,6 +545,12 @@ func (e *engine) negotiateTurn(p Parse) {
 		p = bareCount(p)
 	}
 	switch {
+	case p.Unclear && !p.Negated:
+		// A schedule not read whole: ask for each payment, never read
+		// back a guess that a "yes" would record.
+		e.st.Draft = nil
+		e.st.Stage = StageNegotiate
+		e.say(Act{Kind: ActClarifySchedule, Amount: e.due(), Facts: compliance.Facts{Amounts: []compliance.Money{e.due()}}})
 	case len(p.Parts) > 0 && !p.Negated:
 		e.schedule(p.Parts)
 	case d != nil && len(d.Parts) > 0 && !p.Date.IsZero() && !p.Negated:
@@ -682,6 +690,9 @@ func (e *engine) promise(p Parse) {
 		return
 	}
 	e.propose(ActConfirmPTP, Proposal{Kind: ProposalPTP, Amount: amt, Date: d.Date})
+	if p.Week && p.Date == d.Date {
+		e.st.Week = d.Date
+	}
 }
 
 func (e *engine) plan(p Parse) {

@@ -148,6 +148,14 @@ type Parse struct {
 	Topic Topic `json:"topic,omitempty"`
 	// Reason is the stated reason for lateness (a Late* code).
 	Reason string `json:"reason,omitempty"`
+	// Week is set when Date stands for a week, not a day ("next week",
+	// 下周): a weekday said next is read inside that week.
+	Week bool `json:"week,omitempty"`
+	// Unclear is set when the borrower proposes several payments that
+	// understanding could not read whole (a share, "the rest", an amount
+	// or a date left over): the bot asks for each payment rather than
+	// read back a guess.
+	Unclear bool `json:"unclear,omitempty"`
 	// Partial is set when the borrower offers part of the balance without
 	// saying how much ("I can put something down Friday").
 	Partial   bool   `json:"partial,omitempty"`

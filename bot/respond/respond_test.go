@@ -137,6 +137,7 @@ func conversations(a dialog.Account) map[string][]turn {
 		Parts: []dialog.Part{half, {Rest: true}}}), say("the 4th", dialog.Parse{Date: days(12)}), yes}
 	c["schedule_counter"] = []turn{start, dob, say("a tenth every week", dialog.Parse{Intent: dialog.IntentPlan,
 		Parts: []dialog.Part{{Amount: money(due.Minor/10, ""), Every: 7}}}), yes}
+	c["schedule_unclear"] = []turn{start, dob, say("300 today and the rest next friday, not this friday", dialog.Parse{Intent: dialog.IntentPlan, Unclear: true})}
 	c["part_amount"] = []turn{start, dob, say("something Friday", dialog.Parse{Intent: dialog.IntentPromise, Date: days(5), Partial: true}),
 		intent("hmm", dialog.IntentUnknown), say("half", dialog.Parse{Amount: money(due.Minor/2, "")}), yes}
 	c["part_now"] = []turn{start, dob, say("part now", dialog.Parse{Intent: dialog.IntentPayNow, Partial: true}),

@@ -40,6 +40,7 @@ type mention struct {
 	id         string
 	weak       bool // a bare number taken as an amount
 	negated    bool
+	week       bool // a date that names a week ("next week", 下周)
 }
 
 // Token flags used by negation scope.
@@ -418,6 +419,19 @@ func (a *analysis) order(dst []intentID) []intentID {
 // result turns the analysis into a dialog.Parse.
 func (a *analysis) result() dialog.Parse {
 	p := dialog.Parse{Source: Source, Sentiment: "neutral"}
+	a.dropRestated()
+	if (a.has[iHardship] || a.topic > 0) && !a.paySaid() {
+		// "我爸癌症在化疗 每个月药费七八千", "1.2万对我现在就是天文数字",
+		// "Why is my balance 1250.50? I only borrowed 1000.": with a
+		// hardship or a question and no word of paying, the figures
+		// describe it; they offer nothing. (A date still may: 这个月实在
+		// 没钱，下个月5号吧.)
+		for x := range a.ments {
+			if m := &a.ments[x]; m.kind == mAmount {
+				m.kind = mNone
+			}
+		}
+	}
 	var posDate, negDate, posAmt, negAmt, inst *mention
 	for x := range a.ments {
 		m := &a.ments[x]
@@ -452,10 +466,14 @@ func (a *analysis) result() dialog.Parse {
 			}
 		}
 	}
+	unsureDate := false
+	if posDate != nil {
+		posDate, unsureDate = a.pickDate(posDate)
+	}
 	negated := false
 	switch {
 	case posDate != nil:
-		p.Date = posDate.date
+		p.Date, p.Week = posDate.date, posDate.week
 	case negDate != nil:
 		p.Date, negated = negDate.date, true
 	}
@@ -470,6 +488,9 @@ func (a *analysis) result() dialog.Parse {
 	}
 	p.Name = a.name
 	has := &a.has
+	if a.ownsAmount() {
+		has[iHaving] = true
+	}
 	if has[iHaving] {
 		// "$12 in my account", 就剩15块: what they have is not an offer.
 		has[iHardship] = true
@@ -478,6 +499,21 @@ func (a *analysis) result() dialog.Parse {
 		p.Amount = compliance.Money{}
 	} else if parts := a.findParts(); len(parts) > 0 {
 		p.Parts = parts
+		has[iPlan] = true
+		p.Amount, p.Date = compliance.Money{}, compliance.Date{}
+		posAmt, posDate = nil, nil
+	}
+	if !has[iHaving] && len(p.Parts) == 0 && posAmt != nil {
+		if m, unsure := a.pickAmount(posAmt); unsure {
+			p.Unclear = true // two amounts and one payment: ask, don't guess
+		} else if m != posAmt {
+			posAmt = m
+			p.Amount = compliance.Money{Minor: m.minor, Currency: m.cur}
+		}
+	}
+	if !has[iHaving] && (p.Unclear || a.unclearSchedule(p.Parts)) {
+		// Better to ask for each payment than to read back a guess.
+		p.Unclear, p.Parts = true, nil
 		has[iPlan] = true
 		p.Amount, p.Date = compliance.Money{}, compliance.Date{}
 		posAmt, posDate = nil, nil
@@ -510,6 +546,12 @@ func (a *analysis) result() dialog.Parse {
 		has[iPayNow] = true // "I'll pay 250.50 right now", 现在能先还888
 	}
 
+	if has[iAbuse] && !a.insulted() && (posDate != nil || posAmt != nil || len(p.Parts) > 0 || has[iPromise] || has[iPayNow] || has[iPlan]) {
+		// "wtf is wrong with yall its been like 10 days chill. friday":
+		// swearing with no insult, next to a way to pay, is venting.
+		has[iAbuse] = false
+	}
+
 	// Intents implied by slots.
 	derive := func(i intentID) {
 		if !has[i] {
@@ -531,6 +573,9 @@ func (a *analysis) result() dialog.Parse {
 	}
 	if negated {
 		derive(iCannotPay)
+	}
+	if unsureDate && !has[iPlan] && !has[iExtension] && !has[iCallbackLater] && !has[iAlreadyPaid] && !has[iHardship] {
+		derive(iPromise) // several dates, none clearly meant: the bot asks which
 	}
 
 	var buf [iCount]intentID
@@ -691,6 +736,325 @@ func (a *analysis) window(x, from, to int) (int, int) {
 func (a *analysis) hasExtra(k extraKind) bool {
 	for i := range a.extras {
 		if a.extras[i].kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// pickDate chooses the date to pay by when a message names several that
+// differ ("i start a new job monday, can i pay the 4th", 双十一那会儿花超了
+// 下个月初还): the last one after a self-correction ("oh wait", 不对);
+// else the only one a word of paying stands next to. With neither, it
+// returns nil and unsure: the bot asks for the date rather than guess.
+// first is the date result() chose (the first one).
+func (a *analysis) pickDate(first *mention) (*mention, bool) {
+	if a.req.Stage == dialog.StageVerify {
+		return first, false
+	}
+	var dates [8]*mention
+	n := 0
+	var prevEnd = -1
+	distinct := false
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mDate || m.negated {
+			continue
+		}
+		if n > 0 && m.start == prevEnd {
+			dates[n-1] = m // "Friday the 4th": one day, named twice
+			prevEnd = m.end
+			continue
+		}
+		if n == len(dates) {
+			break
+		}
+		if n > 0 && m.date != dates[0].date {
+			distinct = true
+		}
+		dates[n], prevEnd = m, m.end
+		n++
+	}
+	if !distinct {
+		return first, false
+	}
+	corr := -1
+	for x := range a.hits {
+		if a.hits[x].intent == iCorrect && !a.hits[x].off && a.hits[x].end > corr {
+			corr = a.hits[x].end
+		}
+	}
+	if corr >= 0 {
+		var last *mention
+		for _, m := range dates[:n] {
+			if m.start >= corr {
+				last = m
+			}
+		}
+		if last != nil {
+			return last, false
+		}
+	}
+	var anchored *mention
+	for _, m := range dates[:n] {
+		if a.payNear(m) {
+			if anchored != nil && anchored.date != m.date {
+				return nil, true
+			}
+			anchored = m
+		}
+	}
+	if anchored != nil {
+		return anchored, false
+	}
+	return nil, true
+}
+
+// payNear reports whether a word of paying (or a promise phrase) stands
+// next to m in its clause: up to three tokens before it ("can i pay the
+// 4th") or two after (下个月初还).
+func (a *analysis) payNear(m *mention) bool {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off || (h.intent != iPayWord && h.intent != iPromise && h.intent != iPayNow) {
+			continue
+		}
+		if h.end <= m.start && m.start-h.end <= 3 && !a.breakIn(h.end, m.start) {
+			return true
+		}
+		if h.start >= m.end && h.start-m.end <= 2 && !a.breakIn(m.end, h.start) {
+			return true
+		}
+	}
+	return false
+}
+
+// breakIn reports a clause break among the tokens [from, to).
+func (a *analysis) breakIn(from, to int) bool {
+	for k := from; k < to && k < len(a.flags); k++ {
+		if a.flags[k]&fBreak != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ownsAmount reports an amount the borrower says they have, not one they
+// offer: "$12 left", 余额3块5, 零钱12, 两千块收入.
+func (a *analysis) ownsAmount() bool {
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount {
+			continue
+		}
+		if m.end < len(a.toks) {
+			rest := a.text[a.toks[m.end].start:]
+			if hasPrefixAny(rest, "收入", "的收入") {
+				return true
+			}
+			if strings.HasPrefix(rest, "left") && m.start > 0 {
+				// "i have $12 left", "only got 20 left"
+				before := strings.TrimRight(a.text[:a.toks[m.start].start], " ")
+				if hasSuffixAny(before, "have", "got", "only", "have only", "has") {
+					return true
+				}
+			}
+		}
+		if m.start > 0 {
+			before := a.text[:a.toks[m.start].start]
+			if hasSuffixAny(strings.TrimRight(before, " "), "余额", "零钱", "余额只有", "零钱只有", "余额就", "零钱就") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// insulted reports an abuse phrase that is not mere swearing: an insult
+// ("fuck you", 傻逼), not an expletive ("wtf", 妈的).
+func (a *analysis) insulted() bool {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off || h.intent != iAbuse {
+			continue
+		}
+		covered := false
+		for y := range a.hits {
+			g := &a.hits[y]
+			if !g.off && g.intent == iExpletive && g.start <= h.start && g.end >= h.end {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefixAny(s string, ps ...string) bool {
+	for _, p := range ps {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSuffixAny(s string, ps ...string) bool {
+	for _, p := range ps {
+		if strings.HasSuffix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// unclearSchedule reports a proposal of several payments that was not
+// read whole: an amount, a share or "the rest" that no payment took, or
+// more dates than payments ("300 today and the rest next friday. not
+// this friday the one after", 剩下的2000分两次 12月14号跟12月28号).
+func (a *analysis) unclearSchedule(parts []dialog.Part) bool {
+	switch a.req.Stage {
+	case dialog.StageVerify, dialog.StageConfirm:
+		if len(parts) == 0 {
+			return false
+		}
+	}
+	if a.req.Expect == dialog.ExpectDate || a.req.Expect == dialog.ExpectAmount || a.req.Expect == dialog.ExpectIdentity {
+		return false
+	}
+	items, shares := 0, 0
+	// the distinct days named ("Friday the 27th" is one, and so is a
+	// day said twice)
+	var days [8]compliance.Date
+	dates := 0
+	addDay := func(d compliance.Date) {
+		for _, x := range days[:dates] {
+			if x == d {
+				return
+			}
+		}
+		if dates < len(days) {
+			days[dates] = d
+			dates++
+		}
+	}
+	for x := range a.ments {
+		m := &a.ments[x]
+		switch {
+		case m.negated:
+		case m.kind == mAmount:
+			if !a.restBefore(m.start) {
+				items++
+			}
+		case m.kind == mDate:
+			if x+1 < len(a.ments) && a.ments[x+1].kind == mDate && a.ments[x+1].start == m.end {
+				continue // "Friday the 4th": the second names the day
+			}
+			addDay(m.date)
+		}
+	}
+	for i := range a.extras {
+		switch a.extras[i].kind {
+		case xRest, xFrac:
+			items++
+			shares++
+		case xNow:
+			if dates == 0 {
+				addDay(a.today) // "马上还" after 15号 is "then, at once"
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return shares > 0 && items >= 2 && dates >= 1
+	}
+	used, recurring := 0, false
+	for i, pt := range parts {
+		if pt.Rest && i < len(parts)-1 {
+			return true // "the rest" is what is left after every other payment
+		}
+		if pt.Amount.Minor > 0 || pt.Den > 0 || pt.Rest {
+			used++
+		}
+		if pt.Every > 0 {
+			recurring = true
+		}
+	}
+	return items > used || (!recurring && dates > len(parts))
+}
+
+// restBefore reports "the rest" right before token i (剩下的700: the
+// rest, stated).
+func (a *analysis) restBefore(i int) bool {
+	for x := range a.extras {
+		if e := &a.extras[x]; e.kind == xRest && i-e.end <= 1 && i >= e.end {
+			return true
+		}
+	}
+	return false
+}
+
+// pickAmount chooses the amount of a single payment when a message names
+// several that differ ("1.2k is too much at once, can i pay 400 friday",
+// 两千五是吧 今天转一千): the only one a word of paying stands next to.
+// With none or several, it returns unsure.
+func (a *analysis) pickAmount(first *mention) (*mention, bool) {
+	if a.req.Stage == dialog.StageVerify || a.req.Expect == dialog.ExpectAmount {
+		return first, false
+	}
+	distinct := false
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind == mAmount && !m.negated && m.minor != first.minor && !a.restBefore(m.start) {
+			distinct = true
+		}
+	}
+	if !distinct {
+		return first, false
+	}
+	var anchored *mention
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || m.negated || !a.payNear(m) {
+			continue
+		}
+		if anchored != nil && anchored.minor != m.minor {
+			return nil, true
+		}
+		anchored = m
+	}
+	if anchored == nil {
+		return nil, true
+	}
+	return anchored, false
+}
+
+// dropRestated drops amounts the borrower restates or weighs rather than
+// offers: "1.2k is too much at once", 两千五是吧.
+func (a *analysis) dropRestated() {
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || m.end >= len(a.toks) || a.payNear(m) {
+			continue
+		}
+		rest := a.text[a.toks[m.end].start:]
+		if hasPrefixAny(rest, "是吧", "对吧", "是吗", "对吗", "is too much", "too much", "is a lot", "is way too much", "太多", "太高", "对我") {
+			m.kind = mNone
+		}
+	}
+}
+
+// paySaid reports a word of paying, or an offer, anywhere in the message.
+func (a *analysis) paySaid() bool {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off {
+			continue
+		}
+		switch h.intent {
+		case iPayWord, iPromise, iPayNow, iPlan, iExtension:
 			return true
 		}
 	}

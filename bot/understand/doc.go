@@ -68,6 +68,10 @@ type Request struct {
 	// Expect is what the bot's last question waits for: a short answer
 	// ("6", "the 4th", "250") is read against it first.
 	Expect dialog.Expect `json:"expect,omitempty"`
+	// Week is a week the borrower named as a whole and the bot read back
+	// (下周 as Dec 1): a bare weekday ("周三") is read inside its Monday
+	// to Sunday week, when that is not before today.
+	Week compliance.Date `json:"week,omitzero"`
 	// Names are the account holder's names as the lender has them, so
 	// that "I'm Kevin's brother" or 我是陈静的爸爸 is read as someone
 	// else speaking.

@@ -69,6 +69,15 @@ const (
 	// pBecause introduces an explanation ("because", 因为): with nothing
 	// else understood, the message is a reason for lateness.
 	pBecause = "_because"
+	// pCorrect corrects what was just said ("oh wait", "I mean", 不对):
+	// of several dates, the one after it is meant.
+	pCorrect = "_correct"
+	// pPayWord is a word of paying ("pay", 还, 转): of several dates, the
+	// one it stands next to is the date to pay by.
+	pPayWord = "_payword"
+	// pExpletive is swearing at nobody ("wtf", 妈的): next to a way to
+	// pay it is venting, not abuse, even with "you" in the message.
+	pExpletive = "_expletive"
 )
 
 // Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
@@ -193,6 +202,9 @@ const (
 	iAsk
 	iIntense
 	iBecause
+	iCorrect
+	iPayWord
+	iExpletive
 	iCount
 )
 
@@ -249,6 +261,12 @@ func pseudoOrIntent(name string) (intentID, bool) {
 		return iIntense, true
 	case pBecause:
 		return iBecause, true
+	case pCorrect:
+		return iCorrect, true
+	case pPayWord:
+		return iPayWord, true
+	case pExpletive:
+		return iExpletive, true
 	case pNeg:
 		return iNeg, true
 	case pPostNeg:

@@ -36,14 +36,33 @@ func (a *analysis) scanExtra(i int) (extra, bool) {
 		// every Friday, 每周五, 每个周五, every other friday
 		if e2, wd, ok := r.roleAt(toks, e, roleWeekday); ok {
 			x.wd, x.end = int(wd), e2
-		} else if wd, ok := a.zhWeekday(e); ok && toks[e].kind == kHan && x.days == 7 {
-			x.wd, x.end = wd, e+1
+		} else if wd, ok := a.zhWeekday(e); ok && toks[e].kind == kHan && x.days == 7 && !a.hanMultAt(e+1) {
+			x.wd, x.end = wd, e+1 // 每周五, but not 每周五十 (fifty a week)
 		} else if e2, _, ok := r.roleAt(toks, e, roleWkPrefix); ok {
-			if wd, ok := a.zhWeekday(e2); ok {
+			if wd, ok := a.zhWeekday(e2); ok && !a.hanMultAt(e2+1) {
 				x.wd, x.end = wd, e2+1
 			}
 		}
 		return x, true
+	}
+	// 一周五十, 一个月八百: an amount a week or a month
+	if toks[i].r == '一' && i+1 < len(toks) {
+		j := i + 1
+		if toks[j].r == '个' {
+			j++
+		}
+		days := 0
+		e, _, ok := r.roleAt(toks, j, roleWkPrefix)
+		if ok {
+			days = 7
+		} else if e, _, ok = r.roleAt(toks, j, roleMonthUnit); ok {
+			days = 30
+		}
+		if days > 0 && e < len(toks) {
+			if n, ok := a.number(e); ok && (n.form == fDigits || n.n >= 2) && n.val >= 1000 {
+				return extra{kind: xEvery, start: i, end: e, days: days, wd: -1}, true
+			}
+		}
 	}
 	// 四个周五: four Fridays in a row
 	if toks[i].kind == kHan || toks[i].kind == kNum {
@@ -116,10 +135,14 @@ func (a *analysis) findParts() []dialog.Part {
 	if len(a.extras) == 0 && len(a.ments) < 3 {
 		return nil // two mentions are one payment at most
 	}
+	neg := 0
 	for x := range a.ments {
 		if a.ments[x].negated {
-			return nil
+			neg++
 		}
+	}
+	if neg > 0 && len(a.extras) == 0 {
+		return nil // "not 100 on Friday": no schedule to read
 	}
 	parts, count, countAt := a.pair(pairGreedy)
 	best := score(parts)
@@ -284,6 +307,9 @@ func (a *analysis) pair(mode pairMode) ([]partB, int, int) {
 		if useM {
 			m := &a.ments[mi]
 			mi++
+			if m.negated {
+				continue // "the rest next friday. not this friday": what is not meant
+			}
 			switch m.kind {
 			case mAmount:
 				if cur.p.Rest && lastRest && m.start-lastEnd <= 1 {
@@ -339,7 +365,7 @@ func (a *analysis) pair(mode pairMode) ([]partB, int, int) {
 			cur.mark(x.start, x.end, a)
 			lastDate = true
 		case xEvery:
-			if cur.p.Every > 0 || (!cur.amt && !nextIsAmount() && x.n == 0) {
+			if cur.p.Every > 0 || (!cur.amt && !nextIsAmount() && x.n == 0 && !a.eachAfter(x.end)) {
 				continue // "I get paid every other Friday": no amount goes with it
 			}
 			if cur.amt && cur.dated && nextIsAmount() {
@@ -421,4 +447,36 @@ func (r *Rules) weekdayWord(w string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// eachAfter reports an amount after token i said to be paid each time
+// ("every 2 weeks then, starting friday, 200 each", 每次300): the
+// cadence before it is that amount's.
+func (a *analysis) eachAfter(i int) bool {
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || m.start < i {
+			continue
+		}
+		if m.end < len(a.toks) {
+			switch a.toks[m.end].text {
+			case "each", "apiece", "per":
+				return true
+			}
+		}
+		if m.start >= 2 && a.toks[m.start-2].r == '每' && (a.toks[m.start-1].r == '次' || a.toks[m.start-1].r == '期') {
+			return true
+		}
+	}
+	return false
+}
+
+// hanMultAt reports a Chinese multiplier (十, 百, 千, 万) at i: the
+// numeral before it is part of a number, not a weekday.
+func (a *analysis) hanMultAt(i int) bool {
+	if i >= len(a.toks) || a.toks[i].kind != kHan {
+		return false
+	}
+	_, _, ok := a.r.roleAt(a.toks, i, roleMult)
+	return ok
 }

@@ -60,8 +60,10 @@ func (a *analysis) scanSlots() {
 			continue
 		}
 		m, ok := a.slotAt(i)
-		if ok && m.end > i && m.kind == mDate && i > 0 && (a.toks[i-1].text == "since" || a.toks[i-1].text == "自从") {
-			m.kind = mNone // "unemployed since the 1st" is not a date to pay by
+		if ok && m.end > i && m.kind == mDate && i > 0 && (a.toks[i-1].text == "since" || a.toks[i-1].text == "自从" || a.eventBefore(i)) {
+			// "unemployed since the 1st", "got laid off friday": when
+			// it happened, not a date to pay by
+			m.kind = mNone
 		}
 		if ok && m.end > i {
 			m.start = i
@@ -143,11 +145,23 @@ func (a *analysis) number(i int) (num, bool) {
 }
 
 func (a *analysis) wordNumber(i int) (num, bool) {
-	var total, cur int64
+	var total, cur, cents int64
 	j, used := i, 0
+	// Spoken prices leave out "hundred": "five twenty" is 520, "three
+	// seventy five fifty" is 375.50 (a second group of tens is cents).
+	elided, mult := false, false
 	for j < len(a.toks) {
 		if e, v, ok := a.r.roleAt(a.toks, j, roleNum); ok {
-			cur += v
+			switch {
+			case used == 1 && !mult && cur >= 1 && cur <= 9 && v >= 10 && v <= 90:
+				cur, elided = cur*100+v, true
+			case elided && cur%100 >= 10 && v >= 10 && v <= 90:
+				cents = v
+				j, used = e, used+1
+				goto done
+			default:
+				cur += v
+			}
 			j, used = e, used+1
 			if j+1 < len(a.toks) && a.toks[j].text == "-" {
 				if _, _, ok := a.r.roleAt(a.toks, j+1, roleNum); ok {
@@ -157,6 +171,10 @@ func (a *analysis) wordNumber(i int) (num, bool) {
 			continue
 		}
 		if e, v, ok := a.r.roleAt(a.toks, j, roleMult); ok {
+			if elided {
+				break
+			}
+			mult = true
 			if cur == 0 {
 				cur = 1
 			}
@@ -170,6 +188,14 @@ func (a *analysis) wordNumber(i int) (num, bool) {
 			continue
 		}
 		if used == 0 {
+			// "to hundred": speech-to-text writes "two" as "to"
+			if t := a.toks[j].text; (t == "to" || t == "too") && j+1 < len(a.toks) {
+				if e, _, ok := a.r.roleAt(a.toks, j+1, roleMult); ok && e > j+1 {
+					cur, used = 2, 1
+					j++
+					continue
+				}
+			}
 			// "a hundred", "a thousand"
 			if e, _, ok := a.r.roleAt(a.toks, j, roleA); ok {
 				if _, _, ok := a.r.roleAt(a.toks, e, roleMult); ok {
@@ -188,10 +214,11 @@ func (a *analysis) wordNumber(i int) (num, bool) {
 		}
 		break
 	}
+done:
 	if used == 0 || total+cur > 1e12 {
 		return num{}, false
 	}
-	return num{val: (total + cur) * 100, end: j, form: fWords, n: used}, true
+	return num{val: (total+cur)*100 + cents, end: j, form: fWords, n: used}, true
 }
 
 // hanNumber reads Chinese numerals, including the spoken elision
@@ -788,6 +815,36 @@ func (a *analysis) relDate(i int) (mention, bool) {
 	if m, ok := a.namedDate(i); ok {
 		return m, true
 	}
+	// the day after Thanksgiving, the day before the 15th
+	if j := i; j+2 < len(toks) {
+		if toks[j].text == "the" {
+			j++
+		}
+		if toks[j].text == "day" && j+2 < len(toks) && (toks[j+1].text == "after" || toks[j+1].text == "before") {
+			if m, ok := a.slotAt(j + 2); ok && m.kind == mDate {
+				if toks[j+1].text == "after" {
+					m.date = m.date.AddDays(1)
+				} else if m.date.AddDays(-1).Before(a.today) {
+					return mention{}, false
+				} else {
+					m.date = m.date.AddDays(-1)
+				}
+				return m, true
+			}
+		}
+	}
+	// 下下周三, 下下个礼拜: the week after next; 再下个周五 after 下周五:
+	// the one after that
+	if t := toks[i].r; (t == '下' || t == '再') && i+1 < len(toks) && toks[i].kind == kHan {
+		if _, _, ok := r.roleAt(toks, i+1, roleNextWeek); ok {
+			if m, ok := a.relDate(i + 1); ok && m.kind == mDate {
+				if t == '下' || a.dateSaid(m.date) {
+					m.date = m.date.AddDays(7)
+				}
+				return m, true
+			}
+		}
+	}
 	// next Wednesday, next week; 下周三, 下周
 	for _, ro := range [...]role{roleNextWeek, roleNext} {
 		if e, _, ok := r.roleAt(toks, i, ro); ok {
@@ -803,10 +860,10 @@ func (a *analysis) relDate(i int) (mention, bool) {
 						return a.dateMention(a.nextWeek(wd), e2+1)
 					}
 				}
-				return a.dateMention(a.today.AddDays(7), e)
+				return a.weekMention(a.today.AddDays(7), e)
 			}
 			if e2, _, ok := r.roleAt(toks, e, roleWeekUnit); ok {
-				return a.dateMention(a.today.AddDays(7), e2)
+				return a.weekMention(a.today.AddDays(7), e2)
 			}
 		}
 	}
@@ -827,11 +884,11 @@ func (a *analysis) relDate(i int) (mention, bool) {
 		}
 	}
 	if e, wd, ok := r.roleAt(toks, i, roleWeekday); ok {
-		return a.dateMention(a.upcoming(int(wd)), e)
+		return a.dateMention(a.bareWeekday(int(wd)), e)
 	}
 	if e, _, ok := r.roleAt(toks, i, roleWkPrefix); ok {
 		if wd, ok := a.zhWeekday(e); ok {
-			return a.dateMention(a.upcoming(wd), e+1)
+			return a.dateMention(a.bareWeekday(wd), e+1)
 		}
 	}
 	// end of month; 月底; 下个月底
@@ -1216,4 +1273,52 @@ func (a *analysis) festival(code int) (compliance.Date, bool) {
 		}
 	}
 	return compliance.Date{}, false
+}
+
+// eventBefore reports whether the tokens before i end a hardship or a
+// reason for lateness ("got laid off friday", "在医院住到周五"), so that a
+// date at i says when it happened. A payday ("paid on the 15th") is not
+// an event of that kind: its date is when the borrower can pay.
+func (a *analysis) eventBefore(i int) bool {
+	j := i
+	if j > 0 && (a.toks[j-1].text == "on" || a.toks[j-1].text == "last") {
+		j--
+	}
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.end != j && h.end != i {
+			continue
+		}
+		if h.intent == iHardship || (h.intent == iReason && reasonNames[h.sub] != dialog.LatePaydayTiming) {
+			return true
+		}
+	}
+	return false
+}
+
+// dateSaid reports whether an earlier mention of the message named d.
+func (a *analysis) dateSaid(d compliance.Date) bool {
+	for x := range a.ments {
+		if a.ments[x].kind == mDate && a.ments[x].date == d {
+			return true
+		}
+	}
+	return false
+}
+
+// weekMention is a date that names a whole week ("next week", 下周).
+func (a *analysis) weekMention(d compliance.Date, end int) (mention, bool) {
+	return mention{kind: mDate, date: d, end: end, week: true}, true
+}
+
+// bareWeekday resolves a weekday said alone: inside the week the bot read
+// back (Request.Week: "下周还清", then "周三"), else the next one.
+func (a *analysis) bareWeekday(wd int) compliance.Date {
+	if w := a.req.Week; !w.IsZero() {
+		monday := w.AddDays(-monIndex(int(w.Time().Weekday())))
+		if d := monday.AddDays(monIndex(wd)); !d.Before(a.today) {
+			return d
+		}
+	}
+	return a.upcoming(wd)
 }

@@ -1,0 +1,162 @@
+package understand
+
+import (
+	"context"
+	"testing"
+
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/dialog"
+)
+
+// TestSchedulesByConcept reads schedules by what their words do, not by
+// the words: a negated date left out, the week after next, "each" after a
+// cadence, a figure a week.
+func TestSchedulesByConcept(t *testing.T) {
+	tests := []struct {
+		text, locale string
+		want         []part
+	}{
+		{"i can do 300 today and the rest next friday, not this friday", "en-US", []part{{minor: 30000, date: "2026-11-23"}, {rest: true, date: "2026-12-04"}}},
+		{"every 2 weeks starting friday, 150 each", "en-US", []part{{minor: 15000, date: "2026-11-27", every: 14}}},
+		{"今天先还三百 下周三三百 下下周三还完", "zh-CN", []part{{minor: 30000, date: "2026-11-24"}, {minor: 30000, date: "2026-12-02"}, {rest: true, date: "2026-12-09"}}},
+		{"这周五先还五百 下周五再还五百 再下个周五还剩下的", "zh-CN", []part{{minor: 50000, date: "2026-11-27"}, {minor: 50000, date: "2026-12-04"}, {rest: true, date: "2026-12-11"}}},
+		{"一周八十行不行", "zh-CN", []part{{minor: 8000, every: 7}}},
+		{"今天先还一伴 下周三还一伴", "zh-CN", []part{{den: 2, date: "2026-11-24"}, {den: 2, date: "2026-12-02"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, tt.locale, "", "")
+			if len(p.Parts) != len(tt.want) {
+				t.Fatalf("parts = %+v, want %d", p.Parts, len(tt.want))
+			}
+			for i, w := range tt.want {
+				g := p.Parts[i]
+				date := ""
+				if !g.Date.IsZero() {
+					date = g.Date.String()
+				}
+				if g.Amount.Minor != w.minor || g.Den != w.den || g.Rest != w.rest || date != w.date || g.Every != w.every {
+					t.Errorf("part %d = %+v, want %+v", i, g, w)
+				}
+			}
+		})
+	}
+}
+
+// TestUncertainProposals checks that what cannot be read whole is left
+// for the bot to ask about, never guessed: several dates with none
+// clearly meant, a schedule with a payment left over.
+func TestUncertainProposals(t *testing.T) {
+	tests := []struct {
+		text, locale string
+		unclear      bool
+		date         string
+	}{
+		{"i start my new job thursday, can i pay on the 4th", "en-US", false, "2026-12-04"},
+		{"payday is friday, oh wait, its thursday this week. thursday then", "en-US", false, "2026-11-26"},
+		{"双十一那会儿花超了 下个月初还", "zh-CN", false, "2026-12-01"},
+		{"the 1st or the 4th", "en-US", false, ""},
+		{"先还1000 剩下的2000分两次 12月14号跟12月28号", "zh-CN", true, ""},
+		{"half now and the rest, or maybe 200 friday", "en-US", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, tt.locale, "", "")
+			date := ""
+			if !p.Date.IsZero() {
+				date = p.Date.String()
+			}
+			if p.Unclear != tt.unclear || date != tt.date || (tt.unclear && len(p.Parts) > 0) {
+				t.Errorf("parse = %+v, want unclear %v date %q", p, tt.unclear, tt.date)
+			}
+			if !tt.unclear && tt.date == "" && p.Intent != dialog.IntentPromise {
+				t.Errorf("intent %s, want a promise whose date the bot asks for", p.Intent)
+			}
+		})
+	}
+}
+
+// TestWhatIsNotAnOffer: what the borrower has, what happened when, a
+// figure restated, swearing beside a way to pay.
+func TestWhatIsNotAnOffer(t *testing.T) {
+	tests := []struct {
+		text, locale string
+		intent       dialog.Intent
+		noSlots      bool
+	}{
+		{"i have $12 left and 2 kids to feed", "en-US", dialog.IntentHardship, true},
+		{"微信零钱12 拿啥还", "zh-CN", dialog.IntentHardship, true},
+		{"got laid off friday, no idea when i can pay", "en-US", dialog.IntentHardship, true},
+		{"我爸在化疗 每个月药费七八千 真的顾不上了", "zh-CN", dialog.IntentHardship, true},
+		{"Why is my balance 1250.50? I only borrowed 1000.", "en-US", dialog.IntentQuestion, true},
+		{"wtf is wrong with you people, ill pay friday", "en-US", dialog.IntentPromise, false},
+		{"fuck you ill pay friday", "en-US", dialog.IntentAbuse, false},
+		{"一天十几条短信 我真的要疯了 明天还", "zh-CN", dialog.IntentPromise, false},
+		{"I won't be a burden to anyone much longer", "en-US", dialog.IntentDistress, true},
+		{"我这种人活着就是拖累家里", "zh-CN", dialog.IntentDistress, true},
+		{"can you push my due date back a bit", "en-US", dialog.IntentExtension, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, tt.locale, "", "")
+			if p.Intent != tt.intent {
+				t.Errorf("intent %s (alts %v), want %s", p.Intent, p.Alts, tt.intent)
+			}
+			if tt.noSlots && (!p.Amount.IsZero() || !p.Date.IsZero() || len(p.Parts) > 0) {
+				t.Errorf("slots read as an offer: %+v", p)
+			}
+		})
+	}
+}
+
+func TestSpokenAndRelativeSlots(t *testing.T) {
+	tests := []struct {
+		text, locale string
+		minor        int64
+		date         string
+	}{
+		{"five twenty on friday", "en-US", 52000, "2026-11-27"},
+		{"three seventy five fifty on the 1st", "en-US", 37550, "2026-12-01"},
+		{"to hundred tomorrow", "en-US", 20000, "2026-11-24"},
+		{"twenty five on friday", "en-US", 2500, "2026-11-27"},
+		{"the day after thanksgiving", "en-US", 0, "2026-11-27"},
+		{"the day before christmas", "en-US", 0, "2026-12-24"},
+		{"下下周一", "zh-CN", 0, "2026-12-07"},
+		{"下下个礼拜三还", "zh-CN", 0, "2026-12-09"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, tt.locale, "", "")
+			date := ""
+			if !p.Date.IsZero() {
+				date = p.Date.String()
+			}
+			if p.Amount.Minor != tt.minor || date != tt.date {
+				t.Errorf("amount %d date %q, want %d %q (%+v)", p.Amount.Minor, date, tt.minor, tt.date, p)
+			}
+		})
+	}
+}
+
+// TestWeekdayInsideWeek: after the bot read "下周" back as a date, "周三"
+// is that week's Wednesday; without it, the next Wednesday.
+func TestWeekdayInsideWeek(t *testing.T) {
+	r := NewRules()
+	week := tuesday.AddDays(7) // 下周, read back as Tuesday Dec 1
+	for _, tc := range []struct {
+		week compliance.Date
+		want string
+	}{{week, "2026-12-02"}, {compliance.Date{}, "2026-11-25"}} {
+		p, err := r.Understand(context.Background(), Request{Text: "周三", Locale: "zh-CN", Today: tuesday, Currency: "CNY",
+			Stage: dialog.StageConfirm, Expect: dialog.ExpectYesNo, Week: tc.week})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Date.String() != tc.want {
+			t.Errorf("week %v: date %v, want %s", tc.week, p.Date, tc.want)
+		}
+	}
+	if p := parseWith(t, "下周还清", "zh-CN", "", ""); !p.Week {
+		t.Errorf("下周 not read as a week: %+v", p)
+	}
+}
