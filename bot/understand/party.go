@@ -365,7 +365,7 @@ func (pr *partyReader) detect(m *forms) string {
 		return dialog.PartyWrongNumber
 	case wrong(pr.wrong, en) || wrong(pr.zhWrong, zh):
 		return dialog.PartyWrongNumber
-	case otherName(en, zh):
+	case m.named && otherName(en, zh):
 		return dialog.PartyWrongNumber
 	}
 	return ""
@@ -373,9 +373,10 @@ func (pr *partyReader) detect(m *forms) string {
 
 var (
 	enMyName = regexp.MustCompile(`\b(?:my name is|my names|my first name is|im called)\s+([a-z]+)\b`)
-	// 我姓王, 我叫王伟: the borrower's own surname and names read Ⓝ
-	// (chineseForm), so any other is someone else's.
-	zhMyName = regexp.MustCompile(`我(?:姓[^ⓈⓃ\P{Han}](?:[，。！？,.!?\s的]|$)|(?:的名字)?叫[^你您他她我Ⓝ\P{Han}]\p{Han}{1,2}(?:[，。！？,.!?\s]|$))`)
+	// 我姓王: the borrower's own surname reads Ⓢ (chineseForm), so any
+	// other is someone else's. Not 我叫...: a borrower goes by a pet name
+	// (小青) as often as by the name the lender has.
+	zhMyName = regexp.MustCompile(`我姓[^ⓈⓃ\P{Han}](?:[，。！？,.!?\s的]|$)`)
 )
 
 // otherName reports whether the speaker gives a name that is not the

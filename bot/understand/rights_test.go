@@ -122,6 +122,7 @@ func TestRightsAndParty(t *testing.T) {
 		{"你们搞错了吧 我姓王", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		{"我姓刘 怎么了", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
 		{"我叫你们别打了", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
+		{"我叫小青", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
 		{"there is no dana at this number", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		{"刘青不用这个号了", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		// Represented, in other words than the lexicon's.
