@@ -980,6 +980,9 @@ func (a *analysis) unclearSchedule(parts []dialog.Part) bool {
 		}
 		if pt.Every > 0 {
 			recurring = true
+			if pt.Count == 0 && shares > 0 {
+				used++ // paid until nothing is left: "the rest" is in it
+			}
 		}
 	}
 	return items > used || (!recurring && dates > len(parts))

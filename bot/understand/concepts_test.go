@@ -22,6 +22,9 @@ func TestSchedulesByConcept(t *testing.T) {
 		{"这周五先还五百 下周五再还五百 再下个周五还剩下的", "zh-CN", []part{{minor: 50000, date: "2026-11-27"}, {minor: 50000, date: "2026-12-04"}, {rest: true, date: "2026-12-11"}}},
 		{"一周八十行不行", "zh-CN", []part{{minor: 8000, every: 7}}},
 		{"今天先还一伴 下周三还一伴", "zh-CN", []part{{den: 2, date: "2026-11-24"}, {den: 2, date: "2026-12-02"}}},
+		{"half on black friday and the other half 2 weeks after that", "en-US", []part{{den: 2, date: "2026-11-27"}, {rest: true, date: "2026-12-11"}}},
+		{"我先还一半 月中再还剩下的", "zh-CN", []part{{den: 2, date: "2026-11-24"}, {rest: true, date: "2026-12-15"}}},
+		{"每月800 四个月还完", "zh-CN", []part{{minor: 80000, every: 30}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -118,6 +121,9 @@ func TestSpokenAndRelativeSlots(t *testing.T) {
 		{"five twenty on friday", "en-US", 52000, "2026-11-27"},
 		{"three seventy five fifty on the 1st", "en-US", 37550, "2026-12-01"},
 		{"to hundred tomorrow", "en-US", 20000, "2026-11-24"},
+		{"twelve fifty on friday", "en-US", 125000, "2026-11-27"},
+		{"12.6还", "zh-CN", 0, "2026-12-06"},
+		{"12.60元", "zh-CN", 1260, ""},
 		{"twenty five on friday", "en-US", 2500, "2026-11-27"},
 		{"the day after thanksgiving", "en-US", 0, "2026-11-27"},
 		{"the day before christmas", "en-US", 0, "2026-12-24"},

@@ -178,9 +178,15 @@ func (a *analysis) findParts() []dialog.Part {
 		}
 	}
 	out := make([]dialog.Part, 0, len(parts))
-	for _, b := range parts {
+	for i, b := range parts {
 		if !b.amt && b.p.Every == 0 && amounts >= 2 && count == 0 {
 			continue // a date said in passing ("next check is this Friday")
+		}
+		if b.p.Rest && !b.dated && i > 0 && parts[i-1].p.Every > 0 && parts[i-1].p.Count == 0 {
+			continue // "每月800 四个月还完", "50 a week till the rest is paid": the cadence pays it
+		}
+		if i == 0 && !b.dated && b.p.Every == 0 && len(parts) > 1 && a.firstAt(b.at) {
+			b.p.Date, b.dated = a.today, true // 我先还一半 月中再还剩下的: 先 is now
 		}
 		out = append(out, b.p)
 	}
@@ -479,4 +485,18 @@ func (a *analysis) hanMultAt(i int) bool {
 	}
 	_, _, ok := a.r.roleAt(a.toks, i, roleMult)
 	return ok
+}
+
+// firstAt reports 先 ("first") just before token i: 我先还一半, 先转500.
+// Said of the first of several payments with no date, it means now.
+func (a *analysis) firstAt(i int) bool {
+	for k := i - 1; k >= 0 && k >= i-3; k-- {
+		if a.toks[k].kind == kBreak {
+			return false
+		}
+		if a.toks[k].r == '先' {
+			return true
+		}
+	}
+	return false
 }

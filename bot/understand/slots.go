@@ -1,6 +1,8 @@
 package understand
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/collectagent/collectagent/compliance"
@@ -147,13 +149,16 @@ func (a *analysis) number(i int) (num, bool) {
 func (a *analysis) wordNumber(i int) (num, bool) {
 	var total, cur, cents int64
 	j, used := i, 0
-	// Spoken prices leave out "hundred": "five twenty" is 520, "three
-	// seventy five fifty" is 375.50 (a second group of tens is cents).
+	// Spoken prices leave out "hundred": "five twenty" is 520, "twelve
+	// fifty" 1250, "three seventy five fifty" 375.50 (a second group of
+	// tens is cents).
 	elided, mult := false, false
 	for j < len(a.toks) {
 		if e, v, ok := a.r.roleAt(a.toks, j, roleNum); ok {
 			switch {
-			case used == 1 && !mult && cur >= 1 && cur <= 9 && v >= 10 && v <= 90:
+			case used == 1 && !mult && cur >= 1 && cur <= 19 && cur != 10 && v >= 10 && v <= 90 && (cur < 10 || v >= 20):
+				// "five twenty", "twelve fifty" (not "ten fifteen"-like
+				// teens after teens, which are times)
 				cur, elided = cur*100+v, true
 			case elided && cur%100 >= 10 && v >= 10 && v <= 90:
 				cents = v
@@ -940,9 +945,16 @@ func (a *analysis) relDate(i int) (mention, bool) {
 			}
 		}
 	}
-	// 3 days from now; 三天后; 一周后; 两个星期后
+	// 3 days from now; 三天后; 一周后; 两个星期后; "2 weeks after that"
 	if n, e, ok := a.smallInt(i, 366); ok {
 		if m, ok := a.offset(n, e); ok {
+			if m.end+1 < len(toks) && toks[m.end].text == "after" && (toks[m.end+1].text == "that" || toks[m.end+1].text == "this") {
+				if prev, ok := a.lastDate(); ok {
+					m.date = prev.AddDays(a.today.DaysUntil(m.date))
+					m.end += 2
+					return m, true
+				}
+			}
 			if e2, _, ok := r.roleAt(toks, m.end, roleAfter); ok {
 				m.end = e2
 				return m, true
@@ -1025,6 +1037,17 @@ func (a *analysis) relDate(i int) (mention, bool) {
 		!toks[e].frac && !a.followedByUnit(e+1) && !a.sym(e+1, "/") && !a.sym(e+1, ":") && !a.sym(e+1, ".") {
 		if d, e2, ok := a.dayOf(e); ok {
 			return a.domTail(d, e2)
+		}
+	}
+	// 12.6还, 12.6号: month and day with a dot, said as a date
+	if t := &toks[i]; t.kind == kNum && t.frac && t.ndig <= 2 && i+1 < len(toks) && toks[i+1].kind == kHan {
+		switch toks[i+1].r {
+		case '还', '号', '日', '前', '付', '转':
+			if mo, d, ok := dottedMonthDay(a.text[t.start:t.end]); ok {
+				if dt, ok := a.monthDay(mo, d); ok {
+					return a.dateMention(dt, i+1)
+				}
+			}
 		}
 	}
 	// 11/28 (month first; day first when the first cannot be a month)
@@ -1321,4 +1344,28 @@ func (a *analysis) bareWeekday(wd int) compliance.Date {
 		}
 	}
 	return a.upcoming(wd)
+}
+
+// lastDate is the date of the latest date mention read so far.
+func (a *analysis) lastDate() (compliance.Date, bool) {
+	for x := len(a.ments) - 1; x >= 0; x-- {
+		if a.ments[x].kind == mDate {
+			return a.ments[x].date, true
+		}
+	}
+	return compliance.Date{}, false
+}
+
+// dottedMonthDay reads "12.6" as December 6.
+func dottedMonthDay(s string) (int, int, bool) {
+	mo, d, ok := strings.Cut(s, ".")
+	if !ok || len(mo) == 0 || len(mo) > 2 || len(d) == 0 || len(d) > 2 {
+		return 0, 0, false
+	}
+	m, err1 := strconv.Atoi(mo)
+	dd, err2 := strconv.Atoi(d)
+	if err1 != nil || err2 != nil || m < 1 || m > 12 || dd < 1 || dd > 31 {
+		return 0, 0, false
+	}
+	return m, dd, true
 }
