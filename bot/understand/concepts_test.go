@@ -25,6 +25,8 @@ func TestSchedulesByConcept(t *testing.T) {
 		{"half on black friday and the other half 2 weeks after that", "en-US", []part{{den: 2, date: "2026-11-27"}, {rest: true, date: "2026-12-11"}}},
 		{"我先还一半 月中再还剩下的", "zh-CN", []part{{den: 2, date: "2026-11-24"}, {rest: true, date: "2026-12-15"}}},
 		{"每月800 四个月还完", "zh-CN", []part{{minor: 80000, every: 30}}},
+		{"先还1200 下周一 剩下的2000分两次 12月14号跟12月28号", "zh-CN", []part{{minor: 120000, date: "2026-11-30"}, {minor: 100000, date: "2026-12-14"}, {minor: 100000, date: "2026-12-28"}}},
+		{"i can do 50 tomorrow and then 100 every week after that", "en-US", []part{{minor: 5000, date: "2026-11-24"}, {minor: 10000, every: 7}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -59,7 +61,7 @@ func TestUncertainProposals(t *testing.T) {
 		{"payday is friday, oh wait, its thursday this week. thursday then", "en-US", false, "2026-11-26"},
 		{"双十一那会儿花超了 下个月初还", "zh-CN", false, "2026-12-01"},
 		{"the 1st or the 4th", "en-US", false, ""},
-		{"先还1000 剩下的2000分两次 12月14号跟12月28号", "zh-CN", true, ""},
+		{"先还1000 剩下的2000分两次 12月14号 12月28号 1月5号", "zh-CN", true, ""},
 		{"half now and the rest, or maybe 200 friday", "en-US", true, ""},
 	}
 	for _, tt := range tests {
