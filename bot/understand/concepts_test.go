@@ -131,6 +131,14 @@ func TestSpokenAndRelativeSlots(t *testing.T) {
 		{"the day before christmas", "en-US", 0, "2026-12-24"},
 		{"下下周一", "zh-CN", 0, "2026-12-07"},
 		{"下下个礼拜三还", "zh-CN", 0, "2026-12-09"},
+		{"两三天后还", "zh-CN", 0, "2026-11-27"},
+		{"两三百", "zh-CN", 30000, ""},
+		{"two weeks from friday", "en-US", 0, "2026-12-11"},
+		{"friday after next", "en-US", 0, "2026-12-04"},
+		{"by the end of the week", "en-US", 0, "2026-11-27"},
+		{"end of next week", "en-US", 0, "2026-12-04"},
+		{"mid december", "en-US", 0, "2026-12-15"},
+		{"late december", "en-US", 0, "2026-12-31"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {

@@ -237,7 +237,9 @@ func (a *analysis) hanNumber(i int) (num, bool) {
 			if v == 0 {
 				zero = true
 			}
-			if lastWasDigit {
+			if lastWasDigit && v == cur+1 && cur > 0 && cur < 10 && j+1 < len(a.toks) && a.toks[j+1].r != '年' && !a.hanDigitAt(j+1) && !a.hanDigitAt(j-2) {
+				cur = v // 两三天, 七八千: a range, read as its upper end (not 一二三四, digits)
+			} else if lastWasDigit {
 				cur = cur*10 + v // 二〇二六
 			} else {
 				cur = v
@@ -1220,11 +1222,67 @@ func (a *analysis) namedDate(i int) (mention, bool) {
 			return a.dateMention(dt, e)
 		}
 	}
-	// "a week from Friday"
-	if e, _, ok := r.roleAt(toks, i, roleA); ok {
+	// "a week from Friday", "two weeks from friday"
+	n, e, ok := 1, 0, false
+	if e, _, ok = r.roleAt(toks, i, roleA); !ok {
+		n, e, ok = a.smallInt(i, 8)
+	}
+	if ok && n >= 1 {
 		if e2, _, ok := r.roleAt(toks, e, roleWeekUnit); ok && e2 < len(toks) && toks[e2].text == "from" {
 			if e3, wd, ok := r.roleAt(toks, e2+1, roleWeekday); ok {
-				return a.dateMention(a.upcoming(int(wd)).AddDays(7), e3)
+				return a.dateMention(a.upcoming(int(wd)).AddDays(7*n), e3)
+			}
+		}
+	}
+	// "friday after next": the Friday of the week after this one
+	if e, wd, ok := r.roleAt(toks, i, roleWeekday); ok && e+1 < len(toks) && toks[e].text == "after" && toks[e+1].text == "next" {
+		return a.dateMention(a.nextWeek(int(wd)), e+2)
+	}
+	// "the end of the week", "end of next week": its Friday
+	if j := i; j+3 < len(toks) {
+		if toks[j].text == "the" {
+			j++
+		}
+		if j+3 < len(toks) && toks[j].text == "end" && toks[j+1].text == "of" {
+			k := j + 2
+			next := false
+			switch toks[k].text {
+			case "the", "this":
+				k++
+			case "next":
+				k, next = k+1, true
+			}
+			if k < len(toks) && toks[k].text == "week" {
+				if next {
+					return a.dateMention(a.nextWeek(5), k+1)
+				}
+				return a.dateMention(a.thisWeek(5), k+1)
+			}
+		}
+	}
+	// "mid december", "early january", "end of december"
+	if j := i; j+1 < len(toks) {
+		day := 0
+		switch toks[j].text {
+		case "mid", "middle":
+			day = 15
+		case "early", "beginning":
+			day = 1
+		case "late":
+			day = 31
+		}
+		if day > 0 {
+			k := j + 1
+			if k+1 < len(toks) && toks[k].text == "of" {
+				k++
+			}
+			if e2, mo, ok := r.roleAt(toks, k, roleMonth); ok {
+				if day == 31 {
+					day = daysIn(a.today.Year, time.Month(mo))
+				}
+				if dt, ok := a.monthDay(int(mo), day); ok {
+					return a.dateMention(dt, e2)
+				}
 			}
 		}
 	}
@@ -1368,4 +1426,13 @@ func dottedMonthDay(s string) (int, int, bool) {
 		return 0, 0, false
 	}
 	return m, dd, true
+}
+
+// hanDigitAt reports a Chinese numeral 0..9 at i.
+func (a *analysis) hanDigitAt(i int) bool {
+	if i < 0 || i >= len(a.toks) || a.toks[i].kind != kHan {
+		return false
+	}
+	_, v, ok := a.r.roleAt(a.toks, i, roleNum)
+	return ok && v < 10
 }
