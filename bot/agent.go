@@ -52,6 +52,12 @@ func (s *Session) notice(name, agent string) string {
 	return text
 }
 
+// Notice renders the notice name (respond.Notice...) in the borrower's
+// locale for the conversation's channel: a channel's own lines, such as a
+// call's keypad-only notice or its call-back offer. "" when it cannot be
+// rendered (logged).
+func (s *Session) Notice(name string) string { return s.notice(name, "") }
+
 // UnqueuedNotice is what the borrower is told when their request for a
 // person is saved but cannot reach the agents' queue right now.
 func (s *Session) UnqueuedNotice() string {

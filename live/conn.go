@@ -52,6 +52,9 @@ type Conn struct {
 	// its next turn.
 	link  *link
 	stale atomic.Bool
+	// resumed is set by Start when the conversation had turns before
+	// this connection (owned by the reader).
+	resumed bool
 
 	stmu       sync.Mutex // guards busy, draining, registered
 	busy       bool       // a turn is in progress
@@ -217,6 +220,7 @@ func (c *Conn) greet(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
+	c.resumed = len(hist) > 0
 	for _, r := range hist {
 		if err := c.showMessage(c.message(r), ""); err != nil {
 			return nil // the client went away; the reader will notice
@@ -303,7 +307,7 @@ func (c *Conn) silence(ctx context.Context, final bool) error {
 
 // message is a bot reply as shown.
 func (c *Conn) message(r bot.Reply) Message {
-	m := Message{Seq: r.Seq, From: r.From, Name: r.Name, Text: r.Text}
+	m := Message{Seq: r.Seq, From: r.From, Name: r.Name, Text: r.Text, Act: r.Act, Disclosure: r.Disclosure, Link: r.Link}
 	if r.Seq > 0 {
 		m.ID = handoff.ReplyID(c.sess.ID(), r.Seq)
 	}

@@ -35,6 +35,14 @@ type Message struct {
 	From string // bot.FromBot, bot.FromAgent, bot.FromSystem, bot.FromBorrower (replay)
 	Name string // the agent's name, for From bot.FromAgent
 	Text string
+	// Act, Disclosure and Link are a bot reply's, for a spoken channel
+	// (bot.Reply): the act it says (what the borrower answers next), a
+	// required disclosure to play in full, a payment link the words
+	// promise to send by text. Set on the replies of a turn, not on
+	// turns read back from the store (a replay, the handoff).
+	Act        string
+	Disclosure bool
+	Link       string
 }
 
 // Status is the conversation's status as the borrower's client sees it.

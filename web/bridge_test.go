@@ -123,7 +123,11 @@ func (c *cluster) join() *node {
 	return c.joinConn(nc)
 }
 
-func (c *cluster) joinConn(nc *nats.Conn) *node {
+func (c *cluster) joinConn(nc *nats.Conn) *node { return c.joinDeps(nc, nil) }
+
+// joinDeps is joinConn with the server's Deps changed by mod (a voice
+// channel, say).
+func (c *cluster) joinDeps(nc *nats.Conn, mod func(*Deps)) *node {
 	t := c.t
 	t.Helper()
 	ctx := context.Background()
@@ -145,8 +149,11 @@ func (c *cluster) joinConn(nc *nats.Conn) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{APIKeys: []string{testKey}, TokenSecret: strings.Repeat("s", 32)},
-		Deps{Store: c.st, Runtime: rt, Clock: c.clock, Logger: log, Bridge: br})
+	deps := Deps{Store: c.st, Runtime: rt, Clock: c.clock, Logger: log, Bridge: br}
+	if mod != nil {
+		mod(&deps)
+	}
+	srv, err := New(Config{APIKeys: []string{testKey}, TokenSecret: strings.Repeat("s", 32)}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

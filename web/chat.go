@@ -19,8 +19,10 @@ import (
 )
 
 var upgrader = websocket.Upgrader{
-	ReadBufferSize:  4096,
-	WriteBufferSize: 4096,
+	// Reads use the HTTP server's own 4 KiB buffer (size 0: no second
+	// one); writes borrow a buffer from the pool for the length of a
+	// message, so an idle chat holds none.
+	WriteBufferPool: new(sync.Pool),
 	// Origins are checked before the upgrade (checkOrigin), where a refusal
 	// can be a JSON 403.
 	CheckOrigin: func(*http.Request) bool { return true },
@@ -134,11 +136,7 @@ func (c *chatConn) run(ctx context.Context, conn *live.Conn) {
 		return c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
 	})
 
-	stopPing := make(chan struct{})
-	var pingWG sync.WaitGroup
-	pingWG.Add(1)
-	go func() { defer pingWG.Done(); c.pingLoop(stopPing) }()
-	defer func() { close(stopPing); pingWG.Wait() }()
+	defer c.startPings(cfg.PingInterval)()
 	// Stop following the handoff before the socket closes.
 	defer conn.Close()
 
@@ -237,24 +235,40 @@ func (c *chatConn) finish() {
 	}
 }
 
-func (c *chatConn) pingLoop(stop <-chan struct{}) {
-	t := time.NewTicker(c.s.cfg.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
+// startPings pings the client every interval from a timer rather than a
+// goroutine of its own, so an idle chat holds no stack for it. The pings
+// stop at the first failed write, or when the returned stop is called;
+// stop returns once no ping is being sent.
+func (c *chatConn) startPings(every time.Duration) (stop func()) {
+	var (
+		mu      sync.Mutex // held while a ping is sent; guards stopped
+		stopped bool
+		t       *time.Timer
+	)
+	ping := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
 			return
-		case <-t.C:
-			c.wmu.Lock()
-			var err error
-			if !c.closeSent {
-				err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.cfg.WriteWait))
-			}
-			c.wmu.Unlock()
-			if err != nil {
-				return
-			}
 		}
+		c.wmu.Lock()
+		var err error
+		if !c.closeSent {
+			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.cfg.WriteWait))
+		}
+		c.wmu.Unlock()
+		if err == nil {
+			t.Reset(every)
+		}
+	}
+	mu.Lock()
+	t = time.AfterFunc(every, ping)
+	mu.Unlock()
+	return func() {
+		mu.Lock()
+		stopped = true
+		t.Stop()
+		mu.Unlock()
 	}
 }
 

@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -344,4 +346,55 @@ func TestChatTwoConnectionsOneConversation(t *testing.T) {
 			t.Fatalf("turn %d has seq %d: turns overwritten or lost", i, turn.Seq)
 		}
 	}
+}
+
+// TestChatPings: the server pings an idle chat every ping_interval; a
+// client that answers stays connected past pong_wait, one that never
+// reads (so never answers) is dropped once pong_wait passes.
+func TestChatPings(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PingInterval, c.PongWait = 100*time.Millisecond, time.Second })
+	e.addAccounts(maria("a-1"), maria("a-2"))
+
+	live := e.mustDial(e.mint("a-1").Token)
+	untilStatus(t, live)
+	var pings atomic.Int32
+	live.SetPingHandler(func(data string) error {
+		pings.Add(1)
+		return live.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := live.ReadMessage(); err != nil {
+				readErr <- err
+				return
+			}
+		}
+	}()
+
+	mute := e.mustDial(e.mint("a-2").Token)
+	untilStatus(t, mute)
+
+	time.Sleep(2500 * time.Millisecond) // two and a half pong waits
+	select {
+	case err := <-readErr:
+		t.Fatalf("a client that answers pings was dropped: %v", err)
+	default:
+	}
+	if n := pings.Load(); n < 3 {
+		t.Errorf("client saw %d pings in 2.5s at a 100ms interval, want at least 3", n)
+	}
+	// The mute client's socket was closed by the server: reading now
+	// drains what was sent, then fails.
+	_ = mute.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err := mute.ReadMessage(); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatal("a client that never answered pings is still connected ten seconds after its pong wait")
+			}
+			break
+		}
+	}
+	live.Close()
 }

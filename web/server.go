@@ -294,12 +294,21 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.live.Drain()
-	s.endCalls()
+	// Calls were told to go away too (live.Output.GoAway): each says
+	// goodbye and hangs up. Those still up after the grace (at most half
+	// the time left) are cut.
+	grace := callGoodbyeGrace
+	if dl, ok := ctx.Deadline(); ok {
+		grace = min(grace, time.Until(dl)/2)
+	}
+	cut := time.AfterFunc(grace, s.endCalls)
+	defer cut.Stop()
 	waited := make(chan struct{})
 	go func() { s.handlers.Wait(); close(waited) }()
 	select {
 	case <-waited:
 	case <-ctx.Done():
+		s.endCalls()
 		s.mu.Lock()
 		for c := range s.conns {
 			c.ws.NetConn().Close()

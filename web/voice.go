@@ -64,11 +64,13 @@ func (s *Server) voiceCall(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
-	sess, err := s.rt.Open(ctx, claims.Conversation)
+	lc, err := s.live.Open(ctx, claims.Conversation)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("open conversation: %w", err))
 		return
 	}
+	// Stop following the handoff before the socket closes.
+	defer lc.Close()
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.log.Debug("websocket upgrade failed", "err", err)
@@ -81,13 +83,13 @@ func (s *Server) voiceCall(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.untrackCall()
 	ws.SetReadLimit(rtc.MaxSignalFrame)
-	conv := sess.Conversation()
+	conv := lc.Conversation()
 	log := s.log.With("conversation", conv.ID, "channel", "voice", "account", logmask.Ref(conv.AccountID))
 	log.Info("call connected")
 	conn := &signalConn{ws: ws, wait: s.cfg.WriteWait}
 	stop := context.AfterFunc(ctx, func() { conn.close() })
 	defer stop()
-	res, err := s.voice.Serve(ctx, conn, sess, voice.Call{ConversationID: conv.ID, Lang: conv.Locale})
+	res, err := s.voice.Serve(ctx, conn, lc, voice.Call{ConversationID: conv.ID, Lang: conv.Locale})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Info("call signalling ended", "err", err)
 	}
@@ -164,9 +166,13 @@ func (s *Server) trackCall(cancel context.CancelFunc) bool {
 
 func (s *Server) untrackCall() { s.handlers.Done() }
 
-// endCalls ends the calls in progress (Shutdown): a call cannot be
-// handed to another node mid-sentence; the borrower calls again and the
-// conversation resumes where it stopped.
+// callGoodbyeGrace is how long a draining server lets its calls say
+// goodbye (live's GoAway) before it cuts them.
+const callGoodbyeGrace = 10 * time.Second
+
+// endCalls ends the calls in progress (Shutdown, after the goodbye's
+// grace): a call cannot be handed to another node mid-sentence; the
+// borrower calls again and the conversation resumes where it stopped.
 func (s *Server) endCalls() {
 	s.mu.Lock()
 	calls := s.calls

@@ -85,6 +85,9 @@ type phone struct {
 
 	mu     sync.Mutex
 	frames []rtc.Signal
+	// ice is what the config frame gave the caller for its peer
+	// connection.
+	ice []webrtc.ICEServer
 }
 
 func dialVoice(t *testing.T, url string) *phone {
@@ -122,6 +125,8 @@ func dialVoiceOpus(t *testing.T, url string, opusSilence []byte) *phone {
 				return webrtc.SessionDescription{}, err
 			}
 			switch s.Type {
+			case "config":
+				p.ice = s.ICEServers
 			case "answer":
 				return webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: s.SDP}, nil
 			case "candidate":
@@ -257,6 +262,9 @@ func TestVoiceCallRecordsPromise(t *testing.T) {
 	go p.Run(ctx, ticker.C)
 
 	waitUntil(t, "the verification question", 30*time.Second, func() bool { return p.caption("bot", "date of birth") }, p.captions)
+	if p.ice == nil || len(p.ice) != 0 {
+		t.Errorf("the config frame gave the caller %+v, want no ICE servers", p.ice)
+	}
 	if !p.caption("bot", "automated assistant") {
 		t.Errorf("no AI notice in the captions:\n%s", p.captions())
 	}
@@ -438,6 +446,10 @@ func TestVoiceRefusals(t *testing.T) {
 			defer ws.Close()
 			ws.WriteMessage(websocket.TextMessage, []byte(tt.frame))
 			var s rtc.Signal
+			if err := ws.ReadJSON(&s); err != nil || s.Type != "config" {
+				t.Fatalf("first frame %+v %v, want the config", s, err)
+			}
+			s = rtc.Signal{}
 			err = ws.ReadJSON(&s)
 			if tt.code == "frame_too_large" {
 				// The WebSocket layer closes with 1009 before any frame.
@@ -550,7 +562,11 @@ func TestCallPage(t *testing.T) {
 	f.Close()
 
 	bctx := newCallBrowser(t, wav)
-	e := newVoiceEnv(t, voice.Config{EndOfTurn: 400 * time.Millisecond, Record: true},
+	// The page's peer connection uses the configured STUN server (none
+	// answers on this loopback network: host candidates connect).
+	vcfg := voice.Config{EndOfTurn: 400 * time.Millisecond, Record: true}
+	vcfg.RTC.ICEServers = []webrtc.ICEServer{{URLs: []string{"stun:127.0.0.1:3478"}}}
+	e := newVoiceEnv(t, vcfg,
 		speech.Providers{STT: pageRecognizer(), STTLangs: []string{"*"}, TTS: tts, Found: in},
 		func(c *Config) { c.Demo = true; c.DemoAccounts = []string{"call-maria", "call-wang"} })
 	e.addAccounts(maria("call-maria"), wangFang("call-wang"))
@@ -578,6 +594,9 @@ func TestCallPage(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#call-state[data-state="connected"]`)),
 	); err != nil {
 		t.Fatalf("place the call: %v\n%s", err, captions())
+	}
+	if got := stat(`JSON.stringify(collectCall.stats.iceServers.map((s) => s.urls))`); got != `[["stun:127.0.0.1:3478"]]` {
+		t.Errorf("the page's ICE servers: %s", got)
 	}
 	waitUntil(t, "the verification question", 60*time.Second, func() bool {
 		return strings.Contains(stat(`document.getElementById("captions").textContent`), "date of birth")

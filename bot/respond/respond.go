@@ -167,12 +167,21 @@ const (
 	NoticeCallbackChat     = "callback_chat"
 	NoticeUnqueued         = "unqueued" // a request for a person is saved but the queue cannot be reached now
 	NoticeSummary          = "summary"  // SummaryData, for agents
+
+	// A call's own lines, said by the voice channel around the
+	// conversation's.
+	NoticeCallKeypadOnly = "call_keypad_only" // no recogniser for the call's language
+	NoticeCallTimeLimit  = "call_time_limit"  // the call reached its maximum length
+	NoticeCallCallback   = "call_callback"    // voice.on_handoff callback: the call ends after the escalation
+	NoticeCallCaptions   = "call_captions"    // voice.on_handoff captions: the call stays open with a person
+	NoticeCallGoingAway  = "call_going_away"  // the server drains: the call ends
 )
 
 // Notices lists every notice name.
 func Notices() []string {
 	return []string{NoticeAgentJoined, NoticeAgentLeft, NoticeAgentRequeued, NoticeAgentClosed, NoticeAgentDefaultName,
-		NoticeCallbackDated, NoticeCallbackUndated, NoticeCallbackChat, NoticeUnqueued, NoticeSummary}
+		NoticeCallbackDated, NoticeCallbackUndated, NoticeCallbackChat, NoticeUnqueued, NoticeSummary,
+		NoticeCallKeypadOnly, NoticeCallTimeLimit, NoticeCallCallback, NoticeCallCaptions, NoticeCallGoingAway}
 }
 
 // NoticeData is what a notice's template sees.

@@ -612,14 +612,19 @@ func (c *Controller) onTurn(r turnResult) {
 		return
 	}
 	c.expect = r.reply.Expect
-	if c.superseded && !r.reply.End && !r.in.Final && r.in.Kind != TimeLimit {
+	if c.superseded && !r.reply.End && (!r.in.Final || r.reply.Hold) && r.in.Kind != TimeLimit {
 		c.superseded = false
 		c.unheard = append(c.unheard, r.reply.Segments...)
 		c.idle()
 		return
 	}
 	c.superseded = false
-	if r.reply.End || r.in.Final || r.in.Kind == TimeLimit {
+	if r.reply.Hold && r.in.Kind == Silence {
+		// A person holds the conversation: waiting in silence is
+		// expected, and the silence count starts again.
+		c.silences = 0
+	}
+	if r.reply.End || (r.in.Final && !r.reply.Hold) || r.in.Kind == TimeLimit {
 		c.endAfter = true
 		c.endReason = "completed"
 		if r.in.Kind == Silence {
@@ -627,6 +632,12 @@ func (c *Controller) onTurn(r turnResult) {
 		} else if r.in.Kind == TimeLimit {
 			c.endReason = "time limit"
 		}
+	}
+	if r.reply.Status != "" {
+		c.d.Transport.Send(Message{Kind: Status, Text: r.reply.Status, At: c.d.Clock.Now()})
+	}
+	if r.reply.Link != "" {
+		c.d.Transport.Send(Message{Kind: Link, Text: r.reply.Link, At: c.d.Clock.Now()})
 	}
 	rs := &replyState{}
 	if r.in.Kind == Speech {
@@ -653,6 +664,7 @@ func (c *Controller) speak(segs []Segment, rs *replyState) {
 	}
 	type job struct {
 		id   int
+		who  string
 		text string
 	}
 	var jobs []job
@@ -661,12 +673,12 @@ func (c *Controller) speak(segs []Segment, rs *replyState) {
 		c.nextID++
 		c.segs[id] = &segInfo{Segment: s, gen: c.gen, reply: rs}
 		c.outstanding = append(c.outstanding, id)
-		jobs = append(jobs, job{id, s.Text})
+		jobs = append(jobs, job{id, s.speaker(), s.Text})
 	}
 	if c.d.TTS == nil {
 		// Captions only: the segment is "heard" when shown.
 		for _, j := range jobs {
-			c.caption("bot", j.text)
+			c.caption(j.who, j.text)
 			c.segmentDone(j.id)
 		}
 		return
@@ -711,7 +723,7 @@ func (c *Controller) onTTS(r ttsResult) {
 		if r.err != nil {
 			c.log.Warn("speech synthesis failed", "err", r.err)
 		}
-		c.caption("bot", s.Text)
+		c.caption(s.speaker(), s.Text)
 		c.segmentDone(r.id)
 		return
 	}
@@ -726,7 +738,7 @@ func (c *Controller) onNote(n writerNote) {
 			return
 		}
 		c.playing = n.id
-		c.caption("bot", s.Text)
+		c.caption(s.speaker(), s.Text)
 		if rs := s.reply; rs != nil && !rs.measured && !rs.fromSpeechEnd.IsZero() {
 			rs.measured = true
 			d := n.at.Sub(rs.fromSpeechEnd)
@@ -819,6 +831,9 @@ func (c *Controller) onEvent(ev Event) {
 	if ev.Status != "" {
 		c.d.Transport.Send(Message{Kind: Status, Text: ev.Status, At: c.d.Clock.Now()})
 	}
+	if ev.Link != "" {
+		c.d.Transport.Send(Message{Kind: Link, Text: ev.Link, At: c.d.Clock.Now()})
+	}
 	if len(ev.Segments) > 0 {
 		stopTimer(&c.silenceT)
 		c.speak(ev.Segments, &replyState{})
@@ -828,6 +843,14 @@ func (c *Controller) onEvent(ev Event) {
 		c.endReason = "conversation ended"
 		c.idle()
 	}
+}
+
+// speaker is who a segment's caption names.
+func (s Segment) speaker() string {
+	if s.Who == "" {
+		return "bot"
+	}
+	return s.Who
 }
 
 func (c *Controller) caption(who, text string) {

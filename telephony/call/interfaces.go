@@ -95,6 +95,9 @@ type Segment struct {
 	// StartsRecording marks the recording notice: recording of both legs
 	// begins once it has played.
 	StartsRecording bool
+	// Who says it, for the caption: "" is the bot; "agent" is a person
+	// who took the conversation over, "system" a notice.
+	Who string
 }
 
 // Reply is the conversation's answer to one Input.
@@ -104,6 +107,18 @@ type Reply struct {
 	Expect speech.Expect
 	// End hangs up after the segments have played.
 	End bool
+	// Status is the conversation's status after the turn when it
+	// changed, for the caller's app ("" when unchanged).
+	Status string
+	// Link is a payment link the reply's words promise to send: shown
+	// in the caller's app, never read out.
+	Link string
+	// Hold says the conversation is with a person, or waiting for one:
+	// the caller's silence ends nothing (the reply to a final Silence
+	// does not hang up, and the re-prompts start again). Their words
+	// reach the person through the conversation; Events bring the
+	// person's.
+	Hold bool
 }
 
 // Event is something the conversation says outside a turn: an agent's
@@ -111,19 +126,25 @@ type Reply struct {
 type Event struct {
 	Segments []Segment
 	Status   string
-	End      bool
+	// Link is a payment link the words promise to send: shown in the
+	// caller's app, never read out.
+	Link string
+	End  bool
 }
 
 // MessageKind says what a Message carries to the caller's app.
 type MessageKind int
 
 const (
-	// Caption: one side's words (Who is "bot" or "caller").
+	// Caption: one side's words (Who is "bot", "agent", "system" or
+	// "caller").
 	Caption MessageKind = iota
 	// Status: the conversation's status (e.g. waiting for a person).
 	Status
 	// Hangup: the call is over; Text says why.
 	Hangup
+	// Link: a payment link for the caller's app to show (Text).
+	Link
 )
 
 // Message goes to the caller's app over the transport's side channel.

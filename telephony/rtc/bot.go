@@ -18,7 +18,7 @@ import (
 // Frame is what goes over the data channel, both ways: captions, status
 // and hangup to the caller; keys from the caller's on-screen keypad.
 type Frame struct {
-	Type string `json:"type"` // caption, status, hangup; key
+	Type string `json:"type"` // caption, status, hangup, link; key
 	Who  string `json:"who,omitempty"`
 	Text string `json:"text,omitempty"`
 	Key  string `json:"key,omitempty"`
@@ -216,6 +216,8 @@ func (b *Bot) Send(m call.Message) {
 		f.Type = "status"
 	case call.Hangup:
 		f.Type = "hangup"
+	case call.Link:
+		f.Type = "link"
 	}
 	raw, _ := json.Marshal(f)
 	b.mu.Lock()

@@ -22,8 +22,12 @@ import (
 //	caller → bot: {"type":"offer","sdp":"v=0…"} first, then
 //	              {"type":"candidate","candidate":{…}} (trickle ICE),
 //	              {"type":"bye"}
-//	bot → caller: {"type":"answer","sdp":"…"}, {"type":"candidate",…},
-//	              {"type":"error","code":"…","message":"…"}, {"type":"bye","reason":"…"}
+//	bot → caller: {"type":"config","ice_servers":[{"urls":[…],"username":…,"credential":…}]}
+//	              first, as soon as the call is admitted (the STUN/TURN servers
+//	              the caller's peer connection is to use, from Config.ICEServers;
+//	              [] when none), then {"type":"answer","sdp":"…"},
+//	              {"type":"candidate",…}, {"type":"error","code":"…","message":"…"},
+//	              {"type":"bye","reason":"…"}
 //
 // Each error code names a sentinel below; the connection closes after one.
 
@@ -49,6 +53,30 @@ type Signal struct {
 	Code      string                   `json:"code,omitempty"`
 	Message   string                   `json:"message,omitempty"`
 	Reason    string                   `json:"reason,omitempty"`
+	// ICEServers is the config frame's (bot → caller only).
+	ICEServers []webrtc.ICEServer `json:"ice_servers,omitempty"`
+}
+
+// ConfigSignal is the first frame to a caller: the ICE servers its peer
+// connection is to use. An empty list is sent as [].
+func ConfigSignal(cfg Config) Signal {
+	servers := cfg.ICEServers
+	if servers == nil {
+		servers = []webrtc.ICEServer{}
+	}
+	return Signal{Type: "config", ICEServers: servers}
+}
+
+// MarshalJSON keeps the config frame's ice_servers even when empty.
+func (s Signal) MarshalJSON() ([]byte, error) {
+	type plain Signal
+	if s.Type != "config" {
+		return json.Marshal(plain(s))
+	}
+	return json.Marshal(struct {
+		Type       string             `json:"type"`
+		ICEServers []webrtc.ICEServer `json:"ice_servers"`
+	}{s.Type, s.ICEServers})
 }
 
 // ParseSignal reads and validates a frame from the caller.
@@ -64,6 +92,9 @@ func ParseSignal(b []byte) (Signal, error) {
 	}
 	if dec.More() {
 		return Signal{}, fmt.Errorf("%w: trailing data", ErrMalformed)
+	}
+	if s.ICEServers != nil {
+		return Signal{}, fmt.Errorf("%w: ice_servers come from the server", ErrMalformed)
 	}
 	switch s.Type {
 	case "offer":
@@ -164,6 +195,11 @@ func Serve(ctx context.Context, conn MessageConn, api *webrtc.API, cfg Config, l
 			return refuse(ErrBusy)
 		}
 		defer lim.release()
+	}
+	// The caller builds its peer connection with the configured STUN and
+	// TURN servers before it offers.
+	if err := send(ConfigSignal(cfg)); err != nil {
+		return err
 	}
 	raw, err := conn.Read(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -84,6 +85,9 @@ func TestServeSignalling(t *testing.T) {
 	caller, err := Dial(api, Config{Loopback: true}, func(offer webrtc.SessionDescription) (webrtc.SessionDescription, error) {
 		b, _ := json.Marshal(Signal{Type: "offer", SDP: offer.SDP})
 		client.Write(ctx, b)
+		if s := readSignal(t, client); s.Type != "config" || s.ICEServers == nil || len(s.ICEServers) != 0 {
+			t.Errorf("first frame %+v, want the config with no ICE servers", s)
+		}
 		for {
 			s := readSignal(t, client)
 			switch s.Type {
@@ -152,6 +156,12 @@ func TestServeSignalling(t *testing.T) {
 	}
 }
 
+// iceServers are STUN and TURN servers as a configuration gives them.
+var iceServers = []webrtc.ICEServer{
+	{URLs: []string{"stun:stun.example.net:3478"}},
+	{URLs: []string{"turn:turn.example.net:3478?transport=udp", "turns:turn.example.net:5349"}, Username: "collect", Credential: "s3cret"},
+}
+
 func TestServeRejectsBadSignalling(t *testing.T) {
 	api, _ := NewAPI(Config{Loopback: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -166,15 +176,21 @@ func TestServeRejectsBadSignalling(t *testing.T) {
 		{"not json", `{"type":`, "malformed", ErrMalformed},
 		{"unknown field", `{"type":"offer","sdp":"v=0","x":1}`, "malformed", ErrMalformed},
 		{"unknown frame", `{"type":"mute"}`, "unknown_frame", ErrUnknownFrame},
+		{"ice servers from the caller", `{"type":"offer","sdp":"v=0","ice_servers":[{"urls":["stun:x"]}]}`, "malformed", ErrMalformed},
 		{"candidate first", `{"type":"candidate","candidate":{"candidate":"x"}}`, "expected_offer", ErrExpectedOffer},
 		{"malformed sdp", `{"type":"offer","sdp":"hello"}`, "bad_sdp", ErrBadSDP},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			server, client := pipe()
 			client.Write(ctx, []byte(tc.frame))
-			err := Serve(ctx, server, api, Config{Loopback: true}, nil, nil, newTestCall)
+			err := Serve(ctx, server, api, Config{Loopback: true, ICEServers: iceServers}, nil, nil, newTestCall)
 			if !errors.Is(err, tc.err) {
 				t.Fatalf("err %v, want %v", err, tc.err)
+			}
+			// The configured STUN and TURN servers come first, as the
+			// caller's peer connection needs them before it offers.
+			if s := readSignal(t, client); s.Type != "config" || !reflect.DeepEqual(s.ICEServers, iceServers) {
+				t.Fatalf("first frame %+v, want the config with %+v", s, iceServers)
 			}
 			if s := readSignal(t, client); s.Type != "error" || s.Code != tc.code {
 				t.Fatalf("frame %+v, want code %s", s, tc.code)

@@ -2,102 +2,192 @@ package voice
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/bot/respond"
+	"github.com/collectagent/collectagent/live"
 	"github.com/collectagent/collectagent/telephony/call"
 	"github.com/collectagent/collectagent/telephony/speech"
 )
 
-// Session is what a call needs from the conversation runtime: a
-// borrower's connection to one conversation. *bot.Session satisfies it.
-type Session interface {
-	Start(ctx context.Context) (bot.Output, error)
-	Handle(ctx context.Context, m bot.Message) (bot.Output, error)
-	History(ctx context.Context) ([]bot.Reply, error)
-	Status() bot.Status
+// Conn is what a call needs from the live layer: the borrower's
+// connection to one conversation. *live.Conn satisfies it. The call
+// implements live.Output for it.
+type Conn interface {
+	Start(ctx context.Context, out live.Output) error
+	Resumed() bool
+	Resume(ctx context.Context) error
+	HandleMessage(ctx context.Context, m bot.Message) error
+	KeypadMessage(ctx context.Context, m bot.Message) error
+	Idle(ctx context.Context, final bool) error
+	Notice(name string) string
 }
 
 // OnHandoff says what a call does once the conversation waits for a
-// person: keep the call open with captions of the chat that follows, or
-// end it with an offer of a call back.
+// person: keep the call open, speaking and captioning the person's words
+// and passing the caller's to them, or end it with an offer of a call
+// back.
 const (
 	HandoffCaptions = "captions"
 	HandoffCallback = "callback"
 )
 
-// conversation turns a call's inputs into session turns and the
-// session's replies into what the call says. It is the only place that
-// knows both vocabularies.
+// Modes of the conversation as live.Status reports them (store.Mode...).
+const (
+	modeBot     = "bot"
+	modeWaiting = "waiting_agent"
+	modeAgent   = "agent"
+	modeEnded   = "ended"
+)
+
+// conversation connects a call to the live layer. As call.Conversation it
+// turns the call's inputs into live turns and what live showed during
+// the turn into the one reply the call speaks; as live.Output it sends
+// what live shows outside a turn (a person's words, notices, status
+// changes, the drain) to the call controller as Events. It is the only
+// place that knows both vocabularies.
 type conversation struct {
-	sess      Session
-	lang      string
+	conn      Conn
 	onHandoff string
-	// lastAct is the act of the last bot reply: what the borrower is
-	// answering (owned by the call's turn goroutine, one at a time).
+
+	// Owned by the call's turn goroutine (one turn at a time).
 	lastAct  string
 	lastText string
-	handed   bool
+	goodbye  string // the going-away notice, rendered at the start
+
+	mu   sync.Mutex // guards the fields below: live calls Output from its goroutines
+	ctrl *call.Controller
+	col  *collected // non-nil while a turn runs
+	mode string     // the conversation's mode as last shown
+	// handed is set once the caller was told what happens now that a
+	// person is to take over; cleared when the bot has it back.
+	handed bool
 }
 
-func newConversation(sess Session, lang, onHandoff string) *conversation {
-	return &conversation{sess: sess, lang: lang, onHandoff: onHandoff}
+// collected is what live showed during one turn.
+type collected struct {
+	msgs     []live.Message
+	status   *live.Status
+	changed  bool // the mode changed during the turn
+	rejected error
+	goAway   bool
+}
+
+func newConversation(conn Conn, onHandoff string) *conversation {
+	return &conversation{conn: conn, onHandoff: onHandoff}
+}
+
+// attach names the controller that Events go to; called before it runs.
+func (c *conversation) attach(ctrl *call.Controller) {
+	c.mu.Lock()
+	c.ctrl = ctrl
+	c.mu.Unlock()
+}
+
+// collect runs one live call as the call's turn and returns what it
+// showed.
+func (c *conversation) collect(f func() error) (*collected, error) {
+	col := &collected{}
+	c.mu.Lock()
+	c.col = col
+	c.mu.Unlock()
+	err := f()
+	c.mu.Lock()
+	c.col = nil
+	c.mu.Unlock()
+	return col, err
 }
 
 // Turn implements call.Conversation.
 func (c *conversation) Turn(ctx context.Context, in call.Input) (call.Reply, error) {
 	var (
-		out   bot.Output
-		err   error
-		extra []call.Segment // said after the session's replies
-		pre   []call.Segment // said before them
+		col *collected
+		err error
 	)
 	switch in.Kind {
 	case call.Start:
-		out, err = c.sess.Start(ctx)
-		if err == nil && len(out.Replies) == 0 {
-			// A conversation begun elsewhere (chat, an earlier call): pick
-			// up where it stopped with the last question asked.
-			pre = append(pre, call.Segment{Text: c.word("resume")})
-			if last, ok := c.lastBotReply(ctx); ok {
-				out.Replies = []bot.Reply{last}
+		c.goodbye = c.conn.Notice(respond.NoticeCallGoingAway)
+		col, err = c.collect(func() error { return c.conn.Start(ctx, c) })
+		if err == nil && c.conn.Resumed() {
+			// The conversation was begun before (a chat, an earlier call):
+			// the transcript is not read out; the bot welcomes the caller
+			// back with the open question.
+			var more *collected
+			more, err = c.collect(func() error { return c.conn.Resume(ctx) })
+			more.goAway = more.goAway || col.goAway
+			more.changed = more.changed || col.changed
+			if more.status == nil {
+				more.status = col.status
 			}
-		}
-		if in.KeypadOnly {
-			extra = append(extra, call.Segment{Text: c.word("keypad_only")})
+			col = more
 		}
 	case call.Speech:
-		out, err = c.sess.Handle(ctx, bot.Message{Text: in.Text, Voice: &bot.VoiceInput{
-			Start: in.At.Add(-in.Duration), End: in.At, Confidence: in.Confidence,
-		}})
+		col, err = c.collect(func() error {
+			return c.conn.HandleMessage(ctx, bot.Message{Text: in.Text, Voice: &bot.VoiceInput{
+				Start: in.At.Add(-in.Duration), End: in.At, Confidence: in.Confidence,
+			}})
+		})
 	case call.Digits:
-		text := keysToText(in.Digits, c.lastAct, c.lang)
-		if text == "" {
-			return c.again(), nil
-		}
-		out, err = c.sess.Handle(ctx, bot.Message{Text: text, Voice: &bot.VoiceInput{Start: in.At, End: in.At, Keys: true}})
+		col, err = c.collect(func() error {
+			return c.conn.KeypadMessage(ctx, bot.Message{Text: in.Digits, Voice: &bot.VoiceInput{Start: in.At, End: in.At, Keys: true}})
+		})
 	case call.Silence:
-		if in.Final {
-			return call.Reply{Segments: []call.Segment{{Text: c.word("goodbye_silence")}}, End: true}, nil
+		if c.held() {
+			// Waiting for the person, or listening to them: silence is
+			// expected.
+			return call.Reply{Hold: true, Expect: expectFor(c.lastAct)}, nil
 		}
-		r := c.again()
-		r.Segments = append([]call.Segment{{Text: c.word("still_there")}}, r.Segments...)
-		return r, nil
+		// The re-prompt ("are you still there?") or, final, the goodbye
+		// are the bot's (Session.Silence).
+		col, err = c.collect(func() error { return c.conn.Idle(ctx, in.Final) })
 	case call.TimeLimit:
-		return call.Reply{Segments: []call.Segment{{Text: c.word("time_limit")}}, End: true}, nil
+		return call.Reply{Segments: c.say(respond.NoticeCallTimeLimit, true), End: true}, nil
 	default:
 		return call.Reply{}, fmt.Errorf("voice: unknown input %v", in.Kind)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, live.ErrDraining) || (col != nil && col.goAway):
+		r := c.reply(col)
+		r.Segments = append(r.Segments, c.goAwaySegments()...)
+		r.End = true
+		return r, nil
+	case err != nil:
 		return call.Reply{}, err
 	}
-	r := c.reply(out)
-	r.Segments = append(append(pre, r.Segments...), extra...)
-	if r.End && len(r.Segments) == 0 {
-		r.Segments = []call.Segment{{Text: c.word("goodbye")}}
+	r := c.reply(col)
+	if in.Kind == call.Start && in.KeypadOnly {
+		r.Segments = append(r.Segments, c.say(respond.NoticeCallKeypadOnly, false)...)
+	}
+	if col.rejected != nil && len(r.Segments) == 0 && !r.End {
+		if errors.Is(col.rejected, bot.ErrEnded) {
+			r.End = true
+		} else if !r.Hold {
+			// Keys that are no answer, words the bot could not take: ask
+			// again.
+			r = c.again()
+		}
 	}
 	return r, nil
+}
+
+// say renders one of the call's own notices as a segment.
+func (c *conversation) say(notice string, uninterruptible bool) []call.Segment {
+	text := c.conn.Notice(notice)
+	if text == "" {
+		return nil
+	}
+	return []call.Segment{{Text: text, Uninterruptible: uninterruptible, Who: bot.FromSystem}}
+}
+
+func (c *conversation) goAwaySegments() []call.Segment {
+	if c.goodbye == "" {
+		return nil
+	}
+	return []call.Segment{{Text: c.goodbye, Uninterruptible: true, Who: bot.FromSystem}}
 }
 
 // again repeats the last question.
@@ -108,54 +198,143 @@ func (c *conversation) again() call.Reply {
 	return call.Reply{Segments: []call.Segment{{Text: c.lastText}}, Expect: expectFor(c.lastAct)}
 }
 
-func (c *conversation) lastBotReply(ctx context.Context) (bot.Reply, bool) {
-	hist, err := c.sess.History(ctx)
-	if err != nil {
-		return bot.Reply{}, false
-	}
-	for i := len(hist) - 1; i >= 0; i-- {
-		if hist[i].From == bot.FromBot {
-			return hist[i], true
-		}
-	}
-	return bot.Reply{}, false
+// held reports whether a person holds the conversation or is about to.
+func (c *conversation) held() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mode == modeWaiting || c.mode == modeAgent
 }
 
-// reply renders a turn's output for the call.
-func (c *conversation) reply(out bot.Output) call.Reply {
+// reply renders what a turn showed as the call's reply.
+func (c *conversation) reply(col *collected) call.Reply {
 	var r call.Reply
-	for _, rep := range out.Replies {
-		if rep.From == bot.FromBorrower || strings.TrimSpace(rep.Text) == "" {
+	if col == nil {
+		return r
+	}
+	for _, m := range col.msgs {
+		seg, ok := segment(m)
+		if !ok {
 			continue
 		}
-		seg := call.Segment{Text: rep.Text}
-		if notices[rep.Act] {
-			seg.Uninterruptible = true
-		}
-		if rep.Act == "recording_notice" {
-			seg.StartsRecording = true
-		}
 		r.Segments = append(r.Segments, seg)
-		if rep.From == bot.FromBot {
-			c.lastAct, c.lastText = rep.Act, rep.Text
+		if m.Link != "" {
+			r.Link = m.Link
+		}
+		if m.From == bot.FromBot && m.Act != "" {
+			c.lastAct, c.lastText = m.Act, m.Text
 		}
 	}
 	r.Expect = expectFor(c.lastAct)
-	switch out.Status.Mode {
-	case "ended":
+	if col.changed && col.status != nil {
+		r.Status = col.status.Mode
+	}
+	c.mu.Lock()
+	mode := c.mode
+	announce := false
+	switch mode {
+	case modeEnded:
 		r.End = true
-	case "waiting_agent", "agent":
-		if !c.handed {
-			c.handed = true
-			if c.onHandoff == HandoffCallback {
-				r.Segments = append(r.Segments, call.Segment{Text: c.word("callback"), Uninterruptible: true})
-				r.End = true
-			} else {
-				r.Segments = append(r.Segments, call.Segment{Text: c.word("captions")})
-			}
+	case modeWaiting, modeAgent:
+		r.Hold = true
+		announce, c.handed = !c.handed, true
+	}
+	c.mu.Unlock()
+	if announce {
+		// The bot has said a person will take over; what the call does
+		// until a person can join the audio is the configuration's.
+		if c.onHandoff == HandoffCallback {
+			r.Segments = append(r.Segments, c.say(respond.NoticeCallCallback, true)...)
+			r.End = true
+		} else {
+			r.Segments = append(r.Segments, c.say(respond.NoticeCallCaptions, false)...)
 		}
 	}
 	return r
+}
+
+// segment is a shown message as the call says it; false for what is not
+// said (the borrower's own words on a replay, an empty line).
+func segment(m live.Message) (call.Segment, bool) {
+	if m.From == bot.FromBorrower || strings.TrimSpace(m.Text) == "" {
+		return call.Segment{}, false
+	}
+	seg := call.Segment{Text: m.Text, Uninterruptible: m.Disclosure || notices[m.Act], StartsRecording: m.Act == "recording_notice"}
+	if m.From != bot.FromBot {
+		seg.Who = m.From
+	}
+	return seg, true
+}
+
+// Reply implements live.Output: during a turn the message is part of
+// the turn's reply; otherwise (a person's words, a notice) it is said
+// and captioned at once.
+func (c *conversation) Reply(m live.Message) error {
+	c.mu.Lock()
+	if c.col != nil {
+		c.col.msgs = append(c.col.msgs, m)
+		c.mu.Unlock()
+		return nil
+	}
+	ctrl := c.ctrl
+	c.mu.Unlock()
+	seg, ok := segment(m)
+	if !ok || ctrl == nil {
+		return nil
+	}
+	return ctrl.Deliver(call.Event{Segments: []call.Segment{seg}, Link: m.Link})
+}
+
+// Status implements live.Output: the caller's app is told of a change of
+// mode; outside a turn, the end of the conversation (a person closed it)
+// ends the call after what is being said.
+func (c *conversation) Status(s live.Status) error {
+	c.mu.Lock()
+	changed := s.Mode != c.mode
+	c.mode = s.Mode
+	if s.Mode == modeBot {
+		c.handed = false
+	}
+	if c.col != nil {
+		// The turn's reply carries it.
+		st := s
+		c.col.status = &st
+		c.col.changed = c.col.changed || changed
+		c.mu.Unlock()
+		return nil
+	}
+	ctrl := c.ctrl
+	c.mu.Unlock()
+	if ctrl == nil || !changed {
+		return nil
+	}
+	return ctrl.Deliver(call.Event{Status: s.Mode, End: s.Mode == modeEnded})
+}
+
+// Reject implements live.Output: a turn that was not taken is answered by
+// asking again.
+func (c *conversation) Reject(_ string, err error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.col != nil {
+		c.col.rejected = err
+	}
+	return nil
+}
+
+// GoAway implements live.Output: the server is draining. During a turn
+// the turn's reply ends the call; otherwise the call says goodbye now.
+func (c *conversation) GoAway(string) {
+	c.mu.Lock()
+	if c.col != nil {
+		c.col.goAway = true
+		c.mu.Unlock()
+		return
+	}
+	ctrl := c.ctrl
+	c.mu.Unlock()
+	if ctrl != nil {
+		_ = ctrl.Deliver(call.Event{Segments: c.goAwaySegments(), End: true})
+	}
 }
 
 // notices are the acts a caller must hear in full.
@@ -186,70 +365,4 @@ var intentPhrases = []string{
 	"i can pay the full amount", "i can pay the full amount today", "i can pay today",
 	"i want to pay", "i need a payment plan", "i need more time", "i cannot pay",
 	"talk to a person", "i want to speak to a person", "i lost my job", "that is not me",
-}
-
-// keysToText reads keys as the answer to act: a date of birth keyed as
-// digits (MMDDYYYY in en-US, YYYYMMDD in zh-CN), 1 and 2 for yes and no
-// at a confirmation; anything else as the digits themselves.
-func keysToText(keys, act, lang string) string {
-	keys = strings.Trim(keys, "*#")
-	if keys == "" {
-		return ""
-	}
-	zh := strings.HasPrefix(lang, "zh")
-	switch expect := expectFor(act); {
-	case expect.YesNo && !expect.Date && !expect.Amount && !expect.Count:
-		switch keys {
-		case "1":
-			if zh {
-				return "是的"
-			}
-			return "yes"
-		case "2":
-			if zh {
-				return "不是"
-			}
-			return "no"
-		}
-	case expect.Date && len(keys) == 8:
-		if zh {
-			return keys[:4] + "年" + keys[4:6] + "月" + keys[6:] + "日"
-		}
-		if act == "ask_verify" || act == "verify_retry" || act == "clarify_identity" || act == "ask_factor" {
-			return keys[:2] + "/" + keys[2:4] + "/" + keys[4:]
-		}
-	}
-	return keys
-}
-
-// word is the channel's own wording, said around the conversation's.
-func (c *conversation) word(key string) string {
-	w := words["en-US"]
-	if strings.HasPrefix(c.lang, "zh") {
-		w = words["zh-CN"]
-	}
-	return w[key]
-}
-
-var words = map[string]map[string]string{
-	"en-US": {
-		"resume":          "Welcome back. Let's continue where we left off.",
-		"keypad_only":     "I can't understand speech on this line, so please answer with your keypad, and press pound when you're done.",
-		"still_there":     "Are you still there?",
-		"goodbye_silence": "I haven't heard from you, so I'll end the call now. You can call again from the app at any time. Goodbye.",
-		"time_limit":      "We've reached the time limit for this call. You can continue in the app at any time. Goodbye.",
-		"goodbye":         "Goodbye.",
-		"callback":        "A member of our team will call you back as soon as possible. Goodbye.",
-		"captions":        "You can keep this call open; what the person writes will appear on your screen.",
-	},
-	"zh-CN": {
-		"resume":          "欢迎回来，我们接着刚才的内容继续。",
-		"keypad_only":     "本线路暂时无法识别语音，请使用拨号键盘回答，输入完毕后请按井号键。",
-		"still_there":     "请问您还在吗？",
-		"goodbye_silence": "没有听到您的回应，本次通话将结束。您可以随时在应用中再次来电。再见。",
-		"time_limit":      "本次通话已达到时长上限。您可以随时在应用中继续。再见。",
-		"goodbye":         "再见。",
-		"callback":        "我们的工作人员会尽快给您回电。再见。",
-		"captions":        "您可以保持通话，工作人员的消息会显示在屏幕上。",
-	},
 }

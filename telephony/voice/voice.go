@@ -3,9 +3,11 @@
 // what the caller says and keys into conversation turns and the
 // conversation's replies into speech, and keeps the call's recording.
 //
-// It knows the conversation only through Session (the live layer's
-// connection): never the store, never NATS. The HTTP layer checks the
-// caller's token and origin and hands it an upgraded WebSocket.
+// It knows the conversation only through the live layer: a call is a
+// live.Conn user that implements live.Output (Conn), never the store,
+// never NATS. The HTTP layer checks the caller's token and origin, opens
+// the live connection and hands both to Serve with an upgraded
+// WebSocket.
 package voice
 
 import (
@@ -151,11 +153,13 @@ type Result struct {
 	Recording record.Recording
 }
 
-// Serve runs one call's signalling and media on conn until it ends; sess
-// is the borrower's connection to the conversation.
-func (s *Service) Serve(ctx context.Context, conn rtc.MessageConn, sess Session, c Call) (Result, error) {
+// Serve runs one call's signalling and media on conn until it ends; lc
+// is the borrower's live connection to the conversation, opened and not
+// yet started (the call starts it and is its Output). The caller closes
+// lc after Serve returns.
+func (s *Service) Serve(ctx context.Context, conn rtc.MessageConn, lc Conn, c Call) (Result, error) {
 	log := s.log.With("conversation", c.ConversationID, "channel", "voice")
-	conv := newConversation(sess, c.Lang, s.cfg.OnHandoff)
+	conv := newConversation(lc, s.cfg.OnHandoff)
 	var rec *record.Recorder
 	if s.cfg.Record && s.d.Blob != nil {
 		rec = record.NewRecorder()
@@ -164,6 +168,7 @@ func (s *Service) Serve(ctx context.Context, conn rtc.MessageConn, sess Session,
 	var ctrl *call.Controller
 	err := rtc.Serve(ctx, conn, s.api, s.cfg.RTC, s.lim, log, func(tr call.Transport) *call.Controller {
 		ctrl = call.New(s.callConfig(c.Lang), s.callDeps(c.Lang, conv, tr, rec, log))
+		conv.attach(ctrl)
 		return ctrl
 	})
 	var res Result

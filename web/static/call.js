@@ -7,10 +7,10 @@
 
 (function () {
   const L = {
-    en: { call: "Call", callTitle: "Call", hangup: "Hang up", keypad: "Keypad", you: "You", bot: "Assistant",
+    en: { call: "Call", callTitle: "Call", hangup: "Hang up", keypad: "Keypad", you: "You", bot: "Assistant", agent: "Our team", pay: "Pay securely",
           states: { connecting: "Connecting…", ringing: "Connecting the call…", connected: "In call", ended: "Call ended",
                     failed: "The call could not be connected.", mic: "Microphone not available: " } },
-    zh: { call: "通话", callTitle: "语音通话", hangup: "挂断", keypad: "拨号键盘", you: "我", bot: "助手",
+    zh: { call: "通话", callTitle: "语音通话", hangup: "挂断", keypad: "拨号键盘", you: "我", bot: "助手", agent: "工作人员", pay: "安全支付",
           states: { connecting: "正在连接…", ringing: "正在接通…", connected: "通话中", ended: "通话已结束",
                     failed: "通话未能接通。", mic: "无法使用麦克风：" } }
   };
@@ -19,7 +19,7 @@
   const t = () => L[lang()];
 
   // What the page measured, read by tests and shown nowhere else.
-  const stats = { state: "idle", peakRMS: 0, loudFrames: 0, captions: [], keys: "", error: "" };
+  const stats = { state: "idle", peakRMS: 0, loudFrames: 0, captions: [], status: [], links: [], keys: "", error: "", iceServers: null };
   window.collectCall = { stats, keys: (s) => sendKeys(s), hangup: () => hangup() };
 
   let call = null;
@@ -41,10 +41,10 @@
   function caption(who, text) {
     stats.captions.push({ who, text });
     const li = document.createElement("li");
-    li.className = "msg " + (who === "caller" ? "borrower" : "bot");
+    li.className = "msg " + (who === "caller" ? "borrower" : who === "agent" ? "agent" : who === "system" ? "system" : "bot");
     const w = document.createElement("span");
     w.className = "who";
-    w.textContent = who === "caller" ? t().you : t().bot;
+    w.textContent = who === "caller" ? t().you : who === "agent" ? t().agent : who === "system" ? "" : t().bot;
     const body = document.createElement("span");
     body.className = "text";
     body.textContent = text;
@@ -52,6 +52,23 @@
     const log = $("captions");
     log.append(li);
     log.scrollTop = log.scrollHeight;
+  }
+
+  // link shows a payment link the bot promised to send (never read out).
+  function link(url) {
+    stats.links.push(url);
+    let u;
+    try { u = new URL(url); } catch (e) { return; }
+    if (u.protocol !== "https:" && u.protocol !== "http:") return;
+    const li = document.createElement("li");
+    li.className = "msg bot";
+    const a = document.createElement("a");
+    a.href = u.href;
+    a.target = "_blank";
+    a.rel = "noopener";
+    a.textContent = t().pay;
+    li.append(a);
+    $("captions").append(li);
   }
 
   // A Call button beside each borrower the chat page lists.
@@ -93,10 +110,32 @@
         audio: { echoCancellation: true, noiseSuppression: false, autoGainControl: false, channelCount: 1 }
       });
     } catch (e) { setState("failed"); stats.error = String(e); $("call-state").textContent = t().states.mic + e.message; return; }
-    const pc = new RTCPeerConnection();
-    const c = { pc, mic, ws: null, dc: null, sender: null, offered: false, early: [], audioCtx: null };
+    const c = { pc: null, mic, ws: null, dc: null, sender: null, offered: false, early: [], audioCtx: null };
     call = c;
-    const tr = pc.addTransceiver(mic.getAudioTracks()[0], { direction: "sendrecv", streams: [mic] });
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(proto + "//" + location.host + "/v1/voice?token=" + encodeURIComponent(token));
+    c.ws = ws;
+    ws.onopen = () => setState("ringing");
+    ws.onmessage = async (ev) => {
+      let f;
+      try { f = JSON.parse(ev.data); } catch (e) { return; }
+      if (f.type === "config") await offer(c, f.ice_servers || []);
+      else if (f.type === "answer") await c.pc.setRemoteDescription({ type: "answer", sdp: f.sdp });
+      else if (f.type === "candidate" && f.candidate && c.pc) { try { await c.pc.addIceCandidate(f.candidate); } catch (e) { /* stale */ } }
+      else if (f.type === "error") { stats.error = f.code; setState("failed", " (" + f.code + ")"); end(); }
+      else if (f.type === "bye") end();
+    };
+    ws.onclose = () => { if (call === c && stats.state !== "failed") end(); };
+  }
+
+  // offer builds the peer connection with the STUN/TURN servers the
+  // server's config frame named, and sends the offer.
+  async function offer(c, iceServers) {
+    if (c.pc || call !== c) return;
+    stats.iceServers = iceServers;
+    const pc = new RTCPeerConnection({ iceServers });
+    c.pc = pc;
+    const tr = pc.addTransceiver(c.mic.getAudioTracks()[0], { direction: "sendrecv", streams: [c.mic] });
     c.sender = tr.sender;
     // The bot speaks PCMU; it hears PCMU or, better for the recogniser,
     // wideband Opus. Tones ride along as telephone-events.
@@ -111,6 +150,8 @@
       let f;
       try { f = JSON.parse(ev.data); } catch (e) { return; }
       if (f.type === "caption") caption(f.who, f.text);
+      else if (f.type === "status") stats.status.push(f.text);
+      else if (f.type === "link") link(f.text);
       else if (f.type === "hangup") end();
     };
     pc.ontrack = (ev) => {
@@ -129,27 +170,12 @@
       if (pc.connectionState === "connected") setState("connected");
       if (pc.connectionState === "failed") { setState("failed"); end(); }
     };
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(proto + "//" + location.host + "/v1/voice?token=" + encodeURIComponent(token));
-    c.ws = ws;
-    ws.onopen = async () => {
-      setState("ringing");
-      const offer = await pc.createOffer();
-      await pc.setLocalDescription(offer);
-      ws.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }));
-      c.offered = true;
-      for (const f of c.early) ws.send(JSON.stringify(f));
-      c.early = [];
-    };
-    ws.onmessage = async (ev) => {
-      let f;
-      try { f = JSON.parse(ev.data); } catch (e) { return; }
-      if (f.type === "answer") await pc.setRemoteDescription({ type: "answer", sdp: f.sdp });
-      else if (f.type === "candidate" && f.candidate) { try { await pc.addIceCandidate(f.candidate); } catch (e) { /* stale */ } }
-      else if (f.type === "error") { stats.error = f.code; setState("failed", " (" + f.code + ")"); end(); }
-      else if (f.type === "bye") end();
-    };
-    ws.onclose = () => { if (call === c && stats.state !== "failed") end(); };
+    const o = await pc.createOffer();
+    await pc.setLocalDescription(o);
+    c.ws.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }));
+    c.offered = true;
+    for (const f of c.early) c.ws.send(JSON.stringify(f));
+    c.early = [];
   }
 
   // listen measures the bot's voice as it plays (a level, not the audio).
@@ -194,7 +220,7 @@
     if (stats.state !== "failed") setState("ended");
     try { if (c.ws && c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify({ type: "bye" })); } catch (e) { /* closing */ }
     if (c.ws) c.ws.close(1000);
-    c.pc.close();
+    if (c.pc) c.pc.close();
     c.mic.getTracks().forEach((tr) => tr.stop());
     if (c.audioCtx) c.audioCtx.close();
   }
