@@ -25,6 +25,7 @@ func TestSchedulesByConcept(t *testing.T) {
 		{"half on black friday and the other half 2 weeks after that", "en-US", []part{{den: 2, date: "2026-11-27"}, {rest: true, date: "2026-12-11"}}},
 		{"我先还一半 月中再还剩下的", "zh-CN", []part{{den: 2, date: "2026-11-24"}, {rest: true, date: "2026-12-15"}}},
 		{"每月800 四个月还完", "zh-CN", []part{{minor: 80000, every: 30}}},
+		{"下周一先还两千 剩下的一千再过一个礼拜", "zh-CN", []part{{minor: 200000, date: "2026-11-30"}, {minor: 100000, date: "2026-12-07"}}},
 		{"先还1200 下周一 剩下的2000分两次 12月14号跟12月28号", "zh-CN", []part{{minor: 120000, date: "2026-11-30"}, {minor: 100000, date: "2026-12-14"}, {minor: 100000, date: "2026-12-28"}}},
 		{"i can do 50 tomorrow and then 100 every week after that", "en-US", []part{{minor: 5000, date: "2026-11-24"}, {minor: 10000, every: 7}}},
 	}
@@ -100,6 +101,9 @@ func TestWhatIsNotAnOffer(t *testing.T) {
 		{"I won't be a burden to anyone much longer", "en-US", dialog.IntentDistress, true},
 		{"我这种人活着就是拖累家里", "zh-CN", dialog.IntentDistress, true},
 		{"can you push my due date back a bit", "en-US", dialog.IntentExtension, true},
+		{"我还是学生 家里每个月给800生活费 吃饭都不够 真的没办法还", "zh-CN", dialog.IntentHardship, true},
+		{"再缓我一个星期嘛", "zh-CN", dialog.IntentExtension, true},
+		{"我走了家里人就解脱了 欠的钱也不用他们操心", "zh-CN", dialog.IntentDistress, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -174,5 +178,18 @@ func TestWeekdayInsideWeek(t *testing.T) {
 	}
 	if p := parseWith(t, "下周还清", "zh-CN", "", ""); !p.Week {
 		t.Errorf("下周 not read as a week: %+v", p)
+	}
+}
+
+// TestRoughAmountIsAsked: "一千出头" is no amount to record; the bot asks.
+func TestRoughAmountIsAsked(t *testing.T) {
+	for _, text := range []string{"今天能还一千出头吧", "i can do 500 or so on friday"} {
+		p := parseWith(t, text, map[bool]string{true: "zh-CN", false: "en-US"}[text[0] >= 0x80], "", "")
+		if !p.Amount.IsZero() || !p.Partial {
+			t.Errorf("%q: %+v, want no amount and a partial offer", text, p)
+		}
+	}
+	if p := parseWith(t, "周无一定还", "zh-CN", "", ""); p.Date.String() != "2026-11-27" {
+		t.Errorf("周无 (周五): %+v", p)
 	}
 }

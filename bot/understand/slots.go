@@ -799,7 +799,7 @@ func (a *analysis) zhWeekday(i int) (int, bool) {
 		return 3, true
 	case '四':
 		return 4, true
-	case '五':
+	case '五', '无', '午': // 周无, 周午: homophones typed for 周五
 		return 5, true
 	case '六':
 		return 6, true
@@ -939,10 +939,18 @@ func (a *analysis) relDate(i int) (mention, bool) {
 			}
 		}
 	}
-	// 过三天
+	// 过三天; 再过一个礼拜 after a date: a week after that one
 	if e, _, ok := r.roleAt(toks, i, rolePass); ok {
 		if n, e2, ok := a.smallInt(e, 366); ok {
+			if e2 < len(toks) && toks[e2].r == '个' {
+				e2++
+			}
 			if m, ok := a.offset(n, e2); ok {
+				if toks[i].r == '再' || i > 0 && toks[i-1].r == '再' {
+					if prev, ok := a.lastDate(); ok {
+						m.date = prev.AddDays(a.today.DaysUntil(m.date))
+					}
+				}
 				return m, true
 			}
 		}
