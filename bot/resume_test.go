@@ -5,8 +5,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/collectagent/collectagent/bot"
+	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/store"
 )
 
 func TestResumeAndSilence(t *testing.T) {
@@ -95,5 +98,46 @@ func TestResumeEnded(t *testing.T) {
 	}
 	if _, err := s.Silence(ctx, true); !errors.Is(err, bot.ErrEnded) {
 		t.Errorf("Silence of an ended conversation: %v", err)
+	}
+}
+
+// TestOpenFreshConversation: a conversation no turn was committed to
+// opens without reading turns or the chain; an event appended to its
+// chain beside the turns (by another process) is found when the first
+// commit conflicts, and the chain stays one line.
+func TestOpenFreshConversation(t *testing.T) {
+	r := newRig(t)
+	rt := r.runtime(t)
+	ctx := context.Background()
+	c, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rt.Open(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Something else writes the chain's first event after the Open.
+	first := compliance.Seal(nil, compliance.AuditRecord{Chain: c.ID, Kind: "note", Data: []byte(`{}`), At: time.Now().UTC()})
+	if err := r.st.AppendAudit(ctx, []store.AuditEvent{{Chain: first.Chain, Seq: first.Seq, Kind: first.Kind, Data: first.Data, At: first.At, PrevHash: first.PrevHash, Hash: first.Hash}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Resume(ctx)
+	if err != nil || len(out.Replies) == 0 || out.Replies[0].Act != "greeting" {
+		t.Fatalf("Resume: %+v %v, want the greeting after a reload", out, err)
+	}
+	evs, err := r.st.ListAudit(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]compliance.AuditRecord, len(evs))
+	for i, e := range evs {
+		recs[i] = compliance.AuditRecord{Chain: e.Chain, Seq: e.Seq, Kind: e.Kind, Data: e.Data, At: e.At, PrevHash: e.PrevHash, Hash: e.Hash}
+	}
+	if len(recs) < 2 || recs[0].Kind != "note" {
+		t.Fatalf("chain = %d events starting %q, want the note then the greeting's", len(recs), recs[0].Kind)
+	}
+	if err := compliance.VerifyChain(recs); err != nil {
+		t.Fatalf("chain broken: %v", err)
 	}
 }

@@ -231,7 +231,7 @@ func (r *Runtime) Begin(ctx context.Context, accountID string, ch Channel, by In
 // Open loads a conversation so it can continue, on any node.
 func (r *Runtime) Open(ctx context.Context, conversationID string) (*Session, error) {
 	s := &Session{rt: r}
-	if err := s.load(ctx, conversationID); err != nil {
+	if err := s.load(ctx, conversationID, false); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -258,8 +258,14 @@ type Session struct {
 	history   []Reply
 }
 
-// load (re)reads everything the session holds from the store.
-func (s *Session) load(ctx context.Context, id string) error {
+// load (re)reads everything the session holds from the store. A
+// conversation at version 0 has had no turn committed (every commit
+// raises the version, and turns are only written by commits), so it has
+// no turns and, but for an event appended beside the turns, no chain:
+// unless full is set, those reads are skipped for it. Were an event there
+// after all, the first commit would conflict on the chain and reload in
+// full, as every conflicting commit does.
+func (s *Session) load(ctx context.Context, id string, full bool) error {
 	st := s.rt.deps.Store
 	c, err := st.GetConversation(ctx, id)
 	if err != nil {
@@ -280,13 +286,17 @@ func (s *Session) load(ctx context.Context, id string) error {
 	} else {
 		state = dialog.NewState()
 	}
-	turns, err := st.ListTurns(ctx, id)
-	if err != nil {
-		return fmt.Errorf("open: turns: %w", err)
-	}
-	head, err := st.LastAudit(ctx, id)
-	if err != nil {
-		return fmt.Errorf("open: audit: %w", err)
+	var (
+		turns []store.Turn
+		head  store.AuditEvent
+	)
+	if full || c.Version > 0 {
+		if turns, err = st.ListTurns(ctx, id); err != nil {
+			return fmt.Errorf("open: turns: %w", err)
+		}
+		if head, err = st.LastAudit(ctx, id); err != nil {
+			return fmt.Errorf("open: audit: %w", err)
+		}
 	}
 	acct, err := s.rt.dialogAccount(a, c.DebtID)
 	if err != nil {
@@ -502,7 +512,7 @@ func (s *Session) commit(ctx context.Context, prep func() (Output, *store.TurnCo
 		err = s.rt.deps.Store.CommitTurn(ctx, *c)
 		if errors.Is(err, store.ErrConflict) && attempt == 0 {
 			s.log.Info("conversation moved on elsewhere; reloading")
-			if err := s.load(ctx, s.conv.ID); err != nil {
+			if err := s.load(ctx, s.conv.ID, true); err != nil {
 				return Output{}, err
 			}
 			continue
@@ -519,7 +529,7 @@ func (s *Session) commit(ctx context.Context, prep func() (Output, *store.TurnCo
 
 // Reload rereads the conversation from the store: a transport calls it when
 // it learns (over NATS) that another node changed the conversation.
-func (s *Session) Reload(ctx context.Context) error { return s.load(ctx, s.conv.ID) }
+func (s *Session) Reload(ctx context.Context) error { return s.load(ctx, s.conv.ID, true) }
 
 // prepare computes one step without changing the session: the replies, and
 // the commit that records them.

@@ -153,7 +153,16 @@ func (e *engine) stateStatements(p Parse) {
 // claim that the debt, or part of it, is not owed), so it is saved and
 // collection stops until the lender has checked.
 func paidClaim(p Parse) bool {
-	return p.Has(IntentAlreadyPaid) && !hasProposal(p)
+	if !p.Has(IntentAlreadyPaid) || hasProposal(p) {
+		return false
+	}
+	// "I paid half, I'll pay the rest later": a way to pay beside it.
+	for _, i := range []Intent{IntentPromise, IntentPlan, IntentPayNow, IntentExtension} {
+		if p.Has(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // cease ends the conversation on a request to stop contact: the verified

@@ -346,7 +346,12 @@ func (e *engine) verifiedTurn(p Parse) {
 			e.say(e.balanceAct())
 			e.say(e.resolutionAct(ActAskResolution))
 			return
-		case p.Has(IntentAffirm) && !p.Has(IntentCease):
+		case p.Has(IntentCease) || distressed(p) || hasProposal(p) || statesRights(p) ||
+			p.Has(IntentQuestion) || p.Has(IntentAskBalance) || p.Has(IntentAskHowToPay) || p.Has(IntentHuman):
+			// The answer says what it wants; read it as such.
+		default:
+			// Yes, or anything but a no or a new request: the stop request
+			// stands until the borrower withdraws it (Reg F 1006.6(c)).
 			p.Intent, p.Alts = IntentCease, append([]Intent{p.Intent}, p.Alts...)
 		}
 	}
@@ -394,6 +399,13 @@ func (e *engine) verifiedTurn(p Parse) {
 	default:
 		e.negotiateTurn(p)
 	}
+}
+
+// statesRights reports whether p states something about the borrower's
+// rights besides a stop request.
+func statesRights(p Parse) bool {
+	return p.Has(IntentDispute) || p.Has(IntentAttorney) || p.Has(IntentBankruptcy) || p.Has(IntentComplaint) ||
+		p.Has(IntentAbuse) || p.Has(IntentWrongParty)
 }
 
 // hasProposal reports whether p asks for a way to pay.

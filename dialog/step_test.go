@@ -861,3 +861,60 @@ func TestBareNumberAnswersPlanCount(t *testing.T) {
 		t.Fatalf("a bare 3 after ask_plan_count: pending %+v, acts %+v", st.Pending, res.Acts)
 	}
 }
+
+// A claim to have paid is a dispute saved on the account; beside a way to
+// pay ("I paid half, I'll pay the rest Friday") it is not.
+func TestPaidClaimIsADispute(t *testing.T) {
+	a := acctUS()
+	for _, tt := range []struct {
+		name    string
+		p       Parse
+		dispute bool
+	}{
+		{"paid already", Parse{Intent: IntentAlreadyPaid}, true},
+		{"beside a promise", Parse{Intent: IntentAlreadyPaid, Alts: []Intent{IntentPromise}}, false},
+		{"beside a date", Parse{Intent: IntentAlreadyPaid, Date: today.AddDays(3)}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := verifiedState(t, a)
+			_, r := Step(testFlow(), a, st, msg(tt.p))
+			saved := slices.ContainsFunc(r.Statements, func(s Statement) bool { return s.Kind == StatementDispute })
+			if saved != tt.dispute {
+				t.Fatalf("dispute saved %v, want %v: %+v", saved, tt.dispute, r)
+			}
+			if tt.dispute && (r.Outcome == nil || r.Outcome.Type != OutcomeDispute || r.Escalation == nil || r.Escalation.Reason != ReasonDispute) {
+				t.Fatalf("outcome %+v escalation %+v", r.Outcome, r.Escalation)
+			}
+		})
+	}
+}
+
+// A stop request heard before verification is read back once the speaker
+// is verified; anything but a no or a new request keeps it, and it is
+// saved.
+func TestPendingCeaseStands(t *testing.T) {
+	a := acctUS()
+	for _, tt := range []struct {
+		name   string
+		answer Parse
+		cease  bool
+	}{
+		{"yes", Parse{Intent: IntentAffirm}, true},
+		{"unclear", Parse{Intent: IntentUnknown}, true},
+		{"no", Parse{Intent: IntentDeny}, false},
+		{"a way to pay", Parse{Intent: IntentPromise, Date: today.AddDays(3)}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _ := run(t, a, start(), msg(Parse{Intent: IntentCease}))
+			st, r := Step(testFlow(), a, st, dobOf(a))
+			if !slices.Contains(kinds(r), ActConfirmCease) {
+				t.Fatalf("acts after verification %v", kinds(r))
+			}
+			_, r = Step(testFlow(), a, st, msg(tt.answer))
+			saved := slices.ContainsFunc(r.Statements, func(s Statement) bool { return s.Kind == StatementCease })
+			if saved != tt.cease || (tt.cease && (r.Outcome == nil || r.Outcome.Type != OutcomeCease)) {
+				t.Fatalf("cease saved %v, want %v: %+v", saved, tt.cease, r)
+			}
+		})
+	}
+}

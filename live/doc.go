@@ -1,5 +1,5 @@
 // Package live is a borrower's live connection to a conversation, on any
-// channel: the chat WebSocket today, in-app voice and phone calls next.
+// channel: the chat WebSocket, the in-app voice call, phone calls next.
 //
 // A channel (package web for chat, telephony for voice) turns its medium
 // into calls on a Conn and implements Output to render what comes back:

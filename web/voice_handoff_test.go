@@ -197,3 +197,36 @@ func TestVoiceHandoffCallback(t *testing.T) {
 		t.Fatalf("conversation after the call: %+v %v", conv, err)
 	}
 }
+
+// TestVoiceDrainSaysGoodbye: a draining server tells a call to go away
+// (live's GoAway): the caller hears and reads the goodbye, then the
+// hangup, and the drain ends without cutting the call.
+func TestVoiceDrainSaysGoodbye(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	e := newVoiceEnv(t, voice.Config{Silence: time.Minute}, speech.Providers{STT: scriptedRecognizer(), STTLangs: []string{"*"}, TTS: speech.FakeSynthesizer{PerCharMs: 8}}, nil)
+	e.addAccounts(maria("d-maria"))
+	s := e.mintVoice("d-maria")
+	p := dialVoice(t, e.voiceURL(s.Token))
+	ticker := time.NewTicker(audio.FrameDuration)
+	defer ticker.Stop()
+	go p.Run(ctx, ticker.C)
+	waitUntil(t, "the verification question", 30*time.Second, func() bool { return p.caption("bot", "date of birth") }, p.captions)
+	waitUntil(t, "the question to be spoken", 30*time.Second, func() bool { return p.quietFor(300 * time.Millisecond) }, nil)
+
+	before := time.Now()
+	drained := make(chan error, 1)
+	go func() {
+		sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+		defer scancel()
+		drained <- e.srv.Shutdown(sctx)
+	}()
+	waitUntil(t, "the goodbye", 10*time.Second, func() bool { return p.caption("system", "end this call now") }, p.captions)
+	waitUntil(t, "the hangup", 20*time.Second, func() bool { _, ok := p.signalled("bye"); return ok }, p.captions)
+	if p.loudFrames(before) == 0 {
+		t.Error("the goodbye was not spoken")
+	}
+	if err := <-drained; err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+}

@@ -46,6 +46,9 @@ type partyWords struct {
 	// Authority is acting for the holder under a document (a power of
 	// attorney, an executor).
 	Authority []string `json:"authority"`
+	// Agents act for the holder (her lawyer, 她的律师); read only in a
+	// self-identification, since the borrower mentions their own.
+	Agents []string `json:"agents"`
 	// Someone is how a speaker names the holder without a pronoun (这姑娘,
 	// 这个人, 租客).
 	Someone []string `json:"someone"`
@@ -135,6 +138,12 @@ func compileParty() (*partyReader, error) {
 		`\b(?:asking|calling|writing|texting|checking|messaging|answering|replying|here)\s+(?:for|on behalf of|about)\s+my\s+`+rel+`\b`,
 		`\bmy\s+`+rel+`\s+(?:is|has|had|took|opened|got|signed)\b(?:\s+\w+){0,6}?\s+(?:loan|account|debt|card)\b`,
 	)
+	g = newGate(append(append([]string{}, e.Agents...), "represent", "representing", "client"))
+	add(&pr.third, false,
+		`\b`+self+`\s+`+fill+poss+`\s+(?:[a-z]+\s+){0,2}?`+alt(e.Agents)+`\b`,
+		`\b(?:i|we)\s+(?:represent|am representing|are representing|m representing)\s+(?:xname|mr|mrs|ms|miss|him|her|them|the borrower|the account holder)\b`,
+		`\b(?:on behalf of|representing|for)\s+my client\b`, `\bmy client\s+(?:xname|mr|mrs|ms|miss|asked me)\b`,
+	)
 	g = newGate(e.ArticleRoles)
 	add(&pr.third, false, `\b`+self+`\s+(?:actually\s+|just\s+)?(?:a|an|the)\s+`+alt(e.ArticleRoles)+`\b`)
 	g = newGate([]string{enName, enName + "s"})
@@ -192,12 +201,13 @@ func compileParty() (*partyReader, error) {
 		`\b(?:his|her)\s+`+alt(e.Money)+`\b`,
 		`\b(?:he|she)\s+(?:still\s+)?(?:owes|owe|owed|doesnt owe|does not owe|has to pay|needs to pay|in (?:some kind of |any |some )?trouble)\b`,
 	)
-	g = newGate([]string{"wrong", "know", "heard", "one", "nobody", "noone", enName, enName + "s", "number", "num",
+	g = newGate([]string{"wrong", "know", "heard", "one", "nobody", "noone", enName, enName + "s", "number", "num", "else", "phone", "line",
 		"landline", "live", "person", "guy", "lady", "woman", "man", "him", "her", "them", "holder", "borrower", "owner",
 		"belongs", "mine"})
 	add(&pr.wrong, false,
 		`\b`+alt(e.Wrong)+`\b`,
 		`\bdont know (?:him|her|them|who|any|anyone|anybody|this person|that person|xname)\b`,
+		`\bnever heard of (?:xname|him|her|them|this person|that person|anyone|anybody|that name|this name|such a person)\b`,
 		`\b(?:got|have|texting|calling|messaging) the wrong (?:number|num|person|guy|girl|lady|people|phone|one|house|family)\b`,
 		`\b(?:got|have) the wrong$`,
 		`\b(?:im|i am) not xname\b`, `\bthis (?:is not|isnt) xname\b`, `\bxname who\b`, `\bwho(?: is|s)? xname\b`,
@@ -208,6 +218,9 @@ func compileParty() (*partyReader, error) {
 		`\bno xname here\b`, `\bno one (?:here )?(?:by|named|called) that\b`,
 		`\b(?:this|that) (?:is not|isnt) xnames? (?:phone|number)\b`,
 		`\bjust got this (?:number|phone)\b`, `\bnew (?:phone|number) who\b`,
+		`\b(?:i|ive|i have|we|weve)\s+(?:got|gotten|had|bought|been given|was given|received)\s+this\s+(?:number|phone|line)\s+(?:since|for|last|in|a|about|only|recently|from)\b`,
+		`\b(?:number|phone|line)\s+(?:was|got|has been|have been|is)\s+(?:reassigned|recycled|transferred|given to me|assigned to me)\b`,
+		`\b(?:looking for|want|mean|trying to reach|after|have me confused with|confused me with|mixed me up with|got me mixed up with)\s+(?:someone|somebody|some one)\s+else\b`,
 		`\bthe (?:person|guy|lady|woman|man|one) you(?:re| are)? (?:looking for|trying to reach|want|after)\b`,
 		`\b(?:im|i am|this is) not (?:him|her|them|the person|the one)\b`, `\bnot the (?:account holder|borrower|account owner|owner)\b`,
 	)
@@ -228,20 +241,28 @@ func compileParty() (*partyReader, error) {
 	g = newGate(nil, zrelWords...)
 	add(&pr.zhThird, false,
 		`我(?:是|系)(?:(?:他|她|ta|Ⓝ)+的?|\p{Han}{1,3}的)`+cl+`{0,3}?`+zrel,
-		`(?:他|她|Ⓝ)(?:是|系)我(?:的)?`+zrel,
-		`(?:是|系)?我(?:的)?`+zrel+`的?(?:手机|电话|号码|号)`,
+		`(?:他|她|Ⓝ)(?:是|系)(?:我|我们)(?:的|家|们家|公司|单位|店|厂|班)?(?:的)?`+zrel,
+		`(?:是|系)?我(?:的|家|们家)?`+zrel+`的?(?:手机|电话|号码|号)`,
 		`(?:问|问问|问下|问一下)(?:我)?(?:的)?`+zrel,
 		`(?:账|钱|贷款|债|欠款)是我(?:的)?`+zrel, `我(?:的)?`+zrel+`借的`,
 		// Through the speaker's own relation: 我儿子的欠款, 替我老公问.
-		`我(?:的)?`+zrel+`的?(?:欠款|贷款|账|债|钱|账单|借款)`, `(?:替|帮|代)我(?:的)?`+zrel,
+		`我(?:的)?`+zrel+`的?(?:欠款|贷款|账|债|钱|账单|借款|事)`, `(?:替|帮|代)我(?:的)?`+zrel,
 	)
 	// A role without whose it is, which a borrower does not say of
 	// themselves (我是房东, 我系佢室友), and the holder named as "this
 	// girl", "the tenant" being away.
+	g = newGate(nil, z.Agents...)
+	add(&pr.zhThird, false, `我(?:是|系)(?:(?:他|她|ta|Ⓝ)+的?|\p{Han}{1,3}的)`+cl+`{0,3}?`+alt(z.Agents))
+	g = newGate(nil, "跟", "和", "与")
+	add(&pr.zhThird, false, `我(?:跟|和|与)(?:他|她|ta|Ⓝ)(?:是)?(?:合租|一起住|住一起|一个单位|一个公司|同事|室友|舍友|邻居|朋友|同学)`)
 	g = newGate(nil, z.ArticleRoles...)
 	add(&pr.zhThird, false, `我(?:是|系)(?:这|那)?(?:个|位)?`+alt(z.ArticleRoles))
 	g = newGate(nil, z.Someone...)
-	add(&pr.zhThird, false, alt(z.Someone)+cl+`{0,3}?`+alt(z.Absent))
+	add(&pr.zhThird, false, alt(z.Someone)+cl+`{0,3}?`+alt(z.Absent), alt(z.Someone)+`(?:是|系)我(?:的|家)?`+zrel)
+	// The holder's identity data given as theirs (她身份证后四位是, 他生日):
+	// whoever she is, the speaker is not her.
+	g = newGate(nil, z.IdentityData...)
+	add(&pr.zhThird, false, `(?:他|她|ta|Ⓝ)(?:的)?`+alt(z.IdentityData))
 	g = newGate(nil, zhName)
 	add(&pr.zhThird, false,
 		`Ⓝ`+cl+`{0,3}?`+alt(z.Absent),
@@ -260,14 +281,16 @@ func compileParty() (*partyReader, error) {
 		`(?:他|她|ta)`+cl+`{0,3}?`+alt(z.Absent),
 		`(?:他|她)的?(?:手机|电话)(?:在我|放我|落|忘)`,
 		`(?:替|帮|代)(?:他|她)`, `(?:他|她)(?:让|叫|托|要)我`,
+		`(?:他|她)把(?:手机|电话)(?:给|借|留|交)(?:给)?了?我`, `(?:他|她)的?(?:手机|电话)(?:坏了|丢了|没电|停机|欠费)`,
 		`(?:找|问)(?:他|她)(?:有)?(?:啥|什么)事`, `(?:他|她)的事`,
 		`(?:他|她)(?:还)?(?:欠|要还|还要还|还欠|的欠款|的账|的债)`,
 	)
 	g = newGate(nil, append(append([]string{}, z.Wrong...), "错", "认识", "这个人", "查无", "本人", "换号", "新号", zhName, "我不",
-		"不是他", "不是她", "是我的", "归我", "我用了", "不是我", "找的人", "机主", "新办", "新买", "刚办", "新换", "刚换", "我的号", "我的手机")...)
+		"不是他", "不是她", "是我的", "归我", "刚", "别人的", "我用了", "不是我", "找的人", "机主", "新办", "新买", "刚办", "新换", "刚换", "我的号", "我的手机")...)
 	add(&pr.zhWrong, false,
 		alt(z.Wrong), `谁是Ⓝ`, `Ⓝ是谁`,
-		`没(?:有)?(?:叫|名叫|一个叫|姓)Ⓝ`, `(?:这里|这儿|我们这|我们公司|我们家|我家|这边)(?:里|儿)?(?:没有|没)(?:叫)?Ⓝ`, `我不是(?:Ⓝ|他|她|本人)`,
+		`没(?:有)?(?:叫|名叫|一个叫|姓)Ⓝ`,
+		`(?:号|号码|手机号|卡)(?:是)?(?:我)?(?:刚|新|才)(?:办|买|换|开)的`, `(?:以前|之前|原来)[^，。！？]{0,4}?是别人的`, `(?:这里|这儿|我们这|我们公司|我们家|我家|这边)(?:里|儿)?(?:没有|没)(?:叫)?Ⓝ`, `我不是(?:Ⓝ|他|她|本人)`,
 		`(?:号|号码|手机号|电话)(?:已经|早就)?不是(?:他|她|Ⓝ)的`,
 		`(?:号|号码|手机号|电话)(?:现在)?(?:是|归)我(?:的|用)`, `我用了`,
 		`^不是我[了啊呀吧]*[。！!.]*$`, `^我不是[了啊呀吧]*[。！!.]*$`,
@@ -341,7 +364,7 @@ func (pr *partyReader) detect(m *forms) string {
 func englishForm(text string, names []string) string {
 	var b strings.Builder
 	space := true
-	for _, r := range strings.ToLower(text) {
+	for _, r := range hashNumber.Replace(strings.ToLower(text)) {
 		if f, ok := latinFold[r]; ok {
 			r = f // número, está: Spanish mixed in
 		}
@@ -368,6 +391,9 @@ func englishForm(text string, names []string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// hashNumber reads "#" after wrong as the word it stands for.
+var hashNumber = strings.NewReplacer("wrong #", "wrong number", "wrong no.", "wrong number")
 
 // latinFold folds the accented letters of Spanish (and the other
 // Latin-1 languages borrowers mix in) to ASCII.

@@ -35,6 +35,8 @@ type rightsReader struct {
 	// it real.
 	hedged, hedgeKeep map[dialog.Intent][]*regexp.Regexp
 	redirect          []*regexp.Regexp // "talk to my lawyer", 找管理人
+	attorney          []*regexp.Regexp // retained counsel, 交给律所
+	zhAttorney        []*regexp.Regexp
 	zhPaid            []*regexp.Regexp // 早就还清了: paid already
 	// Gates: the words every pattern of a list needs.
 	gCease, gValid, gDispute, gNeg         *gate
@@ -60,6 +62,8 @@ func compileRights() (*rightsReader, error) {
 		Hedged         map[string][]string `json:"hedged"`
 		HedgeKeep      map[string][]string `json:"hedge_keep"`
 		Redirect       []string            `json:"redirect"`
+		Attorney       []string            `json:"attorney"`
+		ZhAttorney     []string            `json:"zh_attorney"`
 		ZhPaid         []string            `json:"zh_paid"`
 	}
 	if err := json.Unmarshal(rightsJSON, &f); err != nil {
@@ -95,6 +99,7 @@ func compileRights() (*rightsReader, error) {
 		dispute: comp(f.Dispute), zhDispute: comp(f.ZhDispute),
 		channels: map[string][]*regexp.Regexp{}, negated: map[dialog.Intent][]*regexp.Regexp{},
 		zhNotValidation: comp(f.ZhNotValid), redirect: comp(f.Redirect), zhPaid: comp(f.ZhPaid),
+		attorney: comp(f.Attorney), zhAttorney: comp(f.ZhAttorney),
 		hedged: map[dialog.Intent][]*regexp.Regexp{}, hedgeKeep: map[dialog.Intent][]*regexp.Regexp{},
 	}
 	for intent, pats := range f.Hedged {
@@ -111,16 +116,22 @@ func compileRights() (*rightsReader, error) {
 	}
 	rr.gCease = newGate(append(append([]string{}, f.ContactVerbs...), "cease", "leave", "unsubscribe", "remove", "lose", "delete",
 		"list", "contact", "calls", "texts", "emails", "messages", "communication", "communications", "phone",
-		"stop", "stopall", "opt", "optout", "td", "wish", "longer", "consent", "permission", "contacted"))
+		"stop", "stopall", "opt", "optout", "td", "wish", "longer", "consent", "permission", "contacted",
+		"take", "delete", "erase", "drop", "scrub", "refrain", "desist", "abstain", "alone", "further", "future"))
 	rr.gValid = newGate([]string{"proof", "prove", "proves", "proving", "validate", "validation", "documentation", "documents",
 		"paperwork", "contract", "signature", "signed", "original", "history", "itemization", "itemized", "itemised", "verify",
 		"writing", "written"})
-	rr.gDispute = newGate([]string{"never", "my", "mine", enName, "identity", "someone", "someones", "owe", "recognize", "recognise"})
+	rr.gDispute = newGate([]string{"never", "my", "mine", enName, "identity", "someone", "someones", "owe", "recognize", "recognise",
+		"settled", "forgiven", "written", "discharged", "resolved", "cancelled", "canceled", "statute", "barred", "timebarred",
+		"wrong", "incorrect", "inaccurate", "right", "correct", "off", "inflated", "high", "bogus", "made",
+		"didnt", "did", "charging", "charged", "charge", "belongs", "name", "taken", "opened", "run", "applied", "credited", "posted"})
 	rr.gNeg = newGate([]string{"not", "never", "no"})
 	rr.gZhCease = newGate(nil, "别", "不要", "不准", "不许", "停止", "甭", "勿", "莫", "不用", "任何", "什么", "啥", "所有", "一切",
-		"不想再", "电话", "短信", "邮件", "bie", "退订", "不想", "不希望", "不愿意")
+		"不想再", "电话", "短信", "邮件", "bie", "退订", "不想", "不希望", "不愿意", "删", "去掉", "移除", "注销", "烦我",
+		"拒绝", "接受", "不同意", "撤回")
 	rr.gZhValid = newGate(nil, "证据", "证明", "合同", "合约", "凭证", "记录", "借条", "签字", "签名", "复印件", "流水", "书面", "协议")
-	rr.gZhDispute = newGate(nil, "没", "未", "不曾", "不认", "不承认", "不是我", "冒用", "盗用", "搞错")
+	rr.gZhDispute = newGate(nil, "没", "未", "不曾", "不认", "不承认", "不是我", "冒用", "盗用", "搞错",
+		"算错", "冒名", "冒充", "盗刷", "身份被盗", "前夫", "前妻", "前男友", "前女友", "乱收费", "多收", "多扣", "问题", "不对", "错了", "有误", "不准确", "协商")
 	rr.gZhNeg = newGate(nil, "不是", "没说", "不会", "不用", "没有", "不打算", "没打算")
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("rights patterns: %s", strings.Join(errs, "; "))
@@ -151,6 +162,10 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
 	// Denying the debt: never borrowed, not mine, someone used my name.
 	if !p.Has(dialog.IntentDispute) && (match(rr.dispute, rr.gDispute, en) || match(rr.zhDispute, rr.gZhDispute, zh)) {
 		p = with(p, dialog.IntentDispute)
+	}
+	// Represented: retained counsel, a law firm, legal aid, 交给律所.
+	if !p.Has(dialog.IntentAttorney) && (anyMatch(rr.attorney, en) || anyMatch(rr.zhAttorney, zh)) {
+		p = with(p, dialog.IntentAttorney)
 	}
 	// Statements the message itself denies are not made.
 	for intent, res := range rr.negated {
@@ -268,7 +283,7 @@ func without(p dialog.Parse, i dialog.Intent) dialog.Parse {
 
 var (
 	phoneRe    = regexp.MustCompile(`\+?\d[\d\-\s().]{6,}\d`)
-	enLawyerRe = regexp.MustCompile(`(?i)\b(?:attorney|lawyer|counsel)(?:'s name)?(?:\s+is|\s*[,:]|\s+named|\s+called)?\s+((?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
+	enLawyerRe = regexp.MustCompile(`\b(?i:attorney|lawyer|counsel)(?:'s name)?(?:\s+is|\s*[,:]|\s+named|\s+called)?\s+((?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
 	enNameIsRe = regexp.MustCompile(`\b(?:his|her|their) name is\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
 	enLawyerIs = regexp.MustCompile(`\b(?:[Mm]y|[Oo]ur) (?:attorney|lawyer),?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
 	zhFirmRe   = regexp.MustCompile(`[\p{Han}]{2,10}律师事务所`)
@@ -276,7 +291,8 @@ var (
 )
 
 // attorneyDetails picks what a message gives about the attorney: a name
-// and a phone number ("My lawyer is David Osei, 312-555-0177";
+// (capitalised: "counsel, do not contact me" names nobody) and a phone
+// number ("My lawyer is David Osei, 312-555-0177";
 // "张律师，电话13600001111"); "" when it gives neither.
 func attorneyDetails(raw string) string {
 	var parts []string

@@ -80,6 +80,59 @@ func TestRightsAndParty(t *testing.T) {
 		{"我是房东，这人早搬走了", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
 		{"我们店里没有叫李强的", "zh-CN", []string{"李强"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		{"My wife usually pays the bills and she forgot, I'll pay friday", "en-US", []string{"Gary Lind"}, want{absent: dialog.IntentWrongParty}},
+		// More ways to ask us to stop: off the list, several channels at
+		// once, a prohibition, refraining, withheld consent.
+		{"take my number off your system", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"do not call or text this number again", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"you are not to contact me further", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"please refrain from contacting me", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"I do not consent to further contact", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"can you remove the late fee from my account", "en-US", nil, want{absent: dialog.IntentCease}},
+		{"把我的号码从你们系统里删掉", "zh-CN", nil, want{intent: dialog.IntentCease}},
+		{"我拒绝接受任何催收", "zh-CN", nil, want{intent: dialog.IntentCease}},
+		{"我不想再跟你们有任何联系", "zh-CN", nil, want{intent: dialog.IntentCease}},
+		{"我不接受这个金额", "zh-CN", nil, want{absent: dialog.IntentCease}},
+		// Someone acting for the holder names themselves so; the
+		// borrower's own lawyer or client, mentioned, is no sign.
+		{"I'm Dana's financial advisor", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"my lawyer has reviewed the account", "en-US", []string{"Dana Ruiz"}, want{absent: dialog.IntentWrongParty}},
+		{"my client paid me late so I'm behind", "en-US", []string{"Dana Ruiz"}, want{absent: dialog.IntentWrongParty}},
+		{"我是刘青的代理人", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"她把手机给我了让我问问", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"我律师会联系你们", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
+		// A number someone else has now.
+		{"this number was reassigned to me", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		{"you must be looking for someone else", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		{"这号码我刚办的", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		// The holder as the speaker's relation in more words, the holder's
+		// identity data given as theirs, the holder gone or in custody.
+		{"我闺女的事我来处理 她身份证后四位是053X", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"刘青是我家那口子", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"她是我们公司员工", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"这是我们家孩子的电话 孩子在上学", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"你说的这个人是我老婆", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"他进去了 出不来", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
+		{"我家孩子上学要钱 这个月紧", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
+		{"我的生日是1990年3月8日", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
+		// Represented, in other words than the lexicon's.
+		{"I've retained counsel", "en-US", nil, want{intent: dialog.IntentAttorney}},
+		{"contact my law firm, Smith & Jones", "en-US", nil, want{intent: dialog.IntentAttorney}},
+		{"I'm not represented, I'll pay friday", "en-US", nil, want{absent: dialog.IntentAttorney}},
+		{"im lawyered up, my atty will call you", "en-US", nil, want{intent: dialog.IntentAttorney}},
+		{"I am represented by counsel, do not contact me directly", "en-US", nil, want{intent: dialog.IntentAttorney, absent: dialog.IntentCease}},
+		{"这事我交给律所处理了", "zh-CN", nil, want{intent: dialog.IntentAttorney}},
+		// Disputes: settled, time-barred, a wrong balance, never received,
+		// someone else's, charges never agreed to; not a plea for a waiver.
+		{"this was settled years ago", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"this debt is past the statute of limitations", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"the balance is incorrect", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"The debt belongs to my ex-husband", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"I've never heard of Demo Finance", "en-US", nil, want{intent: dialog.IntentDispute}},
+		{"the fee is too high can you waive it", "en-US", nil, want{absent: dialog.IntentDispute}},
+		{"the debt was discharged in my bankruptcy", "en-US", nil, want{intent: dialog.IntentBankruptcy, absent: dialog.IntentDispute}},
+		{"你们算错了，账单有问题", "zh-CN", nil, want{intent: dialog.IntentDispute}},
+		{"这个钱是我前夫借的", "zh-CN", nil, want{intent: dialog.IntentDispute}},
+		{"利息有点高 能不能减点", "zh-CN", nil, want{absent: dialog.IntentDispute}},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
 			p, err := r.Understand(context.Background(), Request{Text: tt.text, Locale: tt.locale, Today: today, Stage: dialog.StageIntent, Names: tt.names})

@@ -53,9 +53,11 @@ type Config struct {
 	Silence time.Duration `yaml:"silence" validate:"omitempty,min=1s"`
 	// MaxDuration is the longest a call may last.
 	MaxDuration time.Duration `yaml:"max_duration" validate:"omitempty,min=10s"`
-	// OnHandoff is what a call does when a person takes the conversation
-	// over: "captions" keeps it open (the person's words are captioned),
-	// "callback" ends it with the offer of a call back.
+	// OnHandoff is what a call does when the conversation is escalated
+	// to a person, until a person can join the audio: "captions" keeps
+	// it open (the person's words are spoken and captioned, the caller's
+	// speech reaches them as chat turns), "callback" ends it with the
+	// offer of a call back.
 	OnHandoff string `yaml:"on_handoff" validate:"omitempty,oneof=captions callback"`
 	// Record keeps both legs and their mix (WAV) after the recording
 	// notice. How long they are kept is retention.recordings.
