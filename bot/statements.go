@@ -35,6 +35,36 @@ type accountState struct {
 // looked for.
 const maxPriorConversations = 50
 
+// firstPriorConversations is how many are read before the rest.
+const firstPriorConversations = 4
+
+// priorFailures counts the failed identity answers of convs (newest
+// first) back to the last conversation that verified the borrower, which
+// sets done; conversations before unlock and skip do not count.
+func priorFailures(convs []store.Conversation, skip string, unlock *store.AuditEvent) (failures int, done bool) {
+	for _, c := range convs {
+		if c.ID == skip || len(c.State) == 0 {
+			continue
+		}
+		if unlock != nil && c.UpdatedAt.Before(unlock.At) {
+			continue // its failed answers were forgiven
+		}
+		var st struct {
+			Verified       bool `json:"verified"`
+			VerifyFailures int  `json:"verify_failures"`
+			ThirdParty     bool `json:"third_party"`
+		}
+		if json.Unmarshal(c.State, &st) != nil {
+			continue
+		}
+		if st.Verified && !st.ThirdParty {
+			return failures, true
+		}
+		failures += st.VerifyFailures
+	}
+	return failures, false
+}
+
 // readAccountState loads an account's active statements and the failed
 // identity answers of its other conversations (all but skip).
 func (r *Runtime) readAccountState(ctx context.Context, accountID, skip string) (accountState, error) {
@@ -51,29 +81,18 @@ func (r *Runtime) readAccountState(ctx context.Context, accountID, skip string) 
 	if out.unlock, err = r.lastUnlock(ctx, accountID); err != nil {
 		return out, err
 	}
-	convs, err := r.deps.Store.ListConversations(ctx, store.ConversationFilter{AccountID: accountID, Limit: maxPriorConversations})
-	if err != nil {
-		return out, fmt.Errorf("conversations: %w", err)
-	}
-	for _, c := range convs { // newest first
-		if c.ID == skip || len(c.State) == 0 {
-			continue
+	// Most accounts' last conversation verified the borrower, which ends
+	// the count: read a few first, and the rest only when they do not.
+	for _, limit := range []int{firstPriorConversations, maxPriorConversations} {
+		convs, err := r.deps.Store.ListConversations(ctx, store.ConversationFilter{AccountID: accountID, Limit: limit})
+		if err != nil {
+			return out, fmt.Errorf("conversations: %w", err)
 		}
-		if out.unlock != nil && c.UpdatedAt.Before(out.unlock.At) {
-			continue // its failed answers were forgiven
-		}
-		var st struct {
-			Verified       bool `json:"verified"`
-			VerifyFailures int  `json:"verify_failures"`
-			ThirdParty     bool `json:"third_party"`
-		}
-		if json.Unmarshal(c.State, &st) != nil {
-			continue
-		}
-		if st.Verified && !st.ThirdParty {
+		failures, done := priorFailures(convs, skip, out.unlock)
+		out.priorVerifyFailures = failures
+		if done || len(convs) < limit {
 			break
 		}
-		out.priorVerifyFailures += st.VerifyFailures
 	}
 	return out, nil
 }

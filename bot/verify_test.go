@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,23 @@ func TestVerificationFailuresAcrossSessions(t *testing.T) {
 	// Another account is not affected.
 	if out := say(t, open(t, rt, "a-2"), "1990年3月8日"); !strings.Contains(joined(out), "860.00") {
 		t.Fatalf("other account: %q", joined(out))
+	}
+}
+
+// Failures spread one by one over more sessions than the first read of
+// prior conversations covers still add up to the lock.
+func TestVerificationFailuresOverManySessions(t *testing.T) {
+	r := newRig(t)
+	rt := r.runtime(t)
+	for i := range 4 {
+		out := say(t, open(t, rt, "a-1"), fmt.Sprintf("0%d/0%d/197%d", i+1, i+1, i))
+		if out.Status.Mode == "ended" {
+			t.Fatalf("session %d ended after one failure: %q", i+1, joined(out))
+		}
+	}
+	out := say(t, open(t, rt, "a-1"), "05/05/1975")
+	if out.Status.Mode != "ended" || !strings.Contains(joined(out), "several unsuccessful attempts") {
+		t.Fatalf("fifth failure over five sessions: %+v %q", out.Status, joined(out))
 	}
 }
 
