@@ -77,6 +77,7 @@ type analysis struct {
 	topic   uint8   // of the first question phrase
 	reason  uint8   // of the first reason phrase
 	exp     mention // a slot read from the pending question
+	vague   bool    // an amount said roughly (一千出头, "500 or so")
 }
 
 func (a *analysis) release() {
@@ -96,7 +97,7 @@ func (a *analysis) run(r *Rules, req *Request, loc uint8) {
 	a.hits = a.hits[:0]
 	a.ments = a.ments[:0]
 	a.extras = a.extras[:0]
-	a.topic, a.reason = 0, 0
+	a.topic, a.reason, a.vague = 0, 0, false
 	a.st = textStats{}
 	a.has = [iCount]bool{}
 	a.hitTypo = [iCount]bool{}
@@ -420,6 +421,16 @@ func (a *analysis) order(dst []intentID) []intentID {
 func (a *analysis) result() dialog.Parse {
 	p := dialog.Parse{Source: Source, Sentiment: "neutral"}
 	a.dropRestated()
+	if a.has[iHardship] {
+		// "家里每个月给800生活费 ... 真的没办法还": beside a hardship, a
+		// figure with no word of paying next to it describes it.
+		for x := range a.ments {
+			if m := &a.ments[x]; m.kind == mAmount && !a.payNear(m) {
+				m.kind = mNone
+			}
+		}
+	}
+	a.dropVague()
 	if (a.has[iHardship] || a.topic > 0) && !a.paySaid() {
 		// "我爸癌症在化疗 每个月药费七八千", "1.2万对我现在就是天文数字",
 		// "Why is my balance 1250.50? I only borrowed 1000.": with a
@@ -535,7 +546,7 @@ func (a *analysis) result() dialog.Parse {
 	if a.reason > 0 {
 		p.Reason = reasonNames[a.reason]
 	}
-	p.Partial = has[iPartial] && posAmt == nil
+	p.Partial = (has[iPartial] || a.vague) && posAmt == nil
 	if has[iCannotPay] && has[iIntense] && posAmt == nil && posDate == nil && len(p.Parts) == 0 && p.Installments == 0 &&
 		!has[iPromise] && !has[iPlan] && !has[iPayNow] && !has[iExtension] {
 		// "I really can't pay anything", 真的还不上: nothing offered and
@@ -980,6 +991,9 @@ func (a *analysis) unclearSchedule(parts []dialog.Part) bool {
 		}
 		if pt.Every > 0 {
 			recurring = true
+			if pt.Count == 0 && shares > 0 {
+				used++ // paid until nothing is left: "the rest" is in it
+			}
 		}
 	}
 	return items > used || (!recurring && dates > len(parts))
@@ -1059,4 +1073,19 @@ func (a *analysis) paySaid() bool {
 		}
 	}
 	return false
+}
+
+// dropVague drops an amount said roughly ("一千出头", "一千多块", "500 or
+// so"): the bot asks how much rather than record a guess.
+func (a *analysis) dropVague() {
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || m.end >= len(a.toks) {
+			continue
+		}
+		rest := a.text[a.toks[m.end].start:]
+		if hasPrefixAny(rest, "出头", "多块", "多元", "来块", "左右", "ish", "or so", "give or take", "something") {
+			m.kind, a.vague = mNone, true
+		}
+	}
 }

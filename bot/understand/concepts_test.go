@@ -22,6 +22,12 @@ func TestSchedulesByConcept(t *testing.T) {
 		{"这周五先还五百 下周五再还五百 再下个周五还剩下的", "zh-CN", []part{{minor: 50000, date: "2026-11-27"}, {minor: 50000, date: "2026-12-04"}, {rest: true, date: "2026-12-11"}}},
 		{"一周八十行不行", "zh-CN", []part{{minor: 8000, every: 7}}},
 		{"今天先还一伴 下周三还一伴", "zh-CN", []part{{den: 2, date: "2026-11-24"}, {den: 2, date: "2026-12-02"}}},
+		{"half on black friday and the other half 2 weeks after that", "en-US", []part{{den: 2, date: "2026-11-27"}, {rest: true, date: "2026-12-11"}}},
+		{"我先还一半 月中再还剩下的", "zh-CN", []part{{den: 2, date: "2026-11-24"}, {rest: true, date: "2026-12-15"}}},
+		{"每月800 四个月还完", "zh-CN", []part{{minor: 80000, every: 30}}},
+		{"下周一先还两千 剩下的一千再过一个礼拜", "zh-CN", []part{{minor: 200000, date: "2026-11-30"}, {minor: 100000, date: "2026-12-07"}}},
+		{"先还1200 下周一 剩下的2000分两次 12月14号跟12月28号", "zh-CN", []part{{minor: 120000, date: "2026-11-30"}, {minor: 100000, date: "2026-12-14"}, {minor: 100000, date: "2026-12-28"}}},
+		{"i can do 50 tomorrow and then 100 every week after that", "en-US", []part{{minor: 5000, date: "2026-11-24"}, {minor: 10000, every: 7}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -56,7 +62,7 @@ func TestUncertainProposals(t *testing.T) {
 		{"payday is friday, oh wait, its thursday this week. thursday then", "en-US", false, "2026-11-26"},
 		{"双十一那会儿花超了 下个月初还", "zh-CN", false, "2026-12-01"},
 		{"the 1st or the 4th", "en-US", false, ""},
-		{"先还1000 剩下的2000分两次 12月14号跟12月28号", "zh-CN", true, ""},
+		{"先还1000 剩下的2000分两次 12月14号 12月28号 1月5号", "zh-CN", true, ""},
 		{"half now and the rest, or maybe 200 friday", "en-US", true, ""},
 	}
 	for _, tt := range tests {
@@ -95,6 +101,9 @@ func TestWhatIsNotAnOffer(t *testing.T) {
 		{"I won't be a burden to anyone much longer", "en-US", dialog.IntentDistress, true},
 		{"我这种人活着就是拖累家里", "zh-CN", dialog.IntentDistress, true},
 		{"can you push my due date back a bit", "en-US", dialog.IntentExtension, true},
+		{"我还是学生 家里每个月给800生活费 吃饭都不够 真的没办法还", "zh-CN", dialog.IntentHardship, true},
+		{"再缓我一个星期嘛", "zh-CN", dialog.IntentExtension, true},
+		{"我走了家里人就解脱了 欠的钱也不用他们操心", "zh-CN", dialog.IntentDistress, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -118,11 +127,22 @@ func TestSpokenAndRelativeSlots(t *testing.T) {
 		{"five twenty on friday", "en-US", 52000, "2026-11-27"},
 		{"three seventy five fifty on the 1st", "en-US", 37550, "2026-12-01"},
 		{"to hundred tomorrow", "en-US", 20000, "2026-11-24"},
+		{"twelve fifty on friday", "en-US", 125000, "2026-11-27"},
+		{"12.6还", "zh-CN", 0, "2026-12-06"},
+		{"12.60元", "zh-CN", 1260, ""},
 		{"twenty five on friday", "en-US", 2500, "2026-11-27"},
 		{"the day after thanksgiving", "en-US", 0, "2026-11-27"},
 		{"the day before christmas", "en-US", 0, "2026-12-24"},
 		{"下下周一", "zh-CN", 0, "2026-12-07"},
 		{"下下个礼拜三还", "zh-CN", 0, "2026-12-09"},
+		{"两三天后还", "zh-CN", 0, "2026-11-27"},
+		{"两三百", "zh-CN", 30000, ""},
+		{"two weeks from friday", "en-US", 0, "2026-12-11"},
+		{"friday after next", "en-US", 0, "2026-12-04"},
+		{"by the end of the week", "en-US", 0, "2026-11-27"},
+		{"end of next week", "en-US", 0, "2026-12-04"},
+		{"mid december", "en-US", 0, "2026-12-15"},
+		{"late december", "en-US", 0, "2026-12-31"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -158,5 +178,18 @@ func TestWeekdayInsideWeek(t *testing.T) {
 	}
 	if p := parseWith(t, "下周还清", "zh-CN", "", ""); !p.Week {
 		t.Errorf("下周 not read as a week: %+v", p)
+	}
+}
+
+// TestRoughAmountIsAsked: "一千出头" is no amount to record; the bot asks.
+func TestRoughAmountIsAsked(t *testing.T) {
+	for _, text := range []string{"今天能还一千出头吧", "i can do 500 or so on friday"} {
+		p := parseWith(t, text, map[bool]string{true: "zh-CN", false: "en-US"}[text[0] >= 0x80], "", "")
+		if !p.Amount.IsZero() || !p.Partial {
+			t.Errorf("%q: %+v, want no amount and a partial offer", text, p)
+		}
+	}
+	if p := parseWith(t, "周无一定还", "zh-CN", "", ""); p.Date.String() != "2026-11-27" {
+		t.Errorf("周无 (周五): %+v", p)
 	}
 }

@@ -30,8 +30,9 @@ type extra struct {
 // that "a week" in "$50 a week" is a cadence, not a date).
 func (a *analysis) scanExtra(i int) (extra, bool) {
 	r, toks := a.r, a.toks
-	if e, v, ok := r.roleAt(toks, i, roleEvery); ok && !(e < len(toks) && (toks[e].text == "from" || toks[e].text == "after")) {
-		// ("a week from Friday" is a date, not a cadence)
+	if e, v, ok := r.roleAt(toks, i, roleEvery); ok && !(e < len(toks) && (toks[e].text == "from" || toks[e].text == "after" && !(e+1 < len(toks) && toks[e+1].text == "that"))) {
+		// ("a week from Friday" is a date, not a cadence; "100 every
+		// week after that" is one)
 		x := extra{kind: xEvery, start: i, end: e, days: int(v), wd: -1}
 		// every Friday, 每周五, 每个周五, every other friday
 		if e2, wd, ok := r.roleAt(toks, e, roleWeekday); ok {
@@ -144,6 +145,9 @@ func (a *analysis) findParts() []dialog.Part {
 	if neg > 0 && len(a.extras) == 0 {
 		return nil // "not 100 on Friday": no schedule to read
 	}
+	if ps, ok := a.splitInto(); ok {
+		return ps
+	}
 	parts, count, countAt := a.pair(pairGreedy)
 	best := score(parts)
 	for _, mode := range [...]pairMode{pairAmountFirst, pairDateFirst} {
@@ -178,9 +182,15 @@ func (a *analysis) findParts() []dialog.Part {
 		}
 	}
 	out := make([]dialog.Part, 0, len(parts))
-	for _, b := range parts {
+	for i, b := range parts {
 		if !b.amt && b.p.Every == 0 && amounts >= 2 && count == 0 {
 			continue // a date said in passing ("next check is this Friday")
+		}
+		if b.p.Rest && !b.dated && i > 0 && parts[i-1].p.Every > 0 && parts[i-1].p.Count == 0 {
+			continue // "每月800 四个月还完", "50 a week till the rest is paid": the cadence pays it
+		}
+		if i == 0 && !b.dated && b.p.Every == 0 && len(parts) > 1 && a.firstAt(b.at) {
+			b.p.Date, b.dated = a.today, true // 我先还一半 月中再还剩下的: 先 is now
 		}
 		out = append(out, b.p)
 	}
@@ -479,4 +489,79 @@ func (a *analysis) hanMultAt(i int) bool {
 	}
 	_, _, ok := a.r.roleAt(a.toks, i, roleMult)
 	return ok
+}
+
+// firstAt reports 先 ("first") just before token i: 我先还一半, 先转500.
+// Said of the first of several payments with no date, it means now.
+func (a *analysis) firstAt(i int) bool {
+	for k := i - 1; k >= 0 && k >= i-3; k-- {
+		if a.toks[k].kind == kBreak {
+			return false
+		}
+		if a.toks[k].r == '先' {
+			return true
+		}
+	}
+	return false
+}
+
+// splitInto reads an amount split into a count of payments on as many
+// dates, after any payments before it: 先还1200 下周一 剩下的2000分两次
+// 12月14号跟12月28号, "the other 600 in 2 payments, the 4th and the
+// 18th".
+func (a *analysis) splitInto() ([]dialog.Part, bool) {
+	k := -1
+	for x := range a.ments {
+		if a.ments[x].negated {
+			return nil, false
+		}
+		if a.ments[x].kind == mInst && k < 0 {
+			k = x
+		}
+	}
+	if k < 1 || a.ments[k-1].kind != mAmount || a.ments[k].start-a.ments[k-1].end > 1 {
+		return nil, false
+	}
+	n := a.ments[k].n
+	dates := a.ments[k+1:]
+	if n < 2 || len(dates) != n {
+		return nil, false
+	}
+	for x := range dates {
+		if dates[x].kind != mDate {
+			return nil, false
+		}
+	}
+	amt := a.ments[k-1]
+	// the payments before it, read as any schedule is
+	var before []dialog.Part
+	if k > 1 {
+		ments, extras := a.ments, a.extras
+		a.ments = ments[:k-1]
+		a.extras = a.extras[:0:0]
+		for _, x := range extras {
+			if x.start < amt.start && x.kind != xRest {
+				a.extras = append(a.extras, x)
+			}
+		}
+		parts, _, _ := a.pair(pairGreedy)
+		a.ments, a.extras = ments, extras
+		for _, b := range parts {
+			if !b.amt || !b.dated || b.p.Every > 0 {
+				return nil, false
+			}
+			before = append(before, b.p)
+		}
+	}
+	out := make([]dialog.Part, 0, len(before)+n)
+	out = append(out, before...)
+	each := amt.minor / int64(n)
+	for x := range dates {
+		v := each
+		if x == n-1 {
+			v = amt.minor - each*int64(n-1)
+		}
+		out = append(out, dialog.Part{Amount: compliance.Money{Minor: v, Currency: amt.cur}, Date: dates[x].date})
+	}
+	return out, true
 }

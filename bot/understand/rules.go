@@ -223,7 +223,7 @@ func daysIn(y int, m time.Month) int {
 // push it back a week, two more weeks): an extension, whatever the verb
 // and the number.
 var (
-	zhDelay = regexp.MustCompile(`(?:晚|延期|推迟|延后|宽限|缓|往后推|推)(?:个|上)?(?:[一二两三四五六七八九十几半0-9]+)(?:个)?(?:天|日|周|星期|礼拜|月)`)
+	zhDelay = regexp.MustCompile(`(?:晚|延期|推迟|延后|宽限|缓|往后推|推)(?:我|一下)?(?:个|上)?(?:[一二两三四五六七八九十几半0-9]+)(?:个)?(?:天|日|周|星期|礼拜|月)`)
 	enDelay = regexp.MustCompile(`\b(?:push(?:ed)?(?: it| this| that| the payment| the date)? back|move(?: it| the date)? back|postpone(?: it| this)?|delay(?: it| this| the payment)?|extend(?: it| the date)?|extension of)(?: by)? (?:a|an|one|two|three|four|a few|a couple(?: of)?|\d+)(?: more)? (?:days?|weeks?|months?)\b`)
 )
 

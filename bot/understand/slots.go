@@ -1,6 +1,8 @@
 package understand
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/collectagent/collectagent/compliance"
@@ -147,13 +149,16 @@ func (a *analysis) number(i int) (num, bool) {
 func (a *analysis) wordNumber(i int) (num, bool) {
 	var total, cur, cents int64
 	j, used := i, 0
-	// Spoken prices leave out "hundred": "five twenty" is 520, "three
-	// seventy five fifty" is 375.50 (a second group of tens is cents).
+	// Spoken prices leave out "hundred": "five twenty" is 520, "twelve
+	// fifty" 1250, "three seventy five fifty" 375.50 (a second group of
+	// tens is cents).
 	elided, mult := false, false
 	for j < len(a.toks) {
 		if e, v, ok := a.r.roleAt(a.toks, j, roleNum); ok {
 			switch {
-			case used == 1 && !mult && cur >= 1 && cur <= 9 && v >= 10 && v <= 90:
+			case used == 1 && !mult && cur >= 1 && cur <= 19 && cur != 10 && v >= 10 && v <= 90 && (cur < 10 || v >= 20):
+				// "five twenty", "twelve fifty" (not "ten fifteen"-like
+				// teens after teens, which are times)
 				cur, elided = cur*100+v, true
 			case elided && cur%100 >= 10 && v >= 10 && v <= 90:
 				cents = v
@@ -232,7 +237,9 @@ func (a *analysis) hanNumber(i int) (num, bool) {
 			if v == 0 {
 				zero = true
 			}
-			if lastWasDigit {
+			if lastWasDigit && v == cur+1 && cur > 0 && cur < 10 && j+1 < len(a.toks) && a.toks[j+1].r != '年' && !a.hanDigitAt(j+1) && !a.hanDigitAt(j-2) {
+				cur = v // 两三天, 七八千: a range, read as its upper end (not 一二三四, digits)
+			} else if lastWasDigit {
 				cur = cur*10 + v // 二〇二六
 			} else {
 				cur = v
@@ -792,7 +799,7 @@ func (a *analysis) zhWeekday(i int) (int, bool) {
 		return 3, true
 	case '四':
 		return 4, true
-	case '五':
+	case '五', '无', '午': // 周无, 周午: homophones typed for 周五
 		return 5, true
 	case '六':
 		return 6, true
@@ -932,17 +939,32 @@ func (a *analysis) relDate(i int) (mention, bool) {
 			}
 		}
 	}
-	// 过三天
+	// 过三天; 再过一个礼拜 after a date: a week after that one
 	if e, _, ok := r.roleAt(toks, i, rolePass); ok {
 		if n, e2, ok := a.smallInt(e, 366); ok {
+			if e2 < len(toks) && toks[e2].r == '个' {
+				e2++
+			}
 			if m, ok := a.offset(n, e2); ok {
+				if toks[i].r == '再' || i > 0 && toks[i-1].r == '再' {
+					if prev, ok := a.lastDate(); ok {
+						m.date = prev.AddDays(a.today.DaysUntil(m.date))
+					}
+				}
 				return m, true
 			}
 		}
 	}
-	// 3 days from now; 三天后; 一周后; 两个星期后
+	// 3 days from now; 三天后; 一周后; 两个星期后; "2 weeks after that"
 	if n, e, ok := a.smallInt(i, 366); ok {
 		if m, ok := a.offset(n, e); ok {
+			if m.end+1 < len(toks) && toks[m.end].text == "after" && (toks[m.end+1].text == "that" || toks[m.end+1].text == "this") {
+				if prev, ok := a.lastDate(); ok {
+					m.date = prev.AddDays(a.today.DaysUntil(m.date))
+					m.end += 2
+					return m, true
+				}
+			}
 			if e2, _, ok := r.roleAt(toks, m.end, roleAfter); ok {
 				m.end = e2
 				return m, true
@@ -1025,6 +1047,17 @@ func (a *analysis) relDate(i int) (mention, bool) {
 		!toks[e].frac && !a.followedByUnit(e+1) && !a.sym(e+1, "/") && !a.sym(e+1, ":") && !a.sym(e+1, ".") {
 		if d, e2, ok := a.dayOf(e); ok {
 			return a.domTail(d, e2)
+		}
+	}
+	// 12.6还, 12.6号: month and day with a dot, said as a date
+	if t := &toks[i]; t.kind == kNum && t.frac && t.ndig <= 2 && i+1 < len(toks) && toks[i+1].kind == kHan {
+		switch toks[i+1].r {
+		case '还', '号', '日', '前', '付', '转':
+			if mo, d, ok := dottedMonthDay(a.text[t.start:t.end]); ok {
+				if dt, ok := a.monthDay(mo, d); ok {
+					return a.dateMention(dt, i+1)
+				}
+			}
 		}
 	}
 	// 11/28 (month first; day first when the first cannot be a month)
@@ -1197,11 +1230,67 @@ func (a *analysis) namedDate(i int) (mention, bool) {
 			return a.dateMention(dt, e)
 		}
 	}
-	// "a week from Friday"
-	if e, _, ok := r.roleAt(toks, i, roleA); ok {
+	// "a week from Friday", "two weeks from friday"
+	n, e, ok := 1, 0, false
+	if e, _, ok = r.roleAt(toks, i, roleA); !ok {
+		n, e, ok = a.smallInt(i, 8)
+	}
+	if ok && n >= 1 {
 		if e2, _, ok := r.roleAt(toks, e, roleWeekUnit); ok && e2 < len(toks) && toks[e2].text == "from" {
 			if e3, wd, ok := r.roleAt(toks, e2+1, roleWeekday); ok {
-				return a.dateMention(a.upcoming(int(wd)).AddDays(7), e3)
+				return a.dateMention(a.upcoming(int(wd)).AddDays(7*n), e3)
+			}
+		}
+	}
+	// "friday after next": the Friday of the week after this one
+	if e, wd, ok := r.roleAt(toks, i, roleWeekday); ok && e+1 < len(toks) && toks[e].text == "after" && toks[e+1].text == "next" {
+		return a.dateMention(a.nextWeek(int(wd)), e+2)
+	}
+	// "the end of the week", "end of next week": its Friday
+	if j := i; j+3 < len(toks) {
+		if toks[j].text == "the" {
+			j++
+		}
+		if j+3 < len(toks) && toks[j].text == "end" && toks[j+1].text == "of" {
+			k := j + 2
+			next := false
+			switch toks[k].text {
+			case "the", "this":
+				k++
+			case "next":
+				k, next = k+1, true
+			}
+			if k < len(toks) && toks[k].text == "week" {
+				if next {
+					return a.dateMention(a.nextWeek(5), k+1)
+				}
+				return a.dateMention(a.thisWeek(5), k+1)
+			}
+		}
+	}
+	// "mid december", "early january", "end of december"
+	if j := i; j+1 < len(toks) {
+		day := 0
+		switch toks[j].text {
+		case "mid", "middle":
+			day = 15
+		case "early", "beginning":
+			day = 1
+		case "late":
+			day = 31
+		}
+		if day > 0 {
+			k := j + 1
+			if k+1 < len(toks) && toks[k].text == "of" {
+				k++
+			}
+			if e2, mo, ok := r.roleAt(toks, k, roleMonth); ok {
+				if day == 31 {
+					day = daysIn(a.today.Year, time.Month(mo))
+				}
+				if dt, ok := a.monthDay(int(mo), day); ok {
+					return a.dateMention(dt, e2)
+				}
 			}
 		}
 	}
@@ -1321,4 +1410,37 @@ func (a *analysis) bareWeekday(wd int) compliance.Date {
 		}
 	}
 	return a.upcoming(wd)
+}
+
+// lastDate is the date of the latest date mention read so far.
+func (a *analysis) lastDate() (compliance.Date, bool) {
+	for x := len(a.ments) - 1; x >= 0; x-- {
+		if a.ments[x].kind == mDate {
+			return a.ments[x].date, true
+		}
+	}
+	return compliance.Date{}, false
+}
+
+// dottedMonthDay reads "12.6" as December 6.
+func dottedMonthDay(s string) (int, int, bool) {
+	mo, d, ok := strings.Cut(s, ".")
+	if !ok || len(mo) == 0 || len(mo) > 2 || len(d) == 0 || len(d) > 2 {
+		return 0, 0, false
+	}
+	m, err1 := strconv.Atoi(mo)
+	dd, err2 := strconv.Atoi(d)
+	if err1 != nil || err2 != nil || m < 1 || m > 12 || dd < 1 || dd > 31 {
+		return 0, 0, false
+	}
+	return m, dd, true
+}
+
+// hanDigitAt reports a Chinese numeral 0..9 at i.
+func (a *analysis) hanDigitAt(i int) bool {
+	if i < 0 || i >= len(a.toks) || a.toks[i].kind != kHan {
+		return false
+	}
+	_, v, ok := a.r.roleAt(a.toks, i, roleNum)
+	return ok && v < 10
 }
