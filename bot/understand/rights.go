@@ -34,10 +34,13 @@ type rightsReader struct {
 	// about someone else is not made, unless hedgeKeep finds what makes
 	// it real.
 	hedged, hedgeKeep map[dialog.Intent][]*regexp.Regexp
-	redirect          []*regexp.Regexp // "talk to my lawyer", 找管理人
-	attorney          []*regexp.Regexp // retained counsel, 交给律所
-	zhAttorney        []*regexp.Regexp
-	zhPaid            []*regexp.Regexp // 早就还清了: paid already
+	// others: a statement about someone else ("my sister filed
+	// bankruptcy", 另一家平台), unless own finds the borrower's.
+	others, own map[dialog.Intent][]*regexp.Regexp
+	redirect    []*regexp.Regexp // "talk to my lawyer", 找管理人
+	attorney    []*regexp.Regexp // retained counsel, 交给律所
+	zhAttorney  []*regexp.Regexp
+	zhPaid      []*regexp.Regexp // 早就还清了: paid already
 	// Gates: the words every pattern of a list needs.
 	gCease, gValid, gDispute, gNeg         *gate
 	gZhCease, gZhValid, gZhDispute, gZhNeg *gate
@@ -61,6 +64,8 @@ func compileRights() (*rightsReader, error) {
 		Negated        map[string][]string `json:"negated"`
 		Hedged         map[string][]string `json:"hedged"`
 		HedgeKeep      map[string][]string `json:"hedge_keep"`
+		Others         map[string][]string `json:"others"`
+		Own            map[string][]string `json:"own"`
 		Redirect       []string            `json:"redirect"`
 		Attorney       []string            `json:"attorney"`
 		ZhAttorney     []string            `json:"zh_attorney"`
@@ -108,6 +113,13 @@ func compileRights() (*rightsReader, error) {
 	for intent, pats := range f.HedgeKeep {
 		rr.hedgeKeep[dialog.Intent(intent)] = comp(pats)
 	}
+	rr.others, rr.own = map[dialog.Intent][]*regexp.Regexp{}, map[dialog.Intent][]*regexp.Regexp{}
+	for intent, pats := range f.Others {
+		rr.others[dialog.Intent(intent)] = comp(pats)
+	}
+	for intent, pats := range f.Own {
+		rr.own[dialog.Intent(intent)] = comp(pats)
+	}
 	for ch, pats := range f.Channels {
 		rr.channels[ch] = comp(pats)
 	}
@@ -117,7 +129,8 @@ func compileRights() (*rightsReader, error) {
 	rr.gCease = newGate(append(append([]string{}, f.ContactVerbs...), "cease", "leave", "unsubscribe", "remove", "lose", "delete",
 		"list", "contact", "calls", "texts", "emails", "messages", "communication", "communications", "phone",
 		"stop", "stopall", "opt", "optout", "td", "wish", "longer", "consent", "permission", "contacted",
-		"take", "delete", "erase", "drop", "scrub", "refrain", "desist", "abstain", "alone", "further", "future"))
+		"take", "delete", "erase", "drop", "scrub", "refrain", "desist", "abstain", "alone", "further", "future",
+		"must", "required", "demand", "require", "requiring", "1692c", "bie", "ting", "tingzhi"))
 	rr.gValid = newGate([]string{"proof", "prove", "proves", "proving", "validate", "validation", "documentation", "documents",
 		"paperwork", "contract", "signature", "signed", "original", "history", "itemization", "itemized", "itemised", "verify",
 		"writing", "written"})
@@ -180,6 +193,13 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
 	for intent, res := range rr.hedged {
 		if p.Has(intent) && (anyMatch(res, en) || anyMatch(res, zh)) &&
 			!anyMatch(rr.hedgeKeep[intent], en) && !anyMatch(rr.hedgeKeep[intent], zh) {
+			p = without(p, intent)
+		}
+	}
+	// Nor are statements about someone else's bankruptcy or dispute,
+	// unless the borrower states their own too.
+	for intent, res := range rr.others {
+		if p.Has(intent) && (anyMatch(res, en) || anyMatch(res, zh)) && !anyMatch(rr.own[intent], en) && !anyMatch(rr.own[intent], zh) {
 			p = without(p, intent)
 		}
 	}

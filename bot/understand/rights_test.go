@@ -125,6 +125,20 @@ func TestRightsAndParty(t *testing.T) {
 		{"我叫小青", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
 		{"there is no dana at this number", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		{"刘青不用这个号了", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		// About someone else, or hypothetical: not the borrower's statement,
+		// unless they state their own too.
+		{"my sister filed bankruptcy last year, not doing that. i'll pay the 30th", "en-US", nil, want{absent: dialog.IntentBankruptcy}},
+		{"my husband filed bankruptcy, and I filed for bankruptcy too", "en-US", nil, want{intent: dialog.IntentBankruptcy}},
+		{"我们老板公司破产了 工资拖着没发", "zh-CN", nil, want{absent: dialog.IntentBankruptcy}},
+		{"问一下 个人破产了的话这种网贷还要还吗", "zh-CN", nil, want{absent: dialog.IntentBankruptcy}},
+		{"I'm disputing a charge with my bank right now, I'll pay on the 4th", "en-US", nil, want{absent: dialog.IntentDispute}},
+		{"我跟另一家平台在打官司 你们这笔没问题 这周六还", "zh-CN", nil, want{absent: dialog.IntentDispute}},
+		{"My buddy's a lawyer and he said just pay it", "en-US", nil, want{absent: dialog.IntentAttorney}},
+		{"假如我请个律师 你们是不是就不会天天催了", "zh-CN", nil, want{absent: dialog.IntentAttorney}},
+		// Stop requests: a statute, a list, pinyin.
+		{"I am notifying you that you must cease further communication with me", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"Please put me on your do not contact list.", "en-US", nil, want{intent: dialog.IntentCease}},
+		{"bie zai lian xi wo le", "zh-CN", nil, want{intent: dialog.IntentCease}},
 		// Represented, in other words than the lexicon's.
 		{"I've retained counsel", "en-US", nil, want{intent: dialog.IntentAttorney}},
 		{"contact my law firm, Smith & Jones", "en-US", nil, want{intent: dialog.IntentAttorney}},
