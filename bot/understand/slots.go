@@ -62,7 +62,7 @@ func (a *analysis) scanSlots() {
 			continue
 		}
 		m, ok := a.slotAt(i)
-		if ok && m.end > i && m.kind == mDate && i > 0 && (a.toks[i-1].text == "since" || a.toks[i-1].text == "自从" || a.eventBefore(i)) {
+		if ok && m.end > i && m.kind == mDate && i > 0 && (a.toks[i-1].text == "since" || a.toks[i-1].text == "自从" || a.eventBefore(i) || a.hardshipAfter(m.end)) {
 			// "unemployed since the 1st", "got laid off friday": when
 			// it happened, not a date to pay by
 			m.kind = mNone
@@ -1443,4 +1443,17 @@ func (a *analysis) hanDigitAt(i int) bool {
 	}
 	_, v, ok := a.r.roleAt(a.toks, i, roleNum)
 	return ok && v < 10
+}
+
+// hardshipAfter reports a hardship phrase starting right after token end,
+// in the same clause: "连下个月吃饭的钱都没有" names next month inside
+// the hardship, not as a date to pay by.
+func (a *analysis) hardshipAfter(end int) bool {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.intent == iHardship && !h.off && h.start >= end && h.start-end <= 2 && !a.breakIn(end, h.start) {
+			return true
+		}
+	}
+	return false
 }
