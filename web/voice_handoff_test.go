@@ -230,3 +230,41 @@ func TestVoiceDrainSaysGoodbye(t *testing.T) {
 		t.Fatalf("drain: %v", err)
 	}
 }
+
+// TestVoiceCallResumes: a caller who hangs up after verifying and calls
+// again is welcomed back with the open question; the conversation so far
+// is not read out again.
+func TestVoiceCallResumes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	e := newVoiceEnv(t, voice.Config{Silence: time.Minute}, speech.Providers{STT: scriptedRecognizer(), STTLangs: []string{"*"}, TTS: speech.FakeSynthesizer{PerCharMs: 8}}, nil)
+	e.addAccounts(maria("re-maria"))
+	s := e.mintVoice("re-maria")
+	ticker := time.NewTicker(audio.FrameDuration)
+	defer ticker.Stop()
+
+	first := dialVoice(t, e.voiceURL(s.Token))
+	go first.Run(ctx, ticker.C)
+	waitUntil(t, "the verification question", 30*time.Second, func() bool { return first.caption("bot", "date of birth") }, first.captions)
+	waitUntil(t, "the question to be spoken", 30*time.Second, func() bool { return first.quietFor(300 * time.Millisecond) }, nil)
+	first.keys(t, "07211988#")
+	waitUntil(t, "the options", 30*time.Second, func() bool { return first.caption("bot", "How would you like to take care of it?") }, first.captions)
+	first.ws.WriteJSON(rtc.Signal{Type: "bye"})
+	waitUntil(t, "the first call to end", 10*time.Second, func() bool { return e.svc.InUse() == 0 }, nil)
+
+	again := dialVoice(t, e.voiceURL(s.Token))
+	ticker2 := time.NewTicker(audio.FrameDuration)
+	defer ticker2.Stop()
+	go again.Run(ctx, ticker2.C)
+	waitUntil(t, "the welcome back", 30*time.Second, func() bool { return again.caption("bot", "Welcome back") }, again.captions)
+	waitUntil(t, "the open question", 30*time.Second, func() bool { return again.caption("bot", "How would you like") }, again.captions)
+	for _, old := range []string{"automated assistant powered by AI", "date of birth", "identity is confirmed", "balance with Demo Finance"} {
+		if again.caption("bot", old) {
+			t.Errorf("the second call read out %q again:\n%s", old, again.captions())
+		}
+	}
+	t.Logf("the resumed call:\n%s", again.captions())
+	if n := len(again.Messages()); n > 8 {
+		t.Errorf("%d frames on the resumed call:\n%s", n, again.captions())
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/collectagent/collectagent/bot/understand"
 	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/dialog"
+	"github.com/collectagent/collectagent/internal/breaker"
 	"github.com/collectagent/collectagent/prompts"
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -48,7 +49,7 @@ type Client struct {
 	// One breaker per operation: a dead endpoint opens them all within a
 	// few calls, while a request only one operation gets refused (a server
 	// that rejects streaming options, say) does not take understanding down.
-	br      map[string]*breaker
+	br      map[string]*breaker.Breaker
 	st      *stats
 	version string
 
@@ -82,10 +83,10 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	}
 	c := &Client{
 		cfg: cfg, rules: deps.Rules, clock: deps.Clock, st: newStats(), version: prompts.LLMVersion(),
-		br: map[string]*breaker{
-			OpUnderstand: newBreaker(cfg.Breaker, deps.Clock),
-			OpPhrase:     newBreaker(cfg.Breaker, deps.Clock),
-			OpSummarize:  newBreaker(cfg.Breaker, deps.Clock),
+		br: map[string]*breaker.Breaker{
+			OpUnderstand: breaker.New(cfg.Breaker, deps.Clock),
+			OpPhrase:     breaker.New(cfg.Breaker, deps.Clock),
+			OpSummarize:  breaker.New(cfg.Breaker, deps.Clock),
 		},
 	}
 	c.log = deps.Logger.With("component", "llm", "model", cfg.Model)
@@ -172,7 +173,7 @@ func (c *Client) Stats() Stats {
 	s.Model, s.PromptVersion, s.Mode = c.cfg.Model, c.version, c.cfg.Mode
 	s.Breakers = make(map[string]string, len(c.br))
 	for op, b := range c.br {
-		state, opens := b.snapshot()
+		state, opens := b.Snapshot()
 		s.Breakers[op] = state.String()
 		s.BreakerOpens += opens
 	}
@@ -192,7 +193,7 @@ func (c *Client) BreakerStateOf(op string) BreakerState {
 	if !ok {
 		return BreakerClosed
 	}
-	s, _ := b.snapshot()
+	s, _ := b.Snapshot()
 	return s
 }
 
@@ -214,7 +215,7 @@ func (c *Client) begin(ctx context.Context, op string, act string) bool {
 	if c.oa == nil {
 		return false
 	}
-	if c.br[op].allow() {
+	if c.br[op].Allow() {
 		return true
 	}
 	c.st.fallback(FallbackBreakerOpen)
@@ -226,15 +227,15 @@ func (c *Client) begin(ctx context.Context, op string, act string) bool {
 // and log. It returns the fallback reason ("" on success).
 func (c *Client) finish(ctx context.Context, op, act string, info callInfo, err error, dropped []string) string {
 	reason := ""
-	o := outcomeSuccess
+	o := breaker.Success
 	if err != nil {
 		reason = fallbackReason(err)
-		o = outcomeFailure
+		o = breaker.Failure
 		if reason == FallbackCanceled {
-			o = outcomeNeutral
+			o = breaker.Neutral
 		}
 	}
-	c.br[op].done(o)
+	c.br[op].Done(o)
 	c.st.record(op, info.latency, info.attempts, info.tokensIn, info.tokensOut, err == nil)
 	if reason != "" {
 		c.st.fallback(reason)

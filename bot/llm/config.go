@@ -12,6 +12,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/collectagent/collectagent/compliance"
+	"github.com/collectagent/collectagent/internal/breaker"
 )
 
 // Mode says who understands the borrower.
@@ -52,12 +53,17 @@ type Budget struct {
 }
 
 // BreakerConfig tunes the circuit breaker.
-type BreakerConfig struct {
-	// Failures is how many consecutive failed calls open the breaker.
-	Failures int `yaml:"failures" json:"failures" validate:"min=1,max=100"`
-	// OpenFor is how long it stays open before one probe call is let through.
-	OpenFor time.Duration `yaml:"open_for" json:"open_for" validate:"gt=0"`
-}
+type BreakerConfig = breaker.Config
+
+// BreakerState is the circuit breaker's state.
+type BreakerState = breaker.State
+
+// Breaker states, as the stats report them.
+const (
+	BreakerClosed   = breaker.Closed
+	BreakerOpen     = breaker.Open
+	BreakerHalfOpen = breaker.HalfOpen
+)
 
 // RetryConfig tunes retries of 429, 5xx and transport errors. A retry is
 // made only when the budget left covers the backoff and MinAttempt.

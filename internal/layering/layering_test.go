@@ -63,6 +63,7 @@ var table = []rule{
 	{pkg: "logmask"},
 	{pkg: "redact"},
 	{pkg: "ratelimit"},
+	{pkg: "internal/breaker", may: []string{"clock"}},
 	{pkg: "internal/fielderr", ext: []string{"github.com/go-playground/validator/"}},
 	{pkg: "compliance", ext: []string{"golang.org/x/text/"}, deny: join(transports, drivers)},
 	{pkg: "compliance/internal/...", ext: []string{"*"}}, // table generator, run by go generate
@@ -82,7 +83,7 @@ var table = []rule{
 	{pkg: "bot/understand", may: []string{"compliance", "dialog"}, deny: join(transports, drivers)},
 	{pkg: "bot/respond/...", may: []string{"bot/respond/...", "compliance", "dialog", "prompts"}, deny: join(transports, drivers)},
 	// The model client speaks HTTP to a model server, nothing else.
-	{pkg: "bot/llm", may: []string{"bot", "bot/understand", "clock", "compliance", "dialog", "prompts"},
+	{pkg: "bot/llm", may: []string{"bot", "bot/understand", "clock", "internal/breaker", "compliance", "dialog", "prompts"},
 		ext: []string{"github.com/sashabaranov/go-openai", "github.com/go-playground/validator/"}, deny: join(transports[1:], drivers)},
 
 	// The escalation packet: handoff's, in a package of its own so the
@@ -108,7 +109,7 @@ var table = []rule{
 		deny: join([]string{"github.com/gorilla/websocket", "github.com/pion/"}, drivers), denyDirect: []string{"net/http"}},
 
 	// Voice: codecs, speech, the call controller, WebRTC. No storage.
-	{pkg: "telephony/...", may: []string{"telephony/...", "live/...", "bot", "bot/respond/...", "clock", "compliance", "dialog", "prompts"}, ext: []string{"*"}, deny: drivers},
+	{pkg: "telephony/...", may: []string{"telephony/...", "live/...", "bot", "bot/respond/...", "clock", "compliance", "dialog", "internal/breaker", "logmask", "prompts"}, ext: []string{"*"}, deny: drivers},
 
 	// Retention: purges and erasure over the store, sealed on the audit
 	// chain; no transport.

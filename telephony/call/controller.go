@@ -97,6 +97,10 @@ type Controller struct {
 	results chan any
 	calls   chan func()
 	done    chan struct{}
+	// quit is closed when Run stops taking events, before it waits for
+	// the turn in flight: a conversation pushing Events then (holding its
+	// own lock, which that turn may need) is not left blocked.
+	quit    chan struct{}
 	hangup  chan struct{}
 	hangOne sync.Once
 
@@ -161,6 +165,7 @@ func New(cfg Config, d Deps) *Controller {
 		results: make(chan any, 16),
 		calls:   make(chan func()),
 		done:    make(chan struct{}),
+		quit:    make(chan struct{}),
 		hangup:  make(chan struct{}),
 		ep:      audio.NewEndpointer(cfg.Endpointing),
 		segs:    map[int]*segInfo{},
@@ -215,7 +220,7 @@ func (c *Controller) Deliver(ev Event) error {
 	select {
 	case c.events <- ev:
 		return nil
-	case <-c.done:
+	case <-c.quit:
 		return ErrClosed
 	}
 }
@@ -272,6 +277,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		}
 	}()
 	defer func() {
+		close(c.quit)
 		cancel()
 		c.wg.Wait()
 		wwg.Wait()

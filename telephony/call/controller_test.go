@@ -663,3 +663,48 @@ func TestNoiseThatInterruptsIsFollowedByARepeat(t *testing.T) {
 		t.Fatalf("noise became a turn: %+v", h.inputs(Speech))
 	}
 }
+
+// lockedConv takes a lock for every turn after the greeting, as the live
+// layer's output lock is taken by a turn while its handoff follower
+// pushes Events holding it.
+type lockedConv struct {
+	mu    *sync.Mutex
+	turns chan Input
+}
+
+func (l lockedConv) Turn(ctx context.Context, in Input) (Reply, error) {
+	if in.Kind != Start {
+		l.turns <- in
+		l.mu.Lock()
+		defer l.mu.Unlock()
+	}
+	return Reply{Segments: []Segment{{Text: "Hi."}}}, nil
+}
+
+// TestDeliverAfterHangup: once the call is over, Deliver returns at once,
+// even while the turn in flight waits for the deliverer's lock.
+func TestDeliverAfterHangup(t *testing.T) {
+	var mu sync.Mutex
+	lc := lockedConv{mu: &mu, turns: make(chan Input, 1)}
+	fc := &fakeConv{reply: say("Hi.")}
+	h := newHarnessConv(t, testConfig(), nil, nil, lc, fc)
+	h.settle()
+	mu.Lock()
+	h.c.Digit('5')
+	<-lc.turns // the turn waits for mu
+	h.c.Hangup()
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		for range 40 {
+			h.c.Deliver(Event{Segments: []Segment{{Text: "An agent's words."}}})
+		}
+	}()
+	select {
+	case <-delivered:
+	case <-time.After(10 * time.Second):
+		t.Error("Deliver blocked after the hangup while the turn in flight waited")
+	}
+	mu.Unlock()
+	<-h.c.Done()
+}

@@ -3,6 +3,8 @@ package speech
 import (
 	"fmt"
 
+	"github.com/collectagent/collectagent/clock"
+
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -14,6 +16,10 @@ type Config struct {
 	// TTS is "auto" (espeak-ng when installed), "espeak", "openai" or "none".
 	TTS    string       `yaml:"tts" validate:"omitempty,oneof=auto espeak openai none"`
 	OpenAI OpenAIConfig `yaml:"openai"`
+	// Remote bounds the OpenAI-compatible API when it is chosen: a
+	// breaker per direction, the local engines as the fallback, identity
+	// answers kept on the machine. Zero: DefaultRemote.
+	Remote RemoteConfig `yaml:"remote"`
 }
 
 // OpenAIConfig points at an OpenAI-compatible audio API.
@@ -49,29 +55,39 @@ func New(cfg Config, in Installed) (Providers, error) {
 		client = openai.NewClientWithConfig(oc)
 	}
 	oa := &OpenAI{Client: client, STTModel: cfg.OpenAI.STTModel, TTSModel: cfg.OpenAI.TTSModel, Voice: cfg.OpenAI.Voice}
+	remote := cfg.Remote
+	if remote.Breaker.Failures == 0 {
+		remote = DefaultRemote()
+	}
+	var local Local
+	if in.Sphinx != "" && in.SphinxModel != "" {
+		local.STT, local.Langs = &Sphinx{Path: in.Sphinx, Model: in.SphinxModel}, []string{"en-US"}
+	}
+	if in.Espeak != "" {
+		local.TTS = Espeak{Path: in.Espeak}
+	}
 	switch cfg.STT {
 	case "", "auto", "pocketsphinx":
-		if in.Sphinx != "" && in.SphinxModel != "" {
-			p.STT = &Sphinx{Path: in.Sphinx, Model: in.SphinxModel}
-			p.STTLangs = []string{"en-US"}
+		if local.STT != nil {
+			p.STT, p.STTLangs = local.STT, local.Langs
 		} else if cfg.STT == "pocketsphinx" {
 			return Providers{}, fmt.Errorf("stt pocketsphinx (%s): %w", in, ErrNotInstalled)
 		}
 	case "openai":
-		p.STT, p.STTLangs = oa, []string{"*"}
+		p.STT, p.STTLangs = NewRemoteRecognizer(oa, local, remote, clock.System{}), []string{"*"}
 	case "none":
 	default:
 		return Providers{}, fmt.Errorf("stt %q: unknown provider", cfg.STT)
 	}
 	switch cfg.TTS {
 	case "", "auto", "espeak":
-		if in.Espeak != "" {
-			p.TTS = Espeak{Path: in.Espeak}
+		if local.TTS != nil {
+			p.TTS = local.TTS
 		} else if cfg.TTS == "espeak" {
 			return Providers{}, fmt.Errorf("tts espeak (%s): %w", in, ErrNotInstalled)
 		}
 	case "openai":
-		p.TTS = oa
+		p.TTS = NewRemoteSynthesizer(oa, local.TTS, remote, clock.System{})
 	case "none":
 	default:
 		return Providers{}, fmt.Errorf("tts %q: unknown provider", cfg.TTS)

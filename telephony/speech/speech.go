@@ -43,6 +43,9 @@ type Expect struct {
 	Amount bool
 	Count  bool
 	Digits bool
+	// Identity: the answer is identity data (a birth date, ID digits). It
+	// never leaves the machine: a remote recogniser is not given it.
+	Identity bool
 	// Phrases are the stage's intents as the caller might say them
 	// ("i want to pay", "talk to a person").
 	Phrases []string

@@ -346,7 +346,7 @@ var notices = map[string]bool{
 func expectFor(act string) speech.Expect {
 	switch act {
 	case "ask_verify", "verify_retry", "clarify_identity", "ask_factor":
-		return speech.Expect{Date: true, Digits: true}
+		return speech.Expect{Date: true, Digits: true, Identity: true}
 	case "ask_promise_date", "ask_part_date", "clarify_date", "counter_ptp_date", "counter_plan_date":
 		return speech.Expect{Date: true, YesNo: true}
 	case "ask_promise_amount", "clarify_amount", "counter_ptp_amount":
