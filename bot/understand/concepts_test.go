@@ -105,6 +105,9 @@ func TestWhatIsNotAnOffer(t *testing.T) {
 		{"再缓我一个星期嘛", "zh-CN", dialog.IntentExtension, true},
 		{"我也想还啊 可是我现在连下个月吃饭的钱都没有", "zh-CN", dialog.IntentHardship, true},
 		{"my account is negative and im the sole provider", "en-US", dialog.IntentHardship, true},
+		{"living out of my car right now. i want to pay but i got nothing", "en-US", dialog.IntentHardship, true},
+		{"i dont plan on being here next month", "en-US", dialog.IntentDistress, false},
+		{"I'll pay it right now", "en-US", dialog.IntentPayNow, true},
 		{"我走了家里人就解脱了 欠的钱也不用他们操心", "zh-CN", dialog.IntentDistress, true},
 	}
 	for _, tt := range tests {
@@ -145,6 +148,10 @@ func TestSpokenAndRelativeSlots(t *testing.T) {
 		{"end of next week", "en-US", 0, "2026-12-04"},
 		{"mid december", "en-US", 0, "2026-12-15"},
 		{"late december", "en-US", 0, "2026-12-31"},
+		{"I'll have it the Monday after next", "en-US", 0, "2026-12-07"},
+		{"give me 10 days and i'll pay it", "en-US", 0, "2026-12-03"},
+		{"i can pay in january", "en-US", 0, "2027-01-01"},
+		{"I already paid this back in September", "en-US", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {

@@ -1242,9 +1242,22 @@ func (a *analysis) namedDate(i int) (mention, bool) {
 			}
 		}
 	}
-	// "friday after next": the Friday of the week after this one
+	// "friday after next", "the Monday after next": not the coming one,
+	// the one after it
 	if e, wd, ok := r.roleAt(toks, i, roleWeekday); ok && e+1 < len(toks) && toks[e].text == "after" && toks[e+1].text == "next" {
-		return a.dateMention(a.nextWeek(int(wd)), e+2)
+		return a.dateMention(a.upcoming(int(wd)).AddDays(7), e+2)
+	}
+	// "in january", "by march": that month (its 1st; this month, its end)
+	if (toks[i].text == "in" || toks[i].text == "by") && !(i > 0 && (toks[i-1].text == "back" || toks[i-1].text == "since")) {
+		if e, mo, ok := r.roleAt(toks, i+1, roleMonth); ok && (e >= len(toks) || toks[e].kind != kNum) {
+			if time.Month(mo) == a.today.Month {
+				return a.dateMention(a.endOfMonth(false), e)
+			}
+			// only a month soon to come: "back in september" is not one
+			if dt, ok := a.monthDay(int(mo), 1); ok && a.today.DaysUntil(dt) <= 100 {
+				return a.dateMention(dt, e)
+			}
+		}
 	}
 	// "the end of the week", "end of next week": its Friday
 	if j := i; j+3 < len(toks) {
