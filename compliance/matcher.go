@@ -1,6 +1,11 @@
 package compliance
 
-import "strings"
+import (
+	"crypto/sha256"
+	"math"
+	"strings"
+	"sync"
+)
 
 // What a matched phrase means.
 type phraseKind uint8
@@ -48,17 +53,44 @@ func newPhrase(orig string, kind phraseKind, category, source string) (phrase, b
 }
 
 // matcher finds every phrase in a text in one pass: an Aho-Corasick
-// automaton compiled to a dense transition table over byte classes.
+// automaton compiled to a dense transition table over byte classes. The
+// automaton depends only on the phrases' forms, so guards whose lexicons
+// differ only in what they cite (the packs) share one.
 type matcher struct {
-	class  [256]uint8
-	nclass int
-	delta  []int32   // state*nclass + class -> state
-	out    [][]int32 // state -> phrases ending here (own and by suffix)
-	phr    []phrase
+	*automaton
+	phr []phrase
 }
 
+type automaton struct {
+	class  [256]uint8
+	nclass int
+	// delta is state*nclass + class -> state: 16-bit while the states
+	// fit (half the memory and cache lines of 32-bit), else 32-bit.
+	delta16 []uint16
+	delta32 []int32
+	out     [][]int32 // state -> phrases ending here (own and by suffix)
+}
+
+// automata caches the compiled automata by the phrase forms they match.
+var automata sync.Map // [sha256.Size]byte -> *automaton
+
 func newMatcher(phr []phrase) *matcher {
-	m := &matcher{phr: phr}
+	h := sha256.New()
+	for _, p := range phr {
+		h.Write([]byte(p.norm))
+		h.Write([]byte{0})
+	}
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	if a, ok := automata.Load(key); ok {
+		return &matcher{automaton: a.(*automaton), phr: phr}
+	}
+	a, _ := automata.LoadOrStore(key, compile(phr))
+	return &matcher{automaton: a.(*automaton), phr: phr}
+}
+
+func compile(phr []phrase) *automaton {
+	m := &automaton{}
 	m.nclass = 1 // class 0: bytes no phrase uses
 	for _, p := range phr {
 		for i := 0; i < len(p.norm); i++ {
@@ -90,13 +122,13 @@ func newMatcher(phr []phrase) *matcher {
 	}
 	// Breadth-first: failure links folded into a full transition table.
 	nc := m.nclass
-	m.delta = make([]int32, len(nodes)*nc)
+	delta := make([]int32, len(nodes)*nc)
 	m.out = make([][]int32, len(nodes))
 	fail := make([]int32, len(nodes))
 	queue := make([]int32, 0, len(nodes))
 	for c := 0; c < nc; c++ {
 		if n, ok := nodes[0].next[uint8(c)]; ok {
-			m.delta[c] = n
+			delta[c] = n
 			queue = append(queue, n)
 		}
 	}
@@ -107,13 +139,21 @@ func newMatcher(phr []phrase) *matcher {
 		m.out[s] = append(append([]int32(nil), nodes[s].out...), m.out[fail[s]]...)
 		for c := 0; c < nc; c++ {
 			if n, ok := nodes[s].next[uint8(c)]; ok {
-				fail[n] = m.delta[int(fail[s])*nc+c]
-				m.delta[int(s)*nc+c] = n
+				fail[n] = delta[int(fail[s])*nc+c]
+				delta[int(s)*nc+c] = n
 				queue = append(queue, n)
 			} else {
-				m.delta[int(s)*nc+c] = m.delta[int(fail[s])*nc+c]
+				delta[int(s)*nc+c] = delta[int(fail[s])*nc+c]
 			}
 		}
+	}
+	if len(nodes) <= math.MaxUint16+1 {
+		m.delta16 = make([]uint16, len(delta))
+		for i, d := range delta {
+			m.delta16[i] = uint16(d)
+		}
+	} else {
+		m.delta32 = delta
 	}
 	return m
 }
@@ -121,10 +161,18 @@ func newMatcher(phr []phrase) *matcher {
 // scan calls fn for each phrase found in text, at word boundaries where the
 // phrase asks for them. [start, end) are byte offsets in text.
 func (m *matcher) scan(text []byte, fn func(id int, start, end int)) {
-	s := int32(0)
-	nc := int32(m.nclass)
+	if m.delta16 != nil {
+		scanTable(m, m.delta16, text, fn)
+	} else {
+		scanTable(m, m.delta32, text, fn)
+	}
+}
+
+func scanTable[T uint16 | int32](m *matcher, delta []T, text []byte, fn func(id int, start, end int)) {
+	s := 0
+	nc := m.nclass
 	for i := 0; i < len(text); i++ {
-		s = m.delta[s*nc+int32(m.class[text[i]])]
+		s = int(delta[s*nc+int(m.class[text[i]])])
 		for _, id := range m.out[s] {
 			p := &m.phr[id]
 			start, end := i+1-len(p.norm), i+1

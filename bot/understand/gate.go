@@ -25,6 +25,9 @@ func newGate(words []string, subs ...string) *gate {
 type forms struct {
 	raw, en, zh string
 	words       []string // of en
+	// named is set when the borrower's names were known, so that a name
+	// that is not theirs means something.
+	named bool
 }
 
 func newForms(raw, en, zh string) *forms {

@@ -73,6 +73,8 @@ type partyReader struct {
 const (
 	enName = "xname"
 	zhName = "Ⓝ"
+	// zhSurname stands for the borrower's surname after 姓 (我姓刘).
+	zhSurname = "Ⓢ"
 )
 
 func alt(words []string) string {
@@ -203,10 +205,17 @@ func compileParty() (*partyReader, error) {
 	)
 	g = newGate([]string{"wrong", "know", "heard", "one", "nobody", "noone", enName, enName + "s", "number", "num", "else", "phone", "line",
 		"landline", "live", "person", "guy", "lady", "woman", "man", "him", "her", "them", "holder", "borrower", "owner",
-		"belongs", "mine"})
+		"belongs", "mine", "me", "name", "think"})
 	add(&pr.wrong, false,
 		`\b`+alt(e.Wrong)+`\b`,
 		`\bdont know (?:him|her|them|who|any|anyone|anybody|this person|that person|xname)\b`,
+		`\b(?:dont|do not)\s+(?:know|have)\s+(?:a|an|any|no)\s+xname\b`,
+		`\bxname\s+(?:is not|isnt|s not|aint)\s+(?:at|on|reachable at)\s+this\s+(?:number|phone|line)\b`,
+		`\bno\s+(?:one\s+named\s+)?xname(?:\s+xname)?\s+(?:here|at|on|in)\b`,
+		`\b(?:number|phone|line)\s+(?:does not|doesnt|no longer|dont)\s+belongs?\s+to\s+xname\b`,
+		`\b(?:im|i am) not who you think\b`, `\bthats not my name\b`, `^(?:nope|nah|no)\s+not me$`,
+		`\bjust\s+(?:got|bought|purchased|activated)\s+(?:this|the|a)\b(?:\s+\w+){0,3}?\s+(?:number|phone|line|sim)\b`,
+		`\b(?:number|phone|line|sim)\s+i\s+just\s+(?:got|bought|purchased|activated)\b`,
 		`\bnever heard of (?:xname|him|her|them|this person|that person|anyone|anybody|that name|this name|such a person)\b`,
 		`\b(?:got|have|texting|calling|messaging) the wrong (?:number|num|person|guy|girl|lady|people|phone|one|house|family)\b`,
 		`\b(?:got|have) the wrong$`,
@@ -290,6 +299,8 @@ func compileParty() (*partyReader, error) {
 	add(&pr.zhWrong, false,
 		alt(z.Wrong), `谁是Ⓝ`, `Ⓝ是谁`,
 		`没(?:有)?(?:叫|名叫|一个叫|姓)Ⓝ`,
+		`Ⓝ(?:已经|早就|早)?(?:不用|没用|不再用|换了)(?:这个|这)(?:号|号码|手机号|电话|手机)`,
+		`我不是(?:本人)?[，,。\s]*(?:你们|你)?(?:弄错|搞错|找错|认错|打错)`,
 		`(?:号|号码|手机号|卡)(?:是)?(?:我)?(?:刚|新|才)(?:办|买|换|开)的`, `(?:以前|之前|原来)[^，。！？]{0,4}?是别人的`, `(?:这里|这儿|我们这|我们公司|我们家|我家|这边)(?:里|儿)?(?:没有|没)(?:叫)?Ⓝ`, `我不是(?:Ⓝ|他|她|本人)`,
 		`(?:号|号码|手机号|电话)(?:已经|早就)?不是(?:他|她|Ⓝ)的`,
 		`(?:号|号码|手机号|电话)(?:现在)?(?:是|归)我(?:的|用)`, `我用了`,
@@ -354,8 +365,31 @@ func (pr *partyReader) detect(m *forms) string {
 		return dialog.PartyWrongNumber
 	case wrong(pr.wrong, en) || wrong(pr.zhWrong, zh):
 		return dialog.PartyWrongNumber
+	case m.named && otherName(en, zh):
+		return dialog.PartyWrongNumber
 	}
 	return ""
+}
+
+var (
+	enMyName = regexp.MustCompile(`\b(?:my name is|my names|my first name is|im called)\s+([a-z]+)\b`)
+	// 我姓王: the borrower's own surname reads Ⓢ (chineseForm), so any
+	// other is someone else's. Not 我叫...: a borrower goes by a pet name
+	// (小青) as often as by the name the lender has.
+	zhMyName = regexp.MustCompile(`我姓[^ⓈⓃ\P{Han}](?:[，。！？,.!?\s的]|$)`)
+)
+
+// otherName reports whether the speaker gives a name that is not the
+// borrower's ("my name is Mike", 我姓王).
+func otherName(en, zh string) bool {
+	if m := enMyName.FindStringSubmatch(en); m != nil {
+		switch m[1] {
+		case enName, enName + "s", "not", "on", "in", "and", "the", "a", "mr", "mrs", "ms", "miss", "dr", "also", "still", "actually", "spelled", "correct", "right", "wrong":
+		default:
+			return true
+		}
+	}
+	return zh != "" && zhMyName.MatchString(zh)
 }
 
 // englishForm lower-cases text, drops apostrophes, turns other marks into
@@ -456,6 +490,12 @@ func chineseForm(text string, names []string) string {
 	}, s)
 	for _, n := range zhNames(names) {
 		s = strings.ReplaceAll(s, n, zhName)
+	}
+	for _, n := range names {
+		// 我姓刘: the borrower's surname said as a surname.
+		if rs := []rune(strings.TrimSpace(n)); len(rs) >= 2 && unicode.Is(unicode.Han, rs[0]) {
+			s = strings.ReplaceAll(s, "姓"+string(rs[0]), "姓"+zhSurname)
+		}
 	}
 	return s
 }

@@ -114,6 +114,17 @@ func TestRightsAndParty(t *testing.T) {
 		{"他进去了 出不来", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyThirdParty}},
 		{"我家孩子上学要钱 这个月紧", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
 		{"我的生日是1990年3月8日", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
+		// A name that is not the borrower's is someone else; the borrower's
+		// own, or the lawyer's, is not.
+		{"hi my name is Mike, what is this about", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		{"my name is Dana Ruiz", "en-US", []string{"Dana Ruiz"}, want{absent: dialog.IntentWrongParty}},
+		{"got a lawyer. his name is Tom Hale", "en-US", []string{"Dana Ruiz"}, want{absent: dialog.IntentWrongParty}},
+		{"你们搞错了吧 我姓王", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		{"我姓刘 怎么了", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
+		{"我叫你们别打了", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
+		{"我叫小青", "zh-CN", []string{"刘青"}, want{absent: dialog.IntentWrongParty}},
+		{"there is no dana at this number", "en-US", []string{"Dana Ruiz"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
+		{"刘青不用这个号了", "zh-CN", []string{"刘青"}, want{intent: dialog.IntentWrongParty, party: dialog.PartyWrongNumber}},
 		// Represented, in other words than the lexicon's.
 		{"I've retained counsel", "en-US", nil, want{intent: dialog.IntentAttorney}},
 		{"contact my law firm, Smith & Jones", "en-US", nil, want{intent: dialog.IntentAttorney}},

@@ -98,6 +98,7 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 	r.pool.Put(a)
 	en, zh := englishForm(req.Text, req.Names), chineseForm(req.Text, req.Names)
 	m := newForms(req.Text, en, zh)
+	m.named = len(req.Names) > 0
 	p = r.rights.apply(p, m)
 	if p.Has(dialog.IntentAbuse) && hasOffer(p) && !addressed(m) {
 		// "妈的 又来 月底还行了吧", "ugh fml ill pay friday": swearing at

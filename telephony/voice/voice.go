@@ -66,7 +66,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{MaxCalls: 100, Speech: speech.Config{STT: "auto", TTS: "auto"}, EndOfTurn: 600 * time.Millisecond, Silence: 8 * time.Second,
+	return Config{MaxCalls: 100, Speech: speech.Config{STT: "auto", TTS: "auto", Remote: speech.DefaultRemote()}, EndOfTurn: 600 * time.Millisecond, Silence: 8 * time.Second,
 		MaxDuration: 15 * time.Minute, OnHandoff: HandoffCallback, Record: true}
 }
 
