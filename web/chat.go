@@ -50,44 +50,82 @@ func (s *Server) checkOrigin(r *http.Request) error {
 	return fmt.Errorf("origin %q: %w", origin, ErrOrigin)
 }
 
-// chat is GET /v1/chat?token=...: every refusal (token, origin, unknown
-// conversation) is an HTTP error before the upgrade.
-func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+// liveRequest is a borrower's WebSocket request that passed the checks
+// every live channel makes before its upgrade, with its conversation open
+// on the live layer.
+type liveRequest struct {
+	claims tokenClaims
+	conn   *live.Conn
+	// ctx outlives the request's once the socket is hijacked (turns get
+	// their own deadlines); cancel ends it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// done closes the conversation's live connection, ends ctx and
+	// releases the admission; the handler defers it.
+	done func()
+}
+
+// openLive makes the checks of GET /v1/chat and /v1/voice, every refusal a
+// JSON HTTP error before the upgrade: not draining, the origin, the
+// session token, a WebSocket upgrade, then the channel's own check (nil:
+// none; it may set headers such as Retry-After), then admission, which
+// comes before any store read so refusing is cheap; then it opens the
+// conversation on the live layer. ok is false when it answered already.
+func (s *Server) openLive(w http.ResponseWriter, r *http.Request, check func(http.ResponseWriter, tokenClaims) error) (lr liveRequest, ok bool) {
 	if s.isDraining() {
 		s.writeError(w, r, ErrShuttingDown)
-		return
+		return lr, false
 	}
 	if err := s.checkOrigin(r); err != nil {
 		s.writeError(w, r, err)
-		return
+		return lr, false
 	}
 	claims, err := s.tokens.verify(r.URL.Query().Get("token"), s.clock.Now())
 	if err != nil {
 		s.writeError(w, r, err)
-		return
+		return lr, false
 	}
 	if !websocket.IsWebSocketUpgrade(r) {
 		s.writeError(w, r, ErrNotWebSocket)
-		return
+		return lr, false
 	}
-	// Admission comes before any store read, so refusing is cheap.
+	if check != nil {
+		if err := check(w, claims); err != nil {
+			s.writeError(w, r, err)
+			return lr, false
+		}
+	}
 	release, wait, err := s.admit.admit(claims.Conversation, clientIP(r))
 	if err != nil {
 		retryAfter(w, wait)
 		s.writeError(w, r, err)
-		return
+		return lr, false
 	}
-	defer release()
-	// The connection outlives the request's context once hijacked; turns
-	// get their own deadlines.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	defer cancel()
 	conn, err := s.live.Open(ctx, claims.Conversation)
 	if err != nil {
+		cancel()
+		release()
 		s.writeError(w, r, fmt.Errorf("open conversation: %w", err))
+		return lr, false
+	}
+	return liveRequest{claims: claims, conn: conn, ctx: ctx, cancel: cancel, done: func() {
+		// Stop following the handoff before the socket closes.
+		conn.Close()
+		cancel()
+		release()
+	}}, true
+}
+
+// chat is GET /v1/chat?token=...: every refusal (token, origin, unknown
+// conversation) is an HTTP error before the upgrade.
+func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	lr, ok := s.openLive(w, r, nil)
+	if !ok {
 		return
 	}
-	defer conn.Close()
+	defer lr.done()
+	claims, conn, ctx := lr.claims, lr.conn, lr.ctx
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// Upgrade has written the HTTP error.

@@ -27,50 +27,23 @@ func (s *Server) voiceCall(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, ErrVoiceOff)
 		return
 	}
-	if s.isDraining() {
-		s.writeError(w, r, ErrShuttingDown)
+	lr, ok := s.openLive(w, r, func(w http.ResponseWriter, claims tokenClaims) error {
+		if claims.Channel != "voice" {
+			// The token's conversation was begun (and its consent
+			// checked) for another channel.
+			return fmt.Errorf("a %s session on /v1/voice: %w", claims.Channel, bot.ErrNotAllowed)
+		}
+		if s.voice.Full() {
+			retryAfter(w, 5*time.Second)
+			return ErrCallsFull
+		}
+		return nil
+	})
+	if !ok {
 		return
 	}
-	if err := s.checkOrigin(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	claims, err := s.tokens.verify(r.URL.Query().Get("token"), s.clock.Now())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if claims.Channel != "voice" {
-		// The token's conversation was begun (and its consent checked)
-		// for another channel.
-		s.writeError(w, r, fmt.Errorf("a %s session on /v1/voice: %w", claims.Channel, bot.ErrNotAllowed))
-		return
-	}
-	if !websocket.IsWebSocketUpgrade(r) {
-		s.writeError(w, r, ErrNotWebSocket)
-		return
-	}
-	if s.voice.Full() {
-		retryAfter(w, 5*time.Second)
-		s.writeError(w, r, ErrCallsFull)
-		return
-	}
-	release, wait, err := s.admit.admit(claims.Conversation, clientIP(r))
-	if err != nil {
-		retryAfter(w, wait)
-		s.writeError(w, r, err)
-		return
-	}
-	defer release()
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	defer cancel()
-	lc, err := s.live.Open(ctx, claims.Conversation)
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("open conversation: %w", err))
-		return
-	}
-	// Stop following the handoff before the socket closes.
-	defer lc.Close()
+	defer lr.done()
+	lc, ctx, cancel := lr.conn, lr.ctx, lr.cancel
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.log.Debug("websocket upgrade failed", "err", err)

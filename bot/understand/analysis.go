@@ -537,6 +537,11 @@ func (a *analysis) result() dialog.Parse {
 		posAmt, posDate, negAmt, negDate = nil, nil, nil, nil
 		p.Amount, p.Date, p.Installments = compliance.Money{}, compliance.Date{}, 0
 	}
+	if has[iHardship] && posDate == nil && posAmt == nil && len(p.Parts) == 0 && p.Installments == 0 && !has[iPlan] && !has[iPayNow] && !has[iExtension] {
+		// "i want to pay but i got nothing": wanting to pay, with no way
+		// named, is no offer.
+		has[iPromise] = false
+	}
 	if has[iRecovered] && reasonNames[a.reason] == dialog.LateIllness {
 		has[iHardship] = false // an illness that is over
 	}
@@ -553,8 +558,8 @@ func (a *analysis) result() dialog.Parse {
 		// no way to pay is hardship, not a question of when.
 		has[iHardship] = true
 	}
-	if posAmt != nil && posDate == nil && len(p.Parts) == 0 && a.hasExtra(xNow) && !has[iCannotPay] {
-		has[iPayNow] = true // "I'll pay 250.50 right now", 现在能先还888
+	if posDate == nil && len(p.Parts) == 0 && a.hasExtra(xNow) && !has[iCannotPay] && (posAmt != nil || has[iPromise] && !has[iPlan] && a.payNow()) {
+		has[iPayNow] = true // "I'll pay 250.50 right now", 现在能先还888, "I'll pay it right now"
 	}
 
 	if has[iAbuse] && !a.insulted() && (posDate != nil || posAmt != nil || len(p.Parts) > 0 || has[iPromise] || has[iPayNow] || has[iPlan]) {
@@ -1088,4 +1093,16 @@ func (a *analysis) dropVague() {
 			m.kind, a.vague = mNone, true
 		}
 	}
+}
+
+// payNow reports "now" said with a word of paying next to it ("I'll pay it
+// right now"), not "now" as in "at the moment" (现在手头紧 过几天还).
+func (a *analysis) payNow() bool {
+	for i := range a.extras {
+		x := &a.extras[i]
+		if x.kind == xNow && a.payNear(&mention{start: x.start, end: x.end}) {
+			return true
+		}
+	}
+	return false
 }

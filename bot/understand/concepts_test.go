@@ -103,6 +103,11 @@ func TestWhatIsNotAnOffer(t *testing.T) {
 		{"can you push my due date back a bit", "en-US", dialog.IntentExtension, true},
 		{"我还是学生 家里每个月给800生活费 吃饭都不够 真的没办法还", "zh-CN", dialog.IntentHardship, true},
 		{"再缓我一个星期嘛", "zh-CN", dialog.IntentExtension, true},
+		{"我也想还啊 可是我现在连下个月吃饭的钱都没有", "zh-CN", dialog.IntentHardship, true},
+		{"my account is negative and im the sole provider", "en-US", dialog.IntentHardship, true},
+		{"living out of my car right now. i want to pay but i got nothing", "en-US", dialog.IntentHardship, true},
+		{"i dont plan on being here next month", "en-US", dialog.IntentDistress, false},
+		{"I'll pay it right now", "en-US", dialog.IntentPayNow, true},
 		{"我走了家里人就解脱了 欠的钱也不用他们操心", "zh-CN", dialog.IntentDistress, true},
 	}
 	for _, tt := range tests {
@@ -143,6 +148,10 @@ func TestSpokenAndRelativeSlots(t *testing.T) {
 		{"end of next week", "en-US", 0, "2026-12-04"},
 		{"mid december", "en-US", 0, "2026-12-15"},
 		{"late december", "en-US", 0, "2026-12-31"},
+		{"I'll have it the Monday after next", "en-US", 0, "2026-12-07"},
+		{"give me 10 days and i'll pay it", "en-US", 0, "2026-12-03"},
+		{"i can pay in january", "en-US", 0, "2027-01-01"},
+		{"I already paid this back in September", "en-US", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -188,6 +197,9 @@ func TestRoughAmountIsAsked(t *testing.T) {
 		if !p.Amount.IsZero() || !p.Partial {
 			t.Errorf("%q: %+v, want no amount and a partial offer", text, p)
 		}
+	}
+	if p := parseWith(t, "我现在手上有两千二 先还两千二", "zh-CN", "", ""); p.Amount.Minor != 220000 || len(p.Parts) > 0 {
+		t.Errorf("one figure said twice: %+v", p)
 	}
 	if p := parseWith(t, "周无一定还", "zh-CN", "", ""); p.Date.String() != "2026-11-27" {
 		t.Errorf("周无 (周五): %+v", p)

@@ -186,6 +186,9 @@ func (a *analysis) findParts() []dialog.Part {
 		if !b.amt && b.p.Every == 0 && amounts >= 2 && count == 0 {
 			continue // a date said in passing ("next check is this Friday")
 		}
+		if !b.dated && b.p.Every == 0 && b.p.Amount.Minor > 0 && a.sameAmountDated(parts, i) {
+			continue // 我现在手上有两千二 先还两千二: one figure said twice
+		}
 		if b.p.Rest && !b.dated && i > 0 && parts[i-1].p.Every > 0 && parts[i-1].p.Count == 0 {
 			continue // "每月800 四个月还完", "50 a week till the rest is paid": the cadence pays it
 		}
@@ -564,4 +567,15 @@ func (a *analysis) splitInto() ([]dialog.Part, bool) {
 		out = append(out, dialog.Part{Amount: compliance.Money{Minor: v, Currency: amt.cur}, Date: dates[x].date})
 	}
 	return out, true
+}
+
+// sameAmountDated reports another, dated payment of the same amount as
+// parts[i].
+func (a *analysis) sameAmountDated(parts []partB, i int) bool {
+	for j := range parts {
+		if j != i && parts[j].dated && parts[j].p.Amount.Minor == parts[i].p.Amount.Minor && parts[j].p.Every == 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -62,7 +62,7 @@ func (a *analysis) scanSlots() {
 			continue
 		}
 		m, ok := a.slotAt(i)
-		if ok && m.end > i && m.kind == mDate && i > 0 && (a.toks[i-1].text == "since" || a.toks[i-1].text == "自从" || a.eventBefore(i)) {
+		if ok && m.end > i && m.kind == mDate && i > 0 && (a.toks[i-1].text == "since" || a.toks[i-1].text == "自从" || a.eventBefore(i) || a.hardshipAfter(m.end)) {
 			// "unemployed since the 1st", "got laid off friday": when
 			// it happened, not a date to pay by
 			m.kind = mNone
@@ -1242,9 +1242,22 @@ func (a *analysis) namedDate(i int) (mention, bool) {
 			}
 		}
 	}
-	// "friday after next": the Friday of the week after this one
+	// "friday after next", "the Monday after next": not the coming one,
+	// the one after it
 	if e, wd, ok := r.roleAt(toks, i, roleWeekday); ok && e+1 < len(toks) && toks[e].text == "after" && toks[e+1].text == "next" {
-		return a.dateMention(a.nextWeek(int(wd)), e+2)
+		return a.dateMention(a.upcoming(int(wd)).AddDays(7), e+2)
+	}
+	// "in january", "by march": that month (its 1st; this month, its end)
+	if (toks[i].text == "in" || toks[i].text == "by") && !(i > 0 && (toks[i-1].text == "back" || toks[i-1].text == "since")) {
+		if e, mo, ok := r.roleAt(toks, i+1, roleMonth); ok && (e >= len(toks) || toks[e].kind != kNum) {
+			if time.Month(mo) == a.today.Month {
+				return a.dateMention(a.endOfMonth(false), e)
+			}
+			// only a month soon to come: "back in september" is not one
+			if dt, ok := a.monthDay(int(mo), 1); ok && a.today.DaysUntil(dt) <= 100 {
+				return a.dateMention(dt, e)
+			}
+		}
 	}
 	// "the end of the week", "end of next week": its Friday
 	if j := i; j+3 < len(toks) {
@@ -1443,4 +1456,17 @@ func (a *analysis) hanDigitAt(i int) bool {
 	}
 	_, v, ok := a.r.roleAt(a.toks, i, roleNum)
 	return ok && v < 10
+}
+
+// hardshipAfter reports a hardship phrase starting right after token end,
+// in the same clause: "连下个月吃饭的钱都没有" names next month inside
+// the hardship, not as a date to pay by.
+func (a *analysis) hardshipAfter(end int) bool {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.intent == iHardship && !h.off && h.start >= end && h.start-end <= 2 && !a.breakIn(end, h.start) {
+			return true
+		}
+	}
+	return false
 }
