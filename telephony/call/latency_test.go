@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collectagent/collectagent/telephony/audio"
 	"github.com/collectagent/collectagent/telephony/speech"
 )
 
@@ -60,7 +61,15 @@ func BenchmarkTurnTaking(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		// Barge in on the reply that is playing, then finish the turn.
-		feed(8, true)
+		// The barge-in frames come at the pace a caller speaks them: a
+		// reply paused after a few milliseconds (frames fed faster than
+		// real time) leaves the pacer a frame ahead of the clock, so the
+		// next reply could not start early and would wait up to two
+		// ticks, which no call sees (a barge-in takes 120 ms of speech).
+		for range 8 {
+			time.Sleep(audio.FrameDuration)
+			feed(1, true)
+		}
 		wait(func(s Stats) bool { return len(s.BargeIn) > i })
 		feed(30, true)
 		feed(35, false)
