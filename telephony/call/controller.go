@@ -179,8 +179,10 @@ func New(cfg Config, d Deps) *Controller {
 // Audio hands the controller one 20 ms frame of the caller's 8 kHz audio,
 // in order (after the playout buffer). It copies the frame.
 func (c *Controller) Audio(frame []int16) error {
-	f := &inFrame{}
-	copy(f.n[:], frame)
+	f := inFrames.Get().(*inFrame)
+	f.wide = false
+	clear(f.n[copy(f.n[:], frame):])
+	clear(f.w[:])
 	return c.audio(f)
 }
 
@@ -188,9 +190,10 @@ func (c *Controller) Audio(frame []int16) error {
 // and 16 kHz (wide), in order: a wideband recogniser hears the wide one.
 // It copies the frames.
 func (c *Controller) AudioWide(narrow, wide []int16) error {
-	f := &inFrame{wide: true}
-	copy(f.n[:], narrow)
-	copy(f.w[:], wide)
+	f := inFrames.Get().(*inFrame)
+	f.wide = true
+	clear(f.n[copy(f.n[:], narrow):])
+	clear(f.w[copy(f.w[:], wide):])
 	return c.audio(f)
 }
 
@@ -199,9 +202,15 @@ func (c *Controller) audio(f *inFrame) error {
 	case c.frames <- f:
 		return nil
 	case <-c.done:
+		inFrames.Put(f)
 		return ErrClosed
 	}
 }
+
+// inFrames recycles the caller's frames, 50 a second a call. A frame goes
+// back once it leaves the controller's preroll window: nothing else keeps
+// one (the recorder, the VAD and the utterance copy its samples).
+var inFrames = sync.Pool{New: func() any { return new(inFrame) }}
 
 // Digit hands the controller a key the caller pressed (RFC 4733 or the
 // app's keypad).
@@ -424,6 +433,8 @@ func (c *Controller) onFrame(in *inFrame) {
 	keep := int(c.cfg.Endpointing.MinSpeech/audio.FrameDuration) + 2
 	c.preroll = append(c.preroll, in)
 	if len(c.preroll) > keep {
+		inFrames.Put(c.preroll[0])
+		c.preroll[0] = nil
 		c.preroll = c.preroll[1:]
 	}
 	if c.keypadOnly {
