@@ -279,26 +279,34 @@ func (c *Conn) turn(ctx context.Context, id string, step func(context.Context) (
 // silence runs one silence turn. It returns an error only when the
 // connection must close (the conversation moved on elsewhere).
 func (c *Conn) silence(ctx context.Context, final bool) error {
-	sess := c.sess
-	if sess.Status().Mode == store.ModeEnded {
+	return c.botTurn(ctx, "silence", func(ctx context.Context) (bot.Output, error) { return c.sess.Silence(ctx, final) })
+}
+
+// botTurn runs a turn the bot takes on its own (a silence, a welcome
+// back) and shows it: nothing on an ended conversation; the session
+// reloaded first when another node changed it. It returns an error only
+// when the connection must close (the conversation moved on elsewhere);
+// other failures are logged under what.
+func (c *Conn) botTurn(ctx context.Context, what string, step func(context.Context) (bot.Output, error)) error {
+	if c.sess.Status().Mode == store.ModeEnded {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.h.cfg.TurnTimeout)
 	defer cancel()
 	if c.stale.Swap(false) {
-		if err := sess.Reload(ctx); err != nil {
-			c.log.Warn("silence: reload", "err", err)
+		if err := c.sess.Reload(ctx); err != nil {
+			c.log.Warn(what+": reload", "err", err)
 			return nil
 		}
 	}
-	out, err := sess.Silence(ctx, final)
+	out, err := step(ctx)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return err
 	case errors.Is(err, bot.ErrEnded):
 		return nil
 	case err != nil:
-		c.log.Warn("silence turn failed", "err", err)
+		c.log.Warn(what+" turn failed", "err", err)
 		return nil
 	}
 	c.deliver(out)

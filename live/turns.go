@@ -2,11 +2,9 @@ package live
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/collectagent/collectagent/bot"
-	"github.com/collectagent/collectagent/store"
 )
 
 // HandleMessage is Handle with the whole message: a spoken channel gives
@@ -60,30 +58,7 @@ func (c *Conn) Resume(ctx context.Context) error {
 // resume runs the welcome-back turn. It returns an error only when the
 // connection must close (the conversation moved on elsewhere).
 func (c *Conn) resume(ctx context.Context) error {
-	sess := c.sess
-	if sess.Status().Mode == store.ModeEnded {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.h.cfg.TurnTimeout)
-	defer cancel()
-	if c.stale.Swap(false) {
-		if err := sess.Reload(ctx); err != nil {
-			c.log.Warn("resume: reload", "err", err)
-			return nil
-		}
-	}
-	out, err := sess.Resume(ctx)
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		return err
-	case errors.Is(err, bot.ErrEnded):
-		return nil
-	case err != nil:
-		c.log.Warn("resume turn failed", "err", err)
-		return nil
-	}
-	c.deliver(out)
-	return nil
+	return c.botTurn(ctx, "resume", c.sess.Resume)
 }
 
 // Notice renders one of the notices (respond.Notice...) in the
