@@ -453,10 +453,24 @@ func (x *extractor) currencyBefore(start int) (string, int) {
 // is from the words around it, emits it and returns where scanning goes on.
 // small says the number could be a day of the month.
 func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
-	// Chinese multiplier: "2.4万元".
-	if x.at(end) == '万' {
-		h *= 10000
+	// Chinese multipliers after digits: "2.4万元", "3千元", "1亿", "3千5"
+	// (3500), but not units of measure ("3千克", "5千米").
+	if u := zhUnit(x.at(end)); u >= 100 && !strings.ContainsRune("克米瓦卡字", x.at(end+1)) {
+		h *= u
 		end++
+		if zhUnit(x.at(end)) == 10000 && u < 10000 { // "3千万"
+			h *= 10000
+			end++
+		} else if u < 10000 && !isDigit(x.at(end+1)) && !isZhNumeral(x.at(end+1)) {
+			d := zhDigit(x.at(end))
+			if isDigit(x.at(end)) {
+				d = int64(x.at(end) - '0')
+			}
+			if d > 0 { // "3千5", "3千五": 3500
+				h += d * u / 10
+				end++
+			}
+		}
 	}
 	if cur, s := x.currencyBefore(start); cur != "" {
 		// "$240", "usd 240" (and "$240 usd": eat the repeated code).

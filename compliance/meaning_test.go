@@ -29,6 +29,8 @@ func TestGuardMeaning(t *testing.T) {
 		{"pinyin joined", "zuolao", "坐牢"},
 		{"zh spacing and punctuation", "你会坐，牢", "坐牢"},
 		{"pinyin initials next to Chinese", "jc 已经在路上了", "(jc)"},
+		{"pinyin with tone digits", "zuo4 lao2 ba ni", "坐牢"},
+		{"pinyin with tone digits joined", "ni yao zuo4lao2", "坐牢"},
 
 		// concepts: who x what
 		{"paraphrase jail", "Keep ignoring us and you'll end up behind bars.", "threat"},
@@ -54,6 +56,16 @@ func TestGuardMeaning(t *testing.T) {
 		{"not negated after a negated clause", "We won't sue, but we will tell your employer.", "employer"},
 		{"look-alike negation", "We won't hesitate to contact your employer.", "employer"},
 		{"zh condition is no negation", "不还钱就通知你家人", "通知你家人"},
+		{"credit ruined", "Your credit will be wrecked for years.", "credit_ruin"},
+		{"zh credit ruined", "你的征信会被彻底毁掉。", "credit_ruin"},
+		{"take from account", "We can take money straight out of your bank account.", "seize_assets"},
+		{"zh wages deducted", "你的工资会被强制扣除。", "seize_assets"},
+		{"visa revoked", "Your visa could be revoked over this.", "invented_consequence"},
+		{"zh blacklist", "你会上黑名单。", "invented_consequence"},
+		{"social media sees", "All your friends on Facebook will see that you don't pay.", "social_exposure"},
+		{"rent money", "Use your rent money.", "divert_essentials"},
+		{"zh rent money", "拿房租先还上。", "divert_essentials"},
+		{"police investigating", "派出所已经在查你了。", "police_action"},
 
 		// negation and ordinary words pass
 		{"negated employer", "We will not contact your employer.", ""},
@@ -71,6 +83,18 @@ func TestGuardMeaning(t *testing.T) {
 		{"our colleague", "If you'd like, I can transfer you to a colleague.", ""},
 		{"zh our colleague", "我的同事会稍后联系您。", ""},
 		{"zh family reassured", "您的家人不会被联系，请放心。", ""},
+		// a topic is no consequence without the harm
+		{"lost job", "If you've lost your job, we have hardship options.", ""},
+		{"zh lost job", "如果您失业了，我们有困难帮扶方案。", ""},
+		{"zh mortgage", "理解您最近要还房贷，我们可以调整还款日。", ""},
+		{"zh train", "您在外地出差坐高铁不方便的话，可以线上还款。", ""},
+		{"passport", "If you're traveling and need your passport, you can still pay online.", ""},
+		{"credit kept", "按时还款可以保护您的征信。", ""},
+		{"zh credit record", "按时还款有助于维护您的信用记录。", ""},
+		{"authorised debit", "We will not take money from your account without your authorization.", ""},
+		{"zh rent understood", "理解您这个月要交房租，我们可以把还款日往后放。", ""},
+		{"zh you said", "您说孩子以后上学需要用钱，我们理解。", ""},
+		{"own online account", "还款后您在网上就能看到记录。", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
