@@ -113,7 +113,7 @@ func BenchmarkGuardStages(b *testing.B) {
 			for loopCPU(b) {
 				copy(work, chits)
 				g.c.analyse(form, g.m.phr, work, neg, negAfter, notNeg, inert)
-				g.c.match(form, g.m.phr, work, func(*compiledRule, *conceptHit) {})
+				g.c.match(form, g.m.phr, work, neg, negAfter, notNeg, func(*compiledRule, *conceptHit) {})
 			}
 		})
 		b.Run(lang+"/figures", func(b *testing.B) {
