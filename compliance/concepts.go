@@ -62,15 +62,15 @@ type negationScope struct {
 // that many more clauses (a veiled threat is often two: "keep this
 // between us, as long as you pay today"; 再不还，后果自负).
 type ConceptRule struct {
-	ID       string            `json:"id"`
-	Category string            `json:"category"`
-	Slots    [][]string        `json:"slots"`
-	Window   int               `json:"window,omitempty"`
-	Back     int               `json:"back,omitempty"`
-	Order    bool              `json:"order,omitempty"`
-	Polarity bool              `json:"polarity"`
-	Terms    []string          `json:"terms,omitempty"`
-	Clauses  int               `json:"clauses,omitempty"`
+	ID       string     `json:"id"`
+	Category string     `json:"category"`
+	Slots    [][]string `json:"slots"`
+	Window   int        `json:"window,omitempty"`
+	Back     int        `json:"back,omitempty"`
+	Order    bool       `json:"order,omitempty"`
+	Polarity bool       `json:"polarity"`
+	Terms    []string   `json:"terms,omitempty"`
+	Clauses  int        `json:"clauses,omitempty"`
 	// Unless names groups whose hit in the anchor's clause, within
 	// Window, clears the rule: the borrower's rights or a lawful basis
 	// ("you have the right to", 您有权依法, 按合同约定) make a mention of a
