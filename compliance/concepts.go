@@ -194,7 +194,8 @@ func addConcepts(cf *conceptFile, pf *pinyinFile, pack string, phr []phrase) ([]
 				}
 			}
 			for _, in := range pinyinInitials(pf, w) {
-				if ph, ok := newPhrase(in, kind, "", ""); ok {
+				// "ll" reads "i" (l as i, repeats once): too short to mean anything
+				if ph, ok := newPhrase(in, kind, "", ""); ok && len(ph.norm) >= 2 {
 					ph.group, ph.possessive, ph.term, ph.orig, ph.nearWide = group, poss, w, w+" ("+in+")", true
 					phr = append(phr, ph)
 				}

@@ -91,7 +91,7 @@ func NewGuard(p *Pack) *Guard {
 				}
 			}
 			for _, in := range pinyinInitials(pf, w) {
-				if ph, ok := newPhrase(in, phraseBanned, b.Category, src); ok {
+				if ph, ok := newPhrase(in, phraseBanned, b.Category, src); ok && len(ph.norm) >= 2 {
 					ph.orig, ph.nearWide = w+" ("+in+")", true
 					phr = append(phr, ph)
 				}
