@@ -64,7 +64,8 @@ func BenchmarkExtractFigures(b *testing.B) {
 // fold (NFKC, confusables, digits, traditional to simplified), the phrase
 // form (leetspeak, separators, clause breaks), the phrase scan (one
 // Aho-Corasick pass over every lexicon), the concept rules (negation,
-// possessives, pairing) and the figure extractor.
+// possessives, pairing), the sound-alike pass (homophone.go) and the
+// figure extractor.
 func BenchmarkGuardStages(b *testing.B) {
 	for _, lang := range []string{"en", "zh"} {
 		text := benchReplies[lang]
@@ -106,6 +107,13 @@ func BenchmarkGuardStages(b *testing.B) {
 			n := 0
 			for loopCPU(b) {
 				g.m.scan(form, func(id, start, end int) { n++ })
+			}
+		})
+		b.Run(lang+"/homophones", func(b *testing.B) {
+			var toks []homToken
+			n := 0
+			for loopCPU(b) {
+				toks = g.hom.scan(form, runes, pos, toks, func(id, start, end int) { n++ })
 			}
 		})
 		b.Run(lang+"/concepts", func(b *testing.B) {

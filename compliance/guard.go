@@ -21,6 +21,7 @@ type Guard struct {
 	pack *Pack
 	m    *matcher
 	c    *concepts
+	hom  *homophones
 	// disclosures per canonical locale and medium (written, spoken), for
 	// the exact-template check.
 	disclosures map[disclosureKey][]string
@@ -41,6 +42,7 @@ type guardBuf struct {
 	neg, negAfter []hit
 	notNeg, inert []hit
 	naming        []hit
+	toks          []homToken
 	speech        []hit // the borrower's own words, reported
 	cred          []byte
 	reported      []hit // spans already reported as banned
@@ -108,6 +110,7 @@ func NewGuard(p *Pack) *Guard {
 	add(p.NotFigures.EN, phraseNotFigure, "", "")
 	add(p.NotFigures.ZH, phraseNotFigure, "", "")
 	g.m = newMatcher(phr)
+	g.hom = newHomophones(phr, g.c.groups, pf)
 	for _, d := range p.Disclosures {
 		if d.Channel != "" {
 			continue
@@ -168,7 +171,7 @@ func (g *Guard) Check(u Utterance) Decision {
 	b.hits, b.chits = b.hits[:0], b.chits[:0]
 	b.neg, b.negAfter, b.notNeg, b.inert, b.reported, b.naming = b.neg[:0], b.negAfter[:0], b.notNeg[:0], b.inert[:0], b.reported[:0], b.naming[:0]
 	b.speech = b.speech[:0]
-	g.m.scan(b.text, func(id, start, end int) {
+	onHit := func(id, start, end int) {
 		p := &g.m.phr[id]
 		if p.nearWide && !wideNeighbour(b.text, start, end) {
 			return // pinyin initials count only next to Chinese
@@ -223,7 +226,9 @@ func (g *Guard) Check(u Utterance) Decision {
 			b.seen[id] = true
 			b.hits = append(b.hits, h)
 		}
-	})
+	}
+	g.m.scan(b.text, onHit)
+	b.toks = g.hom.scan(b.text, b.runes, b.pos, b.toks, onHit)
 	for i, h := range b.hits {
 		p := &g.m.phr[h.id]
 		if g.covered(b.hits, i) {

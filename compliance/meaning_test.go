@@ -30,6 +30,9 @@ func TestGuardMeaning(t *testing.T) {
 		{"zh spacing and punctuation", "你会坐，牢", "坐牢"},
 		{"pinyin initials next to Chinese", "jc 已经在路上了", "(jc)"},
 		{"pinyin with tone digits", "zuo4 lao2 ba ni", "坐牢"},
+		{"pinyin for one character", "你个老lai", "老赖"},
+		{"pinyin for the other character", "等着zuo牢吧", "坐牢"},
+		{"homophone in a longer term", "你会被抓起莱的", "抓起来"},
 		{"pinyin with tone digits joined", "ni yao zuo4lao2", "坐牢"},
 
 		// concepts: who x what
@@ -66,6 +69,11 @@ func TestGuardMeaning(t *testing.T) {
 		{"rent money", "Use your rent money.", "divert_essentials"},
 		{"zh rent money", "拿房租先还上。", "divert_essentials"},
 		{"police investigating", "派出所已经在查你了。", "police_action"},
+		{"veiled", "我们有的是办法让你还。", "veiled_threat"},
+		{"told her", "Have your sister send the money, I already told her about it.", "third_party_anaphora"},
+		{"false duty", "Under federal law you are now required to pay within a day.", "false_duty"},
+		{"implied exposure still", "You wouldn't want your boss to find out, would you?", "implied_exposure"},
+		{"stop by", "A collector will stop by your house tonight.", "visit"},
 
 		// negation and ordinary words pass
 		{"negated employer", "We will not contact your employer.", ""},
@@ -95,6 +103,15 @@ func TestGuardMeaning(t *testing.T) {
 		{"zh rent understood", "理解您这个月要交房租，我们可以把还款日往后放。", ""},
 		{"zh you said", "您说孩子以后上学需要用钱，我们理解。", ""},
 		{"own online account", "还款后您在网上就能看到记录。", ""},
+		{"a word that sounds like an insult", "请提供您的出生日期。", ""},
+		{"sounds across words", "如果您觉得我们的催收方式不当，可以向监管部门投诉。", ""},
+		{"rights before a court", "如果双方对合同有争议，您有权依法向人民法院提起诉讼。", ""},
+		{"lawful credit reporting", "逾期信息可能会按合同约定报送征信系统。", ""},
+		{"reported words", "您提到想找朋友借钱还款，其实不必，分期就可以。", ""},
+		{"negated naming", "我们不会叫您老赖，也不会用任何不礼貌的称呼。", ""},
+		{"assurance with unless", "Your spouse won't be told about this account unless you give permission.", ""},
+		{"stop calling work", "We will stop calling your work number. Which number should we use instead?", ""},
+		{"regulator complaint", "如对我们的服务不满意，您可以拨打客服热线投诉，也可以向金融监管部门反映。", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
