@@ -84,7 +84,7 @@ var corpusThresholds = map[string]struct{ minBlocked, minPassed float64 }{
 	"test": {0.89, 0.95},
 	// dev2: a second development split, written blind by someone else
 	// after the rules; its misses are listed like dev's.
-	"dev2": {0.80, 0.95},
+	"dev2": {0.95, 0.97},
 	// holdout: implied threats, written before the mechanism for them.
 	"holdout": {0.75, 0.95},
 }
