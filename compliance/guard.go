@@ -242,8 +242,8 @@ func (g *Guard) Check(u Utterance) Decision {
 			if p.category == "insult" && g.namingNegated(b, h) {
 				continue // "我们不会叫您老赖": the calling is negated
 			}
-			if p.category != "insult" && within(b.speech, h) {
-				continue // "您提到想找朋友借钱": the borrower's words
+			if p.category != "insult" && (within(b.speech, h) || within(b.inert, h)) {
+				continue // "您提到想找朋友借钱": the borrower's words; "如遇诈骗请及时报警"
 			}
 			add(RuleBannedPhrase, p.category+": \""+p.orig+"\" ("+p.source+")")
 			b.reported = append(b.reported, h)

@@ -53,9 +53,10 @@ var homophoneGroups = map[string]bool{
 }
 
 type homEntry struct {
-	id    int32
-	syl   []uint16
-	chars []rune
+	id     int32
+	syl    []uint16
+	chars  []rune
+	pinyin bool // only pinyin may stand in (a term outside homophoneGroups)
 }
 
 // homophones indexes the Chinese terms by their first two syllables.
@@ -70,9 +71,13 @@ func newHomophones(phr []phrase, groups []string, pf *pinyinFile) *homophones {
 	h.pairs = make([]uint64, (h.nsyl*h.nsyl+63)/64)
 	ids := syllableIDs()
 	for id, p := range phr {
+		pinyinOnly := false
 		switch {
 		case p.kind == phraseBanned && !strings.Contains(p.orig, " ("):
-		case p.kind == phraseConcept && p.group >= 0 && homophoneGroups[groups[p.group]] && p.orig == p.term:
+		case p.kind == phraseConcept && p.group >= 0 && p.orig == p.term:
+			// pinyin next to Chinese is a disguise whatever the term
+			// ("征xin"); another character only for terms that mean harm
+			pinyinOnly = !homophoneGroups[groups[p.group]]
 		default:
 			continue
 		}
@@ -106,7 +111,7 @@ func newHomophones(phr []phrase, groups []string, pf *pinyinFile) *homophones {
 			}
 			k := uint32(syl[0])*uint32(h.nsyl) + uint32(syl[1])
 			h.pairs[k/64] |= 1 << (k % 64)
-			h.byPair[k] = append(h.byPair[k], homEntry{id: int32(id), syl: syl, chars: chars})
+			h.byPair[k] = append(h.byPair[k], homEntry{id: int32(id), syl: syl, chars: chars, pinyin: pinyinOnly})
 		}
 	}
 	return h
@@ -219,7 +224,7 @@ func (h *homophones) scan(text []byte, runes []rune, pos []int32, toks []homToke
 			// Another character for one of a two-character term is too
 			// often a word of its own (出生 sounds as 畜生, 催收方式 holds
 			// 收方, 收房): only pinyin stands in for one of two.
-			if !ok || !han || exact == 0 || exact == n || n-exact > max(1, n/2) || n == 2 && other > 0 {
+			if !ok || !han || exact == 0 || exact == n || n-exact > max(1, n/2) || (n == 2 || e.pinyin) && other > 0 {
 				continue
 			}
 			fn(int(e.id), int(toks[i].start), int(toks[i+n-1].end))
