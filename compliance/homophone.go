@@ -148,10 +148,18 @@ func (h *homophones) scan(text []byte, runes []rune, pos []int32, toks []homToke
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c >= utf8.RuneSelf {
-			r, n := utf8.DecodeRune(text[i:])
+			var r rune
+			n := 3
 			var s uint16
-			if r >= 0x4E00 && r <= 0x9FFF {
-				s = table[r-0x4E00]
+			if c >= 0xE4 && c <= 0xE9 && i+2 < len(text) {
+				// U+4E00..U+9FFF, three bytes: decoded by hand (the
+				// phrase form is valid UTF-8)
+				r = rune(c&0x0F)<<12 | rune(text[i+1]&0x3F)<<6 | rune(text[i+2]&0x3F)
+				if r >= 0x4E00 && r <= 0x9FFF {
+					s = table[r-0x4E00]
+				}
+			} else {
+				r, n = utf8.DecodeRune(text[i:])
 			}
 			if s != 0 {
 				hasHan = true
