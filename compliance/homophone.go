@@ -6,16 +6,14 @@ import (
 	"unicode/utf8"
 )
 
-// Homophones: "老lai" for 老赖, "zuo牢" for 坐牢, "被抓起莱" for 被抓起来.
-// Chinese chat hides a word by writing one of its characters as its pinyin
-// or as another character with the same sound. The guard reads the
-// syllables of every character (GB 2312, tables_gen.go) and of pinyin
-// words next to Chinese, and finds the lexicon's Chinese terms whose
-// syllables match where at least one character is the term's own: a whole
-// term in other characters is another word ("做老师" is not 坐牢). In a
-// two-character term only pinyin may stand for the other character: one
-// character for another is too often a word of its own (出生 sounds as
-// 畜生), so "抱警" for 报警 is not read.
+// Sound-alikes: "老lai" for 老赖, "zuo牢" for 坐牢, "征xin" for 征信.
+// Chinese chat hides a word by writing one of its characters as its
+// pinyin. The guard reads the syllables of the characters (GB 2312,
+// tables_gen.go) and of pinyin words next to Chinese, and finds the
+// lexicon's Chinese terms whose syllables match where the other characters
+// are the term's own. Another character of the same sound ("抱警" for
+// 报警) is not read: it is too often a word of its own (出生 sounds as
+// 畜生, 催收方式 holds 收方), which only word segmentation could tell.
 
 // hanTable maps U+4E00..U+9FFF to syllable ids (0: none).
 var hanTable = sync.OnceValue(func() []uint16 {
@@ -117,6 +115,37 @@ func newHomophones(phr []phrase, groups []string, pf *pinyinFile) *homophones {
 	return h
 }
 
+// pinyinNextToHan reports whether a pinyin syllable is written as a
+// word next to a Chinese character: the only texts the pass reads.
+func pinyinNextToHan(text []byte, runes []rune, pos []int32) bool {
+	ids := syllableIDs()
+	for i := 0; i < len(text); {
+		if c := text[i]; c < 'a' || c > 'z' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && 'a' <= text[j] && text[j] <= 'z' {
+			j++
+		}
+		if j-i <= 6 && wideNeighbour(text, i, j) {
+			var w [8]byte
+			n := 0
+			for k := pos[i]; k <= pos[j-1] && n < len(w); k++ {
+				if r := runes[k]; 'a' <= r && r <= 'z' {
+					w[n] = byte(r)
+					n++
+				}
+			}
+			if _, ok := ids[string(w[:n])]; ok {
+				return true
+			}
+		}
+		i = j
+	}
+	return false
+}
+
 // homToken is one syllable of the phrase form: a character or a pinyin
 // word next to Chinese.
 type homToken struct {
@@ -138,7 +167,7 @@ func (h *homophones) scan(text []byte, runes []rune, pos []int32, toks []homToke
 			break
 		}
 	}
-	if !cjk {
+	if !cjk || !pinyinNextToHan(text, runes, pos) {
 		return toks
 	}
 	hasHan := false
@@ -229,10 +258,10 @@ func (h *homophones) scan(text []byte, runes []rune, pos []int32, toks []homToke
 				}
 				han = han || t.r != 0
 			}
-			// Another character for one of a two-character term is too
-			// often a word of its own (出生 sounds as 畜生, 催收方式 holds
-			// 收方, 收房): only pinyin stands in for one of two.
-			if !ok || !han || exact == 0 || exact == n || n-exact > max(1, n/2) || (n == 2 || e.pinyin) && other > 0 {
+			// Only pinyin stands in: another character of the same sound
+			// is too often a word of its own (出生 sounds as 畜生, 催收方式
+			// holds 收方, 收房).
+			if !ok || !han || exact == 0 || exact == n || n-exact > max(1, n/2) || other > 0 {
 				continue
 			}
 			fn(int(e.id), int(toks[i].start), int(toks[i+n-1].end))

@@ -32,7 +32,7 @@ func TestGuardMeaning(t *testing.T) {
 		{"pinyin with tone digits", "zuo4 lao2 ba ni", "坐牢"},
 		{"pinyin for one character", "你个老lai", "老赖"},
 		{"pinyin for the other character", "等着zuo牢吧", "坐牢"},
-		{"homophone in a longer term", "你会被抓起莱的", "抓起来"},
+		{"pinyin in a term of three", "你会被zhua起来的", "抓起来"},
 		{"pinyin with tone digits joined", "ni yao zuo4lao2", "坐牢"},
 
 		// concepts: who x what
