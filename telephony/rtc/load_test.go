@@ -2,9 +2,11 @@ package rtc
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"runtime"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,6 +53,22 @@ func runQueueWait() time.Duration {
 	return time.Duration(total)
 }
 
+// latenessBuckets writes a pacer's lateness histogram as "≤1ms 123, …".
+func latenessBuckets(s audio.PacerStats) string {
+	var b strings.Builder
+	for i, n := range s.Lateness {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i < len(audio.LatenessBounds) {
+			fmt.Fprintf(&b, "≤%v %d", audio.LatenessBounds[i], n)
+		} else {
+			fmt.Fprintf(&b, ">%v %d", audio.LatenessBounds[i-1], n)
+		}
+	}
+	return b.String()
+}
+
 func rssKiB() int {
 	b, _ := os.ReadFile("/proc/self/status")
 	for _, l := range strings.Split(string(b), "\n") {
@@ -67,8 +85,11 @@ func rssKiB() int {
 // (caller and bot peers in this process, loopback, instant fake speech
 // providers) for COLLECT_VOICE_LOAD_SECONDS (20 by default). Each caller
 // speaks for a second every five; each bot answers. It reports frame
-// lateness of the bots' writers, CPU and memory per call, and fails if a
-// call does not connect or a bot's audio does not arrive.
+// lateness of the bots' writers (each frame's send time against its slot
+// in the call's 20 ms schedule), CPU and memory per call, and fails if a
+// call does not connect or a bot's audio does not arrive. With
+// COLLECT_VOICE_LOAD_TRACE set to a file name it writes an execution
+// trace of the measured window there (go tool trace).
 //
 //	COLLECT_VOICE_LOAD_CALLS=100 go test -run TestLoadCalls -v -timeout 10m ./telephony/rtc/
 func TestLoadCalls(t *testing.T) {
@@ -81,6 +102,8 @@ func TestLoadCalls(t *testing.T) {
 		secs = 20
 	}
 	loadavg, _ := os.ReadFile("/proc/loadavg")
+	t.Logf("%s, GOMAXPROCS %d, %d CPUs, %s, load average at start: %s", runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(),
+		time.Now().UTC().Format(time.RFC3339), strings.TrimSpace(string(loadavg)))
 	api, err := NewAPI(Config{Loopback: true})
 	if err != nil {
 		t.Fatal(err)
@@ -162,17 +185,30 @@ func TestLoadCalls(t *testing.T) {
 	}
 	// Measure the steady state after a settling second.
 	time.Sleep(time.Second)
+	if name := os.Getenv("COLLECT_VOICE_LOAD_TRACE"); name != "" {
+		f, err := os.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			t.Fatal(err)
+		}
+		defer trace.Stop()
+	}
+	var msw runtime.MemStats
+	runtime.ReadMemStats(&msw)
 	cpu0, wall0, wait0 := cpuTime(), time.Now(), runQueueWait()
 	time.Sleep(time.Duration(secs) * time.Second)
 	cpu, wall, wait := cpuTime()-cpu0, time.Since(wall0), runQueueWait()-wait0
 	rss := rssKiB()
+	goroutines := runtime.NumGoroutine()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	for _, l := range legs {
 		l.caller.Close()
 	}
-	var late, frames, early int64
-	var maxLate time.Duration
+	var bots audio.PacerStats
 	var lat []time.Duration
 	silentBots := 0
 	for _, l := range legs {
@@ -180,10 +216,7 @@ func TestLoadCalls(t *testing.T) {
 			t.Error(err)
 		}
 		st := l.bot.Controller().Stats()
-		late += st.Pacer.Late
-		frames += st.Pacer.Frames
-		early += st.Pacer.Early
-		maxLate = max(maxLate, st.Pacer.MaxLateness)
+		bots = bots.Add(st.Pacer)
 		lat = append(lat, st.ReplyLatency...)
 		loud := 0
 		for _, h := range l.caller.Heard() {
@@ -205,8 +238,11 @@ func TestLoadCalls(t *testing.T) {
 		}
 		return lat[int(q*float64(len(lat)-1))]
 	}
-	t.Logf("load average at start: %s", strings.TrimSpace(string(loadavg)))
-	t.Logf("bot frames %d, late (>20 ms) %d (%.3f%%), max lateness %v, early starts %d", frames, late, 100*float64(late)/float64(max(frames, 1)), maxLate, early)
+	t.Logf("bot frames %d, late (>20 ms) %d (%.3f%%), max lateness %v, early starts %d, schedule restarts %d",
+		bots.Frames, bots.Late, 100*float64(bots.Late)/float64(max(bots.Frames, 1)), bots.MaxLateness, bots.Early, bots.Restarts)
+	t.Logf("bot frames by lateness (send time against slot): %s", latenessBuckets(bots))
+	t.Logf("goroutines %d; GC cycles in the window %d, stop-the-world pauses %v", goroutines, ms.NumGC-msw.NumGC,
+		time.Duration(ms.PauseTotalNs-msw.PauseTotalNs).Round(time.Microsecond))
 	t.Logf("reply latency (end of speech → first frame, %d turns): p50 %v p99 %v", len(lat), p(0.5), p(0.99))
 	t.Logf("threads waited for a CPU %v in total during the %v window (CPU time used %v)", wait.Round(time.Millisecond), wall.Round(time.Millisecond), cpu.Round(time.Millisecond))
 	t.Logf("CPU %.2f cores for %d calls (both peers): %.4f cores per call", cpu.Seconds()/wall.Seconds(), n, cpu.Seconds()/wall.Seconds()/float64(n))
