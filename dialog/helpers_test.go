@@ -18,7 +18,7 @@ func testFlow() Flow {
 			ReasonHumanRequested: 3, ReasonOffPolicy: 4, ReasonMisunderstood: 4,
 		},
 		Packs: map[string]PackFlow{
-			"us": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, OnVerified: []ActKind{ActMiniMiranda}, CeaseByChannel: true,
+			"us": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, OnCallResume: []ActKind{ActRecordingNotice}, OnVerified: []ActKind{ActMiniMiranda}, CeaseByChannel: true,
 				AnswerUnverified: []Topic{TopicWho, TopicBot, TopicLegit}},
 			"cn": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, AnswerUnverified: []Topic{TopicWho, TopicBot, TopicLegit}},
 		},
