@@ -17,6 +17,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/collectagent/collectagent/clock"
 	"github.com/collectagent/collectagent/telephony/audio"
 	"github.com/collectagent/collectagent/telephony/call"
 	"github.com/collectagent/collectagent/telephony/speech"
@@ -91,6 +92,11 @@ func rssKiB() int {
 // COLLECT_VOICE_LOAD_TRACE set to a file name it writes an execution
 // trace of the measured window there (go tool trace).
 //
+// The bots' frames are sent by one call.Pacer (COLLECT_VOICE_LOAD_SHARDS
+// shards, GOMAXPROCS when unset) and the callers' by one ticker; with
+// COLLECT_VOICE_LOAD_PACER=call every bot and every caller runs a ticker
+// of its own instead, for comparison.
+//
 //	COLLECT_VOICE_LOAD_CALLS=100 go test -run TestLoadCalls -v -timeout 10m ./telephony/rtc/
 func TestLoadCalls(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("COLLECT_VOICE_LOAD_CALLS"))
@@ -114,6 +120,20 @@ func TestLoadCalls(t *testing.T) {
 	rss0 := rssKiB()
 	var ms0 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
+
+	perCall := os.Getenv("COLLECT_VOICE_LOAD_PACER") == "call"
+	shards, _ := strconv.Atoi(os.Getenv("COLLECT_VOICE_LOAD_SHARDS"))
+	var pacer *call.Pacer
+	if perCall {
+		t.Logf("pacing: a ticker per bot and per caller")
+	} else {
+		pacer = call.NewPacer(clock.System{}, shards)
+		defer pacer.Close()
+		if shards <= 0 {
+			shards = runtime.GOMAXPROCS(0)
+		}
+		t.Logf("pacing: the bots on one pacer (%d shards), the callers on one ticker", shards)
+	}
 
 	speechBurst := make([]int16, 8000)
 	for i := range speechBurst {
@@ -143,7 +163,7 @@ func TestLoadCalls(t *testing.T) {
 					stt.Func = func(speech.Audio, speech.Hints) speech.Transcript {
 						return speech.Transcript{Text: "hello", Confidence: 1}
 					}
-					return call.New(cfg, call.Deps{Conversation: echoConv{}, Transport: tr, STT: stt, TTS: speech.FakeSynthesizer{PerCharMs: 40}})
+					return call.New(cfg, call.Deps{Conversation: echoConv{}, Transport: tr, STT: stt, TTS: speech.FakeSynthesizer{PerCharMs: 40}, Pacer: pacer})
 				})
 				l.bot = b
 				return ans, err
@@ -161,13 +181,38 @@ func TestLoadCalls(t *testing.T) {
 		t.FailNow()
 	}
 	t.Logf("%d calls dialled in %v", n, time.Since(dialStart))
-	for i, l := range legs {
-		go func() { l.done <- l.bot.Run(ctx) }()
+	callerCtx, stopCallers := context.WithCancel(ctx)
+	defer stopCallers()
+	var callersWG sync.WaitGroup
+	if !perCall {
+		callersWG.Add(1)
 		go func() {
+			defer callersWG.Done()
 			tk := time.NewTicker(audio.FrameDuration)
 			defer tk.Stop()
-			l.caller.Run(ctx, tk.C)
+			for {
+				select {
+				case <-callerCtx.Done():
+					return
+				case tick := <-tk.C:
+					for _, l := range legs {
+						l.caller.Tick(tick)
+					}
+				}
+			}
 		}()
+	}
+	for i, l := range legs {
+		go func() { l.done <- l.bot.Run(ctx) }()
+		if perCall {
+			callersWG.Add(1)
+			go func() {
+				defer callersWG.Done()
+				tk := time.NewTicker(audio.FrameDuration)
+				defer tk.Stop()
+				l.caller.Run(callerCtx, tk.C)
+			}()
+		}
 		go func() {
 			// Stagger the callers' speech across the five-second cycle.
 			time.Sleep(time.Duration(i) * 5 * time.Second / time.Duration(n))
@@ -228,6 +273,12 @@ func TestLoadCalls(t *testing.T) {
 			silentBots++
 		}
 	}
+	stopCallers()
+	callersWG.Wait()
+	var callers audio.PacerStats
+	for _, l := range legs {
+		callers = callers.Add(l.caller.PacerStats())
+	}
 	if silentBots > 0 {
 		t.Errorf("%d of %d callers heard no bot audio", silentBots, n)
 	}
@@ -241,6 +292,8 @@ func TestLoadCalls(t *testing.T) {
 	t.Logf("bot frames %d, late (>20 ms) %d (%.3f%%), max lateness %v, early starts %d, schedule restarts %d",
 		bots.Frames, bots.Late, 100*float64(bots.Late)/float64(max(bots.Frames, 1)), bots.MaxLateness, bots.Early, bots.Restarts)
 	t.Logf("bot frames by lateness (send time against slot): %s", latenessBuckets(bots))
+	t.Logf("caller frames %d, late (>20 ms) %d (%.3f%%), max lateness %v; by lateness: %s", callers.Frames, callers.Late,
+		100*float64(callers.Late)/float64(max(callers.Frames, 1)), callers.MaxLateness, latenessBuckets(callers))
 	t.Logf("goroutines %d; GC cycles in the window %d, stop-the-world pauses %v", goroutines, ms.NumGC-msw.NumGC,
 		time.Duration(ms.PauseTotalNs-msw.PauseTotalNs).Round(time.Microsecond))
 	t.Logf("reply latency (end of speech → first frame, %d turns): p50 %v p99 %v", len(lat), p(0.5), p(0.99))
