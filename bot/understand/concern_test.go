@@ -41,6 +41,8 @@ func TestRightsFirst(t *testing.T) {
 		{"stop blowing up my phone, I'll pay on the 30th", "en-US", want{absent: dialog.IntentCease}},
 		{"请停止一切催收，我下个月15号还500", "zh-CN", want{has: dialog.IntentCease}},
 		{"别再给我打电话了，我下个月15号还500", "zh-CN", want{absent: dialog.IntentCease}},
+		{"把我的电话号码和个人信息全部删掉 不准再联系我", "zh-CN", want{has: dialog.IntentCease, absent: dialog.IntentPayNow}},
+		{"ok ok 别催了 Friday 一定还", "zh-CN", want{absent: dialog.IntentCease}},
 		// Stop requests as questions, in the passive, the negative, with
 		// chat spellings, in Spanish.
 		{"could you please not call me anymore", "en-US", want{has: dialog.IntentCease}},
@@ -55,6 +57,7 @@ func TestRightsFirst(t *testing.T) {
 		{"when i get paid on the 10th", "en-US", want{absent: dialog.IntentAlreadyPaid}},
 		{"10月底就还完了", "zh-CN", want{has: dialog.IntentAlreadyPaid, noSlots: true}},
 		{"12月3号还清", "zh-CN", want{absent: dialog.IntentAlreadyPaid}},
+		{"我十月份就已经全部还清了 还有结清短信", "zh-CN", want{has: dialog.IntentAlreadyPaid, absent: dialog.IntentPayNow}},
 		// Who holds the proof.
 		{"I paid this in full in march, I have the bank statement to prove it", "en-US", want{has: dialog.IntentAlreadyPaid}},
 		{"How do I know this is actually Prairie Auto and not a scammer? Prove you're legit.", "en-US", want{absent: dialog.IntentDispute}},

@@ -298,6 +298,9 @@ func compileParty() (*partyReader, error) {
 	add(&pr.zhThird, false, `(?:他|她|ta|Ⓝ)(?:的)?`+alt(z.IdentityData))
 	g = newGate(nil, zhName)
 	add(&pr.zhThird, false,
+		// 我是万刚的妈, 我是万刚所在公司的负责人: whatever the speaker is
+		// of the holder's, named, they are not the holder.
+		`我(?:是|系)Ⓝ[^，。！？,.!?\s]{0,6}的\p{Han}{1,5}`,
 		`Ⓝ`+cl+`{0,3}?`+alt(z.Absent),
 		`Ⓝ的?(?:手机|电话)(?:在我|放我|落|忘)`, `以前是(?:他|她|Ⓝ)`,
 		alt(z.Relay)+`Ⓝ`, `Ⓝ(?:让|叫|托|要)我`,

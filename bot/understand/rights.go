@@ -47,6 +47,8 @@ type rightsReader struct {
 	zhFuture    []*regexp.Regexp // what is still to be paid beside it
 	enFuture    []*regexp.Regexp
 	firm        []*regexp.Regexp // a stop request no offer makes annoyance
+	payWords    []*regexp.Regexp // an offer to pay says so: pay, 还
+	zhPayWords  []*regexp.Regexp
 	zhFirm      []*regexp.Regexp
 	// Gates: the words every pattern of a list needs.
 	gCease, gValid, gDispute, gNeg         *gate
@@ -83,6 +85,8 @@ func compileRights() (*rightsReader, error) {
 		ZhFuture       []string            `json:"zh_future"`
 		EnFuture       []string            `json:"en_future"`
 		Firm           []string            `json:"firm"`
+		PayWords       []string            `json:"pay_words"`
+		ZhPayWords     []string            `json:"zh_pay_words"`
 		ZhFirm         []string            `json:"zh_firm"`
 	}
 	if err := json.Unmarshal(rightsJSON, &f); err != nil {
@@ -120,7 +124,7 @@ func compileRights() (*rightsReader, error) {
 		zhNotValidation: comp(f.ZhNotValid), redirect: comp(f.Redirect), zhPaid: comp(f.ZhPaid),
 		attorney: comp(f.Attorney), zhAttorney: comp(f.ZhAttorney), bankruptcy: comp(f.Bankruptcy),
 		enPaid: comp(f.EnPaid), zhDone: comp(f.ZhDone), zhFuture: comp(f.ZhFuture), enFuture: comp(f.EnFuture),
-		firm: comp(f.Firm), zhFirm: comp(f.ZhFirm),
+		firm: comp(f.Firm), zhFirm: comp(f.ZhFirm), payWords: comp(f.PayWords), zhPayWords: comp(f.ZhPayWords),
 		hedged: map[dialog.Intent][]*regexp.Regexp{}, hedgeKeep: map[dialog.Intent][]*regexp.Regexp{},
 	}
 	for intent, pats := range f.Hedged {
@@ -265,13 +269,20 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) (dialog.Parse, uint8) {
 		cease = false
 		settled |= settledCease
 	}
-	if cease && concreteOffer(p) && !anyMatch(rr.firm, en) && !anyMatch(rr.zhFirm, zh) {
+	if cease && concreteOffer(p) && (!p.Date.IsZero() || p.Installments > 0 || len(p.Parts) > 0 ||
+		anyMatch(rr.payWords, en) || anyMatch(rr.zhPayWords, zh)) && !anyMatch(rr.firm, en) && !anyMatch(rr.zhFirm, zh) {
 		// "stop blowing up my phone, I'll pay on the 30th", 别催了明天就还:
 		// annoyance next to a way to pay, not a request to stop. A firm
 		// request (all contact, cease, in legal or written form) stands
-		// whatever else the message offers.
+		// whatever else the message offers; paying now with no word for
+		// paying is no offer ("全部删掉" is not a payment in full).
 		cease = false
 		settled |= settledCease
+	}
+	if cease && p.Has(dialog.IntentPayNow) && !anyMatch(rr.payWords, en) && !anyMatch(rr.zhPayWords, zh) {
+		// "全部删掉", "电话短信全部停": "all" beside a stop request, with
+		// no word for paying, is not a payment in full.
+		p = without(p, dialog.IntentPayNow)
 	}
 	switch {
 	case cease && !p.Has(dialog.IntentCease):
