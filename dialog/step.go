@@ -392,6 +392,11 @@ func (e *engine) verifiedTurn(p Parse) {
 		// Saved as a dispute (stateStatements); the acknowledgement says
 		// we will look for the payment.
 		e.escalateAs(OutcomeDispute, ReasonDispute, ActAlreadyPaidAck)
+	case p.Concern != "" && !offers(p):
+		// Stopping contact, proof, a lawyer, bankruptcy or fraud, in words
+		// understanding could not read: a person reads it, rather than the
+		// bot answering with a payment demand. Nothing is recorded for it.
+		e.escalate(ReasonRightsUnclear, ActMisunderstoodHandoff)
 	case p.Has(IntentCallbackLater) && !hasProposal(p):
 		e.callbackLater()
 	case e.st.Stage == StageConfirm && e.st.Pending != nil:
@@ -411,6 +416,12 @@ func (e *engine) verifiedTurn(p Parse) {
 func statesRights(p Parse) bool {
 	return p.Has(IntentDispute) || p.Has(IntentAttorney) || p.Has(IntentBankruptcy) || p.Has(IntentComplaint) ||
 		p.Has(IntentAbuse) || p.Has(IntentWrongParty)
+}
+
+// offers reports whether p offers a way to pay the bot can read back (a
+// schedule it could not read whole is none).
+func offers(p Parse) bool {
+	return !p.Unclear && hasProposal(p)
 }
 
 // hasProposal reports whether p asks for a way to pay.
