@@ -19,7 +19,7 @@ func testFlow() Flow {
 			ReasonRightsUnclear: 3,
 		},
 		Packs: map[string]PackFlow{
-			"us": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, OnVerified: []ActKind{ActMiniMiranda}, CeaseByChannel: true,
+			"us": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, OnCallResume: []ActKind{ActRecordingNotice}, OnVerified: []ActKind{ActMiniMiranda}, CeaseByChannel: true,
 				AnswerUnverified: []Topic{TopicWho, TopicBot, TopicLegit}},
 			"cn": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, AnswerUnverified: []Topic{TopicWho, TopicBot, TopicLegit}},
 		},

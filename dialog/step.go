@@ -80,6 +80,11 @@ func (e *engine) resume() {
 		return
 	}
 	e.say(Act{Kind: ActWelcomeBack})
+	if e.in.Kind == EventResume && e.in.Spoken {
+		for _, k := range e.flow.pack(e.acct.Policy.Pack).OnCallResume {
+			e.restate(k)
+		}
+	}
 	e.reprompt()
 }
 
@@ -884,6 +889,16 @@ func (e *engine) say(a Act) {
 func (e *engine) disclose(k ActKind) {
 	e.say(Act{Kind: k, Facts: compliance.Facts{Disclosure: true}})
 	e.st.Disclosed = append(slices.Clip(e.st.Disclosed), k)
+}
+
+// restate says a disclosure made before again (a new call's recording
+// notice); the conversation's list of disclosures names it once.
+func (e *engine) restate(k ActKind) {
+	if !slices.Contains(e.st.Disclosed, k) {
+		e.disclose(k)
+		return
+	}
+	e.say(Act{Kind: k, Facts: compliance.Facts{Disclosure: true}})
 }
 
 // idDigits is the "last 4 digits" the identity question names.

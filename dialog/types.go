@@ -279,6 +279,9 @@ type Input struct {
 	// Final marks the last EventTimeout before the channel gives up (a
 	// call hangs up): the bot says goodbye instead of asking again.
 	Final bool `json:"final,omitempty"`
+	// Spoken marks an EventResume on a call (voice, phone): the pack's
+	// on_call_resume disclosures are said again.
+	Spoken bool `json:"spoken,omitempty"`
 }
 
 // ActKind names what the bot does; each maps to an utterance template per
