@@ -695,10 +695,14 @@ func (e *engine) promise(p Parse) {
 		e.counter(ActCounterPTPAmount, Proposal{Kind: ProposalPTP, Amount: minAmt, Date: d.Date})
 		return
 	}
-	if d.Date == today && amt.Minor < due.Minor {
-		// "150 today": part of the balance, paid now. (The whole balance
-		// "today" stays a promise for today.)
-		e.propose(ActConfirmPayPart, Proposal{Kind: ProposalPayNow, Amount: amt, Date: today})
+	if d.Date == today {
+		// "150 today": part of the balance, paid now; "paying the whole
+		// thing tonight" is paying now.
+		if amt.Minor < due.Minor {
+			e.propose(ActConfirmPayPart, Proposal{Kind: ProposalPayNow, Amount: amt, Date: today})
+		} else {
+			e.propose(ActConfirmPayNow, Proposal{Kind: ProposalPayNow, Amount: due, Date: today})
+		}
 		return
 	}
 	e.propose(ActConfirmPTP, Proposal{Kind: ProposalPTP, Amount: amt, Date: d.Date})

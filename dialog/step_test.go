@@ -277,7 +277,6 @@ func TestPromise(t *testing.T) {
 		wantCounts bool
 	}{
 		{"full balance by a date", us, Parse{Intent: IntentPromise, Date: today.AddDays(5)}, ActConfirmPTP, usd(24000), today.AddDays(5), StageConfirm, false},
-		{"today is allowed", us, Parse{Intent: IntentPromise, Date: today}, ActConfirmPTP, usd(24000), today, StageConfirm, false},
 		{"latest day is allowed", us, Parse{Intent: IntentPromise, Date: today.AddDays(14)}, ActConfirmPTP, usd(24000), today.AddDays(14), StageConfirm, false},
 		{"a day past the limit", us, Parse{Intent: IntentPromise, Date: today.AddDays(15)}, ActCounterPTPDate, usd(24000), today.AddDays(14), StageConfirm, true},
 		{"a past date", us, Parse{Intent: IntentPromise, Date: today.AddDays(-1)}, ActCounterPTPDate, usd(24000), today.AddDays(14), StageConfirm, true},
@@ -916,5 +915,22 @@ func TestPendingCeaseStands(t *testing.T) {
 				t.Fatalf("cease saved %v, want %v: %+v", saved, tt.cease, r)
 			}
 		})
+	}
+}
+
+// TestPromiseTodayIsPayNow: the whole balance promised for today ("paying
+// the whole thing tonight") is read back as paying now, as part of it is.
+func TestPromiseTodayIsPayNow(t *testing.T) {
+	a := acctUS()
+	st := verifiedState(t, a)
+	st, r := Step(testFlow(), a, st, msg(Parse{Intent: IntentPromise, Date: today}))
+	if act := lastAct(t, r); act.Kind != ActConfirmPayNow || act.Amount != usd(24000) {
+		t.Fatalf("act = %s %v, want %s %v", act.Kind, act.Amount, ActConfirmPayNow, usd(24000))
+	}
+	if st.Pending == nil || st.Pending.Kind != ProposalPayNow || st.Pending.Date != today {
+		t.Fatalf("pending = %+v", st.Pending)
+	}
+	if _, r = Step(testFlow(), a, st, msg(Parse{Intent: IntentAffirm})); r.Outcome == nil || r.Outcome.Type != OutcomePayNow {
+		t.Fatalf("outcome = %+v", r.Outcome)
 	}
 }

@@ -255,6 +255,28 @@ func (a *analysis) matchIntents() {
 	}
 }
 
+// negatedHit reports a negator in the few words before h: "havent found
+// a job yet", 还没找到工作 (还没 is absorbed as a whole, so the negator
+// is looked for in the text).
+func (a *analysis) negatedHit(h *hit) bool {
+	for k := max(0, h.start-3); k < h.start; k++ {
+		if a.flags[k]&fNeg != 0 {
+			return true
+		}
+	}
+	from := a.toks[max(0, h.start-3)].start
+	if h.start == 0 {
+		return false
+	}
+	before := a.text[from:a.toks[h.start].start]
+	for _, w := range [...]string{"没", "未", "havent", "have not", "hasnt", "has not", "never", "not yet"} {
+		if strings.Contains(before, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // collectIntents records the intents of the active hits. A yes/no/hello
 // word inside a slot ("k" in "2k") does not count.
 func (a *analysis) collectIntents() {
@@ -265,7 +287,10 @@ func (a *analysis) collectIntents() {
 			continue
 		}
 		switch h.intent {
-		case iPartial, iRecovered, iHaving, iIf, iAsk, iIntense, iBecause:
+		case iRecovered:
+			// "not back at work yet", 还没找到工作: a recovery negated is none.
+			a.has[iRecovered] = a.has[iRecovered] || !a.negatedHit(h)
+		case iPartial, iHaving, iIf, iAsk, iIntense, iBecause:
 			a.has[h.intent] = true
 		case iQuestion:
 			if a.topic == 0 {
@@ -542,8 +567,11 @@ func (a *analysis) result() dialog.Parse {
 		// named, is no offer.
 		has[iPromise] = false
 	}
-	if has[iRecovered] && reasonNames[a.reason] == dialog.LateIllness {
-		has[iHardship] = false // an illness that is over
+	if has[iRecovered] && !has[iCannotPay] && !has[iHaving] {
+		// "got laid off in october but i start a new job monday", 病好了,
+		// 卡解冻了: a hardship that is over is the reason for lateness,
+		// not a reason to stop negotiating.
+		has[iHardship] = false
 	}
 	if a.topic > 0 {
 		p.Topic = topicNames[a.topic]
@@ -1089,8 +1117,11 @@ func (a *analysis) dropVague() {
 			continue
 		}
 		rest := a.text[a.toks[m.end].start:]
-		if hasPrefixAny(rest, "出头", "多块", "多元", "来块", "左右", "ish", "or so", "give or take", "something") {
-			m.kind, a.vague = mNone, true
+		if hasPrefixAny(rest, "出头", "多",  "来块", "左右", "ish", "or so", "give or take", "something") {
+			// A rough figure next to a word of paying asks how much;
+			// one in a story (被骗走了三万多) is only gone.
+			m.kind = mNone
+			a.vague = a.vague || a.payNear(m) || a.reason == 0 && !a.has[iHardship]
 		}
 	}
 }

@@ -205,3 +205,35 @@ func TestRoughAmountIsAsked(t *testing.T) {
 		t.Errorf("周无 (周五): %+v", p)
 	}
 }
+
+// TestHardshipOver: a hardship that is over (a new job, an account
+// unfrozen, home from the hospital) is the reason for lateness, not
+// hardship; negated ("havent found a job yet") it still is. A verb's 走了
+// (骗走了) is not a death, and a rough figure in a story offers nothing.
+func TestHardshipOver(t *testing.T) {
+	tests := []struct {
+		text, locale string
+		hardship     bool
+		reason       string
+	}{
+		{"got laid off in october but i start a new job monday", "en-US", false, dialog.LateJobLoss},
+		{"i got laid off and havent found a job yet", "en-US", true, dialog.LateJobLoss},
+		{"I was in the hospital for two weeks, just got home", "en-US", false, dialog.LateIllness},
+		{"被裁了 现在找到工作了", "zh-CN", false, dialog.LateJobLoss},
+		{"我被裁了 还没找到工作", "zh-CN", true, dialog.LateJobLoss},
+		{"被骗走了三万多 这个月手头特别紧", "zh-CN", false, dialog.LateOther},
+		{"我爸上个月走了", "zh-CN", true, dialog.LateFamily},
+		{"今年实在撑不住了 奶茶店黄了", "zh-CN", true, dialog.LateJobLoss},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, tt.locale, "", "")
+			if p.Has(dialog.IntentHardship) != tt.hardship || p.Reason != tt.reason {
+				t.Fatalf("hardship %v reason %q (%+v), want %v %q", p.Has(dialog.IntentHardship), p.Reason, p, tt.hardship, tt.reason)
+			}
+			if !p.Amount.IsZero() || p.Partial {
+				t.Fatalf("an offer in a story: %+v", p)
+			}
+		})
+	}
+}
