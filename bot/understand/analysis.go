@@ -1117,7 +1117,7 @@ func (a *analysis) dropVague() {
 			continue
 		}
 		rest := a.text[a.toks[m.end].start:]
-		if hasPrefixAny(rest, "出头", "多",  "来块", "左右", "ish", "or so", "give or take", "something") {
+		if hasPrefixAny(rest, "出头", "多", "来块", "左右", "ish", "or so", "give or take", "something") {
 			// A rough figure next to a word of paying asks how much;
 			// one in a story (被骗走了三万多) is only gone.
 			m.kind = mNone
