@@ -290,7 +290,7 @@ func (a *analysis) collectIntents() {
 		case iRecovered:
 			// "not back at work yet", 还没找到工作: a recovery negated is none.
 			a.has[iRecovered] = a.has[iRecovered] || !a.negatedHit(h)
-		case iPartial, iHaving, iIf, iAsk, iIntense, iBecause:
+		case iPartial, iHaving, iIf, iAsk, iIntense, iBecause, iHedge:
 			a.has[h.intent] = true
 		case iQuestion:
 			if a.topic == 0 {
@@ -547,6 +547,11 @@ func (a *analysis) result() dialog.Parse {
 			p.Amount = compliance.Money{Minor: m.minor, Currency: m.cur}
 		}
 	}
+	if !has[iHaving] && len(p.Parts) == 0 && !p.Unclear && posAmt != nil && a.unaccounted() {
+		// "400 then and 400 after", "400 each, first one friday": more
+		// payments said than one promise holds; ask for each.
+		p.Unclear = true
+	}
 	if !has[iHaving] && (p.Unclear || a.unclearSchedule(p.Parts)) {
 		// Better to ask for each payment than to read back a guess.
 		p.Unclear, p.Parts = true, nil
@@ -566,6 +571,11 @@ func (a *analysis) result() dialog.Parse {
 		// "i want to pay but i got nothing": wanting to pay, with no way
 		// named, is no offer.
 		has[iPromise] = false
+	}
+	if has[iHedge] && has[iAffirm] {
+		// "yes, but i might be a day or two late", 好的 不过可能晚两天: a yes
+		// hedged does not confirm a read-back; the bot asks again.
+		has[iAffirm] = false
 	}
 	if has[iRecovered] && !has[iCannotPay] && !has[iHaving] {
 		// "got laid off in october but i start a new job monday", 病好了,
@@ -849,9 +859,117 @@ func (a *analysis) pickDate(first *mention) (*mention, bool) {
 		}
 	}
 	if anchored != nil {
+		for _, m := range dates[:n] {
+			if m.date != anchored.date && (a.joined(anchored, m) || a.joined(m, anchored)) {
+				// "100 this friday and next friday": dates joined by
+				// "and" are alike; the word of paying is both's.
+				return nil, true
+			}
+		}
 		return anchored, false
 	}
 	return nil, true
+}
+
+// joined reports that mention m is followed by n with only a word of
+// joining between them ("and", "then", "plus", 和, 跟, 再, a comma).
+func (a *analysis) joined(m, n *mention) bool {
+	if n.start < m.end || n.start-m.end > 3 {
+		return false
+	}
+	if n.start == m.end {
+		return false // one day named twice ("Friday the 4th")
+	}
+	for k := m.end; k < n.start; k++ {
+		switch t := &a.toks[k]; {
+		case t.kind == kBreak && t.text == ",":
+		case t.kind == kHan && (t.r == '和' || t.r == '跟' || t.r == '再' || t.r == '、' || t.r == '及'):
+		default:
+			switch t.text {
+			case "and", "then", "plus", "&", "n", "an":
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// unaccounted reports amounts a single promise would leave out: two
+// offered amounts joined as payments ("400 then and 400 after", 先还500
+// 再还500), or an amount said per payment ("400 each", 每期400) with no
+// count of payments.
+func (a *analysis) unaccounted() bool {
+	var prev *mention
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || m.negated {
+			continue
+		}
+		if m.end < len(a.toks) && a.req.Expect != dialog.ExpectAmount {
+			switch a.toks[m.end].text {
+			case "each", "apiece":
+				if !a.hasInst() {
+					return true
+				}
+			}
+		}
+		if prev != nil && a.payBetween(prev, m) {
+			return true
+		}
+		prev = m
+	}
+	return false
+}
+
+// alternatives reports "or" between two of the figures: 200 on friday or
+// 300 on the 4th, 周五500或者下周一800.
+func (a *analysis) alternatives() bool {
+	first, last := -1, -1
+	for x := range a.ments {
+		if k := a.ments[x].kind; k == mAmount || k == mDate {
+			if first < 0 {
+				first = a.ments[x].end
+			}
+			last = a.ments[x].start
+		}
+	}
+	for k := max(first, 0); k < last; k++ {
+		t := &a.toks[k]
+		if t.text == "or" || t.kind == kHan && t.r == '或' || t.kind == kHan && t.r == '还' && k+1 < len(a.toks) && a.toks[k+1].r == '是' {
+			return true
+		}
+	}
+	return false
+}
+
+// hasInst reports a count of payments in the message.
+func (a *analysis) hasInst() bool {
+	for x := range a.ments {
+		if a.ments[x].kind == mInst {
+			return true
+		}
+	}
+	return false
+}
+
+// payBetween reports two amounts said as two payments: a word of joining
+// or of sequence between them ("and", "then", "after that", 再, 然后).
+func (a *analysis) payBetween(m, n *mention) bool {
+	for k := m.end; k < n.start; k++ {
+		t := &a.toks[k]
+		if t.kind == kHan {
+			if t.r == '再' || t.r == '和' || t.r == '跟' {
+				return true
+			}
+			continue
+		}
+		switch t.text {
+		case "and", "then", "plus", "after", "later", "next":
+			return true
+		}
+	}
+	return false
 }
 
 // payNear reports whether a word of paying (or a promise phrase) stands
@@ -968,6 +1086,9 @@ func (a *analysis) unclearSchedule(parts []dialog.Part) bool {
 	}
 	if a.req.Expect == dialog.ExpectDate || a.req.Expect == dialog.ExpectAmount || a.req.Expect == dialog.ExpectIdentity {
 		return false
+	}
+	if len(parts) >= 2 && a.alternatives() {
+		return true // "200 on friday or 300 on the 4th": a choice, not a schedule
 	}
 	items, shares := 0, 0
 	// the distinct days named ("Friday the 27th" is one, and so is a

@@ -78,6 +78,9 @@ const (
 	// pExpletive is swearing at nobody ("wtf", 妈的): next to a way to
 	// pay it is venting, not abuse, even with "you" in the message.
 	pExpletive = "_expletive"
+	// pHedge weakens what it goes with ("might", "probably", "try", 可能,
+	// 尽量): a yes hedged is not a yes that records a deal.
+	pHedge = "_hedge"
 )
 
 // Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
@@ -205,6 +208,7 @@ const (
 	iCorrect
 	iPayWord
 	iExpletive
+	iHedge
 	iCount
 )
 
@@ -255,6 +259,8 @@ func pseudoOrIntent(name string) (intentID, bool) {
 		return iHaving, true
 	case pIf:
 		return iIf, true
+	case pHedge:
+		return iHedge, true
 	case pAsk:
 		return iAsk, true
 	case pIntense:
