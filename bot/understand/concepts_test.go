@@ -64,6 +64,13 @@ func TestUncertainProposals(t *testing.T) {
 		{"the 1st or the 4th", "en-US", false, ""},
 		{"先还1000 剩下的2000分两次 12月14号 12月28号 1月5号", "zh-CN", true, ""},
 		{"half now and the rest, or maybe 200 friday", "en-US", true, ""},
+		{"i get paid 2 weeks from friday, i can do 400 then and 400 after", "en-US", true, ""},
+		{"400 each, first one friday", "en-US", true, ""},
+		{"200 on friday or 300 on the 4th", "en-US", true, ""},
+		{"周五500或者下周一800", "zh-CN", true, ""},
+		{"先还500 再还500", "zh-CN", true, ""},
+		{"i can do 100 this friday and next friday", "en-US", false, ""},
+		{"i can pay 300. yes 300 on friday", "en-US", false, "2026-11-27"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -235,5 +242,26 @@ func TestHardshipOver(t *testing.T) {
 				t.Fatalf("an offer in a story: %+v", p)
 			}
 		})
+	}
+}
+
+// TestHedgedYes: a yes hedged ("might be late", 可能) confirms nothing; a
+// plain one, or one asking how to pay, still does.
+func TestHedgedYes(t *testing.T) {
+	for text, yes := range map[string]bool{
+		"yes, but i might be a day or two late": false,
+		"ok ill try":                            false,
+		"好的 不过可能会晚两天":                           false,
+		"yes please":                            true,
+		"sure, send me the link":                true,
+		"是的":                                    true,
+	} {
+		locale := "en-US"
+		if text[0] >= 0x80 {
+			locale = "zh-CN"
+		}
+		if p := parseWith(t, text, locale, dialog.ExpectYesNo, dialog.StageConfirm); p.Has(dialog.IntentAffirm) != yes {
+			t.Errorf("%q: affirm %v (%+v), want %v", text, p.Has(dialog.IntentAffirm), p, yes)
+		}
 	}
 }
