@@ -290,7 +290,7 @@ func (a *analysis) collectIntents() {
 		case iRecovered:
 			// "not back at work yet", 还没找到工作: a recovery negated is none.
 			a.has[iRecovered] = a.has[iRecovered] || !a.negatedHit(h)
-		case iPartial, iHaving, iIf, iAsk, iIntense, iBecause, iHedge:
+		case iPartial, iHaving, iIf, iAsk, iIntense, iBecause, iHedge, iElsewhere:
 			a.has[h.intent] = true
 		case iQuestion:
 			if a.topic == 0 {
@@ -456,6 +456,9 @@ func (a *analysis) result() dialog.Parse {
 		}
 	}
 	a.dropVague()
+	if a.has[iElsewhere] {
+		a.dropElsewhere()
+	}
 	if (a.has[iHardship] || a.topic > 0) && !a.paySaid() {
 		// "我爸癌症在化疗 每个月药费七八千", "1.2万对我现在就是天文数字",
 		// "Why is my balance 1250.50? I only borrowed 1000.": with a
@@ -943,6 +946,55 @@ func (a *analysis) alternatives() bool {
 	return false
 }
 
+// dropElsewhere drops figures of other money ("my rent is 900 on the
+// 1st", 房租1500, "i make 1200 a month") with no word of paying next to
+// them; a date that went with one is left for the schedule check, which
+// asks when there are more days than payments.
+func (a *analysis) dropElsewhere() {
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || a.payNear(m) {
+			continue
+		}
+		for y := range a.hits {
+			h := &a.hits[y]
+			if h.off || h.intent != iElsewhere {
+				continue
+			}
+			if h.end <= m.start && m.start-h.end <= 2 && !a.breakIn(h.end, m.start) ||
+				h.start >= m.end && h.start-m.end <= 1 && !a.breakIn(m.end, h.start) {
+				m.kind = mNone
+				a.dropCadence(m.end)
+				break
+			}
+		}
+	}
+}
+
+// elsewhere reports that h lies inside a phrase of other money: "i get
+// paid" is not a word of paying us.
+func (a *analysis) elsewhere(h *hit) bool {
+	for y := range a.hits {
+		if g := &a.hits[y]; !g.off && g.intent == iElsewhere && g.start <= h.start && g.end >= h.end {
+			return true
+		}
+	}
+	return false
+}
+
+// dropCadence drops a cadence right after a dropped figure: "i make 1200
+// a month" says how often they are paid, not how often they would pay.
+func (a *analysis) dropCadence(at int) {
+	out := a.extras[:0]
+	for _, x := range a.extras {
+		if x.kind == xEvery && x.start >= at && x.start-at <= 1 && !a.amountNear(x.end) {
+			continue
+		}
+		out = append(out, x)
+	}
+	a.extras = out
+}
+
 // hasInst reports a count of payments in the message.
 func (a *analysis) hasInst() bool {
 	for x := range a.ments {
@@ -978,13 +1030,36 @@ func (a *analysis) payBetween(m, n *mention) bool {
 func (a *analysis) payNear(m *mention) bool {
 	for x := range a.hits {
 		h := &a.hits[x]
-		if h.off || (h.intent != iPayWord && h.intent != iPromise && h.intent != iPayNow) {
+		if h.off || (h.intent != iPayWord && h.intent != iPromise && h.intent != iPayNow) || a.has[iElsewhere] && a.elsewhere(h) {
 			continue
 		}
 		if h.end <= m.start && m.start-h.end <= 3 && !a.breakIn(h.end, m.start) {
 			return true
 		}
-		if h.start >= m.end && h.start-m.end <= 2 && !a.breakIn(m.end, h.start) {
+		if h.start >= m.end && h.start-m.end <= 2 && !a.breakIn(m.end, h.start) && !(m.kind == mAmount && a.amountAfter(m, h.end)) {
+			return true
+		}
+	}
+	return false
+}
+
+// amountAfter reports another amount within three tokens after i: "my
+// check is 600 so i can do 300": the word of paying is the second's.
+func (a *analysis) amountAfter(m *mention, i int) bool {
+	for x := range a.ments {
+		n := &a.ments[x]
+		if n != m && n.kind == mAmount && n.start >= i && n.start-i <= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// amountNear reports an amount starting within two tokens after i
+// (每月还500: the cadence is that amount's).
+func (a *analysis) amountNear(i int) bool {
+	for x := range a.ments {
+		if n := &a.ments[x]; n.kind == mAmount && n.start >= i && n.start-i <= 2 {
 			return true
 		}
 	}

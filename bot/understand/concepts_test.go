@@ -265,3 +265,33 @@ func TestHedgedYes(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherMoney: a figure of other money (rent, a paycheck, 工资) with no
+// word of paying beside it is not a payment, nor is its cadence.
+func TestOtherMoney(t *testing.T) {
+	tests := []struct {
+		text, locale string
+		minor        int64
+		date         string
+		parts        int
+	}{
+		{"i make 1200 a month, i can do 200 friday", "en-US", 20000, "2026-11-27", 0},
+		{"my check is 600 so i can do 300 on friday", "en-US", 30000, "2026-11-27", 0},
+		{"i get paid 900 on the 30th, ill pay 450 then", "en-US", 45000, "2026-11-30", 0},
+		{"i can pay 300 from my paycheck on friday", "en-US", 30000, "2026-11-27", 0},
+		{"房租1500 周五先还500", "zh-CN", 50000, "2026-11-27", 0},
+		{"我工资3000 每月还500", "zh-CN", 0, "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, tt.locale, "", "")
+			date := ""
+			if !p.Date.IsZero() {
+				date = p.Date.String()
+			}
+			if p.Amount.Minor != tt.minor || date != tt.date || len(p.Parts) != tt.parts || p.Unclear {
+				t.Errorf("parse = %+v, want %d on %q, %d parts", p, tt.minor, tt.date, tt.parts)
+			}
+		})
+	}
+}

@@ -81,6 +81,9 @@ const (
 	// pHedge weakens what it goes with ("might", "probably", "try", 可能,
 	// 尽量): a yes hedged is not a yes that records a deal.
 	pHedge = "_hedge"
+	// pElsewhere is money that is not this payment (rent, a paycheck, 房租,
+	// 工资): a figure beside it, with no word of paying, offers nothing.
+	pElsewhere = "_elsewhere"
 )
 
 // Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
@@ -209,6 +212,7 @@ const (
 	iPayWord
 	iExpletive
 	iHedge
+	iElsewhere
 	iCount
 )
 
@@ -261,6 +265,8 @@ func pseudoOrIntent(name string) (intentID, bool) {
 		return iIf, true
 	case pHedge:
 		return iHedge, true
+	case pElsewhere:
+		return iElsewhere, true
 	case pAsk:
 		return iAsk, true
 	case pIntense:
