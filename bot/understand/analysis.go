@@ -255,6 +255,23 @@ func (a *analysis) matchIntents() {
 	}
 }
 
+// recoveredLast reports that a recovery (not negated) is said at or after
+// the end of the last hardship phrase.
+func (a *analysis) recoveredLast() bool {
+	hard, rec := -1, -1
+	for x := range a.hits {
+		h := &a.hits[x]
+		switch {
+		case h.off:
+		case h.intent == iHardship:
+			hard = max(hard, h.end)
+		case h.intent == iRecovered && !a.negatedHit(h):
+			rec = max(rec, h.end)
+		}
+	}
+	return rec >= hard
+}
+
 // negatedHit reports a negator in the few words before h: "havent found
 // a job yet", 还没找到工作 (还没 is absorbed as a whole, so the negator
 // is looked for in the text).
@@ -580,11 +597,20 @@ func (a *analysis) result() dialog.Parse {
 		// hedged does not confirm a read-back; the bot asks again.
 		has[iAffirm] = false
 	}
-	if has[iRecovered] && !has[iCannotPay] && !has[iHaving] {
+	if has[iRecovered] && !has[iCannotPay] && !has[iHaving] && a.recoveredLast() {
 		// "got laid off in october but i start a new job monday", 病好了,
 		// 卡解冻了: a hardship that is over is the reason for lateness,
-		// not a reason to stop negotiating.
+		// not a reason to stop negotiating. The last said stands: "had
+		// surgery and now i cant work" is still hardship.
 		has[iHardship] = false
+	}
+	if has[iHardship] && has[iHedge] && (has[iCannotPay] || has[iPromise] || posDate != nil) && len(p.Parts) == 0 {
+		// "Maybe I scrape 50 together sometime next month but I honestly
+		// can't promise that, my wife lost her job": an offer hedged
+		// beside a hardship is no offer; hardship handling, not a demand.
+		has[iPromise], has[iPayNow], has[iPlan], has[iExtension] = false, false, false, false
+		posAmt, posDate, negAmt, negDate = nil, nil, nil, nil
+		p.Amount, p.Date, p.Installments, p.Unclear, negated = compliance.Money{}, compliance.Date{}, 0, false, false
 	}
 	if a.topic > 0 {
 		p.Topic = topicNames[a.topic]

@@ -116,6 +116,7 @@ func TestWhatIsNotAnOffer(t *testing.T) {
 		{"i dont plan on being here next month", "en-US", dialog.IntentDistress, false},
 		{"I'll pay it right now", "en-US", dialog.IntentPayNow, true},
 		{"我走了家里人就解脱了 欠的钱也不用他们操心", "zh-CN", dialog.IntentDistress, true},
+		{"Maybe I scrape 50 together sometime next month but I honestly can't promise that, my wife lost her job", "en-US", dialog.IntentHardship, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -231,6 +232,8 @@ func TestHardshipOver(t *testing.T) {
 		{"被骗走了三万多 这个月手头特别紧", "zh-CN", false, dialog.LateOther},
 		{"我爸上个月走了", "zh-CN", true, dialog.LateFamily},
 		{"今年实在撑不住了 奶茶店黄了", "zh-CN", true, dialog.LateJobLoss},
+		{"i had surgery and now i cant work", "en-US", true, dialog.LateIllness},
+		{"family emergency, my abuela was in the hospital in mexico and i had to fly out", "en-US", false, dialog.LateFamily},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
