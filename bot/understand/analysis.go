@@ -272,6 +272,42 @@ func (a *analysis) recoveredLast() bool {
 	return rec >= hard
 }
 
+// partialOffered reports a share offered: a phrase of it ("part of it",
+// 一部分), or "something" or "a little" with a word of paying or an
+// offer near it ("i can pay something friday", not "something had to
+// wait").
+func (a *analysis) partialOffered() bool {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off || h.intent != iPartial || a.inReason(h) {
+			continue // "something came up" is a reason
+		}
+		if a.toks[h.start].kind == kHan || h.end-h.start >= 2 {
+			return true
+		}
+		for y := range a.hits {
+			g := &a.hits[y]
+			if g.off || g.intent != iPayWord && g.intent != iPromise && g.intent != iPayNow && g.intent != iPlan {
+				continue
+			}
+			if g.end <= h.start && h.start-g.end <= 3 || g.start >= h.end && g.start-h.end <= 3 || g.start <= h.start && g.end >= h.end {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inReason reports that h lies inside a reason phrase.
+func (a *analysis) inReason(h *hit) bool {
+	for y := range a.hits {
+		if g := &a.hits[y]; !g.off && g.intent == iReason && g.start <= h.start && g.end >= h.end {
+			return true
+		}
+	}
+	return false
+}
+
 // negatedHit reports a negator in the few words before h: "havent found
 // a job yet", 还没找到工作 (还没 is absorbed as a whole, so the negator
 // is looked for in the text).
@@ -526,6 +562,11 @@ func (a *analysis) result() dialog.Parse {
 	if posDate != nil {
 		posDate, unsureDate = a.pickDate(posDate)
 	}
+	if unsureDate {
+		// "pay the full balance ... on X or Y": with the date unsure, not
+		// now either; the bot asks which day.
+		a.has[iPayNow] = false
+	}
 	negated := false
 	switch {
 	case posDate != nil:
@@ -618,7 +659,7 @@ func (a *analysis) result() dialog.Parse {
 	if a.reason > 0 {
 		p.Reason = reasonNames[a.reason]
 	}
-	p.Partial = (has[iPartial] || a.vague) && posAmt == nil
+	p.Partial = (has[iPartial] && a.partialOffered() || a.vague) && posAmt == nil
 	if has[iCannotPay] && has[iIntense] && posAmt == nil && posDate == nil && len(p.Parts) == 0 && p.Installments == 0 &&
 		!has[iPromise] && !has[iPlan] && !has[iPayNow] && !has[iExtension] {
 		// "I really can't pay anything", 真的还不上: nothing offered and
@@ -977,6 +1018,14 @@ func (a *analysis) alternatives() bool {
 // them; a date that went with one is left for the schedule check, which
 // asks when there are more days than payments.
 func (a *analysis) dropElsewhere() {
+	out := a.extras[:0]
+	for _, x := range a.extras {
+		if x.kind == xFrac && a.nearElsewhere(x.start, x.end) {
+			continue // "her half of rent": a share of something else
+		}
+		out = append(out, x)
+	}
+	a.extras = out
 	for x := range a.ments {
 		m := &a.ments[x]
 		if m.kind != mAmount || a.payNear(m) {
@@ -995,6 +1044,21 @@ func (a *analysis) dropElsewhere() {
 			}
 		}
 	}
+}
+
+// nearElsewhere reports a phrase of other money within two tokens of
+// [start, end) in its clause.
+func (a *analysis) nearElsewhere(start, end int) bool {
+	for y := range a.hits {
+		h := &a.hits[y]
+		if h.off || h.intent != iElsewhere {
+			continue
+		}
+		if h.start >= end && h.start-end <= 2 && !a.breakIn(end, h.start) || h.end <= start && start-h.end <= 2 && !a.breakIn(h.end, start) {
+			return true
+		}
+	}
+	return false
 }
 
 // elsewhere reports that h lies inside a phrase of other money: "i get

@@ -298,3 +298,37 @@ func TestOtherMoney(t *testing.T) {
 		})
 	}
 }
+
+// TestMoneyAndCountForms: slang and speech-to-text forms of amounts and
+// counts; a vague sum or a share of something else offers no figure.
+func TestMoneyAndCountForms(t *testing.T) {
+	tests := []struct {
+		text    string
+		minor   int64
+		inst    int
+		date    string
+		partial bool
+	}{
+		{"i can do 2 bills on the 30th", 20000, 0, "2026-11-30", false},
+		{"i can prob do a buck fifty friday", 15000, 0, "2026-11-27", false},
+		{"i can do a few bucks friday", 0, 0, "2026-11-27", true},
+		{"ok the 4 payment one", 0, 4, "", false},
+		{"i want to do for payments starting the 30th", 0, 4, "2026-11-30", false},
+		{"I intend to pay the full balance on Tuesday, December 1st, when my pension is deposited.", 0, 0, "2026-12-01", false},
+		{"i had to cover her half of rent this month, i can pay on the 2nd", 0, 0, "2026-12-02", false},
+		{"something came up, ill pay friday", 0, 0, "2026-11-27", false},
+		{"i can pay something friday", 0, 0, "2026-11-27", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, "en-US", "", "")
+			date := ""
+			if !p.Date.IsZero() {
+				date = p.Date.String()
+			}
+			if p.Amount.Minor != tt.minor || p.Installments != tt.inst || date != tt.date || p.Partial != tt.partial || len(p.Parts) > 0 {
+				t.Errorf("parse = %+v, want %d, %d payments, %q, partial %v", p, tt.minor, tt.inst, tt.date, tt.partial)
+			}
+		})
+	}
+}

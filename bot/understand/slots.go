@@ -69,7 +69,11 @@ func (a *analysis) scanSlots() {
 		}
 		if ok && m.end > i {
 			m.start = i
-			a.ments = append(a.ments, m)
+			if n := len(a.ments); n > 0 && m.kind == mDate && a.sameDay(&a.ments[n-1], &m) {
+				a.ments[n-1] = m // "Tuesday, December 1st": one day, the full date
+			} else {
+				a.ments = append(a.ments, m)
+			}
 			i = m.end
 			continue
 		}
@@ -80,6 +84,22 @@ func (a *analysis) scanSlots() {
 		}
 		i++
 	}
+}
+
+// soundsLike are words speech-to-text writes for a number said before a
+// unit ("for payments" is four payments).
+var soundsLike = map[string]int{"for": 4, "fore": 4, "to": 2, "too": 2, "won": 1, "tree": 3}
+
+// sameDay reports a bare weekday followed, past a comma, by a date on
+// that weekday: "Tuesday, December 1st" names one day.
+func (a *analysis) sameDay(prev, m *mention) bool {
+	if prev.kind != mDate || prev.end-prev.start != 1 || m.start != prev.end+1 || a.toks[prev.end].text != "," {
+		return false
+	}
+	if _, ok := a.r.weekdayWord(a.toks[prev.start].text); !ok {
+		return false
+	}
+	return prev.date.Time().Weekday() == m.date.Time().Weekday()
 }
 
 // bareCount reads a message that is nothing but a small whole number
@@ -117,6 +137,11 @@ func (a *analysis) slotAt(i int) (mention, bool) {
 	}
 	if m, ok := a.installments(i); ok {
 		return m, true
+	}
+	if e, _, ok := a.r.roleAt(a.toks, i, roleThe); ok {
+		if m, ok := a.installments(e); ok {
+			return m, true // "the 4 payment one": a count, not the 4th
+		}
 	}
 	if m, ok := a.relDate(i); ok {
 		return m, true
@@ -664,6 +689,12 @@ func (a *analysis) installments(i int) (mention, bool) {
 			}
 		}
 	}
+	if v, ok := soundsLike[a.toks[min(start, len(a.toks)-1)].text]; ok && start < len(a.toks) {
+		// speech-to-text: "for payments", "to installments"
+		if e2, u, ok := a.r.roleAt(a.toks, start+1, roleInst); ok && u == 0 {
+			return mk(v, e2)
+		}
+	}
 	if n, e, ok := a.smallInt(start, 1000); ok {
 		// only unconditional units here: 次/个月 need 分 in front
 		if e2, v, ok := a.r.roleAt(a.toks, e, roleInst); ok && v == 0 {
@@ -1135,9 +1166,32 @@ func (a *analysis) amount(i int) (mention, bool) {
 			return mk(n, currencyCodes[ci], end, false)
 		}
 	}
+	if toks[i].text == "buck" {
+		// "a buck fifty", "buck twenty": a hundred and that much
+		if c, e, ok := a.smallInt(i+1, 99); ok && c > 0 {
+			return mention{kind: mAmount, minor: int64(100+c) * 100, cur: a.cur, end: e}, true
+		}
+	}
 	n, ok := a.number(i)
 	if !ok {
 		return mention{}, false
+	}
+	if v, ok := n.integer(); ok && v >= 1 && v <= 20 && n.end < len(toks) && (toks[n.end].text == "bills" || toks[n.end].text == "bill") &&
+		(n.end+1 == len(toks) || toks[n.end+1].text != "due" && toks[n.end+1].text != "left" && toks[n.end+1].text != "to") {
+		// "2 bills": two hundred dollars
+		return mention{kind: mAmount, minor: int64(v) * 10000, cur: a.cur, end: n.end + 1}, true
+	}
+	w := toks[i].text
+	if w == "a" && i+1 < len(toks) {
+		w = toks[i+1].text
+	}
+	switch w {
+	case "few", "couple", "several":
+		if _, _, ok := r.roleAt(toks, n.end, roleCur); ok {
+			// "a few bucks": some money, not a figure; the bot asks how much
+			a.vague = true
+			return mention{kind: mNone, end: n.end}, true
+		}
 	}
 	if a.flags[i]&fPhrase != 0 {
 		return mention{kind: mNone, end: n.end}, true // "chapter 7"
