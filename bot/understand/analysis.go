@@ -660,6 +660,12 @@ func (a *analysis) result() dialog.Parse {
 		p.Reason = reasonNames[a.reason]
 	}
 	p.Partial = (has[iPartial] && a.partialOffered() || a.vague) && posAmt == nil
+	if r := reasonNames[a.reason]; (r == dialog.LateJobLoss || r == dialog.LateIllness) && has[iCannotPay] && !has[iRecovered] &&
+		posAmt == nil && posDate == nil && len(p.Parts) == 0 && p.Installments == 0 && !has[iPromise] && !has[iPlan] && !has[iPayNow] && !has[iExtension] {
+		// "me despidieron in october ... i cant pay": a job lost or an
+		// illness, and no way to pay: hardship, not a question of when.
+		has[iHardship] = true
+	}
 	if has[iCannotPay] && has[iIntense] && posAmt == nil && posDate == nil && len(p.Parts) == 0 && p.Installments == 0 &&
 		!has[iPromise] && !has[iPlan] && !has[iPayNow] && !has[iExtension] {
 		// "I really can't pay anything", 真的还不上: nothing offered and

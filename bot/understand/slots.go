@@ -1250,10 +1250,16 @@ func (a *analysis) scaled(n *num) bool {
 		return false
 	}
 	t := &a.toks[n.end]
-	if t.kind != kHan && t.text != "k" && t.text != "hundred" && t.text != "thousand" && t.text != "grand" {
+	if t.kind != kHan && t.text != "k" && t.text != "w" && t.text != "hundred" && t.text != "thousand" && t.text != "grand" {
 		return false
 	}
 	e, v, ok := a.r.roleAt(a.toks, n.end, roleMult)
+	if t.text == "w" {
+		if a.toks[n.end-1].end != t.start {
+			return false // "200 w my card": with, not 万
+		}
+		e, v, ok = n.end+1, 10000, true // 1.5w: 万 as typed
+	}
 	if !ok {
 		return false
 	}
@@ -1437,8 +1443,14 @@ func (a *analysis) festival(code int) (compliance.Date, bool) {
 // an event of that kind: its date is when the borrower can pay.
 func (a *analysis) eventBefore(i int) bool {
 	j := i
-	if j > 0 && (a.toks[j-1].text == "on" || a.toks[j-1].text == "last") {
-		j--
+	for k := 0; k < 2 && j > 0; k++ {
+		// "got laid off on friday", "nothing left at the end of the month"
+		switch a.toks[j-1].text {
+		case "on", "last", "at", "the", "by":
+			j--
+			continue
+		}
+		break
 	}
 	for x := range a.hits {
 		h := &a.hits[x]
