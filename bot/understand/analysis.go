@@ -925,6 +925,9 @@ func (a *analysis) pickDate(first *mention) (*mention, bool) {
 			return last, false
 		}
 	}
+	if a.alternatives() {
+		return nil, true // "friday? or monday?": the borrower's choice to make
+	}
 	var anchored *mention
 	for _, m := range dates[:n] {
 		if a.payNear(m) {
@@ -933,6 +936,27 @@ func (a *analysis) pickDate(first *mention) (*mention, bool) {
 			}
 			anchored = m
 		}
+	}
+	if anchored == nil {
+		// "the week of thanksgiving?? ... ugh ok, the 30th": a date in a
+		// clause that asks or exclaims is weighed, not offered; one date
+		// said outside such a clause is the offer.
+		for _, m := range dates[:n] {
+			if a.askedAt(m.end) {
+				continue
+			}
+			if anchored != nil && anchored.date != m.date {
+				return nil, true
+			}
+			anchored = m
+		}
+		if anchored != nil && anchored != dates[n-1] && !a.askedAt(dates[n-1].end) {
+			anchored = nil
+		}
+		if anchored == nil {
+			return nil, true
+		}
+		return anchored, false
 	}
 	if anchored != nil {
 		for _, m := range dates[:n] {
@@ -945,6 +969,16 @@ func (a *analysis) pickDate(first *mention) (*mention, bool) {
 		return anchored, false
 	}
 	return nil, true
+}
+
+// askedAt reports that the clause going on at i ends in "?" (or "?!").
+func (a *analysis) askedAt(i int) bool {
+	for k := i; k < len(a.toks); k++ {
+		if a.toks[k].kind == kBreak {
+			return a.toks[k].text == "?"
+		}
+	}
+	return false
 }
 
 // joined reports that mention m is followed by n with only a word of

@@ -332,3 +332,24 @@ func TestMoneyAndCountForms(t *testing.T) {
 		})
 	}
 }
+
+// TestSpokenAndWeighed: digits said one by one answer the identity
+// question; a date in a clause that asks is weighed, not offered; two
+// days offered as a choice are asked about; more time by a span is an
+// extension, not an amount.
+func TestSpokenAndWeighed(t *testing.T) {
+	if p := parseWith(t, "five five to nine", "en-US", dialog.ExpectIdentity, dialog.StageVerify); p.IDLast4 != "5529" {
+		t.Errorf("spoken digits: %+v", p)
+	}
+	if p := parseWith(t, "seriously?? the week of thanksgiving?? ugh ok, the 30th", "en-US", "", ""); p.Date.String() != "2026-11-30" {
+		t.Errorf("date outside the question: %+v", p)
+	}
+	if p := parseWith(t, "can i pay friday? or monday?", "en-US", "", ""); !p.Date.IsZero() {
+		t.Errorf("a choice of days read as one: %+v", p)
+	}
+	for _, text := range []string{"i need 2 more weeks", "Can I have an extra 7 days?", "a few more days please"} {
+		if p := parseWith(t, text, "en-US", "", ""); p.Intent != dialog.IntentExtension || !p.Amount.IsZero() {
+			t.Errorf("%q: %+v, want an extension", text, p)
+		}
+	}
+}

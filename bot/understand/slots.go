@@ -86,6 +86,19 @@ func (a *analysis) scanSlots() {
 	}
 }
 
+// spokenDigit are the digits said one by one, with the words
+// speech-to-text writes for them.
+var spokenDigit = map[string]int{"zero": 0, "oh": 0, "o": 0, "one": 1, "won": 1, "two": 2, "to": 2, "too": 2,
+	"three": 3, "tree": 3, "four": 4, "for": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "ate": 8, "nine": 9, "niner": 9}
+
+// tokText is the text of token i, or "" past the end.
+func (a *analysis) tokText(i int) string {
+	if i < len(a.toks) {
+		return a.toks[i].text
+	}
+	return ""
+}
+
 // soundsLike are words speech-to-text writes for a number said before a
 // unit ("for payments" is four payments).
 var soundsLike = map[string]int{"for": 4, "fore": 4, "to": 2, "too": 2, "won": 1, "tree": 3}
@@ -603,6 +616,22 @@ func (a *analysis) idLast4(i int) (mention, bool) {
 			j++
 		}
 	}
+	if (cue || a.req.Stage == dialog.StageVerify) && j+4 <= len(a.toks) {
+		// "nine zero three five", "five five to nine": the digits said
+		// one by one, as speech-to-text writes them
+		var id [4]byte
+		n := 0
+		for ; n < 4; n++ {
+			d, ok := spokenDigit[a.toks[j+n].text]
+			if !ok {
+				break
+			}
+			id[n] = '0' + byte(d)
+		}
+		if _, more := spokenDigit[a.tokText(j+4)]; n == 4 && !more {
+			return mention{kind: mID, id: string(id[:]), end: j + 4}, true
+		}
+	}
 	if j >= len(a.toks) || a.toks[j].kind != kNum || a.toks[j].frac || a.toks[j].group {
 		return mention{}, false
 	}
@@ -633,6 +662,11 @@ func (a *analysis) idLast4(i int) (mention, bool) {
 // followedByUnit reports whether token i is a currency, time or
 // installment unit (so the number before it is not an ID or a bare amount).
 func (a *analysis) followedByUnit(i int) bool {
+	if i < len(a.toks) && (a.toks[i].text == "more" || a.toks[i].text == "extra" || a.toks[i].text == "additional") {
+		if _, _, ok := a.r.roleAt(a.toks, i+1, roleCur); !ok {
+			i++ // "2 more weeks" (but "200 more dollars" is money)
+		}
+	}
 	for _, ro := range [...]role{roleCur, roleTime, roleInst, roleDayUnit, roleWeekUnit, roleMonthUnit, roleDom, roleMonSuffix, roleYearSuffix} {
 		if e, _, ok := a.r.roleAt(a.toks, i, ro); ok {
 			if ro == roleWeekUnit && e < len(a.toks) && a.toks[e].kind == kHan {
