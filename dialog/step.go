@@ -80,6 +80,11 @@ func (e *engine) resume() {
 		return
 	}
 	e.say(Act{Kind: ActWelcomeBack})
+	if e.in.Kind == EventResume && e.in.Spoken {
+		for _, k := range e.flow.pack(e.acct.Policy.Pack).OnCallResume {
+			e.restate(k)
+		}
+	}
 	e.reprompt()
 }
 
@@ -387,6 +392,11 @@ func (e *engine) verifiedTurn(p Parse) {
 		// Saved as a dispute (stateStatements); the acknowledgement says
 		// we will look for the payment.
 		e.escalateAs(OutcomeDispute, ReasonDispute, ActAlreadyPaidAck)
+	case p.Concern != "" && !offers(p):
+		// Stopping contact, proof, a lawyer, bankruptcy or fraud, in words
+		// understanding could not read: a person reads it, rather than the
+		// bot answering with a payment demand. Nothing is recorded for it.
+		e.escalate(ReasonRightsUnclear, ActMisunderstoodHandoff)
 	case p.Has(IntentCallbackLater) && !hasProposal(p):
 		e.callbackLater()
 	case e.st.Stage == StageConfirm && e.st.Pending != nil:
@@ -406,6 +416,12 @@ func (e *engine) verifiedTurn(p Parse) {
 func statesRights(p Parse) bool {
 	return p.Has(IntentDispute) || p.Has(IntentAttorney) || p.Has(IntentBankruptcy) || p.Has(IntentComplaint) ||
 		p.Has(IntentAbuse) || p.Has(IntentWrongParty)
+}
+
+// offers reports whether p offers a way to pay the bot can read back (a
+// schedule it could not read whole is none).
+func offers(p Parse) bool {
+	return !p.Unclear && hasProposal(p)
 }
 
 // hasProposal reports whether p asks for a way to pay.
@@ -873,6 +889,16 @@ func (e *engine) say(a Act) {
 func (e *engine) disclose(k ActKind) {
 	e.say(Act{Kind: k, Facts: compliance.Facts{Disclosure: true}})
 	e.st.Disclosed = append(slices.Clip(e.st.Disclosed), k)
+}
+
+// restate says a disclosure made before again (a new call's recording
+// notice); the conversation's list of disclosures names it once.
+func (e *engine) restate(k ActKind) {
+	if !slices.Contains(e.st.Disclosed, k) {
+		e.disclose(k)
+		return
+	}
+	e.say(Act{Kind: k, Facts: compliance.Facts{Disclosure: true}})
 }
 
 // idDigits is the "last 4 digits" the identity question names.

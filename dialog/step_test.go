@@ -654,6 +654,8 @@ func TestNegotiationMisc(t *testing.T) {
 		{"timeout", Input{Kind: EventTimeout, Today: today}, []ActKind{ActStillThere}},
 		{"last timeout", Input{Kind: EventTimeout, Today: today, Final: true}, []ActKind{ActSilenceGoodbye}},
 		{"resume", Input{Kind: EventResume, Today: today}, []ActKind{ActWelcomeBack, ActAskResolution}},
+		{"a call's resume restates the recording notice", Input{Kind: EventResume, Today: today, Spoken: true}, []ActKind{ActWelcomeBack, ActRecordingNotice, ActAskResolution}},
+		{"a spoken message restates nothing", Input{Kind: EventMessage, Parse: Parse{Intent: IntentAskBalance}, Today: today, Spoken: true}, []ActKind{ActBalance, ActAskResolution}},
 		{"start again is a resume", start(), []ActKind{ActWelcomeBack, ActAskResolution}},
 		{"unknown event", Input{Kind: "bogus", Today: today}, []ActKind{}},
 		{"zero kind is a message", Input{Parse: Parse{Intent: IntentAskBalance}, Today: today}, []ActKind{ActBalance, ActAskResolution}},
