@@ -338,9 +338,10 @@ func (e *engine) verifiedTurn(p Parse) {
 	if p.Reason != "" {
 		e.st.LateReason = p.Reason
 	}
-	if p.Has(IntentWrongParty) {
+	if p.Has(IntentWrongParty) && !distressed(p) {
 		// "Actually this is her mother": whatever was verified, the
-		// speaker is not the borrower.
+		// speaker is not the borrower. (A message in crisis goes to a
+		// person first, whoever wrote it.)
 		e.thirdParty(p.Party)
 		return
 	}
@@ -440,6 +441,14 @@ func (e *engine) confirmTurn(p Parse) {
 	switch {
 	case p.Has(IntentAffirm) && !p.Has(IntentDeny) && !p.Negated && len(p.Parts) == 0 && matches(p, pr):
 		e.accept(pr)
+	case pr.Kind == ProposalPlan && !p.Date.IsZero() && p.Amount.IsZero() && len(p.Parts) == 0 && p.Installments == 0 &&
+		!p.Negated && !p.Has(IntentPayNow) && !p.Has(IntentDeny) && !restatesPlan(p, pr):
+		// "周三吧" after a plan was read back names a day for one of its
+		// payments, not the whole balance on that day: ask for each
+		// payment rather than read back a promise nobody made.
+		e.st.Pending, e.st.Draft = nil, nil
+		e.st.Stage = StageNegotiate
+		e.say(Act{Kind: ActClarifySchedule, Amount: e.due(), Facts: compliance.Facts{Amounts: []compliance.Money{e.due()}}})
 	case restates(p, pr) || restatesPlan(p, pr):
 		// "I'll pay it then", "ok fine the 7th for the second half": the
 		// borrower says again what was read back, with nothing new; only
@@ -711,10 +720,14 @@ func (e *engine) promise(p Parse) {
 		e.counter(ActCounterPTPAmount, Proposal{Kind: ProposalPTP, Amount: minAmt, Date: d.Date})
 		return
 	}
-	if d.Date == today && amt.Minor < due.Minor {
-		// "150 today": part of the balance, paid now. (The whole balance
-		// "today" stays a promise for today.)
-		e.propose(ActConfirmPayPart, Proposal{Kind: ProposalPayNow, Amount: amt, Date: today})
+	if d.Date == today {
+		// "150 today": part of the balance, paid now; "paying the whole
+		// thing tonight" is paying now.
+		if amt.Minor < due.Minor {
+			e.propose(ActConfirmPayPart, Proposal{Kind: ProposalPayNow, Amount: amt, Date: today})
+		} else {
+			e.propose(ActConfirmPayNow, Proposal{Kind: ProposalPayNow, Amount: due, Date: today})
+		}
 		return
 	}
 	e.propose(ActConfirmPTP, Proposal{Kind: ProposalPTP, Amount: amt, Date: d.Date})

@@ -234,8 +234,12 @@ var (
 	enDelay = regexp.MustCompile(`\b(?:push(?:ed)?(?: it| this| that| the payment| the date)? back|move(?: it| the date)? back|postpone(?: it| this)?|delay(?: it| this| the payment)?|extend(?: it| the date)?|extension of)(?: by)? (?:a|an|one|two|three|four|a few|a couple(?: of)?|\d+)(?: more)? (?:days?|weeks?|months?)\b`)
 )
 
+// enMore asks for more time by a span: "an extra 7 days", "a few more
+// days", "another week".
+var enMore = regexp.MustCompile(`\b(?:(?:an? |\d+ |one |two |three |a few |a couple(?: of)? )?(?:extra|more|additional) (?:\d+ |one |two |three |few )?|another )(?:days?|weeks?)\b`)
+
 func asksDelay(m *forms) bool {
-	return (m.zh != "" && zhDelay.MatchString(m.zh)) || (m.en != "" && enDelay.MatchString(m.en))
+	return (m.zh != "" && zhDelay.MatchString(m.zh)) || (m.en != "" && (enDelay.MatchString(m.en) || enMore.MatchString(m.en)))
 }
 
 var (
