@@ -431,7 +431,8 @@ func (s *Session) Resume(ctx context.Context) (Output, error) {
 	if s.conv.Mode != store.ModeBot {
 		return Output{Status: s.Status()}, nil
 	}
-	return s.step(ctx, dialog.EventResume, nil)
+	// A call is recorded anew: its resume restates the recording notice.
+	return s.stepInput(ctx, dialog.Input{Kind: dialog.EventResume, Spoken: s.channel.Spoken()}, nil)
 }
 
 // Silence is the borrower saying nothing for the channel's timeout after

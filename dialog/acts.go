@@ -156,6 +156,9 @@ const (
 	ReasonDeceased       = "deceased"
 	ReasonMisunderstood  = "misunderstood"
 	ReasonOffPolicy      = "off_policy"
+	// ReasonRightsUnclear: the message touches the borrower's rights
+	// (Parse.Concern) in a way understanding could not read.
+	ReasonRightsUnclear = "rights_unclear"
 )
 
 // Reasons of outcomes that are not escalations.
@@ -173,7 +176,7 @@ const (
 var allEscalationReasons = []string{
 	ReasonHumanRequested, ReasonDispute, ReasonHardship, ReasonDistress, ReasonAbuse,
 	ReasonComplaint, ReasonAttorney, ReasonBankruptcy, ReasonDeceased,
-	ReasonMisunderstood, ReasonOffPolicy,
+	ReasonMisunderstood, ReasonOffPolicy, ReasonRightsUnclear,
 }
 
 // EscalationReasons returns every escalation reason the engine can emit;

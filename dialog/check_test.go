@@ -165,14 +165,15 @@ func TestAcceptChecksPolicy(t *testing.T) {
 	a := acctUS()
 	st := NewState()
 	st.Verified, st.Stage = true, StageIntent
-	st, res := Step(testFlow(), a, st, msg(Parse{Intent: IntentPromise, Date: today}))
+	last := today.AddDays(14)
+	st, res := Step(testFlow(), a, st, msg(Parse{Intent: IntentPromise, Date: last}))
 	if st.Stage != StageConfirm || st.Pending == nil {
 		t.Fatalf("no read-back: %+v %+v", st, res.Acts)
 	}
 	if _, res := Step(testFlow(), a, st, msg(Parse{Intent: IntentAffirm})); res.Outcome == nil || res.Outcome.Type != OutcomePTP {
 		t.Fatalf("confirmed in time: %+v", res.Outcome)
 	}
-	late := Input{Kind: EventMessage, Parse: Parse{Intent: IntentAffirm}, Today: today.AddDays(1)}
+	late := Input{Kind: EventMessage, Parse: Parse{Intent: IntentAffirm}, Today: last.AddDays(1)}
 	if _, res = Step(testFlow(), a, st, late); res.Outcome == nil || res.Outcome.Type != OutcomeEscalated || res.Escalation == nil || res.Escalation.Reason != ReasonOffPolicy {
 		t.Fatalf("confirmed a day late: outcome %+v escalation %+v", res.Outcome, res.Escalation)
 	}

@@ -44,6 +44,11 @@ type Limits struct {
 type PackFlow struct {
 	// OnStart are said when the conversation opens (AI, recording notice).
 	OnStart []ActKind `json:"on_start"`
+	// OnCallResume are said when a call resumes a conversation begun
+	// before it, after the welcome back: a call is a recording of its
+	// own, so its recording notice is said again (and the recording
+	// starts after it). A chat resume says none of them.
+	OnCallResume []ActKind `json:"on_call_resume"`
 	// OnVerified are said right after verification, before any debt detail
 	// (US: the mini-Miranda, Reg F 1006.18(e)).
 	OnVerified []ActKind `json:"on_verified"`
@@ -121,6 +126,11 @@ func (f Flow) Validate() error {
 		for _, k := range p.OnVerified {
 			if !disclosureKinds[k] {
 				return bad("packs.%s.on_verified: %q is not a disclosure act", name, k)
+			}
+		}
+		for _, k := range p.OnCallResume {
+			if !disclosureKinds[k] {
+				return bad("packs.%s.on_call_resume: %q is not a disclosure act", name, k)
 			}
 		}
 	}

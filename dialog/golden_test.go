@@ -46,6 +46,7 @@ type stepSpec struct {
 	Reason       string     `json:"reason"`
 	Partial      bool       `json:"partial"`
 	Unclear      bool       `json:"unclear"`
+	Concern      string     `json:"concern"`
 	Week         bool       `json:"week"`
 	Parts        []partSpec `json:"parts"`
 	Note         string     `json:"note"`
@@ -89,7 +90,7 @@ func (s stepSpec) input(a Account, today compliance.Date) Input {
 	}
 	p := Parse{Intent: s.Intent, Alts: s.Alts, Negated: s.Negated, Installments: s.Installments, Sentiment: s.Sentiment,
 		Party: s.Party, Validation: s.Validation, CeaseChannels: s.Channels, Topic: s.Topic, Reason: s.Reason, Partial: s.Partial,
-		Unclear: s.Unclear, Week: s.Week}
+		Unclear: s.Unclear, Week: s.Week, Concern: s.Concern}
 	for _, ps := range s.Parts {
 		pt := Part{Num: ps.Num, Den: ps.Den, Rest: ps.Rest, Every: ps.Every, Count: ps.Count}
 		if ps.InDays != nil {
@@ -249,6 +250,9 @@ func describeInput(in Input, note string) string {
 	}
 	if p.Negated {
 		parts = append(parts, "negated")
+	}
+	if p.Concern != "" {
+		parts = append(parts, "concern="+p.Concern)
 	}
 	if !p.Date.IsZero() {
 		parts = append(parts, "date="+p.Date.String())

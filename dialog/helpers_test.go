@@ -16,9 +16,10 @@ func testFlow() Flow {
 			ReasonDistress: 1, ReasonAbuse: 2, ReasonComplaint: 2, ReasonHardship: 2,
 			ReasonAttorney: 3, ReasonBankruptcy: 3, ReasonDeceased: 3, ReasonDispute: 3,
 			ReasonHumanRequested: 3, ReasonOffPolicy: 4, ReasonMisunderstood: 4,
+			ReasonRightsUnclear: 3,
 		},
 		Packs: map[string]PackFlow{
-			"us": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, OnVerified: []ActKind{ActMiniMiranda}, CeaseByChannel: true,
+			"us": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, OnCallResume: []ActKind{ActRecordingNotice}, OnVerified: []ActKind{ActMiniMiranda}, CeaseByChannel: true,
 				AnswerUnverified: []Topic{TopicWho, TopicBot, TopicLegit}},
 			"cn": {OnStart: []ActKind{ActGreeting, ActRecordingNotice}, AnswerUnverified: []Topic{TopicWho, TopicBot, TopicLegit}},
 		},

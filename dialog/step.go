@@ -80,6 +80,11 @@ func (e *engine) resume() {
 		return
 	}
 	e.say(Act{Kind: ActWelcomeBack})
+	if e.in.Kind == EventResume && e.in.Spoken {
+		for _, k := range e.flow.pack(e.acct.Policy.Pack).OnCallResume {
+			e.restate(k)
+		}
+	}
 	e.reprompt()
 }
 
@@ -333,9 +338,10 @@ func (e *engine) verifiedTurn(p Parse) {
 	if p.Reason != "" {
 		e.st.LateReason = p.Reason
 	}
-	if p.Has(IntentWrongParty) {
+	if p.Has(IntentWrongParty) && !distressed(p) {
 		// "Actually this is her mother": whatever was verified, the
-		// speaker is not the borrower.
+		// speaker is not the borrower. (A message in crisis goes to a
+		// person first, whoever wrote it.)
 		e.thirdParty(p.Party)
 		return
 	}
@@ -387,6 +393,11 @@ func (e *engine) verifiedTurn(p Parse) {
 		// Saved as a dispute (stateStatements); the acknowledgement says
 		// we will look for the payment.
 		e.escalateAs(OutcomeDispute, ReasonDispute, ActAlreadyPaidAck)
+	case p.Concern != "" && !offers(p):
+		// Stopping contact, proof, a lawyer, bankruptcy or fraud, in words
+		// understanding could not read: a person reads it, rather than the
+		// bot answering with a payment demand. Nothing is recorded for it.
+		e.escalate(ReasonRightsUnclear, ActMisunderstoodHandoff)
 	case p.Has(IntentCallbackLater) && !hasProposal(p):
 		e.callbackLater()
 	case e.st.Stage == StageConfirm && e.st.Pending != nil:
@@ -408,6 +419,12 @@ func statesRights(p Parse) bool {
 		p.Has(IntentAbuse) || p.Has(IntentWrongParty)
 }
 
+// offers reports whether p offers a way to pay the bot can read back (a
+// schedule it could not read whole is none).
+func offers(p Parse) bool {
+	return !p.Unclear && hasProposal(p)
+}
+
 // hasProposal reports whether p asks for a way to pay.
 func hasProposal(p Parse) bool {
 	switch p.Intent {
@@ -424,6 +441,14 @@ func (e *engine) confirmTurn(p Parse) {
 	switch {
 	case p.Has(IntentAffirm) && !p.Has(IntentDeny) && !p.Negated && len(p.Parts) == 0 && matches(p, pr):
 		e.accept(pr)
+	case pr.Kind == ProposalPlan && !p.Date.IsZero() && p.Amount.IsZero() && len(p.Parts) == 0 && p.Installments == 0 &&
+		!p.Negated && !p.Has(IntentPayNow) && !p.Has(IntentDeny) && !restatesPlan(p, pr):
+		// "周三吧" after a plan was read back names a day for one of its
+		// payments, not the whole balance on that day: ask for each
+		// payment rather than read back a promise nobody made.
+		e.st.Pending, e.st.Draft = nil, nil
+		e.st.Stage = StageNegotiate
+		e.say(Act{Kind: ActClarifySchedule, Amount: e.due(), Facts: compliance.Facts{Amounts: []compliance.Money{e.due()}}})
 	case restates(p, pr) || restatesPlan(p, pr):
 		// "I'll pay it then", "ok fine the 7th for the second half": the
 		// borrower says again what was read back, with nothing new; only
@@ -695,10 +720,14 @@ func (e *engine) promise(p Parse) {
 		e.counter(ActCounterPTPAmount, Proposal{Kind: ProposalPTP, Amount: minAmt, Date: d.Date})
 		return
 	}
-	if d.Date == today && amt.Minor < due.Minor {
-		// "150 today": part of the balance, paid now. (The whole balance
-		// "today" stays a promise for today.)
-		e.propose(ActConfirmPayPart, Proposal{Kind: ProposalPayNow, Amount: amt, Date: today})
+	if d.Date == today {
+		// "150 today": part of the balance, paid now; "paying the whole
+		// thing tonight" is paying now.
+		if amt.Minor < due.Minor {
+			e.propose(ActConfirmPayPart, Proposal{Kind: ProposalPayNow, Amount: amt, Date: today})
+		} else {
+			e.propose(ActConfirmPayNow, Proposal{Kind: ProposalPayNow, Amount: due, Date: today})
+		}
 		return
 	}
 	e.propose(ActConfirmPTP, Proposal{Kind: ProposalPTP, Amount: amt, Date: d.Date})
@@ -873,6 +902,16 @@ func (e *engine) say(a Act) {
 func (e *engine) disclose(k ActKind) {
 	e.say(Act{Kind: k, Facts: compliance.Facts{Disclosure: true}})
 	e.st.Disclosed = append(slices.Clip(e.st.Disclosed), k)
+}
+
+// restate says a disclosure made before again (a new call's recording
+// notice); the conversation's list of disclosures names it once.
+func (e *engine) restate(k ActKind) {
+	if !slices.Contains(e.st.Disclosed, k) {
+		e.disclose(k)
+		return
+	}
+	e.say(Act{Kind: k, Facts: compliance.Facts{Disclosure: true}})
 }
 
 // idDigits is the "last 4 digits" the identity question names.

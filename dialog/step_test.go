@@ -277,7 +277,6 @@ func TestPromise(t *testing.T) {
 		wantCounts bool
 	}{
 		{"full balance by a date", us, Parse{Intent: IntentPromise, Date: today.AddDays(5)}, ActConfirmPTP, usd(24000), today.AddDays(5), StageConfirm, false},
-		{"today is allowed", us, Parse{Intent: IntentPromise, Date: today}, ActConfirmPTP, usd(24000), today, StageConfirm, false},
 		{"latest day is allowed", us, Parse{Intent: IntentPromise, Date: today.AddDays(14)}, ActConfirmPTP, usd(24000), today.AddDays(14), StageConfirm, false},
 		{"a day past the limit", us, Parse{Intent: IntentPromise, Date: today.AddDays(15)}, ActCounterPTPDate, usd(24000), today.AddDays(14), StageConfirm, true},
 		{"a past date", us, Parse{Intent: IntentPromise, Date: today.AddDays(-1)}, ActCounterPTPDate, usd(24000), today.AddDays(14), StageConfirm, true},
@@ -654,6 +653,8 @@ func TestNegotiationMisc(t *testing.T) {
 		{"timeout", Input{Kind: EventTimeout, Today: today}, []ActKind{ActStillThere}},
 		{"last timeout", Input{Kind: EventTimeout, Today: today, Final: true}, []ActKind{ActSilenceGoodbye}},
 		{"resume", Input{Kind: EventResume, Today: today}, []ActKind{ActWelcomeBack, ActAskResolution}},
+		{"a call's resume restates the recording notice", Input{Kind: EventResume, Today: today, Spoken: true}, []ActKind{ActWelcomeBack, ActRecordingNotice, ActAskResolution}},
+		{"a spoken message restates nothing", Input{Kind: EventMessage, Parse: Parse{Intent: IntentAskBalance}, Today: today, Spoken: true}, []ActKind{ActBalance, ActAskResolution}},
 		{"start again is a resume", start(), []ActKind{ActWelcomeBack, ActAskResolution}},
 		{"unknown event", Input{Kind: "bogus", Today: today}, []ActKind{}},
 		{"zero kind is a message", Input{Parse: Parse{Intent: IntentAskBalance}, Today: today}, []ActKind{ActBalance, ActAskResolution}},
@@ -916,5 +917,56 @@ func TestPendingCeaseStands(t *testing.T) {
 				t.Fatalf("cease saved %v, want %v: %+v", saved, tt.cease, r)
 			}
 		})
+	}
+}
+
+// TestPromiseTodayIsPayNow: the whole balance promised for today ("paying
+// the whole thing tonight") is read back as paying now, as part of it is.
+func TestPromiseTodayIsPayNow(t *testing.T) {
+	a := acctUS()
+	st := verifiedState(t, a)
+	st, r := Step(testFlow(), a, st, msg(Parse{Intent: IntentPromise, Date: today}))
+	if act := lastAct(t, r); act.Kind != ActConfirmPayNow || act.Amount != usd(24000) {
+		t.Fatalf("act = %s %v, want %s %v", act.Kind, act.Amount, ActConfirmPayNow, usd(24000))
+	}
+	if st.Pending == nil || st.Pending.Kind != ProposalPayNow || st.Pending.Date != today {
+		t.Fatalf("pending = %+v", st.Pending)
+	}
+	if _, r = Step(testFlow(), a, st, msg(Parse{Intent: IntentAffirm})); r.Outcome == nil || r.Outcome.Type != OutcomePayNow {
+		t.Fatalf("outcome = %+v", r.Outcome)
+	}
+}
+
+// TestPlanReadBackThenBareDate: a day said after a plan was read back is
+// not the whole balance on that day; the bot asks for each payment. With
+// the plan refused ("不分了 那下周五全还") it is a promise again.
+func TestPlanReadBackThenBareDate(t *testing.T) {
+	a := acctUS()
+	planned := func(t *testing.T) State {
+		st := verifiedState(t, a)
+		st, _ = Step(testFlow(), a, st, msg(Parse{Intent: IntentPlan, Installments: 3}))
+		if st.Stage != StageConfirm || st.Pending == nil || st.Pending.Kind != ProposalPlan {
+			t.Fatalf("no plan read back: %+v", st.Pending)
+		}
+		return st
+	}
+	st, r := Step(testFlow(), a, planned(t), msg(Parse{Intent: IntentPromise, Date: today.AddDays(3)}))
+	if act := lastAct(t, r); act.Kind != ActClarifySchedule || st.Pending != nil {
+		t.Fatalf("act %s pending %+v, want clarify_schedule and nothing pending", act.Kind, st.Pending)
+	}
+	st, r = Step(testFlow(), a, planned(t), msg(Parse{Intent: IntentPromise, Alts: []Intent{IntentDeny}, Date: today.AddDays(3)}))
+	if act := lastAct(t, r); act.Kind != ActConfirmPTP || st.Pending == nil || st.Pending.Kind != ProposalPTP {
+		t.Fatalf("act %s pending %+v, want a promise read back", act.Kind, st.Pending)
+	}
+}
+
+// TestDistressBeforeThirdParty: a message in crisis goes to a person even
+// when it also reads as someone else speaking.
+func TestDistressBeforeThirdParty(t *testing.T) {
+	a := acctUS()
+	st := verifiedState(t, a)
+	_, r := Step(testFlow(), a, st, msg(Parse{Intent: IntentDistress, Alts: []Intent{IntentWrongParty}, Party: PartyThirdParty}))
+	if r.Escalation == nil || r.Escalation.Reason != ReasonDistress {
+		t.Fatalf("escalation %+v, want distress", r.Escalation)
 	}
 }

@@ -171,7 +171,15 @@ type Parse struct {
 	CeaseChannels []string `json:"cease_channels,omitempty"`
 	// Attorney is the attorney's details as the message gives them (name,
 	// firm, phone).
-	Attorney   string  `json:"attorney,omitempty"`
+	Attorney string `json:"attorney,omitempty"`
+	// Concern is a statement about the borrower's rights the message
+	// seems to make but understanding could not read with confidence (a
+	// Statement* kind: it mentions stopping contact, proof, a lawyer,
+	// bankruptcy or fraud, and is neither read as the statement nor as a
+	// question, a joke or someone else's). The engine hands such a message
+	// to a person instead of answering it with a payment demand; nothing
+	// is recorded on the account for it.
+	Concern    string  `json:"concern,omitempty"`
 	Confidence float64 `json:"confidence"`
 	Source     string  `json:"source,omitempty"` // "rules", "llm"
 }
@@ -271,6 +279,9 @@ type Input struct {
 	// Final marks the last EventTimeout before the channel gives up (a
 	// call hangs up): the bot says goodbye instead of asking again.
 	Final bool `json:"final,omitempty"`
+	// Spoken marks an EventResume on a call (voice, phone): the pack's
+	// on_call_resume disclosures are said again.
+	Spoken bool `json:"spoken,omitempty"`
 }
 
 // ActKind names what the bot does; each maps to an utterance template per
@@ -330,7 +341,8 @@ type Outcome struct {
 
 // Escalation asks for a human. Reason is a stable code
 // ("human_requested", "dispute", "hardship", "distress", "abuse",
-// "complaint", "attorney", "bankruptcy", "misunderstood", "off_policy").
+// "complaint", "attorney", "bankruptcy", "misunderstood", "off_policy",
+// "rights_unclear").
 type Escalation struct {
 	Reason   string `json:"reason"`
 	Priority int    `json:"priority"` // 1 highest

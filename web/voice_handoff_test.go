@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -233,11 +234,12 @@ func TestVoiceDrainSaysGoodbye(t *testing.T) {
 
 // TestVoiceCallResumes: a caller who hangs up after verifying and calls
 // again is welcomed back with the open question; the conversation so far
-// is not read out again.
+// is not read out again, but the recording notice is: the second call is
+// recorded too.
 func TestVoiceCallResumes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	e := newVoiceEnv(t, voice.Config{Silence: time.Minute}, speech.Providers{STT: scriptedRecognizer(), STTLangs: []string{"*"}, TTS: speech.FakeSynthesizer{PerCharMs: 8}}, nil)
+	e := newVoiceEnv(t, voice.Config{Silence: time.Minute, Record: true}, speech.Providers{STT: scriptedRecognizer(), STTLangs: []string{"*"}, TTS: speech.FakeSynthesizer{PerCharMs: 8}}, nil)
 	e.addAccounts(maria("re-maria"))
 	s := e.mintVoice("re-maria")
 	ticker := time.NewTicker(audio.FrameDuration)
@@ -257,6 +259,7 @@ func TestVoiceCallResumes(t *testing.T) {
 	defer ticker2.Stop()
 	go again.Run(ctx, ticker2.C)
 	waitUntil(t, "the welcome back", 30*time.Second, func() bool { return again.caption("bot", "Welcome back") }, again.captions)
+	waitUntil(t, "the recording notice", 30*time.Second, func() bool { return again.caption("bot", "This call is recorded") }, again.captions)
 	waitUntil(t, "the open question", 30*time.Second, func() bool { return again.caption("bot", "How would you like") }, again.captions)
 	for _, old := range []string{"automated assistant powered by AI", "date of birth", "identity is confirmed", "balance with Demo Finance"} {
 		if again.caption("bot", old) {
@@ -264,7 +267,29 @@ func TestVoiceCallResumes(t *testing.T) {
 		}
 	}
 	t.Logf("the resumed call:\n%s", again.captions())
-	if n := len(again.Messages()); n > 8 {
+	if n := len(again.Messages()); n > 9 {
 		t.Errorf("%d frames on the resumed call:\n%s", n, again.captions())
+	}
+	if again.loudFrames(time.Time{}) == 0 {
+		t.Error("nothing was spoken on the resumed call")
+	}
+
+	// Each call left its recording (caller, bot, mix): the second one
+	// starts after its recording notice.
+	again.ws.WriteJSON(rtc.Signal{Type: "bye"})
+	waitUntil(t, "the second call to end", 10*time.Second, func() bool { return e.svc.InUse() == 0 }, nil)
+	var recs RecordingsResponse
+	waitUntil(t, "both calls' recordings", 10*time.Second, func() bool {
+		recs = RecordingsResponse{}
+		e.mustDo("GET", "/v1/conversations/"+s.ConversationID+"/recordings", nil, 200, &recs)
+		return len(recs.Recordings) == 6
+	}, func() string { return fmt.Sprint(recs.Recordings) })
+	calls := map[string]bool{}
+	for _, r := range recs.Recordings {
+		stamp, _, _ := strings.Cut(r.Name, "-")
+		calls[stamp] = true
+	}
+	if len(calls) != 2 {
+		t.Errorf("recordings of %d calls, want 2: %v", len(calls), recs.Recordings)
 	}
 }

@@ -255,6 +255,81 @@ func (a *analysis) matchIntents() {
 	}
 }
 
+// recoveredLast reports that a recovery (not negated) is said at or after
+// the end of the last hardship phrase.
+func (a *analysis) recoveredLast() bool {
+	hard, rec := -1, -1
+	for x := range a.hits {
+		h := &a.hits[x]
+		switch {
+		case h.off:
+		case h.intent == iHardship:
+			hard = max(hard, h.end)
+		case h.intent == iRecovered && !a.negatedHit(h):
+			rec = max(rec, h.end)
+		}
+	}
+	return rec >= hard
+}
+
+// partialOffered reports a share offered: a phrase of it ("part of it",
+// 一部分), or "something" or "a little" with a word of paying or an
+// offer near it ("i can pay something friday", not "something had to
+// wait").
+func (a *analysis) partialOffered() bool {
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off || h.intent != iPartial || a.inReason(h) {
+			continue // "something came up" is a reason
+		}
+		if a.toks[h.start].kind == kHan || h.end-h.start >= 2 {
+			return true
+		}
+		for y := range a.hits {
+			g := &a.hits[y]
+			if g.off || g.intent != iPayWord && g.intent != iPromise && g.intent != iPayNow && g.intent != iPlan {
+				continue
+			}
+			if g.end <= h.start && h.start-g.end <= 3 || g.start >= h.end && g.start-h.end <= 3 || g.start <= h.start && g.end >= h.end {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inReason reports that h lies inside a reason phrase.
+func (a *analysis) inReason(h *hit) bool {
+	for y := range a.hits {
+		if g := &a.hits[y]; !g.off && g.intent == iReason && g.start <= h.start && g.end >= h.end {
+			return true
+		}
+	}
+	return false
+}
+
+// negatedHit reports a negator in the few words before h: "havent found
+// a job yet", 还没找到工作 (还没 is absorbed as a whole, so the negator
+// is looked for in the text).
+func (a *analysis) negatedHit(h *hit) bool {
+	for k := max(0, h.start-3); k < h.start; k++ {
+		if a.flags[k]&fNeg != 0 {
+			return true
+		}
+	}
+	from := a.toks[max(0, h.start-3)].start
+	if h.start == 0 {
+		return false
+	}
+	before := a.text[from:a.toks[h.start].start]
+	for _, w := range [...]string{"没", "未", "havent", "have not", "hasnt", "has not", "never", "not yet"} {
+		if strings.Contains(before, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // collectIntents records the intents of the active hits. A yes/no/hello
 // word inside a slot ("k" in "2k") does not count.
 func (a *analysis) collectIntents() {
@@ -265,7 +340,10 @@ func (a *analysis) collectIntents() {
 			continue
 		}
 		switch h.intent {
-		case iPartial, iRecovered, iHaving, iIf, iAsk, iIntense, iBecause:
+		case iRecovered:
+			// "not back at work yet", 还没找到工作: a recovery negated is none.
+			a.has[iRecovered] = a.has[iRecovered] || !a.negatedHit(h)
+		case iPartial, iHaving, iIf, iAsk, iIntense, iBecause, iHedge, iElsewhere:
 			a.has[h.intent] = true
 		case iQuestion:
 			if a.topic == 0 {
@@ -431,6 +509,9 @@ func (a *analysis) result() dialog.Parse {
 		}
 	}
 	a.dropVague()
+	if a.has[iElsewhere] {
+		a.dropElsewhere()
+	}
 	if (a.has[iHardship] || a.topic > 0) && !a.paySaid() {
 		// "我爸癌症在化疗 每个月药费七八千", "1.2万对我现在就是天文数字",
 		// "Why is my balance 1250.50? I only borrowed 1000.": with a
@@ -481,6 +562,11 @@ func (a *analysis) result() dialog.Parse {
 	if posDate != nil {
 		posDate, unsureDate = a.pickDate(posDate)
 	}
+	if unsureDate {
+		// "pay the full balance ... on X or Y": with the date unsure, not
+		// now either; the bot asks which day.
+		a.has[iPayNow] = false
+	}
 	negated := false
 	switch {
 	case posDate != nil:
@@ -522,6 +608,11 @@ func (a *analysis) result() dialog.Parse {
 			p.Amount = compliance.Money{Minor: m.minor, Currency: m.cur}
 		}
 	}
+	if !has[iHaving] && len(p.Parts) == 0 && !p.Unclear && posAmt != nil && a.unaccounted() {
+		// "400 then and 400 after", "400 each, first one friday": more
+		// payments said than one promise holds; ask for each.
+		p.Unclear = true
+	}
 	if !has[iHaving] && (p.Unclear || a.unclearSchedule(p.Parts)) {
 		// Better to ask for each payment than to read back a guess.
 		p.Unclear, p.Parts = true, nil
@@ -542,8 +633,25 @@ func (a *analysis) result() dialog.Parse {
 		// named, is no offer.
 		has[iPromise] = false
 	}
-	if has[iRecovered] && reasonNames[a.reason] == dialog.LateIllness {
-		has[iHardship] = false // an illness that is over
+	if has[iHedge] && has[iAffirm] {
+		// "yes, but i might be a day or two late", 好的 不过可能晚两天: a yes
+		// hedged does not confirm a read-back; the bot asks again.
+		has[iAffirm] = false
+	}
+	if has[iRecovered] && !has[iCannotPay] && !has[iHaving] && a.recoveredLast() {
+		// "got laid off in october but i start a new job monday", 病好了,
+		// 卡解冻了: a hardship that is over is the reason for lateness,
+		// not a reason to stop negotiating. The last said stands: "had
+		// surgery and now i cant work" is still hardship.
+		has[iHardship] = false
+	}
+	if has[iHardship] && has[iHedge] && (has[iCannotPay] || has[iPromise] || posDate != nil) && len(p.Parts) == 0 {
+		// "Maybe I scrape 50 together sometime next month but I honestly
+		// can't promise that, my wife lost her job": an offer hedged
+		// beside a hardship is no offer; hardship handling, not a demand.
+		has[iPromise], has[iPayNow], has[iPlan], has[iExtension] = false, false, false, false
+		posAmt, posDate, negAmt, negDate = nil, nil, nil, nil
+		p.Amount, p.Date, p.Installments, p.Unclear, negated = compliance.Money{}, compliance.Date{}, 0, false, false
 	}
 	if a.topic > 0 {
 		p.Topic = topicNames[a.topic]
@@ -551,7 +659,13 @@ func (a *analysis) result() dialog.Parse {
 	if a.reason > 0 {
 		p.Reason = reasonNames[a.reason]
 	}
-	p.Partial = (has[iPartial] || a.vague) && posAmt == nil
+	p.Partial = (has[iPartial] && a.partialOffered() || a.vague) && posAmt == nil
+	if r := reasonNames[a.reason]; (r == dialog.LateJobLoss || r == dialog.LateIllness) && has[iCannotPay] && !has[iRecovered] &&
+		posAmt == nil && posDate == nil && len(p.Parts) == 0 && p.Installments == 0 && !has[iPromise] && !has[iPlan] && !has[iPayNow] && !has[iExtension] {
+		// "me despidieron in october ... i cant pay": a job lost or an
+		// illness, and no way to pay: hardship, not a question of when.
+		has[iHardship] = true
+	}
 	if has[iCannotPay] && has[iIntense] && posAmt == nil && posDate == nil && len(p.Parts) == 0 && p.Installments == 0 &&
 		!has[iPromise] && !has[iPlan] && !has[iPayNow] && !has[iExtension] {
 		// "I really can't pay anything", 真的还不上: nothing offered and
@@ -811,6 +925,9 @@ func (a *analysis) pickDate(first *mention) (*mention, bool) {
 			return last, false
 		}
 	}
+	if a.alternatives() {
+		return nil, true // "friday? or monday?": the borrower's choice to make
+	}
 	var anchored *mention
 	for _, m := range dates[:n] {
 		if a.payNear(m) {
@@ -820,10 +937,221 @@ func (a *analysis) pickDate(first *mention) (*mention, bool) {
 			anchored = m
 		}
 	}
+	if anchored == nil {
+		// "the week of thanksgiving?? ... ugh ok, the 30th": a date in a
+		// clause that asks or exclaims is weighed, not offered; one date
+		// said outside such a clause is the offer.
+		for _, m := range dates[:n] {
+			if a.askedAt(m.end) {
+				continue
+			}
+			if anchored != nil && anchored.date != m.date {
+				return nil, true
+			}
+			anchored = m
+		}
+		if anchored != nil && anchored != dates[n-1] && !a.askedAt(dates[n-1].end) {
+			anchored = nil
+		}
+		if anchored == nil {
+			return nil, true
+		}
+		return anchored, false
+	}
 	if anchored != nil {
+		for _, m := range dates[:n] {
+			if m.date != anchored.date && (a.joined(anchored, m) || a.joined(m, anchored)) {
+				// "100 this friday and next friday": dates joined by
+				// "and" are alike; the word of paying is both's.
+				return nil, true
+			}
+		}
 		return anchored, false
 	}
 	return nil, true
+}
+
+// askedAt reports that the clause going on at i ends in "?" (or "?!").
+func (a *analysis) askedAt(i int) bool {
+	for k := i; k < len(a.toks); k++ {
+		if a.toks[k].kind == kBreak {
+			return a.toks[k].text == "?"
+		}
+	}
+	return false
+}
+
+// joined reports that mention m is followed by n with only a word of
+// joining between them ("and", "then", "plus", 和, 跟, 再, a comma).
+func (a *analysis) joined(m, n *mention) bool {
+	if n.start < m.end || n.start-m.end > 3 {
+		return false
+	}
+	if n.start == m.end {
+		return false // one day named twice ("Friday the 4th")
+	}
+	for k := m.end; k < n.start; k++ {
+		switch t := &a.toks[k]; {
+		case t.kind == kBreak && t.text == ",":
+		case t.kind == kHan && (t.r == '和' || t.r == '跟' || t.r == '再' || t.r == '、' || t.r == '及'):
+		default:
+			switch t.text {
+			case "and", "then", "plus", "&", "n", "an":
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// unaccounted reports amounts a single promise would leave out: two
+// offered amounts joined as payments ("400 then and 400 after", 先还500
+// 再还500), or an amount said per payment ("400 each", 每期400) with no
+// count of payments.
+func (a *analysis) unaccounted() bool {
+	var prev *mention
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || m.negated {
+			continue
+		}
+		if m.end < len(a.toks) && a.req.Expect != dialog.ExpectAmount {
+			switch a.toks[m.end].text {
+			case "each", "apiece":
+				if !a.hasInst() {
+					return true
+				}
+			}
+		}
+		if prev != nil && a.payBetween(prev, m) {
+			return true
+		}
+		prev = m
+	}
+	return false
+}
+
+// alternatives reports "or" between two of the figures: 200 on friday or
+// 300 on the 4th, 周五500或者下周一800.
+func (a *analysis) alternatives() bool {
+	first, last := -1, -1
+	for x := range a.ments {
+		if k := a.ments[x].kind; k == mAmount || k == mDate {
+			if first < 0 {
+				first = a.ments[x].end
+			}
+			last = a.ments[x].start
+		}
+	}
+	for k := max(first, 0); k < last; k++ {
+		t := &a.toks[k]
+		if t.text == "or" || t.kind == kHan && t.r == '或' || t.kind == kHan && t.r == '还' && k+1 < len(a.toks) && a.toks[k+1].r == '是' {
+			return true
+		}
+	}
+	return false
+}
+
+// dropElsewhere drops figures of other money ("my rent is 900 on the
+// 1st", 房租1500, "i make 1200 a month") with no word of paying next to
+// them; a date that went with one is left for the schedule check, which
+// asks when there are more days than payments.
+func (a *analysis) dropElsewhere() {
+	out := a.extras[:0]
+	for _, x := range a.extras {
+		if x.kind == xFrac && a.nearElsewhere(x.start, x.end) {
+			continue // "her half of rent": a share of something else
+		}
+		out = append(out, x)
+	}
+	a.extras = out
+	for x := range a.ments {
+		m := &a.ments[x]
+		if m.kind != mAmount || a.payNear(m) {
+			continue
+		}
+		for y := range a.hits {
+			h := &a.hits[y]
+			if h.off || h.intent != iElsewhere {
+				continue
+			}
+			if h.end <= m.start && m.start-h.end <= 2 && !a.breakIn(h.end, m.start) ||
+				h.start >= m.end && h.start-m.end <= 1 && !a.breakIn(m.end, h.start) {
+				m.kind = mNone
+				a.dropCadence(m.end)
+				break
+			}
+		}
+	}
+}
+
+// nearElsewhere reports a phrase of other money within two tokens of
+// [start, end) in its clause.
+func (a *analysis) nearElsewhere(start, end int) bool {
+	for y := range a.hits {
+		h := &a.hits[y]
+		if h.off || h.intent != iElsewhere {
+			continue
+		}
+		if h.start >= end && h.start-end <= 2 && !a.breakIn(end, h.start) || h.end <= start && start-h.end <= 2 && !a.breakIn(h.end, start) {
+			return true
+		}
+	}
+	return false
+}
+
+// elsewhere reports that h lies inside a phrase of other money: "i get
+// paid" is not a word of paying us.
+func (a *analysis) elsewhere(h *hit) bool {
+	for y := range a.hits {
+		if g := &a.hits[y]; !g.off && g.intent == iElsewhere && g.start <= h.start && g.end >= h.end {
+			return true
+		}
+	}
+	return false
+}
+
+// dropCadence drops a cadence right after a dropped figure: "i make 1200
+// a month" says how often they are paid, not how often they would pay.
+func (a *analysis) dropCadence(at int) {
+	out := a.extras[:0]
+	for _, x := range a.extras {
+		if x.kind == xEvery && x.start >= at && x.start-at <= 1 && !a.amountNear(x.end) {
+			continue
+		}
+		out = append(out, x)
+	}
+	a.extras = out
+}
+
+// hasInst reports a count of payments in the message.
+func (a *analysis) hasInst() bool {
+	for x := range a.ments {
+		if a.ments[x].kind == mInst {
+			return true
+		}
+	}
+	return false
+}
+
+// payBetween reports two amounts said as two payments: a word of joining
+// or of sequence between them ("and", "then", "after that", 再, 然后).
+func (a *analysis) payBetween(m, n *mention) bool {
+	for k := m.end; k < n.start; k++ {
+		t := &a.toks[k]
+		if t.kind == kHan {
+			if t.r == '再' || t.r == '和' || t.r == '跟' {
+				return true
+			}
+			continue
+		}
+		switch t.text {
+		case "and", "then", "plus", "after", "later", "next":
+			return true
+		}
+	}
+	return false
 }
 
 // payNear reports whether a word of paying (or a promise phrase) stands
@@ -832,13 +1160,36 @@ func (a *analysis) pickDate(first *mention) (*mention, bool) {
 func (a *analysis) payNear(m *mention) bool {
 	for x := range a.hits {
 		h := &a.hits[x]
-		if h.off || (h.intent != iPayWord && h.intent != iPromise && h.intent != iPayNow) {
+		if h.off || (h.intent != iPayWord && h.intent != iPromise && h.intent != iPayNow) || a.has[iElsewhere] && a.elsewhere(h) {
 			continue
 		}
 		if h.end <= m.start && m.start-h.end <= 3 && !a.breakIn(h.end, m.start) {
 			return true
 		}
-		if h.start >= m.end && h.start-m.end <= 2 && !a.breakIn(m.end, h.start) {
+		if h.start >= m.end && h.start-m.end <= 2 && !a.breakIn(m.end, h.start) && !(m.kind == mAmount && a.amountAfter(m, h.end)) {
+			return true
+		}
+	}
+	return false
+}
+
+// amountAfter reports another amount within three tokens after i: "my
+// check is 600 so i can do 300": the word of paying is the second's.
+func (a *analysis) amountAfter(m *mention, i int) bool {
+	for x := range a.ments {
+		n := &a.ments[x]
+		if n != m && n.kind == mAmount && n.start >= i && n.start-i <= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// amountNear reports an amount starting within two tokens after i
+// (每月还500: the cadence is that amount's).
+func (a *analysis) amountNear(i int) bool {
+	for x := range a.ments {
+		if n := &a.ments[x]; n.kind == mAmount && n.start >= i && n.start-i <= 2 {
 			return true
 		}
 	}
@@ -940,6 +1291,9 @@ func (a *analysis) unclearSchedule(parts []dialog.Part) bool {
 	}
 	if a.req.Expect == dialog.ExpectDate || a.req.Expect == dialog.ExpectAmount || a.req.Expect == dialog.ExpectIdentity {
 		return false
+	}
+	if len(parts) >= 2 && a.alternatives() {
+		return true // "200 on friday or 300 on the 4th": a choice, not a schedule
 	}
 	items, shares := 0, 0
 	// the distinct days named ("Friday the 27th" is one, and so is a
@@ -1089,8 +1443,11 @@ func (a *analysis) dropVague() {
 			continue
 		}
 		rest := a.text[a.toks[m.end].start:]
-		if hasPrefixAny(rest, "出头", "多块", "多元", "来块", "左右", "ish", "or so", "give or take", "something") {
-			m.kind, a.vague = mNone, true
+		if hasPrefixAny(rest, "出头", "多", "来块", "左右", "ish", "or so", "give or take", "something") {
+			// A rough figure next to a word of paying asks how much;
+			// one in a story (被骗走了三万多) is only gone.
+			m.kind = mNone
+			a.vague = a.vague || a.payNear(m) || a.reason == 0 && !a.has[iHardship]
 		}
 	}
 }

@@ -64,6 +64,13 @@ func TestUncertainProposals(t *testing.T) {
 		{"the 1st or the 4th", "en-US", false, ""},
 		{"先还1000 剩下的2000分两次 12月14号 12月28号 1月5号", "zh-CN", true, ""},
 		{"half now and the rest, or maybe 200 friday", "en-US", true, ""},
+		{"i get paid 2 weeks from friday, i can do 400 then and 400 after", "en-US", true, ""},
+		{"400 each, first one friday", "en-US", true, ""},
+		{"200 on friday or 300 on the 4th", "en-US", true, ""},
+		{"周五500或者下周一800", "zh-CN", true, ""},
+		{"先还500 再还500", "zh-CN", true, ""},
+		{"i can do 100 this friday and next friday", "en-US", false, ""},
+		{"i can pay 300. yes 300 on friday", "en-US", false, "2026-11-27"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -109,6 +116,7 @@ func TestWhatIsNotAnOffer(t *testing.T) {
 		{"i dont plan on being here next month", "en-US", dialog.IntentDistress, false},
 		{"I'll pay it right now", "en-US", dialog.IntentPayNow, true},
 		{"我走了家里人就解脱了 欠的钱也不用他们操心", "zh-CN", dialog.IntentDistress, true},
+		{"Maybe I scrape 50 together sometime next month but I honestly can't promise that, my wife lost her job", "en-US", dialog.IntentHardship, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -203,5 +211,145 @@ func TestRoughAmountIsAsked(t *testing.T) {
 	}
 	if p := parseWith(t, "周无一定还", "zh-CN", "", ""); p.Date.String() != "2026-11-27" {
 		t.Errorf("周无 (周五): %+v", p)
+	}
+}
+
+// TestHardshipOver: a hardship that is over (a new job, an account
+// unfrozen, home from the hospital) is the reason for lateness, not
+// hardship; negated ("havent found a job yet") it still is. A verb's 走了
+// (骗走了) is not a death, and a rough figure in a story offers nothing.
+func TestHardshipOver(t *testing.T) {
+	tests := []struct {
+		text, locale string
+		hardship     bool
+		reason       string
+	}{
+		{"got laid off in october but i start a new job monday", "en-US", false, dialog.LateJobLoss},
+		{"i got laid off and havent found a job yet", "en-US", true, dialog.LateJobLoss},
+		{"I was in the hospital for two weeks, just got home", "en-US", false, dialog.LateIllness},
+		{"被裁了 现在找到工作了", "zh-CN", false, dialog.LateJobLoss},
+		{"我被裁了 还没找到工作", "zh-CN", true, dialog.LateJobLoss},
+		{"被骗走了三万多 这个月手头特别紧", "zh-CN", false, dialog.LateOther},
+		{"我爸上个月走了", "zh-CN", true, dialog.LateFamily},
+		{"今年实在撑不住了 奶茶店黄了", "zh-CN", true, dialog.LateJobLoss},
+		{"i had surgery and now i cant work", "en-US", true, dialog.LateIllness},
+		{"family emergency, my abuela was in the hospital in mexico and i had to fly out", "en-US", false, dialog.LateFamily},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, tt.locale, "", "")
+			if p.Has(dialog.IntentHardship) != tt.hardship || p.Reason != tt.reason {
+				t.Fatalf("hardship %v reason %q (%+v), want %v %q", p.Has(dialog.IntentHardship), p.Reason, p, tt.hardship, tt.reason)
+			}
+			if !p.Amount.IsZero() || p.Partial {
+				t.Fatalf("an offer in a story: %+v", p)
+			}
+		})
+	}
+}
+
+// TestHedgedYes: a yes hedged ("might be late", 可能) confirms nothing; a
+// plain one, or one asking how to pay, still does.
+func TestHedgedYes(t *testing.T) {
+	for text, yes := range map[string]bool{
+		"yes, but i might be a day or two late": false,
+		"ok ill try":                            false,
+		"好的 不过可能会晚两天":                           false,
+		"yes please":                            true,
+		"sure, send me the link":                true,
+		"是的":                                    true,
+	} {
+		locale := "en-US"
+		if text[0] >= 0x80 {
+			locale = "zh-CN"
+		}
+		if p := parseWith(t, text, locale, dialog.ExpectYesNo, dialog.StageConfirm); p.Has(dialog.IntentAffirm) != yes {
+			t.Errorf("%q: affirm %v (%+v), want %v", text, p.Has(dialog.IntentAffirm), p, yes)
+		}
+	}
+}
+
+// TestOtherMoney: a figure of other money (rent, a paycheck, 工资) with no
+// word of paying beside it is not a payment, nor is its cadence.
+func TestOtherMoney(t *testing.T) {
+	tests := []struct {
+		text, locale string
+		minor        int64
+		date         string
+		parts        int
+	}{
+		{"i make 1200 a month, i can do 200 friday", "en-US", 20000, "2026-11-27", 0},
+		{"my check is 600 so i can do 300 on friday", "en-US", 30000, "2026-11-27", 0},
+		{"i get paid 900 on the 30th, ill pay 450 then", "en-US", 45000, "2026-11-30", 0},
+		{"i can pay 300 from my paycheck on friday", "en-US", 30000, "2026-11-27", 0},
+		{"房租1500 周五先还500", "zh-CN", 50000, "2026-11-27", 0},
+		{"我工资3000 每月还500", "zh-CN", 0, "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, tt.locale, "", "")
+			date := ""
+			if !p.Date.IsZero() {
+				date = p.Date.String()
+			}
+			if p.Amount.Minor != tt.minor || date != tt.date || len(p.Parts) != tt.parts || p.Unclear {
+				t.Errorf("parse = %+v, want %d on %q, %d parts", p, tt.minor, tt.date, tt.parts)
+			}
+		})
+	}
+}
+
+// TestMoneyAndCountForms: slang and speech-to-text forms of amounts and
+// counts; a vague sum or a share of something else offers no figure.
+func TestMoneyAndCountForms(t *testing.T) {
+	tests := []struct {
+		text    string
+		minor   int64
+		inst    int
+		date    string
+		partial bool
+	}{
+		{"i can do 2 bills on the 30th", 20000, 0, "2026-11-30", false},
+		{"i can prob do a buck fifty friday", 15000, 0, "2026-11-27", false},
+		{"i can do a few bucks friday", 0, 0, "2026-11-27", true},
+		{"ok the 4 payment one", 0, 4, "", false},
+		{"i want to do for payments starting the 30th", 0, 4, "2026-11-30", false},
+		{"I intend to pay the full balance on Tuesday, December 1st, when my pension is deposited.", 0, 0, "2026-12-01", false},
+		{"i had to cover her half of rent this month, i can pay on the 2nd", 0, 0, "2026-12-02", false},
+		{"something came up, ill pay friday", 0, 0, "2026-11-27", false},
+		{"i can pay something friday", 0, 0, "2026-11-27", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, "en-US", "", "")
+			date := ""
+			if !p.Date.IsZero() {
+				date = p.Date.String()
+			}
+			if p.Amount.Minor != tt.minor || p.Installments != tt.inst || date != tt.date || p.Partial != tt.partial || len(p.Parts) > 0 {
+				t.Errorf("parse = %+v, want %d, %d payments, %q, partial %v", p, tt.minor, tt.inst, tt.date, tt.partial)
+			}
+		})
+	}
+}
+
+// TestSpokenAndWeighed: digits said one by one answer the identity
+// question; a date in a clause that asks is weighed, not offered; two
+// days offered as a choice are asked about; more time by a span is an
+// extension, not an amount.
+func TestSpokenAndWeighed(t *testing.T) {
+	if p := parseWith(t, "five five to nine", "en-US", dialog.ExpectIdentity, dialog.StageVerify); p.IDLast4 != "5529" {
+		t.Errorf("spoken digits: %+v", p)
+	}
+	if p := parseWith(t, "seriously?? the week of thanksgiving?? ugh ok, the 30th", "en-US", "", ""); p.Date.String() != "2026-11-30" {
+		t.Errorf("date outside the question: %+v", p)
+	}
+	if p := parseWith(t, "can i pay friday? or monday?", "en-US", "", ""); !p.Date.IsZero() {
+		t.Errorf("a choice of days read as one: %+v", p)
+	}
+	for _, text := range []string{"i need 2 more weeks", "Can I have an extra 7 days?", "a few more days please"} {
+		if p := parseWith(t, text, "en-US", "", ""); p.Intent != dialog.IntentExtension || !p.Amount.IsZero() {
+			t.Errorf("%q: %+v, want an extension", text, p)
+		}
 	}
 }

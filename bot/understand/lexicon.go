@@ -78,6 +78,12 @@ const (
 	// pExpletive is swearing at nobody ("wtf", 妈的): next to a way to
 	// pay it is venting, not abuse, even with "you" in the message.
 	pExpletive = "_expletive"
+	// pHedge weakens what it goes with ("might", "probably", "try", 可能,
+	// 尽量): a yes hedged is not a yes that records a deal.
+	pHedge = "_hedge"
+	// pElsewhere is money that is not this payment (rent, a paycheck, 房租,
+	// 工资): a figure beside it, with no word of paying, offers nothing.
+	pElsewhere = "_elsewhere"
 )
 
 // Sub-kinds of intents, written "question:<topic>" and "reason:<code>"
@@ -205,6 +211,8 @@ const (
 	iCorrect
 	iPayWord
 	iExpletive
+	iHedge
+	iElsewhere
 	iCount
 )
 
@@ -255,6 +263,10 @@ func pseudoOrIntent(name string) (intentID, bool) {
 		return iHaving, true
 	case pIf:
 		return iIf, true
+	case pHedge:
+		return iHedge, true
+	case pElsewhere:
+		return iElsewhere, true
 	case pAsk:
 		return iAsk, true
 	case pIntense:

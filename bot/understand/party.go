@@ -92,6 +92,7 @@ func compileParty() (*partyReader, error) {
 		EN partyWords `json:"en"`
 		ZH partyWords `json:"zh"`
 		ES partyWords `json:"es"`
+		PY partyWords `json:"py"`
 	}
 	if err := json.Unmarshal(partyJSON, &f); err != nil {
 		return nil, fmt.Errorf("party.json: %w", err)
@@ -151,6 +152,13 @@ func compileParty() (*partyReader, error) {
 	g = newGate([]string{enName, enName + "s"})
 	add(&pr.third, false,
 		`\bxname\s+works?\s+(?:for|with)\s+me\b`,
+		// The speaker beside the holder ("keisha and i split up"), or a
+		// message for the holder by name ("a message came in for ...").
+		`\bxname\s+and\s+(?:i|me)\b`, `\b(?:me|i)\s+and\s+xname\b`,
+		`\b(?:message|messages|call|calls|text|texts|letter|mail|voicemail)\s+(?:\w+\s+){0,2}?for\s+xname\b`,
+		// A role of the holder's (the foreman on her crew, the property
+		// manager for his building).
+		`\b(?:manager|foreman|supervisor|landlord|owner|office|department|desk|staff|lead|leader|dispatcher|coach|teacher)\s+(?:on|for|of|at|from)\s+xnames\b`,
 		`\bxnames?\s+(?:(?:is|s|was|has|been|just|currently|still|right now|rn)\s+){0,3}`+alt(e.Absent)+`\b`,
 		`\bxname\s+`+alt(e.Relay)+`\s+(?:me|to)\b`,
 		`\bxnames\s+(?:old\s+)?`+alt(e.Device)+`\b`,
@@ -161,8 +169,15 @@ func compileParty() (*partyReader, error) {
 		`\b(?:where is|wheres|whats wrong with|what happened to)\s+xname\b`,
 		`\b(?:about|regarding)\s+xnames?\b`,
 	)
-	g = newGate([]string{"behalf", "door", "managing", "manage", "handling", "handle", "handles", "check", "checking"})
+	g = newGate([]string{"behalf", "door", "managing", "manage", "handling", "handle", "handles", "check", "checking",
+		"found", "left", "whose", "company", "work", "office", "business", "resources", "hr", "payroll"})
 	add(&pr.third, false,
+		// A phone found or left behind, a phone of an organisation: not
+		// the holder's own line.
+		`\b(?:found|someone left|somebody left|left behind|picked up)\s+(?:this|a|the)\s+(?:phone|cell|cellphone|mobile)\b`,
+		`\bwhose\s+(?:phone|cell|number)\b`, `\bwhose\s+it\s+is\b`,
+		`\b(?:our|the)\s+(?:company|work|office|business|shop|store)\s+(?:phone|phones|line|lines|cell|cells)\b`,
+		`\b(?:this is|im|i am|im with|calling from|writing from|from)\s+(?:the\s+)?(?:human resources|hr|payroll|personnel)\b`,
 		`\b(?:live|lives|living)\s+next door\b`,
 		`\bon (?:his|her|xnames) behalf\b`, `\bon behalf of\b`,
 		`\b(?:managing|manage|handling|handle|handles|check|checking)\s+(?:this\s+)?(?:for\s+)?(?:his|her|xnames|him|her)\b`,
@@ -193,8 +208,17 @@ func compileParty() (*partyReader, error) {
 	)
 	g = newGate([]string{"equivocado", "equivocada", "equivoco", "conozco", "vive", "mio"})
 	add(&pr.wrong, false, `\b`+alt(s.Wrong)+`\b`)
+	// Pinyin typed by a zh-CN speaker: wo shi ta tong shi, ta bu zai.
+	py := f.PY
+	g = newGate([]string{"wo", "ta"})
+	add(&pr.third, false,
+		`\bwo\s+shi\s+(?:ta|xname)\s+(?:de\s+)?`+alt(append(append([]string{}, py.Family...), py.Roles...))+`\b`,
+		`\b(?:ta|xname)\s+(?:jin\s*tian\s+|xian\s*zai\s+)?`+alt(py.Absent)+`\b`,
+	)
 	g = newGate([]string{"he", "she", "hes", "shes", "his", "her", "him", "hers"})
 	add(&pr.third, true,
+		`\b(?:his|her)\s+(?:stuff|things|junk|messages|texts|calls|mail|bills)\b(?:\s+\w+){0,2}?\s+(?:to|on)\s+my\s+(?:phone|number|line|cell)\b`,
+		`\b(?:is|does|did|has|was|will|can)\s+(?:he|she)\s+(?:behind|late|owe|owing|paying|in trouble|in debt|on time)\b`,
 		`\b`+subj+`\s+(?:(?:is|s|was|has|been|just|currently|still|right now|rn)\s+){0,3}`+alt(e.Absent)+`\b`,
 		`\b(?:he|she)\s+`+alt(e.Relay)+`\s+(?:me|to)\b`,
 		`\b(?:tell|give|pass|forward|show|let)\s+(?:it\s+)?(?:back\s+)?(?:to\s+)?(?:him|her)\b`,
@@ -274,6 +298,9 @@ func compileParty() (*partyReader, error) {
 	add(&pr.zhThird, false, `(?:他|她|ta|Ⓝ)(?:的)?`+alt(z.IdentityData))
 	g = newGate(nil, zhName)
 	add(&pr.zhThird, false,
+		// 我是万刚的妈, 我是万刚所在公司的负责人: whatever the speaker is
+		// of the holder's, named, they are not the holder.
+		`我(?:是|系)Ⓝ[^，。！？,.!?\s]{0,6}的\p{Han}{1,5}`,
 		`Ⓝ`+cl+`{0,3}?`+alt(z.Absent),
 		`Ⓝ的?(?:手机|电话)(?:在我|放我|落|忘)`, `以前是(?:他|她|Ⓝ)`,
 		alt(z.Relay)+`Ⓝ`, `Ⓝ(?:让|叫|托|要)我`,
@@ -315,7 +342,7 @@ func compileParty() (*partyReader, error) {
 }
 
 // Cantonese written forms, mapped to the Mandarin the patterns use.
-var cantonese = strings.NewReplacer("唔喺度", "不在", "唔喺", "不在", "喺", "在", "佢哋", "他们", "佢", "他", "係", "是", "咩", "什么", "嘅", "的", "我哋", "我们", "冇", "没有", "呢個", "这个", "呢个", "这个", "唔識", "不认识", "唔识", "不认识")
+var cantonese = strings.NewReplacer("俺", "我", "唔喺度", "不在", "唔喺", "不在", "喺", "在", "佢哋", "他们", "佢", "他", "係", "是", "咩", "什么", "嘅", "的", "我哋", "我们", "冇", "没有", "呢個", "这个", "呢个", "这个", "唔識", "不认识", "唔识", "不认识")
 
 // notMe are whole messages that say the speaker is not the one sought.
 var notMe = map[string]bool{"not me": true, "its not me": true, "thats not me": true, "that is not me": true,

@@ -40,7 +40,20 @@ type rightsReader struct {
 	redirect    []*regexp.Regexp // "talk to my lawyer", 找管理人
 	attorney    []*regexp.Regexp // retained counsel, 交给律所
 	zhAttorney  []*regexp.Regexp
+	bankruptcy  []*regexp.Regexp // filed chapter 7, ch 13 case
+	fraud       []*regexp.Regexp // opened in my name, identity theft
+	gFraud      *gate
+	gAttorney   *gate
+	gBankrupt   *gate
 	zhPaid      []*regexp.Regexp // 早就还清了: paid already
+	enPaid      []*regexp.Regexp // "paid it in full on the 12th"
+	zhDone      []*regexp.Regexp // 了, 已经: the paying is done
+	zhFuture    []*regexp.Regexp // what is still to be paid beside it
+	enFuture    []*regexp.Regexp
+	firm        []*regexp.Regexp // a stop request no offer makes annoyance
+	payWords    []*regexp.Regexp // an offer to pay says so: pay, 还
+	zhPayWords  []*regexp.Regexp
+	zhFirm      []*regexp.Regexp
 	// Gates: the words every pattern of a list needs.
 	gCease, gValid, gDispute, gNeg         *gate
 	gZhCease, gZhValid, gZhDispute, gZhNeg *gate
@@ -69,7 +82,17 @@ func compileRights() (*rightsReader, error) {
 		Redirect       []string            `json:"redirect"`
 		Attorney       []string            `json:"attorney"`
 		ZhAttorney     []string            `json:"zh_attorney"`
+		Bankruptcy     []string            `json:"bankruptcy"`
+		Fraud          []string            `json:"fraud"`
 		ZhPaid         []string            `json:"zh_paid"`
+		EnPaid         []string            `json:"en_paid"`
+		ZhDone         []string            `json:"zh_done"`
+		ZhFuture       []string            `json:"zh_future"`
+		EnFuture       []string            `json:"en_future"`
+		Firm           []string            `json:"firm"`
+		PayWords       []string            `json:"pay_words"`
+		ZhPayWords     []string            `json:"zh_pay_words"`
+		ZhFirm         []string            `json:"zh_firm"`
 	}
 	if err := json.Unmarshal(rightsJSON, &f); err != nil {
 		return nil, fmt.Errorf("rights.json: %w", err)
@@ -104,7 +127,9 @@ func compileRights() (*rightsReader, error) {
 		dispute: comp(f.Dispute), zhDispute: comp(f.ZhDispute),
 		channels: map[string][]*regexp.Regexp{}, negated: map[dialog.Intent][]*regexp.Regexp{},
 		zhNotValidation: comp(f.ZhNotValid), redirect: comp(f.Redirect), zhPaid: comp(f.ZhPaid),
-		attorney: comp(f.Attorney), zhAttorney: comp(f.ZhAttorney),
+		attorney: comp(f.Attorney), zhAttorney: comp(f.ZhAttorney), bankruptcy: comp(f.Bankruptcy), fraud: comp(f.Fraud),
+		enPaid: comp(f.EnPaid), zhDone: comp(f.ZhDone), zhFuture: comp(f.ZhFuture), enFuture: comp(f.EnFuture),
+		firm: comp(f.Firm), zhFirm: comp(f.ZhFirm), payWords: comp(f.PayWords), zhPayWords: comp(f.ZhPayWords),
 		hedged: map[dialog.Intent][]*regexp.Regexp{}, hedgeKeep: map[dialog.Intent][]*regexp.Regexp{},
 	}
 	for intent, pats := range f.Hedged {
@@ -130,19 +155,27 @@ func compileRights() (*rightsReader, error) {
 		"list", "contact", "calls", "texts", "emails", "messages", "communication", "communications", "phone",
 		"stop", "stopall", "opt", "optout", "td", "wish", "longer", "consent", "permission", "contacted",
 		"take", "delete", "erase", "drop", "scrub", "refrain", "desist", "abstain", "alone", "further", "future",
-		"must", "required", "demand", "require", "requiring", "1692c", "bie", "ting", "tingzhi"))
+		"must", "required", "demand", "require", "requiring", "1692c", "bie", "ting", "tingzhi", "bu", "buyao",
+		"called", "texted", "emailed", "messaged", "hear", "deja", "dejen", "llamen", "llames", "contacten", "contactes",
+		"escriban", "escribas", "manden", "mandes", "molesten", "molestes", "marquen", "marques"))
 	rr.gValid = newGate([]string{"proof", "prove", "proves", "proving", "validate", "validation", "documentation", "documents",
 		"paperwork", "contract", "signature", "signed", "original", "history", "itemization", "itemized", "itemised", "verify",
-		"writing", "written"})
+		"writing", "written", "letter", "statement", "breakdown", "comes", "came", "everything"})
 	rr.gDispute = newGate([]string{"never", "my", "mine", enName, "identity", "someone", "someones", "owe", "recognize", "recognise",
 		"settled", "forgiven", "written", "discharged", "resolved", "cancelled", "canceled", "statute", "barred", "timebarred",
 		"wrong", "incorrect", "inaccurate", "right", "correct", "off", "inflated", "high", "bogus", "made",
-		"didnt", "did", "charging", "charged", "charge", "belongs", "name", "taken", "opened", "run", "applied", "credited", "posted"})
+		"didnt", "did", "charging", "charged", "charge", "belongs", "name", "taken", "opened", "run", "applied", "credited", "posted",
+	})
+	rr.gFraud = newGate([]string{"someone", "somebody", "some", "opened", "taken", "took", "applied", "identity", "police",
+		"fraud", "fraudulent"})
+	rr.gAttorney = newGate([]string{"counsel", "legal", "law", "represented", "representing", "represents", "atty",
+		"lawyered", "lawyering"}, "律所", "律师事务所", "法律援助", "代理人")
+	rr.gBankrupt = newGate([]string{"chapter", "ch", "bankruptcy"})
 	rr.gNeg = newGate([]string{"not", "never", "no"})
 	rr.gZhCease = newGate(nil, "别", "不要", "不准", "不许", "停止", "甭", "勿", "莫", "不用", "任何", "什么", "啥", "所有", "一切",
 		"不想再", "电话", "短信", "邮件", "bie", "退订", "不想", "不希望", "不愿意", "删", "去掉", "移除", "注销", "烦我",
 		"拒绝", "接受", "不同意", "撤回")
-	rr.gZhValid = newGate(nil, "证据", "证明", "合同", "合约", "凭证", "记录", "借条", "签字", "签名", "复印件", "流水", "书面", "协议")
+	rr.gZhValid = newGate(nil, "证据", "证明", "合同", "合约", "凭证", "记录", "借条", "签字", "签名", "复印件", "流水", "书面", "协议", "明细")
 	rr.gZhDispute = newGate(nil, "没", "未", "不曾", "不认", "不承认", "不是我", "冒用", "盗用", "搞错",
 		"算错", "冒名", "冒充", "盗刷", "身份被盗", "前夫", "前妻", "前男友", "前女友", "乱收费", "多收", "多扣", "问题", "不对", "错了", "有误", "不准确", "协商")
 	rr.gZhNeg = newGate(nil, "不是", "没说", "不会", "不用", "没有", "不打算", "没打算")
@@ -167,23 +200,37 @@ func anyMatch(res []*regexp.Regexp, s string) bool {
 // apply reads the message's rights statements into p: a stop request
 // (with its channels), a validation request (a dispute asking for proof),
 // and drops statements the message denies.
-func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
+//
+// It also reports which statements it settled: read as made, or set
+// aside as asked about, joked, someone else's, denied or annoyance; the
+// rest of a rights concept the message holds is a concern (concern.go).
+func (rr *rightsReader) apply(p dialog.Parse, m *forms) (dialog.Parse, uint8) {
 	raw, en, zh := m.raw, m.en, m.zh
+	var settled uint8
 	// match runs a list on the English or Chinese form when its gate is
 	// open.
 	match := func(res []*regexp.Regexp, g *gate, s string) bool { return s != "" && g.open(m) && anyMatch(res, s) }
 	// Denying the debt: never borrowed, not mine, someone used my name.
-	if !p.Has(dialog.IntentDispute) && (match(rr.dispute, rr.gDispute, en) || match(rr.zhDispute, rr.gZhDispute, zh)) {
+	if !p.Has(dialog.IntentDispute) && (match(rr.dispute, rr.gDispute, en) || match(rr.zhDispute, rr.gZhDispute, zh) ||
+		match(rr.fraud, rr.gFraud, en)) {
 		p = with(p, dialog.IntentDispute)
 	}
 	// Represented: retained counsel, a law firm, legal aid, 交给律所.
-	if !p.Has(dialog.IntentAttorney) && (anyMatch(rr.attorney, en) || anyMatch(rr.zhAttorney, zh)) {
+	if !p.Has(dialog.IntentAttorney) && rr.gAttorney.open(m) && (anyMatch(rr.attorney, en) || anyMatch(rr.zhAttorney, zh)) {
 		p = with(p, dialog.IntentAttorney)
+	}
+	// In bankruptcy: filed chapter 7, a chapter 13 case (the chapter's
+	// number is not an amount: maskRefs).
+	if !p.Has(dialog.IntentBankruptcy) && match(rr.bankruptcy, rr.gBankrupt, en) {
+		p = with(p, dialog.IntentBankruptcy)
 	}
 	// Statements the message itself denies are not made.
 	for intent, res := range rr.negated {
-		if p.Has(intent) && (match(res, rr.gNeg, en) || match(res, rr.gZhNeg, zh)) {
-			p = without(p, intent)
+		if (p.Has(intent) || mentions(intent, m)) && (match(res, rr.gNeg, en) || match(res, rr.gZhNeg, zh)) {
+			if p.Has(intent) {
+				p = without(p, intent)
+			}
+			settled |= intentBit(intent)
 		}
 	}
 	// Nor are statements only asked about, joked, exaggerated, supposed
@@ -191,24 +238,40 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
 	// 有个朋友是律师, 再发我就投诉), unless the message also says what
 	// makes them real (a lawyer retained, a case filed).
 	for intent, res := range rr.hedged {
-		if p.Has(intent) && (anyMatch(res, en) || anyMatch(res, zh)) &&
+		if (p.Has(intent) || mentions(intent, m)) && (anyMatch(res, en) || anyMatch(res, zh)) &&
 			!anyMatch(rr.hedgeKeep[intent], en) && !anyMatch(rr.hedgeKeep[intent], zh) {
-			p = without(p, intent)
+			if p.Has(intent) {
+				p = without(p, intent)
+			}
+			settled |= intentBit(intent)
 		}
 	}
 	// Nor are statements about someone else's bankruptcy or dispute,
 	// unless the borrower states their own too.
 	for intent, res := range rr.others {
-		if p.Has(intent) && (anyMatch(res, en) || anyMatch(res, zh)) && !anyMatch(rr.own[intent], en) && !anyMatch(rr.own[intent], zh) {
-			p = without(p, intent)
+		if (p.Has(intent) || mentions(intent, m)) && (anyMatch(res, en) || anyMatch(res, zh)) &&
+			!anyMatch(rr.own[intent], en) && !anyMatch(rr.own[intent], zh) {
+			if p.Has(intent) {
+				p = without(p, intent)
+			}
+			settled |= intentBit(intent)
 		}
 	}
-	// A claim to have paid already is not a payment now (早就还清了).
-	if zh != "" && anyMatch(rr.zhPaid, zh) && p.Date.IsZero() {
-		p = without(without(p, dialog.IntentPayNow), dialog.IntentPromise)
+	// A claim to have paid already is not a payment now (早就还清了, "paid
+	// it in full on the 12th"): a date it names is when it was paid, in
+	// the past, not a date to pay by; unless the message also says what
+	// the borrower will pay (still to come).
+	// Chinese marks no tense: with a date, the paying must be said to be
+	// done (10月底就还完了), or it is a date to pay by (12月3号还清).
+	if (zh != "" && strings.ContainsAny(zh, "还结付") && anyMatch(rr.zhPaid, zh) && !anyMatch(rr.zhFuture, zh) &&
+		(p.Date.IsZero() || anyMatch(rr.zhDone, zh))) ||
+		(strings.Contains(en, "paid") || strings.Contains(en, "payed")) && anyMatch(rr.enPaid, en) && !anyMatch(rr.enFuture, en) {
+		p = without(without(without(p, dialog.IntentPayNow), dialog.IntentPromise), dialog.IntentPlan)
+		p.Date, p.Amount, p.Parts, p.Unclear, p.Installments = compliance.Date{}, compliance.Money{}, nil, false, 0
 		if !p.Has(dialog.IntentAlreadyPaid) {
 			p = with(p, dialog.IntentAlreadyPaid)
 		}
+		settled |= settledDispute
 	}
 
 	cease := match(rr.cease, rr.gCease, en) || match(rr.zhCease, rr.gZhCease, zh)
@@ -217,11 +280,22 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
 		// the borrower sends us to their representative; that is the
 		// attorney or bankruptcy statement, not a cease of its own.
 		cease = false
+		settled |= settledCease
 	}
-	if cease && hasOffer(p) {
+	if cease && concreteOffer(p) && (!p.Date.IsZero() || p.Installments > 0 || len(p.Parts) > 0 ||
+		anyMatch(rr.payWords, en) || anyMatch(rr.zhPayWords, zh)) && !anyMatch(rr.firm, en) && !anyMatch(rr.zhFirm, zh) {
 		// "stop blowing up my phone, I'll pay on the 30th", 别催了明天就还:
-		// annoyance next to a way to pay, not a request to stop.
+		// annoyance next to a way to pay, not a request to stop. A firm
+		// request (all contact, cease, in legal or written form) stands
+		// whatever else the message offers; paying now with no word for
+		// paying is no offer ("全部删掉" is not a payment in full).
 		cease = false
+		settled |= settledCease
+	}
+	if cease && p.Has(dialog.IntentPayNow) && !anyMatch(rr.payWords, en) && !anyMatch(rr.zhPayWords, zh) {
+		// "全部删掉", "电话短信全部停": "all" beside a stop request, with
+		// no word for paying, is not a payment in full.
+		p = without(p, dialog.IntentPayNow)
 	}
 	switch {
 	case cease && !p.Has(dialog.IntentCease):
@@ -245,6 +319,12 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
 		}
 	}
 
+	if (rr.gValid.open(m) || rr.gZhValid.open(m) || mentions(dialog.IntentDispute, m)) &&
+		(anyMatch(rr.notValidation, en) || anyMatch(rr.zhNotValidation, zh)) {
+		// Proof of payment, a receipt, proof the borrower holds: not a
+		// request for proof of the debt.
+		settled |= settledValidation
+	}
 	valid := (match(rr.validation, rr.gValid, en) && !anyMatch(rr.notValidation, en)) ||
 		(match(rr.zhValid, rr.gZhValid, zh) && !anyMatch(rr.zhNotValidation, zh))
 	if valid {
@@ -256,7 +336,32 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) dialog.Parse {
 	if p.Has(dialog.IntentAttorney) && p.Attorney == "" {
 		p.Attorney = attorneyDetails(raw)
 	}
-	return p
+	return p, settled
+}
+
+// intentBit is the settled bit of a rights intent.
+func intentBit(i dialog.Intent) uint8 {
+	switch i {
+	case dialog.IntentCease:
+		return settledCease
+	case dialog.IntentAttorney:
+		return settledAttorney
+	case dialog.IntentBankruptcy:
+		return settledBankruptcy
+	case dialog.IntentDispute:
+		return settledDispute | settledValidation
+	}
+	return 0
+}
+
+// concreteOffer reports whether p offers a way to pay that the bot can
+// read back: a date, pay now, a count of payments or a schedule read
+// whole; "I'll pay when I can" is none, nor figures it could not read.
+func concreteOffer(p dialog.Parse) bool {
+	if p.Unclear {
+		return false
+	}
+	return p.Has(dialog.IntentPayNow) || !p.Date.IsZero() || p.Installments > 0 || len(p.Parts) > 0
 }
 
 // hasOffer reports whether p carries a concrete way to pay.
@@ -302,7 +407,7 @@ func without(p dialog.Parse, i dialog.Intent) dialog.Parse {
 }
 
 var (
-	phoneRe    = regexp.MustCompile(`\+?\d[\d\-\s().]{6,}\d`)
+	phoneRe    = regexp.MustCompile(`\(?\+?\d[\d\-\s().]{6,}\d`)
 	enLawyerRe = regexp.MustCompile(`\b(?i:attorney|lawyer|counsel)(?:'s name)?(?:\s+is|\s*[,:]|\s+named|\s+called)?\s+((?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
 	enNameIsRe = regexp.MustCompile(`\b(?:his|her|their) name is\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
 	enLawyerIs = regexp.MustCompile(`\b(?:[Mm]y|[Oo]ur) (?:attorney|lawyer),?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)

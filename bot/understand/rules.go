@@ -92,14 +92,18 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 	// The lexicons are simplified Chinese: 還款 reads as 还款.
 	req.Text = compliance.Simplified(req.Text)
 	a := r.pool.Get().(*analysis)
-	a.run(r, &req, loc)
+	// Statute, case and phone numbers are not amounts or dates (see
+	// concern.go): the slots are read without them.
+	slots := req
+	slots.Text = maskRefs(req.Text)
+	a.run(r, &slots, loc)
 	p := a.result()
 	a.release()
 	r.pool.Put(a)
-	en, zh := englishForm(req.Text, req.Names), chineseForm(req.Text, req.Names)
+	en, zh := mendChat(englishForm(req.Text, req.Names)), chineseForm(req.Text, req.Names)
 	m := newForms(req.Text, en, zh)
 	m.named = len(req.Names) > 0
-	p = r.rights.apply(p, m)
+	p, settled := r.rights.apply(p, m)
 	if p.Has(dialog.IntentAbuse) && hasOffer(p) && !addressed(m) {
 		// "妈的 又来 月底还行了吧", "ugh fml ill pay friday": swearing at
 		// nobody next to a way to pay is venting, not abuse.
@@ -114,6 +118,9 @@ func (r *Rules) Understand(ctx context.Context, req Request) (dialog.Parse, erro
 		p = withParty(p, party)
 	} else if p.Has(dialog.IntentWrongParty) {
 		p.Party = dialog.PartyWrongNumber
+	}
+	if !p.Has(dialog.IntentWrongParty) {
+		p.Concern = concern(p, m, settled)
 	}
 	return p, nil
 }
@@ -227,8 +234,12 @@ var (
 	enDelay = regexp.MustCompile(`\b(?:push(?:ed)?(?: it| this| that| the payment| the date)? back|move(?: it| the date)? back|postpone(?: it| this)?|delay(?: it| this| the payment)?|extend(?: it| the date)?|extension of)(?: by)? (?:a|an|one|two|three|four|a few|a couple(?: of)?|\d+)(?: more)? (?:days?|weeks?|months?)\b`)
 )
 
+// enMore asks for more time by a span: "an extra 7 days", "a few more
+// days", "another week".
+var enMore = regexp.MustCompile(`\b(?:(?:an? |\d+ |one |two |three |a few |a couple(?: of)? )?(?:extra|more|additional) (?:\d+ |one |two |three |few )?|another )(?:days?|weeks?)\b`)
+
 func asksDelay(m *forms) bool {
-	return (m.zh != "" && zhDelay.MatchString(m.zh)) || (m.en != "" && enDelay.MatchString(m.en))
+	return (m.zh != "" && zhDelay.MatchString(m.zh)) || (m.en != "" && (enDelay.MatchString(m.en) || enMore.MatchString(m.en)))
 }
 
 var (

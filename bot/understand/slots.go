@@ -69,7 +69,11 @@ func (a *analysis) scanSlots() {
 		}
 		if ok && m.end > i {
 			m.start = i
-			a.ments = append(a.ments, m)
+			if n := len(a.ments); n > 0 && m.kind == mDate && a.sameDay(&a.ments[n-1], &m) {
+				a.ments[n-1] = m // "Tuesday, December 1st": one day, the full date
+			} else {
+				a.ments = append(a.ments, m)
+			}
 			i = m.end
 			continue
 		}
@@ -80,6 +84,35 @@ func (a *analysis) scanSlots() {
 		}
 		i++
 	}
+}
+
+// spokenDigit are the digits said one by one, with the words
+// speech-to-text writes for them.
+var spokenDigit = map[string]int{"zero": 0, "oh": 0, "o": 0, "one": 1, "won": 1, "two": 2, "to": 2, "too": 2,
+	"three": 3, "tree": 3, "four": 4, "for": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "ate": 8, "nine": 9, "niner": 9}
+
+// tokText is the text of token i, or "" past the end.
+func (a *analysis) tokText(i int) string {
+	if i < len(a.toks) {
+		return a.toks[i].text
+	}
+	return ""
+}
+
+// soundsLike are words speech-to-text writes for a number said before a
+// unit ("for payments" is four payments).
+var soundsLike = map[string]int{"for": 4, "fore": 4, "to": 2, "too": 2, "won": 1, "tree": 3}
+
+// sameDay reports a bare weekday followed, past a comma, by a date on
+// that weekday: "Tuesday, December 1st" names one day.
+func (a *analysis) sameDay(prev, m *mention) bool {
+	if prev.kind != mDate || prev.end-prev.start != 1 || m.start != prev.end+1 || a.toks[prev.end].text != "," {
+		return false
+	}
+	if _, ok := a.r.weekdayWord(a.toks[prev.start].text); !ok {
+		return false
+	}
+	return prev.date.Time().Weekday() == m.date.Time().Weekday()
 }
 
 // bareCount reads a message that is nothing but a small whole number
@@ -117,6 +150,11 @@ func (a *analysis) slotAt(i int) (mention, bool) {
 	}
 	if m, ok := a.installments(i); ok {
 		return m, true
+	}
+	if e, _, ok := a.r.roleAt(a.toks, i, roleThe); ok {
+		if m, ok := a.installments(e); ok {
+			return m, true // "the 4 payment one": a count, not the 4th
+		}
 	}
 	if m, ok := a.relDate(i); ok {
 		return m, true
@@ -578,6 +616,22 @@ func (a *analysis) idLast4(i int) (mention, bool) {
 			j++
 		}
 	}
+	if (cue || a.req.Stage == dialog.StageVerify) && j+4 <= len(a.toks) {
+		// "nine zero three five", "five five to nine": the digits said
+		// one by one, as speech-to-text writes them
+		var id [4]byte
+		n := 0
+		for ; n < 4; n++ {
+			d, ok := spokenDigit[a.toks[j+n].text]
+			if !ok {
+				break
+			}
+			id[n] = '0' + byte(d)
+		}
+		if _, more := spokenDigit[a.tokText(j+4)]; n == 4 && !more {
+			return mention{kind: mID, id: string(id[:]), end: j + 4}, true
+		}
+	}
 	if j >= len(a.toks) || a.toks[j].kind != kNum || a.toks[j].frac || a.toks[j].group {
 		return mention{}, false
 	}
@@ -608,6 +662,11 @@ func (a *analysis) idLast4(i int) (mention, bool) {
 // followedByUnit reports whether token i is a currency, time or
 // installment unit (so the number before it is not an ID or a bare amount).
 func (a *analysis) followedByUnit(i int) bool {
+	if i < len(a.toks) && (a.toks[i].text == "more" || a.toks[i].text == "extra" || a.toks[i].text == "additional") {
+		if _, _, ok := a.r.roleAt(a.toks, i+1, roleCur); !ok {
+			i++ // "2 more weeks" (but "200 more dollars" is money)
+		}
+	}
 	for _, ro := range [...]role{roleCur, roleTime, roleInst, roleDayUnit, roleWeekUnit, roleMonthUnit, roleDom, roleMonSuffix, roleYearSuffix} {
 		if e, _, ok := a.r.roleAt(a.toks, i, ro); ok {
 			if ro == roleWeekUnit && e < len(a.toks) && a.toks[e].kind == kHan {
@@ -662,6 +721,12 @@ func (a *analysis) installments(i int) (mention, bool) {
 			if v := int(a.toks[e].val / 100); v >= 2 && v <= 12 && a.toks[e].ndig <= 2 && (e+1 == len(a.toks) || a.toks[e+1].kind == kBreak) {
 				return mk(v, e+1)
 			}
+		}
+	}
+	if v, ok := soundsLike[a.toks[min(start, len(a.toks)-1)].text]; ok && start < len(a.toks) {
+		// speech-to-text: "for payments", "to installments"
+		if e2, u, ok := a.r.roleAt(a.toks, start+1, roleInst); ok && u == 0 {
+			return mk(v, e2)
 		}
 	}
 	if n, e, ok := a.smallInt(start, 1000); ok {
@@ -1135,9 +1200,32 @@ func (a *analysis) amount(i int) (mention, bool) {
 			return mk(n, currencyCodes[ci], end, false)
 		}
 	}
+	if toks[i].text == "buck" {
+		// "a buck fifty", "buck twenty": a hundred and that much
+		if c, e, ok := a.smallInt(i+1, 99); ok && c > 0 {
+			return mention{kind: mAmount, minor: int64(100+c) * 100, cur: a.cur, end: e}, true
+		}
+	}
 	n, ok := a.number(i)
 	if !ok {
 		return mention{}, false
+	}
+	if v, ok := n.integer(); ok && v >= 1 && v <= 20 && n.end < len(toks) && (toks[n.end].text == "bills" || toks[n.end].text == "bill") &&
+		(n.end+1 == len(toks) || toks[n.end+1].text != "due" && toks[n.end+1].text != "left" && toks[n.end+1].text != "to") {
+		// "2 bills": two hundred dollars
+		return mention{kind: mAmount, minor: int64(v) * 10000, cur: a.cur, end: n.end + 1}, true
+	}
+	w := toks[i].text
+	if w == "a" && i+1 < len(toks) {
+		w = toks[i+1].text
+	}
+	switch w {
+	case "few", "couple", "several":
+		if _, _, ok := r.roleAt(toks, n.end, roleCur); ok {
+			// "a few bucks": some money, not a figure; the bot asks how much
+			a.vague = true
+			return mention{kind: mNone, end: n.end}, true
+		}
 	}
 	if a.flags[i]&fPhrase != 0 {
 		return mention{kind: mNone, end: n.end}, true // "chapter 7"
@@ -1196,10 +1284,16 @@ func (a *analysis) scaled(n *num) bool {
 		return false
 	}
 	t := &a.toks[n.end]
-	if t.kind != kHan && t.text != "k" && t.text != "hundred" && t.text != "thousand" && t.text != "grand" {
+	if t.kind != kHan && t.text != "k" && t.text != "w" && t.text != "hundred" && t.text != "thousand" && t.text != "grand" {
 		return false
 	}
 	e, v, ok := a.r.roleAt(a.toks, n.end, roleMult)
+	if t.text == "w" {
+		if a.toks[n.end-1].end != t.start {
+			return false // "200 w my card": with, not 万
+		}
+		e, v, ok = n.end+1, 10000, true // 1.5w: 万 as typed
+	}
 	if !ok {
 		return false
 	}
@@ -1383,8 +1477,14 @@ func (a *analysis) festival(code int) (compliance.Date, bool) {
 // an event of that kind: its date is when the borrower can pay.
 func (a *analysis) eventBefore(i int) bool {
 	j := i
-	if j > 0 && (a.toks[j-1].text == "on" || a.toks[j-1].text == "last") {
-		j--
+	for k := 0; k < 2 && j > 0; k++ {
+		// "got laid off on friday", "nothing left at the end of the month"
+		switch a.toks[j-1].text {
+		case "on", "last", "at", "the", "by":
+			j--
+			continue
+		}
+		break
 	}
 	for x := range a.hits {
 		h := &a.hits[x]

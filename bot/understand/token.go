@@ -123,6 +123,10 @@ func normalize(dst []byte, s string, st *textStats) []byte {
 		case r == 0x2014 || r == 0x2013:
 			dst = append(dst, '-')
 			continue
+		case r == 0x1F44C || r == 0x1F44D || r == 0x1F197 || r == 0x2705 || r == 0x2714 || r == 0x1F646:
+			// 👌 👍 🆗 ✅ ✔ 🙆: a yes sent as a picture
+			dst = append(dst, " ok "...)
+			continue
 		case r == 0xFFE5: // full-width yen
 			r = 0xA5
 		case r == 0x2028 || r == 0x2029 || r == 0x0085:

@@ -167,8 +167,13 @@ func TestPacerEmitsOnScheduleAndCountsLateFrames(t *testing.T) {
 		t.Fatalf("emitted %v, want %v", emitted, want)
 	}
 	st := p.Stats()
-	if st.Late != 1 || st.MaxLateness != 35*time.Millisecond || st.Restarts != 1 {
+	// Frames 3 and 4 went out 35 and 15 ms late; frame 6, sent at the
+	// restart, 380 ms after its slot in the schedule before the stall.
+	if st.Late != 2 || st.MaxLateness != 380*time.Millisecond || st.Restarts != 1 {
 		t.Fatalf("stats %+v", st)
+	}
+	if st.Lateness != [7]int64{4, 0, 0, 0, 1, 1, 1} {
+		t.Fatalf("lateness buckets %v", st.Lateness)
 	}
 }
 

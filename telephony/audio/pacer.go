@@ -38,6 +38,43 @@ type PacerStats struct {
 	Restarts int64
 	// Early counts frames sent ahead of their slot by Early.
 	Early int64
+	// Lateness counts the frames sent on ticks by how late they went
+	// out: Lateness[i] those no later than LatenessBounds[i] (and later
+	// than the bound before), the last those later than every bound.
+	Lateness [len(LatenessBounds) + 1]int64
+}
+
+// LatenessBounds are the upper bounds of PacerStats.Lateness's buckets.
+var LatenessBounds = [...]time.Duration{time.Millisecond, 2 * time.Millisecond, 5 * time.Millisecond,
+	10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
+
+// Add sums two pacers' figures (MaxLateness is the larger).
+func (s PacerStats) Add(o PacerStats) PacerStats {
+	s.Frames += o.Frames
+	s.Late += o.Late
+	s.MaxLateness = max(s.MaxLateness, o.MaxLateness)
+	s.Restarts += o.Restarts
+	s.Early += o.Early
+	for i := range s.Lateness {
+		s.Lateness[i] += o.Lateness[i]
+	}
+	return s
+}
+
+// record counts one frame sent late after its slot.
+func (s *PacerStats) record(late, interval time.Duration) {
+	s.Frames++
+	if late > s.MaxLateness {
+		s.MaxLateness = late
+	}
+	if late > interval {
+		s.Late++
+	}
+	i := 0
+	for i < len(LatenessBounds) && late > LatenessBounds[i] {
+		i++
+	}
+	s.Lateness[i]++
 }
 
 // Stats returns what the pacer has emitted so far. Call it after Run
@@ -81,25 +118,27 @@ func (p *Pacer) Tick(tick time.Time, emit func(n int64) error) error {
 		p.start = tick
 	}
 	due := int64(now().Sub(p.start) / interval)
+	// shift is how far a restart moved the schedule: the frame sent at
+	// the restart is as late as its slot in the old schedule says.
+	var shift time.Duration
 	if due-p.next >= int64(maxCatch) {
 		// A stall longer than the catch-up window: restart the schedule
 		// at this tick instead of bursting.
 		p.stats.Restarts++
+		old := p.start
 		p.start = tick.Add(-time.Duration(p.next) * interval)
+		shift = p.start.Sub(old)
 		due = p.next
 	}
 	for ; p.next <= due; p.next++ {
 		if err := emit(p.next); err != nil {
 			return err
 		}
+		// Lateness is the send time (the write returned) against the
+		// frame's slot in the schedule.
 		late := now().Sub(p.start.Add(time.Duration(p.next) * interval))
-		p.stats.Frames++
-		if late > p.stats.MaxLateness {
-			p.stats.MaxLateness = late
-		}
-		if late > interval {
-			p.stats.Late++
-		}
+		p.stats.record(late+shift, interval)
+		shift = 0
 	}
 	return nil
 }

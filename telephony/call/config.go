@@ -64,6 +64,9 @@ type Deps struct {
 	VAD audio.VAD
 	// Recorder may be nil: nothing is recorded.
 	Recorder Recorder
-	Clock    clock.TimerClock
-	Log      *slog.Logger
+	// Pacer sends the call's frames with every other call's on the node;
+	// nil gives the call a pacer of its own.
+	Pacer *Pacer
+	Clock clock.TimerClock
+	Log   *slog.Logger
 }

@@ -275,21 +275,30 @@ func (c *Controller) Run(ctx context.Context) error {
 	defer close(c.done)
 	ctx, cancel := context.WithCancel(ctx)
 	c.ctx = ctx
+	pacer := c.d.Pacer
+	if pacer == nil {
+		// A call on its own: a pacer of one shard for this call only.
+		pacer = NewPacer(c.d.Clock, 1)
+		defer pacer.Close()
+	}
+	var werrMu sync.Mutex
 	var werr error
-	var wwg sync.WaitGroup
-	wwg.Add(1)
-	go func() {
-		defer wwg.Done()
-		werr = c.w.run(ctx)
-		if werr != nil {
-			c.Hangup()
-		}
-	}()
+	c.w.onFail = func(err error) {
+		werrMu.Lock()
+		werr = err
+		werrMu.Unlock()
+		c.Hangup()
+	}
+	if err := pacer.join(c.w); err != nil {
+		cancel()
+		close(c.quit)
+		return err
+	}
 	defer func() {
 		close(c.quit)
 		cancel()
 		c.wg.Wait()
-		wwg.Wait()
+		c.w.shard.leave(c.w)
 		c.stat(func(s *Stats) { s.Pacer = c.w.pacer.Stats() })
 	}()
 	if c.cfg.MaxDuration > 0 {
@@ -302,8 +311,11 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			c.finish("cancelled")
 		case <-c.hangup:
-			if werr != nil {
-				c.finish(fmt.Sprintf("transport: %v", werr))
+			werrMu.Lock()
+			err := werr
+			werrMu.Unlock()
+			if err != nil {
+				c.finish(fmt.Sprintf("transport: %v", err))
 			} else {
 				c.finish("caller hung up")
 			}
@@ -352,10 +364,7 @@ func (c *Controller) Run(ctx context.Context) error {
 
 // command steers the writer; it gives up when the call is going away.
 func (c *Controller) command(cmd writerCmd) {
-	select {
-	case c.w.cmds <- cmd:
-	case <-c.ctx.Done():
-	}
+	c.w.post(cmd, c.ctx.Done())
 }
 
 func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {

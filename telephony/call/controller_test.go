@@ -148,7 +148,7 @@ func (h *harness) step(n int, loud bool) {
 		h.clock.Advance(20 * time.Millisecond)
 		// The writer has taken the tick and finished with it.
 		waitFor(h.t, func() bool { return h.clock.Pending() == 0 || h.ended() })
-		h.c.w.do(h.ctx, func() {})
+		h.c.w.do(h.ctx.Done(), func() {})
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -64,7 +65,17 @@ func NewAPI(cfg Config) (*webrtc.API, error) {
 		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 		s.SetInterfaceFilter(func(name string) bool { return strings.HasPrefix(name, "lo") })
 	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(s)), nil
+	// RTCP sender and receiver reports only (RFC 3550). pion's defaults
+	// add NACK (negotiated for video only: audio is never resent), TWCC
+	// (bandwidth estimation, of no use to a 64 kbit/s PCMU stream) and
+	// stats (GetStats, which nothing reads): each runs a goroutine per
+	// peer or takes locks in every packet's write path, the path a node's
+	// pacer sends every call's frames through.
+	var ir interceptor.Registry
+	if err := webrtc.ConfigureRTCPReports(&ir); err != nil {
+		return nil, err
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(s), webrtc.WithInterceptorRegistry(&ir)), nil
 }
 
 func isTelephoneEvent(c webrtc.RTPCodecParameters) bool {

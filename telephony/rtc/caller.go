@@ -34,6 +34,7 @@ type Caller struct {
 	opusQ       [][]byte
 	opusSilence []byte
 	pacer       audio.Pacer
+	send        func(int64) error // Tick's
 }
 
 // Heard is one received 20 ms frame's level.
@@ -192,8 +193,21 @@ func (c *Caller) Heard() []Heard {
 // Run sends a frame every 20 ms on ticks: queued audio, else silence,
 // until ctx is done.
 func (c *Caller) Run(ctx context.Context, ticks <-chan time.Time) error {
+	return c.pacer.Run(ctx, ticks, c.sendFn())
+}
+
+// Tick sends the frames due at tick, for a driver that paces many callers
+// from one ticker. Call it from one goroutine, and not with Run.
+func (c *Caller) Tick(tick time.Time) error {
+	if c.send == nil {
+		c.send = c.sendFn()
+	}
+	return c.pacer.Tick(tick, c.send)
+}
+
+func (c *Caller) sendFn() func(int64) error {
 	silence := make([]int16, 160)
-	return c.pacer.Run(ctx, ticks, func(int64) error {
+	return func(int64) error {
 		c.mu.Lock()
 		if c.opus {
 			p := c.opusSilence
@@ -212,10 +226,11 @@ func (c *Caller) Run(ctx context.Context, ticks <-chan time.Time) error {
 		c.enc = audio.EncodeUlaw(c.enc[:0], f)
 		c.mu.Unlock()
 		return c.track.WriteFrame(c.enc)
-	})
+	}
 }
 
-// PacerStats returns the sending pacer's figures (after Run returns).
+// PacerStats returns the sending pacer's figures (after Run returns, or
+// from the goroutine that calls Tick).
 func (c *Caller) PacerStats() audio.PacerStats { return c.pacer.Stats() }
 
 // Close hangs up.

@@ -105,6 +105,8 @@ type Service struct {
 	api *webrtc.API
 	lim *rtc.Limiter
 	log *slog.Logger
+	// pacer sends every call's frames from one ticker per CPU.
+	pacer *call.Pacer
 }
 
 // New builds the channel.
@@ -120,7 +122,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, d: d, api: api, lim: rtc.NewLimiter(cfg.MaxCalls), log: d.Log}, nil
+	return &Service{cfg: cfg, d: d, api: api, lim: rtc.NewLimiter(cfg.MaxCalls), log: d.Log, pacer: call.NewPacer(d.Clock, 0)}, nil
 }
 
 // Full reports whether the node is at its call limit, so the HTTP layer
@@ -201,7 +203,7 @@ func (s *Service) callConfig(lang string) call.Config {
 
 func (s *Service) callDeps(lang string, conv call.Conversation, tr call.Transport, rec *record.Recorder, log *slog.Logger) call.Deps {
 	d := call.Deps{Conversation: conv, Transport: tr, TTS: s.d.Providers.TTS, Clock: s.d.Clock, Log: log,
-		VAD: audio.NewEnergyVAD(audio.EnergyConfig{})}
+		VAD: audio.NewEnergyVAD(audio.EnergyConfig{}), Pacer: s.pacer}
 	if s.d.Providers.STT != nil && s.d.Providers.Hears(lang) {
 		d.STT = s.d.Providers.STT
 	}
