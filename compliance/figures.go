@@ -1085,6 +1085,9 @@ func (x *extractor) zhNumber(i int) int {
 			return end
 		}
 	}
+	if end == i+1 && strings.ContainsRune(zhSurnames, x.at(i-1)) && !isZhNumeral(x.at(end)) && !zhUnitAfter(x.at(end)) {
+		return end // a name: 张三, 李四, 王五
+	}
 	v := zhValue(x.rs[i:end])
 	return x.classify(i, end, v*100, false, v <= 31)
 }
@@ -1138,6 +1141,20 @@ func (x *extractor) zhMinorUnits(h int64, e int, cur string) (int64, int) {
 		return h, e
 	}
 	return h + v, ve + utf8.RuneCountInString(word)
+}
+
+// zhSurnames are common surnames: one numeral right after one, with no
+// unit after it, is a given name (张三, 李四), no quantity. 周 is left
+// out (周三 is a weekday, read above).
+const zhSurnames = "张王李赵刘陈杨黄吴徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵钱严覃武戴莫孔向汤老小阿"
+
+// zhUnitAfter reports whether r is a unit or counter that makes the
+// numeral before it a quantity, a date or a time.
+func zhUnitAfter(r rune) bool {
+	if strings.ContainsRune("元块角毛分期天个周笔岁次号日月年点时倍位条项成折美欧英港%", r) {
+		return true
+	}
+	return false
 }
 
 // zhDurations, right before a number of 日, make it a count of days.

@@ -54,6 +54,8 @@ func TestExtractFigures(t *testing.T) {
 		{"6 200", []fig{{kind: FigureNumber, h: 600}, {kind: FigureNumber, h: 20000}}},
 		{"Days past due: 15", []fig{{kind: FigureNumber, h: 1500}}},
 		{"逾期5日", []fig{{kind: FigureCount, h: 500}}},
+		{"请问张三在吗", nil},
+		{"张三想分三期", []fig{{kind: FigureCount, h: 300}}},
 		{"3千5元", []fig{{kind: FigureMoney, money: cny(350000)}}},
 		{"3千5百元", []fig{{kind: FigureMoney, money: cny(350000)}}},
 		{"1千万元", []fig{{kind: FigureMoney, money: cny(1000000000)}}},

@@ -74,6 +74,9 @@ func TestGuardMeaning(t *testing.T) {
 		{"false duty", "Under federal law you are now required to pay within a day.", "false_duty"},
 		{"implied exposure still", "You wouldn't want your boss to find out, would you?", "implied_exposure"},
 		{"stop by", "A collector will stop by your house tonight.", "visit"},
+		{"impersonation with", "I'm with the Department of Justice.", "impersonation"},
+		{"zh court identity", "这边是人民法院执行庭。", "impersonation"},
+		{"zh lawyer filed", "我们律师已经递交材料了。", "false_legal"},
 
 		// negation and ordinary words pass
 		{"negated employer", "We will not contact your employer.", ""},
