@@ -77,6 +77,7 @@ func TestGuardMeaning(t *testing.T) {
 		{"impersonation with", "I'm with the Department of Justice.", "impersonation"},
 		{"zh court identity", "这边是人民法院执行庭。", "impersonation"},
 		{"zh lawyer filed", "我们律师已经递交材料了。", "false_legal"},
+		{"stopping on condition", "If you want us to stop calling your boss, pay now.", "employer"},
 
 		// negation and ordinary words pass
 		{"negated employer", "We will not contact your employer.", ""},
@@ -114,6 +115,7 @@ func TestGuardMeaning(t *testing.T) {
 		{"negated naming", "我们不会叫您老赖，也不会用任何不礼貌的称呼。", ""},
 		{"assurance with unless", "Your spouse won't be told about this account unless you give permission.", ""},
 		{"stop calling work", "We will stop calling your work number. Which number should we use instead?", ""},
+		{"consent", "如果您需要，可以让家人陪同一起沟通，但需要您本人同意。", ""},
 		{"regulator complaint", "如对我们的服务不满意，您可以拨打客服热线投诉，也可以向金融监管部门反映。", ""},
 	}
 	for _, tt := range tests {
