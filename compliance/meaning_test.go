@@ -77,7 +77,7 @@ func TestGuardMeaning(t *testing.T) {
 		{"impersonation with", "I'm with the Department of Justice.", "impersonation"},
 		{"zh court identity", "这边是人民法院执行庭。", "impersonation"},
 		{"zh lawyer filed", "我们律师已经递交材料了。", "false_legal"},
-		{"stopping on condition", "If you want us to stop calling your boss, pay now.", "employer"},
+		{"stopping on condition", "If you want us to stop calling your boss, pay now.", "third_party_contact"},
 
 		// negation and ordinary words pass
 		{"negated employer", "We will not contact your employer.", ""},
