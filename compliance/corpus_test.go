@@ -79,14 +79,18 @@ func rate(n, d int) float64 {
 // minPassed of the legitimate ones, in each language. The frozen test
 // split is held to a floor under them (it is reported, never tuned on).
 var corpusThresholds = map[string]struct{ minBlocked, minPassed float64 }{
-	"dev":  {0.97, 0.98},
+	"dev": {0.97, 0.98},
+	// dev2: a second development split written blind (2026-12-03);
+	// floors under what it measured when it landed, so that a
+	// regression shows while its misses are worked on.
+	"dev2": {0.85, 0.91},
 	"test": {0.89, 0.95},
 	// holdout: implied threats, written before the mechanism for them.
 	"holdout": {0.75, 0.95},
 }
 
 func TestGuardCorpus(t *testing.T) {
-	for _, split := range []string{"dev", "test", "holdout"} {
+	for _, split := range []string{"dev", "dev2", "test", "holdout"} {
 		path := filepath.Join("..", "testdata", "guard", split+".yaml")
 		data, err := os.ReadFile(path)
 		if os.IsNotExist(err) {

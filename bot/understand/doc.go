@@ -19,6 +19,12 @@
 //	> hardship > cannot_pay > callback_later > identify > ask_balance
 //	> ask_how_to_pay > question > reason > deny > affirm > greet
 //
+// Statements about rights are read over the whole message, with figures
+// in statutes, case, account and phone numbers blanked before the slots
+// (concern.go), so no offer read from them outranks the statement; a
+// rights concept the readers could neither read as a statement nor set
+// aside is Parse.Concern, for a person to read.
+//
 // A question carries its topic (Parse.Topic) and a stated reason for
 // lateness its code (Parse.Reason); a reason is kept beside whatever else
 // the message says. A schedule of several payments is Parse.Parts (see

@@ -41,6 +41,10 @@ type rightsReader struct {
 	attorney    []*regexp.Regexp // retained counsel, 交给律所
 	zhAttorney  []*regexp.Regexp
 	bankruptcy  []*regexp.Regexp // filed chapter 7, ch 13 case
+	fraud       []*regexp.Regexp // opened in my name, identity theft
+	gFraud      *gate
+	gAttorney   *gate
+	gBankrupt   *gate
 	zhPaid      []*regexp.Regexp // 早就还清了: paid already
 	enPaid      []*regexp.Regexp // "paid it in full on the 12th"
 	zhDone      []*regexp.Regexp // 了, 已经: the paying is done
@@ -79,6 +83,7 @@ func compileRights() (*rightsReader, error) {
 		Attorney       []string            `json:"attorney"`
 		ZhAttorney     []string            `json:"zh_attorney"`
 		Bankruptcy     []string            `json:"bankruptcy"`
+		Fraud          []string            `json:"fraud"`
 		ZhPaid         []string            `json:"zh_paid"`
 		EnPaid         []string            `json:"en_paid"`
 		ZhDone         []string            `json:"zh_done"`
@@ -122,7 +127,7 @@ func compileRights() (*rightsReader, error) {
 		dispute: comp(f.Dispute), zhDispute: comp(f.ZhDispute),
 		channels: map[string][]*regexp.Regexp{}, negated: map[dialog.Intent][]*regexp.Regexp{},
 		zhNotValidation: comp(f.ZhNotValid), redirect: comp(f.Redirect), zhPaid: comp(f.ZhPaid),
-		attorney: comp(f.Attorney), zhAttorney: comp(f.ZhAttorney), bankruptcy: comp(f.Bankruptcy),
+		attorney: comp(f.Attorney), zhAttorney: comp(f.ZhAttorney), bankruptcy: comp(f.Bankruptcy), fraud: comp(f.Fraud),
 		enPaid: comp(f.EnPaid), zhDone: comp(f.ZhDone), zhFuture: comp(f.ZhFuture), enFuture: comp(f.EnFuture),
 		firm: comp(f.Firm), zhFirm: comp(f.ZhFirm), payWords: comp(f.PayWords), zhPayWords: comp(f.ZhPayWords),
 		hedged: map[dialog.Intent][]*regexp.Regexp{}, hedgeKeep: map[dialog.Intent][]*regexp.Regexp{},
@@ -150,8 +155,9 @@ func compileRights() (*rightsReader, error) {
 		"list", "contact", "calls", "texts", "emails", "messages", "communication", "communications", "phone",
 		"stop", "stopall", "opt", "optout", "td", "wish", "longer", "consent", "permission", "contacted",
 		"take", "delete", "erase", "drop", "scrub", "refrain", "desist", "abstain", "alone", "further", "future",
-		"must", "required", "demand", "require", "requiring", "1692c", "bie", "ting", "tingzhi",
-		"called", "texted", "emailed", "messaged", "want", "again", "anymore", "no", "me", "deja", "dejen"))
+		"must", "required", "demand", "require", "requiring", "1692c", "bie", "ting", "tingzhi", "bu", "buyao",
+		"called", "texted", "emailed", "messaged", "hear", "deja", "dejen", "llamen", "llames", "contacten", "contactes",
+		"escriban", "escribas", "manden", "mandes", "molesten", "molestes", "marquen", "marques"))
 	rr.gValid = newGate([]string{"proof", "prove", "proves", "proving", "validate", "validation", "documentation", "documents",
 		"paperwork", "contract", "signature", "signed", "original", "history", "itemization", "itemized", "itemised", "verify",
 		"writing", "written", "letter", "statement", "breakdown", "comes", "came", "everything"})
@@ -159,7 +165,12 @@ func compileRights() (*rightsReader, error) {
 		"settled", "forgiven", "written", "discharged", "resolved", "cancelled", "canceled", "statute", "barred", "timebarred",
 		"wrong", "incorrect", "inaccurate", "right", "correct", "off", "inflated", "high", "bogus", "made",
 		"didnt", "did", "charging", "charged", "charge", "belongs", "name", "taken", "opened", "run", "applied", "credited", "posted",
-		"someone", "somebody", "some", "took", "police", "fraud", "fraudulent", "theft"})
+	})
+	rr.gFraud = newGate([]string{"someone", "somebody", "some", "opened", "taken", "took", "applied", "identity", "police",
+		"fraud", "fraudulent"})
+	rr.gAttorney = newGate([]string{"counsel", "legal", "law", "represented", "representing", "represents", "atty",
+		"lawyered", "lawyering"}, "律所", "律师事务所", "法律援助", "代理人")
+	rr.gBankrupt = newGate([]string{"chapter", "ch", "bankruptcy"})
 	rr.gNeg = newGate([]string{"not", "never", "no"})
 	rr.gZhCease = newGate(nil, "别", "不要", "不准", "不许", "停止", "甭", "勿", "莫", "不用", "任何", "什么", "啥", "所有", "一切",
 		"不想再", "电话", "短信", "邮件", "bie", "退订", "不想", "不希望", "不愿意", "删", "去掉", "移除", "注销", "烦我",
@@ -200,16 +211,17 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) (dialog.Parse, uint8) {
 	// open.
 	match := func(res []*regexp.Regexp, g *gate, s string) bool { return s != "" && g.open(m) && anyMatch(res, s) }
 	// Denying the debt: never borrowed, not mine, someone used my name.
-	if !p.Has(dialog.IntentDispute) && (match(rr.dispute, rr.gDispute, en) || match(rr.zhDispute, rr.gZhDispute, zh)) {
+	if !p.Has(dialog.IntentDispute) && (match(rr.dispute, rr.gDispute, en) || match(rr.zhDispute, rr.gZhDispute, zh) ||
+		match(rr.fraud, rr.gFraud, en)) {
 		p = with(p, dialog.IntentDispute)
 	}
 	// Represented: retained counsel, a law firm, legal aid, 交给律所.
-	if !p.Has(dialog.IntentAttorney) && (anyMatch(rr.attorney, en) || anyMatch(rr.zhAttorney, zh)) {
+	if !p.Has(dialog.IntentAttorney) && rr.gAttorney.open(m) && (anyMatch(rr.attorney, en) || anyMatch(rr.zhAttorney, zh)) {
 		p = with(p, dialog.IntentAttorney)
 	}
 	// In bankruptcy: filed chapter 7, a chapter 13 case (the chapter's
 	// number is not an amount: maskRefs).
-	if !p.Has(dialog.IntentBankruptcy) && anyMatch(rr.bankruptcy, en) {
+	if !p.Has(dialog.IntentBankruptcy) && match(rr.bankruptcy, rr.gBankrupt, en) {
 		p = with(p, dialog.IntentBankruptcy)
 	}
 	// Statements the message itself denies are not made.
@@ -251,8 +263,9 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) (dialog.Parse, uint8) {
 	// the borrower will pay (still to come).
 	// Chinese marks no tense: with a date, the paying must be said to be
 	// done (10月底就还完了), or it is a date to pay by (12月3号还清).
-	if (zh != "" && anyMatch(rr.zhPaid, zh) && !anyMatch(rr.zhFuture, zh) && (p.Date.IsZero() || anyMatch(rr.zhDone, zh))) ||
-		(en != "" && anyMatch(rr.enPaid, en) && !anyMatch(rr.enFuture, en)) {
+	if (zh != "" && strings.ContainsAny(zh, "还结付") && anyMatch(rr.zhPaid, zh) && !anyMatch(rr.zhFuture, zh) &&
+		(p.Date.IsZero() || anyMatch(rr.zhDone, zh))) ||
+		(strings.Contains(en, "paid") || strings.Contains(en, "payed")) && anyMatch(rr.enPaid, en) && !anyMatch(rr.enFuture, en) {
 		p = without(without(without(p, dialog.IntentPayNow), dialog.IntentPromise), dialog.IntentPlan)
 		p.Date, p.Amount, p.Parts, p.Unclear, p.Installments = compliance.Date{}, compliance.Money{}, nil, false, 0
 		if !p.Has(dialog.IntentAlreadyPaid) {
@@ -306,8 +319,10 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) (dialog.Parse, uint8) {
 		}
 	}
 
-	notValid := anyMatch(rr.notValidation, en) || anyMatch(rr.zhNotValidation, zh)
-	if notValid {
+	if (rr.gValid.open(m) || rr.gZhValid.open(m) || mentions(dialog.IntentDispute, m)) &&
+		(anyMatch(rr.notValidation, en) || anyMatch(rr.zhNotValidation, zh)) {
+		// Proof of payment, a receipt, proof the borrower holds: not a
+		// request for proof of the debt.
 		settled |= settledValidation
 	}
 	valid := (match(rr.validation, rr.gValid, en) && !anyMatch(rr.notValidation, en)) ||
@@ -392,7 +407,7 @@ func without(p dialog.Parse, i dialog.Intent) dialog.Parse {
 }
 
 var (
-	phoneRe    = regexp.MustCompile(`\+?\d[\d\-\s().]{6,}\d`)
+	phoneRe    = regexp.MustCompile(`\(?\+?\d[\d\-\s().]{6,}\d`)
 	enLawyerRe = regexp.MustCompile(`\b(?i:attorney|lawyer|counsel)(?:'s name)?(?:\s+is|\s*[,:]|\s+named|\s+called)?\s+((?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
 	enNameIsRe = regexp.MustCompile(`\b(?:his|her|their) name is\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)
 	enLawyerIs = regexp.MustCompile(`\b(?:[Mm]y|[Oo]ur) (?:attorney|lawyer),?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})`)

@@ -99,6 +99,9 @@ func TestPacerSendsEveryCallOnOneTicker(t *testing.T) {
 			t.Fatalf("call %d: %d frames after 8 ticks", i, n)
 		}
 	}
+	if st := p.Stats(); st.Sweeps != 8 || st.WakeDelay[0] != 8 || st.Sweep[0] != 8 {
+		t.Fatalf("pacer stats %+v after 8 ticks", st)
+	}
 	// A call that left gets nothing more.
 	ws[2].shard.leave(ws[2])
 	n2, _, _, _ := trs[2].snapshot()

@@ -276,9 +276,56 @@ type shard struct {
 	mu      sync.Mutex // held for a whole sweep
 	writers []*writer
 	running bool
+	stats   PacerStats
+}
+
+// PacerStats split a frame's lateness in two: how long a shard took to
+// start its sweep after the tick was due (waiting for the scheduler and
+// the machine), and how long the sweep took (the calls' own work, which
+// the last call of a shard waits for).
+type PacerStats struct {
+	Sweeps int64
+	// WakeDelay and Sweep count sweeps by duration, in the buckets of
+	// audio.LatenessBounds (the last: longer than every bound).
+	WakeDelay, Sweep       [len(audio.LatenessBounds) + 1]int64
+	MaxWakeDelay, MaxSweep time.Duration
+}
+
+func bucket(counts *[len(audio.LatenessBounds) + 1]int64, d time.Duration) {
+	i := 0
+	for i < len(audio.LatenessBounds) && d > audio.LatenessBounds[i] {
+		i++
+	}
+	counts[i]++
+}
+
+// Stats sums the shards' figures so far.
+func (p *Pacer) Stats() PacerStats {
+	var out PacerStats
+	for _, s := range p.shards {
+		s.mu.Lock()
+		st := s.stats
+		s.mu.Unlock()
+		out.Sweeps += st.Sweeps
+		for i := range out.Sweep {
+			out.Sweep[i] += st.Sweep[i]
+			out.WakeDelay[i] += st.WakeDelay[i]
+		}
+		out.MaxSweep = max(out.MaxSweep, st.MaxSweep)
+		out.MaxWakeDelay = max(out.MaxWakeDelay, st.MaxWakeDelay)
+	}
+	return out
 }
 
 func goMaxProcs() int { return runtime.GOMAXPROCS(0) }
+
+func (s *shard) recordLocked(wake, sweep time.Duration) {
+	s.stats.Sweeps++
+	bucket(&s.stats.WakeDelay, wake)
+	bucket(&s.stats.Sweep, sweep)
+	s.stats.MaxWakeDelay = max(s.stats.MaxWakeDelay, wake)
+	s.stats.MaxSweep = max(s.stats.MaxSweep, sweep)
+}
 
 func (s *shard) size() int {
 	s.mu.Lock()
@@ -375,6 +422,7 @@ func (s *shard) run(t clock.Ticker) {
 				s.mu.Unlock()
 				return
 			}
+			start := s.clock.Now()
 			for i := 0; i < len(s.writers); {
 				w := s.writers[i]
 				if err := w.tick(tick); err != nil {
@@ -383,6 +431,7 @@ func (s *shard) run(t clock.Ticker) {
 				}
 				i++
 			}
+			s.recordLocked(start.Sub(tick), s.clock.Now().Sub(start))
 			s.mu.Unlock()
 		}
 	}

@@ -55,9 +55,12 @@ func runQueueWait() time.Duration {
 }
 
 // latenessBuckets writes a pacer's lateness histogram as "≤1ms 123, …".
-func latenessBuckets(s audio.PacerStats) string {
+func latenessBuckets(s audio.PacerStats) string { return durBuckets(s.Lateness[:]) }
+
+// durBuckets writes counts in the buckets of audio.LatenessBounds.
+func durBuckets(counts []int64) string {
 	var b strings.Builder
-	for i, n := range s.Lateness {
+	for i, n := range counts {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -294,6 +297,11 @@ func TestLoadCalls(t *testing.T) {
 	t.Logf("bot frames by lateness (send time against slot): %s", latenessBuckets(bots))
 	t.Logf("caller frames %d, late (>20 ms) %d (%.3f%%), max lateness %v; by lateness: %s", callers.Frames, callers.Late,
 		100*float64(callers.Late)/float64(max(callers.Frames, 1)), callers.MaxLateness, latenessBuckets(callers))
+	if pacer != nil {
+		ps := pacer.Stats()
+		t.Logf("pacer sweeps %d; tick due → sweep started: max %v, %s; sweep took: max %v, %s", ps.Sweeps,
+			ps.MaxWakeDelay, durBuckets(ps.WakeDelay[:]), ps.MaxSweep, durBuckets(ps.Sweep[:]))
+	}
 	t.Logf("goroutines %d; GC cycles in the window %d, stop-the-world pauses %v", goroutines, ms.NumGC-msw.NumGC,
 		time.Duration(ms.PauseTotalNs-msw.PauseTotalNs).Round(time.Microsecond))
 	t.Logf("reply latency (end of speech → first frame, %d turns): p50 %v p99 %v", len(lat), p(0.5), p(0.99))
