@@ -21,6 +21,13 @@ type Publisher interface {
 	PublishEvent(ctx context.Context, kind string, data any) error
 }
 
+// EventRelay publishes committed outbox events (NATS in production). It
+// must not block: the caller is about to reply to a borrower, and the
+// events are in the store whatever the relay does with them.
+type EventRelay interface {
+	Committed(events []store.Event)
+}
+
 // Reply is one message the transport must deliver.
 type Reply struct {
 	From string `json:"from"` // "bot", "agent", "system"

@@ -34,9 +34,15 @@ type Config struct {
 type Deps struct {
 	Store        store.Store
 	Understander Understander
-	Publisher    Publisher   // may be nil
-	Clock        clock.Clock // nil means the system clock
-	Logger       *slog.Logger
+	Publisher    Publisher // may be nil
+	// Events, when set, relays the outbox: a step's events are committed
+	// with the step (store.TurnCommit.Events) and handed to Events once
+	// the commit is durable, which publishes them off the reply's path.
+	// Without it, Publisher publishes them before the reply, and one
+	// whose publish fails is lost.
+	Events EventRelay
+	Clock  clock.Clock // nil means the system clock
+	Logger *slog.Logger
 	// Phraser, when set, may phrase acts in the borrower's tone; its words
 	// pass PhraseAct's checks and the guard, else the template is sent.
 	Phraser Phraser

@@ -510,6 +510,10 @@ func (s *Session) commit(ctx context.Context, prep func() (Output, *store.TurnCo
 		if err != nil || c == nil {
 			return out, err
 		}
+		evs := s.events(*c)
+		if s.rt.deps.Events != nil {
+			c.Events = evs // the outbox: committed with the step
+		}
 		err = s.rt.deps.Store.CommitTurn(ctx, *c)
 		if errors.Is(err, store.ErrConflict) && attempt == 0 {
 			s.log.Info("conversation moved on elsewhere; reloading")
@@ -522,7 +526,7 @@ func (s *Session) commit(ctx context.Context, prep func() (Output, *store.TurnCo
 			return Output{}, fmt.Errorf("commit turn: %w", err)
 		}
 		s.applied(*c, out.Replies)
-		s.publish(ctx, *c)
+		s.publish(ctx, *c, evs)
 		out.Status = s.Status()
 		return out, nil
 	}
@@ -716,22 +720,22 @@ func (s *Session) applied(c store.TurnCommit, replies []Reply) {
 	}
 }
 
-// publish tells the outside world what a committed step did. The store is
-// the record: a failed publish is logged, never fatal to the turn.
-func (s *Session) publish(ctx context.Context, c store.TurnCommit) {
-	p := s.rt.deps.Publisher
-	if p == nil {
-		return
+// events are what a step tells the outside world, built before its
+// commit so that they are committed with it (the outbox). Nothing is
+// built when nobody listens.
+func (s *Session) events(c store.TurnCommit) []store.Event {
+	if s.rt.deps.Events == nil && s.rt.deps.Publisher == nil {
+		return nil
 	}
-	for _, e := range c.Escalations {
-		if err := p.PublishEscalation(ctx, e); err != nil {
-			s.log.Warn("publish escalation failed; it stays queued in the store", "err", err)
-		}
-	}
+	now := s.rt.deps.Clock.Now().UTC()
+	var evs []store.Event
 	ev := func(kind string, data any) {
-		if err := p.PublishEvent(ctx, kind, data); err != nil {
-			s.log.Warn("publish event failed", "kind", kind, "err", err)
+		raw, err := json.Marshal(data)
+		if err != nil {
+			s.log.Warn("event data does not encode", "kind", kind, "err", err)
+			return
 		}
+		evs = append(evs, store.Event{ID: newID("ev"), Kind: kind, At: now, Data: raw})
 	}
 	for _, pr := range c.Promises {
 		ev("ptp.created", pr)
@@ -741,11 +745,52 @@ func (s *Session) publish(ctx context.Context, c store.TurnCommit) {
 	}
 	for _, a := range c.Audit {
 		if a.Kind == "guard.blocked" {
-			ev("guard.blocked", map[string]any{"conversation_id": a.Chain, "seq": a.Seq})
+			ev("guard.blocked", blockedEvent{ConversationID: a.Chain, Seq: a.Seq})
 		}
 	}
 	if c.Conversation.Mode == store.ModeEnded {
-		ev("conv.ended", map[string]any{"conversation_id": c.Conversation.ID, "outcome": c.Conversation.OutcomeType})
+		ev("conv.ended", endedEvent{ConversationID: c.Conversation.ID, Outcome: c.Conversation.OutcomeType})
+	}
+	return evs
+}
+
+// blockedEvent and endedEvent are the data of guard.blocked and
+// conv.ended.
+type (
+	blockedEvent struct {
+		ConversationID string `json:"conversation_id"`
+		Seq            int64  `json:"seq"`
+	}
+	endedEvent struct {
+		ConversationID string `json:"conversation_id"`
+		Outcome        string `json:"outcome"`
+	}
+)
+
+// publish tells the outside world what a committed step did. The store is
+// the record: a failed publish is logged, never fatal to the turn. With
+// an outbox relay the events, committed with the step, go to the relay,
+// to be published after the reply.
+func (s *Session) publish(ctx context.Context, c store.TurnCommit, evs []store.Event) {
+	if r := s.rt.deps.Events; r != nil && len(c.Events) > 0 {
+		r.Committed(c.Events)
+	}
+	p := s.rt.deps.Publisher
+	if p == nil {
+		return
+	}
+	for _, e := range c.Escalations {
+		if err := p.PublishEscalation(ctx, e); err != nil {
+			s.log.Warn("publish escalation failed; it stays queued in the store", "err", err)
+		}
+	}
+	if s.rt.deps.Events != nil {
+		return
+	}
+	for _, e := range evs {
+		if err := p.PublishEvent(ctx, e.Kind, e.Data); err != nil {
+			s.log.Warn("publish event failed", "kind", e.Kind, "err", err)
+		}
 	}
 }
 

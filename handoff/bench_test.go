@@ -2,6 +2,7 @@ package handoff_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/collectagent/collectagent/handoff"
 	"github.com/collectagent/collectagent/handoff/handofftest"
+	"github.com/collectagent/collectagent/store"
 )
 
 // percentiles reports p50 and p99 of ds in microseconds.
@@ -161,4 +163,73 @@ func BenchmarkDrain1000(b *testing.B) {
 			b.ReportMetric(float64(1000*b.N)/took.Seconds(), "cases/s")
 		})
 	}
+}
+
+// memOutbox is an outbox in memory, for the relay's benchmark.
+type memOutbox struct {
+	mu      sync.Mutex
+	deleted int
+}
+
+func (*memOutbox) PendingEvents(context.Context, time.Time, int) ([]store.Event, error) {
+	return nil, nil
+}
+
+func (o *memOutbox) DeleteEvents(_ context.Context, ids []string) error {
+	o.mu.Lock()
+	o.deleted += len(ids)
+	o.mu.Unlock()
+	return nil
+}
+
+// BenchmarkFinalTurnEvents: what a promise's final turn spends on its two
+// events (ptp.created, conv.ended) before it can reply. "publish" is the
+// old path, two synchronous JetStream publishes; "outbox" hands them to
+// the relay, which publishes them asynchronously after the reply (the
+// benchmark waits for every one to be acknowledged, so ns/op is the
+// whole cost and reply-µs what the reply waited).
+func BenchmarkFinalTurnEvents(b *testing.B) {
+	srv := handofftest.Embedded(b)
+	n := handofftest.Open(b, srv.Conn(b), handoff.Config{}, handoff.Deps{}, false)
+	data := json.RawMessage(`{"id":"p-1","account_id":"a-1","amount_minor":24000,"currency":"USD","due_date":"2026-11-27"}`)
+	ended := json.RawMessage(`{"conversation_id":"c-1","outcome":"ptp"}`)
+	b.Run("publish", func(b *testing.B) {
+		pub := n.Publisher()
+		ctx := context.Background()
+		ds := make([]time.Duration, 0, b.N)
+		for b.Loop() {
+			start := time.Now()
+			if err := pub.PublishEvent(ctx, "ptp.created", data); err != nil {
+				b.Fatal(err)
+			}
+			if err := pub.PublishEvent(ctx, "conv.ended", ended); err != nil {
+				b.Fatal(err)
+			}
+			ds = append(ds, time.Since(start))
+		}
+		percentiles(b, ds)
+	})
+	b.Run("outbox", func(b *testing.B) {
+		ob := &memOutbox{}
+		r := n.StartRelay(ob, handoff.RelayOptions{Sweep: time.Hour})
+		ds := make([]time.Duration, 0, b.N)
+		i := 0
+		for b.Loop() {
+			i++
+			evs := []store.Event{
+				{ID: fmt.Sprintf("b-%d-p", i), Kind: "ptp.created", At: t0, Data: data},
+				{ID: fmt.Sprintf("b-%d-e", i), Kind: "conv.ended", At: t0, Data: ended},
+			}
+			start := time.Now()
+			r.Committed(evs)
+			ds = append(ds, time.Since(start))
+		}
+		b.StartTimer()
+		_ = r.Close() // waits for the last acknowledgements
+		b.StopTimer()
+		if ob.deleted != 2*i {
+			b.Fatalf("%d events acknowledged, want %d", ob.deleted, 2*i)
+		}
+		percentiles(b, ds)
+	})
 }

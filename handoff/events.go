@@ -64,19 +64,14 @@ func ParseEvent(b []byte) (Event, error) {
 // publishEvent stores an event on the events stream. A non-empty msgID
 // makes a retried publish a no-op.
 func (n *Node) publishEvent(ctx context.Context, kind, msgID string, data any) error {
-	if !eventKind.MatchString(kind) || len(kind) > maxTokenLn {
-		return fmt.Errorf("%w: event kind %q is not subject tokens", ErrInvalid, kind)
-	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("%w: event %s data: %w", ErrInvalid, kind, err)
 	}
-	body, err := json.Marshal(Event{Kind: kind, At: n.clock.Now().UTC(), Data: raw})
+	m, err := n.eventMsg(kind, n.clock.Now(), raw)
 	if err != nil {
-		return fmt.Errorf("%w: event %s: %w", ErrInvalid, kind, err)
+		return err
 	}
-	m := &nats.Msg{Subject: n.names.eventSubject(kind), Data: body, Header: nats.Header{}}
-	m.Header.Set(headerKind, kind)
 	var opts []jetstream.PublishOpt
 	if msgID != "" {
 		opts = append(opts, jetstream.WithMsgID(msgID))
@@ -85,6 +80,20 @@ func (n *Node) publishEvent(ctx context.Context, kind, msgID string, data any) e
 		return fmt.Errorf("%w: event %s: %w", ErrPublish, kind, err)
 	}
 	return nil
+}
+
+// eventMsg is the message of an event of kind at at with data raw.
+func (n *Node) eventMsg(kind string, at time.Time, raw json.RawMessage) (*nats.Msg, error) {
+	if !eventKind.MatchString(kind) || len(kind) > maxTokenLn {
+		return nil, fmt.Errorf("%w: event kind %q is not subject tokens", ErrInvalid, kind)
+	}
+	body, err := json.Marshal(Event{Kind: kind, At: at.UTC(), Data: raw})
+	if err != nil {
+		return nil, fmt.Errorf("%w: event %s: %w", ErrInvalid, kind, err)
+	}
+	m := &nats.Msg{Subject: n.names.eventSubject(kind), Data: body, Header: nats.Header{}}
+	m.Header.Set(headerKind, kind)
+	return m, nil
 }
 
 // headerKind names the event kind, for consumers that filter on headers.

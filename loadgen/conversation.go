@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -95,6 +96,34 @@ type conversation struct {
 	m       *metrics
 	turns   func() // called once per completed turn
 	open    func(delta int)
+
+	// in carries the frames of the open WebSocket, read by a goroutine of
+	// its own so that the connection answers the server's pings while
+	// the borrower thinks, as a browser does (gorilla answers a ping only
+	// inside a read); stop ends that goroutine at hang-up.
+	in   chan frameRead
+	stop chan struct{}
+}
+
+// frameRead is one frame, or the error that ended the reads.
+type frameRead struct {
+	data []byte
+	err  error
+}
+
+// readAll reads conn's frames into c.in until a read fails or hang-up.
+func (c *conversation) readAll(conn *websocket.Conn, in chan<- frameRead, stop <-chan struct{}) {
+	for {
+		_, data, err := conn.ReadMessage()
+		select {
+		case in <- frameRead{data: data, err: err}:
+		case <-stop:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // pause waits for a borrower's think time, or until ctx ends.
@@ -131,6 +160,8 @@ func (c *conversation) dial(ctx context.Context, d *websocket.Dialer, url string
 	// Server frames are small; a larger one is a protocol failure, not
 	// something to buffer.
 	conn.SetReadLimit(64 << 10)
+	c.in, c.stop = make(chan frameRead, 4), make(chan struct{})
+	go c.readAll(conn, c.in, c.stop)
 	return conn, nil
 }
 
@@ -139,6 +170,7 @@ func (c *conversation) hangUp(conn *websocket.Conn) {
 	deadline := c.clock.Now().Add(time.Second)
 	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), deadline)
 	_ = conn.Close()
+	close(c.stop)
 	c.open(-1)
 }
 
@@ -147,15 +179,23 @@ func (c *conversation) readFrame(ctx context.Context, conn *websocket.Conn) (Fra
 	if err := ctx.Err(); err != nil {
 		return Frame{}, nil, err
 	}
-	if err := conn.SetReadDeadline(c.clock.Now().Add(c.timeout)); err != nil {
-		return Frame{}, nil, err
+	t := time.NewTimer(c.timeout)
+	defer t.Stop()
+	var r frameRead
+	select {
+	case r = <-c.in:
+	case <-t.C:
+		// The reader may be inside a frame; the connection is done.
+		_ = conn.Close()
+		return Frame{}, nil, fmt.Errorf("read: %w", os.ErrDeadlineExceeded)
+	case <-ctx.Done():
+		return Frame{}, nil, ctx.Err()
 	}
-	_, data, err := conn.ReadMessage()
-	if err != nil {
-		return Frame{}, nil, err
+	if r.err != nil {
+		return Frame{}, nil, r.err
 	}
-	f, err := DecodeFrame(data)
-	return f, data, err
+	f, err := DecodeFrame(r.data)
+	return f, r.data, err
 }
 
 // untilStatus reads frames until a status frame, recording the time from

@@ -87,6 +87,7 @@ type Store interface {
 	ClearStatement(ctx context.Context, c StatementClear) (Statement, error)
 
 	Retention
+	Outbox
 
 	Ping(ctx context.Context) error
 	Close() error
@@ -338,6 +339,33 @@ type TurnCommit struct {
 	// Statements are what the borrower stated about their rights in this
 	// step, saved on the account with the turn that stated them.
 	Statements []Statement
+	// Events are what the step tells the outside world (a promise made, a
+	// conversation ended), written to the outbox in the same transaction,
+	// so that a relay publishes them after the reply and none is lost
+	// with the process.
+	Events []Event
+}
+
+// Event is one event in the outbox: committed with the step that caused
+// it, published by a relay after the reply, and deleted once the broker
+// has stored it. A relay that dies between the two publishes it again;
+// the broker drops the second copy by ID.
+type Event struct {
+	ID   string          `json:"id"`   // the broker's message id; "" is generated
+	Kind string          `json:"kind"` // dot-separated subject tokens ("ptp.created")
+	At   time.Time       `json:"at"`   // zero is the commit's time
+	Data json.RawMessage `json:"data"` // JSON
+}
+
+// Outbox is what a relay needs of the store: the events still to
+// publish, and forgetting the published ones.
+type Outbox interface {
+	// PendingEvents returns up to limit outbox events committed at or
+	// before until, oldest first (limit <= 0 means no limit).
+	PendingEvents(ctx context.Context, until time.Time, limit int) ([]Event, error)
+	// DeleteEvents removes published events; ids not in the outbox are
+	// ignored (another relay published them first).
+	DeleteEvents(ctx context.Context, ids []string) error
 }
 
 // Statement kinds: what a borrower may state about their rights, which

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,9 +20,12 @@ import (
 )
 
 var upgrader = websocket.Upgrader{
-	// Reads use the HTTP server's own 4 KiB buffer (size 0: no second
-	// one); writes borrow a buffer from the pool for the length of a
+	// Reads go through a 1 KiB buffer of the connection's own (a
+	// borrower's frame is a few hundred bytes; a larger one is read past
+	// the buffer), not the HTTP server's 4 KiB one, which goes with the
+	// handler; writes borrow a buffer from the pool for the length of a
 	// message, so an idle chat holds none.
+	ReadBufferSize:  1024,
 	WriteBufferPool: new(sync.Pool),
 	// Origins are checked before the upgrade (checkOrigin), where a refusal
 	// can be a JSON 403.
@@ -124,12 +128,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	defer lr.done()
-	claims, conn, ctx := lr.claims, lr.conn, lr.ctx
+	claims := lr.claims
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// Upgrade has written the HTTP error.
 		s.log.Debug("websocket upgrade failed", "err", err)
+		lr.done()
 		return
 	}
 	c := &chatConn{
@@ -140,10 +144,19 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if !s.track(c) {
 		c.closeWith(websocket.CloseGoingAway, "server shutting down")
 		ws.Close()
+		lr.done()
 		return
 	}
-	defer s.untrack(c)
-	c.run(ctx, conn)
+	// The chat goes on in a goroutine of its own and the handler returns:
+	// the HTTP server's connection goroutine goes, with the stack its
+	// request grew and the buffers it held for a response that will not
+	// come (its 4 KiB writer and the response's 2 KiB). The socket is
+	// hijacked, so the server no longer tracks it; s.track does.
+	go func() {
+		defer lr.done()
+		defer s.untrack(c)
+		c.run(lr.ctx, lr.conn)
+	}()
 }
 
 // chatConn is one borrower's WebSocket: the read loop, ping/pong, and the
@@ -179,7 +192,7 @@ func (c *chatConn) run(ctx context.Context, conn *live.Conn) {
 	defer conn.Close()
 
 	c.log.Info("chat connected")
-	if err := conn.Start(ctx, c); err != nil {
+	if err := onOwnStack(c.log, func() error { return conn.Start(ctx, c) }); err != nil {
 		if !errors.Is(err, live.ErrDraining) {
 			c.closeWith(websocket.CloseInternalServerErr, "conversation unavailable")
 		}
@@ -202,7 +215,7 @@ func (c *chatConn) run(ctx context.Context, conn *live.Conn) {
 			conn.Refuse(f.ID, err)
 			continue
 		}
-		if err := conn.Handle(ctx, f.Text, f.ID); err != nil {
+		if err := onOwnStack(c.log, func() error { return conn.Handle(ctx, f.Text, f.ID) }); err != nil {
 			if errors.Is(err, live.ErrReconnect) {
 				c.closeWith(websocket.CloseTryAgainLater, "reconnect")
 			}
@@ -210,6 +223,31 @@ func (c *chatConn) run(ctx context.Context, conn *live.Conn) {
 			return
 		}
 	}
+}
+
+// onOwnStack runs a turn on a goroutine of its own and waits for it. A
+// turn's calls (understanding, the guard, the store) grow the stack of the
+// goroutine they run on to 32 KiB and more, and the runtime shrinks a
+// stack only at a garbage collection, by half each time: run on the
+// reader, they would leave every idle chat holding that stack. Here the
+// turn's stack goes with its goroutine and the reader's stays at the
+// minimum while it waits for the next frame. Starting a goroutine costs
+// about a microsecond against a turn's milliseconds.
+//
+// A panic in the turn is recovered here, as net/http recovers one in a
+// handler: the conversation ends with an error, the server goes on.
+func onOwnStack(log *slog.Logger, turn func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("chat turn panicked", "panic", p, "stack", string(debug.Stack()))
+				done <- fmt.Errorf("chat turn panicked: %v", p)
+			}
+		}()
+		done <- turn()
+	}()
+	return <-done
 }
 
 // Reply writes a message frame (live.Output).

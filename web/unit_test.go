@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -191,5 +192,20 @@ func TestConfigValidate(t *testing.T) {
 	demo := Config{Demo: true}.WithDefaults()
 	if err := demo.Validate(); err != nil {
 		t.Errorf("demo without keys or secret: %v", err)
+	}
+}
+
+// TestOnOwnStack: a turn runs on a goroutine of its own, its error comes
+// back, and a panic in it is an error for that chat, not the end of the
+// server.
+func TestOnOwnStack(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	want := errors.New("turn failed")
+	if err := onOwnStack(log, func() error { return want }); !errors.Is(err, want) {
+		t.Fatalf("error %v, want %v", err, want)
+	}
+	err := onOwnStack(log, func() error { panic("bad turn") })
+	if err == nil || !strings.Contains(err.Error(), "bad turn") {
+		t.Fatalf("panic came back as %v", err)
 	}
 }

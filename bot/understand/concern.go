@@ -139,7 +139,7 @@ var concepts = []concept{
 			"communicate", "reach", "hear", "bother", "bothering", "harass", "harassing", "harassment",
 			"llamar", "llamen", "llames", "contacten", "contactar", "mensajes"}),
 		also: newGate([]string{"stop", "quit", "cease", "desist", "unsubscribe", "alone", "remove", "delete", "longer", "anymore",
-			"never", "block", "blocking", "refrain", "halt", "discontinue", "deja", "dejen"}),
+			"refrain", "halt", "discontinue", "deja", "dejen"}),
 		zh:    []string{"联系", "电话", "短信", "打", "催", "骚扰", "打扰", "消息", "号码"},
 		zhAlt: []string{"别", "不要", "停", "不准", "不许", "拒绝", "退订", "删", "拉黑", "烦", "不想", "不希望", "不愿", "不会再接", "不再接", "不接"}},
 	{kind: dialog.StatementValidation,

@@ -75,6 +75,9 @@ func TestRightsFirst(t *testing.T) {
 		{"jaja if I had a lawyer I'd make him pay this for me 😂 ok I'll pay friday", "en-US", want{absent: dialog.IntentAttorney}},
 		{"可以给我发个书面通知吗", "zh-CN", want{}},
 		{"I'll pay on Friday", "en-US", want{}},
+		{"my lawyer friend said I should just pay, so friday", "en-US", want{absent: dialog.IntentAttorney}},
+		{"I never got the text with the link, can you resend it?", "en-US", want{absent: dialog.IntentDispute}},
+		{"上个月已经还过500了，这个月的下周还", "zh-CN", want{absent: dialog.IntentAlreadyPaid}},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
 			p, err := r.Understand(context.Background(), Request{Text: tt.text, Locale: tt.locale, Today: today, Stage: dialog.StageIntent})

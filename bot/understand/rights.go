@@ -42,18 +42,21 @@ type rightsReader struct {
 	zhAttorney  []*regexp.Regexp
 	bankruptcy  []*regexp.Regexp // filed chapter 7, ch 13 case
 	fraud       []*regexp.Regexp // opened in my name, identity theft
-	gFraud      *gate
-	gAttorney   *gate
-	gBankrupt   *gate
-	zhPaid      []*regexp.Regexp // 早就还清了: paid already
-	enPaid      []*regexp.Regexp // "paid it in full on the 12th"
-	zhDone      []*regexp.Regexp // 了, 已经: the paying is done
-	zhFuture    []*regexp.Regexp // what is still to be paid beside it
-	enFuture    []*regexp.Regexp
-	firm        []*regexp.Regexp // a stop request no offer makes annoyance
-	payWords    []*regexp.Regexp // an offer to pay says so: pay, 还
-	zhPayWords  []*regexp.Regexp
-	zhFirm      []*regexp.Regexp
+	// compound: a person named by a profession ("my lawyer friend"),
+	// which does not keep a hedge as "my lawyer" does.
+	compound   []*regexp.Regexp
+	gFraud     *gate
+	gAttorney  *gate
+	gBankrupt  *gate
+	zhPaid     []*regexp.Regexp // 早就还清了: paid already
+	enPaid     []*regexp.Regexp // "paid it in full on the 12th"
+	zhDone     []*regexp.Regexp // 了, 已经: the paying is done
+	zhFuture   []*regexp.Regexp // what is still to be paid beside it
+	enFuture   []*regexp.Regexp
+	firm       []*regexp.Regexp // a stop request no offer makes annoyance
+	payWords   []*regexp.Regexp // an offer to pay says so: pay, 还
+	zhPayWords []*regexp.Regexp
+	zhFirm     []*regexp.Regexp
 	// Gates: the words every pattern of a list needs.
 	gCease, gValid, gDispute, gNeg         *gate
 	gZhCease, gZhValid, gZhDispute, gZhNeg *gate
@@ -84,6 +87,7 @@ func compileRights() (*rightsReader, error) {
 		ZhAttorney     []string            `json:"zh_attorney"`
 		Bankruptcy     []string            `json:"bankruptcy"`
 		Fraud          []string            `json:"fraud"`
+		HedgeCompound  []string            `json:"hedge_compound"`
 		ZhPaid         []string            `json:"zh_paid"`
 		EnPaid         []string            `json:"en_paid"`
 		ZhDone         []string            `json:"zh_done"`
@@ -127,7 +131,7 @@ func compileRights() (*rightsReader, error) {
 		dispute: comp(f.Dispute), zhDispute: comp(f.ZhDispute),
 		channels: map[string][]*regexp.Regexp{}, negated: map[dialog.Intent][]*regexp.Regexp{},
 		zhNotValidation: comp(f.ZhNotValid), redirect: comp(f.Redirect), zhPaid: comp(f.ZhPaid),
-		attorney: comp(f.Attorney), zhAttorney: comp(f.ZhAttorney), bankruptcy: comp(f.Bankruptcy), fraud: comp(f.Fraud),
+		attorney: comp(f.Attorney), zhAttorney: comp(f.ZhAttorney), bankruptcy: comp(f.Bankruptcy), fraud: comp(f.Fraud), compound: comp(f.HedgeCompound),
 		enPaid: comp(f.EnPaid), zhDone: comp(f.ZhDone), zhFuture: comp(f.ZhFuture), enFuture: comp(f.EnFuture),
 		firm: comp(f.Firm), zhFirm: comp(f.ZhFirm), payWords: comp(f.PayWords), zhPayWords: comp(f.ZhPayWords),
 		hedged: map[dialog.Intent][]*regexp.Regexp{}, hedgeKeep: map[dialog.Intent][]*regexp.Regexp{},
@@ -237,9 +241,13 @@ func (rr *rightsReader) apply(p dialog.Parse, m *forms) (dialog.Parse, uint8) {
 	// or about someone else ("do I need a lawyer lol jk", 我都快破产了,
 	// 有个朋友是律师, 再发我就投诉), unless the message also says what
 	// makes them real (a lawyer retained, a case filed).
+	keepEn := en
+	if anyMatch(rr.compound, en) {
+		keepEn = rr.compound[0].ReplaceAllString(en, "friend")
+	}
 	for intent, res := range rr.hedged {
 		if (p.Has(intent) || mentions(intent, m)) && (anyMatch(res, en) || anyMatch(res, zh)) &&
-			!anyMatch(rr.hedgeKeep[intent], en) && !anyMatch(rr.hedgeKeep[intent], zh) {
+			!anyMatch(rr.hedgeKeep[intent], keepEn) && !anyMatch(rr.hedgeKeep[intent], zh) {
 			if p.Has(intent) {
 				p = without(p, intent)
 			}

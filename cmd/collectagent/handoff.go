@@ -57,8 +57,9 @@ type handoffNode struct {
 	// in the store unpublished (0: none).
 	requeueEvery time.Duration
 
-	work *casework.Worker
-	once sync.Once
+	work  *casework.Worker
+	relay *handoff.Relay
+	once  sync.Once
 }
 
 // startHandoff starts NATS and the node; run starts the work that needs
@@ -96,6 +97,12 @@ func newHandoffNode(n *handoff.Node, q *handoff.Queue, sla handoff.SLAFunc, publ
 // Publisher is the runtime's publisher.
 func (h *handoffNode) Publisher() bot.Publisher { return h.pub }
 
+// Relay starts the relay publishing st's event outbox; Close stops it.
+func (h *handoffNode) Relay(st store.Store) bot.EventRelay {
+	h.relay = h.node.StartRelay(st, handoff.RelayOptions{})
+	return h.relay
+}
+
 // run starts the case work: the SLA watcher, the callback offers on
 // expiry, the requeues. Close stops it.
 func (h *handoffNode) run(rt *bot.Runtime, st store.Store, br *live.Bridge) error {
@@ -117,6 +124,9 @@ func (h *handoffNode) run(rt *bot.Runtime, st store.Store, br *live.Bridge) erro
 func (h *handoffNode) Close() error {
 	var err error
 	h.once.Do(func() {
+		if h.relay != nil {
+			_ = h.relay.Close() // what it could not publish waits in the store
+		}
 		if h.work != nil {
 			h.work.Close()
 		}

@@ -130,7 +130,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			cp.SetMirror(nil)
 		}()
 	}
-	rt, model, err := newRuntime(&cfg, st, log, ho.Publisher())
+	rt, model, err := newRuntime(&cfg, st, log, ho.Publisher(), ho.Relay(st))
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return 1

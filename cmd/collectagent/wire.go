@@ -103,8 +103,9 @@ func modelDeps(c *llm.Client, deps bot.Deps) bot.Deps {
 
 // newRuntime wires the conversation runtime and the model client it
 // understands, phrases and summarises with; pub (nil: none) carries
-// escalations and events to NATS.
-func newRuntime(cfg *Config, st store.Store, log *slog.Logger, pub bot.Publisher) (*bot.Runtime, *llm.Client, error) {
+// escalations to NATS, and events too unless events (nil: none) relays
+// them from the store's outbox.
+func newRuntime(cfg *Config, st store.Store, log *slog.Logger, pub bot.Publisher, events bot.EventRelay) (*bot.Runtime, *llm.Client, error) {
 	rules, err := understand.Compile()
 	if err != nil {
 		return nil, nil, err
@@ -113,7 +114,7 @@ func newRuntime(cfg *Config, st store.Store, log *slog.Logger, pub bot.Publisher
 	if err != nil {
 		return nil, nil, err
 	}
-	rt, err := bot.NewRuntime(cfg.Bot, modelDeps(c, bot.Deps{Store: st, Logger: log, Publisher: pub}))
+	rt, err := bot.NewRuntime(cfg.Bot, modelDeps(c, bot.Deps{Store: st, Logger: log, Publisher: pub, Events: events}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("runtime: %w", err)
 	}

@@ -60,7 +60,7 @@ func chatThrough(t *testing.T, cfg Config, log *slog.Logger, lines ...string) (s
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, c, err := newRuntime(&cfg, st, log, nil)
+	rt, c, err := newRuntime(&cfg, st, log, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

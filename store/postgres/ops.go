@@ -339,6 +339,7 @@ const (
 		ON CONFLICT (conversation_id, message_id) WHERE message_id <> '' DO NOTHING`
 	qInsertAudit = `INSERT INTO audit_events (chain, seq, kind, data, at, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	qInsertEvent   = `INSERT INTO event_outbox (id, kind, at, data) VALUES ($1, $2, $3, $4)`
 	qInsertContact = `INSERT INTO contact_attempts (id, account_id, debt_id, channel, result, reason, at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`
 	qInsertStatement = `INSERT INTO statements (id, account_id, kind, channels, details, conversation_id, turn_seq,
@@ -433,6 +434,10 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 		b.Queue(qInsertStatement, st.ID, st.AccountID, st.Kind, records.Channels(st.Channels), details,
 			st.ConversationID, st.TurnSeq, st.Channel, st.At, nullTime(st.ClearedAt), st.ClearedBy, st.ClearReason)
 		labels = append(labels, fmt.Sprintf("statements[%d]", i))
+	}
+	for i, e := range c.Events {
+		b.Queue(qInsertEvent, e.ID, e.Kind, e.At, []byte(e.Data))
+		labels = append(labels, fmt.Sprintf("events[%d]", i))
 	}
 
 	// One round trip: a batch outside a transaction runs in one implicit
@@ -858,4 +863,49 @@ func (s *Store) ClearStatement(ctx context.Context, c store.StatementClear) (sto
 		return store.Statement{}, fmt.Errorf("postgres: clear statement: %w", err)
 	}
 	return out, nil
+}
+
+// PendingEvents implements store.Outbox.
+func (s *Store) PendingEvents(ctx context.Context, until time.Time, limit int) ([]store.Event, error) {
+	if s.isClosed() {
+		return nil, store.ErrClosed
+	}
+	var lim any // NULL: no limit
+	if limit > 0 {
+		lim = limit
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, kind, at, data FROM event_outbox WHERE at <= $1 ORDER BY seq LIMIT $2`,
+		records.Time(until), lim)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: pending events: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var e store.Event
+		var data []byte
+		if err := rows.Scan(&e.ID, &e.Kind, &e.At, &data); err != nil {
+			return nil, fmt.Errorf("postgres: pending events: %w", err)
+		}
+		e.At, e.Data = e.At.UTC(), json.RawMessage(data)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: pending events: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteEvents implements store.Outbox.
+func (s *Store) DeleteEvents(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if s.isClosed() {
+		return store.ErrClosed
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM event_outbox WHERE id = ANY($1)`, ids); err != nil {
+		return fmt.Errorf("postgres: delete events: %w", mapErr(err))
+	}
+	return nil
 }

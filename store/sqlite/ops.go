@@ -62,6 +62,8 @@ const (
 	turnInsertTail  = ` ON CONFLICT (conversation_id, message_id) WHERE message_id <> '' DO NOTHING`
 	auditInsertHead = `INSERT INTO audit_events (chain, seq, kind, data, at, prev_hash, hash) VALUES `
 	auditInsertRow  = `(?, ?, ?, ?, ?, ?, ?)`
+	eventInsertHead = `INSERT INTO event_outbox (id, kind, at, data) VALUES `
+	eventInsertRow  = `(?, ?, ?, ?)`
 	maxMultiRows    = 8
 )
 
@@ -69,6 +71,7 @@ const (
 var multiRows = []struct{ head, row, tail string }{
 	{turnInsertHead, turnInsertRow, turnInsertTail},
 	{auditInsertHead, auditInsertRow, ""},
+	{eventInsertHead, eventInsertRow, ""},
 }
 
 // prepareMulti prepares the statement inserting n rows. It runs at Open:
@@ -586,6 +589,15 @@ func (s *Store) CommitTurn(ctx context.Context, c store.TurnCommit) error {
 				return fmt.Errorf("statements[%d]: %w", i, err)
 			}
 		}
+		if len(c.Events) > 0 {
+			args := make([]any, 0, 4*len(c.Events))
+			for _, e := range c.Events {
+				args = append(args, e.ID, e.Kind, records.FormatTime(e.At), string(e.Data))
+			}
+			if err := s.execRows(ctx, tx, eventInsertHead, 4, args); err != nil {
+				return fmt.Errorf("events: %w", mapErr(err))
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -979,4 +991,41 @@ func (s *Store) ClearStatement(ctx context.Context, c store.StatementClear) (sto
 		return store.Statement{}, fmt.Errorf("sqlite: clear statement: %w", err)
 	}
 	return out, nil
+}
+
+// PendingEvents implements store.Outbox.
+func (s *Store) PendingEvents(ctx context.Context, until time.Time, limit int) ([]store.Event, error) {
+	return queryAll(ctx, s, "pending events", `SELECT id, kind, at, data FROM event_outbox
+		WHERE at <= ? ORDER BY seq LIMIT ?`, []any{records.FormatTime(records.Time(until)), sqlLimit(limit)},
+		func(sc scanner) (store.Event, error) {
+			var e store.Event
+			var at, data string
+			if err := sc.Scan(&e.ID, &e.Kind, &at, &data); err != nil {
+				return e, err
+			}
+			e.Data = json.RawMessage(data)
+			var err error
+			e.At, err = records.ParseTime(at)
+			return e, err
+		})
+}
+
+// DeleteEvents implements store.Outbox: one statement for all of ids.
+func (s *Store) DeleteEvents(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q := `DELETE FROM event_outbox WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return mapErr(err)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: delete events: %w", err)
+	}
+	return nil
 }

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitTurnConcurrentConversations", testConcurrentConversations},
 		{"CommitTurnRace", testCommitTurnRace},
 		{"CommitTurnBounded", testCommitTurnBounded},
+		{"Outbox", testOutbox},
 		{"Escalations", testEscalations},
 		{"ContactAttempts", testContactAttempts},
 		{"StopContact", testStopContact},
@@ -1014,4 +1015,57 @@ func testCommitTurnBounded(t *testing.T, s store.Store) {
 	got, err := s.GetConversation(ctx(t), c.ID)
 	must(t, err, "GetConversation")
 	equal(t, got.Version, int64(2), "version after the refused commit")
+}
+
+// testOutbox: a step's events are stored with it and only with it (a
+// failed commit leaves none), come back oldest first up to a time and a
+// limit, and are gone once deleted; deleting unknown ids is no error.
+func testOutbox(t *testing.T, s store.Store) {
+	c := ctx(t)
+	seedAccounts(t, s, "a-1")
+	conv := seedConversation(t, s, "c-1", "a-1")
+	cm := step(conv, 1)
+	cm.Events = []store.Event{
+		{ID: "ev-1", Kind: "ptp.created", At: at(2 * time.Hour), Data: json.RawMessage(`{"id":"p-1","amount_minor":24000}`)},
+		{ID: "ev-2", Kind: "conv.ended", At: at(2 * time.Hour), Data: json.RawMessage(`{"conversation_id":"c-1"}`)},
+	}
+	must(t, s.CommitTurn(c, cm), "CommitTurn")
+	later := step(conv, 2)
+	later.Events = []store.Event{{Kind: "plan.created", At: at(3 * time.Hour), Data: json.RawMessage(`[1,2]`)}}
+	must(t, s.CommitTurn(c, later), "CommitTurn v3")
+
+	failed := step(conv, 2) // version 3 again: a conflict writes nothing
+	failed.Events = []store.Event{{ID: "ev-lost", Kind: "conv.ended", Data: json.RawMessage(`{}`)}}
+	wantErr(t, s.CommitTurn(c, failed), store.ErrConflict, "stale CommitTurn")
+	bad := step(conv, 3)
+	bad.Events = []store.Event{{ID: "ev-bad", Kind: "x", Data: json.RawMessage(`{"broken"`)}}
+	wantErr(t, s.CommitTurn(c, bad), store.ErrInvalid, "CommitTurn with invalid event data")
+
+	all, err := s.PendingEvents(c, at(4*time.Hour), 0)
+	must(t, err, "PendingEvents")
+	if len(all) != 3 {
+		t.Fatalf("PendingEvents: %d events, want 3: %+v", len(all), all)
+	}
+	if all[2].ID == "" {
+		t.Fatal("an event without id was stored without one")
+	}
+	want := append([]store.Event(nil), cm.Events...)
+	want = append(want, store.Event{ID: all[2].ID, Kind: "plan.created", At: at(3 * time.Hour), Data: json.RawMessage(`[1,2]`)})
+	for i := range want {
+		want[i].At = stored(want[i].At)
+	}
+	equal(t, all, want, "pending events")
+
+	until, err := s.PendingEvents(c, at(2*time.Hour), 0)
+	must(t, err, "PendingEvents until the first step")
+	equal(t, until, want[:2], "events committed by then")
+	first, err := s.PendingEvents(c, at(4*time.Hour), 1)
+	must(t, err, "PendingEvents limit 1")
+	equal(t, first, want[:1], "the oldest event")
+
+	must(t, s.DeleteEvents(c, []string{"ev-1", all[2].ID, "never-stored"}), "DeleteEvents")
+	must(t, s.DeleteEvents(c, nil), "DeleteEvents of nothing")
+	left, err := s.PendingEvents(c, at(4*time.Hour), 0)
+	must(t, err, "PendingEvents after delete")
+	equal(t, left, want[1:2], "events left")
 }

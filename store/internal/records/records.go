@@ -235,6 +235,23 @@ func TurnCommit(c store.TurnCommit, now time.Time) (store.TurnCommit, error) {
 		}
 		out.Statements[i] = st
 	}
+	out.Events = make([]store.Event, len(c.Events))
+	for i, e := range c.Events {
+		if e.Kind == "" {
+			return c, fmt.Errorf("commit: events[%d].kind is empty: %w", i, store.ErrInvalid)
+		}
+		if _, err := JSON("event data", e.Data); err != nil {
+			return c, fmt.Errorf("commit: events[%d]: %w", i, err)
+		}
+		if len(e.Data) == 0 {
+			e.Data = json.RawMessage("null")
+		}
+		if e.ID == "" {
+			e.ID = NewID()
+		}
+		e.At = Time(OrNow(e.At, now))
+		out.Events[i] = e
+	}
 	return out, nil
 }
 
