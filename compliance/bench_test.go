@@ -64,7 +64,8 @@ func BenchmarkExtractFigures(b *testing.B) {
 // fold (NFKC, confusables, digits, traditional to simplified), the phrase
 // form (leetspeak, separators, clause breaks), the phrase scan (one
 // Aho-Corasick pass over every lexicon), the concept rules (negation,
-// possessives, pairing) and the figure extractor.
+// possessives, pairing), the sound-alike pass (homophone.go) and the
+// figure extractor.
 func BenchmarkGuardStages(b *testing.B) {
 	for _, lang := range []string{"en", "zh"} {
 		text := benchReplies[lang]
@@ -108,12 +109,19 @@ func BenchmarkGuardStages(b *testing.B) {
 				g.m.scan(form, func(id, start, end int) { n++ })
 			}
 		})
+		b.Run(lang+"/homophones", func(b *testing.B) {
+			var toks []homToken
+			n := 0
+			for loopCPU(b) {
+				toks = g.hom.scan(form, runes, pos, toks, func(id, start, end int) { n++ })
+			}
+		})
 		b.Run(lang+"/concepts", func(b *testing.B) {
 			work := make([]conceptHit, len(chits))
 			for loopCPU(b) {
 				copy(work, chits)
 				g.c.analyse(form, g.m.phr, work, neg, negAfter, notNeg, inert)
-				g.c.match(form, g.m.phr, work, func(*compiledRule, *conceptHit) {})
+				g.c.match(form, g.m.phr, work, neg, negAfter, notNeg, func(*compiledRule, *conceptHit) {})
 			}
 		})
 		b.Run(lang+"/figures", func(b *testing.B) {

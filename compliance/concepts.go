@@ -23,6 +23,8 @@ type conceptFile struct {
 	Negation    termLists            `json:"negation"`
 	NotNegation termLists            `json:"not_negation"`
 	Inert       termLists            `json:"inert"`
+	Reported    termLists            `json:"reported"`
+	Naming      termLists            `json:"naming"`
 	NegAfter    termLists            `json:"negation_after"`
 	Scope       negationScope        `json:"scope"`
 	Possessive  charLists            `json:"possessive"`
@@ -60,16 +62,27 @@ type negationScope struct {
 // that many more clauses (a veiled threat is often two: "keep this
 // between us, as long as you pay today"; 再不还，后果自负).
 type ConceptRule struct {
-	ID       string            `json:"id"`
-	Category string            `json:"category"`
-	Slots    [][]string        `json:"slots"`
-	Window   int               `json:"window,omitempty"`
-	Back     int               `json:"back,omitempty"`
-	Order    bool              `json:"order,omitempty"`
-	Polarity bool              `json:"polarity"`
-	Terms    []string          `json:"terms,omitempty"`
-	Clauses  int               `json:"clauses,omitempty"`
-	Sources  map[string]string `json:"sources"`
+	ID       string     `json:"id"`
+	Category string     `json:"category"`
+	Slots    [][]string `json:"slots"`
+	Window   int        `json:"window,omitempty"`
+	Back     int        `json:"back,omitempty"`
+	Order    bool       `json:"order,omitempty"`
+	Polarity bool       `json:"polarity"`
+	Terms    []string   `json:"terms,omitempty"`
+	Clauses  int        `json:"clauses,omitempty"`
+	// Unless names groups whose hit in the anchor's clause, within
+	// Window, clears the rule: the borrower's rights or a lawful basis
+	// ("you have the right to", 您有权依法, 按合同约定) make a mention of a
+	// court or a credit report a statement, not a threat.
+	Unless []string `json:"unless,omitempty"`
+	// Negatable lists the slots (by index) of a rule without Polarity
+	// whose hit a plain negation still clears: a negation that is no part
+	// of the rule's other slots' terms ("your spouse won't be told ...
+	// unless you give permission" is an assurance; in "you wouldn't want
+	// your boss to find out" the negation belongs to the veil).
+	Negatable []int             `json:"negatable,omitempty"`
+	Sources   map[string]string `json:"sources"`
 }
 
 type pinyinFile struct {
@@ -80,6 +93,7 @@ type pinyinFile struct {
 type compiledRule struct {
 	ConceptRule
 	slots  [][]int16 // group ids per slot
+	unless []int16
 	terms  map[string]bool
 	source string
 }
@@ -126,11 +140,16 @@ func validateConcepts(cf *conceptFile, pack string) error {
 		if r.Sources[pack] == "" {
 			return fmt.Errorf("%w: concept rule %q: no source for pack %q", ErrBadPack, r.ID, pack)
 		}
-		for _, s := range r.Slots {
+		for _, s := range append(r.Slots, r.Unless) {
 			for _, g := range s {
 				if _, ok := cf.Groups[g]; !ok {
 					return fmt.Errorf("%w: concept rule %q: unknown group %q", ErrBadPack, r.ID, g)
 				}
+			}
+		}
+		for _, n := range r.Negatable {
+			if n < 0 || n >= len(r.Slots) || r.Polarity {
+				return fmt.Errorf("%w: concept rule %q: negatable slot %d", ErrBadPack, r.ID, n)
 			}
 		}
 	}
@@ -175,7 +194,8 @@ func addConcepts(cf *conceptFile, pf *pinyinFile, pack string, phr []phrase) ([]
 				}
 			}
 			for _, in := range pinyinInitials(pf, w) {
-				if ph, ok := newPhrase(in, kind, "", ""); ok {
+				// "ll" reads "i" (l as i, repeats once): too short to mean anything
+				if ph, ok := newPhrase(in, kind, "", ""); ok && len(ph.norm) >= 2 {
 					ph.group, ph.possessive, ph.term, ph.orig, ph.nearWide = group, poss, w, w+" ("+in+")", true
 					phr = append(phr, ph)
 				}
@@ -195,6 +215,10 @@ func addConcepts(cf *conceptFile, pf *pinyinFile, pack string, phr []phrase) ([]
 	add(cf.NotNegation.ZH, phraseNotNegation, -1, false)
 	add(cf.Inert.EN, phraseInert, -1, false)
 	add(cf.Inert.ZH, phraseInert, -1, false)
+	add(cf.Reported.EN, phraseReported, -1, false)
+	add(cf.Reported.ZH, phraseReported, -1, false)
+	add(cf.Naming.EN, phraseNaming, -1, false)
+	add(cf.Naming.ZH, phraseNaming, -1, false)
 	for _, r := range cf.Rules {
 		cr := compiledRule{ConceptRule: r, source: r.Sources[pack]}
 		for _, s := range r.Slots {
@@ -203,6 +227,9 @@ func addConcepts(cf *conceptFile, pf *pinyinFile, pack string, phr []phrase) ([]
 				ids[i] = gid[g]
 			}
 			cr.slots = append(cr.slots, ids)
+		}
+		for _, g := range r.Unless {
+			cr.unless = append(cr.unless, gid[g])
 		}
 		if cr.Window == 0 {
 			cr.Window = 48
@@ -266,7 +293,9 @@ func (c *concepts) negatedAt(text []byte, start, end int, neg, negAfter, notNeg 
 		}
 		covered := false
 		for _, x := range notNeg {
-			if x.start <= n.start && n.end <= x.end && x.end > n.end-1 {
+			// the look-alike holds the cue's last word: "not hesitate",
+			// and "will stop" in "will stop by"
+			if x.start < n.end && n.end <= x.end && x.start >= n.start || x.start <= n.start && n.end <= x.end {
 				covered = true
 				break
 			}
@@ -406,7 +435,7 @@ func withinClauses(text []byte, a, b, extra int) bool {
 
 // match returns the first rule that the hits satisfy, with the anchor
 // hit, or -1.
-func (c *concepts) match(text []byte, phr []phrase, hits []conceptHit, fn func(r *compiledRule, anchor *conceptHit)) {
+func (c *concepts) match(text []byte, phr []phrase, hits []conceptHit, neg, negAfter, notNeg []hit, fn func(r *compiledRule, anchor *conceptHit)) {
 	for ri := range c.rules {
 		r := &c.rules[ri]
 		for ai := range hits {
@@ -417,12 +446,21 @@ func (c *concepts) match(text []byte, phr []phrase, hits []conceptHit, fn func(r
 			if r.terms != nil && !r.terms[phr[a.id].term] {
 				continue
 			}
+			if len(r.Negatable) > 0 && slices.Contains(r.Negatable, 0) && c.plainNegated(text, r, hits, a, neg, negAfter, notNeg) {
+				continue
+			}
+			if c.cleared(text, r, hits, a) {
+				continue
+			}
 			ok := true
-			for _, slot := range r.slots[1:] {
+			for si, slot := range r.slots[1:] {
 				found := false
 				for bi := range hits {
 					b := &hits[bi]
 					if bi == ai || b.dead || !inGroups(b.group, slot) || (r.Polarity && b.negated) {
+						continue
+					}
+					if len(r.Negatable) > 0 && slices.Contains(r.Negatable, si+1) && c.plainNegated(text, r, hits, b, neg, negAfter, notNeg) {
 						continue
 					}
 					if b.start == a.start && b.end == a.end {
@@ -452,6 +490,54 @@ func (c *concepts) match(text []byte, phr []phrase, hits []conceptHit, fn func(r
 			}
 		}
 	}
+}
+
+// cleared reports whether one of r's Unless groups has a hit in the
+// anchor's clause within r.Window.
+func (c *concepts) cleared(text []byte, r *compiledRule, hits []conceptHit, a *conceptHit) bool {
+	if len(r.unless) == 0 {
+		return false
+	}
+	for i := range hits {
+		u := &hits[i]
+		if u.dead || !inGroups(u.group, r.unless) {
+			continue
+		}
+		if u.start >= a.start && int(u.start-a.end) > r.Window || u.start < a.start && int(a.start-u.end) > r.Window {
+			continue
+		}
+		if sameClause(text, int(a.start), int(u.start)) {
+			return true
+		}
+	}
+	return false
+}
+
+// plainNegated reports whether a negation governs h that is no part of a
+// term of r's slots (the veil's own "wouldn't", "nobody").
+func (c *concepts) plainNegated(text []byte, r *compiledRule, hits []conceptHit, h *conceptHit, neg, negAfter, notNeg []hit) bool {
+	if !h.negated {
+		return false
+	}
+	var own []hit
+	for _, n := range neg {
+		inside := false
+		for i := range hits {
+			o := &hits[i]
+			if o == h || o.dead || o.start > n.start || n.end > o.end {
+				continue
+			}
+			for _, slot := range r.slots {
+				if inGroups(o.group, slot) {
+					inside = true
+				}
+			}
+		}
+		if !inside {
+			own = append(own, n)
+		}
+	}
+	return len(own) > 0 && c.negatedAt(text, int(h.start), int(h.end), own, negAfter, notNeg)
 }
 
 func inGroups(g int16, gs []int16) bool {

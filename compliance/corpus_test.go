@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -79,18 +80,44 @@ func rate(n, d int) float64 {
 // minPassed of the legitimate ones, in each language. The frozen test
 // split is held to a floor under them (it is reported, never tuned on).
 var corpusThresholds = map[string]struct{ minBlocked, minPassed float64 }{
-	"dev": {0.97, 0.98},
-	// dev2: a second development split written blind (2026-12-03);
-	// floors under what it measured when it landed, so that a
-	// regression shows while its misses are worked on.
-	"dev2": {0.85, 0.91},
+	"dev":  {0.97, 0.98},
 	"test": {0.89, 0.95},
+	// dev2: a second development split, written blind by someone else
+	// after the rules; its misses are listed like dev's.
+	"dev2": {0.95, 0.97},
 	// holdout: implied threats, written before the mechanism for them.
 	"holdout": {0.75, 0.95},
 }
 
+// corpusSplits are the guard corpus's splits, development first. The
+// frozen ones (test, holdout) are counted, never listed case by case.
+var corpusSplits = []string{"dev", "dev2", "test", "holdout"}
+
+// frozenSplit reports whether a split is never tuned on.
+func frozenSplit(split string) bool { return split == "test" || split == "holdout" }
+
+// selectedSplits returns the splits GUARD_CORPUS_SPLITS names (a comma
+// separated list, "dev,dev2"), all of them when it is unset, so that work
+// on the rules can run the development splits without seeing the frozen
+// ones' figures.
+func selectedSplits(t *testing.T) []string {
+	env := strings.TrimSpace(os.Getenv("GUARD_CORPUS_SPLITS"))
+	if env == "" {
+		return corpusSplits
+	}
+	var out []string
+	for _, s := range strings.Split(env, ",") {
+		s = strings.TrimSpace(s)
+		if !slices.Contains(corpusSplits, s) {
+			t.Fatalf("GUARD_CORPUS_SPLITS: unknown split %q (have %v)", s, corpusSplits)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 func TestGuardCorpus(t *testing.T) {
-	for _, split := range []string{"dev", "dev2", "test", "holdout"} {
+	for _, split := range selectedSplits(t) {
 		path := filepath.Join("..", "testdata", "guard", split+".yaml")
 		data, err := os.ReadFile(path)
 		if os.IsNotExist(err) {
@@ -172,10 +199,10 @@ func TestGuardCorpus(t *testing.T) {
 				t.Errorf("%s %s: blocked %.3f (min %.2f), passed %.3f (min %.2f)", split, l, sc.blockedRate(), th.minBlocked, sc.passedRate(), th.minPassed)
 			}
 		}
-		// The development split's misses are listed to work on; the frozen
-		// test split's are only counted.
-		if split == "dev" && len(misses) > 0 && (testing.Verbose() || os.Getenv("GUARD_CORPUS_MISSES") != "") {
-			t.Logf("dev misses:\n%s", strings.Join(misses, "\n"))
+		// The development splits' misses are listed to work on; the frozen
+		// splits' are only counted.
+		if !frozenSplit(split) && len(misses) > 0 && (testing.Verbose() || os.Getenv("GUARD_CORPUS_MISSES") != "") {
+			t.Logf("%s misses:\n%s", split, strings.Join(misses, "\n"))
 		}
 	}
 }

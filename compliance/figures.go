@@ -262,6 +262,52 @@ func (x *extractor) readDigits(i int) (h int64, intDigits int, inexact bool, end
 	return h, intDigits, inexact, j
 }
 
+// spaceGrouped reads an amount whose thousands are grouped by spaces
+// ("$ 1 200.00", "3 000 元", as many locales write them): a group of one to
+// three digits, then groups of exactly three, and money on either side (a
+// currency sign or code before, or cents, a sign, a code or a Chinese
+// money unit after). Without money around, "6 200" stays two numbers.
+func (x *extractor) spaceGrouped(i, nd, end int) (h int64, digits, e int, ok bool) {
+	if nd == 0 || nd > 3 || end-i != nd {
+		return 0, 0, 0, false
+	}
+	v := int64(0)
+	for k := i; k < end; k++ {
+		v = v*10 + int64(x.rs[k]-'0')
+	}
+	j, groups := end, 0
+	for x.at(j) == ' ' && isDigit(x.at(j+1)) && isDigit(x.at(j+2)) && isDigit(x.at(j+3)) && !isDigit(x.at(j+4)) {
+		v = v*1000 + int64(x.rs[j+1]-'0')*100 + int64(x.rs[j+2]-'0')*10 + int64(x.rs[j+3]-'0')
+		j += 4
+		groups++
+	}
+	if groups == 0 || v > 1e13 {
+		return 0, 0, 0, false
+	}
+	h = v * 100
+	e = j
+	if x.at(j) == '.' && isDigit(x.at(j+1)) && isDigit(x.at(j+2)) && !isDigit(x.at(j+3)) {
+		h += int64(x.rs[j+1]-'0')*10 + int64(x.rs[j+2]-'0')
+		e = j + 3
+	}
+	money := e > j
+	if cur, _ := x.currencyBefore(i); cur != "" {
+		money = true
+	}
+	if k := x.skipSpaces(e); signCurrency(x.at(k)) != "" {
+		money = true
+	} else if w, _ := x.readWord(k); currencyCodes[w] != "" || currencyWords[w] != "" {
+		money = true
+	} else {
+		for _, u := range zhMoneyUnits {
+			if x.hasPrefix(k, u.word) {
+				money = true
+			}
+		}
+	}
+	return h, nd + 3*groups, e, money
+}
+
 // readInt reads plain ASCII digits at i.
 func (x *extractor) readInt(i int) (v int, n int) {
 	for isDigit(x.at(i+n)) && n < 9 {
@@ -307,6 +353,9 @@ func (x *extractor) digits(i int) int {
 		return end
 	}
 	h, nd, inexact, end := x.readDigits(i)
+	if g, gn, ge, ok := x.spaceGrouped(i, nd, end); ok {
+		h, nd, end = g, gn, ge
+	}
 	if x.at(end) == ':' && isDigit(x.at(end+1)) && isDigit(x.at(end+2)) && !isDigit(x.at(end+3)) && nd <= 2 && h%100 == 0 {
 		hh := h / 100
 		mm := int64((x.rs[end+1]-'0')*10 + (x.rs[end+2] - '0'))
@@ -453,10 +502,43 @@ func (x *extractor) currencyBefore(start int) (string, int) {
 // is from the words around it, emits it and returns where scanning goes on.
 // small says the number could be a day of the month.
 func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
-	// Chinese multiplier: "2.4万元".
-	if x.at(end) == '万' {
-		h *= 10000
+	// "1.2k", "$3k": thousands.
+	if x.at(end) == 'k' && !isLetterASC(x.at(end+1)) && !isDigit(x.at(end+1)) {
+		h *= 1000
 		end++
+	}
+	// Chinese multipliers after digits: "2.4万元", "3千元", "1亿", "3千5"
+	// (3500), but not units of measure ("3千克", "5千米").
+	if u := zhUnit(x.at(end)); u >= 100 && !strings.ContainsRune("克米瓦卡字", x.at(end+1)) {
+		h *= u
+		end++
+		// "3千5百": a digit and a smaller unit, again.
+		for {
+			d := zhDigit(x.at(end))
+			if isDigit(x.at(end)) {
+				d = int64(x.at(end) - '0')
+			}
+			u2 := zhUnit(x.at(end + 1))
+			if d <= 0 || u2 < 10 || u2 >= u {
+				break
+			}
+			h += d * u2 * 100
+			u = u2
+			end += 2
+		}
+		if zhUnit(x.at(end)) == 10000 && u < 10000 { // "3千万"
+			h *= 10000
+			end++
+		} else if u < 10000 && !isDigit(x.at(end+1)) && !isZhNumeral(x.at(end+1)) {
+			d := zhDigit(x.at(end))
+			if isDigit(x.at(end)) {
+				d = int64(x.at(end) - '0')
+			}
+			if d > 0 { // "3千5", "3千五": 3500
+				h += d * u * 10 // hundredths
+				end++
+			}
+		}
 	}
 	if cur, s := x.currencyBefore(start); cur != "" {
 		// "$240", "usd 240" (and "$240 usd": eat the repeated code).
@@ -499,6 +581,10 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 	switch r := x.at(end); {
 	case r == '%':
 		x.emit(FigurePercent, start, end+1, Figure{Hundredths: h, Inexact: inexact})
+		return end + 1
+	case r == '日' && x.durationBefore(start):
+		// "逾期5日", "可展期17日": a count of days, not the 5th.
+		x.emit(FigureCount, start, end+1, Figure{Hundredths: h, Inexact: inexact})
 		return end + 1
 	case r == '年' || r == '月' || r == '日' || r == '号':
 		if !inexact && h%100 == 0 {
@@ -557,10 +643,6 @@ func (x *extractor) classify(start, end int, h int64, inexact, small bool) int {
 		// digits glued to a word that is no unit ("4g"): still a number
 		x.emit(FigureNumber, start, end, Figure{Hundredths: h, Inexact: inexact})
 		return end
-	}
-	if x.at(end) == 'k' && !isLetterASC(x.at(end+1)) {
-		h *= 1000
-		end++
 	}
 	// Units after a space.
 	j := x.skipSpaces(end)
@@ -659,8 +741,12 @@ var moneyWordsZH = []string{"还款", "还", "付", "金额", "欠", "余额", "
 // moneyContext reports whether money words stand within four words (or
 // eight characters) before start, in the same clause.
 func (x *extractor) moneyContext(start int) bool {
+	if x.countLabel(start) {
+		return false
+	}
 	i := start - 1
 	for words := 0; words < 4 && i >= 0; {
+
 		r := x.rs[i]
 		switch {
 		case r == ' ' || r == ':' || r == '$':
@@ -684,6 +770,33 @@ func (x *extractor) moneyContext(start int) bool {
 				}
 			}
 			return false
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// countLabel reports whether a count word stands within four words
+// before start in the same clause ("Days past due: 15"): the number is a
+// count, whatever money word the label also has.
+func (x *extractor) countLabel(start int) bool {
+	i := start - 1
+	for words := 0; words < 4 && i >= 0; {
+		r := x.rs[i]
+		switch {
+		case r == ' ' || r == ':':
+			i--
+		case isLetterASC(r):
+			j := i
+			for j > 0 && isLetterASC(x.rs[j-1]) {
+				j--
+			}
+			if w := string(x.rs[j : i+1]); countWords[w] && !moneyWordsEN[w] {
+				return true
+			}
+			words++
+			i = j - 1
 		default:
 			return false
 		}
@@ -972,6 +1085,9 @@ func (x *extractor) zhNumber(i int) int {
 			return end
 		}
 	}
+	if end == i+1 && strings.ContainsRune(zhSurnames, x.at(i-1)) && !isZhNumeral(x.at(end)) && !zhUnitAfter(x.at(end)) {
+		return end // a name: 张三, 李四, 王五
+	}
 	v := zhValue(x.rs[i:end])
 	return x.classify(i, end, v*100, false, v <= 31)
 }
@@ -1025,6 +1141,35 @@ func (x *extractor) zhMinorUnits(h int64, e int, cur string) (int64, int) {
 		return h, e
 	}
 	return h + v, ve + utf8.RuneCountInString(word)
+}
+
+// zhSurnames are common surnames: one numeral right after one, with no
+// unit after it, is a given name (张三, 李四), no quantity. 周 is left
+// out (周三 is a weekday, read above).
+const zhSurnames = "张王李赵刘陈杨黄吴徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵钱严覃武戴莫孔向汤老小阿"
+
+// zhUnitAfter reports whether r is a unit or counter that makes the
+// numeral before it a quantity, a date or a time.
+func zhUnitAfter(r rune) bool {
+	if strings.ContainsRune("元块角毛分期天个周笔岁次号日月年点时倍位条项成折美欧英港%", r) {
+		return true
+	}
+	return false
+}
+
+// zhDurations, right before a number of 日, make it a count of days.
+var zhDurations = []string{"逾期", "展期", "延期", "宽限", "拖欠", "超期", "超过", "长达", "已经", "已", "共", "满", "延长", "顺延", "推迟", "期限为", "期限", "有效期"}
+
+// durationBefore reports whether a duration word ends right before start.
+func (x *extractor) durationBefore(start int) bool {
+	lo := max(0, start-3)
+	seg := string(x.rs[lo:start])
+	for _, w := range zhDurations {
+		if strings.HasSuffix(seg, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // readZhOrDigits reads a number written in digits or Chinese numerals at i.

@@ -21,6 +21,7 @@ type Guard struct {
 	pack *Pack
 	m    *matcher
 	c    *concepts
+	hom  *homophones
 	// disclosures per canonical locale and medium (written, spoken), for
 	// the exact-template check.
 	disclosures map[disclosureKey][]string
@@ -40,6 +41,9 @@ type guardBuf struct {
 	chits         []conceptHit
 	neg, negAfter []hit
 	notNeg, inert []hit
+	naming        []hit
+	toks          []homToken
+	speech        []hit // the borrower's own words, reported
 	cred          []byte
 	reported      []hit // spans already reported as banned
 }
@@ -89,7 +93,7 @@ func NewGuard(p *Pack) *Guard {
 				}
 			}
 			for _, in := range pinyinInitials(pf, w) {
-				if ph, ok := newPhrase(in, phraseBanned, b.Category, src); ok {
+				if ph, ok := newPhrase(in, phraseBanned, b.Category, src); ok && len(ph.norm) >= 2 {
 					ph.orig, ph.nearWide = w+" ("+in+")", true
 					phr = append(phr, ph)
 				}
@@ -106,6 +110,7 @@ func NewGuard(p *Pack) *Guard {
 	add(p.NotFigures.EN, phraseNotFigure, "", "")
 	add(p.NotFigures.ZH, phraseNotFigure, "", "")
 	g.m = newMatcher(phr)
+	g.hom = newHomophones(phr, g.c.groups, pf)
 	for _, d := range p.Disclosures {
 		if d.Channel != "" {
 			continue
@@ -164,8 +169,9 @@ func (g *Guard) Check(u Utterance) Decision {
 	clear(b.seen)
 	hasSkip := false
 	b.hits, b.chits = b.hits[:0], b.chits[:0]
-	b.neg, b.negAfter, b.notNeg, b.inert, b.reported = b.neg[:0], b.negAfter[:0], b.notNeg[:0], b.inert[:0], b.reported[:0]
-	g.m.scan(b.text, func(id, start, end int) {
+	b.neg, b.negAfter, b.notNeg, b.inert, b.reported, b.naming = b.neg[:0], b.negAfter[:0], b.notNeg[:0], b.inert[:0], b.reported[:0], b.naming[:0]
+	b.speech = b.speech[:0]
+	onHit := func(id, start, end int) {
 		p := &g.m.phr[id]
 		if p.nearWide && !wideNeighbour(b.text, start, end) {
 			return // pinyin initials count only next to Chinese
@@ -198,6 +204,19 @@ func (g *Guard) Check(u Utterance) Decision {
 		case phraseInert:
 			b.inert = append(b.inert, h)
 			return
+		case phraseReported:
+			// The borrower's words, reported, up to the end of their
+			// clause or comma: nothing in them is said to the borrower.
+			e := start
+			for e < len(b.text) && b.text[e] != '|' && b.text[e] != '?' && b.text[e] != ',' {
+				e++
+			}
+			b.speech = append(b.speech, hit{id: -1, start: int32(start), end: int32(e)})
+			b.inert = append(b.inert, hit{id: -1, start: int32(start), end: int32(e)})
+			return
+		case phraseNaming:
+			b.naming = append(b.naming, h)
+			return
 		case phraseBanned:
 			// every occurrence: the first may be negated, a later one not
 			b.hits = append(b.hits, h)
@@ -207,7 +226,9 @@ func (g *Guard) Check(u Utterance) Decision {
 			b.seen[id] = true
 			b.hits = append(b.hits, h)
 		}
-	})
+	}
+	g.m.scan(b.text, onHit)
+	b.toks = g.hom.scan(b.text, b.runes, b.pos, b.toks, onHit)
 	for i, h := range b.hits {
 		p := &g.m.phr[h.id]
 		if g.covered(b.hits, i) {
@@ -217,6 +238,12 @@ func (g *Guard) Check(u Utterance) Decision {
 		case phraseBanned:
 			if p.category != "insult" && g.c.negatedAt(b.text, int(h.start), int(h.end), b.neg, b.negAfter, b.notNeg) {
 				continue // "we will not take legal action"
+			}
+			if p.category == "insult" && g.namingNegated(b, h) {
+				continue // "我们不会叫您老赖": the calling is negated
+			}
+			if p.category != "insult" && (within(b.speech, h) || within(b.inert, h)) {
+				continue // "您提到想找朋友借钱": the borrower's words; "如遇诈骗请及时报警"
 			}
 			add(RuleBannedPhrase, p.category+": \""+p.orig+"\" ("+p.source+")")
 			b.reported = append(b.reported, h)
@@ -232,7 +259,7 @@ func (g *Guard) Check(u Utterance) Decision {
 	}
 	if len(b.chits) > 0 {
 		g.c.analyse(b.text, g.m.phr, b.chits, b.neg, b.negAfter, b.notNeg, b.inert)
-		g.c.match(b.text, g.m.phr, b.chits, func(r *compiledRule, a *conceptHit) {
+		g.c.match(b.text, g.m.phr, b.chits, b.neg, b.negAfter, b.notNeg, func(r *compiledRule, a *conceptHit) {
 			for _, o := range b.reported {
 				if o.start < a.end && a.start < o.end {
 					return // the same words, already reported
@@ -274,6 +301,30 @@ func (g *Guard) Check(u Utterance) Decision {
 		}
 	}
 	return Decision{Allowed: len(vs) == 0, Violations: vs}
+}
+
+// within reports whether h lies inside one of the spans.
+func within(spans []hit, h hit) bool {
+	for _, s := range spans {
+		if s.start <= h.start && h.end <= s.end {
+			return true
+		}
+	}
+	return false
+}
+
+// namingNegated reports whether an insult is the object of a negated
+// naming verb right before it ("we will never call you a deadbeat").
+func (g *Guard) namingNegated(b *guardBuf, h hit) bool {
+	for _, m := range b.naming {
+		if m.end > h.start || h.start-m.end > 8 || !sameClause(b.text, int(m.end), int(h.start)) {
+			continue
+		}
+		if g.c.negatedAt(b.text, int(m.start), int(m.end), b.neg, b.negAfter, b.notNeg) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxConceptHits bounds the concept terms one check looks at.

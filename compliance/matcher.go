@@ -20,6 +20,8 @@ const (
 	phraseNegAfter                      // a negation that follows what it negates
 	phraseNotNegation                   // a look-alike of a negation cue that negates nothing
 	phraseInert                         // a phrase whose concept terms mean nothing
+	phraseReported                      // starts the borrower's own words, reported ("you told us", 您提到)
+	phraseNaming                        // calls the borrower something ("call you", 叫你): a negation of it clears an insult
 )
 
 // phrase is one entry of the guard's lexicons, normalised for matching.

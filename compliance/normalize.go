@@ -3,6 +3,8 @@ package compliance
 //go:generate go run ./internal/unigen
 
 import (
+	"encoding/json"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -284,6 +286,53 @@ func isWide(r rune) bool {
 	return unicode.IsLetter(r)
 }
 
+// toneSyllables reports whether w (lower-case ASCII) is pinyin with tone
+// digits: one or more syllables of the guard's pinyin lexicon, each
+// followed by a tone 1-5 ("zuo4", "zuo4lao2"). Leetspeak words do not
+// read so: "b3", "h3ll0" are no syllables with a tone.
+func toneSyllables(w []rune) bool {
+	if len(w) < 2 || !isDigit(w[len(w)-1]) {
+		return false
+	}
+	syl := pinyinSyllables()
+	start := 0
+	for k, c := range w {
+		switch {
+		case 'a' <= c && c <= 'z':
+		case '1' <= c && c <= '5':
+			if k == start || !syl[string(w[start:k])] {
+				return false
+			}
+			start = k + 1
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// pinyinSyllables are the syllables of packs/pinyin.json: the only ones
+// the guard can match, so the only ones worth reading with a tone.
+var pinyinSyllables = sync.OnceValue(func() map[string]bool {
+	set := map[string]bool{}
+	b, err := packFS.ReadFile("packs/pinyin.json")
+	if err != nil {
+		return set
+	}
+	var pf pinyinFile
+	if json.Unmarshal(b, &pf) != nil {
+		return set
+	}
+	for _, forms := range pf.Pinyin {
+		for _, f := range forms {
+			for _, s := range strings.Fields(f) {
+				set[s] = true
+			}
+		}
+	}
+	return set
+})
+
 // leet maps the characters that stand for letters inside a word.
 func leet(r rune) (byte, bool) {
 	switch r {
@@ -381,9 +430,19 @@ func phraseForm(rs []rune, buf []byte, pos []int32) ([]byte, []int32) {
 			pending, lastWide = 0, false
 			seg++
 			wordStart := len(out)
+			// Pinyin with tone digits ("zuo4", "zuo4lao2") reads as the
+			// syllables, not as leetspeak.
+			tones := letters && toneSyllables(rs[i:j])
 			for k := i; k < j; k++ {
 				c := rs[k]
 				var b byte
+				if tones && isDigit(c) {
+					if k+1 < j {
+						out = append(out, ' ')
+						at = append(at, int32(k))
+					}
+					continue
+				}
 				switch {
 				case c < utf8.RuneSelf && isASCIIAlnum(byte(c)):
 					b = byte(c)

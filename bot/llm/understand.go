@@ -106,7 +106,25 @@ func keepRights(p, rp dialog.Parse) dialog.Parse {
 	if p.Has(dialog.IntentAttorney) && p.Attorney == "" {
 		p.Attorney = rp.Attorney
 	}
+	// A rights concern the rules could not read (words about stopping
+	// contact, proof, a lawyer, bankruptcy or fraud) stays unless the
+	// model read the statement itself: whichever understood the message,
+	// such words go to a person rather than to a payment demand.
+	if p.Concern == "" && rp.Concern != "" && !statesRights(p) {
+		p.Concern = rp.Concern
+	}
 	return p
+}
+
+// statesRights reports whether p holds a statement of the borrower's
+// rights or says the speaker is someone else.
+func statesRights(p dialog.Parse) bool {
+	for _, in := range []dialog.Intent{dialog.IntentCease, dialog.IntentDispute, dialog.IntentAttorney, dialog.IntentBankruptcy, dialog.IntentWrongParty} {
+		if p.Has(in) {
+			return true
+		}
+	}
+	return false
 }
 
 // rulesSure reports whether hybrid mode may keep the rules' parse.
