@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -356,11 +357,24 @@ func (c *Client) check(mp modelParse, req understand.Request, masked string, ti 
 			drop("installments")
 		}
 	}
+	// A short answer read against the pending question ("28" after "by
+	// what date?", 周三 inside the week read back) is the rules' to read:
+	// the model sees the message, not the question; one numeral fills one
+	// slot.
+	if ctxRead(req, rp) {
+		p.Date, p.Amount, p.Installments, p.Week = rp.Date, rp.Amount, rp.Installments, rp.Week
+		if p.Intent != rp.Intent && !slices.Contains(escalating, p.Intent) {
+			p.Intent, p.Alts = rp.Intent, append([]dialog.Intent(nil), rp.Alts...)
+		}
+	}
 	// Where the model and the rules agree on the intent, the rules' slots
 	// fill what the model left empty or lost.
 	if p.Intent == rp.Intent {
 		if p.Date.IsZero() {
 			p.Date = rp.Date
+		}
+		if p.Date == rp.Date {
+			p.Week = rp.Week // 下周 read as a whole week, kept for the next answer
 		}
 		if p.Amount.IsZero() {
 			p.Amount = rp.Amount
@@ -416,6 +430,22 @@ func (c *Client) checkDate(iso string, quote *string, req understand.Request, ma
 	return d, true
 }
 
+// ctxRead reports a parse the rules made against what the bot waits for
+// (Request.Expect, Request.Week) that holds the slot asked for.
+func ctxRead(req understand.Request, rp dialog.Parse) bool {
+	switch {
+	case !req.Week.IsZero() && !rp.Date.IsZero():
+		return true
+	case req.Expect == dialog.ExpectDate:
+		return !rp.Date.IsZero()
+	case req.Expect == dialog.ExpectAmount:
+		return !rp.Amount.IsZero()
+	case req.Expect == dialog.ExpectCount:
+		return rp.Installments > 0
+	}
+	return false
+}
+
 // checkAmount accepts a positive amount, at most ten times the debt, quoted
 // from the message, that the rules read the same from the quote; a quote
 // the rules cannot read must at least hold a numeral.
@@ -433,7 +463,9 @@ func (c *Client) checkAmount(n flexNum, quote *string, req understand.Request, m
 		return compliance.Money{}, false
 	}
 	q, ok := quoted(quote, masked)
-	if !ok {
+	if !ok || rePlaceholder.MatchString(q) {
+		// a placeholder ([DATE_1], [PHONE_2]) stands for something masked,
+		// never for money
 		return compliance.Money{}, false
 	}
 	if rm, found := c.rules.ParseAmount(q, req.Locale, cur); found {

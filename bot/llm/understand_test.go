@@ -586,3 +586,32 @@ func TestIdentityMaskedByDefault(t *testing.T) {
 		t.Errorf("request body carries %q", x)
 	}
 }
+
+// TestUnderstandContextIsTheRules: a short answer read against the
+// pending question ("28" after "by what date?") keeps the rules' slots,
+// whatever the model made of the bare numeral; a placeholder is never
+// money.
+func TestUnderstandContextIsTheRules(t *testing.T) {
+	f := newFake(t, toolCall(parseArgs(map[string]any{"intent": "promise", "amount": 28, "amount_text": "28"})))
+	c := newTestClient(t, testConfig(f, ModeLLM), nil)
+	ctx, _ := turnCtx(usd(24000))
+	req := reqEN("28")
+	req.Expect = dialog.ExpectDate
+	p, err := c.Understand(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Amount.IsZero() || p.Date != day("2026-11-28") {
+		t.Fatalf("parse = %+v, want the 28th and no amount", p)
+	}
+
+	f = newFake(t, toolCall(parseArgs(map[string]any{"intent": "promise", "amount": 1, "amount_text": "[DATE_1]"})))
+	c = newTestClient(t, testConfig(f, ModeLLM), nil)
+	ctx, _ = turnCtx(usd(24000))
+	if p, err = c.Understand(ctx, reqEN("I will pay in full by 12/2")); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Amount.IsZero() {
+		t.Fatalf("amount = %v from a placeholder", p.Amount)
+	}
+}

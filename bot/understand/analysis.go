@@ -196,6 +196,22 @@ func (a *analysis) matchIntents() {
 			}
 		}
 	}
+	// 现在还没钱, 现在还是下周: a look-alike that runs past the end of a
+	// way-to-pay phrase (还没, 还是) takes its last word; the phrase is off.
+	for x := range a.hits {
+		h := &a.hits[x]
+		if h.off || (h.intent != iPromise && h.intent != iPayNow) {
+			continue
+		}
+		lo, hi := a.window(x, h.start-maxLen, h.end+maxLen)
+		for y := lo; y < hi; y++ {
+			g := &a.hits[y]
+			if g.intent == iIgnore && g.start > h.start && g.start < h.end && g.end > h.end {
+				h.off = true
+				break
+			}
+		}
+	}
 	// "stop rushing me", 别催了: irritation, not a request to stop
 	// contact; an emotional phrase switches off a cease phrase it overlaps.
 	for x := range a.hits {
@@ -350,8 +366,8 @@ func (a *analysis) collectIntents() {
 				a.topic = h.sub
 			}
 		case iReason:
-			if a.reason == 0 {
-				a.reason = h.sub
+			if a.reason == 0 || reasonNames[a.reason] == dialog.LateOther && reasonNames[h.sub] != dialog.LateOther {
+				a.reason = h.sub // a named reason over "other" (出差 ... 忘得死死的)
 			}
 		}
 		if h.intent >= iNeg {

@@ -353,3 +353,33 @@ func TestSpokenAndWeighed(t *testing.T) {
 		}
 	}
 }
+
+// TestZhForms: 还没 after a way to pay is no payment (现在还没钱); give-me
+// forms of more time (再给俺一个礼拜, 畀多一個禮拜); a named reason over
+// "other"; 领导 as someone's boss is no request for a person.
+func TestZhForms(t *testing.T) {
+	tests := []struct {
+		text   string
+		intent dialog.Intent
+		reason string
+	}{
+		{"现在还没钱", dialog.IntentCannotPay, ""},
+		{"现在就还", dialog.IntentPayNow, ""},
+		{"再给俺一个礼拜 中不中", dialog.IntentExtension, ""},
+		{"可唔可以畀多一個禮拜我", dialog.IntentExtension, ""},
+		{"zfb 现在转 发链接", dialog.IntentPayNow, ""},
+		{"在外地出差半个月 把这事忘得死死的", dialog.IntentReason, dialog.LateForgot},
+		{"我要找你们领导", dialog.IntentHuman, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := parseWith(t, tt.text, "zh-CN", "", "")
+			if p.Intent != tt.intent || p.Reason != tt.reason {
+				t.Errorf("parse = %+v, want %s %q", p, tt.intent, tt.reason)
+			}
+		})
+	}
+	if p := parseWith(t, "我上班都没法安心领导还以为我怎么了 明天还", "zh-CN", "", ""); p.Has(dialog.IntentHuman) {
+		t.Errorf("a boss read as a request for a person: %+v", p)
+	}
+}

@@ -238,8 +238,11 @@ var (
 // days", "another week".
 var enMore = regexp.MustCompile(`\b(?:(?:an? |\d+ |one |two |three |a few |a couple(?: of)? )?(?:extra|more|additional) (?:\d+ |one |two |three |few )?|another )(?:days?|weeks?)\b`)
 
+// zhGive asks to be given more time: 再给俺一个礼拜, 畀多一個禮拜我, 多给我几天.
+var zhGive = regexp.MustCompile(`(?:再给|多给|给多|再畀|畀多|多畀)(?:我|俺|咱|我们)?(?:多)?(?:个|上)?(?:[一二两三四五六七八九十几半0-9]+)(?:个)?(?:天|日|周|星期|礼拜|月)`)
+
 func asksDelay(m *forms) bool {
-	return (m.zh != "" && zhDelay.MatchString(m.zh)) || (m.en != "" && (enDelay.MatchString(m.en) || enMore.MatchString(m.en)))
+	return (m.zh != "" && (zhDelay.MatchString(m.zh) || zhGive.MatchString(m.zh))) || (m.en != "" && (enDelay.MatchString(m.en) || enMore.MatchString(m.en)))
 }
 
 var (
