@@ -6,7 +6,7 @@
 // mints a session (POST /v1/sessions) for an account the run created
 // (POST /v1/accounts), opens the chat WebSocket (GET /v1/chat), waits for
 // the bot's greeting, proves its identity with its date of birth, promises
-// to pay the full amount on Friday and confirms with "yes". The time from a
+// to pay the full amount tomorrow and confirms with "yes". The time from a
 // message frame sent to the first frame received back is one turn's latency.
 //
 // The same client load can be run against a bare WebSocket echo server that

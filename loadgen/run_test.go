@@ -206,9 +206,9 @@ func (f *fakeServer) chat(w http.ResponseWriter, r *http.Request) {
 		case stage == "verify" && in.Text == dobSaid(acct.Locale, acct.DateOfBirth):
 			stage = "negotiate"
 			err = errors.Join(say("Thank you. You owe the balance."), status("bot", stage, ""))
-		case stage == "negotiate" && (in.Text == "I can pay the full amount on Friday" || in.Text == "我这周五还全款"):
+		case stage == "negotiate" && (in.Text == "I can pay the full amount tomorrow" || in.Text == "我明天还全款"):
 			stage = "confirm"
-			err = errors.Join(say("To confirm: the full amount on Friday?"), status("bot", stage, ""))
+			err = errors.Join(say("To confirm: the full amount tomorrow?"), status("bot", stage, ""))
 		case stage == "confirm" && (in.Text == "yes" || in.Text == "是的"):
 			outcome := f.outcome
 			if outcome == "" {

@@ -8,8 +8,9 @@ import (
 )
 
 // script is what a borrower of one locale says, in order, after the
-// greeting: the date of birth, a promise to pay in full on Friday, and the
-// confirmation. Friday is always within a week, inside any sane policy.
+// greeting: the date of birth, a promise to pay in full tomorrow, and the
+// confirmation. Tomorrow is inside any sane policy and never today (the
+// whole balance today is a payment now, not a promise).
 type script struct {
 	portfolio string // selects the jurisdiction's compliance pack
 	timezone  string
@@ -26,7 +27,7 @@ var scripts = map[string]script{
 		timezone:  "America/Chicago",
 		currency:  "USD",
 		formatDOB: func(t time.Time) string { return t.Format("01/02/2006") },
-		promise:   "I can pay the full amount on Friday",
+		promise:   "I can pay the full amount tomorrow",
 		confirm:   "yes",
 		names:     []string{"Maria Lopez", "James Carter", "Aisha Khan", "Daniel Kim", "Emily Novak", "Luis Ortega"},
 	},
@@ -37,7 +38,7 @@ var scripts = map[string]script{
 		formatDOB: func(t time.Time) string {
 			return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
 		},
-		promise: "我这周五还全款",
+		promise: "我明天还全款",
 		confirm: "是的",
 		names:   []string{"王芳", "李伟", "张敏", "刘洋", "陈静", "杨磊"},
 	},

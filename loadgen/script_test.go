@@ -55,8 +55,8 @@ func TestBorrowerLines(t *testing.T) {
 		locale string
 		want   []string
 	}{
-		{LocaleEnUS, []string{"07/21/1988", "I can pay the full amount on Friday", "yes"}},
-		{LocaleZhCN, []string{"1988年7月21日", "我这周五还全款", "是的"}},
+		{LocaleEnUS, []string{"07/21/1988", "I can pay the full amount tomorrow", "yes"}},
+		{LocaleZhCN, []string{"1988年7月21日", "我明天还全款", "是的"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.locale, func(t *testing.T) {
