@@ -175,7 +175,7 @@ func auditedConversations(t *testing.T, st store.Store, cpPath string, mirror ..
 		if _, err := s.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
-		for _, line := range []string{"07/21/1988", "I can pay the full amount on Friday", "yes"} {
+		for _, line := range []string{"07/21/1988", "I can pay the full amount tomorrow", "yes"} {
 			clk.Advance(20 * time.Second)
 			if err := cp.Flush(); err != nil {
 				t.Fatal(err)

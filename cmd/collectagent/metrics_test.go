@@ -95,7 +95,7 @@ func TestServeMetricsAfterAConversation(t *testing.T) {
 	ca := p.dial(sa.Token)
 	untilStatus(t, ca)
 	say(t, ca, "07/21/1988")
-	say(t, ca, "I can pay the full amount on Friday")
+	say(t, ca, "I can pay the full amount tomorrow")
 	if st := say(t, ca, "yes"); st.Outcome != "ptp" {
 		t.Fatalf("no promise: %+v", st)
 	}

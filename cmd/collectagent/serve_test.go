@@ -262,7 +262,7 @@ func TestServeSurvivesKill(t *testing.T) {
 	ca := p1.dial(sa.Token)
 	untilStatus(t, ca)
 	say(t, ca, "07/21/1988")
-	say(t, ca, "I can pay the full amount on Friday")
+	say(t, ca, "I can pay the full amount tomorrow")
 	if st := say(t, ca, "yes"); st.Outcome != "ptp" {
 		t.Fatalf("A did not reach a promise: %+v", st)
 	}
@@ -327,7 +327,7 @@ func TestServeSurvivesKill(t *testing.T) {
 			t.Errorf("%s: stage %q after reconnect, want %q", c.name, st.Stage, c.want.Stage)
 		}
 		if c.name == "B" {
-			say(t, conn, "I can pay the full amount on Friday")
+			say(t, conn, "I can pay the full amount tomorrow")
 			if st := say(t, conn, "yes"); st.Outcome != "ptp" {
 				t.Errorf("B could not continue to a promise: %+v", st)
 			}
