@@ -139,20 +139,7 @@ func (c *Conn) borrowerTurn(ctx context.Context, id string, step func(context.Co
 		c.reject("", ErrRateLimited)
 		return nil
 	}
-	if !c.beginTurn() {
-		c.goAway()
-		return ErrDraining
-	}
-	fatal := c.turn(ctx, id, step)
-	c.endTurn()
-	if fatal != nil {
-		return fmt.Errorf("%w: %w", ErrReconnect, fatal)
-	}
-	if c.isDraining() {
-		c.goAway()
-		return ErrDraining
-	}
-	return nil
+	return c.inTurn(func() error { return c.turn(ctx, id, step) })
 }
 
 // Idle tells the conversation that the borrower said nothing for the
@@ -163,20 +150,7 @@ func (c *Conn) borrowerTurn(ctx context.Context, id string, step func(context.Co
 // is said on an ended conversation or while a person holds it. Errors
 // are as Handle's; a failed silence turn is logged, not shown.
 func (c *Conn) Idle(ctx context.Context, final bool) error {
-	if !c.beginTurn() {
-		c.goAway()
-		return ErrDraining
-	}
-	fatal := c.silence(ctx, final)
-	c.endTurn()
-	if fatal != nil {
-		return fmt.Errorf("%w: %w", ErrReconnect, fatal)
-	}
-	if c.isDraining() {
-		c.goAway()
-		return ErrDraining
-	}
-	return nil
+	return c.inTurn(func() error { return c.silence(ctx, final) })
 }
 
 // Refuse reports a message the channel could not read (a malformed frame,
@@ -451,6 +425,27 @@ func (c *Conn) goAway() {
 	}
 	c.gone = true
 	c.out.GoAway(goAwayReason)
+}
+
+// inTurn runs a turn in the connection's turn slot: refused with
+// ErrDraining when the node is draining (before or after the turn, which
+// Output.GoAway then announces), and a fatal error of the turn (the
+// conversation moved on elsewhere) wrapped in ErrReconnect.
+func (c *Conn) inTurn(turn func() error) error {
+	if !c.beginTurn() {
+		c.goAway()
+		return ErrDraining
+	}
+	fatal := turn()
+	c.endTurn()
+	if fatal != nil {
+		return fmt.Errorf("%w: %w", ErrReconnect, fatal)
+	}
+	if c.isDraining() {
+		c.goAway()
+		return ErrDraining
+	}
+	return nil
 }
 
 func (c *Conn) beginTurn() bool {

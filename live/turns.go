@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/collectagent/collectagent/bot"
 )
@@ -39,20 +38,7 @@ func (c *Conn) Resume(ctx context.Context) error {
 	if !c.resumed {
 		return nil
 	}
-	if !c.beginTurn() {
-		c.goAway()
-		return ErrDraining
-	}
-	fatal := c.resume(ctx)
-	c.endTurn()
-	if fatal != nil {
-		return fmt.Errorf("%w: %w", ErrReconnect, fatal)
-	}
-	if c.isDraining() {
-		c.goAway()
-		return ErrDraining
-	}
-	return nil
+	return c.inTurn(func() error { return c.resume(ctx) })
 }
 
 // resume runs the welcome-back turn. It returns an error only when the
