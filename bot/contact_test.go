@@ -78,14 +78,7 @@ func TestOutboundBeginAfterCease(t *testing.T) {
 	r := newRig(t)
 	rt := r.runtime(t)
 	ctx := context.Background()
-	c, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := rt.Open(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s := openChat(t, rt)
 	if _, err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -38,14 +38,7 @@ func TestEventsCommittedWithTheStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	c, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := rt.Open(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s := openChat(t, rt)
 	if _, err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

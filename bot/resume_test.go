@@ -16,14 +16,7 @@ func TestResumeAndSilence(t *testing.T) {
 	r := newRig(t)
 	rt := r.runtime(t)
 	ctx := context.Background()
-	c, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := rt.Open(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s := openChat(t, rt)
 	// Resuming a conversation that never started starts it.
 	out, err := s.Resume(ctx)
 	if err != nil || len(out.Replies) < 3 || out.Replies[0].Act != "greeting" || !out.Replies[0].Disclosure {
@@ -109,14 +102,7 @@ func TestOpenFreshConversation(t *testing.T) {
 	r := newRig(t)
 	rt := r.runtime(t)
 	ctx := context.Background()
-	c, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := rt.Open(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s := openChat(t, rt)
 	// Something else writes the chain's first event after the Open.
 	first := compliance.Seal(nil, compliance.AuditRecord{Chain: c.ID, Kind: "note", Data: []byte(`{}`), At: time.Now().UTC()})
 	if err := r.st.AppendAudit(ctx, []store.AuditEvent{{Chain: first.Chain, Seq: first.Seq, Kind: first.Kind, Data: first.Data, At: first.At, PrevHash: first.PrevHash, Hash: first.Hash}}); err != nil {

@@ -76,6 +76,22 @@ func (r *rig) runtime(t *testing.T) *bot.Runtime {
 	return rt
 }
 
+// openChat begins a chat the borrower started on account a-1 and opens
+// its session.
+func openChat(t *testing.T, rt *bot.Runtime) (store.Conversation, *bot.Session) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := rt.Begin(ctx, "a-1", bot.ChannelChat, bot.ByBorrower)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rt.Open(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, s
+}
+
 func say(t *testing.T, s *bot.Session, text string) bot.Output {
 	t.Helper()
 	out, err := s.Handle(context.Background(), bot.Message{Text: text})
