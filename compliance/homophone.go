@@ -129,14 +129,7 @@ func pinyinNextToHan(text []byte, runes []rune, pos []int32) bool {
 			j++
 		}
 		if j-i <= 6 && wideNeighbour(text, i, j) {
-			var w [8]byte
-			n := 0
-			for k := pos[i]; k <= pos[j-1] && n < len(w); k++ {
-				if r := runes[k]; 'a' <= r && r <= 'z' {
-					w[n] = byte(r)
-					n++
-				}
-			}
+			w, n := foldedWord(runes, pos, i, j)
 			if _, ok := ids[string(w[:n])]; ok {
 				return true
 			}
@@ -209,14 +202,7 @@ func (h *homophones) scan(text []byte, runes []rune, pos []int32, toks []homToke
 				continue
 			}
 			// the word as folded, before the phrase form read l as i
-			var w [8]byte
-			n := 0
-			for k := pos[i]; k <= pos[j-1] && n < len(w); k++ {
-				if r := runes[k]; 'a' <= r && r <= 'z' {
-					w[n] = byte(r)
-					n++
-				}
-			}
+			w, n := foldedWord(runes, pos, i, j)
 			if s, ok := ids[string(w[:n])]; ok {
 				toks = append(toks, homToken{start: int32(i), end: int32(j), syl: s, joined: prevEnd == i || prevEnd == i-1 && text[i-1] == ' '})
 				prevEnd = j
@@ -268,4 +254,17 @@ func (h *homophones) scan(text []byte, runes []rune, pos []int32, toks []homToke
 		}
 	}
 	return toks
+}
+
+// foldedWord is the letters a-z of the folded text's runes behind the
+// normalised word text[i:j] (pos maps a byte of text to its rune), at
+// most 8: the word as written, before the phrase form changed letters.
+func foldedWord(runes []rune, pos []int32, i, j int) (w [8]byte, n int) {
+	for k := pos[i]; k <= pos[j-1] && n < len(w); k++ {
+		if r := runes[k]; 'a' <= r && r <= 'z' {
+			w[n] = byte(r)
+			n++
+		}
+	}
+	return w, n
 }
